@@ -1,0 +1,46 @@
+"""Time helpers. The core never reads the clock: ``now`` is always passed in (aware, any zone).
+
+Storage is naive UTC; rules use the shop's wall clock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+
+def to_utc_naive(moment: datetime) -> datetime:
+    """An aware datetime → naive UTC for storage."""
+    if moment.tzinfo is None:
+        raise ValueError("aware datetime expected")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_utc_naive(stored: datetime, tz: str | ZoneInfo) -> datetime:
+    """A stored naive UTC datetime → aware datetime on the shop's wall clock."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return stored.replace(tzinfo=UTC).astimezone(zone)
+
+
+def local(day: date, hhmm: str, tz: str | ZoneInfo) -> datetime:
+    """Wall-clock "HH:MM" on ``day`` in the shop's zone, as an aware datetime."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return datetime.combine(day, parse_hhmm(hhmm), tzinfo=zone)
+
+
+def parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    h, m = int(hours), int(minutes)
+    if h == 24 and m == 0:
+        return time(23, 59, 59)
+    return time(h, m)
+
+
+def minutes_of(value: str) -> int:
+    """"HH:MM" → minutes since midnight ("24:00" → 1440)."""
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -1,0 +1,48 @@
+"""Configuration from environment variables, with the documented defaults (see README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("PETBOT_VAR", ROOT / "var"))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under var/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = VAR / "secret_key"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    app_host: str
+    app_port: int
+    api_tokens: tuple[str, ...]
+    rasa_url: str
+    action_port: int
+
+
+def load() -> Settings:
+    VAR.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL", f"sqlite:///{VAR / 'petbot.db'}"),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key=_secret_key(),
+        app_host=os.environ.get("APP_HOST", "127.0.0.1"),
+        app_port=int(os.environ.get("APP_PORT", "8080")),
+        api_tokens=tuple(t for t in os.environ.get("API_TOKENS", "").split(",") if t),
+        rasa_url=os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
+        action_port=int(os.environ.get("ACTION_PORT", "5055")),
+    )

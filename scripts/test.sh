@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Command 2: set up what is missing, then lint and run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/services.sh
+if ! command -v chromium >/dev/null 2>&1; then
+    echo ">> installing Debian's chromium for the browser tests"
+    (apt-get update -q && apt-get install -y -q chromium) >/dev/null
+fi
+for hook in scripts/test.d/*.sh; do
+    [ -e "$hook" ] && bash "$hook"
+done
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest -p no:cacheprovider "$@"

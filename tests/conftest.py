@@ -1,0 +1,70 @@
+"""Shared fixtures: real databases.
+
+``db_engine`` runs a test on SQLite (a fresh file) and on PostgreSQL (a fresh database on the
+server in PG_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/test). Schema comes from the
+Alembic migrations, so the migrations are exercised by every database test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from scheduler_core.db import make_engine
+from scheduler_core.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _new_pg_database() -> str:
+    name = f"petbot_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'petbot.db'}"
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url():
+    url = _new_pg_database()
+    yield url
+    _drop_pg_database(url)
+
+
+@pytest.fixture
+def pg_engine(pg_url):
+    upgrade(pg_url)
+    engine = make_engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_engine(request):
+    """The same test on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
