@@ -176,6 +176,7 @@ class NoSlotReason(StrEnum):
     SPECIES_NOT_SERVED = "species_not_served"
     BEYOND_HORIZON = "beyond_horizon"
     FULL = "full"
+    INVALID_QUERY = "invalid_query"  # unknown service, empty selection, date_to < date_from
 
 
 @dataclass(frozen=True)
