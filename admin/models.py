@@ -1,11 +1,11 @@
 """Tables of the admin panel: staff accounts, their sessions and login attempts.
 
-Same conventions as ``scheduler_core.models``: naive UTC timestamps, enumerations as strings.
+Timestamps are aware UTC (SQLModel's UTCDateTime column type); enumerations are strings.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
@@ -32,7 +32,7 @@ class StaffUser(SQLModel, table=True):
     pin_hash: str = ""
     active: bool = True
     must_change_password: bool = False
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 class StaffSession(SQLModel, table=True):

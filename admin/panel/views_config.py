@@ -1,0 +1,5 @@
+"""Panel pages (being written)."""
+
+from aiohttp import web
+
+routes = web.RouteTableDef()

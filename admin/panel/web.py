@@ -1,0 +1,278 @@
+"""Request plumbing of the panel: the ``page`` decorator (session, permission, CSRF, errors),
+rendering with the panel's jinja2 environment, flash messages and form helpers.
+
+Other components that add pages under /admin can reuse ``page`` and ``render`` to get the same
+login, CSRF and layout.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from admin.appkeys import CLOCK, DB, SETTINGS
+from admin.models import StaffSession, StaffUser
+from admin.panel import accounts
+from admin.panel.permissions import ROLE_LABELS, Perm, permissions_for
+from scheduler_core.errors import CoreError
+from scheduler_core.models import Employee, Shop
+
+log = logging.getLogger(__name__)
+
+PANEL_JINJA = web.AppKey("admin_panel_jinja", jinja2.Environment)
+SESSION_COOKIE = "petbot_session"
+PRE_COOKIE = "petbot_pre"
+FLASH_COOKIE = "petbot_flash"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass
+class Staff:
+    """The logged-in staff member of this request."""
+
+    user: StaffUser
+    session_row: StaffSession
+    perms: frozenset[Perm]
+    shop: Shop | None
+    employee: Employee | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def actor(self) -> str:
+        return f"staff:{self.user.id}"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.user.role, self.user.role)
+
+    def can(self, perm: str) -> bool:
+        return perm in self.perms
+
+
+class FormError(Exception):
+    """Validation errors of a form: {field: pt-BR message}; "" is the form-wide message."""
+
+    def __init__(self, errors: dict[str, str] | str):
+        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
+        super().__init__("; ".join(self.errors.values()))
+
+
+# --------------------------------------------------------------------------- access helpers
+
+
+def engine(request: web.Request) -> Engine:
+    return request.config_dict[DB]
+
+
+def now(request: web.Request):
+    return request.config_dict[CLOCK]()
+
+
+def staff(request: web.Request) -> Staff:
+    return request["staff"]
+
+
+def client_ip(request: web.Request) -> str:
+    return request.remote or ""
+
+
+def is_https(request: web.Request) -> bool:
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.secure or proto == "https"
+
+
+def _pre_csrf(request: web.Request, pre: str) -> str:
+    key = request.config_dict[SETTINGS].secret_key.encode()
+    return hmac.new(key, b"login-csrf:" + pre.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token(request: web.Request) -> str:
+    if "staff" in request:
+        return request["staff"].session_row.csrf_token
+    return _pre_csrf(request, request["pre_cookie"])
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
+               max_age: int | None = None) -> None:
+    response.set_cookie(
+        name, value, path="/", httponly=True, samesite="Lax", secure=is_https(request),
+        max_age=max_age,
+    )
+
+
+def flash(response: web.StreamResponse, message: str, kind: str = "ok") -> web.StreamResponse:
+    response.set_cookie(
+        FLASH_COOKIE, quote(f"{kind}|{message}"), path="/", httponly=True, samesite="Lax",
+        max_age=60,
+    )
+    return response
+
+
+def redirect(location: str, message: str | None = None, kind: str = "ok") -> web.HTTPSeeOther:
+    exc = web.HTTPSeeOther(location)
+    if message:
+        flash(exc, message, kind)
+    return exc
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(request: web.Request, template: str, context: dict | None = None,
+           status: int = 200) -> web.Response:
+    ctx = dict(context or {})
+    ctx.setdefault("staff", request.get("staff"))
+    ctx.setdefault("csrf", csrf_token(request) if "pre_cookie" in request or "staff" in request
+                   else "")
+    ctx.setdefault("flash", request.get("flash"))
+    ctx.setdefault("path", request.path)
+    ctx.setdefault("Perm", Perm)
+    ctx.setdefault("errors", {})
+    return aiohttp_jinja2.render_template(
+        template, request, ctx, app_key=PANEL_JINJA, status=status
+    )
+
+
+def error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
+    return render(request, "error.html", {"title": title, "message": message}, status=status)
+
+
+# --------------------------------------------------------------------------- the decorator
+
+
+def _load_staff(request: web.Request) -> Staff | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    with Session(engine(request), expire_on_commit=False) as session:
+        found = accounts.load_session(session, token, now=now(request))
+        if found is None:
+            return None
+        row, user = found
+        employee = session.get(Employee, user.employee_id) if user.employee_id else None
+        shop = session.get(Shop, user.shop_id) if user.shop_id else None
+        if shop is None:
+            shop = session.exec(select(Shop).order_by(Shop.id)).first()
+        session.expunge_all()
+    return Staff(user=user, session_row=row, perms=permissions_for(user.role, employee),
+                 shop=shop, employee=employee)
+
+
+async def _check_csrf(request: web.Request) -> bool:
+    sent = request.headers.get("X-CSRF-Token", "")
+    if not sent:
+        ctype = request.content_type
+        if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            sent = str(form.get(CSRF_FIELD, ""))
+    expected = csrf_token(request)
+    return bool(sent) and hmac.compare_digest(sent, expected)
+
+
+def _security_headers(response: web.StreamResponse) -> None:
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+def page(perm: str | None = None, *, public: bool = False):
+    """Wrap a panel handler: session, login redirect, CSRF on POST, permission, pt-BR errors."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            new_pre = None
+            pre = request.cookies.get(PRE_COOKIE)
+            if not pre:
+                pre = new_pre = secrets.token_urlsafe(24)
+            request["pre_cookie"] = pre
+            raw_flash = request.cookies.get(FLASH_COOKIE)
+            if raw_flash:
+                kind, _, text = unquote(raw_flash).partition("|")
+                request["flash"] = {"kind": kind, "text": text}
+            try:
+                current = _load_staff(request)
+                if current is not None:
+                    request["staff"] = current
+                if current is None and not public:
+                    if request.method == "GET":
+                        target = quote(request.path_qs, safe="")
+                        raise web.HTTPSeeOther(f"/admin/login?next={target}")
+                    response = error_page(
+                        request, 401, "Sessão expirada",
+                        "Sua sessão expirou. Entre de novo para continuar.",
+                    )
+                elif request.method == "POST" and not await _check_csrf(request):
+                    response = error_page(
+                        request, 403, "Formulário recusado",
+                        "Este formulário expirou ou não veio desta página (proteção CSRF). "
+                        "Volte, recarregue a página e tente de novo.",
+                    )
+                elif perm and current is not None and not current.can(perm):
+                    response = error_page(
+                        request, 403, "Sem permissão",
+                        "Seu perfil não tem permissão para abrir esta página. "
+                        "Fale com o dono da loja se precisar de acesso.",
+                    )
+                else:
+                    response = await handler(request)
+            except web.HTTPException as exc:
+                response = exc
+            except CoreError as exc:
+                response = error_page(request, exc.http_status, "Não foi possível", exc.message)
+            except accounts.AccountError as exc:
+                response = error_page(request, 400, "Não foi possível", str(exc))
+            except Exception:  # noqa: BLE001 - never show a stack trace to staff
+                log.exception("admin panel error on %s", request.path)
+                response = error_page(
+                    request, 500, "Erro inesperado",
+                    "Algo deu errado do nosso lado. Tente de novo; se continuar, avise o suporte.",
+                )
+            if new_pre:
+                set_cookie(request, response, PRE_COOKIE, new_pre)
+            if raw_flash and FLASH_COOKIE not in response.cookies:
+                response.del_cookie(FLASH_COOKIE, path="/")
+            _security_headers(response)
+            if isinstance(response, web.HTTPException):
+                raise response
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+# --------------------------------------------------------------------------- form helpers
+
+
+async def form(request: web.Request) -> dict:
+    """The posted form as a dict of str (first value) — lists via ``form_list``."""
+    data = await request.post()
+    return {k: str(v) for k, v in data.items()}
+
+
+async def form_list(request: web.Request, name: str) -> list[str]:
+    data = await request.post()
+    return [str(v) for v in data.getall(name, [])]
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
