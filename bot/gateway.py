@@ -1,7 +1,783 @@
-"""Component of the app process (see admin/server.py)."""
+"""WhatsApp gateway: webhook routes, exactly-once queue, per-conversation workers, replies.
+
+Flow of an inbound message:
+1. ``POST /webhook/whatsapp``: body limit (413), X-Hub-Signature-256 in constant time (401),
+   JSON parsed once into typed objects (``bot.wa_types``; 400 when it is not a webhook we know).
+2. Each message is inserted into ``WaInbound`` (unique WhatsApp id: Meta's retries are no-ops;
+   with REDIS_URL a Redis ``SET NX`` answers duplicates first) and status updates are recorded,
+   all *before* the 200 is returned.
+3. A worker per conversation key drains that key's pending rows in order (different tutors run
+   in parallel); on start-up every pending row is picked up again.
+4. Processing: conversation + tutor turn stored, hand-off / bot mode decide, Rasa is asked,
+   its reply rendered (``bot.render``) and sent through pywa (``bot.sender``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from admin.appkeys import CLOCK, DB, SETTINGS
+from bot import render as rnd
+from bot.config import SIM_PHONE_ID, BotConfig
+from bot.handoff import ALLOW_BOT_OFF_REASON, AttendantResult, resume_expired, take_over
+from bot.models import (
+    STATUS_RANK,
+    Author,
+    Direction,
+    OutStatus,
+    Owner,
+    WaConversation,
+    WaInbound,
+    WaMessage,
+    WaReplyId,
+    WaStatusEvent,
+)
+from bot.rasa_client import RasaClient, RasaUnavailable, Turn
+from bot.sender import GraphSender, SendError
+from bot.wa_types import MEDIA_KINDS, InboundMessage, PayloadError, parse_webhook
+from scheduler_core.db import write_session
+from scheduler_core.models import BotMode, BotSettings, Shop, Tutor
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhook/whatsapp"
+WINDOW = timedelta(hours=24)
+MAX_ATTEMPTS = 3
+
+MSG_MEDIA = (
+    "Recebi seu arquivo, obrigado! 😊 Por aqui eu entendo só mensagens de texto e os botões. "
+    "Pode me escrever o que você precisa?"
+)
+MSG_RASA_DOWN = (
+    "Desculpe, estou com uma instabilidade agora. 😕 Tente de novo em alguns minutos, por favor."
+)
+MSG_OUT_OF_WINDOW = (
+    "Fora da janela de 24 horas do WhatsApp: só modelos de mensagem aprovados podem ser enviados "
+    "até o cliente escrever de novo."
+)
+
+
+@dataclass
+class _Decision:
+    conv_id: int
+    shop_id: int
+    key: str
+    phone: str | None
+    wa_user_id: str | None
+    profile_name: str
+    business_phone_id: str
+    mode: str
+    owner: str
+    auto_reply_text: str
+    menu_state: dict
+
+
+class Gateway:
+    def __init__(self, app: web.Application, config: BotConfig):
+        self.app = app
+        self.config = config
+        self.rasa = RasaClient(config.rasa_url, config.rasa_timeout_s)
+        self._senders: dict[tuple[str, str], GraphSender] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+        self._dirty: dict[str, bool] = {}
+        self._bg: set[asyncio.Task] = set()
+        self._sem = asyncio.Semaphore(64)
+        self._redis = None
+        self._shop_id: int | None = config.shop_id
+        self._stopping = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def engine(self):
+        return self.app[DB]
+
+    def now(self) -> datetime:
+        return self.app[CLOCK]().astimezone(UTC).replace(tzinfo=None)
+
+    def spawn(self, coro: Coroutine, loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Task:
+        task = (loop or asyncio.get_running_loop()).create_task(coro)
+        self._bg.add(task)
+        task.add_done_callback(self._bg.discard)
+        return task
+
+    def sender_for(self, phone_id: str) -> GraphSender:
+        base = self.config.base_for(phone_id)
+        key = (base, phone_id)
+        if key not in self._senders:
+            self._senders[key] = GraphSender(
+                base_url=base,
+                token=self.config.token,
+                phone_id=phone_id,
+                api_version=self.config.api_version,
+                rate=self.config.send_rate,
+                retries=self.config.send_retries,
+                retry_base_s=self.config.retry_base_s,
+            )
+        return self._senders[key]
+
+    async def start(self) -> None:
+        if self.config.redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.from_url(self.config.redis_url)
+        self.recover()
+        self.spawn(self._handoff_loop())
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for task in list(self._workers.values()) + list(self._bg):
+            task.cancel()
+        for task in list(self._workers.values()) + list(self._bg):
+            with contextlib.suppress(BaseException):
+                await task
+        for sender in self._senders.values():
+            await sender.close()
+        await self.rasa.close()
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until no conversation worker runs (tests and the benchmark use it)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._workers or any(not t.done() for t in self._bg if t.get_name() == "send"):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("gateway still busy")
+            await asyncio.sleep(0.01)
+
+    def shop_id(self, session: Session) -> int | None:
+        if self._shop_id is None:
+            self._shop_id = session.exec(select(Shop.id).order_by(Shop.id).limit(1)).first()
+        return self._shop_id
+
+    # ------------------------------------------------------------------ accept (webhook side)
+
+    async def accept(self, body: bytes) -> tuple[int, int]:
+        """Store the messages and statuses of a verified body. Returns (new, duplicates)."""
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise PayloadError("invalid JSON") from exc
+        batch = parse_webhook(data)
+        fresh = batch.messages
+        dups = 0
+        if self._redis is not None and fresh:
+            fresh, dups = await self._redis_fresh(fresh)
+        new_keys: list[str] = []
+        if fresh or batch.statuses:
+            new_keys = self._store(fresh, batch.statuses)
+        dups += len(fresh) - len(new_keys)
+        for key in dict.fromkeys(new_keys):
+            self.kick(key)
+        return len(new_keys), dups
+
+    async def _redis_fresh(self, messages: list[InboundMessage]) -> tuple[list, int]:
+        pipe = self._redis.pipeline(transaction=False)
+        for m in messages:
+            pipe.set(f"petbot:wa:seen:{m.wa_id}", "1", nx=True, ex=8 * 86400)
+        results = await pipe.execute()
+        fresh = [m for m, ok in zip(messages, results, strict=True) if ok]
+        return fresh, len(messages) - len(fresh)
+
+    def _store(self, messages: list[InboundMessage], statuses: list) -> list[str]:
+        dialect = self.engine.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stored: list[str] = []
+        now = self.now()
+        try:
+            with self.engine.begin() as conn:
+                for m in messages:
+                    res = conn.execute(
+                        insert(WaInbound.__table__)
+                        .values(
+                            wa_id=m.wa_id,
+                            conv_key=m.conv_key,
+                            wa_timestamp=m.timestamp,
+                            data=m.to_dict(),
+                            received_at=now,
+                            attempts=0,
+                            error="",
+                        )
+                        .on_conflict_do_nothing(index_elements=["wa_id"])
+                    )
+                    if res.rowcount:
+                        stored.append(m.conv_key)
+                for st in statuses:
+                    conn.execute(
+                        insert(WaStatusEvent.__table__)
+                        .values(
+                            wa_id=st.wa_id,
+                            status=st.status,
+                            wa_timestamp=st.timestamp,
+                            error=st.error,
+                            received_at=now,
+                        )
+                        .on_conflict_do_nothing(index_elements=["wa_id", "status"])
+                    )
+                    _apply_status(conn, st.wa_id, st.status, st.error)
+        except Exception:
+            if self._redis is not None and messages:
+                self.spawn(self._redis.delete(*[f"petbot:wa:seen:{m.wa_id}" for m in messages]))
+            raise
+        return stored
+
+    # ------------------------------------------------------------------ workers
+
+    def kick(self, key: str) -> None:
+        """Make sure a worker drains ``key``'s pending messages (one worker per key)."""
+        if self._stopping:
+            return
+        self._dirty[key] = True
+        if key not in self._workers:
+            self._workers[key] = asyncio.get_running_loop().create_task(self._drain(key))
+
+    def recover(self) -> int:
+        """Start workers for every accepted-but-unprocessed message (after a restart)."""
+        with Session(self.engine) as s:
+            keys = s.exec(
+                select(WaInbound.conv_key).where(WaInbound.processed_at.is_(None)).distinct()
+            ).all()
+        for key in keys:
+            self.kick(key)
+        if keys:
+            log.info("recovering %d conversations with pending messages", len(keys))
+        return len(keys)
+
+    async def _drain(self, key: str) -> None:
+        failed: set[int] = set()
+        try:
+            while True:
+                self._dirty[key] = False
+                with Session(self.engine) as s:
+                    stmt = (
+                        select(WaInbound.id)
+                        .where(WaInbound.conv_key == key, WaInbound.processed_at.is_(None))
+                        .order_by(WaInbound.wa_timestamp, WaInbound.id)
+                    )
+                    ids = [i for i in s.exec(stmt).all() if i not in failed]
+                if not ids and not self._dirty[key]:
+                    break
+                for row_id in ids:
+                    async with self._sem:
+                        ok = await self._process(row_id)
+                    if not ok:
+                        failed.add(row_id)
+                        break  # keep the order: later messages wait for the retry
+                if failed and not self._dirty[key]:
+                    break
+        finally:
+            self._workers.pop(key, None)
+            self._dirty.pop(key, None)
+        if failed and not self._stopping:
+            asyncio.get_running_loop().call_later(2.0, self.kick, key)
+
+    async def _process(self, row_id: int) -> bool:
+        with Session(self.engine) as s:
+            row = s.get(WaInbound, row_id)
+            if row is None or row.processed_at is not None:
+                return True
+            msg = InboundMessage.from_dict(row.data)
+        try:
+            await self.handle(msg)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # processing must never kill the worker
+            log.exception("processing %s failed", msg.wa_id)
+            with write_session(self.engine) as s:
+                row = s.get(WaInbound, row_id)
+                row.attempts += 1
+                row.error = f"{type(exc).__name__}: {exc}"[:500]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.processed_at = self.now()
+                s.add(row)
+            return row.attempts >= MAX_ATTEMPTS
+        with write_session(self.engine) as s:
+            row = s.get(WaInbound, row_id)
+            row.processed_at = self.now()
+            s.add(row)
+        return True
+
+    # ------------------------------------------------------------------ processing
+
+    def _conversation(self, s: Session, shop_id: int, msg: InboundMessage) -> WaConversation:
+        key = msg.tutor_key
+        conv = s.exec(
+            select(WaConversation).where(
+                WaConversation.shop_id == shop_id, WaConversation.key == key
+            )
+        ).first()
+        if conv is None and msg.user_id and msg.phone:
+            # Same tutor, known before Meta shared a BSUID: re-key the old conversation.
+            conv = s.exec(
+                select(WaConversation).where(
+                    WaConversation.shop_id == shop_id, WaConversation.key == msg.phone
+                )
+            ).first()
+            if conv is not None:
+                conv.key = key
+        if conv is None:
+            conv = WaConversation(shop_id=shop_id, key=key, created_at=self.now())
+        conv.wa_user_id = msg.user_id or conv.wa_user_id
+        conv.phone = msg.phone or conv.phone
+        conv.profile_name = msg.profile_name or conv.profile_name
+        conv.business_phone_id = msg.business_phone_id
+        if conv.tutor_id is None:
+            conv.tutor_id = self._find_tutor(s, shop_id, msg)
+        return conv
+
+    def _find_tutor(self, s: Session, shop_id: int, msg: InboundMessage) -> int | None:
+        tutor = None
+        if msg.user_id:
+            tutor = s.exec(
+                select(Tutor).where(Tutor.shop_id == shop_id, Tutor.wa_user_id == msg.user_id)
+            ).first()
+        if tutor is None and msg.phone:
+            tutor = s.exec(
+                select(Tutor).where(Tutor.shop_id == shop_id, Tutor.whatsapp == msg.phone)
+            ).first()
+            if tutor is not None and msg.user_id and not tutor.wa_user_id:
+                tutor.wa_user_id = msg.user_id  # key on the BSUID, keep the phone
+                s.add(tutor)
+        return tutor.id if tutor else None
+
+    async def handle(self, msg: InboundMessage) -> None:
+        """Process one accepted inbound message (called once per WhatsApp message id)."""
+        now = self.now()
+        with write_session(self.engine) as s:
+            shop_id = self.shop_id(s)
+            if shop_id is None:
+                log.warning("no shop configured: message %s stored only", msg.wa_id)
+                return
+            conv = self._conversation(s, shop_id, msg)
+            conv.last_inbound_at = now
+            conv.updated_at = now
+            s.add(conv)
+            s.flush()
+            resumed = resume_expired(s, now, conv)
+            exists = s.exec(select(WaMessage.id).where(WaMessage.wa_id == msg.wa_id)).first()
+            if exists is None:
+                s.add(
+                    WaMessage(
+                        conversation_id=conv.id,
+                        direction=Direction.IN,
+                        author=Author.TUTOR,
+                        wa_id=msg.wa_id,
+                        kind=msg.kind,
+                        text=msg.text or _describe(msg.kind),
+                        payload=self._payload_of(s, msg.reply_id) if msg.reply_id else None,
+                        status="received",
+                        created_at=now,
+                    )
+                )
+            bs = s.get(BotSettings, shop_id) or BotSettings(shop_id=shop_id)
+            tutor = s.get(Tutor, conv.tutor_id) if conv.tutor_id else None
+            if tutor is not None and not tutor.allow_bot:
+                take_over(s, conv, now, ALLOW_BOT_OFF_REASON)
+            d = _Decision(
+                conv_id=conv.id,
+                shop_id=shop_id,
+                key=conv.key,
+                phone=conv.phone,
+                wa_user_id=conv.wa_user_id,
+                profile_name=conv.profile_name,
+                business_phone_id=conv.business_phone_id,
+                mode=bs.mode,
+                owner=conv.owner,
+                auto_reply_text=bs.auto_reply_text,
+                menu_state=dict(conv.menu_state or {}),
+            )
+        if resumed:
+            self.spawn(self.rasa.resume(d.key))
+        if d.mode == BotMode.OFF:
+            return
+        if d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID:
+            return  # simulation answers only the simulator; real tutors are stored only
+        self.spawn(self.sender_for(d.business_phone_id).mark_read(msg.wa_id))
+        if d.owner == Owner.HUMAN:
+            return  # the inbox has it; the bot stays silent
+        if d.mode == BotMode.AUTO_REPLY:
+            await self.deliver(d.conv_id, rnd.TextOut(d.auto_reply_text), Author.SYSTEM)
+            return
+        if msg.kind in MEDIA_KINDS or msg.kind not in ("text", "interactive", "button"):
+            await self.deliver(d.conv_id, rnd.TextOut(MSG_MEDIA), Author.SYSTEM)
+            return
+        if msg.reply_id == rnd.MORE_ID:
+            await self._more(d)
+            return
+        await self._bot_turn(d, msg)
+
+    def _payload_of(self, s: Session, reply_id: str) -> str:
+        if reply_id.startswith("p:"):
+            mapped = s.get(WaReplyId, reply_id)
+            if mapped is not None:
+                return mapped.payload
+        return reply_id
+
+    async def _more(self, d: _Decision) -> None:
+        page, rest = rnd.next_page(d.menu_state.get("pages") or [])
+        if page is None:
+            await self.deliver(d.conv_id, rnd.TextOut("Não há mais opções."), Author.BOT)
+            return
+        self._save_menu(d.conv_id, rest, [c.payload for c in page.rows if c.id != rnd.MORE_ID])
+        await self.deliver(d.conv_id, page, Author.BOT)
+
+    def _save_menu(self, conv_id: int, pages: list, options: list[str]) -> None:
+        with write_session(self.engine) as s:
+            conv = s.get(WaConversation, conv_id)
+            conv.menu_state = {"pages": pages, "options": options}
+            s.add(conv)
+
+    async def _bot_turn(self, d: _Decision, msg: InboundMessage) -> None:
+        if msg.reply_id:
+            with Session(self.engine) as s:
+                message = self._payload_of(s, msg.reply_id)
+        else:
+            message = msg.text
+            options = d.menu_state.get("options") or []
+            typed = message.strip().rstrip(".)")
+            if typed.isdigit() and 1 <= int(typed) <= len(options):
+                message = options[int(typed) - 1]
+        turn = Turn(
+            sender=d.key,
+            message=message,
+            phone=d.phone,
+            wa_user_id=d.wa_user_id,
+            profile_name=d.profile_name,
+            shop_id=d.shop_id,
+        )
+        try:
+            items = await self.rasa.send(turn)
+        except RasaUnavailable as exc:
+            log.warning("rasa unavailable: %s", exc)
+            await self.deliver(d.conv_id, rnd.TextOut(MSG_RASA_DOWN), Author.SYSTEM)
+            return
+        long_ids: dict[str, str] = {}
+
+        def id_for(payload: str) -> str:
+            rid = rnd.default_id_for(payload)
+            if rid != payload:
+                long_ids[rid] = payload
+            return rid
+
+        rendered = rnd.render(items, id_for)
+        with write_session(self.engine) as s:
+            for rid, payload in long_ids.items():
+                if s.get(WaReplyId, rid) is None:
+                    s.add(WaReplyId(id=rid, payload=payload))
+            conv = s.get(WaConversation, d.conv_id)
+            if conv.owner == Owner.HUMAN:  # an attendant took over while Rasa was thinking
+                return
+            if rendered.options or rendered.pending_pages:
+                conv.menu_state = {"pages": rendered.pending_pages, "options": rendered.options}
+            elif rendered.messages:
+                conv.menu_state = {}
+            s.add(conv)
+        for out in rendered.messages:
+            if not self._bot_may_speak(d.conv_id):
+                return
+            await self.deliver(d.conv_id, out, Author.BOT)
+        if rendered.handoff_reason is not None:
+            with write_session(self.engine) as s:
+                conv = s.get(WaConversation, d.conv_id)
+                take_over(s, conv, self.now(), rendered.handoff_reason)
+
+    def _bot_may_speak(self, conv_id: int) -> bool:
+        with Session(self.engine) as s:
+            conv = s.get(WaConversation, conv_id)
+            return conv is not None and conv.owner == Owner.BOT
+
+    # ------------------------------------------------------------------ outbound
+
+    async def deliver(
+        self, conv_id: int, out: rnd.Out, author: str, actor: str = "", *, fallback: bool = True
+    ) -> WaMessage:
+        """Store and send one message to the conversation's tutor (24-hour window enforced)."""
+        now = self.now()
+        with write_session(self.engine) as s:
+            conv = s.get(WaConversation, conv_id)
+            row = WaMessage(
+                conversation_id=conv_id,
+                direction=Direction.OUT,
+                author=author,
+                actor=actor,
+                kind=out.kind,
+                text=_out_text(out),
+                body=_out_body(out),
+                status=OutStatus.PENDING,
+                created_at=now,
+            )
+            in_window = conv.last_inbound_at is not None and now - conv.last_inbound_at < WINDOW
+            if not in_window:
+                row.status = OutStatus.FAILED
+                row.error = MSG_OUT_OF_WINDOW
+            s.add(row)
+            s.flush()
+            row_id, to, phone_id = row.id, conv.key, conv.business_phone_id
+        if not in_window:
+            return self._message(row_id)
+        try:
+            wamid = await self.sender_for(phone_id).send(to, out)
+        except SendError as exc:
+            if fallback and isinstance(out, rnd.ButtonsOut | rnd.ListOut) and not exc.retryable:
+                self._set_sent(row_id, None, OutStatus.FAILED, str(exc))
+                choices = out.buttons if isinstance(out, rnd.ButtonsOut) else out.rows
+                return await self.deliver(
+                    conv_id, rnd.numbered(out.body, choices), author, actor, fallback=False
+                )
+            self._set_sent(row_id, None, OutStatus.FAILED, str(exc))
+            return self._message(row_id)
+        self._set_sent(row_id, wamid, OutStatus.SENT, "")
+        return self._message(row_id)
+
+    def _set_sent(self, row_id: int, wamid: str | None, status: str, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                WaMessage.__table__.update()
+                .where(WaMessage.__table__.c.id == row_id)
+                .values(wa_id=wamid, status=status, error=error)
+            )
+            if wamid:
+                events = conn.execute(
+                    select(WaStatusEvent.status, WaStatusEvent.error).where(
+                        WaStatusEvent.wa_id == wamid
+                    )
+                ).all()
+                for st, err in events:  # statuses that arrived before the send returned
+                    _apply_status(conn, wamid, st, err)
+
+    def _message(self, row_id: int) -> WaMessage:
+        with Session(self.engine) as s:
+            row = s.get(WaMessage, row_id)
+            s.expunge(row)
+            return row
+
+    async def attendant_message(self, conv_id: int, text: str, actor: str) -> AttendantResult:
+        now = self.now()
+        with write_session(self.engine) as s:
+            conv = s.get(WaConversation, conv_id)
+            if conv is None:
+                raise KeyError(conv_id)
+            take_over(s, conv, now, "Atendente assumiu a conversa")
+            conv.last_attendant_at = now
+            s.add(conv)
+        row = await self.deliver(conv_id, rnd.TextOut(rnd.cut_text(text)), Author.ATTENDANT, actor)
+        return AttendantResult(False, row.id, row.status, row.error)
+
+    async def send_template(
+        self,
+        to: str,
+        name: str,
+        language: str = "pt_BR",
+        params: list | None = None,
+        *,
+        phone_id: str | None = None,
+        text: str = "",
+        shop_id: int | None = None,
+    ) -> WaMessage:
+        """Send an approved template (allowed outside the 24-hour window).
+
+        ``to`` is a phone "+55..." or a BSUID; ``params`` are pywa template params;
+        ``text`` is what staff see in the conversation history. Errors are kept on the row
+        (status ``failed``) rather than raised.
+        """
+        phone_id = phone_id or self.config.phone_id
+        now = self.now()
+        with write_session(self.engine) as s:
+            sid = shop_id or self.shop_id(s)
+            conv = s.exec(
+                select(WaConversation).where(
+                    WaConversation.shop_id == sid, WaConversation.key == to
+                )
+            ).first()
+            if conv is None:
+                conv = WaConversation(
+                    shop_id=sid,
+                    key=to,
+                    phone=to if to.startswith("+") else None,
+                    wa_user_id=None if to.startswith("+") else to,
+                    business_phone_id=phone_id,
+                    created_at=now,
+                )
+                s.add(conv)
+                s.flush()
+            row = WaMessage(
+                conversation_id=conv.id,
+                direction=Direction.OUT,
+                author=Author.SYSTEM,
+                kind="template",
+                text=text or f"[modelo {name}]",
+                body={"template": name, "language": language},
+                status=OutStatus.PENDING,
+                created_at=now,
+            )
+            s.add(row)
+            s.flush()
+            row_id = row.id
+        try:
+            wamid = await self.sender_for(phone_id).send_template(to, name, language, params)
+        except SendError as exc:
+            self._set_sent(row_id, None, OutStatus.FAILED, str(exc))
+            return self._message(row_id)
+        self._set_sent(row_id, wamid, OutStatus.SENT, "")
+        return self._message(row_id)
+
+    # ------------------------------------------------------------------ hand-off timeout
+
+    async def _handoff_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.handoff_check_s)
+            try:
+                self.resume_idle()
+            except Exception:
+                log.exception("hand-off timeout check failed")
+
+    def resume_idle(self) -> list[int]:
+        with write_session(self.engine) as s:
+            convs = resume_expired(s, self.now())
+            keys = [(c.id, c.key) for c in convs]
+        for _id, key in keys:
+            self.spawn(self.rasa.resume(key))
+        return [i for i, _ in keys]
+
+
+def _apply_status(conn, wa_id: str, status: str, error: str) -> None:
+    table = WaMessage.__table__
+    row = conn.execute(select(table.c.id, table.c.status).where(table.c.wa_id == wa_id)).first()
+    if row is None:
+        return
+    if STATUS_RANK.get(status, 0) > STATUS_RANK.get(row.status, 0):
+        values: dict[str, Any] = {"status": status}
+        if error:
+            values["error"] = error
+        conn.execute(table.update().where(table.c.id == row.id).values(**values))
+
+
+def _describe(kind: str) -> str:
+    return {
+        "image": "[imagem]",
+        "audio": "[áudio]",
+        "voice": "[áudio]",
+        "video": "[vídeo]",
+        "document": "[documento]",
+        "location": "[localização]",
+        "sticker": "[figurinha]",
+        "reaction": "[reação]",
+        "contacts": "[contato]",
+    }.get(kind, f"[{kind}]")
+
+
+def _out_text(out: rnd.Out) -> str:
+    if isinstance(out, rnd.ButtonsOut):
+        return out.body + "\n" + " | ".join(f"[{c.title}]" for c in out.buttons)
+    if isinstance(out, rnd.ListOut):
+        return out.body + "\n" + "\n".join(f"• {c.title}" for c in out.rows)
+    return out.body
+
+
+def _out_body(out: rnd.Out) -> dict:
+    if isinstance(out, rnd.ButtonsOut):
+        return {"type": "buttons", "body": out.body, "buttons": [c.to_dict() for c in out.buttons]}
+    if isinstance(out, rnd.ListOut):
+        return {"type": "list", "body": out.body, "button": out.button,
+                "rows": [c.to_dict() for c in out.rows]}
+    return {"type": "text", "body": out.body}
+
+
+# ---------------------------------------------------------------------- routes
+
+GATEWAY = web.AppKey("wa_gateway", Gateway)
+BOT_CONFIG = web.AppKey("wa_config", BotConfig)
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """X-Hub-Signature-256: ``sha256=<hex HMAC of the raw body with the app secret>``."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header[7:].strip().encode())
+
+
+def _pt_error(status: int, message: str) -> web.Response:
+    return web.json_response({"erro": message}, status=status)
+
+
+async def webhook_verify(request: web.Request) -> web.Response:
+    config = request.app[BOT_CONFIG]
+    q = request.query
+    if q.get("hub.mode") == "subscribe" and hmac.compare_digest(
+        q.get("hub.verify_token", "").encode(), config.verify_token.encode()
+    ):
+        return web.Response(text=q.get("hub.challenge", ""))
+    return _pt_error(403, "Token de verificação inválido.")
+
+
+async def webhook_receive(request: web.Request) -> web.Response:
+    gateway = request.app[GATEWAY]
+    limit = gateway.config.max_body
+    if request.content_length is not None and request.content_length > limit:
+        return _pt_error(413, "Corpo da requisição grande demais.")
+    chunks = []
+    size = 0
+    try:
+        async for chunk in request.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                return _pt_error(413, "Corpo da requisição grande demais.")
+            chunks.append(chunk)
+    except (ConnectionError, asyncio.IncompleteReadError):
+        return _pt_error(400, "Corpo incompleto.")
+    body = b"".join(chunks)
+    if not verify_signature(
+        gateway.config.app_secret, body, request.headers.get("X-Hub-Signature-256")
+    ):
+        log.warning("webhook with a bad signature from %s", request.remote)
+        return _pt_error(401, "Assinatura inválida.")
+    try:
+        new, dups = await gateway.accept(body)
+    except PayloadError as exc:
+        log.warning("webhook payload refused: %s", exc)
+        return _pt_error(400, "Conteúdo do webhook não reconhecido.")
+    except Exception:
+        log.exception("webhook could not be stored")
+        return _pt_error(503, "Não foi possível registrar agora; tente novamente.")
+    return web.json_response({"status": "ok", "novas": new, "duplicadas": dups})
 
 
 def setup(app: web.Application) -> None:
-    """Register this component's routes on the app."""
+    """Register the webhook routes and the gateway's start-up / clean-up."""
+    app.router.add_get(WEBHOOK_PATH, webhook_verify)
+    app.router.add_post(WEBHOOK_PATH, webhook_receive)
+
+    async def _ctx(app: web.Application):
+        if BOT_CONFIG not in app:
+            app[BOT_CONFIG] = BotConfig.from_env(app[SETTINGS])
+        gateway = Gateway(app, app[BOT_CONFIG])
+        app[GATEWAY] = gateway
+        await gateway.start()
+        yield
+        await gateway.stop()
+
+    app.cleanup_ctx.append(_ctx)
+
+
+async def send_template(app: web.Application, to: str, name: str, language: str = "pt_BR",
+                        params: list | None = None, **kwargs) -> WaMessage:
+    """Send an approved WhatsApp template (for notifications); see Gateway.send_template."""
+    return await app[GATEWAY].send_template(to, name, language, params, **kwargs)
+
+
+__all__ = ["GATEWAY", "BOT_CONFIG", "Gateway", "send_template", "setup", "verify_signature"]

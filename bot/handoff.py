@@ -1,0 +1,309 @@
+"""Hand-off state: who answers a WhatsApp conversation, the bot or a human attendant.
+
+This is the API the admin inbox codes against. A conversation (``bot.models.WaConversation``)
+has ``owner`` = ``"bot"`` or ``"human"``.
+
+A human owns the conversation when
+- the bot handed it off (Rasa sent ``custom: {"handoff": {"reason": ...}}``), or
+- an attendant wrote to the tutor from the inbox (:func:`send_attendant_message`), or
+- the tutor's customer record has "Permitir atendimento pelo robô" off (``Tutor.allow_bot``):
+  such conversations stay with humans and never resume automatically.
+
+While a human owns it, no tutor message reaches Rasa and the bot sends nothing (not even the
+polite answers to media); everything the tutor writes is stored for the inbox.
+
+The bot takes over again when
+- an attendant sends exactly ``@robo`` (the text is not sent to the tutor), or
+- staff press "Devolver ao robô" (:func:`resume_bot`), or
+- ``BotSettings.handoff_timeout_min`` minutes pass without an attendant message (counted from
+  the last attendant message, or from the hand-off when nobody wrote yet). This is checked by a
+  periodic task of the app and lazily on every inbound message (:func:`resume_expired`).
+
+Timestamps are naive UTC, like everywhere in storage. Functions taking ``now`` want an aware
+datetime (``app[CLOCK]()``); without it the system clock is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from bot.models import Owner, WaConversation, WaMessage
+from scheduler_core.models import AuditLog, BotSettings, Tutor
+
+log = logging.getLogger(__name__)
+
+RESUME_COMMAND = "@robo"
+ALLOW_BOT_OFF_REASON = "Cliente com atendimento pelo robô desativado"
+
+
+def _naive(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.utcnow()
+    if now.tzinfo is None:
+        return now
+    return now.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class WaitingConversation:
+    """A conversation owned by a human, as the inbox lists it."""
+
+    id: int
+    shop_id: int
+    key: str  # BSUID or "+55..." phone
+    phone: str | None
+    wa_user_id: str | None
+    profile_name: str
+    tutor_id: int | None
+    tutor_name: str | None
+    reason: str  # why a human owns it (hand-off reason, "Atendente assumiu", allow-bot off)
+    since: datetime  # naive UTC: start of the wait (hand-off moment)
+    waiting_seconds: int  # now - since
+    last_attendant_at: datetime | None
+    last_message_text: str
+    last_message_at: datetime | None
+    last_message_author: str | None  # "tutor", "bot", "attendant", "system"
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One turn of a conversation (tutor, bot, attendant or system message)."""
+
+    id: int
+    author: str  # bot.models.Author: "tutor", "bot", "attendant", "system"
+    actor: str  # "staff:3" for attendants, "" otherwise
+    direction: str  # "in" (from the tutor) or "out"
+    kind: str  # "text", "buttons", "list", "image", "interactive", ...
+    text: str  # what was written; menus include their options
+    payload: str | None  # bot payload of a tapped button / list row
+    status: str  # outbound: pending/sent/delivered/read/failed/not_sent; inbound: "received"
+    error: str
+    at: datetime  # naive UTC
+
+
+@dataclass(frozen=True)
+class AttendantResult:
+    """What :func:`send_attendant_message` did."""
+
+    resumed: bool  # the text was "@robo": the bot took over, nothing was sent
+    message_id: int | None  # WaMessage id of the stored attendant message
+    status: str  # its delivery status ("sent", "failed", ...)
+    error: str  # pt-BR explanation when it could not be sent
+
+
+def waiting_conversations(
+    session: Session, now: datetime | None = None, shop_id: int | None = None
+) -> list[WaitingConversation]:
+    """Conversations a human owns, oldest wait first, with how long each has been waiting."""
+    current = _naive(now)
+    stmt = select(WaConversation).where(WaConversation.owner == Owner.HUMAN)
+    if shop_id is not None:
+        stmt = stmt.where(WaConversation.shop_id == shop_id)
+    convs = session.exec(stmt).all()
+    out = []
+    for c in convs:
+        since = c.handoff_at or c.updated_at
+        tutor = session.get(Tutor, c.tutor_id) if c.tutor_id else None
+        last = session.exec(
+            select(WaMessage)
+            .where(WaMessage.conversation_id == c.id)
+            .order_by(WaMessage.created_at.desc(), WaMessage.id.desc())
+            .limit(1)
+        ).first()
+        out.append(
+            WaitingConversation(
+                id=c.id,
+                shop_id=c.shop_id,
+                key=c.key,
+                phone=c.phone,
+                wa_user_id=c.wa_user_id,
+                profile_name=c.profile_name,
+                tutor_id=c.tutor_id,
+                tutor_name=tutor.name if tutor else None,
+                reason=c.handoff_reason,
+                since=since,
+                waiting_seconds=max(0, int((current - since).total_seconds())),
+                last_attendant_at=c.last_attendant_at,
+                last_message_text=last.text if last else "",
+                last_message_at=last.created_at if last else None,
+                last_message_author=last.author if last else None,
+            )
+        )
+    out.sort(key=lambda w: (w.since, w.id))
+    return out
+
+
+def conversation_history(session: Session, conversation_id: int) -> list[HistoryItem]:
+    """Every turn of one conversation in order (tutor, bot, attendant, system)."""
+    rows = session.exec(
+        select(WaMessage)
+        .where(WaMessage.conversation_id == conversation_id)
+        .order_by(WaMessage.created_at, WaMessage.id)
+    ).all()
+    return [
+        HistoryItem(
+            id=m.id,
+            author=m.author,
+            actor=m.actor,
+            direction=m.direction,
+            kind=m.kind,
+            text=m.text,
+            payload=m.payload,
+            status=m.status,
+            error=m.error,
+            at=m.created_at,
+        )
+        for m in rows
+    ]
+
+
+def take_over(session: Session, conv: WaConversation, now: datetime, reason: str) -> None:
+    """Give the conversation to a human (idempotent; keeps the first hand-off moment)."""
+    current = _naive(now)
+    if conv.owner != Owner.HUMAN:
+        conv.owner = Owner.HUMAN
+        conv.handoff_at = current
+        conv.handoff_reason = reason
+        conv.last_attendant_at = None
+    conv.updated_at = current
+    session.add(conv)
+
+
+def _resume(session: Session, conv: WaConversation, actor: str, now: datetime) -> bool:
+    if conv.owner != Owner.HUMAN:
+        return False
+    conv.owner = Owner.BOT
+    conv.handoff_reason = ""
+    conv.handoff_at = None
+    conv.menu_state = {}
+    conv.updated_at = now
+    session.add(conv)
+    session.add(
+        AuditLog(
+            shop_id=conv.shop_id,
+            actor=actor,
+            action="whatsapp.resume_bot",
+            entity="waconversation",
+            entity_id=conv.id,
+        )
+    )
+    return True
+
+
+def resume_bot(target: Session | web.Application, conversation_id: int, actor: str) -> bool:
+    """"Devolver ao robô": the bot answers this conversation again.
+
+    ``target`` is an open session (the caller commits) or the app (committed here; the Rasa
+    tracker is also un-paused in the background). Returns False when the bot already owned it
+    or the conversation does not exist. Tutors with allow-bot off cannot be given back.
+    """
+    if isinstance(target, Session):
+        conv = target.get(WaConversation, conversation_id)
+        if conv is None or _allow_bot_off(target, conv):
+            return False
+        return _resume(target, conv, actor, datetime.utcnow())
+    from admin.appkeys import CLOCK, DB
+    from scheduler_core.db import write_session
+
+    with write_session(target[DB]) as session:
+        conv = session.get(WaConversation, conversation_id)
+        if conv is None or _allow_bot_off(session, conv):
+            return False
+        done = _resume(session, conv, actor, _naive(target[CLOCK]()))
+        key = conv.key
+    if done:
+        _rasa_resume_later(target, key)
+    return done
+
+
+def _allow_bot_off(session: Session, conv: WaConversation) -> bool:
+    if not conv.tutor_id:
+        return False
+    tutor = session.get(Tutor, conv.tutor_id)
+    return tutor is not None and not tutor.allow_bot
+
+
+def _rasa_resume_later(app: web.Application, sender: str) -> None:
+    from bot.gateway import GATEWAY
+
+    gateway = app.get(GATEWAY)
+    if gateway is None:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    gateway.spawn(gateway.rasa.resume(sender), loop=loop)
+
+
+def resume_expired(session: Session, now: datetime, conversation: WaConversation | None = None
+                   ) -> list[WaConversation]:
+    """Give back to the bot every human-owned conversation idle for the shop's timeout.
+
+    With ``conversation`` only that one is checked (the lazy check on each inbound).
+    Returns the conversations resumed (the caller commits).
+    """
+    current = _naive(now)
+    if conversation is not None:
+        candidates = [conversation] if conversation.owner == Owner.HUMAN else []
+    else:
+        candidates = session.exec(
+            select(WaConversation).where(WaConversation.owner == Owner.HUMAN)
+        ).all()
+    resumed = []
+    timeouts: dict[int, int] = {}
+    for conv in candidates:
+        if conv.shop_id not in timeouts:
+            bs = session.get(BotSettings, conv.shop_id)
+            timeouts[conv.shop_id] = bs.handoff_timeout_min if bs else 30
+        since = conv.last_attendant_at or conv.handoff_at or conv.updated_at
+        if current - since < timedelta(minutes=timeouts[conv.shop_id]):
+            continue
+        if _allow_bot_off(session, conv):
+            continue
+        if _resume(session, conv, "sistema:tempo_esgotado", current):
+            resumed.append(conv)
+    return resumed
+
+
+async def send_attendant_message(
+    app: web.Application, conversation_id: int, text: str, actor: str
+) -> AttendantResult:
+    """An attendant writes to the tutor from the inbox.
+
+    - ``@robo`` (any case, surrounding spaces ignored) gives the conversation back to the bot
+      and is not sent.
+    - Otherwise the conversation becomes human-owned (the bot pauses), the message is stored
+      (author ``attendant``, ``actor`` e.g. ``"staff:3"``) and sent through the gateway.
+      Outside WhatsApp's 24-hour window, or when the Graph API refuses, the message is kept
+      with status ``failed`` and ``error`` says why in pt-BR.
+    Raises ``KeyError`` for an unknown conversation and ``ValueError`` for an empty text.
+    """
+    from bot.gateway import GATEWAY
+
+    text = (text or "").strip()
+    if text.lower() == RESUME_COMMAND:
+        resume_bot(app, conversation_id, actor)
+        return AttendantResult(True, None, "", "")
+    if not text:
+        raise ValueError("Escreva uma mensagem para enviar.")
+    return await app[GATEWAY].attendant_message(conversation_id, text, actor)
+
+
+__all__ = [
+    "AttendantResult",
+    "HistoryItem",
+    "WaitingConversation",
+    "conversation_history",
+    "resume_bot",
+    "resume_expired",
+    "send_attendant_message",
+    "take_over",
+    "waiting_conversations",
+]
