@@ -2,8 +2,10 @@
 
 Conventions used everywhere in the core:
 - money is integer centavos (``*_cents``);
-- timestamps are stored as naive UTC datetimes; rules convert to the shop's wall clock
-  (``scheduler_core.clock``);
+- timestamps are stored in UTC; the installed SQLModel maps ``datetime`` fields to its
+  ``UTCDateTime`` type, which only accepts AWARE datetimes (converted to UTC on write) and returns
+  aware UTC datetimes on read — never assign a naive datetime. Rules convert to the shop's wall
+  clock (``scheduler_core.clock``);
 - weekdays are 0 = Monday ... 6 = Sunday (Python's ``date.weekday()``);
 - times of day are "HH:MM" strings (wall clock of the shop);
 - enumerations are stored as plain strings (values of the ``StrEnum`` classes below), so
@@ -12,12 +14,17 @@ Conventions used everywhere in the core:
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def _utcnow() -> datetime:
+    """Aware UTC now: the default of every timestamp column (naive values are refused)."""
+    return datetime.now(UTC)
 
 
 def _json(default: Any = None) -> Any:
@@ -397,7 +404,7 @@ class Tutor(SQLModel, table=True):
     neighborhood: str = ""
     city: str = ""
     state: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=_utcnow)
 
 
 class Pet(SQLModel, table=True):
@@ -414,7 +421,7 @@ class Pet(SQLModel, table=True):
     status: str = PetStatus.ATIVO
     microchip: str = ""
     notes: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=_utcnow)
 
 
 # --------------------------------------------------------------------------- agenda
@@ -440,8 +447,8 @@ class Appointment(SQLModel, table=True):
     leva_e_traz_zone_id: int | None = Field(default=None, foreign_key="levaetrazzone.id")
     notes: str = ""
     idempotency_key: str | None = Field(default=None, unique=True)
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
-    updated_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=_utcnow)
+    updated_at: datetime = Field(default_factory=_utcnow)
     cancelled_at: datetime | None = None
     cancel_reason: str = ""
 
@@ -466,7 +473,7 @@ class StatusChange(SQLModel, table=True):
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
     from_status: str
     to_status: str
-    at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    at: datetime = Field(default_factory=_utcnow)
     actor: str = ""
 
 
@@ -481,7 +488,7 @@ class Block(SQLModel, table=True):
     start: str | None = None  # "HH:MM" when not all_day
     end: str | None = None
     reason: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=_utcnow)
 
 
 class Restriction(SQLModel, table=True):
@@ -545,7 +552,7 @@ class PetPlan(SQLModel, table=True):
     employee_id: int | None = Field(default=None, foreign_key="employee.id")
     leva_e_traz: bool = False
     notes: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=_utcnow)
 
 
 class BillingCycle(SQLModel, table=True):
@@ -572,7 +579,7 @@ class PlanLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     pet_plan_id: int = Field(foreign_key="petplan.id", index=True)
     kind: str  # sell, cancel, invoice_payment, new_booking, canceled_booking, manual_editing, ...
-    at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    at: datetime = Field(default_factory=_utcnow)
     note: str = ""
     actor: str = ""
     appointment_id: int | None = None
@@ -594,7 +601,7 @@ class Invoice(SQLModel, table=True):
     due_date: date | None = None
     discount_cents: int = 0
     note: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=_utcnow)
     paid_at: datetime | None = None
 
 
@@ -613,7 +620,7 @@ class Payment(SQLModel, table=True):
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     method: str = PaymentMethod.PIX
     amount_cents: int
-    at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    at: datetime = Field(default_factory=_utcnow)
     actor: str = ""
     reversed_at: datetime | None = None
 
@@ -628,7 +635,7 @@ class CreditEntry(SQLModel, table=True):
     reason_text: str = ""
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
     actor: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.utcnow())
+    created_at: datetime = Field(default_factory=_utcnow)
 
 
 # --------------------------------------------------------------------------- bot settings, audit
@@ -684,7 +691,7 @@ class BotSettings(SQLModel, table=True):
 class AuditLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shop_id: int | None = Field(default=None, index=True)
-    at: datetime = Field(default_factory=lambda: datetime.utcnow(), index=True)
+    at: datetime = Field(default_factory=_utcnow, index=True)
     actor: str = ""  # "staff:3", "bot", "api:client", ...
     action: str
     entity: str = ""
