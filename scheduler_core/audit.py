@@ -8,13 +8,12 @@ become sorted lists, enums their values).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
 from sqlmodel import Session
 
-from .clock import to_utc_naive
 from .models import AuditLog
 
 
@@ -49,8 +48,8 @@ def record(
     """Add an audit row to ``session`` (not flushed, not committed) and return it.
 
     ``actor`` follows the convention "staff:<employee id>", "bot", "api:<client>";
-    ``action`` is a short verb such as "appointment.book"; ``at`` (aware or naive UTC)
-    defaults to the database row default (the current UTC time).
+    ``action`` is a short verb such as "appointment.book"; ``at`` (aware; naive is read as UTC)
+    defaults to the model default (the current UTC time).
     """
     row = AuditLog(
         shop_id=shop_id,
@@ -61,6 +60,6 @@ def record(
         details=json_safe(dict(details or {})),
     )
     if at is not None:
-        row.at = at if at.tzinfo is None else to_utc_naive(at)
+        row.at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     session.add(row)
     return row

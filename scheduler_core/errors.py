@@ -2,7 +2,8 @@
 
 Every failure a user can cause is a :class:`CoreError` with:
 
-- ``code``: a stable machine string (the REST API returns it, bot actions and the admin branch on it);
+- ``code``: a stable machine string (the REST API returns it; bot actions and the admin
+  branch on it);
 - ``message``: a pt-BR sentence that can be shown as is to a tutor or to staff;
 - ``http_status``: a hint for the REST API (404, 409, 410, 422...);
 - ``details``: optional JSON-safe data (ids, the conflicting appointment, the reason of a refusal).
