@@ -1,5 +1,556 @@
-"""Panel pages (being written)."""
+"""Agenda screens: day columns, status board, week, the new-appointment wizard, appointment
+window (status, reschedule, cancel, no-show), encaixe and "Buscar horários".
+
+Every write goes through ``scheduler_core.booking``; this module parses, calls, renders.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlmodel import Session, col, select
+
+from admin.appkeys import SETTINGS
+from admin.models import Role, StaffUser
+from admin.panel import accounts, agenda_data
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import parse_date, today
+from admin.panel.web import (
+    engine,
+    form,
+    form_list,
+    int_or_none,
+    now,
+    page,
+    redirect,
+    render,
+    staff,
+)
+from scheduler_core import booking, catalog, people
+from scheduler_core.errors import CoreError, ValidationFailed
+from scheduler_core.models import (
+    AppointmentStatus,
+    Combo,
+    ComboItem,
+    Employee,
+    EmployeeCategory,
+    Pet,
+    Service,
+    ServiceCategory,
+    Shop,
+    Tutor,
+)
 
 routes = web.RouteTableDef()
+S = AppointmentStatus
+VIEWS = ("dia", "quadro", "semana")
+MAX_SEARCH_DAYS = 31
+
+
+def _shop(request: web.Request) -> Shop:
+    shop = staff(request).shop
+    if shop is None:
+        raise redirect("/admin/config/loja", "Cadastre os dados da loja para começar.", "aviso")
+    return shop
+
+
+def _secret(request: web.Request) -> str:
+    return request.config_dict[SETTINGS].secret_key
+
+
+def _core_errors(exc: CoreError) -> dict[str, str]:
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    return {field or "": exc.message} if field else {"": exc.message}
+
+
+# --------------------------------------------------------------------------- agenda views
+
+
+@routes.get("/admin/agenda")
+@page(Perm.AGENDA_VIEW)
+async def agenda(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    q = request.query
+    view = q.get("visao") if q.get("visao") in VIEWS else "dia"
+    day = parse_date(q.get("data")) or today(now(request), shop.timezone)
+    segment_id = int_or_none(q.get("segmento"))
+    employee_id = int_or_none(q.get("funcionario"))
+    status = q.get("status") if q.get("status") in {s.value for s in S} else None
+    first = day - timedelta(days=day.weekday()) if view == "semana" else day
+    with Session(engine(request)) as session:
+        data = agenda_data.load_agenda(
+            session, shop, first, days=7 if view == "semana" else 1, segment_id=segment_id,
+            employee_id=employee_id, status=status,
+        )
+        all_employees = agenda_data.employees_of(session, shop.id, calendar_only=True)
+    step = 7 if view == "semana" else 1
+    return render(request, "agenda/agenda.html", {
+        "view": view, "day": day, "data": data, "segment_id": segment_id,
+        "employee_id": employee_id, "status": status, "all_employees": all_employees,
+        "prev_day": (day - timedelta(days=step)).isoformat(),
+        "next_day": (day + timedelta(days=step)).isoformat(),
+        "today": today(now(request), shop.timezone),
+        "hour_px": 64, "flow": booking.FLOW,
+        "next_status": {s: booking.FLOW[i + 1] for i, s in enumerate(booking.FLOW[:-1])},
+    })
+
+
+@routes.get("/admin/agendamentos/{id:\\d+}")
+@page(Perm.AGENDA_VIEW)
+async def appointment_window(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    with Session(engine(request)) as session:
+        detail = agenda_data.appointment_detail(session, shop, int(request.match_info["id"]))
+        if detail is None:
+            raise web.HTTPNotFound(text="Agendamento não encontrado.")
+        actors = {f"staff:{u.id}": u.name for u in session.exec(select(StaffUser)).all()}
+    return render(request, "agenda/appointment.html", {
+        **detail, "flow": booking.FLOW, "actors": actors,
+        "is_open": detail["appt"].status in booking.OPEN_STATUSES,
+        "is_closed": detail["appt"].status in booking.CLOSED_STATUSES,
+    })
+
+
+@routes.post("/admin/agendamentos/{id:\\d+}/status")
+@page(Perm.AGENDA_STATUS)
+async def appointment_status(request: web.Request) -> web.Response:
+    data = await form(request)
+    me = staff(request)
+    appt_id = int(request.match_info["id"])
+    target = data.get("status", "")
+    if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in booking.FLOW:
+        raise ValidationFailed("Status inválido.")
+    booking.set_status(
+        engine(request), appointment_id=appt_id, status=target, now=now(request),
+        actor=me.actor, allow_revert=me.user.role == Role.DONO,
+    )
+    back = data.get("back") or f"/admin/agendamentos/{appt_id}"
+    if not back.startswith("/admin"):
+        back = f"/admin/agendamentos/{appt_id}"
+    raise redirect(back, f"Agendamento #{appt_id}: {booking.STATUS_LABELS[target]}.")
+
+
+def _check_pin(request: web.Request, pin: str | None) -> None:
+    with Session(engine(request)) as session:
+        accounts.check_pin(session.get(StaffUser, staff(request).user.id), pin)
+
+
+@routes.post("/admin/agendamentos/{id:\\d+}/cancelar")
+@page(Perm.APPOINTMENT_CANCEL)
+async def appointment_cancel(request: web.Request) -> web.Response:
+    data = await form(request)
+    _check_pin(request, data.get("operator_pin"))
+    appt_id = int(request.match_info["id"])
+    booking.cancel(engine(request), appointment_id=appt_id, now=now(request),
+                   actor=staff(request).actor, channel="staff",
+                   reason=(data.get("reason") or "").strip()[:300])
+    raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
+
+
+@routes.post("/admin/agendamentos/{id:\\d+}/falta")
+@page(Perm.APPOINTMENT_CANCEL)
+async def appointment_no_show(request: web.Request) -> web.Response:
+    data = await form(request)
+    _check_pin(request, data.get("operator_pin"))
+    appt_id = int(request.match_info["id"])
+    booking.mark_no_show(engine(request), appointment_id=appt_id, now=now(request),
+                         actor=staff(request).actor)
+    raise redirect(f"/admin/agendamentos/{appt_id}",
+                   f"Agendamento #{appt_id} marcado como “Não compareceu”.")
+
+
+# --------------------------------------------------------------------------- slot search
+
+
+def _categories_for(session: Session, service_ids: list[int]) -> list[dict]:
+    """For the optional "choose the professional": each category of the chosen services with
+    the employees who work in it."""
+    if not service_ids:
+        return []
+    cats = session.exec(
+        select(ServiceCategory).join(Service, Service.category_id == ServiceCategory.id)
+        .where(col(Service.id).in_(service_ids)).distinct()
+        .order_by(ServiceCategory.display_order, ServiceCategory.id)
+    ).all()
+    out = []
+    for cat in cats:
+        emps = session.exec(
+            select(Employee).join(EmployeeCategory, EmployeeCategory.employee_id == Employee.id)
+            .where(EmployeeCategory.category_id == cat.id, Employee.active.is_(True),
+                   Employee.has_calendar.is_(True))
+            .order_by(Employee.name)
+        ).all()
+        out.append({"id": cat.id, "name": cat.name, "employees": emps})
+    return out
+
+
+def _employee_choice(query, categories: list[dict]) -> dict[int, int]:
+    choice = {}
+    for cat in categories:
+        emp = int_or_none(query.get(f"prof_{cat['id']}"))
+        if emp and any(e.id == emp for e in cat["employees"]):
+            choice[cat["id"]] = emp
+    return choice
+
+
+def _expand_services(session: Session, service_ids: list[int], combo_ids: list[int]) -> list[int]:
+    ids = list(service_ids)
+    if combo_ids:
+        for item in session.exec(
+            select(ComboItem).where(col(ComboItem.combo_id).in_(combo_ids))
+        ).all():
+            ids.append(item.service_id)
+    return list(dict.fromkeys(ids))
+
+
+def _search(request, shop: Shop, *, pet_id: int, service_ids: list[int], date_from: date,
+            date_to: date, employee_by_category: dict[int, int],
+            moving_appointment_id: int | None = None):
+    return booking.find_slots(
+        engine(request), shop_id=shop.id, pet_id=pet_id, service_ids=service_ids,
+        date_from=date_from, date_to=date_to, channel="staff", now=now(request),
+        secret=_secret(request), employee_by_category=employee_by_category or None,
+        moving_appointment_id=moving_appointment_id,
+    )
+
+
+def _group_slots(offer, employees: dict[int, str], limit: int = 400) -> list[dict]:
+    days: dict[date, list] = {}
+    for slot in offer.slots[:limit]:
+        days.setdefault(slot.start.date(), []).append({
+            "start": slot.start, "end": slot.end, "token": slot.token,
+            "total_cents": slot.total_cents,
+            "who": ", ".join(dict.fromkeys(employees.get(i.employee_id, "?")
+                                           for i in slot.items)),
+        })
+    return [{"day": d, "slots": s} for d, s in sorted(days.items())]
+
+
+def _employee_names(session: Session, shop_id: int) -> dict[int, str]:
+    return {e.id: e.name for e in session.exec(
+        select(Employee).where(Employee.shop_id == shop_id)).all()}
+
+
+# --------------------------------------------------------------------------- wizard
+
+
+@routes.get("/admin/agenda/novo")
+@page(Perm.AGENDA_BOOK)
+async def wizard(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    q = request.query
+    ctx: dict = {"q": q.get("q", ""), "step": 1}
+    tutor_id = int_or_none(q.get("tutor"))
+    pet_id = int_or_none(q.get("pet"))
+    service_ids = [int(s) for s in q.getall("servico", []) if s.isdigit()]
+    combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
+    day = parse_date(q.get("data"))
+    with Session(engine(request)) as session:
+        if pet_id and not tutor_id:
+            pet = people.get_pet(session, pet_id, shop.id)
+            tutor_id = pet.tutor_id
+        if not tutor_id:
+            ctx["results"] = people.search_tutors(session, shop.id, ctx["q"]) if ctx["q"] else []
+            return render(request, "agenda/new.html", ctx)
+        tutor = people.get_tutor(session, tutor_id, shop.id)
+        ctx.update(tutor=tutor, step=2, pets=people.pets_of(session, tutor.id))
+        if not pet_id:
+            ctx["breeds"] = _breeds(session)
+            return render(request, "agenda/new.html", ctx)
+        pet = people.get_pet(session, pet_id, shop.id)
+        cat = catalog.services_for_pet(session, shop.id, pet.id, channel="staff")
+        ctx.update(pet=pet, step=3, catalog=cat, chosen=set(service_ids),
+                   chosen_combos=set(combo_ids), leva_e_traz=q.get("lt") == "1",
+                   shop=shop)
+        all_ids = _expand_services(session, service_ids, combo_ids)
+        if not all_ids or q.get("etapa") == "servicos":
+            if q.get("etapa") != "servicos" and (service_ids or combo_ids):
+                ctx["errors"] = {"": "Escolha pelo menos um serviço."}
+            return render(request, "agenda/new.html", ctx)
+        categories = _categories_for(session, all_ids)
+        names = _employee_names(session, shop.id)
+        services = {s.id: s.name for s in session.exec(
+            select(Service).where(col(Service.id).in_(all_ids))).all()}
+    day = day or today(now(request), shop.timezone)
+    choice = _employee_choice(q, categories)
+    offer = _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=day,
+                    date_to=day, employee_by_category=choice)
+    ctx.update(step=4, day=day, categories=categories, choice=choice, offer=offer,
+               groups=_group_slots(offer, names), service_ids=service_ids, combo_ids=combo_ids,
+               all_ids=all_ids, service_names=[services[i] for i in all_ids if i in services],
+               prev_day=(day - timedelta(days=1)).isoformat(),
+               next_day=(day + timedelta(days=1)).isoformat(),
+               idempotency_key=secrets.token_urlsafe(16))
+    return render(request, "agenda/new.html", ctx)
+
+
+def _breeds(session: Session):
+    from scheduler_core.models import Breed
+
+    return session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+
+
+@routes.post("/admin/agenda/novo/tutor")
+@page(Perm.AGENDA_BOOK)
+async def wizard_new_tutor(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    values = {k: data.get(k, "") for k in ("name", "whatsapp", "cpf", "email")}
+    try:
+        with Session(engine(request)) as session:
+            tutor = people.create_tutor(session, shop.id, values,
+                                        today=today(now(request), shop.timezone))
+            from admin.panel import auditing
+
+            auditing.record(session, now=now(request), actor=staff(request).actor,
+                            action="tutor.create", entity="tutor", entity_id=tutor.id,
+                            shop_id=shop.id)
+            session.commit()
+            tutor_id = tutor.id
+    except ValidationFailed as exc:
+        return render(request, "agenda/new.html", {
+            "step": 1, "q": "", "results": [], "errors": _core_errors(exc), "new_tutor": values,
+        }, status=422)
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}", "Tutor cadastrado.")
+
+
+PET_FORM_FIELDS = ("name", "species", "breed_id", "porte", "pelagem", "sex", "weight_kg",
+                   "birth_date", "notes")
+
+
+def pet_values(data: dict) -> dict:
+    values = {k: data.get(k, "").strip() for k in PET_FORM_FIELDS if data.get(k, "").strip()}
+    values.setdefault("name", "")
+    if "weight_kg" in values:
+        values["weight_kg"] = values["weight_kg"].replace(",", ".")
+    return values
+
+
+@routes.post("/admin/agenda/novo/pet")
+@page(Perm.AGENDA_BOOK)
+async def wizard_new_pet(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    tutor_id = int_or_none(data.get("tutor_id")) or 0
+    values = pet_values(data)
+    try:
+        with Session(engine(request)) as session:
+            pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
+                                    today=today(now(request), shop.timezone))
+            session.commit()
+            pet_id = pet.id
+    except ValidationFailed as exc:
+        with Session(engine(request)) as session:
+            tutor = people.get_tutor(session, tutor_id, shop.id)
+            return render(request, "agenda/new.html", {
+                "step": 2, "tutor": tutor, "pets": people.pets_of(session, tutor.id),
+                "breeds": _breeds(session), "errors": _core_errors(exc), "new_pet": values,
+            }, status=422)
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}&pet={pet_id}", "Pet cadastrado.")
+
+
+@routes.post("/admin/agenda/novo")
+@page(Perm.AGENDA_BOOK)
+async def wizard_book(request: web.Request) -> web.Response:
+    data = await form(request)
+    token = data.get("token", "")
+    if not token:
+        raise ValidationFailed("Escolha um horário livre.")
+    checklist = await form_list(request, "checklist")
+    notes = (data.get("notes") or "").strip()
+    if checklist:
+        notes = ("Checklist: " + ", ".join(checklist) + (". " + notes if notes else "")).strip()
+    appt = booking.book(
+        engine(request), token=token, now=now(request), secret=_secret(request),
+        origin="staff", actor=staff(request).actor,
+        idempotency_key=(data.get("idempotency_key") or None), notes=notes[:2000],
+        leva_e_traz=data.get("leva_e_traz") == "1",
+    )
+    shop = _shop(request)
+    day = appt.start
+    local_day = (day if day.tzinfo else day.replace(tzinfo=ZoneInfo("UTC"))).astimezone(
+        ZoneInfo(shop.timezone)).date()
+    raise redirect(f"/admin/agenda?data={local_day.isoformat()}",
+                   f"Agendamento #{appt.id} criado.")
+
+
+# --------------------------------------------------------------------------- reschedule
+
+
+@routes.get("/admin/agendamentos/{id:\\d+}/remarcar")
+@page(Perm.AGENDA_BOOK)
+async def reschedule_form(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    appt_id = int(request.match_info["id"])
+    with Session(engine(request)) as session:
+        detail = agenda_data.appointment_detail(session, shop, appt_id)
+        if detail is None:
+            raise web.HTTPNotFound(text="Agendamento não encontrado.")
+        names = _employee_names(session, shop.id)
+    day = parse_date(request.query.get("data")) or detail["start"].date()
+    offer = _search(request, shop, pet_id=detail["appt"].pet_id, service_ids=[],
+                    date_from=day, date_to=day, employee_by_category={},
+                    moving_appointment_id=appt_id)
+    return render(request, "agenda/reschedule.html", {
+        **detail, "day": day, "offer": offer, "groups": _group_slots(offer, names),
+        "prev_day": (day - timedelta(days=1)).isoformat(),
+        "next_day": (day + timedelta(days=1)).isoformat(),
+    })
+
+
+@routes.post("/admin/agendamentos/{id:\\d+}/remarcar")
+@page(Perm.AGENDA_BOOK)
+async def reschedule_submit(request: web.Request) -> web.Response:
+    data = await form(request)
+    appt_id = int(request.match_info["id"])
+    if not data.get("token"):
+        raise ValidationFailed("Escolha um horário livre.")
+    booking.reschedule(engine(request), appointment_id=appt_id, token=data["token"],
+                       now=now(request), secret=_secret(request), actor=staff(request).actor,
+                       channel="staff")
+    raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} remarcado.")
+
+
+# --------------------------------------------------------------------------- encaixe
+
+
+def _parse_local(day_text: str, time_text: str, tz: str) -> datetime | None:
+    day = parse_date(day_text)
+    try:
+        hh, mm = (time_text or "").strip().split(":")
+        return datetime(day.year, day.month, day.day, int(hh), int(mm), tzinfo=ZoneInfo(tz))
+    except (AttributeError, ValueError):
+        return None
+
+
+async def _encaixe_context(request: web.Request, shop: Shop, values: dict) -> dict:
+    pet_id = int_or_none(values.get("pet"))
+    with Session(engine(request)) as session:
+        pet = people.get_pet(session, pet_id, shop.id) if pet_id else None
+        ctx = {"pet": pet, "values": values}
+        if pet is None:
+            return ctx
+        ctx["tutor"] = session.get(Tutor, pet.tutor_id)
+        ctx["catalog"] = catalog.services_for_pet(session, shop.id, pet.id, channel="staff")
+        chosen = [int(s) for s in values.get("servico", []) if str(s).isdigit()]
+        ctx["chosen"] = set(chosen)
+        employees = session.exec(
+            select(Employee).where(Employee.shop_id == shop.id, Employee.active.is_(True),
+                                   Employee.has_calendar.is_(True)).order_by(Employee.name)
+        ).all()
+        ctx["employees"] = employees
+        ctx["services"] = session.exec(
+            select(Service).where(col(Service.id).in_(chosen))).all() if chosen else []
+    return ctx
+
+
+@routes.get("/admin/encaixe")
+@page(Perm.AGENDA_BOOK)
+async def encaixe_form(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    q = request.query
+    values = {"pet": q.get("pet", ""), "servico": q.getall("servico", []),
+              "data": q.get("data", today(now(request), shop.timezone).isoformat()),
+              "hora": q.get("hora", "")}
+    ctx = await _encaixe_context(request, shop, values)
+    return render(request, "agenda/encaixe.html", ctx)
+
+
+@routes.post("/admin/encaixe")
+@page(Perm.AGENDA_BOOK)
+async def encaixe_submit(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    values = {"pet": data.get("pet", ""), "servico": await form_list(request, "servico"),
+              "data": data.get("data", ""), "hora": data.get("hora", ""),
+              "notes": data.get("notes", "")}
+    for key, val in data.items():
+        if key.startswith("emp_"):
+            values[key] = val
+    ctx = await _encaixe_context(request, shop, values)
+    errors: dict[str, str] = {}
+    start = _parse_local(values["data"], values["hora"], shop.timezone)
+    if start is None:
+        errors["hora"] = "Informe a data e a hora (HH:MM)."
+    service_ids = [int(s) for s in values["servico"] if s.isdigit()]
+    if not service_ids:
+        errors["servico"] = "Escolha pelo menos um serviço."
+    choice = {}
+    for sid in service_ids:
+        emp = int_or_none(data.get(f"emp_{sid}"))
+        if not emp:
+            errors[f"emp_{sid}"] = "Escolha o profissional."
+        else:
+            choice[sid] = emp
+    if errors or ctx.get("pet") is None:
+        ctx["errors"] = errors or {"": "Escolha o pet."}
+        return render(request, "agenda/encaixe.html", ctx, status=422)
+    if data.get("confirm") != "1":
+        conflicts = booking.encaixe_conflicts(
+            engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
+            employee_by_service=choice, now=now(request),
+        )
+        ctx.update(conflicts=conflicts, preview=True)
+        return render(request, "agenda/encaixe.html", ctx)
+    _check_pin(request, data.get("operator_pin"))
+    result = booking.encaixe(
+        engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
+        employee_by_service=choice, now=now(request), actor=staff(request).actor,
+        notes=(data.get("notes") or "")[:2000],
+    )
+    raise redirect(f"/admin/agenda?data={start.date().isoformat()}",
+                   f"Encaixe #{result.appointment.id} criado"
+                   + (f" ({len(result.conflicts)} conflito(s) registrado(s) na auditoria)."
+                      if result.conflicts else "."))
+
+
+# --------------------------------------------------------------------------- Buscar horários
+
+
+@routes.get("/admin/horarios")
+@page(Perm.AGENDA_BOOK)
+async def free_slots(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    q = request.query
+    ctx: dict = {"q": q.get("q", "")}
+    pet_id = int_or_none(q.get("pet"))
+    first = parse_date(q.get("de")) or today(now(request), shop.timezone)
+    last = parse_date(q.get("ate")) or first + timedelta(days=6)
+    ctx.update(date_from=first, date_to=last)
+    with Session(engine(request)) as session:
+        if not pet_id:
+            results = people.search_tutors(session, shop.id, ctx["q"]) if ctx["q"] else []
+            ctx["results"] = [(t, people.pets_of(session, t.id)) for t in results]
+            return render(request, "agenda/slots.html", ctx)
+        pet = people.get_pet(session, pet_id, shop.id)
+        ctx.update(pet=pet, tutor=session.get(Tutor, pet.tutor_id),
+                   catalog=catalog.services_for_pet(session, shop.id, pet.id, channel="staff"))
+        service_ids = [int(s) for s in q.getall("servico", []) if s.isdigit()]
+        combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
+        all_ids = _expand_services(session, service_ids, combo_ids)
+        ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
+        categories = _categories_for(session, all_ids)
+        names = _employee_names(session, shop.id)
+        combos = {c.id: c.name for c in session.exec(select(Combo)).all()}
+    ctx.update(categories=categories, combos=combos)
+    if not all_ids:
+        return render(request, "agenda/slots.html", ctx)
+    if last < first:
+        ctx["errors"] = {"": "A data final deve ser igual ou posterior à inicial."}
+        return render(request, "agenda/slots.html", ctx, status=422)
+    if (last - first).days >= MAX_SEARCH_DAYS:
+        ctx["errors"] = {"": f"Busque no máximo {MAX_SEARCH_DAYS} dias de cada vez."}
+        return render(request, "agenda/slots.html", ctx, status=422)
+    choice = _employee_choice(q, categories)
+    offer = _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=first,
+                    date_to=last, employee_by_category=choice)
+    ctx.update(offer=offer, groups=_group_slots(offer, names), choice=choice,
+               service_ids=service_ids, combo_ids=combo_ids,
+               idempotency_key=secrets.token_urlsafe(16))
+    return render(request, "agenda/slots.html", ctx)
+
+
+__all__ = ["routes", "Pet"]

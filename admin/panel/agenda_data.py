@@ -1,0 +1,259 @@
+"""Read models for the agenda screens (day columns, status board, week), straight from the tables.
+
+Nothing here decides a scheduling rule; it only reads what the booking service wrote.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from admin.panel.timeutil import day_bounds, for_column, to_local
+from scheduler_core.clock import minutes_of
+from scheduler_core.models import (
+    Appointment,
+    AppointmentItem,
+    AppointmentStatus,
+    Block,
+    Employee,
+    EmployeeCategory,
+    OpeningRange,
+    Pet,
+    Segment,
+    Service,
+    ServiceCategory,
+    Shop,
+    Tutor,
+    WorkingRange,
+)
+
+HIDDEN_BY_DEFAULT = {AppointmentStatus.CANCELADO, AppointmentStatus.NAO_COMPARECEU}
+
+
+@dataclass
+class ItemView:
+    id: int
+    service: str
+    employee_id: int
+    start: datetime  # shop wall clock
+    end: datetime
+
+
+@dataclass
+class ApptView:
+    id: int
+    status: str
+    start: datetime
+    end: datetime
+    pet: str
+    tutor: str
+    tutor_id: int
+    pet_id: int
+    segment_id: int
+    is_encaixe: bool
+    origin: str
+    total_cents: int
+    leva_e_traz: bool
+    notes: str
+    items: list[ItemView] = field(default_factory=list)
+
+    @property
+    def services(self) -> str:
+        return " + ".join(i.service for i in self.items)
+
+    @property
+    def employee_ids(self) -> set[int]:
+        return {i.employee_id for i in self.items}
+
+
+@dataclass
+class BlockView:
+    day: date
+    employee_id: int | None
+    all_day: bool
+    start: str | None
+    end: str | None
+    reason: str
+
+
+@dataclass
+class AgendaData:
+    days: list[date]
+    employees: list[Employee]
+    segments: list[Segment]
+    appointments: list[ApptView]
+    blocks: list[BlockView]
+    day_start_min: int = 7 * 60
+    day_end_min: int = 20 * 60
+
+    def for_day(self, day: date) -> list[ApptView]:
+        return [a for a in self.appointments if a.start.date() == day]
+
+    def blocks_for(self, day: date, employee_id: int | None) -> list[BlockView]:
+        return [
+            b for b in self.blocks
+            if b.day == day and (b.employee_id is None or b.employee_id == employee_id)
+        ]
+
+
+def segments_of(session: Session, shop_id: int) -> list[Segment]:
+    return list(session.exec(
+        select(Segment).where(Segment.shop_id == shop_id).order_by(Segment.id)
+    ).all())
+
+
+def employees_of(session: Session, shop_id: int, *, calendar_only: bool = False,
+                 segment_id: int | None = None) -> list[Employee]:
+    query = select(Employee).where(Employee.shop_id == shop_id, Employee.active.is_(True))
+    if calendar_only:
+        query = query.where(Employee.has_calendar.is_(True))
+    employees = list(session.exec(query.order_by(Employee.name, Employee.id)).all())
+    if segment_id is not None:
+        in_segment = set(session.exec(
+            select(EmployeeCategory.employee_id)
+            .join(ServiceCategory, ServiceCategory.id == EmployeeCategory.category_id)
+            .where(ServiceCategory.segment_id == segment_id)
+        ).all())
+        employees = [e for e in employees if e.id in in_segment]
+    return employees
+
+
+def load_agenda(
+    session: Session,
+    shop: Shop,
+    first_day: date,
+    *,
+    days: int = 1,
+    segment_id: int | None = None,
+    employee_id: int | None = None,
+    status: str | None = None,
+) -> AgendaData:
+    tz = shop.timezone
+    start_utc, end_utc = day_bounds(first_day, tz, days)
+    employees = employees_of(session, shop.id, calendar_only=True, segment_id=segment_id)
+    if employee_id:
+        employees = [e for e in employees if e.id == employee_id]
+    query = select(Appointment).where(
+        Appointment.shop_id == shop.id,
+        Appointment.start < for_column(Appointment.__table__.c.start, end_utc),
+        Appointment.end > for_column(Appointment.__table__.c.end, start_utc),
+    )
+    if segment_id:
+        query = query.where(Appointment.segment_id == segment_id)
+    if status:
+        query = query.where(Appointment.status == status)
+    else:
+        query = query.where(col(Appointment.status).not_in(list(HIDDEN_BY_DEFAULT)))
+    appts = list(session.exec(query.order_by(Appointment.start, Appointment.id)).all())
+    ids = [a.id for a in appts]
+    items = session.exec(
+        select(AppointmentItem).where(col(AppointmentItem.appointment_id).in_(ids))
+        .order_by(AppointmentItem.position, AppointmentItem.id)
+    ).all() if ids else []
+    services = {s.id: s.name for s in session.exec(select(Service)).all()}
+    pets = {p.id: p for p in session.exec(
+        select(Pet).where(col(Pet.id).in_({a.pet_id for a in appts}))
+    ).all()} if appts else {}
+    tutors = {t.id: t for t in session.exec(
+        select(Tutor).where(col(Tutor.id).in_({a.tutor_id for a in appts}))
+    ).all()} if appts else {}
+    by_appt: dict[int, list[AppointmentItem]] = defaultdict(list)
+    for it in items:
+        by_appt[it.appointment_id].append(it)
+    views = []
+    for a in appts:
+        view = ApptView(
+            id=a.id, status=a.status, start=to_local(a.start, tz), end=to_local(a.end, tz),
+            pet=pets[a.pet_id].name if a.pet_id in pets else "?",
+            tutor=tutors[a.tutor_id].name if a.tutor_id in tutors else "?",
+            tutor_id=a.tutor_id, pet_id=a.pet_id, segment_id=a.segment_id,
+            is_encaixe=a.is_encaixe, origin=a.origin, total_cents=a.total_cents,
+            leva_e_traz=a.leva_e_traz, notes=a.notes,
+            items=[
+                ItemView(id=it.id, service=services.get(it.service_id, "?"),
+                         employee_id=it.employee_id, start=to_local(it.start, tz),
+                         end=to_local(it.end, tz))
+                for it in by_appt[a.id]
+            ],
+        )
+        if employee_id and employee_id not in view.employee_ids:
+            continue
+        views.append(view)
+    day_list = [first_day + timedelta(days=i) for i in range(days)]
+    blocks = []
+    wanted = {d.isoformat() for d in day_list}
+    for b in session.exec(select(Block).where(Block.shop_id == shop.id)).all():
+        for d in b.dates or []:
+            if d in wanted:
+                blocks.append(BlockView(day=date.fromisoformat(d), employee_id=b.employee_id,
+                                        all_day=b.all_day, start=b.start, end=b.end,
+                                        reason=b.reason))
+    data = AgendaData(days=day_list, employees=employees, segments=segments_of(session, shop.id),
+                      appointments=views, blocks=blocks)
+    _fit_hours(session, data, first_day, segment_id, shop.id)
+    return data
+
+
+def _fit_hours(session: Session, data: AgendaData, day: date, segment_id: int | None,
+               shop_id: int) -> None:
+    """Show the day from the earliest opening (or shift) to the latest closing, whole hours."""
+    seg_ids = [segment_id] if segment_id else [s.id for s in data.segments]
+    ranges = session.exec(
+        select(OpeningRange).where(col(OpeningRange.segment_id).in_(seg_ids),
+                                   OpeningRange.weekday == day.weekday())
+    ).all() if seg_ids else []
+    emp_ids = [e.id for e in data.employees]
+    ranges = list(ranges) + (list(session.exec(
+        select(WorkingRange).where(col(WorkingRange.employee_id).in_(emp_ids),
+                                   WorkingRange.weekday == day.weekday())
+    ).all()) if emp_ids else [])
+    starts = [minutes_of(r.start) for r in ranges]
+    ends = [minutes_of(r.end) for r in ranges]
+    for a in data.appointments:
+        if a.start.date() == day:
+            starts.append(a.start.hour * 60 + a.start.minute)
+            ends.append(a.end.hour * 60 + a.end.minute if a.end.date() == day else 24 * 60)
+    if starts:
+        data.day_start_min = max(0, (min(starts) // 60) * 60)
+        data.day_end_min = min(24 * 60, -(-max(ends) // 60) * 60)
+    if data.day_end_min <= data.day_start_min:
+        data.day_start_min, data.day_end_min = 7 * 60, 20 * 60
+
+
+def appointment_detail(session: Session, shop: Shop, appointment_id: int) -> dict | None:
+    appt = session.get(Appointment, appointment_id)
+    if appt is None or appt.shop_id != shop.id:
+        return None
+    tz = shop.timezone
+    items = session.exec(
+        select(AppointmentItem).where(AppointmentItem.appointment_id == appt.id)
+        .order_by(AppointmentItem.position, AppointmentItem.id)
+    ).all()
+    services = {s.id: s for s in session.exec(select(Service)).all()}
+    employees = {e.id: e.name for e in session.exec(select(Employee)).all()}
+    from scheduler_core.models import StatusChange
+
+    history = session.exec(
+        select(StatusChange).where(StatusChange.appointment_id == appt.id)
+        .order_by(StatusChange.at, StatusChange.id)
+    ).all()
+    return {
+        "appt": appt,
+        "start": to_local(appt.start, tz),
+        "end": to_local(appt.end, tz),
+        "pet": session.get(Pet, appt.pet_id),
+        "tutor": session.get(Tutor, appt.tutor_id),
+        "items": [
+            {"service": services[it.service_id].name if it.service_id in services else "?",
+             "service_id": it.service_id,
+             "employee": employees.get(it.employee_id, "?"), "employee_id": it.employee_id,
+             "start": to_local(it.start, tz), "end": to_local(it.end, tz),
+             "price_cents": it.price_cents, "in_plan": it.in_plan}
+            for it in items
+        ],
+        "history": [{"from": h.from_status, "to": h.to_status, "at": to_local(h.at, tz),
+                     "actor": h.actor} for h in history],
+    }

@@ -1,0 +1,62 @@
+"""Time helpers of the panel: shop-day bounds and values shaped for the datetime columns.
+
+The core stores UTC. Depending on the column type a stored value is aware (SQLModel's
+UTCDateTime) or naive UTC; :func:`for_column` shapes a bound value for the column at hand and
+:func:`as_utc` reads either form back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import DateTime
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def for_column(column, moment: datetime) -> datetime:
+    """An aware datetime as the given mapped column stores it (aware UTC or naive UTC)."""
+    utc = moment.astimezone(UTC)
+    sa_type = getattr(column, "type", None)
+    if isinstance(sa_type, DateTime) and not getattr(sa_type, "timezone", False):
+        # A plain DateTime column (not the UTCDateTime decorator) keeps naive UTC.
+        return utc.replace(tzinfo=None)
+    return utc
+
+
+def to_local(value: datetime | None, tz: str) -> datetime | None:
+    if value is None:
+        return None
+    return as_utc(value).astimezone(ZoneInfo(tz))
+
+
+def today(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def day_bounds(day: date, tz: str, days: int = 1) -> tuple[datetime, datetime]:
+    """Aware UTC [start, end) of ``days`` wall-clock days from ``day`` in the shop's zone."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=days), datetime.min.time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def parse_date(value: str | None) -> date | None:
+    """"2026-11-28" or "28/11/2026" → date; None when empty or invalid."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
