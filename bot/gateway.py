@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhook/whatsapp"
 WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 3
+SILENT_KINDS = frozenset({"system", "request_welcome", "errors"})
 
 MSG_MEDIA = (
     "Recebi seu arquivo, obrigado! 😊 Por aqui eu entendo só mensagens de texto e os botões. "
@@ -107,7 +108,7 @@ class Gateway:
         return self.app[DB]
 
     def now(self) -> datetime:
-        return self.app[CLOCK]().astimezone(UTC).replace(tzinfo=None)
+        return self.app[CLOCK]().astimezone(UTC)
 
     def spawn(self, coro: Coroutine, loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Task:
         task = (loop or asyncio.get_running_loop()).create_task(coro)
@@ -409,6 +410,8 @@ class Gateway:
         self.spawn(self.sender_for(d.business_phone_id).mark_read(msg.wa_id))
         if d.owner == Owner.HUMAN:
             return  # the inbox has it; the bot stays silent
+        if msg.kind in SILENT_KINDS:
+            return  # e.g. "user changed number" notices: stored, nothing to answer
         if d.mode == BotMode.AUTO_REPLY:
             await self.deliver(d.conv_id, rnd.TextOut(d.auto_reply_text), Author.SYSTEM)
             return

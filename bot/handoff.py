@@ -19,7 +19,7 @@ The bot takes over again when
   the last attendant message, or from the hand-off when nobody wrote yet). This is checked by a
   periodic task of the app and lazily on every inbound message (:func:`resume_expired`).
 
-Timestamps are naive UTC, like everywhere in storage. Functions taking ``now`` want an aware
+Timestamps are aware UTC datetimes, as stored. Functions taking ``now`` want an aware
 datetime (``app[CLOCK]()``); without it the system clock is used.
 """
 
@@ -42,12 +42,13 @@ RESUME_COMMAND = "@robo"
 ALLOW_BOT_OFF_REASON = "Cliente com atendimento pelo robô desativado"
 
 
-def _naive(now: datetime | None) -> datetime:
+def _utc(now: datetime | None) -> datetime:
+    """Aware UTC (a naive value is taken as UTC)."""
     if now is None:
-        return datetime.utcnow()
+        return datetime.now(UTC)
     if now.tzinfo is None:
-        return now
-    return now.astimezone(UTC).replace(tzinfo=None)
+        return now.replace(tzinfo=UTC)
+    return now.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class WaitingConversation:
     tutor_id: int | None
     tutor_name: str | None
     reason: str  # why a human owns it (hand-off reason, "Atendente assumiu", allow-bot off)
-    since: datetime  # naive UTC: start of the wait (hand-off moment)
+    since: datetime  # aware UTC: start of the wait (hand-off moment)
     waiting_seconds: int  # now - since
     last_attendant_at: datetime | None
     last_message_text: str
@@ -84,7 +85,7 @@ class HistoryItem:
     payload: str | None  # bot payload of a tapped button / list row
     status: str  # outbound: pending/sent/delivered/read/failed/not_sent; inbound: "received"
     error: str
-    at: datetime  # naive UTC
+    at: datetime  # aware UTC
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def waiting_conversations(
     session: Session, now: datetime | None = None, shop_id: int | None = None
 ) -> list[WaitingConversation]:
     """Conversations a human owns, oldest wait first, with how long each has been waiting."""
-    current = _naive(now)
+    current = _utc(now)
     stmt = select(WaConversation).where(WaConversation.owner == Owner.HUMAN)
     if shop_id is not None:
         stmt = stmt.where(WaConversation.shop_id == shop_id)
@@ -165,7 +166,7 @@ def conversation_history(session: Session, conversation_id: int) -> list[History
 
 def take_over(session: Session, conv: WaConversation, now: datetime, reason: str) -> None:
     """Give the conversation to a human (idempotent; keeps the first hand-off moment)."""
-    current = _naive(now)
+    current = _utc(now)
     if conv.owner != Owner.HUMAN:
         conv.owner = Owner.HUMAN
         conv.handoff_at = current
@@ -207,7 +208,7 @@ def resume_bot(target: Session | web.Application, conversation_id: int, actor: s
         conv = target.get(WaConversation, conversation_id)
         if conv is None or _allow_bot_off(target, conv):
             return False
-        return _resume(target, conv, actor, datetime.utcnow())
+        return _resume(target, conv, actor, datetime.now(UTC))
     from admin.appkeys import CLOCK, DB
     from scheduler_core.db import write_session
 
@@ -215,7 +216,7 @@ def resume_bot(target: Session | web.Application, conversation_id: int, actor: s
         conv = session.get(WaConversation, conversation_id)
         if conv is None or _allow_bot_off(session, conv):
             return False
-        done = _resume(session, conv, actor, _naive(target[CLOCK]()))
+        done = _resume(session, conv, actor, _utc(target[CLOCK]()))
         key = conv.key
     if done:
         _rasa_resume_later(target, key)
@@ -249,7 +250,7 @@ def resume_expired(session: Session, now: datetime, conversation: WaConversation
     With ``conversation`` only that one is checked (the lazy check on each inbound).
     Returns the conversations resumed (the caller commits).
     """
-    current = _naive(now)
+    current = _utc(now)
     if conversation is not None:
         candidates = [conversation] if conversation.owner == Owner.HUMAN else []
     else:

@@ -1,6 +1,7 @@
 """Tables of the WhatsApp channel (bot/): conversations, messages, the inbound queue.
 
-Conventions follow ``scheduler_core.models``: naive-UTC timestamps, enumerations as strings.
+Conventions follow ``scheduler_core.models``: timestamps are aware UTC datetimes (SQLModel's
+UTCDateTime refuses naive ones), enumerations are strings.
 
 - :class:`WaConversation` — one per (shop, tutor key). The tutor key is Meta's business-scoped
   user id (BSUID, ``contacts[].user_id``) when the webhook carries one, else the E.164 phone
@@ -19,7 +20,7 @@ Conventions follow ``scheduler_core.models``: naive-UTC timestamps, enumerations
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
@@ -63,7 +64,7 @@ STATUS_RANK = {
 
 
 def _now() -> datetime:
-    return datetime.utcnow()
+    return datetime.now(UTC)
 
 
 class WaConversation(SQLModel, table=True):

@@ -46,10 +46,16 @@ _TEMPLATES = jinja2.Environment(
 # ---------------------------------------------------------------------- payload builders
 
 
+# BSUID → phone of every simulated tutor (so the simulated phone shows messages sent to a BSUID).
+KNOWN_USERS: dict[str, str] = {}
+
+
 def bsuid_for(phone: str) -> str:
     """A stable business-scoped user id for a simulated phone, e.g. ``BR.1502576394655843``."""
     digits = int(hashlib.sha256(phone.encode()).hexdigest()[:15], 16)
-    return f"BR.{digits % 10**16:016d}"
+    uid = f"BR.{digits % 10**16:016d}"
+    KNOWN_USERS[uid] = phone
+    return uid
 
 
 def new_wamid() -> str:
@@ -428,7 +434,9 @@ async def graph_messages(request: web.Request) -> web.Response:
         return bad
     to = data.get("to")
     user_id = data.get("recipient")
-    phone = ("+" + _digits(to)) if to else state.by_user_id.get(user_id, user_id)
+    phone = ("+" + _digits(to)) if to else (
+        state.by_user_id.get(user_id) or KNOWN_USERS.get(user_id) or user_id
+    )
     text, interactive = _bubble_text(data)
     wamid = new_wamid()
     state.add(tutor=phone, direction="out", wa_id=wamid, type=data.get("type", "text"),
@@ -447,7 +455,7 @@ async def graph_messages(request: web.Request) -> web.Response:
 
 
 def _user_of(state: SimulatorState, phone: str | None) -> str | None:
-    for uid, p in state.by_user_id.items():
+    for uid, p in [*state.by_user_id.items(), *KNOWN_USERS.items()]:
         if p == phone:
             return uid
     return None
