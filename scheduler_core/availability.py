@@ -135,12 +135,47 @@ def _epoch(day: date, minute_of_day: int, zone: ZoneInfo) -> int:
     return int(moment.timestamp()) // 60
 
 
-def _floor_min(moment: datetime) -> int:
-    return math.floor(moment.timestamp() / 60)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_UNKNOWN = object()
 
 
-def _ceil_min(moment: datetime) -> int:
-    return math.ceil(moment.timestamp() / 60)
+def _day_offset(tzinfo, ordinal: int) -> int | None:
+    """UTC offset in minutes that holds for the whole local day, or None (DST change that day,
+    or an offset with seconds)."""
+    day = date.fromordinal(ordinal)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tzinfo)
+    first = midnight.utcoffset()
+    last = (midnight + timedelta(days=1)).utcoffset()
+    if first is None or first != last:
+        return None
+    seconds = int(first.total_seconds())
+    return None if seconds % 60 else seconds // 60
+
+
+def _to_minutes(moment: datetime, ordinal: int, cache: dict, *, ceil: bool) -> int:
+    """Aware datetime → epoch minutes (floor or ceil) without calling ``timestamp()`` per item:
+    the UTC offset is looked up once per (zone, local day); DST-change days fall back to
+    ``timestamp()``."""
+    key = (moment.tzinfo, ordinal)
+    offset = cache.get(key, _UNKNOWN)
+    if offset is _UNKNOWN:
+        offset = cache[key] = _day_offset(moment.tzinfo, ordinal)
+    if offset is None:
+        seconds = moment.timestamp()
+        return -int(-seconds // 60) if ceil else int(seconds // 60)
+    minutes = (ordinal - _EPOCH_ORDINAL) * 1440 + moment.hour * 60 + moment.minute - offset
+    if ceil and (moment.second or moment.microsecond):
+        minutes += 1
+    return minutes
+
+
+def _at(plan, day: date, minute_of_day: int) -> int:
+    """``_epoch`` memoised per query (many employees share the same shift boundaries)."""
+    key = (day, minute_of_day)
+    value = plan.epochs.get(key)
+    if value is None:
+        value = plan.epochs[key] = _epoch(day, minute_of_day, plan.zone)
+    return value
 
 
 def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -358,6 +393,7 @@ class _Plan:
 
     __slots__ = (
         "zone",
+        "epochs",
         "items",
         "offsets",
         "total",
@@ -416,6 +452,7 @@ def _prepare(
 ) -> _Plan:
     plan = _Plan()
     plan.zone = ZoneInfo(snapshot.timezone)
+    plan.epochs = {}
     plan.items = items
     offsets = []
     total = 0
@@ -452,21 +489,32 @@ def _prepare(
     moving = query.moving_appointment_id
     emp_busy: dict[int, list[tuple[int, int]]] = {e: [] for e in relevant}
     res_usage: dict[int, list[tuple[int, int, int]]] = {r: [] for r in needed}
+    res_keys = frozenset(needed)
+    # Busy items ending before the range or starting after it cannot matter (one day of margin
+    # because an item's own zone may differ from the shop's).
+    first_ord = query.date_from.toordinal() - 1
+    last_ord = query.date_to.toordinal() + 1
+    offsets_cache: dict = {}
     for item in snapshot.busy:
-        if moving is not None and item.appointment_id == moving:
+        if item.appointment_id == moving:
             continue
         in_emp = item.employee_id in emp_busy
-        in_res = bool(needed) and any(r in res_usage for r in item.resources)
+        resources = item.resources
+        in_res = bool(res_keys and resources) and not res_keys.isdisjoint(resources)
         if not (in_emp or in_res):
             continue
-        start = _floor_min(item.start)
-        end = _ceil_min(item.end)
+        begin, finish = item.start, item.end
+        begin_ord = begin.toordinal()
+        if begin_ord > last_ord or finish.toordinal() < first_ord:
+            continue
+        start = _to_minutes(begin, begin_ord, offsets_cache, ceil=False)
+        end = _to_minutes(finish, finish.toordinal(), offsets_cache, ceil=True)
         if end <= start:
             continue
         if in_emp:
             emp_busy[item.employee_id].append((start, end))
         if in_res:
-            for rid, units in item.resources.items():
+            for rid, units in resources.items():
                 if rid in res_usage:
                     res_usage[rid].append((start, end, units))
     plan.emp_busy = {}
@@ -503,14 +551,13 @@ def _employee_day(
     ranges = employee.working.get(weekday)
     if not ranges:
         return None
-    zone = plan.zone
     cuts: list[tuple[int, int]] = []
     for block in plan.emp_blocks.get((employee.id, day), ()):
         if _block_whole_day(block):
             return None
-        cuts.append((_epoch(day, _hm(block.start), zone), _epoch(day, _hm(block.end), zone)))
+        cuts.append((_at(plan, day, _hm(block.start)), _at(plan, day, _hm(block.end))))
     working = _merge(
-        (_epoch(day, _hm(r.start), zone), _epoch(day, _hm(r.end), zone)) for r in ranges
+        (_at(plan, day, _hm(r.start)), _at(plan, day, _hm(r.end))) for r in ranges
     )
     if not working:
         return None
@@ -546,7 +593,6 @@ def _day(
 ) -> tuple[R, str] | None:
     """Append the slots of ``day`` to ``out``; return (reason, message) when there is none."""
     segment = snapshot.segment
-    zone = plan.zone
     weekday = day.weekday()
     if segment.open_24h:
         opening = [(0, 1440)]
@@ -559,19 +605,19 @@ def _day(
     for block in plan.shop_blocks.get(day, ()):
         if _block_whole_day(block):
             return R.BLOCKED, MESSAGES[R.BLOCKED]
-        cuts.append((_epoch(day, _hm(block.start), zone), _epoch(day, _hm(block.end), zone)))
+        cuts.append((_at(plan, day, _hm(block.start)), _at(plan, day, _hm(block.end))))
     restriction = check_restrictions(
         snapshot, query.pet, [s.id for s, _c in plan.items], day, query.channel
     )
     if restriction is not None:
         return R.RESTRICTION, restriction.description or MESSAGES[R.RESTRICTION]
 
-    anchor = _epoch(day, min(start for start, _end in opening), zone)
-    windows = _merge((_epoch(day, s, zone), _epoch(day, e, zone)) for s, e in opening)
+    anchor = _at(plan, day, min(start for start, _end in opening))
+    windows = _merge((_at(plan, day, s), _at(plan, day, e)) for s, e in opening)
     if cuts:
         windows = _subtract(windows, _merge(cuts))
-    day_lo = _epoch(day, 0, zone)
-    day_hi = _epoch(day, 1440, zone)
+    day_lo = _at(plan, day, 0)
+    day_hi = _at(plan, day, 1440)
 
     # Per item: employees available that day, in preference order.
     per_item: list[list[tuple[int, list[int], list[int]]]] = []

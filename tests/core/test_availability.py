@@ -683,3 +683,28 @@ def test_resolve_items_prices_in_catalogue_order():
         assert exc.reason is NoSlotReason.PET_DATA_MISSING
     else:  # pragma: no cover
         raise AssertionError("expected NotBookable")
+
+
+def test_dst_day_uses_real_instants_and_utc_bookings():
+    # New York springs forward on 2026-03-08 at 02:00 → 03:00: the day has 23 hours.
+    ny = ZoneInfo("America/New_York")
+    day = date(2026, 3, 8)
+    snap = replace(
+        shop(open_24h=True, employees=[employee(1, hours=("00:00-24:00",))], step=60),
+        timezone="America/New_York",
+        busy=(
+            BusyItem(
+                1, 1, BATH,
+                datetime(2026, 3, 8, 8, 0, tzinfo=ZoneInfo("UTC")),  # 04:00 EDT
+                datetime(2026, 3, 8, 9, 0, tzinfo=ZoneInfo("UTC")),
+            ),
+        ),
+    )
+    query = AvailabilityQuery(
+        pet=PET, service_ids=(BATH,), date_from=day, date_to=day,
+        now=datetime(2026, 3, 7, 12, 0, tzinfo=ny),
+    )
+    got = [s.start.astimezone(ny).strftime("%H:%M") for s in find_slots(snap, query).slots]
+    assert got[:4] == ["00:00", "01:00", "03:00", "05:00"]  # no 02:00, 04:00 is booked
+    assert got[-1] == "23:00"
+    assert len(got) == 23 - 1
