@@ -76,7 +76,9 @@ class PetInfo:
 
 @dataclass(frozen=True)
 class BlockInfo:
-    """A block on one date; employee_id None blocks the whole shop."""
+    """A block on one date; employee_id None blocks the whole shop.
+
+    ``all_day`` (or a missing start/end) blocks the whole date; otherwise "HH:MM"–"HH:MM"."""
 
     day: date
     employee_id: int | None
@@ -112,8 +114,9 @@ class ChannelRules:
 
     min_notice_min: int = 0
     horizon_days: int = 90
-    display: str = "todos"  # todos | 30 | 60 (bot thinning, anchored at opening)
-    page_days: int = 2  # bot paging: today + tomorrow, then +page_days per request
+    display: str = "todos"  # todos | 30 | 60: keep starts on the 30/60-min grid anchored at
+    # the segment's first opening of the day (availability module docstring)
+    page_days: int = 2  # bot paging: today + tomorrow, then the next page_days days per request
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class AgendaSnapshot:
     segment: SegmentInfo
     employees: tuple[EmployeeInfo, ...]
     services: dict[int, ServiceInfo]
-    resource_capacity: dict[int, int]
+    resource_capacity: dict[int, int]  # resource_id → units; a missing resource has capacity 0
     blocks: tuple[BlockInfo, ...]
     busy: tuple[BusyItem, ...]
     restrictions: tuple[RestrictionInfo, ...]
