@@ -338,6 +338,11 @@ class Gateway:
         conv.business_phone_id = msg.business_phone_id
         if conv.tutor_id is None:
             conv.tutor_id = self._find_tutor(s, shop_id, msg)
+        elif msg.user_id:
+            tutor = s.get(Tutor, conv.tutor_id)
+            if tutor is not None and not tutor.wa_user_id:
+                tutor.wa_user_id = msg.user_id  # key on the BSUID, keep the phone
+                s.add(tutor)
         return conv
 
     def _find_tutor(self, s: Session, shop_id: int, msg: InboundMessage) -> int | None:
