@@ -71,7 +71,7 @@ async def _start_fake_rasa(fake: FakeRasa) -> web.AppRunner:
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
     app.router.add_post("/conversations/{sender}/tracker/events", events)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
