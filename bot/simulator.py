@@ -418,18 +418,18 @@ async def graph_messages(request: web.Request) -> web.Response:
     except (ValueError, UnicodeDecodeError):
         return _graph_error(400, 100, "(#100) Invalid parameter", "Invalid JSON body")
     state.requests.append(data if isinstance(data, dict) else {"invalid": data})
-    if state.failures:
-        failure = state.failures[0]
-        failure.remaining -= 1
-        if failure.remaining <= 0:
-            state.failures.pop(0)
-        return _graph_error(failure.status, failure.code, failure.message)
     if isinstance(data, dict) and data.get("status") == "read":
         wamid = data.get("message_id")
         for m in state.messages:
             if m.wa_id == wamid:
                 m.status = "read"
         return web.json_response({"success": True})
+    if state.failures:
+        failure = state.failures[0]
+        failure.remaining -= 1
+        if failure.remaining <= 0:
+            state.failures.pop(0)
+        return _graph_error(failure.status, failure.code, failure.message)
     if (bad := validate_send(data)) is not None:
         return bad
     to = data.get("to")
@@ -582,7 +582,7 @@ async def api_deliver(request: web.Request) -> web.Response:
 
 
 async def api_failures(request: web.Request) -> web.Response:
-    """Test hook: the next ``vezes`` Graph API calls fail with ``status`` / ``code``."""
+    """Test hook: the next ``vezes`` sends (not read receipts) fail with ``status`` / ``code``."""
     state = request.app[SIMULATOR]
     data = await request.json()
     status = int(data.get("status", 500))
