@@ -1,0 +1,117 @@
+"""Parsing of what staff type in the panel's forms, with pt-BR error messages.
+
+Every parser raises :class:`FieldError` (a ValueError whose text is shown next to the field).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class FieldError(ValueError):
+    pass
+
+
+def parse_money(text: str | None, *, required: bool = True, label: str = "O valor") -> int | None:
+    """"45", "45,90", "1.234,56", "R$ 45,90", "45.9" → centavos. Negative → error."""
+    raw = (text or "").strip().replace("R$", "").replace(" ", "")
+    if not raw:
+        if required:
+            raise FieldError(f"{label} é obrigatório.")
+        return None
+    negative = raw.startswith("-")
+    raw = raw.lstrip("-+")
+    if "," in raw:
+        raw = raw.replace(".", "").replace(",", ".")
+    elif raw.count(".") > 1 or re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
+        raw = raw.replace(".", "")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", raw):
+        raise FieldError(f"{label} é inválido: use por exemplo 45,90.")
+    whole, _, frac = raw.partition(".")
+    cents = int(whole) * 100 + int((frac + "00")[:2])
+    if negative and cents:
+        raise FieldError(f"{label} não pode ser negativo.")
+    return cents
+
+
+def parse_int(text: str | None, *, label: str, minimum: int | None = None,
+              maximum: int | None = None, required: bool = True) -> int | None:
+    raw = (text or "").strip()
+    if not raw:
+        if required:
+            raise FieldError(f"{label}: preencha este campo.")
+        return None
+    if not re.fullmatch(r"-?\d+", raw):
+        raise FieldError(f"{label}: use um número inteiro.")
+    value = int(raw)
+    if minimum is not None and value < minimum:
+        raise FieldError(f"{label}: o mínimo é {minimum}.")
+    if maximum is not None and value > maximum:
+        raise FieldError(f"{label}: o máximo é {maximum}.")
+    return value
+
+
+def parse_hhmm(text: str | None, *, label: str = "Horário") -> str:
+    raw = (text or "").strip()
+    match = re.fullmatch(r"(\d{1,2}):?(\d{2})", raw)
+    if not match:
+        raise FieldError(f"{label}: use o formato HH:MM, por exemplo 08:30.")
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours == 24 and minutes == 0:
+        return "24:00"
+    if hours > 23 or minutes > 59:
+        raise FieldError(f"{label}: horário inválido ({raw}).")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def parse_ranges(
+    pairs: list[tuple[str, str]], *, max_ranges: int, what: str
+) -> list[tuple[str, str]]:
+    """Validate one weekday's ranges: HH:MM, start < end, no overlap, at most ``max_ranges``.
+    Empty pairs are ignored. Returns them sorted."""
+    ranges = []
+    for start, end in pairs:
+        if not (start or "").strip() and not (end or "").strip():
+            continue
+        s = parse_hhmm(start, label="Início")
+        e = parse_hhmm(end, label="Fim")
+        if minutes(e) <= minutes(s):
+            raise FieldError(f"{what}: o fim ({e}) deve ser depois do início ({s}).")
+        ranges.append((s, e))
+    ranges.sort(key=lambda r: minutes(r[0]))
+    for (_s1, e1), (s2, _e2) in zip(ranges, ranges[1:], strict=False):
+        if minutes(s2) < minutes(e1):
+            raise FieldError(f"{what}: os intervalos {_s1}–{e1} e {s2}–{_e2} se sobrepõem.")
+    if len(ranges) > max_ranges:
+        breaks = max_ranges - 1
+        raise FieldError(
+            f"{what}: no máximo {max_ranges} faixas por dia ({breaks} intervalos/pausas)."
+        )
+    return ranges
+
+
+def parse_list(text: str | None) -> list[str]:
+    """Comma- or line-separated list, trimmed, without empties or duplicates."""
+    items = [p.strip() for p in re.split(r"[,\n;]", text or "")]
+    return list(dict.fromkeys(p for p in items if p))
+
+
+def is_valid_cnpj(value: str) -> bool:
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) != 14 or digits == digits[0] * 14:
+        return False
+
+    def digit(base: str, weights: list[int]) -> str:
+        total = sum(int(d) * w for d, w in zip(base, weights, strict=True))
+        rest = total % 11
+        return "0" if rest < 2 else str(11 - rest)
+
+    w1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
+    first = digit(digits[:12], w1)
+    second = digit(digits[:12] + first, [6, *w1])
+    return digits[12:] == first + second
