@@ -383,6 +383,13 @@ def _get_appointment(session: Session, appointment_id: int, *, lock: bool = Fals
     return appt
 
 
+def _check_owner(appt: Appointment, *, pet_id: int | None, tutor_id: int | None) -> None:
+    if (pet_id is not None and appt.pet_id != pet_id) or (
+        tutor_id is not None and appt.tutor_id != tutor_id
+    ):
+        raise NotFound("Agendamento não encontrado.", details={"appointment_id": appt.id})
+
+
 def _items(session: Session, appointment_id: int) -> list[AppointmentItem]:
     return list(
         session.execute(
@@ -503,6 +510,8 @@ def _revalidate(
         staff_rules=replace(snapshot.staff_rules, display="todos"),
     )
     rules = snapshot.bot_rules if channel == Channel.BOT else snapshot.staff_rules
+    if slot.start <= now:
+        raise NoticeTooShort("Esse horário já passou. Vamos escolher outro horário?")
     if rules.min_notice_min and slot.start < now + timedelta(minutes=rules.min_notice_min):
         hours = rules.min_notice_min // 60
         raise NoticeTooShort(
@@ -694,11 +703,13 @@ def book(
     notes: str = "",
     leva_e_traz: bool = False,
     pet_plan_id: int | None = None,
+    channel: str | None = None,
 ) -> Appointment:
     """Book the slot a :func:`find_slots` token stands for (status Agendado).
 
-    ``origin`` is "bot", "staff" or "api"; a bot booking is re-checked with the bot channel's
-    rules (minimum notice, bot-scope restrictions), others with the staff rules. With an
+    ``origin`` is "bot", "staff" or "api". The slot is re-checked with the rules of ``channel``
+    ("staff" | "bot"; default: "bot" for origin bot, else "staff"): the bot channel adds its
+    minimum notice and bot-scope restrictions. With an
     ``idempotency_key`` a retry returns the appointment already created (also when concurrent, and
     even after the token expired); the appointment is never booked twice.
 
@@ -709,7 +720,9 @@ def book(
     _aware(now)
     if str(origin) not in {o.value for o in Origin}:
         raise ValidationFailed("Origem inválida.", details={"origin": str(origin)})
-    channel = Channel.BOT if origin == Origin.BOT else Channel.STAFF
+    if channel is None:
+        channel = Channel.BOT if origin == Origin.BOT else Channel.STAFF
+    channel = _channel(channel)
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > 200:
         raise ValidationFailed("Chave de idempotência longa demais.")
@@ -850,6 +863,8 @@ def reschedule(
     secret: str,
     actor: str,
     channel: str,
+    pet_id: int | None = None,
+    tutor_id: int | None = None,
 ) -> Appointment:
     """Move an Agendado/Confirmado appointment to the slot of ``token``.
 
@@ -857,6 +872,8 @@ def reschedule(
     Keeps the id, services, prices, plan link and status; only date, time and professionals
     change (an Encaixe moved into a normal slot loses the tag). Bot channel: the action must be
     enabled and the current start must be at least ``reschedule_min_notice_hours`` away.
+    ``pet_id`` / ``tutor_id``, when given, must own the appointment (else ``not_found``): the
+    bot passes them so a tutor can only move their own pet's visits.
     """
     _aware(now)
     channel = _channel(channel)
@@ -870,6 +887,7 @@ def reschedule(
             service_ids=[it.service_id for it in slot.items],
         )
         appt = _get_appointment(session, appointment_id, lock=True)
+        _check_owner(appt, pet_id=pet_id, tutor_id=tutor_id)
         if appt.status not in OPEN_STATUSES:
             raise NotReschedulable(
                 f"Agendamentos com status {STATUS_LABELS.get(appt.status, appt.status)} "
@@ -994,6 +1012,8 @@ def cancel(
     actor: str,
     channel: str,
     reason: str = "",
+    pet_id: int | None = None,
+    tutor_id: int | None = None,
 ) -> Appointment:
     """Cancel an appointment; its professional(s) and resources are free at once.
 
@@ -1002,12 +1022,14 @@ def cancel(
     (``paid_not_cancellable_by_bot``: the bot hands off to a human). Staff channel: any status
     before Finalizado; permission checks (cancel, "cancel with a paid invoice", "cancel after
     started") are the caller's. The audit entry records whether the cancellation was inside the
-    minimum notice (``late``), which decides plan-session consumption.
+    minimum notice (``late``), which decides plan-session consumption. ``pet_id`` /
+    ``tutor_id``, when given, must own the appointment (else ``not_found``).
     """
     _aware(now)
     channel = _channel(channel)
     with _write(engine) as session:
         appt = _get_appointment(session, appointment_id, lock=True)
+        _check_owner(appt, pet_id=pet_id, tutor_id=tutor_id)
         label = STATUS_LABELS.get(appt.status, appt.status)
         if appt.status == S.CANCELADO:
             raise NotCancellable("Este agendamento já está cancelado.")

@@ -242,3 +242,27 @@ def test_leva_e_traz_fee_comes_from_the_tutor_zone(world):
             world.engine, token=token, now=NOW, secret=SECRET, origin="bot", actor="bot",
             leva_e_traz=True,
         )
+
+
+def test_a_slot_that_already_started_cannot_be_booked(world):
+    token = slot_at(offer(world, NOW.date(), employee="ana"), "09:15").token
+    with pytest.raises(NoticeTooShort) as err:
+        booking.book(
+            world.engine, token=token, now=NOW + timedelta(minutes=20), secret=SECRET,
+            origin="staff", actor="s",
+        )
+    assert err.value.message == "Esse horário já passou. Vamos escolher outro horário?"
+
+
+def test_an_api_booking_can_ask_for_the_bot_rules(world):
+    world.update_bot_settings(min_notice_hours=2)
+    token = slot_at(offer(world, NOW.date(), employee="ana"), "10:00").token
+    with pytest.raises(NoticeTooShort):
+        booking.book(
+            world.engine, token=token, now=NOW, secret=SECRET, origin="api", actor="api:x",
+            channel="bot",
+        )
+    appt = booking.book(
+        world.engine, token=token, now=NOW, secret=SECRET, origin="api", actor="api:x"
+    )
+    assert appt.origin == "api"

@@ -437,3 +437,24 @@ def test_repeat_last_visit_books_the_same_services(world):
         world.engine, token=result.slots[0].token, now=later, secret=SECRET, origin="bot",
         actor="bot",
     ).id
+
+
+def test_bot_can_only_touch_the_tutors_own_appointments(world):
+    appt = book_at(world, "10:00")
+    stranger = world.add_tutor(name="João")
+    from scheduler_core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
+                       channel="bot", tutor_id=stranger)
+    with pytest.raises(NotFound):
+        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
+                       channel="bot", pet_id=world.add_pet(name="Outro"))
+    token = slot_at(offer(world, MONDAY, (), moving=appt.id), "14:00").token
+    with pytest.raises(NotFound):
+        booking.reschedule(world.engine, appointment_id=appt.id, token=token, now=NOW,
+                           secret=SECRET, actor="bot", channel="bot", tutor_id=stranger)
+    moved = booking.reschedule(world.engine, appointment_id=appt.id, token=token, now=NOW,
+                               secret=SECRET, actor="bot", channel="bot",
+                               tutor_id=world.tutor_id, pet_id=world.pet_id)
+    assert moved.start == at(MONDAY, "14:00")

@@ -12,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlmodel import Session, select
 
 from scheduler_core import booking
 from scheduler_core.errors import CoreError
+from scheduler_core.models import Appointment
 
-from .booking_helpers import SECRET, count_appointments, offer, slot_at
-from .factories import NOW, build_shop
+from .booking_helpers import MONDAY, SECRET, count_appointments, offer, slot_at
+from .factories import NOW, at, build_shop
 
 THREADS = 50
 
@@ -127,3 +129,46 @@ def test_a_cancel_racing_with_bookings_never_leaves_two_active_visits(world):
     assert codes == Counter({"slot_taken": THREADS - 2})
     assert count_appointments(world, status="agendado") == 1
     assert count_appointments(world, status="cancelado") == 1
+
+
+def test_bookings_and_reschedules_racing_for_one_time_leave_one_visit_there(world):
+    # 25 visits later in the week try to move to Monday 10:00 with Ana while 25 new pets try to
+    # book it.
+    movers = []
+    for i in range(THREADS // 2):
+        pet = world.add_pet(name=f"Movendo {i}")
+        employee = "ana" if i % 2 else "bruno"
+        day = MONDAY + timedelta(days=1 + i % 3)
+        day_slots = offer(world, day, pet_id=pet, employee=employee).slots
+        movers.append(
+            booking.book(world.engine, token=day_slots[0].token, now=NOW, secret=SECRET,
+                         origin="staff", actor="s")
+        )
+    calls = []
+    for appt in movers:
+        moving = offer(world, MONDAY, (), pet_id=appt.pet_id, employee="ana", moving=appt.id)
+        token = slot_at(moving, "10:00").token
+        calls.append(
+            lambda appt=appt, token=token: booking.reschedule(
+                world.engine, appointment_id=appt.id, token=token, now=NOW, secret=SECRET,
+                actor="s", channel="staff",
+            )
+        )
+    for i in range(THREADS - len(calls)):
+        pet = world.add_pet(name=f"Novo {i}")
+        calls.append(_book_call(world, slot_at(offer(world, pet_id=pet, employee="ana"),
+                                               "10:00").token))
+
+    results, codes = _race(world, calls)
+
+    assert len(results) == 1
+    assert codes == Counter({"slot_taken": THREADS - 1})
+    busy = [s.start for s in offer(world, employee="ana").slots]
+    assert at(MONDAY, "10:00") not in busy
+    with Session(world.engine) as s:
+        at_ten = s.exec(
+            select(Appointment).where(
+                Appointment.start == at(MONDAY, "10:00"), Appointment.status == "agendado"
+            )
+        ).all()
+    assert len(at_ten) == 1
