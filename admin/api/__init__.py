@@ -1,7 +1,55 @@
-"""Component of the app process (see admin/server.py)."""
+"""REST API component of the app process (see admin/server.py), JSON under /api.
+
+Endpoints (documented in :mod:`admin.api.openapi`, served at /api/openapi.json):
+
+- GET  /api/services?pet_id=&segment=&channel=
+- GET  /api/tutors?phone= | ?q= ;  POST /api/tutors ;  GET/PATCH /api/tutors/{id}
+- POST /api/tutors/{id}/pets ;  GET/PATCH /api/pets/{id}
+- GET  /api/availability?pet_id=&service_ids=1,2&date_from=&date_to=&employee_ids=&channel=
+  &appointment_id=
+- POST /api/appointments {token, idempotency_key?, notes?, leva_e_traz?} (+ Idempotency-Key)
+- GET  /api/appointments/{id}
+- POST /api/appointments/{id}/reschedule {token}
+- POST /api/appointments/{id}/cancel {reason?}
+- POST /api/appointments/{id}/status {status}
+
+Authentication: ``Authorization: Bearer <token>`` (see :mod:`admin.api.auth`).
+"""
+
+from __future__ import annotations
 
 from aiohttp import web
 
+from admin.api import handlers
+from admin.api.auth import API_TOKENS, auth_middleware, ensure_api_token
+from admin.api.errors import error_middleware
+from admin.api.openapi import openapi_json
+from admin.appkeys import SETTINGS
+
+ROUTES: tuple[tuple[str, str, object], ...] = (
+    ("GET", "/api/openapi.json", openapi_json),
+    ("GET", "/api/services", handlers.list_services),
+    ("GET", "/api/tutors", handlers.find_tutors),
+    ("POST", "/api/tutors", handlers.create_tutor),
+    ("GET", r"/api/tutors/{id:\d+}", handlers.get_tutor),
+    ("PATCH", r"/api/tutors/{id:\d+}", handlers.update_tutor),
+    ("POST", r"/api/tutors/{id:\d+}/pets", handlers.create_pet),
+    ("GET", r"/api/pets/{id:\d+}", handlers.get_pet),
+    ("PATCH", r"/api/pets/{id:\d+}", handlers.update_pet),
+    ("GET", "/api/availability", handlers.availability),
+    ("POST", "/api/appointments", handlers.create_appointment),
+    ("GET", r"/api/appointments/{id:\d+}", handlers.get_appointment),
+    ("POST", r"/api/appointments/{id:\d+}/reschedule", handlers.reschedule_appointment),
+    ("POST", r"/api/appointments/{id:\d+}/cancel", handlers.cancel_appointment),
+    ("POST", r"/api/appointments/{id:\d+}/status", handlers.set_appointment_status),
+)
+
 
 def setup(app: web.Application) -> None:
-    """Register this component's routes on the app."""
+    """Register the API routes, its error and auth middlewares, and its accepted tokens."""
+    app[API_TOKENS] = ensure_api_token(app[SETTINGS])
+    # Errors outermost, so a failure in auth is JSON too.
+    app.middlewares.append(error_middleware)
+    app.middlewares.append(auth_middleware)
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)

@@ -1,0 +1,536 @@
+"""REST API handlers: parse the request, call one core function in a worker thread, render JSON.
+
+Every rule lives in ``scheduler_core`` (people, catalog, booking); a handler only checks the
+shape of its input (400) and maps core errors through the middleware (404/409/410/422).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlmodel import Session, col, select
+
+from admin.api.auth import API_ACTOR
+from admin.api.errors import ApiError, bad_request
+from admin.api.serialize import (
+    appointment_json,
+    catalog_json,
+    offer_json,
+    pet_json,
+    tutor_json,
+)
+from admin.appkeys import CLOCK, DB, SETTINGS
+from scheduler_core import booking, catalog, people
+from scheduler_core.db import write_session
+from scheduler_core.errors import NotFound, ValidationFailed
+from scheduler_core.models import (
+    Appointment,
+    AppointmentStatus,
+    Breed,
+    Employee,
+    EmployeeCategory,
+    Origin,
+    Pet,
+    Service,
+    Shop,
+    Tutor,
+)
+
+MAX_IDS = 20
+DEFAULT_RANGE_DAYS = 6
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def _query_int(request: web.Request, name: str, *, required: bool = False) -> int | None:
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        if required:
+            raise bad_request(f"Informe o parâmetro {name}.", field=name)
+        return None
+    if not re.fullmatch(r"\d{1,12}", raw):
+        raise bad_request(f"Parâmetro {name} inválido: use um número inteiro.", field=name)
+    return int(raw)
+
+
+def _query_ids(request: web.Request, name: str) -> list[int]:
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return []
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or len(parts) > MAX_IDS or not all(re.fullmatch(r"\d{1,12}", p) for p in parts):
+        raise bad_request(
+            f"Parâmetro {name} inválido: use números separados por vírgula (ex.: 1,2).",
+            field=name,
+        )
+    return list(dict.fromkeys(int(p) for p in parts))
+
+
+def _query_date(request: web.Request, name: str) -> date | None:
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise bad_request(
+            f"Parâmetro {name} inválido: use o formato AAAA-MM-DD.", field=name
+        ) from None
+
+
+def _query_choice(request: web.Request, name: str, allowed: tuple[str, ...], default):
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise bad_request(f"Parâmetro {name} inválido: use {', '.join(allowed)}.", field=name)
+    return raw
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The JSON object of the request body (an empty body is an empty object)."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("O corpo da requisição não é um JSON válido.") from None
+    if not isinstance(data, dict):
+        raise bad_request("O corpo da requisição deve ser um objeto JSON.")
+    return data
+
+
+def _body_str(body: dict, name: str, *, required: bool = False, max_len: int = 2000) -> str:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_request(f"Informe o campo {name}.", field=name)
+        return ""
+    if not isinstance(value, str):
+        raise bad_request(f"O campo {name} deve ser um texto.", field=name)
+    if required and not value.strip():
+        raise bad_request(f"Informe o campo {name}.", field=name)
+    if len(value) > max_len:
+        raise bad_request(f"O campo {name} aceita no máximo {max_len} caracteres.", field=name)
+    return value.strip()
+
+
+def _only(body: dict, allowed: set[str]) -> None:
+    extra = sorted(set(body) - allowed)
+    if extra:
+        raise bad_request(f"Campo desconhecido: {', '.join(extra)}.", field=extra[0])
+
+
+def _path_id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+def _run(request: web.Request, fn, *args, **kwargs):
+    """Blocking database work off the event loop."""
+    return asyncio.to_thread(fn, *args, **kwargs)
+
+
+def _shop(session: Session) -> Shop:
+    """The shop this process serves (one shop per installation)."""
+    shop = session.exec(select(Shop).order_by(Shop.id)).first()
+    if shop is None:
+        raise ApiError(404, "no_shop", "Nenhuma loja cadastrada ainda.")
+    return shop
+
+
+def _today(shop: Shop, request: web.Request) -> date:
+    return request.app[CLOCK]().astimezone(ZoneInfo(shop.timezone)).date()
+
+
+def _pets_json(session: Session, pets: list[Pet]) -> list[dict[str, Any]]:
+    breed_ids = {p.breed_id for p in pets if p.breed_id is not None}
+    breeds = (
+        {b.id: b for b in session.exec(select(Breed).where(col(Breed.id).in_(breed_ids))).all()}
+        if breed_ids
+        else {}
+    )
+    return [pet_json(p, breeds.get(p.breed_id)) for p in pets]
+
+
+def _tutor_payload(session: Session, tutor: Tutor) -> dict[str, Any]:
+    return tutor_json(tutor, _pets_json(session, people.pets_of(session, tutor.id)))
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+async def list_services(request: web.Request) -> web.Response:
+    pet_id = _query_int(request, "pet_id")
+    segment = _query_choice(request, "segment", ("pet_shop", "clinica", "creche", "hotel"), None)
+    channel = _query_choice(request, "channel", ("staff", "bot"), "staff")
+
+    def work():
+        with Session(request.app[DB]) as session:
+            shop = _shop(session)
+            if pet_id is None:
+                result = catalog.list_services(session, shop.id, segment, channel)
+            else:
+                result = catalog.services_for_pet(session, shop.id, pet_id, segment, channel)
+            return catalog_json(result)
+
+    return web.json_response(await _run(request, work))
+
+
+# --------------------------------------------------------------------------- tutors and pets
+
+TUTOR_BODY = set(people.TUTOR_FIELDS)
+PET_BODY = set(people.PET_FIELDS)
+
+
+async def create_tutor(request: web.Request) -> web.Response:
+    body = await _body(request)
+    _only(body, TUTOR_BODY)
+
+    def work():
+        with write_session(request.app[DB]) as session:
+            shop = _shop(session)
+            tutor = people.create_tutor(session, shop.id, body, today=_today(shop, request))
+            session.flush()
+            return _tutor_payload(session, tutor)
+
+    return web.json_response(await _run(request, work), status=201)
+
+
+async def find_tutors(request: web.Request) -> web.Response:
+    phone = request.query.get("phone", "").strip()
+    q = request.query.get("q", "").strip()
+    if not phone and not q:
+        raise bad_request("Informe o parâmetro phone ou q.", field="phone")
+    if len(phone) > 40 or len(q) > 100:
+        raise bad_request("Parâmetro de busca longo demais.", field="q" if q else "phone")
+
+    def work():
+        with Session(request.app[DB]) as session:
+            shop = _shop(session)
+            if phone:
+                tutor = people.find_tutor_by_phone(session, shop.id, phone)
+                found = [tutor] if tutor is not None else []
+            else:
+                found = people.search_tutors(session, shop.id, q)
+            return {"tutors": [_tutor_payload(session, t) for t in found]}
+
+    return web.json_response(await _run(request, work))
+
+
+async def get_tutor(request: web.Request) -> web.Response:
+    tutor_id = _path_id(request)
+
+    def work():
+        with Session(request.app[DB]) as session:
+            shop = _shop(session)
+            return _tutor_payload(session, people.get_tutor(session, tutor_id, shop.id))
+
+    return web.json_response(await _run(request, work))
+
+
+async def update_tutor(request: web.Request) -> web.Response:
+    tutor_id = _path_id(request)
+    body = await _body(request)
+    _only(body, TUTOR_BODY)
+
+    def work():
+        with write_session(request.app[DB]) as session:
+            shop = _shop(session)
+            tutor = people.update_tutor(
+                session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
+            )
+            return _tutor_payload(session, tutor)
+
+    return web.json_response(await _run(request, work))
+
+
+async def create_pet(request: web.Request) -> web.Response:
+    tutor_id = _path_id(request)
+    body = await _body(request)
+    _only(body, PET_BODY)
+
+    def work():
+        with write_session(request.app[DB]) as session:
+            shop = _shop(session)
+            pet = people.create_pet(
+                session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
+            )
+            return _pets_json(session, [pet])[0]
+
+    return web.json_response(await _run(request, work), status=201)
+
+
+async def get_pet(request: web.Request) -> web.Response:
+    pet_id = _path_id(request)
+
+    def work():
+        with Session(request.app[DB]) as session:
+            shop = _shop(session)
+            return _pets_json(session, [people.get_pet(session, pet_id, shop.id)])[0]
+
+    return web.json_response(await _run(request, work))
+
+
+async def update_pet(request: web.Request) -> web.Response:
+    pet_id = _path_id(request)
+    body = await _body(request)
+    _only(body, PET_BODY)
+
+    def work():
+        with write_session(request.app[DB]) as session:
+            shop = _shop(session)
+            pet = people.update_pet(
+                session, pet_id, body, shop_id=shop.id, today=_today(shop, request)
+            )
+            return _pets_json(session, [pet])[0]
+
+    return web.json_response(await _run(request, work))
+
+
+# --------------------------------------------------------------------------- availability
+
+
+def _employee_by_category(
+    session: Session, service_ids: list[int], employee_ids: list[int]
+) -> dict[int, int]:
+    """Chosen professionals → {category id: employee id} for the requested services."""
+    if not employee_ids:
+        return {}
+    employees = {
+        e.id: e
+        for e in session.exec(select(Employee).where(col(Employee.id).in_(employee_ids))).all()
+    }
+    missing = [eid for eid in employee_ids if eid not in employees]
+    if missing:
+        raise NotFound("Profissional não encontrado.", details={"employee_ids": missing})
+    categories = {
+        s.category_id
+        for s in session.exec(select(Service).where(col(Service.id).in_(service_ids))).all()
+    }
+    works: dict[int, set[int]] = {}
+    for link in session.exec(
+        select(EmployeeCategory).where(col(EmployeeCategory.employee_id).in_(employee_ids))
+    ).all():
+        works.setdefault(link.employee_id, set()).add(link.category_id)
+    chosen: dict[int, int] = {}
+    for employee_id in employee_ids:
+        useful = works.get(employee_id, set()) & categories
+        if not useful:
+            raise ValidationFailed(
+                f"{employees[employee_id].name} não faz nenhum dos serviços escolhidos.",
+                details={"field": "employee_ids", "employee_id": employee_id},
+            )
+        for category_id in useful:
+            chosen.setdefault(category_id, employee_id)
+    return chosen
+
+
+async def availability(request: web.Request) -> web.Response:
+    pet_id = _query_int(request, "pet_id", required=True)
+    service_ids = _query_ids(request, "service_ids")
+    employee_ids = _query_ids(request, "employee_ids")
+    appointment_id = _query_int(request, "appointment_id")
+    channel = _query_choice(request, "channel", ("staff", "bot"), "staff")
+    date_from = _query_date(request, "date_from")
+    date_to = _query_date(request, "date_to")
+    if not service_ids and appointment_id is None:
+        raise bad_request("Informe o parâmetro service_ids (ex.: 1,2).", field="service_ids")
+    app = request.app
+    now = app[CLOCK]()
+
+    def work():
+        with Session(app[DB]) as session:
+            shop = _shop(session)
+            start = date_from or now.astimezone(ZoneInfo(shop.timezone)).date()
+            end = date_to or start + timedelta(days=DEFAULT_RANGE_DAYS)
+            ids = service_ids
+            if not ids and appointment_id is not None:
+                ids = [it.service_id for it in booking.appointment_items(session, appointment_id)]
+            by_category = _employee_by_category(session, ids, employee_ids)
+        offer = booking.find_slots(
+            app[DB],
+            shop_id=shop.id,
+            pet_id=pet_id,
+            service_ids=service_ids,
+            date_from=start,
+            date_to=end,
+            channel=channel,
+            now=now,
+            secret=app[SETTINGS].secret_key,
+            employee_by_category=by_category or None,
+            moving_appointment_id=appointment_id,
+        )
+        with Session(app[DB]) as session:
+            svc_ids = {it.service_id for s in offer.slots for it in s.items}
+            emp_ids = {it.employee_id for s in offer.slots for it in s.items}
+            services = (
+                {
+                    s.id: s.name
+                    for s in session.exec(select(Service).where(col(Service.id).in_(svc_ids)))
+                }
+                if svc_ids
+                else {}
+            )
+            employees = (
+                {
+                    e.id: e.name
+                    for e in session.exec(select(Employee).where(col(Employee.id).in_(emp_ids)))
+                }
+                if emp_ids
+                else {}
+            )
+        return offer_json(offer, services, employees)
+
+    return web.json_response(await _run(request, work))
+
+
+# --------------------------------------------------------------------------- appointments
+
+
+def _summary(engine, appointment_id: int, shop_id: int | None = None) -> dict[str, Any]:
+    with Session(engine) as session:
+        summary = booking.appointment_summary(session, appointment_id)
+        if shop_id is not None and summary.shop_id != shop_id:
+            raise NotFound(
+                "Agendamento não encontrado.", details={"appointment_id": appointment_id}
+            )
+        return appointment_json(summary)
+
+
+async def create_appointment(request: web.Request) -> web.Response:
+    body = await _body(request)
+    _only(body, {"token", "idempotency_key", "notes", "leva_e_traz"})
+    token = _body_str(body, "token", required=True, max_len=4000)
+    notes = _body_str(body, "notes")
+    body_key = _body_str(body, "idempotency_key", max_len=200)
+    header_key = request.headers.get("Idempotency-Key", "").strip()
+    if len(header_key) > 200:
+        raise bad_request("Idempotency-Key longa demais (máximo 200 caracteres).")
+    if body_key and header_key and body_key != header_key:
+        raise bad_request(
+            "A chave de idempotência do corpo e a do cabeçalho Idempotency-Key são diferentes.",
+            field="idempotency_key",
+        )
+    key = body_key or header_key or None
+    leva = body.get("leva_e_traz", False)
+    if not isinstance(leva, bool):
+        raise bad_request("O campo leva_e_traz deve ser verdadeiro ou falso.", field="leva_e_traz")
+    app = request.app
+    now = app[CLOCK]()
+    actor = request[API_ACTOR]
+
+    def work():
+        replay = False
+        if key is not None:
+            with Session(app[DB]) as session:
+                replay = (
+                    session.exec(select(Appointment.id).where(Appointment.idempotency_key == key))
+                ).first() is not None
+        appt = booking.book(
+            app[DB],
+            token=token,
+            now=now,
+            secret=app[SETTINGS].secret_key,
+            origin=Origin.API,
+            actor=actor,
+            idempotency_key=key,
+            notes=notes,
+            leva_e_traz=leva,
+        )
+        return replay, _summary(app[DB], appt.id)
+
+    replay, payload = await _run(request, work)
+    return web.json_response(payload, status=200 if replay else 201)
+
+
+async def get_appointment(request: web.Request) -> web.Response:
+    appointment_id = _path_id(request)
+
+    def work():
+        with Session(request.app[DB]) as session:
+            shop_id = _shop(session).id
+        return _summary(request.app[DB], appointment_id, shop_id)
+
+    return web.json_response(await _run(request, work))
+
+
+async def reschedule_appointment(request: web.Request) -> web.Response:
+    appointment_id = _path_id(request)
+    body = await _body(request)
+    _only(body, {"token"})
+    token = _body_str(body, "token", required=True, max_len=4000)
+    app = request.app
+    now = app[CLOCK]()
+    actor = request[API_ACTOR]
+
+    def work():
+        _summary(app[DB], appointment_id)  # 404 before judging the token
+        booking.reschedule(
+            app[DB],
+            appointment_id=appointment_id,
+            token=token,
+            now=now,
+            secret=app[SETTINGS].secret_key,
+            actor=actor,
+            channel="staff",
+        )
+        return _summary(app[DB], appointment_id)
+
+    return web.json_response(await _run(request, work))
+
+
+async def cancel_appointment(request: web.Request) -> web.Response:
+    appointment_id = _path_id(request)
+    body = await _body(request)
+    _only(body, {"reason"})
+    reason = _body_str(body, "reason", max_len=500)
+    app = request.app
+    now = app[CLOCK]()
+    actor = request[API_ACTOR]
+
+    def work():
+        booking.cancel(
+            app[DB],
+            appointment_id=appointment_id,
+            now=now,
+            actor=actor,
+            channel="staff",
+            reason=reason,
+        )
+        return _summary(app[DB], appointment_id)
+
+    return web.json_response(await _run(request, work))
+
+
+STATUSES = tuple(s.value for s in AppointmentStatus)
+
+
+async def set_appointment_status(request: web.Request) -> web.Response:
+    appointment_id = _path_id(request)
+    body = await _body(request)
+    _only(body, {"status"})
+    status = _body_str(body, "status", required=True, max_len=40)
+    if status not in STATUSES:
+        raise ValidationFailed(
+            "Status inválido: use " + ", ".join(STATUSES) + ".",
+            details={"field": "status"},
+        )
+    app = request.app
+    now = app[CLOCK]()
+    actor = request[API_ACTOR]
+
+    def work():
+        booking.set_status(
+            app[DB], appointment_id=appointment_id, status=status, now=now, actor=actor
+        )
+        return _summary(app[DB], appointment_id)
+
+    return web.json_response(await _run(request, work))
