@@ -13,8 +13,10 @@ PHONE = "+5511987654321"
 
 
 def _menu(n: int, title_len: int = 10) -> list[dict]:
-    return [{"title": f"Opção {i:02d} " + "x" * max(0, title_len - 9), "payload": f"/op{{\"i\":{i}}}"}
-            for i in range(1, n + 1)]
+    return [
+        {"title": f"Opção {i:02d} " + "x" * max(0, title_len - 9), "payload": f'/op{{"i":{i}}}'}
+        for i in range(1, n + 1)
+    ]
 
 
 # ------------------------------------------------------------------ pure rendering rules
@@ -106,8 +108,9 @@ async def test_text_button_and_list_replies_reach_rasa_as_payloads(wa):
 
     def reply(sender, message, md):
         if message == "oi":
-            return [{"recipient_id": sender, "text": "Olá! Escolha:", "buttons": [
-                {"title": "Banho", "payload": "/banho"}, {"title": "Longo", "payload": long_payload}]}]
+            buttons = [{"title": "Banho", "payload": "/banho"},
+                       {"title": "Longo", "payload": long_payload}]
+            return [{"recipient_id": sender, "text": "Olá! Escolha:", "buttons": buttons}]
         return [{"recipient_id": sender, "text": f"ok {message[:20]}"}]
 
     wa.rasa.reply = reply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -193,10 +194,8 @@ def test_parser_never_raises_anything_but_payload_error():
     @settings(max_examples=400, deadline=None)
     @given(st.one_of(json_values, _mutations()))
     def check(body):
-        try:
+        with contextlib.suppress(PayloadError):
             parse_webhook(body)
-        except PayloadError:
-            pass
 
     check()
 
