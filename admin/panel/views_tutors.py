@@ -1,5 +1,348 @@
-"""Panel pages (being written)."""
+"""Tutors and pets: search, tutor page (pets, visits, invoices, credit, allow-bot), pet page.
+
+Tutor and pet writes go through ``scheduler_core.people`` (the same rules as the bot and API).
+"""
+
+from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy import desc, func
+from sqlmodel import Session, col, select
+
+from admin.panel import auditing
+from admin.panel.agenda_data import ApptView
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import to_local, today
+from admin.panel.views_agenda import pet_values
+from admin.panel.web import engine, form, now, page, redirect, render, staff
+from scheduler_core import people
+from scheduler_core.cpf import format_cpf
+from scheduler_core.errors import ValidationFailed
+from scheduler_core.models import (
+    Appointment,
+    AppointmentItem,
+    Breed,
+    CreditEntry,
+    Invoice,
+    InvoiceItem,
+    Payment,
+    Pet,
+    Service,
+    Shop,
+    Tutor,
+)
+from scheduler_core.phones import format_phone_br
 
 routes = web.RouteTableDef()
+TUTOR_FORM_FIELDS = ("name", "whatsapp", "phone2", "cpf", "email", "birth_date", "notes", "cep",
+                     "street", "number", "complement", "neighborhood", "city", "state")
+
+
+def _shop(request: web.Request) -> Shop:
+    shop = staff(request).shop
+    if shop is None:
+        raise redirect("/admin/config/loja", "Cadastre os dados da loja primeiro.", "aviso")
+    return shop
+
+
+def mask_cpf(cpf: str) -> str:
+    return f"***.***.{cpf[6:9]}-{cpf[9:]}" if len(cpf) == 11 else ("***" if cpf else "")
+
+
+def mask_phone(phone: str) -> str:
+    return f"(**) *****-{phone[-4:]}" if len(phone) >= 4 else ""
+
+
+def _phone(value: str) -> str:
+    try:
+        return format_phone_br(value) if value else ""
+    except Exception:  # noqa: BLE001 - show what is stored when it cannot be formatted
+        return value
+
+
+def _field_errors(exc: ValidationFailed) -> dict[str, str]:
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    return {field or "": exc.message}
+
+
+@routes.get("/admin/tutores")
+@page(Perm.TUTORS_VIEW)
+async def tutors_search(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    q = request.query.get("q", "").strip()
+    with Session(engine(request)) as session:
+        if q:
+            tutors = people.search_tutors(session, shop.id, q, limit=50)
+        else:
+            tutors = session.exec(select(Tutor).where(Tutor.shop_id == shop.id)
+                                  .order_by(desc(Tutor.created_at), desc(Tutor.id))
+                                  .limit(30)).all()
+        pets: dict[int, list[Pet]] = {}
+        if tutors:
+            for pet in session.exec(select(Pet).where(
+                    col(Pet.tutor_id).in_([t.id for t in tutors]))).all():
+                pets.setdefault(pet.tutor_id, []).append(pet)
+    sensitive = staff(request).can(Perm.TUTORS_SENSITIVE)
+    return render(request, "tutors/search.html", {
+        "q": q, "tutors": tutors, "pets": pets,
+        "phone": (lambda t: _phone(t.whatsapp)) if sensitive else (lambda t: mask_phone(
+            t.whatsapp)),
+    })
+
+
+@routes.get("/admin/tutores/novo")
+@page(Perm.TUTORS_EDIT)
+async def tutor_new(request: web.Request) -> web.Response:
+    return render(request, "tutors/tutor_form.html", {"values": {}, "tutor": None})
+
+
+@routes.post("/admin/tutores/novo")
+@page(Perm.TUTORS_EDIT)
+async def tutor_create(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
+    values["allow_bot"] = data.get("allow_bot") == "1"
+    try:
+        with Session(engine(request)) as session:
+            tutor = people.create_tutor(session, shop.id, values,
+                                        today=today(now(request), shop.timezone))
+            auditing.record(session, now=now(request), actor=staff(request).actor,
+                            action="tutor.create", entity="tutor", entity_id=tutor.id,
+                            shop_id=shop.id)
+            session.commit()
+            tutor_id = tutor.id
+    except ValidationFailed as exc:
+        return render(request, "tutors/tutor_form.html", {
+            "values": values, "tutor": None, "errors": _field_errors(exc)}, status=422)
+    raise redirect(f"/admin/tutores/{tutor_id}", "Tutor cadastrado.")
+
+
+def _invoice_rows(session: Session, tutor_id: int) -> list[dict]:
+    invoices = session.exec(select(Invoice).where(Invoice.tutor_id == tutor_id)
+                            .order_by(desc(Invoice.created_at))).all()
+    rows = []
+    for inv in invoices:
+        total = sum(i.unit_cents * i.quantity for i in session.exec(
+            select(InvoiceItem).where(InvoiceItem.invoice_id == inv.id)).all()) - inv.discount_cents
+        paid = sum(p.amount_cents for p in session.exec(
+            select(Payment).where(Payment.invoice_id == inv.id)).all() if p.reversed_at is None)
+        rows.append({"invoice": inv, "total": total, "open": max(total - paid, 0)})
+    return rows
+
+
+def _visits(session: Session, shop: Shop, tutor_id: int | None = None,
+            pet_id: int | None = None) -> list[ApptView]:
+    query = select(Appointment).where(Appointment.shop_id == shop.id)
+    if tutor_id:
+        query = query.where(Appointment.tutor_id == tutor_id)
+    if pet_id:
+        query = query.where(Appointment.pet_id == pet_id)
+    appts = session.exec(query.order_by(desc(Appointment.start)).limit(200)).all()
+    services = {s.id: s.name for s in session.exec(select(Service)).all()}
+    pets = {p.id: p.name for p in session.exec(select(Pet).where(
+        col(Pet.id).in_({a.pet_id for a in appts}))).all()} if appts else {}
+    views = []
+    for a in appts:
+        items = session.exec(select(AppointmentItem).where(AppointmentItem.appointment_id == a.id)
+                             .order_by(AppointmentItem.position)).all()
+        view = ApptView(id=a.id, status=a.status, start=to_local(a.start, shop.timezone),
+                        end=to_local(a.end, shop.timezone), pet=pets.get(a.pet_id, "?"),
+                        tutor="", tutor_id=a.tutor_id, pet_id=a.pet_id,
+                        segment_id=a.segment_id, is_encaixe=a.is_encaixe, origin=a.origin,
+                        total_cents=a.total_cents, leva_e_traz=a.leva_e_traz, notes=a.notes)
+        view.items = [type("I", (), {"service": services.get(i.service_id, "?")})()
+                      for i in items]
+        views.append(view)
+    return views
+
+
+def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: bool) -> dict:
+    """What the tutor page and the inbox side panel show about a tutor."""
+    pets = people.pets_of(session, tutor.id)
+    breeds = {b.id: b.name for b in session.exec(select(Breed).where(
+        col(Breed.id).in_([p.breed_id for p in pets if p.breed_id]))).all()} if pets else {}
+    visits = _visits(session, shop, tutor_id=tutor.id)
+    current = now_.astimezone(visits[0].start.tzinfo) if visits else now_
+    future = sorted([v for v in visits if v.start >= current
+                     and v.status not in ("cancelado", "nao_compareceu")], key=lambda v: v.start)
+    past = [v for v in visits if v not in future]
+    invoices = _invoice_rows(session, tutor.id)
+    credit = session.exec(select(func.coalesce(func.sum(CreditEntry.delta_cents), 0))
+                          .where(CreditEntry.tutor_id == tutor.id)).one()
+    return {
+        "tutor": tutor, "pets": pets, "breeds": breeds, "future": future, "past": past,
+        "invoices": invoices, "open_invoices": [r for r in invoices if r["open"] > 0
+                                                and r["invoice"].status not in (
+                                                    "cancelada", "sem_cobranca")],
+        "credit": credit, "sensitive": sensitive,
+        "cpf": format_cpf(tutor.cpf) if sensitive else mask_cpf(tutor.cpf),
+        "whatsapp": _phone(tutor.whatsapp) if sensitive else mask_phone(tutor.whatsapp),
+        "phone2": _phone(tutor.phone2) if sensitive else mask_phone(tutor.phone2),
+    }
+
+
+@routes.get("/admin/tutores/{id:\\d+}")
+@page(Perm.TUTORS_VIEW)
+async def tutor_page(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    with Session(engine(request)) as session:
+        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
+        ctx = tutor_context(session, shop, tutor, now(request),
+                            staff(request).can(Perm.TUTORS_SENSITIVE))
+    ctx["tab"] = request.query.get("aba", "geral")
+    return render(request, "tutors/tutor.html", ctx)
+
+
+@routes.get("/admin/tutores/{id:\\d+}/editar")
+@page(Perm.TUTORS_EDIT)
+async def tutor_edit(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    with Session(engine(request)) as session:
+        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
+        values = tutor.model_dump()
+        values["birth_date"] = tutor.birth_date.isoformat() if tutor.birth_date else ""
+    return render(request, "tutors/tutor_form.html", {"values": values, "tutor": tutor})
+
+
+@routes.post("/admin/tutores/{id:\\d+}/editar")
+@page(Perm.TUTORS_EDIT)
+async def tutor_update(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    tutor_id = int(request.match_info["id"])
+    values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
+    values["allow_bot"] = data.get("allow_bot") == "1"
+    try:
+        with Session(engine(request)) as session:
+            people.update_tutor(session, tutor_id, values, shop_id=shop.id,
+                                today=today(now(request), shop.timezone))
+            auditing.record(session, now=now(request), actor=staff(request).actor,
+                            action="tutor.update", entity="tutor", entity_id=tutor_id,
+                            shop_id=shop.id)
+            session.commit()
+    except ValidationFailed as exc:
+        with Session(engine(request)) as session:
+            tutor = people.get_tutor(session, tutor_id, shop.id)
+        return render(request, "tutors/tutor_form.html", {
+            "values": values, "tutor": tutor, "errors": _field_errors(exc)}, status=422)
+    raise redirect(f"/admin/tutores/{tutor_id}", "Dados do tutor salvos.")
+
+
+@routes.post("/admin/tutores/{id:\\d+}/robo")
+@page(Perm.TUTORS_EDIT)
+async def tutor_allow_bot(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    tutor_id = int(request.match_info["id"])
+    allow = data.get("allow_bot") == "1"
+    with Session(engine(request)) as session:
+        people.update_tutor(session, tutor_id, {"allow_bot": allow}, shop_id=shop.id)
+        auditing.record(session, now=now(request), actor=staff(request).actor,
+                        action="tutor.allow_bot", entity="tutor", entity_id=tutor_id,
+                        shop_id=shop.id, details={"allow_bot": allow})
+        session.commit()
+    raise redirect(f"/admin/tutores/{tutor_id}",
+                   "Atendimento pelo robô ligado." if allow else "Atendimento pelo robô desligado.")
+
+
+@routes.post("/admin/tutores/{id:\\d+}/pets")
+@page(Perm.TUTORS_EDIT)
+async def tutor_add_pet(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    tutor_id = int(request.match_info["id"])
+    values = pet_values(data)
+    try:
+        with Session(engine(request)) as session:
+            pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
+                                    today=today(now(request), shop.timezone))
+            session.commit()
+            pet_id = pet.id
+    except ValidationFailed as exc:
+        with Session(engine(request)) as session:
+            tutor = people.get_tutor(session, tutor_id, shop.id)
+            return render(request, "tutors/pet_new.html", {
+                "tutor": tutor, "new_pet": values, "errors": _field_errors(exc),
+                "breeds": session.exec(select(Breed).order_by(Breed.species, Breed.name)).all(),
+                "pet_action": f"/admin/tutores/{tutor_id}/pets"}, status=422)
+    raise redirect(f"/admin/pets/{pet_id}", "Pet cadastrado.")
+
+
+@routes.get("/admin/tutores/{id:\\d+}/pets/novo")
+@page(Perm.TUTORS_EDIT)
+async def tutor_pet_form(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    with Session(engine(request)) as session:
+        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
+        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+    return render(request, "tutors/pet_new.html", {
+        "tutor": tutor, "breeds": breeds, "pet_action": f"/admin/tutores/{tutor.id}/pets"})
+
+
+@routes.get("/admin/pets/{id:\\d+}")
+@page(Perm.TUTORS_VIEW)
+async def pet_page(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    with Session(engine(request)) as session:
+        pet = people.get_pet(session, int(request.match_info["id"]), shop.id)
+        tutor = session.get(Tutor, pet.tutor_id)
+        breed = session.get(Breed, pet.breed_id) if pet.breed_id else None
+        visits = _visits(session, shop, pet_id=pet.id)
+        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+    values = {
+        "name": pet.name, "species": pet.species, "breed_id": str(pet.breed_id or ""),
+        "porte": pet.porte or "", "pelagem": pet.pelagem or "", "sex": pet.sex or "",
+        "weight_kg": f"{pet.weight_grams / 1000:.1f}".replace(".", ",") if pet.weight_grams
+        else "", "birth_date": pet.birth_date.isoformat() if pet.birth_date else "",
+        "notes": pet.notes,
+    }
+    return render(request, "tutors/pet.html", {
+        "pet": pet, "tutor": tutor, "breed": breed, "visits": visits, "breeds": breeds,
+        "new_pet": values, "pet_action": f"/admin/pets/{pet.id}", "pet_title": "Editar pet"})
+
+
+@routes.post("/admin/pets/{id:\\d+}")
+@page(Perm.TUTORS_EDIT)
+async def pet_update(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    pet_id = int(request.match_info["id"])
+    values = pet_values(data)
+    for key in ("porte", "pelagem", "sex", "birth_date", "notes", "weight_kg"):
+        values.setdefault(key, "")
+    try:
+        with Session(engine(request)) as session:
+            if not values.get("weight_kg"):
+                values.pop("weight_kg")
+            people.update_pet(session, pet_id, values, shop_id=shop.id,
+                              today=today(now(request), shop.timezone))
+            session.commit()
+    except ValidationFailed as exc:
+        with Session(engine(request)) as session:
+            pet = people.get_pet(session, pet_id, shop.id)
+            return render(request, "tutors/pet.html", {
+                "pet": pet, "tutor": session.get(Tutor, pet.tutor_id), "breed": None,
+                "visits": [], "breeds": session.exec(select(Breed)).all(), "new_pet": values,
+                "pet_action": f"/admin/pets/{pet_id}", "pet_title": "Editar pet",
+                "errors": _field_errors(exc)}, status=422)
+    raise redirect(f"/admin/pets/{pet_id}", "Dados do pet salvos.")
+
+
+# --------------------------------------------------------------------------- placeholders
+
+_FUTURE = {
+    "planos": ("Planos & Pacotes",
+               "A venda e o acompanhamento de planos e pacotes chegam em breve."),
+    "cobrancas": ("Cobranças", "As telas de faturas e pagamentos chegam em breve."),
+}
+
+
+@routes.get("/admin/em-breve/{section}")
+@page()
+async def placeholder(request: web.Request) -> web.Response:
+    section = request.match_info["section"]
+    if section not in _FUTURE:
+        raise web.HTTPNotFound(text="Página não encontrada.")
+    title, message = _FUTURE[section]
+    return render(request, "placeholder.html", {"title": title, "message": message})

@@ -139,9 +139,18 @@ def render(request: web.Request, template: str, context: dict | None = None,
     ctx.setdefault("path", request.path)
     ctx.setdefault("Perm", Perm)
     ctx.setdefault("errors", {})
+    ctx.setdefault("nav_href", lambda path: _nav_href(request, path))
     return aiohttp_jinja2.render_template(
         template, request, ctx, app_key=PANEL_JINJA, status=status
     )
+
+
+def _nav_href(request: web.Request, path: str) -> str:
+    """A link to a page another component may own (Planos, Cobranças), or its placeholder."""
+    for resource in request.app.router.resources():
+        if getattr(resource, "canonical", None) == path:
+            return path
+    return "/admin/em-breve/" + path.rsplit("/", 1)[-1]
 
 
 def error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
