@@ -1,5 +1,125 @@
-"""Panel pages (being written)."""
+"""Attendant inbox: conversations waiting for a human (oldest first), history, reply box,
+"Devolver ao robô", and the tutor's context beside it. Built on ``bot.handoff``."""
+
+from __future__ import annotations
 
 from aiohttp import web
+from sqlmodel import Session
+
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import to_local
+from admin.panel.views_tutors import tutor_context
+from admin.panel.web import engine, form, now, page, redirect, render, staff
+from scheduler_core.models import Tutor
 
 routes = web.RouteTableDef()
+
+AUTHOR_LABELS = {"tutor": "Tutor", "bot": "Robô", "attendant": "Atendente", "system": "Sistema"}
+
+
+def _handoff():
+    from bot import handoff
+
+    return handoff
+
+
+def waiting_label(seconds: int) -> str:
+    minutes = seconds // 60
+    if minutes < 1:
+        return "menos de 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest:02d} min"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def _display_name(conv) -> str:
+    return conv.tutor_name or conv.profile_name or conv.phone or conv.key
+
+
+def _waiting(request: web.Request) -> list:
+    shop = staff(request).shop
+    with Session(engine(request)) as session:
+        return _handoff().waiting_conversations(session, now(request),
+                                                shop_id=shop.id if shop else None)
+
+
+@routes.get("/admin/atendimento/fila.json")
+@page(Perm.INBOX)
+async def inbox_queue(request: web.Request) -> web.Response:
+    convs = _waiting(request)
+    return web.json_response({"conversations": [
+        {"id": c.id, "name": _display_name(c), "waiting": waiting_label(c.waiting_seconds),
+         "waiting_seconds": c.waiting_seconds, "reason": c.reason,
+         "last_message": c.last_message_text[:120]}
+        for c in convs
+    ]})
+
+
+@routes.get("/admin/atendimento")
+@routes.get("/admin/atendimento/{id:\\d+}")
+@page(Perm.INBOX)
+async def inbox(request: web.Request) -> web.Response:
+    me = staff(request)
+    shop = me.shop
+    tz = shop.timezone if shop else "America/Sao_Paulo"
+    convs = _waiting(request)
+    current_id = int(request.match_info["id"]) if "id" in request.match_info else None
+    ctx = {"convs": convs, "current_id": current_id, "waiting_label": waiting_label,
+           "display_name": _display_name, "authors": AUTHOR_LABELS, "tz": tz}
+    if current_id is None:
+        return render(request, "inbox/inbox.html", ctx)
+    from bot.models import WaConversation
+
+    with Session(engine(request)) as session:
+        conv = session.get(WaConversation, current_id)
+        if conv is None or (shop and conv.shop_id != shop.id):
+            raise web.HTTPNotFound(text="Conversa não encontrada.")
+        history = _handoff().conversation_history(session, conv.id)
+        tutor = session.get(Tutor, conv.tutor_id) if conv.tutor_id else None
+        context = tutor_context(session, shop, tutor, now(request),
+                                me.can(Perm.TUTORS_SENSITIVE)) if tutor and shop else None
+    ctx.update(conv=conv, history=history, tutor_ctx=context,
+               history_local=[(h, to_local(h.at, tz)) for h in history],
+               is_human=conv.owner == "human",
+               name=(tutor.name if tutor else None) or conv.profile_name or conv.phone
+               or conv.key)
+    return render(request, "inbox/inbox.html", ctx)
+
+
+@routes.post("/admin/atendimento/{id:\\d+}/responder")
+@page(Perm.INBOX)
+async def inbox_reply(request: web.Request) -> web.Response:
+    data = await form(request)
+    conv_id = int(request.match_info["id"])
+    text = (data.get("text") or "").strip()
+    if not text:
+        raise redirect(f"/admin/atendimento/{conv_id}", "Escreva uma mensagem para enviar.",
+                       "erro")
+    try:
+        result = await _handoff().send_attendant_message(request.app, conv_id, text[:4096],
+                                                         staff(request).actor)
+    except KeyError:
+        raise web.HTTPNotFound(text="Conversa não encontrada.") from None
+    except ValueError as exc:
+        raise redirect(f"/admin/atendimento/{conv_id}", str(exc), "erro") from None
+    if result.resumed:
+        raise redirect("/admin/atendimento", "Conversa devolvida ao robô.")
+    if result.error:
+        raise redirect(f"/admin/atendimento/{conv_id}",
+                       f"A mensagem não foi entregue: {result.error}", "erro")
+    raise redirect(f"/admin/atendimento/{conv_id}", "Mensagem enviada.")
+
+
+@routes.post("/admin/atendimento/{id:\\d+}/devolver")
+@page(Perm.INBOX)
+async def inbox_resume(request: web.Request) -> web.Response:
+    conv_id = int(request.match_info["id"])
+    done = _handoff().resume_bot(request.app, conv_id, staff(request).actor)
+    if not done:
+        raise redirect(f"/admin/atendimento/{conv_id}",
+                       "Não foi possível devolver ao robô: a conversa já está com o robô ou o "
+                       "tutor está com o atendimento pelo robô desligado.", "aviso")
+    raise redirect("/admin/atendimento", "Conversa devolvida ao robô.")
