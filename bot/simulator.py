@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 import jinja2
+import phonenumbers
 from aiohttp import web
 
 from bot.config import SIM_DISPLAY_PHONE, SIM_PHONE_ID
@@ -485,12 +486,16 @@ async def page(request: web.Request) -> web.Response:
 
 
 def _norm_phone(raw: Any) -> str | None:
-    if not isinstance(raw, str):
+    """A typed phone → E.164 ("+55..."); Brazilian numbers may omit the country code."""
+    if not isinstance(raw, str) or not raw.strip():
         return None
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    if not 10 <= len(digits) <= 15:
+    try:
+        number = phonenumbers.parse(raw.strip(), "BR")
+    except phonenumbers.NumberParseException:
         return None
-    return "+" + digits
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 async def api_send(request: web.Request) -> web.Response:

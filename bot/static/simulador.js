@@ -124,8 +124,9 @@
 
   $("identidade").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const digits = $("telefone").value.replace(/\D/g, "");
+    let digits = $("telefone").value.replace(/\D/g, "");
     if (digits.length < 10) { showError("Informe um telefone com DDD."); return; }
+    if (!$("telefone").value.trim().startsWith("+") && digits.length <= 11) digits = "55" + digits;
     phone = "+" + digits;
     lastSeq = 0;
     $("conversa").innerHTML = "";
