@@ -67,6 +67,7 @@ TZ = "America/Sao_Paulo"
 SEED = 20260304
 PAST_DAYS = 21
 FUTURE_DAYS = 14
+MIN_DAYS_BETWEEN_VISITS = 4
 
 # When the demo tutors and pets were registered.
 SINCE = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
@@ -767,7 +768,7 @@ def _people(session: Session, shop: Shop, rng: random.Random, breeds) -> tuple[l
     dog_pool = [b for b, w in DOG_BREEDS for _ in range(w)]
     cat_pool = [b for b, w in CAT_BREEDS for _ in range(w)]
     for index, tutor in enumerate(tutors):
-        how_many = 2 if index % 4 == 0 else 1
+        how_many = 2 if index % 2 == 0 else 1
         used_names[tutor.id] = set()
         for _ in range(how_many):
             is_cat = rng.random() < 0.2
@@ -824,6 +825,7 @@ class _Planner:
     pets: list[Pet]
     # Per day: resource id → list of (start, end) minutes in use.
     _usage: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _last_visit: dict[int, date] = field(default_factory=dict)
 
     def _category_of(self, key: str) -> str:
         return {
@@ -873,7 +875,12 @@ class _Planner:
         for offset in range(-PAST_DAYS, FUTURE_DAYS + 1):
             day = today + timedelta(days=offset)
             self._usage = {}
-            busy_pets: set[int] = set()
+            # A pet comes back at most every few days.
+            busy_pets = {
+                pet_id
+                for pet_id, last in self._last_visit.items()
+                if (day - last).days < MIN_DAYS_BETWEEN_VISITS
+            }
             staff = list(self.employees.values())
             self.rng.shuffle(staff)
             for employee in staff:
@@ -944,6 +951,7 @@ class _Planner:
             return None
         self._hold_resources(spans)
         busy_pets.add(pet.id)
+        self._last_visit[pet.id] = day
         self._save(session, employee, segment_id, day, pet, items)
         return start
 
