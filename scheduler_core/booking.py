@@ -510,14 +510,18 @@ def _revalidate(
         staff_rules=replace(snapshot.staff_rules, display="todos"),
     )
     rules = snapshot.bot_rules if channel == Channel.BOT else snapshot.staff_rules
+    # A slot that got too close is simply gone: slot_taken, so callers offer times again.
     if slot.start <= now:
-        raise NoticeTooShort("Esse horário já passou. Vamos escolher outro horário?")
+        raise SlotTaken(
+            "Esse horário já passou. Vamos escolher outro horário?", details={"reason": "past"}
+        )
     if rules.min_notice_min and slot.start < now + timedelta(minutes=rules.min_notice_min):
         hours = rules.min_notice_min // 60
-        raise NoticeTooShort(
-            f"Esse horário está muito próximo: agendamos com pelo menos "
+        raise SlotTaken(
+            f"Esse horário ficou muito próximo: agendamos com pelo menos "
             f"{_fmt_hours(hours) if hours else str(rules.min_notice_min) + ' minutos'} "
-            "de antecedência. Vamos escolher outro horário?"
+            "de antecedência. Vamos escolher outro horário?",
+            details={"reason": "min_notice"},
         )
     query = _pinned_query(
         snapshot,

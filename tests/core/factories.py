@@ -1,5 +1,10 @@
 """Test data builders for the scheduling core (reusable by every test package).
 
+Import it as ``from tests.core.factories import build_shop, NOW, at, next_weekday`` (tests run
+with ``.venv/bin/python -m pytest`` from the repository root, which puts the root on sys.path);
+inside tests/core use ``from .factories import ...``. For booking through the real service
+layer see ``tests/core/booking_helpers.py`` (``offer``, ``slot_at``, ``book_at``).
+
 Two levels:
 
 1. Small ``create_*`` functions that add one row (plus its children) to a session and flush, so

@@ -126,15 +126,16 @@ def test_forged_or_expired_tokens_are_refused(world):
     assert count_appointments(world) == 0
 
 
-def test_bot_booking_rechecks_the_minimum_notice(world):
+def test_bot_booking_rechecks_the_minimum_notice_and_asks_for_another_time(world):
     world.update_bot_settings(min_notice_hours=2)
     today = NOW.date()
     # A staff search offers 10:00 today (1 h away); the bot may not book it.
     token = slot_at(offer(world, today, employee="ana"), "10:00").token
 
-    with pytest.raises(NoticeTooShort) as err:
+    with pytest.raises(SlotTaken) as err:
         booking.book(world.engine, token=token, now=NOW, secret=SECRET, origin="bot", actor="bot")
     assert "2 horas" in err.value.message
+    assert err.value.details["reason"] == "min_notice"
     # Staff can.
     appt = booking.book(
         world.engine, token=token, now=NOW, secret=SECRET, origin="staff", actor="s"
@@ -246,7 +247,7 @@ def test_leva_e_traz_fee_comes_from_the_tutor_zone(world):
 
 def test_a_slot_that_already_started_cannot_be_booked(world):
     token = slot_at(offer(world, NOW.date(), employee="ana"), "09:15").token
-    with pytest.raises(NoticeTooShort) as err:
+    with pytest.raises(SlotTaken) as err:
         booking.book(
             world.engine, token=token, now=NOW + timedelta(minutes=20), secret=SECRET,
             origin="staff", actor="s",
@@ -257,7 +258,7 @@ def test_a_slot_that_already_started_cannot_be_booked(world):
 def test_an_api_booking_can_ask_for_the_bot_rules(world):
     world.update_bot_settings(min_notice_hours=2)
     token = slot_at(offer(world, NOW.date(), employee="ana"), "10:00").token
-    with pytest.raises(NoticeTooShort):
+    with pytest.raises(SlotTaken):
         booking.book(
             world.engine, token=token, now=NOW, secret=SECRET, origin="api", actor="api:x",
             channel="bot",

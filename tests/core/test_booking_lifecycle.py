@@ -458,3 +458,16 @@ def test_bot_can_only_touch_the_tutors_own_appointments(world):
                                secret=SECRET, actor="bot", channel="bot",
                                tutor_id=world.tutor_id, pet_id=world.pet_id)
     assert moved.start == at(MONDAY, "14:00")
+
+
+def test_staff_see_the_visits_under_a_new_block(world):
+    ten = book_at(world, "10:00")
+    book_at(world, "15:00")
+    cancelled = book_at(world, "11:00")
+    booking.cancel(world.engine, appointment_id=cancelled.id, now=NOW, actor="s",
+                   channel="staff")
+    with Session(world.engine) as s:
+        under = booking.overlapping_appointments(
+            s, world.shop_id, at(MONDAY, "09:30"), at(MONDAY, "12:00")
+        )
+    assert [a.id for a in under] == [ten.id]
