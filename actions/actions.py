@@ -1,0 +1,103 @@
+"""Rasa custom actions (rasa_sdk action server, Python 3.11).
+
+``action_petbot`` handles every user turn: it reads the turn from the tracker, runs the state
+machine in :mod:`actions.flow` and returns the messages plus the new ``flow`` slot. A retried call
+(same tracker) repeats the same decision, and bookings carry an idempotency key derived from the
+sender and the slot token, so nothing is booked or cancelled twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.flow import Turn, handle, render
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _engine_and_secret():
+    from scheduler_core import settings
+    from scheduler_core.db import make_engine
+
+    cfg = settings.load()
+    return make_engine(cfg.database_url), cfg.secret_key
+
+
+def _now() -> datetime:
+    """The clock; PETBOT_FAKE_NOW (ISO, tests only) pins it."""
+    fake = os.environ.get("PETBOT_FAKE_NOW")
+    if fake:
+        moment = datetime.fromisoformat(fake)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
+def turn_from_tracker(tracker: Tracker) -> Turn:
+    latest: dict[str, Any] = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    confidence = float((latest.get("intent") or {}).get("confidence") or 0.0)
+    entities: dict[str, str] = {}
+    option = None
+    for ent in latest.get("entities") or []:
+        name, value = ent.get("entity"), ent.get("value")
+        if name == "opcao":
+            option = str(value)
+        elif name and value is not None and name not in entities:
+            entities[name] = str(value)
+    text = latest.get("text") or ""
+    metadata = latest.get("metadata") or {}
+    if not metadata:
+        metadata = tracker.get_slot("session_started_metadata") or {}
+    try:
+        shop_id = int(metadata.get("shop_id") or os.environ.get("PETBOT_SHOP_ID", "1"))
+    except (TypeError, ValueError):
+        shop_id = 1
+    if option is None and intent == "escolher" and text.startswith("/"):
+        option = None  # a malformed payload: treated as free text below
+    return Turn(
+        intent=intent,
+        confidence=confidence,
+        text=text if not text.startswith("/") else "",
+        entities=entities,
+        option=option,
+        sender=tracker.sender_id,
+        phone=metadata.get("phone"),
+        wa_user_id=metadata.get("wa_user_id"),
+        profile_name=metadata.get("profile_name"),
+        shop_id=shop_id,
+        now=_now(),
+    )
+
+
+class ActionPetbot(Action):
+    def name(self) -> str:
+        return "action_petbot"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict):
+        engine, secret = _engine_and_secret()
+        turn = turn_from_tracker(tracker)
+        flow = tracker.get_slot("flow") or {}
+        try:
+            # Database work off the event loop, so other conversations keep flowing.
+            reply = await asyncio.to_thread(handle, engine, turn, flow, secret)
+        except Exception:  # noqa: BLE001 - never a stack trace to the tutor
+            log.exception("action_petbot failed (sender %s)", tracker.sender_id)
+            dispatcher.utter_message(text=render("utter_error"))
+            return [SlotSet("flow", {})]
+        for message in reply.messages:
+            message = dict(message)
+            if "custom" in message:
+                dispatcher.utter_message(json_message=message["custom"])
+            else:
+                dispatcher.utter_message(text=message["text"], buttons=message.get("buttons"))
+        return [SlotSet("flow", reply.flow)]

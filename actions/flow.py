@@ -1,0 +1,1510 @@
+"""The bot's dialogue as a deterministic state machine driven by the database.
+
+Every user turn reaches one Rasa custom action (``action_petbot``, see ``actions/actions.py``) that
+calls :func:`handle` with the turn (intent, entities, text, button option, WhatsApp metadata) and
+the flow state kept in the tracker slot ``flow`` (a JSON dict). :func:`handle` returns the
+messages to send and the new flow state. No business rule lives here: prices, slots, bookings,
+cancellations and their notice rules come from ``scheduler_core``.
+
+Messages are Rasa responses (``domain.yml``, pt-BR) filled with variables; only shop-configured
+texts (greetings, hand-off messages) and core error messages are sent as plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from rapidfuzz import fuzz
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from scheduler_core import shop_info
+from scheduler_core.dates_ptbr import normalize, parse_date_ptbr
+from scheduler_core.models import (
+    Appointment,
+    AppointmentItem,
+    BotSettings,
+    Breed,
+    Employee,
+    EmployeeCategory,
+    NotAcceptedBreed,
+    Pet,
+    PetStatus,
+    Segment,
+    Service,
+    Shop,
+    Tutor,
+)
+
+MENU_LABELS = {
+    "agendar_banho_tosa": ("Banho e tosa", "Agendar banho, tosa e adicionais"),
+    "agendar_clinica": ("Clínica veterinária", "Consultas, vacinas e exames"),
+    "meus_agendamentos": ("Meus agendamentos", "Ver, remarcar ou cancelar"),
+    "repetir_ultimo": ("Repetir último serviço", "Agendar de novo o último atendimento"),
+    "falar_atendente": ("Falar com atendente", "Conversar com uma pessoa da equipe"),
+}
+MENU_SEGMENT = {"agendar_banho_tosa": "pet_shop", "agendar_clinica": "clinica"}
+SPECIES = [("Cão", "cao"), ("Gato", "gato")]
+PORTES = [("Mini", "mini"), ("Pequeno", "pequeno"), ("Médio", "medio"), ("Grande", "grande"),
+          ("Gigante", "gigante")]
+PELAGENS = [("Curta", "curta"), ("Média", "media"), ("Longa", "longa")]
+MAX_SLOT_ROWS = 9
+QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "leva_e_traz_info",
+                    "preco_servico"}
+# Steps where the tutor types free text (a name, a breed): intents there are mostly noise.
+TEXT_STEPS = {"tutor_name", "pet_name", "breed"}
+CONFIDENT = 0.8
+
+
+# --------------------------------------------------------------------------- texts
+
+
+RESPONSES_PATH = Path(__file__).with_name("responses.yml")
+
+
+@lru_cache(maxsize=1)
+def responses() -> dict[str, str]:
+    with RESPONSES_PATH.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def render(name: str, **variables: Any) -> str:
+    return fill(responses()[name], **{k: "" if v is None else str(v) for k, v in variables.items()})
+
+
+# --------------------------------------------------------------------------- turn and reply
+
+
+@dataclass
+class Turn:
+    intent: str | None
+    confidence: float
+    text: str
+    entities: dict[str, str]
+    option: str | None  # value of a tapped button ("pet:3"), else None
+    sender: str
+    phone: str | None
+    wa_user_id: str | None
+    profile_name: str | None
+    shop_id: int
+    now: datetime  # aware
+
+
+@dataclass
+class Reply:
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    flow: dict[str, Any] = field(default_factory=dict)
+    handoff: str | None = None
+
+    def say(self, response: str, buttons: list[dict] | None = None, **variables: Any) -> None:
+        """A text from ``actions/responses.yml`` filled with ``variables``."""
+        self.text(render(response, **variables), buttons)
+
+    def text(self, text: str, buttons: list[dict] | None = None) -> None:
+        message: dict[str, Any] = {"text": text}
+        if buttons:
+            message["buttons"] = buttons
+        self.messages.append(message)
+
+
+def button(title: str, value: str, description: str = "") -> dict[str, str]:
+    """A button whose payload carries ``value`` as the ``opcao`` entity."""
+    data = {"title": title[:24], "payload": f'/escolher{{"opcao":"{value}"}}'}
+    if description:
+        data["description"] = description[:72]
+    return data
+
+
+def options_of(buttons: list[dict]) -> list[list[str]]:
+    out = []
+    for b in buttons:
+        match = re.search(r'"opcao":"([^"]*)"', b["payload"])
+        out.append([b["title"], match.group(1) if match else b["payload"]])
+    return out
+
+
+# --------------------------------------------------------------------------- context
+
+
+class Ctx:
+    """Per-turn access to the database and the shop, plus helpers shared by the steps."""
+
+    def __init__(self, session: Session, turn: Turn, flow: dict[str, Any], secret: str,
+                 engine: Engine) -> None:
+        self.s = session
+        self.turn = turn
+        self.flow = flow
+        self.secret = secret
+        self.engine = engine
+        self.shop: Shop = session.get(Shop, turn.shop_id)
+        self.settings: BotSettings = session.get(BotSettings, turn.shop_id) or BotSettings(
+            shop_id=turn.shop_id
+        )
+        self.tz = ZoneInfo(self.shop.timezone)
+        self.local_now = turn.now.astimezone(self.tz)
+        self.today = self.local_now.date()
+
+    # ---- people
+    def tutor(self) -> Tutor | None:
+        from scheduler_core import people
+
+        tutor_id = self.flow.get("tutor_id")
+        if tutor_id:
+            tutor = self.s.get(Tutor, tutor_id)
+            if tutor is not None:
+                return tutor
+        tutor = None
+        if self.turn.wa_user_id:
+            tutor = people.find_tutor_by_wa_user_id(self.s, self.shop.id, self.turn.wa_user_id)
+        if tutor is None and self.turn.phone:
+            tutor = people.find_tutor_by_phone(self.s, self.shop.id, self.turn.phone)
+        if tutor is None and not self.turn.phone and not self.turn.wa_user_id:
+            sender = self.turn.sender
+            if sender.startswith("BR.") or not re.fullmatch(r"\+?\d{10,15}", sender):
+                tutor = people.find_tutor_by_wa_user_id(self.s, self.shop.id, sender)
+            else:
+                tutor = people.find_tutor_by_phone(self.s, self.shop.id, sender)
+        if tutor is not None:
+            self.flow["tutor_id"] = tutor.id
+        return tutor
+
+    def pets(self, tutor: Tutor | None) -> list[Pet]:
+        if tutor is None:
+            return []
+        return list(self.s.exec(
+            select(Pet).where(Pet.tutor_id == tutor.id, Pet.status != PetStatus.FALECIDO)
+            .order_by(Pet.id)
+        ).all())
+
+    def pet(self) -> Pet | None:
+        pet_id = self.flow.get("pet_id")
+        return self.s.get(Pet, pet_id) if pet_id else None
+
+    def fmt_day(self, day: date) -> str:
+        names = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"]
+        if day == self.today:
+            return f"hoje ({day:%d/%m})"
+        if day == self.today + timedelta(days=1):
+            return f"amanhã ({day:%d/%m})"
+        return f"{names[day.weekday()]}, {day:%d/%m}"
+
+    def local(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            from scheduler_core.clock import from_utc_naive
+
+            return from_utc_naive(moment, self.tz)
+        return moment.astimezone(self.tz)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str) -> Reply:
+    """One user turn → the bot's messages and the new flow state (a JSON-safe dict)."""
+    flow = dict(flow or {})
+    reply = Reply()
+    with Session(engine) as session:
+        ctx = Ctx(session, turn, flow, secret, engine)
+        if ctx.shop is None:
+            reply.say("utter_unavailable")
+            reply.flow = {}
+            return reply
+        _dispatch(ctx, reply)
+        session.commit()
+    if reply.handoff is not None:
+        # A clean tracker for when the attendant hands the conversation back.
+        reply.flow = {"tutor_id": flow.get("tutor_id")} if flow.get("tutor_id") else {}
+    else:
+        reply.flow = ctx.flow
+    return reply
+
+
+def _dispatch(ctx: Ctx, reply: Reply) -> None:
+    turn, flow = ctx.turn, ctx.flow
+    step = flow.get("step")
+    tutor = ctx.tutor()
+    if tutor is not None and not tutor.allow_bot:
+        # "Permitir atendimento pelo chatbot" off: the bot stays silent.
+        return
+    if ctx.settings.mode == "off":
+        return
+    if ctx.settings.mode == "auto_reply":
+        reply.text(ctx.settings.auto_reply_text)
+        return
+    option = turn.option
+    intent = turn.intent or ""
+    confident = turn.confidence >= CONFIDENT
+    free_text_step = step in TEXT_STEPS and option is None
+
+    if option and option.startswith("menu:"):
+        return _menu_choice(ctx, reply, option.split(":", 1)[1])
+    if intent == "falar_atendente" and option is None and (
+        confident and (not free_text_step or len(turn.text.split()) >= 2)
+    ):
+        return handoff(ctx, reply, "pedido do tutor")
+    if option is None and confident and intent in ("cumprimentar", "voltar_menu") and (
+        not free_text_step or intent == "voltar_menu" or len(turn.text.split()) <= 2
+        and normalize(turn.text) in {"oi", "ola", "bom dia", "boa tarde", "boa noite", "menu",
+                                     "inicio", "oie", "opa"}
+    ):
+        return greet(ctx, reply)
+    if option is None and confident and not free_text_step and intent in QUESTION_INTENTS:
+        answer_question(ctx, reply, intent)
+        if step:
+            _reprompt(ctx, reply)
+        else:
+            show_menu(ctx, reply, again=True)
+        return
+    if option is None and confident and not step and intent in MENU_SEGMENT | {
+        "meus_agendamentos": 1, "repetir_ultimo": 1
+    }:
+        return _menu_choice(ctx, reply, intent)
+    if option is None and confident and step in (None, "menu") and intent == "agradecer":
+        reply.say("utter_thanks")
+        return
+    if option is None and confident and step and not free_text_step and intent in (
+        "meus_agendamentos", "agendar_banho_tosa", "agendar_clinica", "repetir_ultimo",
+        "cancelar", "remarcar",
+    ) and not (intent in ("cancelar", "remarcar") and step in ("appt_action", "confirm",
+                                                              "confirm_cancel")) \
+            and match_option(flow.get("options", []), turn.text) is None:
+        # Starting another menu action from the middle of a flow.
+        key = {"cancelar": "meus_agendamentos", "remarcar": "meus_agendamentos"}.get(intent, intent)
+        return _menu_choice(ctx, reply, key)
+    if not step or step == "menu":
+        if option is None and confident and intent in ("cancelar", "remarcar"):
+            return _menu_choice(ctx, reply, "meus_agendamentos")
+        if step == "menu" and option is None:
+            picked = match_option(flow.get("options", []), turn.text)
+            if picked:
+                return _menu_choice(ctx, reply, picked.split(":", 1)[1])
+            return misunderstood(ctx, reply)
+        return greet(ctx, reply)
+    handler = STEPS.get(step)
+    if handler is None:
+        return greet(ctx, reply)
+    handler(ctx, reply)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def match_option(options: list[list[str]], text: str) -> str | None:
+    """Free text → one of the offered options: its number, its title, or a close match."""
+    norm = normalize(text)
+    if not norm or not options:
+        return None
+    digits = re.fullmatch(r"(?:opcao |opção |numero )?(\d{1,2})", norm)
+    if digits:
+        index = int(digits.group(1)) - 1
+        return options[index][1] if 0 <= index < len(options) else None
+    titles = [normalize(title) for title, _ in options]
+    for title, (_, value) in zip(titles, options, strict=True):
+        if norm == title:
+            return value
+    contained = [value for title, (_, value) in zip(titles, options, strict=True)
+                 if len(norm) >= 3 and (norm in title or (len(title) >= 3 and title in norm))]
+    if len(contained) == 1:
+        return contained[0]
+    best, best_score = None, 0.0
+    for title, (_, value) in zip(titles, options, strict=True):
+        score = fuzz.WRatio(norm, title)
+        if score > best_score:
+            best, best_score = value, score
+    return best if best_score >= 86 else None
+
+
+def ask(ctx: Ctx, reply: Reply, step: str, response: str, buttons: list[dict] | None = None,
+        **variables: Any) -> None:
+    """Send a question and remember the step, its options and how to ask it again."""
+    ctx.flow["step"] = step
+    ctx.flow["options"] = options_of(buttons or [])
+    ctx.flow["prompt"] = {"response": response, "buttons": buttons or [], "vars": variables}
+    reply.say(response, buttons, **variables)
+
+
+def _reprompt(ctx: Ctx, reply: Reply) -> None:
+    prompt = ctx.flow.get("prompt")
+    if prompt:
+        reply.say(prompt["response"], prompt.get("buttons") or None, **prompt.get("vars", {}))
+
+
+def misunderstood(ctx: Ctx, reply: Reply, hint: str = "") -> None:
+    misses = int(ctx.flow.get("misses", 0)) + 1
+    ctx.flow["misses"] = misses
+    if misses >= max(1, ctx.settings.misunderstand_limit):
+        return handoff(ctx, reply, "não entendeu duas vezes seguidas")
+    if not hint:
+        hint = ("Toque em uma das opções ou digite o número dela."
+                if ctx.flow.get("options") else "Pode escrever de outro jeito?")
+    reply.say("utter_not_understood", hint=hint)
+    _reprompt(ctx, reply)
+
+
+def understood(ctx: Ctx) -> None:
+    ctx.flow["misses"] = 0
+
+
+def picked(ctx: Ctx, prefix: str) -> str | None:
+    """The value the tutor chose at a list step: a tapped button or matching free text."""
+    option = ctx.turn.option
+    if option is None:
+        option = match_option(ctx.flow.get("options", []), ctx.turn.text)
+    if option and option.startswith(prefix + ":"):
+        understood(ctx)
+        return option.split(":", 1)[1]
+    return None
+
+
+def fill(template: str, **values: str) -> str:
+    class _Keep(dict):
+        def __missing__(self, key: str) -> str:
+            return ""
+
+    try:
+        return template.format_map(_Keep(**values))
+    except (ValueError, IndexError):
+        return template
+
+
+def reset_flow(ctx: Ctx) -> None:
+    keep = {"tutor_id": ctx.flow.get("tutor_id")} if ctx.flow.get("tutor_id") else {}
+    ctx.flow.clear()
+    ctx.flow.update(keep)
+
+
+# --------------------------------------------------------------------------- greeting and menu
+
+
+def menu_buttons(ctx: Ctx, tutor: Tutor | None) -> list[dict]:
+    buttons = []
+    enabled = [item["key"] for item in ctx.settings.menu or [] if item.get("enabled")]
+    kinds = set(ctx.s.exec(select(Segment.kind).where(
+        Segment.shop_id == ctx.shop.id, Segment.active == True  # noqa: E712
+    )).all())
+    for key in enabled[:10]:
+        if key in MENU_SEGMENT and MENU_SEGMENT[key] not in kinds:
+            continue
+        if key == "repetir_ultimo" and (tutor is None or not _has_history(ctx, tutor)):
+            continue
+        if key not in MENU_LABELS:
+            continue
+        title, description = MENU_LABELS[key]
+        buttons.append(button(title, f"menu:{key}", description))
+    return buttons
+
+
+def _has_history(ctx: Ctx, tutor: Tutor) -> bool:
+    return ctx.s.exec(select(Appointment.id).where(
+        Appointment.tutor_id == tutor.id, Appointment.start < ctx.turn.now.astimezone(UTC)
+    ).limit(1)).first() is not None
+
+
+def greet(ctx: Ctx, reply: Reply) -> None:
+    reset_flow(ctx)
+    tutor = ctx.tutor()
+    pets = ctx.pets(tutor)
+    pet_names = _join([p.name for p in pets])
+    if tutor is None:
+        text = fill(ctx.settings.greeting_new, shop=ctx.shop.name, tutor="", pets="")
+    else:
+        text = fill(ctx.settings.greeting_known, shop=ctx.shop.name,
+                    tutor=tutor.name.split()[0], pets=pet_names)
+        if pet_names and "{pets}" not in ctx.settings.greeting_known:
+            text += f" Como estão {pet_names}?" if len(pets) > 1 else f" Como está {pet_names}?"
+    show_menu(ctx, reply, greeting=text)
+
+
+def show_menu(ctx: Ctx, reply: Reply, greeting: str | None = None, again: bool = False) -> None:
+    tutor = ctx.tutor()
+    buttons = menu_buttons(ctx, tutor)
+    keep = {"tutor_id": ctx.flow.get("tutor_id")} if ctx.flow.get("tutor_id") else {}
+    ctx.flow.clear()
+    ctx.flow.update(keep)
+    if greeting is not None:
+        ask(ctx, reply, "menu", "utter_menu", buttons, greeting=greeting)
+    else:
+        ask(ctx, reply, "menu", "utter_menu_again", buttons)
+
+
+def _join(names: list[str]) -> str:
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
+
+
+def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
+    reset_flow(ctx)
+    understood(ctx)
+    if key == "falar_atendente":
+        return handoff(ctx, reply, "pedido do tutor")
+    if key in MENU_SEGMENT:
+        ctx.flow["kind"] = MENU_SEGMENT[key]
+        ctx.flow["mode"] = "book"
+        return start_booking(ctx, reply)
+    if key == "meus_agendamentos":
+        return list_upcoming(ctx, reply)
+    if key == "repetir_ultimo":
+        ctx.flow["mode"] = "repeat"
+        ctx.flow["kind"] = "pet_shop"
+        return start_booking(ctx, reply)
+    greet(ctx, reply)
+
+
+# --------------------------------------------------------------------------- hand-off
+
+
+def handoff(ctx: Ctx, reply: Reply, reason: str) -> None:
+    open_now = shop_info.is_shop_open_now(ctx.s, ctx.shop.id, ctx.turn.now)
+    reply.text(ctx.settings.msg_in_hours if open_now else ctx.settings.msg_out_hours)
+    reply.messages.append({"custom": {"handoff": {"reason": reason}}})
+    reply.handoff = reason
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def answer_question(ctx: Ctx, reply: Reply, intent: str) -> None:
+    if intent == "horario_funcionamento":
+        reply.say("utter_hours", hours=shop_info.opening_hours_text(ctx.s, ctx.shop.id))
+    elif intent == "endereco":
+        reply.say("utter_address", address=shop_info.address_text(ctx.shop))
+    elif intent == "formas_pagamento":
+        reply.say("utter_payment", methods=shop_info.payment_methods_text(ctx.shop))
+    elif intent == "leva_e_traz_info":
+        zones = shop_info.leva_e_traz_text(ctx.s, ctx.shop)
+        if zones is None:
+            reply.say("utter_no_leva_e_traz")
+        else:
+            reply.say("utter_leva_e_traz_info", zones=zones)
+    elif intent == "preco_servico":
+        answer_prices(ctx, reply)
+
+
+def answer_prices(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core.catalog import services_for_pet
+
+    tutor = ctx.tutor()
+    pets = ctx.pets(tutor)
+    pet = ctx.pet() or (pets[0] if len(pets) == 1 else None)
+    wanted = ctx.turn.entities.get("servico")
+    lines = []
+    if pet is None and len(pets) > 1:
+        # Several pets: one price list per pet, shortest form.
+        for one in pets:
+            catalog = services_for_pet(ctx.s, ctx.shop.id, one.id, channel="bot")
+            offers = _filter_named(list(catalog.services) + list(catalog.addons), wanted)
+            lines.append(f"*{one.name}*: " + "; ".join(
+                f"{o.name} {_price_label(ctx, o)}" for o in offers[:6]))
+        reply.say("utter_prices_all", prices="\n".join(lines))
+        return
+    catalog = services_for_pet(ctx.s, ctx.shop.id, pet.id if pet else None, channel="bot")
+    offers = _filter_named(list(catalog.services) + list(catalog.addons), wanted)
+    for offer in offers[:12]:
+        lines.append(f"• {offer.name}: {_price_label(ctx, offer)}")
+    if pet is not None:
+        reply.say("utter_prices", pet=pet.name, prices="\n".join(lines))
+    else:
+        reply.say("utter_prices_all", prices="\n".join(lines))
+
+
+def _filter_named(offers: list, wanted: str | None) -> list:
+    if not wanted:
+        return offers
+    norm = normalize(wanted)
+    named = [o for o in offers if norm in normalize(o.name)]
+    return named or offers
+
+
+def _price_label(ctx: Ctx, offer) -> str:
+    mode = ctx.settings.price_display
+    if mode == "oculto":
+        return "valor sob consulta"
+    if mode == "exato" and offer.price_cents is not None:
+        return shop_info.format_brl(offer.price_cents)
+    if offer.price_cents is not None and mode == "exato":
+        return shop_info.format_brl(offer.price_cents)
+    if offer.price_cents is not None:
+        return shop_info.format_brl(offer.price_cents)
+    if offer.min_price_cents is not None:
+        return "a partir de " + shop_info.format_brl(offer.min_price_cents)
+    return "sob consulta"
+
+
+# --------------------------------------------------------------------------- booking: who
+
+
+def start_booking(ctx: Ctx, reply: Reply) -> None:
+    tutor = ctx.tutor()
+    if tutor is None:
+        return ask(ctx, reply, "tutor_name", "utter_ask_tutor_name")
+    return ask_pet(ctx, reply)
+
+
+def ask_pet(ctx: Ctx, reply: Reply) -> None:
+    tutor = ctx.tutor()
+    pets = ctx.pets(tutor)
+    exclude = set(ctx.flow.get("done_pets", []))
+    pets = [p for p in pets if p.id not in exclude]
+    if not pets:
+        if not ctx.settings.allow_pet_registration:
+            reply.say("utter_registration_disabled")
+            return handoff(ctx, reply, "cadastro de pet pelo robô desativado")
+        return ask(ctx, reply, "pet_name", "utter_ask_pet_name")
+    if ctx.flow.get("mode") == "repeat":
+        from scheduler_core import booking
+
+        pets = [p for p in pets if booking.last_visit_services(ctx.s, p.id, ctx.turn.now)]
+        if len(pets) == 1:
+            ctx.flow["pet_id"] = pets[0].id
+            return after_pet(ctx, reply)
+        if not pets:
+            reply.say("utter_no_history_any")
+            ctx.flow["mode"] = "book"
+            return ask_pet(ctx, reply)
+        buttons = [button(p.name, f"pet:{p.id}", _pet_description(ctx, p)) for p in pets[:10]]
+        return ask(ctx, reply, "pick_pet", "utter_ask_pet", buttons)
+    buttons = [button(p.name, f"pet:{p.id}", _pet_description(ctx, p)) for p in pets[:9]]
+    if ctx.settings.allow_pet_registration:
+        buttons.append(button("Outro pet", "pet:novo", "Cadastrar um novo pet"))
+    ask(ctx, reply, "pick_pet", "utter_ask_pet", buttons)
+
+
+def _pet_description(ctx: Ctx, pet: Pet) -> str:
+    breed = ctx.s.get(Breed, pet.breed_id) if pet.breed_id else None
+    return ", ".join(x for x in [breed.name if breed else "", pet.porte or ""] if x)
+
+
+def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core import people
+
+    name = _clean_name(ctx.turn.text)
+    if not name:
+        return misunderstood(ctx, reply, "Me diga seu nome, por favor (ex.: Maria Souza).")
+    understood(ctx)
+    values: dict[str, Any] = {"name": name}
+    if ctx.turn.phone:
+        values["whatsapp"] = ctx.turn.phone
+    if ctx.turn.wa_user_id:
+        values["wa_user_id"] = ctx.turn.wa_user_id
+    try:
+        tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
+    except Exception:  # noqa: BLE001 - unknown field (wa_user_id) on older cores
+        values.pop("wa_user_id", None)
+        tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
+        if ctx.turn.wa_user_id:
+            tutor.wa_user_id = ctx.turn.wa_user_id
+    ctx.s.flush()
+    ctx.flow["tutor_id"] = tutor.id
+    reply.say("utter_tutor_saved", tutor=name.split()[0])
+    ask(ctx, reply, "pet_name", "utter_ask_pet_name")
+
+
+def _clean_name(text: str) -> str:
+    text = re.sub(r"^(meu nome [eé]|me chamo|sou o|sou a|sou|é|e)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"[^\wÀ-ÿ' -]", "", text).strip()
+    if not text or len(text) > 60 or not re.search(r"[A-Za-zÀ-ÿ]", text):
+        return ""
+    return " ".join(w[:1].upper() + w[1:] for w in text.split())
+
+
+def step_pick_pet(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "pet")
+    if value is None:
+        # A typed name of a pet not listed counts as a new pet when registration is allowed.
+        return misunderstood(ctx, reply)
+    if value == "novo":
+        ctx.flow["new_pet"] = {}
+        return ask(ctx, reply, "pet_name", "utter_ask_pet_name")
+    pet = ctx.s.get(Pet, int(value))
+    tutor = ctx.tutor()
+    if pet is None or tutor is None or pet.tutor_id != tutor.id:
+        return misunderstood(ctx, reply)
+    ctx.flow["pet_id"] = pet.id
+    return after_pet(ctx, reply)
+
+
+def step_pet_name(ctx: Ctx, reply: Reply) -> None:
+    name = _clean_name(ctx.turn.text)
+    if not name:
+        return misunderstood(ctx, reply, "Qual é o nome do pet? (ex.: Thor)")
+    understood(ctx)
+    ctx.flow["new_pet"] = {"name": name}
+    return next_pet_question(ctx, reply)
+
+
+def next_pet_question(ctx: Ctx, reply: Reply) -> None:
+    new = ctx.flow["new_pet"]
+    name = new["name"]
+    st = ctx.settings
+    if "species" not in new:
+        if st.ask_species:
+            species = [(t, v) for t, v in SPECIES if v in _served_species(ctx)] or SPECIES
+            return ask(ctx, reply, "species", "utter_ask_species",
+                       [button(t, f"especie:{v}") for t, v in species], pet=name)
+        new["species"] = "cao"
+    if "breed_id" not in new:
+        if st.ask_breed:
+            return ask(ctx, reply, "breed", "utter_ask_breed", pet=name)
+        new["breed_id"] = None
+    if "porte" not in new:
+        if st.ask_porte and new["species"] == "cao":
+            return ask(ctx, reply, "porte", "utter_ask_porte",
+                       [button(t, f"porte:{v}") for t, v in PORTES], pet=name)
+        new["porte"] = new.get("default_porte")
+    if "pelagem" not in new:
+        if st.ask_pelagem:
+            return ask(ctx, reply, "pelagem", "utter_ask_pelagem",
+                       [button(t, f"pelagem:{v}") for t, v in PELAGENS], pet=name)
+        new["pelagem"] = new.get("default_pelagem")
+    return save_pet(ctx, reply)
+
+
+def _served_species(ctx: Ctx) -> set[str]:
+    rows = ctx.s.exec(select(Segment.species).where(Segment.shop_id == ctx.shop.id)).all()
+    return {s for row in rows for s in (row or [])}
+
+
+def step_species(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "especie")
+    if value is None:
+        ent = ctx.turn.entities.get("especie")
+        if ent in ("cao", "gato"):
+            value = ent
+            understood(ctx)
+    if value is None:
+        return misunderstood(ctx, reply)
+    ctx.flow["new_pet"]["species"] = value
+    next_pet_question(ctx, reply)
+
+
+def step_breed(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core.breeds import match_breeds, srd_breed
+
+    new = ctx.flow["new_pet"]
+    option = ctx.turn.option
+    if option is None and ctx.flow.get("options"):
+        option = match_option(ctx.flow["options"], ctx.turn.text)
+    if option and option.startswith("raca:"):
+        understood(ctx)
+        return _breed_chosen(ctx, reply, int(option.split(":", 1)[1]))
+    text = ctx.turn.text.strip()
+    if not text or text.startswith("/"):
+        return misunderstood(ctx, reply)
+    matches = match_breeds(ctx.s, new["species"], text, limit=5)
+    srd = srd_breed(ctx.s, new["species"])
+    if matches and matches[0].score >= 100 and (len(matches) == 1 or matches[1].score < 90):
+        understood(ctx)
+        return _breed_chosen(ctx, reply, matches[0].id)
+    buttons = [button(m.name, f"raca:{m.id}") for m in matches[:5]]
+    if srd is not None and all(m.id != srd.id for m in matches[:5]):
+        buttons.append(button("SRD — sem raça definida", f"raca:{srd.id}", "Vira-lata / mestiço"))
+    understood(ctx)
+    response = "utter_pick_breed" if matches else "utter_breed_not_found"
+    ask(ctx, reply, "breed", response, buttons, pet=new["name"])
+
+
+def _breed_chosen(ctx: Ctx, reply: Reply, breed_id: int) -> None:
+    new = ctx.flow["new_pet"]
+    breed = ctx.s.get(Breed, breed_id)
+    if breed is None:
+        return misunderstood(ctx, reply)
+    refused = ctx.s.get(NotAcceptedBreed, (ctx.shop.id, breed.id))
+    if refused is not None:
+        reply.text(refused.message or f"Infelizmente não atendemos a raça {breed.name}.")
+        return handoff(ctx, reply, f"raça não aceita: {breed.name}")
+    new["breed_id"] = breed.id
+    new["default_porte"] = breed.default_porte
+    new["default_pelagem"] = breed.default_pelagem
+    next_pet_question(ctx, reply)
+
+
+def step_porte(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "porte")
+    if value is None and ctx.turn.entities.get("porte") in dict(PORTES).values():
+        value = ctx.turn.entities["porte"]
+        understood(ctx)
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value in (ctx.shop.not_accepted_portes or []):
+        reply.say("utter_porte_not_accepted")
+        return handoff(ctx, reply, f"porte não aceito: {value}")
+    ctx.flow["new_pet"]["porte"] = value
+    next_pet_question(ctx, reply)
+
+
+def step_pelagem(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "pelagem")
+    typed = {"medio": "media"}.get(ctx.turn.entities.get("pelagem", ""),
+                                   ctx.turn.entities.get("pelagem"))
+    if value is None and typed in dict(PELAGENS).values():
+        value = typed
+        understood(ctx)
+    if value is None:
+        return misunderstood(ctx, reply)
+    ctx.flow["new_pet"]["pelagem"] = value
+    next_pet_question(ctx, reply)
+
+
+def save_pet(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core import people
+
+    new = ctx.flow.pop("new_pet")
+    values = {"name": new["name"], "species": new.get("species") or "cao"}
+    if new.get("breed_id"):
+        values["breed_id"] = new["breed_id"]
+    for key in ("porte", "pelagem"):
+        if new.get(key):
+            values[key] = new[key]
+    pet = people.create_pet(ctx.s, ctx.flow["tutor_id"], values, shop_id=ctx.shop.id,
+                            today=ctx.today)
+    ctx.s.flush()
+    ctx.flow["pet_id"] = pet.id
+    reply.say("utter_pet_saved", pet=pet.name)
+    after_pet(ctx, reply)
+
+
+def after_pet(ctx: Ctx, reply: Reply) -> None:
+    mode = ctx.flow.get("mode")
+    if mode == "repeat":
+        return offer_repeat(ctx, reply)
+    if mode == "same_other_pet":
+        return ask_leva_e_traz(ctx, reply)
+    if mode == "prices":
+        answer_prices(ctx, reply)
+        return show_menu(ctx, reply, again=True)
+    return ask_service(ctx, reply)
+
+
+# --------------------------------------------------------------------------- booking: what
+
+
+def _catalog(ctx: Ctx):
+    from scheduler_core.catalog import services_for_pet
+
+    return services_for_pet(ctx.s, ctx.shop.id, ctx.flow["pet_id"],
+                            segment_kind=ctx.flow.get("kind"), channel="bot")
+
+
+def ask_service(ctx: Ctx, reply: Reply) -> None:
+    pet = ctx.pet()
+    catalog = _catalog(ctx)
+    buttons = []
+    for combo in catalog.combos:
+        buttons.append(button(combo.name, f"combo:{combo.id}", _offer_description(ctx, combo)))
+    for offer in catalog.services:
+        buttons.append(button(offer.name, f"svc:{offer.id}", _offer_description(ctx, offer)))
+    if not buttons:
+        reply.say("utter_no_services", pet=pet.name)
+        return handoff(ctx, reply, "nenhum serviço disponível no robô para o pet")
+    ask(ctx, reply, "service", "utter_ask_service", buttons[:10], pet=pet.name)
+
+
+def _offer_description(ctx: Ctx, offer) -> str:
+    mode = ctx.settings.price_display
+    if mode == "oculto":
+        price = ""
+    elif mode == "exato" and offer.price_cents is not None:
+        price = shop_info.format_brl(offer.price_cents)
+    elif offer.min_price_cents is not None and mode == "a_partir":
+        price = "a partir de " + shop_info.format_brl(
+            offer.price_cents if offer.price_cents is not None else offer.min_price_cents)
+    else:
+        price = offer.price_label
+    desc = (offer.description or "").strip()
+    return " · ".join(p for p in [price, desc] if p)[:72]
+
+
+def step_service(ctx: Ctx, reply: Reply) -> None:
+    value = ctx.turn.option or match_option(ctx.flow.get("options", []), ctx.turn.text)
+    if value is None and ctx.turn.entities.get("servico"):
+        value = match_option(ctx.flow.get("options", []), ctx.turn.entities["servico"])
+    if not value or not (value.startswith("svc:") or value.startswith("combo:")):
+        return misunderstood(ctx, reply)
+    understood(ctx)
+    catalog = _catalog(ctx)
+    kind, raw_id = value.split(":", 1)
+    if kind == "combo":
+        combo = next((c for c in catalog.combos if c.id == int(raw_id)), None)
+        if combo is None:
+            return misunderstood(ctx, reply)
+        ctx.flow["service_ids"] = list(combo.service_ids)
+        ctx.flow["combo_id"] = combo.id
+        ctx.flow["service_name"] = combo.name
+    else:
+        offer = next((o for o in catalog.services if o.id == int(raw_id)), None)
+        if offer is None:
+            return misunderstood(ctx, reply)
+        ctx.flow["service_ids"] = [offer.id]
+        ctx.flow["service_name"] = offer.name
+    ask_addons(ctx, reply)
+
+
+def ask_addons(ctx: Ctx, reply: Reply, added: str | None = None) -> None:
+    if not ctx.settings.addons_enabled:
+        return ask_leva_e_traz(ctx, reply)
+    catalog = _catalog(ctx)
+    chosen = set(ctx.flow.get("service_ids", []))
+    remaining = [a for a in catalog.addons if a.id not in chosen]
+    if not remaining:
+        return ask_leva_e_traz(ctx, reply)
+    buttons = [button("Não, obrigado" if not added else "Só isso", "addon:nenhum")]
+    buttons += [button(a.name, f"addon:{a.id}", _offer_description(ctx, a)) for a in remaining[:9]]
+    if added:
+        ask(ctx, reply, "addons", "utter_ask_more_addons", buttons, addon=added)
+    else:
+        ask(ctx, reply, "addons", "utter_ask_addons", buttons)
+
+
+def step_addons(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "addon")
+    if value is None and ctx.turn.option is None and ctx.turn.intent == "negar" \
+            and ctx.turn.confidence >= 0.6:
+        value = "nenhum"
+        understood(ctx)
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value == "nenhum":
+        return ask_leva_e_traz(ctx, reply)
+    service = ctx.s.get(Service, int(value))
+    if service is None:
+        return misunderstood(ctx, reply)
+    ctx.flow.setdefault("service_ids", []).append(service.id)
+    ctx.flow.setdefault("addon_names", []).append(service.name)
+    ask_addons(ctx, reply, added=service.name)
+
+
+def ask_leva_e_traz(ctx: Ctx, reply: Reply) -> None:
+    if not ctx.shop.leva_e_traz_enabled:
+        ctx.flow["leva"] = False
+        return ask_employee(ctx, reply)
+    fee = ""
+    if ctx.shop.leva_e_traz_flat_fee_cents:
+        fee = f"Taxa: {shop_info.format_brl(ctx.shop.leva_e_traz_flat_fee_cents)}."
+    buttons = [button("Sim, quero", "leva:sim"), button("Não, eu levo", "leva:nao")]
+    ask(ctx, reply, "leva", "utter_ask_leva_e_traz", buttons, pet=ctx.pet().name, fee=fee,
+        hours=ctx.shop.leva_e_traz_min_notice_hours)
+
+
+def _yes_no(ctx: Ctx, prefix: str) -> str | None:
+    value = picked(ctx, prefix)
+    if value is None and ctx.turn.option is None and ctx.turn.confidence >= 0.6:
+        if ctx.turn.intent == "afirmar":
+            value = "sim"
+        elif ctx.turn.intent == "negar":
+            value = "nao"
+        if value:
+            understood(ctx)
+    return value
+
+
+def step_leva(ctx: Ctx, reply: Reply) -> None:
+    value = _yes_no(ctx, "leva")
+    if value is None:
+        return misunderstood(ctx, reply)
+    ctx.flow["leva"] = value == "sim"
+    ask_employee(ctx, reply)
+
+
+def _eligible_employees(ctx: Ctx) -> list[Employee]:
+    service_ids = ctx.flow.get("service_ids", [])
+    main = ctx.s.get(Service, service_ids[0]) if service_ids else None
+    if main is None:
+        return []
+    pet = ctx.pet()
+    rows = ctx.s.exec(
+        select(Employee).join(EmployeeCategory, EmployeeCategory.employee_id == Employee.id)
+        .where(EmployeeCategory.category_id == main.category_id, Employee.active == True,  # noqa: E712
+               Employee.has_calendar == True)  # noqa: E712
+        .order_by(Employee.name)
+    ).all()
+    return [e for e in rows if pet is None or not e.species or pet.species in e.species]
+
+
+def ask_employee(ctx: Ctx, reply: Reply) -> None:
+    if ctx.flow.get("emp_soft") or not ctx.settings.choose_employee:
+        return show_slots(ctx, reply)
+    employees = _eligible_employees(ctx)
+    if len(employees) < 2:
+        return show_slots(ctx, reply)
+    buttons = [button("Tanto faz", "prof:qualquer", "O primeiro horário livre")]
+    buttons += [button(e.name, f"prof:{e.id}") for e in employees[:9]]
+    ask(ctx, reply, "employee", "utter_ask_employee", buttons)
+
+
+def step_employee(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "prof")
+    if value is None and ctx.turn.option is None and ctx.turn.intent == "negar":
+        value = "qualquer"
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value != "qualquer":
+        employee = ctx.s.get(Employee, int(value))
+        service = ctx.s.get(Service, ctx.flow["service_ids"][0])
+        if employee is None or service is None:
+            return misunderstood(ctx, reply)
+        ctx.flow["emp"] = {str(service.category_id): employee.id}
+        ctx.flow["emp_name"] = employee.name
+    show_slots(ctx, reply)
+
+
+# --------------------------------------------------------------------------- booking: when
+
+
+def _window(ctx: Ctx) -> tuple[date, date] | None:
+    typed = ctx.flow.get("date")
+    horizon = ctx.today + timedelta(days=ctx.settings.horizon_days)
+    if typed:
+        day = date.fromisoformat(typed)
+        return (day, day) if day <= horizon else None
+    from scheduler_core.availability import bot_window
+    from scheduler_core.snapshot import bot_rules
+
+    return bot_window(ctx.today, int(ctx.flow.get("page", 0)), bot_rules(ctx.settings))
+
+
+def _search(ctx: Ctx, window: tuple[date, date], any_employee: bool = False):
+    from scheduler_core import booking
+
+    emp = None if any_employee else ctx.flow.get("emp")
+    if ctx.flow.get("mode") == "reschedule":
+        emp = None  # the core prefers the appointment's professionals, then any other
+    return booking.find_slots(
+        ctx.engine,
+        shop_id=ctx.shop.id,
+        pet_id=ctx.flow["pet_id"],
+        service_ids=list(ctx.flow["service_ids"]),
+        date_from=window[0],
+        date_to=window[1],
+        channel="bot",
+        now=ctx.turn.now,
+        secret=ctx.secret,
+        employee_by_category={int(k): v for k, v in emp.items()} if emp else None,
+        moving_appointment_id=ctx.flow.get("appt_id") if ctx.flow.get("mode") == "reschedule"
+        else None,
+    )
+
+
+def show_slots(ctx: Ctx, reply: Reply) -> None:
+    window = _window(ctx)
+    if window is None:
+        reply.say("utter_no_slots_window")
+        return handoff(ctx, reply, "sem horários na janela do robô")
+    try:
+        offer = _search(ctx, window)
+        slots = list(offer.slots)
+        if not slots and ctx.flow.get("emp_soft") and ctx.flow.get("emp"):
+            offer = _search(ctx, window, any_employee=True)
+            slots = list(offer.slots)
+    except Exception as exc:  # noqa: BLE001 - fail closed into the "no times" branch
+        from scheduler_core.errors import CoreError
+
+        if isinstance(exc, CoreError):
+            reply.text(exc.message)
+            return handoff(ctx, reply, f"erro na busca de horários: {exc.code}")
+        raise
+    # Leva e Traz notice: drop slots too close for the pick-up.
+    if ctx.flow.get("leva"):
+        limit = ctx.turn.now + timedelta(hours=ctx.shop.leva_e_traz_min_notice_hours)
+        kept = [s for s in slots if s.start >= limit]
+        if slots and not kept:
+            ctx.flow["leva"] = False
+            reply.say("utter_leva_e_traz_too_soon", hours=ctx.shop.leva_e_traz_min_notice_hours)
+        else:
+            slots = kept
+    period = ctx.flow.get("period")
+    if period:
+        slots = [s for s in slots if (ctx.local(s.start).hour < 12) == (period == "manha")]
+    if not slots:
+        message = getattr(offer, "message", "") or ""
+        reason = getattr(offer, "reason", None)
+        if str(reason or "") == "restriction" and message:
+            reply.say("utter_restriction", message=message)
+        if ctx.flow.get("date"):
+            reply.say("utter_no_slots_day", day=ctx.fmt_day(window[0]))
+            ctx.flow.pop("date", None)
+            ctx.flow.pop("period", None)
+            return _ask_date_only(ctx, reply)
+        # Move the window on by itself until the horizon.
+        ctx.flow["page"] = int(ctx.flow.get("page", 0)) + 1
+        ctx.flow["auto_pages"] = int(ctx.flow.get("auto_pages", 0)) + 1
+        if _window(ctx) is None:
+            reply.say("utter_no_slots_window")
+            return handoff(ctx, reply, "sem horários na janela do robô")
+        return show_slots(ctx, reply)
+    ctx.flow.pop("auto_pages", None)
+    if len(slots) > MAX_SLOT_ROWS and not period:
+        days = sorted({ctx.local(s.start).date() for s in slots})
+        label = ctx.fmt_day(days[0]) if len(days) == 1 else (
+            f"{ctx.fmt_day(days[0])} e {ctx.fmt_day(days[-1])}")
+        buttons = [button("Manhã", "periodo:manha"), button("Tarde", "periodo:tarde"),
+                   button("Outra data", "data:outra")]
+        return ask(ctx, reply, "period", "utter_ask_period", buttons, day=label)
+    shown = slots[:MAX_SLOT_ROWS]
+    ctx.flow["slots"] = [
+        {"token": s.token, "start": ctx.local(s.start).isoformat(), "total": s.total_cents,
+         "emp": [it.employee_id for it in s.items]}
+        for s in shown
+    ]
+    buttons = []
+    for index, slot in enumerate(shown):
+        start = ctx.local(slot.start)
+        names = _employee_names(ctx, [it.employee_id for it in slot.items])
+        title = f"{['seg', 'ter', 'qua', 'qui', 'sex', 'sáb', 'dom'][start.weekday()]} " \
+                f"{start:%d/%m} às {start:%H:%M}"
+        buttons.append(button(title, f"slot:{index}", names))
+    buttons.append(button("Outra data", "data:outra", "Ver os próximos dias ou digite uma data"))
+    days = sorted({ctx.local(s.start).date() for s in shown})
+    label = ctx.fmt_day(days[0]) if len(days) == 1 else (
+        f"{ctx.fmt_day(days[0])} a {ctx.fmt_day(days[-1])}")
+    ask(ctx, reply, "slot", "utter_slots", buttons, when=label)
+
+
+def _employee_names(ctx: Ctx, ids: list[int]) -> str:
+    names = []
+    for emp_id in dict.fromkeys(ids):
+        employee = ctx.s.get(Employee, emp_id)
+        if employee:
+            names.append(employee.name)
+    return "com " + " e ".join(names) if names else ""
+
+
+def _ask_date_only(ctx: Ctx, reply: Reply) -> None:
+    buttons = [button("Outra data", "data:outra", "Ver os próximos dias")]
+    ask(ctx, reply, "slot", "utter_ask_typed_date", buttons)
+
+
+def _typed_date(ctx: Ctx) -> bool:
+    """A typed date at the date steps jumps there; True when handled."""
+    if ctx.turn.option is not None:
+        return False
+    typed = parse_date_ptbr(ctx.turn.text, ctx.today)
+    if typed is None:
+        return False
+    understood(ctx)
+    if typed.day < ctx.today:
+        reply_day = typed.day
+        ctx.flow["bad_date"] = reply_day.isoformat()
+        return False
+    ctx.flow["date"] = typed.day.isoformat()
+    if typed.period:
+        ctx.flow["period"] = typed.period
+    else:
+        ctx.flow.pop("period", None)
+    return True
+
+
+def step_period(ctx: Ctx, reply: Reply) -> None:
+    if _typed_date(ctx):
+        return show_slots(ctx, reply)
+    value = picked(ctx, "periodo") or (
+        ctx.turn.entities.get("periodo") if ctx.turn.option is None else None)
+    if value in ("manha", "tarde"):
+        understood(ctx)
+        ctx.flow["period"] = value
+        return show_slots(ctx, reply)
+    if ctx.turn.option == "data:outra" or (ctx.turn.option is None and ctx.turn.intent ==
+                                          "outra_data" and ctx.turn.confidence >= 0.6):
+        return _next_page(ctx, reply)
+    misunderstood(ctx, reply)
+
+
+def _next_page(ctx: Ctx, reply: Reply) -> None:
+    understood(ctx)
+    if ctx.flow.get("date"):
+        # From a typed date, "outra data" continues with the page after it.
+        from scheduler_core.snapshot import bot_rules
+
+        step = max(1, bot_rules(ctx.settings).page_days)
+        offset = (date.fromisoformat(ctx.flow.pop("date")) - ctx.today).days
+        ctx.flow["page"] = max(1, (offset - 2) // step + 2)
+    else:
+        ctx.flow["page"] = int(ctx.flow.get("page", 0)) + 1
+    ctx.flow.pop("period", None)
+    show_slots(ctx, reply)
+
+
+def step_slot(ctx: Ctx, reply: Reply) -> None:
+    if _typed_date(ctx):
+        return show_slots(ctx, reply)
+    if ctx.flow.pop("bad_date", None):
+        return misunderstood(ctx, reply, render("utter_hint_past_date"))
+    if ctx.turn.option == "data:outra" or (ctx.turn.option is None and ctx.turn.intent ==
+                                          "outra_data" and ctx.turn.confidence >= 0.6):
+        return _next_page(ctx, reply)
+    if ctx.turn.option is None and ctx.turn.entities.get("periodo") in ("manha", "tarde"):
+        ctx.flow["period"] = ctx.turn.entities["periodo"]
+        understood(ctx)
+        return show_slots(ctx, reply)
+    value = picked(ctx, "slot")
+    if value is None:
+        value = _slot_by_time(ctx)
+    if value is None:
+        return misunderstood(ctx, reply)
+    slots = ctx.flow.get("slots", [])
+    index = int(value)
+    if not 0 <= index < len(slots):
+        return misunderstood(ctx, reply)
+    ctx.flow["chosen"] = slots[index]
+    return show_summary(ctx, reply)
+
+
+def _slot_by_time(ctx: Ctx) -> str | None:
+    """"às 14h", "14:30" → the listed slot at that time (first day that has it)."""
+    match = re.search(r"\b(\d{1,2})(?:[:h](\d{2}))?\s*h?\b", normalize(ctx.turn.text))
+    if not match or ctx.turn.option is not None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    for index, slot in enumerate(ctx.flow.get("slots", [])):
+        start = datetime.fromisoformat(slot["start"])
+        if (start.hour, start.minute) == (hour, minute):
+            understood(ctx)
+            return str(index)
+    return None
+
+
+def show_summary(ctx: Ctx, reply: Reply) -> None:
+    chosen = ctx.flow["chosen"]
+    start = datetime.fromisoformat(chosen["start"])
+    pet = ctx.pet()
+    service = ctx.flow.get("service_name", "")
+    if ctx.flow.get("addon_names"):
+        service += " + " + " + ".join(ctx.flow["addon_names"])
+    extra = ""
+    total = chosen["total"]
+    if ctx.flow.get("leva"):
+        extra = "\n🚗 Leva e Traz: sim"
+    professional = _employee_names(ctx, chosen.get("emp", []))
+    if professional:
+        extra += f"\n👤 Profissional: {professional[4:]}"
+    price = "valor sob consulta" if ctx.settings.price_display == "oculto" else \
+        shop_info.format_brl(total)
+    buttons = [button("Confirmar", "confirma:sim"), button("Outro horário", "confirma:outro"),
+               button("Cancelar", "confirma:nao")]
+    response = "utter_summary_reschedule" if ctx.flow.get("mode") == "reschedule" else \
+        "utter_summary"
+    ask(ctx, reply, "confirm", response, buttons, pet=pet.name, service=service,
+        date=ctx.fmt_day(start.date()), time=f"{start:%H:%M}", price=price, extra=extra)
+
+
+def step_confirm(ctx: Ctx, reply: Reply) -> None:
+    value = _yes_no(ctx, "confirma")
+    if value is None and ctx.turn.option is None and ctx.turn.intent == "outra_data":
+        value = "outro"
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value == "nao":
+        reply.say("utter_booking_dropped")
+        return show_menu(ctx, reply, again=True)
+    if value == "outro":
+        ctx.flow.pop("chosen", None)
+        return show_slots(ctx, reply)
+    if ctx.flow.get("mode") == "reschedule":
+        return do_reschedule(ctx, reply)
+    return do_book(ctx, reply)
+
+
+def _idempotency_key(ctx: Ctx, token: str, what: str) -> str:
+    digest = hashlib.sha256(f"{ctx.turn.sender}|{what}|{token}".encode()).hexdigest()[:32]
+    return f"bot:{digest}"
+
+
+def do_book(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core import booking
+    from scheduler_core.errors import CoreError
+
+    chosen = ctx.flow["chosen"]
+    pet = ctx.pet()
+    try:
+        appointment = booking.book(
+            ctx.engine,
+            token=chosen["token"],
+            now=ctx.turn.now,
+            secret=ctx.secret,
+            origin="bot",
+            actor="bot",
+            idempotency_key=_idempotency_key(ctx, chosen["token"], "book"),
+            leva_e_traz=bool(ctx.flow.get("leva")),
+        )
+    except CoreError as exc:
+        if exc.code in ("slot_taken", "token_expired", "token_invalid"):
+            reply.text(exc.message)
+            ctx.flow.pop("chosen", None)
+            return show_slots(ctx, reply)
+        reply.text(exc.message)
+        return handoff(ctx, reply, f"agendamento recusado: {exc.code}")
+    start = datetime.fromisoformat(chosen["start"])
+    service = ctx.flow.get("service_name", "")
+    if ctx.flow.get("addon_names"):
+        service += " + " + " + ".join(ctx.flow["addon_names"])
+    ctx.flow["last_appt"] = getattr(appointment, "id", None)
+    reply.say("utter_booked", pet=pet.name, service=service, date=ctx.fmt_day(start.date()),
+              time=f"{start:%H:%M}")
+    done = ctx.flow.setdefault("done_pets", [])
+    done.append(pet.id)
+    others = [p for p in ctx.pets(ctx.tutor()) if p.id not in done]
+    if ctx.settings.same_service_other_pet and others:
+        buttons = [button("Sim", "outro_pet:sim"), button("Não, obrigado", "outro_pet:nao")]
+        return ask(ctx, reply, "ask_same_other_pet", "utter_ask_same_other_pet", buttons)
+    show_menu(ctx, reply, again=True)
+
+
+def step_same_other_pet(ctx: Ctx, reply: Reply) -> None:
+    value = _yes_no(ctx, "outro_pet")
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value == "nao":
+        reply.say("utter_thanks")
+        return show_menu(ctx, reply, again=True)
+    keep = {k: ctx.flow.get(k) for k in ("tutor_id", "kind", "service_ids", "service_name",
+                                         "addon_names", "combo_id", "done_pets", "leva")}
+    ctx.flow.clear()
+    ctx.flow.update({k: v for k, v in keep.items() if v is not None})
+    ctx.flow["mode"] = "same_other_pet"
+    tutor = ctx.tutor()
+    others = [p for p in ctx.pets(tutor) if p.id not in set(ctx.flow.get("done_pets", []))]
+    buttons = [button(p.name, f"pet:{p.id}", _pet_description(ctx, p)) for p in others[:9]]
+    ask(ctx, reply, "pick_pet", "utter_ask_pet", buttons)
+
+
+# --------------------------------------------------------------------------- repeat last service
+
+
+def offer_repeat(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core import booking
+
+    pet = ctx.pet()
+    last = booking.last_visit_services(ctx.s, pet.id, ctx.turn.now)
+    rows = [ctx.s.get(Service, i) for i in (last.service_ids if last else ())]
+    rows = [r for r in rows if r is not None and r.active and r.show_on_bot]
+    if not rows:
+        reply.say("utter_no_history", pet=pet.name)
+        ctx.flow["mode"] = "book"
+        return ask_service(ctx, reply)
+    main = [r for r in rows if not r.is_addon] or rows
+    ctx.flow["service_ids"] = [r.id for r in rows]
+    ctx.flow["service_name"] = main[0].name
+    addons = [r.name for r in rows if r.id != main[0].id]
+    if addons:
+        ctx.flow["addon_names"] = addons
+    segment = ctx.s.get(Segment, last.segment_id)
+    ctx.flow["kind"] = segment.kind if segment else "pet_shop"
+    # The same professional is preferred when choosing is allowed.
+    if ctx.settings.choose_employee and last.employee_by_category:
+        ctx.flow["emp_pref"] = {str(k): v for k, v in last.employee_by_category.items()}
+    names = " + ".join([main[0].name, *addons])
+    buttons = [button("Sim, agendar", "repetir:sim"), button("Ver outros serviços", "repetir:nao")]
+    ask(ctx, reply, "repeat", "utter_repeat_offer", buttons, pet=pet.name, service=names)
+
+
+def step_repeat(ctx: Ctx, reply: Reply) -> None:
+    value = _yes_no(ctx, "repetir")
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value == "nao":
+        for key in ("service_ids", "service_name", "addon_names"):
+            ctx.flow.pop(key, None)
+        ctx.flow["mode"] = "book"
+        return ask_service(ctx, reply)
+    ctx.flow["mode"] = "book"
+    if ctx.flow.get("emp_pref"):
+        # One tap: the same professional(s) as last time, any other when they are busy.
+        ctx.flow["emp"] = ctx.flow.pop("emp_pref")
+        ctx.flow["emp_soft"] = True
+    ask_leva_e_traz(ctx, reply)
+
+
+# --------------------------------------------------------------------------- my appointments
+
+
+def list_upcoming(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core import booking
+
+    tutor = ctx.tutor()
+    rows = []
+    for pet in ctx.pets(tutor):
+        for appt in booking.upcoming_for_pet(ctx.s, pet.id, ctx.turn.now) or []:
+            rows.append((appt, pet))
+    if not rows:
+        reply.say("utter_no_upcoming")
+        return show_menu(ctx, reply, again=True)
+    rows.sort(key=lambda r: r[0].start)
+    buttons = []
+    for appt, pet in rows[:10]:
+        start = ctx.local(appt.start)
+        title = f"{pet.name} {start:%d/%m} {start:%H:%M}"
+        buttons.append(button(title, f"appt:{appt.id}", _appt_services(ctx, appt)))
+    ask(ctx, reply, "pick_appt", "utter_list_upcoming", buttons)
+
+
+def _appt_services(ctx: Ctx, appt: Appointment) -> str:
+    items = ctx.s.exec(select(AppointmentItem).where(AppointmentItem.appointment_id == appt.id)
+                       .order_by(AppointmentItem.position)).all()
+    names = []
+    for item in items:
+        service = ctx.s.get(Service, item.service_id)
+        if service:
+            names.append(service.name)
+    return " + ".join(names)
+
+
+def _appt_vars(ctx: Ctx, appt: Appointment) -> dict[str, str]:
+    start = ctx.local(appt.start)
+    pet = ctx.s.get(Pet, appt.pet_id)
+    return {"pet": pet.name if pet else "", "service": _appt_services(ctx, appt),
+            "date": ctx.fmt_day(start.date()), "time": f"{start:%H:%M}"}
+
+
+def _own_appointment(ctx: Ctx, appt_id: int) -> Appointment | None:
+    appt = ctx.s.get(Appointment, appt_id)
+    tutor = ctx.tutor()
+    if appt is None or tutor is None or appt.tutor_id != tutor.id:
+        return None
+    return appt
+
+
+def step_pick_appt(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "appt")
+    appt = _own_appointment(ctx, int(value)) if value else None
+    if appt is None:
+        return misunderstood(ctx, reply)
+    ctx.flow["appt_id"] = appt.id
+    buttons = []
+    if ctx.settings.reschedule_enabled:
+        buttons.append(button("Remarcar", "appt_acao:remarcar"))
+    if ctx.settings.cancel_enabled:
+        buttons.append(button("Cancelar", "appt_acao:cancelar"))
+    buttons.append(button("Voltar", "appt_acao:voltar"))
+    ask(ctx, reply, "appt_action", "utter_appt_actions", buttons, **_appt_vars(ctx, appt))
+
+
+def step_appt_action(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "appt_acao")
+    if value is None and ctx.turn.option is None and ctx.turn.confidence >= 0.6:
+        value = {"cancelar": "cancelar", "remarcar": "remarcar"}.get(ctx.turn.intent or "")
+        if value:
+            understood(ctx)
+    if value is None:
+        return misunderstood(ctx, reply)
+    appt = _own_appointment(ctx, ctx.flow["appt_id"])
+    if value == "voltar" or appt is None:
+        return show_menu(ctx, reply, again=True)
+    hours = (ctx.settings.cancel_min_notice_hours if value == "cancelar"
+             else ctx.settings.reschedule_min_notice_hours)
+    if ctx.local(appt.start) < ctx.local_now + timedelta(hours=hours):
+        # Shown before asking anything; the core enforces the same rule when it acts.
+        reply.say("utter_notice_too_short_cancel" if value == "cancelar"
+                  else "utter_notice_too_short_reschedule", hours=hours)
+        return handoff(ctx, reply, "antecedência mínima não atendida")
+    if value == "cancelar":
+        buttons = [button("Sim, cancelar", "cancela:sim"), button("Não", "cancela:nao")]
+        return ask(ctx, reply, "confirm_cancel", "utter_confirm_cancel", buttons,
+                   **_appt_vars(ctx, appt))
+    return start_reschedule(ctx, reply, appt)
+
+
+def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core import booking
+    from scheduler_core.errors import CoreError
+    from scheduler_core.models import AppointmentStatus
+
+    value = _yes_no(ctx, "cancela")
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value == "nao":
+        return show_menu(ctx, reply, again=True)
+    appt = _own_appointment(ctx, ctx.flow["appt_id"])
+    if appt is None:
+        return show_menu(ctx, reply, again=True)
+    if appt.status == AppointmentStatus.CANCELADO:
+        # A retried action: the cancellation already happened.
+        reply.say("utter_cancelled", **_appt_vars(ctx, appt))
+        return show_menu(ctx, reply, again=True)
+    try:
+        booking.cancel(ctx.engine, appointment_id=appt.id, now=ctx.turn.now, actor="bot",
+                       channel="bot", reason="cancelado pelo tutor no WhatsApp")
+    except CoreError as exc:
+        reply.text(exc.message)
+        if exc.code == "paid_not_cancellable_by_bot":
+            return handoff(ctx, reply, "cancelamento de agendamento pago")
+        return handoff(ctx, reply, f"cancelamento recusado: {exc.code}")
+    ctx.s.expire_all()
+    reply.say("utter_cancelled", **_appt_vars(ctx, appt))
+    show_menu(ctx, reply, again=True)
+
+
+def start_reschedule(ctx: Ctx, reply: Reply, appt: Appointment) -> None:
+    from scheduler_core.snapshot import bot_rules  # noqa: F401 - fail early if missing
+
+    items = ctx.s.exec(select(AppointmentItem).where(AppointmentItem.appointment_id == appt.id)
+                       .order_by(AppointmentItem.position)).all()
+    service_ids = [it.service_id for it in items]
+    emp: dict[str, int] = {}
+    for it in items:
+        service = ctx.s.get(Service, it.service_id)
+        if service is not None:
+            emp.setdefault(str(service.category_id), it.employee_id)
+    ctx.flow.update({
+        "mode": "reschedule", "pet_id": appt.pet_id, "service_ids": service_ids,
+        "service_name": _appt_services(ctx, appt), "emp": emp, "emp_soft": True, "page": 0,
+        "leva": bool(appt.leva_e_traz),
+    })
+    show_slots(ctx, reply)
+
+
+def do_reschedule(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core import booking
+    from scheduler_core.errors import CoreError
+
+    chosen = ctx.flow["chosen"]
+    appt = _own_appointment(ctx, ctx.flow["appt_id"])
+    start = datetime.fromisoformat(chosen["start"])
+    if appt is None:
+        return show_menu(ctx, reply, again=True)
+    if ctx.local(appt.start) == start:
+        # A retried action: the move already happened.
+        reply.say("utter_rescheduled", date=ctx.fmt_day(start.date()), time=f"{start:%H:%M}")
+        return show_menu(ctx, reply, again=True)
+    try:
+        booking.reschedule(ctx.engine, appointment_id=appt.id, token=chosen["token"],
+                           now=ctx.turn.now, secret=ctx.secret, actor="bot", channel="bot")
+    except CoreError as exc:
+        reply.text(exc.message)
+        if exc.code in ("slot_taken", "token_expired", "token_invalid"):
+            ctx.flow.pop("chosen", None)
+            return show_slots(ctx, reply)
+        return handoff(ctx, reply, f"remarcação recusada: {exc.code}")
+    ctx.s.expire_all()
+    reply.say("utter_rescheduled", date=ctx.fmt_day(start.date()), time=f"{start:%H:%M}")
+    show_menu(ctx, reply, again=True)
+
+
+STEPS = {
+    "tutor_name": step_tutor_name,
+    "pick_pet": step_pick_pet,
+    "pet_name": step_pet_name,
+    "species": step_species,
+    "breed": step_breed,
+    "porte": step_porte,
+    "pelagem": step_pelagem,
+    "service": step_service,
+    "addons": step_addons,
+    "leva": step_leva,
+    "employee": step_employee,
+    "period": step_period,
+    "slot": step_slot,
+    "confirm": step_confirm,
+    "ask_same_other_pet": step_same_other_pet,
+    "repeat": step_repeat,
+    "pick_appt": step_pick_appt,
+    "appt_action": step_appt_action,
+    "confirm_cancel": step_confirm_cancel,
+}

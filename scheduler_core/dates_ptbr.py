@@ -1,0 +1,199 @@
+"""Typed pt-BR dates as tutors write them on WhatsApp ("amanhã à tarde", "sexta", "dia 15").
+
+Pure: ``today`` is passed in. :func:`parse_date_ptbr` returns a :class:`TypedDate` (date plus an
+optional period "manha"/"tarde") or ``None`` when the text holds no date. Numeric dates go through
+python-dateutil with ``dayfirst=True`` (Brazilian order); words are handled by the rules below.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil import parser as date_parser
+from dateutil.relativedelta import relativedelta
+
+WEEKDAYS = {
+    "segunda": 0,
+    "seg": 0,
+    "terca": 1,
+    "ter": 1,
+    "quarta": 2,
+    "qua": 2,
+    "quinta": 3,
+    "qui": 3,
+    "sexta": 4,
+    "sex": 4,
+    "sabado": 5,
+    "sab": 5,
+    "domingo": 6,
+    "dom": 6,
+}
+
+MONTHS = {
+    "janeiro": 1,
+    "jan": 1,
+    "fevereiro": 2,
+    "fev": 2,
+    "marco": 3,
+    "mar": 3,
+    "abril": 4,
+    "abr": 4,
+    "maio": 5,
+    "mai": 5,
+    "junho": 6,
+    "jun": 6,
+    "julho": 7,
+    "jul": 7,
+    "agosto": 8,
+    "ago": 8,
+    "setembro": 9,
+    "set": 9,
+    "outubro": 10,
+    "out": 10,
+    "novembro": 11,
+    "nov": 11,
+    "dezembro": 12,
+    "dez": 12,
+}
+
+MORNING = "manha"
+AFTERNOON = "tarde"
+
+
+@dataclass(frozen=True)
+class TypedDate:
+    day: date
+    period: str | None = None  # "manha" | "tarde" | None
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, single spaces ("Amanhã  à Tarde" → "amanha a tarde")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", plain).strip()
+
+
+def _period(norm: str) -> str | None:
+    if re.search(r"\b(manha|cedo|de manha|pela manha)\b", norm):
+        return MORNING
+    if re.search(r"\b(tarde|tardinha|depois do almoco)\b", norm):
+        return AFTERNOON
+    return None
+
+
+def _next_weekday(today: date, weekday: int, *, strictly_after: bool) -> date:
+    delta = (weekday - today.weekday()) % 7
+    if delta == 0 and strictly_after:
+        delta = 7
+    return today + timedelta(days=delta)
+
+
+def _day_of_month(today: date, day: int) -> date:
+    """The next date with that day of month (this month if not past, else the next that has it)."""
+    first = today.replace(day=1)
+    for months in range(13):
+        month_start = first + relativedelta(months=months)
+        try:
+            candidate = month_start.replace(day=day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    raise ValueError(day)
+
+
+def _monday_next_week(today: date) -> date:
+    return today - timedelta(days=today.weekday()) + timedelta(days=7)
+
+
+def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
+    """Parse a typed pt-BR date relative to ``today`` (the shop's wall-clock date)."""
+    norm = normalize(text)
+    if not norm:
+        return None
+    period = _period(norm)
+
+    if re.search(r"\bdepois de amanha\b", norm):
+        return TypedDate(today + timedelta(days=2), period)
+    if re.search(r"\bamanha\b", norm):
+        return TypedDate(today + timedelta(days=1), period)
+    if re.search(r"\b(hoje|agora|ainda hoje)\b", norm):
+        return TypedDate(today, period)
+    if re.search(r"\b(semana que vem|proxima semana|semana seguinte)\b", norm):
+        # Monday of next week, unless a weekday is named ("terça da semana que vem").
+        for word, weekday in WEEKDAYS.items():
+            if len(word) > 3 and re.search(rf"\b{word}(-feira)?\b", norm):
+                return TypedDate(_monday_next_week(today) + timedelta(days=weekday), period)
+        return TypedDate(_monday_next_week(today), period)
+
+    # "15/12", "15/12/2026", "15-12", "15.12"
+    numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", norm)
+    if numeric:
+        try:
+            parsed = date_parser.parse(numeric.group(0).replace(".", "/").replace("-", "/"),
+                                       dayfirst=True, default=date_parser.parse("2000-01-01"))
+        except (ValueError, OverflowError):
+            return None
+        day, month = parsed.day, parsed.month
+        if numeric.group(3):
+            year = parsed.year
+            try:
+                return TypedDate(date(year, month, day), period)
+            except ValueError:
+                return None
+        try:
+            candidate = date(today.year, month, day)
+        except ValueError:
+            return None
+        if candidate < today:
+            candidate = date(today.year + 1, month, day)
+        return TypedDate(candidate, period)
+
+    # "15 de dezembro", "dia 15 de dez"
+    named = re.search(r"\b(\d{1,2}) (?:de )?([a-z]{3,9})\b", norm)
+    if named and named.group(2) in MONTHS:
+        day, month = int(named.group(1)), MONTHS[named.group(2)]
+        try:
+            candidate = date(today.year, month, day)
+        except ValueError:
+            return None
+        if candidate < today:
+            candidate = date(today.year + 1, month, day)
+        return TypedDate(candidate, period)
+
+    # "dia 15"
+    day_only = re.search(r"\bdia (\d{1,2})\b", norm)
+    if day_only:
+        day = int(day_only.group(1))
+        if not 1 <= day <= 31:
+            return None
+        return TypedDate(_day_of_month(today, day), period)
+
+    # "sexta", "sexta-feira", "sexta que vem", "próxima sexta"
+    for word, weekday in WEEKDAYS.items():
+        if re.search(rf"\b{word}(-feira| feira)?\b", norm):
+            if len(word) == 3 and not re.search(rf"\b{word}\b", norm):
+                continue
+            next_week = bool(re.search(rf"\b{word}(-feira| feira)? que vem\b", norm)) or bool(
+                re.search(rf"\bproxim[oa] {word}\b", norm)
+            )
+            if next_week:
+                # "sexta que vem" / "próxima sexta": the one in next calendar week.
+                day = _monday_next_week(today) + timedelta(days=weekday)
+            else:
+                day = _next_weekday(today, weekday, strictly_after=False)
+            return TypedDate(day, period)
+
+    # A bare period ("de tarde") refers to today.
+    if period and re.fullmatch(r"(a |de |pela |na |a parte da )?(manha|tarde|tardinha)", norm):
+        return TypedDate(today, period)
+    return None
+
+
+def format_date_ptbr(day: date) -> str:
+    """dd/mm with the weekday name: "sex 18/12"."""
+    names = ["seg", "ter", "qua", "qui", "sex", "sáb", "dom"]
+    return f"{names[day.weekday()]} {day:%d/%m}"

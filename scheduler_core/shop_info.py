@@ -1,0 +1,171 @@
+"""Answers from the shop's own data: opening hours, address, payment methods, Leva e Traz zones,
+"open now". Used by the bot (actions/) and usable by the admin; never hard-coded text per shop.
+
+Functions take a session (or plain rows) and return pt-BR fragments the bot's response templates
+wrap ("Nosso horário:\n{horarios}").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from scheduler_core.clock import minutes_of
+from scheduler_core.models import (
+    LevaETrazZone,
+    OpeningRange,
+    Segment,
+    SegmentKind,
+    Shop,
+)
+
+WEEKDAY_NAMES = ["Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo"]
+SEGMENT_LABELS = {
+    SegmentKind.PET_SHOP: "Banho e tosa",
+    SegmentKind.CLINICA: "Clínica",
+    SegmentKind.CRECHE: "Creche",
+    SegmentKind.HOTEL: "Hotel",
+}
+PAYMENT_LABELS = {
+    "pix": "Pix",
+    "dinheiro": "Dinheiro",
+    "cartao_credito": "Cartão de crédito",
+    "cartao_debito": "Cartão de débito",
+    "credito_tutor": "Crédito na loja",
+}
+
+
+def format_brl(cents: int) -> str:
+    """12345 → "R$ 123,45"; 123456789 → "R$ 1.234.567,89"."""
+    sign = "-" if cents < 0 else ""
+    reais, centavos = divmod(abs(int(cents)), 100)
+    return f"{sign}R$ {reais:,}".replace(",", ".") + f",{centavos:02d}"
+
+
+@dataclass(frozen=True)
+class DayHours:
+    weekday: int
+    ranges: tuple[tuple[str, str], ...]  # empty = closed
+
+
+def segment_hours(session: Session, segment_id: int) -> list[DayHours]:
+    rows = session.exec(
+        select(OpeningRange).where(OpeningRange.segment_id == segment_id)
+    ).all()
+    by_day: dict[int, list[tuple[str, str]]] = {d: [] for d in range(7)}
+    for row in rows:
+        by_day[row.weekday].append((row.start, row.end))
+    return [DayHours(d, tuple(sorted(by_day[d], key=lambda r: minutes_of(r[0])))) for d in range(7)]
+
+
+def _collapse(days: list[DayHours]) -> list[tuple[int, int, tuple[tuple[str, str], ...]]]:
+    """Consecutive weekdays with equal ranges → (first, last, ranges)."""
+    groups: list[tuple[int, int, tuple[tuple[str, str], ...]]] = []
+    for day in days:
+        if groups and groups[-1][2] == day.ranges and groups[-1][1] == day.weekday - 1:
+            first, _last, ranges = groups[-1]
+            groups[-1] = (first, day.weekday, ranges)
+        else:
+            groups.append((day.weekday, day.weekday, day.ranges))
+    return groups
+
+
+def format_hours(days: list[DayHours], open_24h: bool = False) -> str:
+    """Lines like "Segunda a Sexta: 08:00–12:00 e 13:00–18:00" / "Domingo: fechado"."""
+    if open_24h:
+        return "Aberto 24 horas, todos os dias"
+    lines = []
+    for first, last, ranges in _collapse(days):
+        label = WEEKDAY_NAMES[first] if first == last else (
+            f"{WEEKDAY_NAMES[first]} e {WEEKDAY_NAMES[last]}" if last == first + 1
+            else f"{WEEKDAY_NAMES[first]} a {WEEKDAY_NAMES[last]}"
+        )
+        text = " e ".join(f"{a}–{b}" for a, b in ranges) if ranges else "fechado"
+        lines.append(f"{label}: {text}")
+    return "\n".join(lines)
+
+
+def opening_hours_text(session: Session, shop_id: int) -> str:
+    """Every active segment's week, headed by the segment label when there are several."""
+    segments = session.exec(
+        select(Segment).where(Segment.shop_id == shop_id, Segment.active == True)  # noqa: E712
+        .order_by(Segment.id)
+    ).all()
+    parts = []
+    for segment in segments:
+        body = format_hours(segment_hours(session, segment.id), segment.open_24h)
+        if len(segments) > 1:
+            label = SEGMENT_LABELS.get(segment.kind, segment.name)
+            parts.append(f"*{segment.name or label}*\n{body}")
+        else:
+            parts.append(body)
+    return "\n\n".join(parts) if parts else "Horário não informado."
+
+
+def is_segment_open(days: list[DayHours], open_24h: bool, local_now: datetime) -> bool:
+    """Open now = between the first opening and the last closing of today (breaks ignored)."""
+    if open_24h:
+        return True
+    today = days[local_now.weekday()].ranges
+    if not today:
+        return False
+    minute = local_now.hour * 60 + local_now.minute
+    first = min(minutes_of(a) for a, _ in today)
+    last = max(minutes_of(b) for _, b in today)
+    return first <= minute < last
+
+
+def is_shop_open_now(session: Session, shop_id: int, now: datetime) -> bool:
+    """True when any active segment is open at ``now`` (aware) on the shop's wall clock."""
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        return False
+    local_now = now.astimezone(ZoneInfo(shop.timezone))
+    segments = session.exec(
+        select(Segment).where(Segment.shop_id == shop_id, Segment.active == True)  # noqa: E712
+    ).all()
+    return any(
+        is_segment_open(segment_hours(session, s.id), s.open_24h, local_now) for s in segments
+    )
+
+
+def address_text(shop: Shop) -> str:
+    street = ", ".join(p for p in [shop.street, shop.number] if p)
+    if shop.complement:
+        street = f"{street} – {shop.complement}" if street else shop.complement
+    city_state = "/".join(p for p in [shop.city, shop.state] if p)
+    city = " – ".join(p for p in [shop.neighborhood, city_state] if p)
+    parts = [p for p in [street, city, f"CEP {shop.cep}" if shop.cep else ""] if p]
+    return "\n".join(parts) if parts else "Endereço não informado."
+
+
+def payment_methods_text(shop: Shop) -> str:
+    labels = [PAYMENT_LABELS.get(m, m) for m in shop.payment_methods or []]
+    if not labels:
+        return "Consulte um atendente."
+    return ", ".join(labels[:-1]) + (" e " if len(labels) > 1 else "") + labels[-1]
+
+
+def leva_e_traz_text(session: Session, shop: Shop) -> str | None:
+    """Zones with fees (or the flat fee) and the notice; None when Leva e Traz is off."""
+    if not shop.leva_e_traz_enabled:
+        return None
+    zones = session.exec(
+        select(LevaETrazZone).where(LevaETrazZone.shop_id == shop.id).order_by(LevaETrazZone.id)
+    ).all()
+    lines = []
+    for zone in zones:
+        where = ", ".join(zone.neighborhoods) or ", ".join(f"CEP {p}…" for p in zone.cep_prefixes)
+        fee = format_brl(zone.fee_cents) if zone.fee_cents else "grátis"
+        lines.append(f"• {zone.name}{f' ({where})' if where and where != zone.name else ''}: {fee}")
+    if not zones:
+        flat = shop.leva_e_traz_flat_fee_cents
+        fee = format_brl(flat) if flat else "grátis"
+        lines.append(f"Taxa única: {fee}")
+    lines.append(f"Pedimos {shop.leva_e_traz_min_notice_hours} h de antecedência.")
+    if shop.leva_e_traz_notice:
+        lines.append(shop.leva_e_traz_notice)
+    return "\n".join(lines)

@@ -1,0 +1,418 @@
+"""Conversations through the running engine and action server (HTTP), on the seeded demo shop.
+
+Each test talks as a WhatsApp tutor (REST channel, with the gateway's metadata) and checks what
+the tutor received (texts, buttons) and what the database holds afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from scheduler_core.models import (
+    Appointment,
+    AppointmentStatus,
+    Breed,
+    Invoice,
+    InvoiceStatus,
+    Pet,
+    Tutor,
+)
+from tests.bot.conftest import NOW, tutor_with_pets
+
+pytestmark = pytest.mark.engine
+
+
+def _appointments(bot, tutor_id: int) -> list[Appointment]:
+    with bot.session() as s:
+        return list(s.exec(select(Appointment).where(Appointment.tutor_id == tutor_id)
+                           .order_by(Appointment.id)).all())
+
+
+def _book_until_slots(chat, service_title: str | None = None) -> None:
+    """From a service list, go through add-ons / Leva e Traz / professional to a slot list."""
+    chat.tap(service_title) if service_title else chat.tap_index(0)
+    for _ in range(6):
+        titles = chat.titles
+        if "Não, obrigado" in titles and "Sim, quero" not in titles:
+            chat.tap("Não, obrigado")
+        elif "Não, eu levo" in titles:
+            chat.tap("Não, eu levo")
+        elif "Tanto faz" in titles:
+            chat.tap("Tanto faz")
+        elif "Manhã" in titles:
+            chat.tap("Tarde")
+        else:
+            break
+    assert "Outra data" in chat.titles, chat.text
+
+
+def test_sdk_round_trip_new_tutor_greeting_and_menu(bot, chat_with):
+    """rasa_sdk 3.21 (our env) answers the Rasa 3.6 engine: a real round trip."""
+    chat = chat_with("+5511900000001")
+    chat.say("oi")
+    assert "assistente virtual do Patas & Cia Pet Shop" in chat.text
+    assert chat.titles == ["Banho e tosa", "Clínica veterinária", "Meus agendamentos",
+                           "Falar com atendente"]
+    # Rasa 3.6's REST channel passes the rows' descriptions through.
+    assert chat.buttons[0]["description"] == "Agendar banho, tosa e adicionais"
+    assert all(len(t) <= 24 for t in chat.titles)
+
+
+def test_greeting_known_tutor_names_tutor_and_pets(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 2, history=True)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("bom dia")
+    first = tutor.name.split()[0]
+    assert f"Oi, {first}!" in chat.text
+    assert all(p.name in chat.text for p in pets)
+    assert "Repetir último serviço" in chat.titles
+
+
+def test_tutor_found_by_bsuid_without_phone(bot, chat_with):
+    tutor, _ = tutor_with_pets(bot, 1)
+    with bot.session() as s:
+        row = s.get(Tutor, tutor.id)
+        row.wa_user_id = "BR.1502576394655843"
+        s.add(row)
+        s.commit()
+    chat = chat_with(None, wa_user_id="BR.1502576394655843")
+    chat.say("oi")
+    assert tutor.name.split()[0] in chat.text
+
+
+def test_new_tutor_and_new_pet_fluxo_normal(bot, chat_with):
+    chat = chat_with("+5511900000002")
+    chat.say("quero agendar um banho")
+    assert "qual é o seu nome" in chat.text
+    chat.say("Mariana Lopes")
+    assert "Prazer, Mariana!" in chat.text and "nome do seu pet" in chat.text
+    chat.say("Thor")
+    assert "Thor é cão ou gato" in chat.text
+    chat.say("cachorro")
+    assert "raça do Thor" in chat.text
+    chat.say("shih")
+    assert "Shih Tzu" in chat.titles and "Shiba Inu" in chat.titles
+    assert "SRD — sem raça definida" in chat.titles
+    chat.tap("Shih Tzu")
+    assert "porte do Thor" in chat.text
+    chat.tap("Pequeno")
+    assert "pelagem do Thor" in chat.text
+    chat.say("longa")
+    assert "Thor foi cadastrado" in chat.text
+    assert "Qual serviço você quer para o Thor" in chat.text
+    with bot.session() as s:
+        tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000002")).one()
+        pet = s.exec(select(Pet).where(Pet.tutor_id == tutor.id)).one()
+        breed = s.get(Breed, pet.breed_id)
+    assert tutor.name == "Mariana Lopes"
+    assert (pet.name, pet.species, breed.name, pet.porte, pet.pelagem) == (
+        "Thor", "cao", "Shih Tzu", "pequeno", "longa")
+
+
+def test_breed_not_accepted_hands_off(bot, chat_with):
+    chat = chat_with("+5511900000003")
+    chat.tap_index(0) if chat.say("oi") else None  # menu → Banho e tosa
+    chat.say("Paulo")
+    chat.say("Brutus")
+    chat.tap("Cão")
+    chat.say("fila brasileiro")
+    if "Fila Brasileiro" in chat.titles:
+        chat.tap("Fila Brasileiro")
+    assert "não atendemos Fila Brasileiro" in chat.text
+    assert chat.customs == [{"handoff": {"reason": "raça não aceita: Fila Brasileiro"}}]
+
+
+def test_registered_pet_booking_with_buttons(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    before = len(_appointments(bot, tutor.id))
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    assert chat.titles[:1] == [pets[0].name] and "Outro pet" in chat.titles
+    chat.tap(pets[0].name)
+    assert f"Qual serviço você quer para o {pets[0].name}" in chat.text
+    assert "Banho" in chat.titles
+    banho = next(b for b in chat.buttons if b["title"] == "Banho")
+    assert "R$" in banho["description"]
+    _book_until_slots(chat, "Banho")
+    slot_title = chat.titles[0]
+    chat.tap_index(0)
+    assert "Confira o agendamento" in chat.text
+    assert pets[0].name in chat.text and "Banho" in chat.text and "R$" in chat.text
+    assert chat.titles == ["Confirmar", "Outro horário", "Cancelar"]
+    chat.tap("Confirmar")
+    assert "Agendamento confirmado" in chat.text
+    after = _appointments(bot, tutor.id)
+    assert len(after) == before + 1
+    new = after[-1]
+    assert new.origin == "bot" and new.status == AppointmentStatus.AGENDADO
+    assert new.pet_id == pets[0].id
+    assert slot_title.split(" às ")[1] in chat.text
+
+
+def test_booking_by_free_text_with_typed_date(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("quero marcar um banho pro meu cachorro")
+    chat.say(pets[0].name)
+    assert "Qual serviço" in chat.text
+    chat.say("banho")
+    for _ in range(4):
+        if "adicional" in chat.text or "Leva e Traz" in chat.text:
+            chat.say("não")
+        elif "profissional" in chat.text:
+            chat.say("tanto faz")
+    # Tuesday 01/12 → "sexta" is 04/12.
+    chat.say("sexta à tarde")
+    assert "04/12" in chat.text, chat.text
+    assert all(int(t.split(" às ")[1][:2]) >= 12 for t in chat.titles if " às " in t)
+    first = chat.titles[0]
+    chat.say(first.split(" às ")[1])  # typing the time picks it
+    assert "Confira o agendamento" in chat.text
+    chat.say("sim")
+    assert "Agendamento confirmado" in chat.text
+    new = _appointments(bot, tutor.id)[-1]
+    assert new.origin == "bot"
+
+
+def test_outra_data_moves_the_window(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    chat.tap(pets[0].name)
+    _book_until_slots(chat, "Banho")
+    chat.tap("Outra data")
+    if "Manhã" in chat.titles:
+        chat.tap("Manhã")
+    days = {t.split()[1] for t in chat.titles if " às " in t}
+    assert days and days <= {"03/12", "04/12"}, chat.titles
+
+
+def test_repeat_last_service_in_one_tap(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1, history=True)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Repetir último serviço")
+    assert "último atendimento" in chat.text
+    chat.tap("Sim, agendar")
+    for _ in range(3):
+        if "Não, eu levo" in chat.titles:
+            chat.tap("Não, eu levo")
+        if "Manhã" in chat.titles:
+            chat.tap("Tarde")
+    assert "Outra data" in chat.titles, chat.text
+
+
+def _book_one(bot, chat, pet_name: str) -> Appointment:
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    if pet_name in chat.titles:
+        chat.tap(pet_name)
+    _book_until_slots(chat, "Banho")
+    chat.tap_index(0)
+    chat.tap("Confirmar")
+    assert "Agendamento confirmado" in chat.text
+    with bot.session() as s:
+        return s.exec(select(Appointment).order_by(Appointment.id.desc())).first()
+
+
+def test_list_and_reschedule(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    appt = _book_one(bot, chat, pets[0].name)
+    chat.say("meus agendamentos")
+    assert "próximos agendamentos" in chat.text
+    row = next(b for b in chat.buttons if b["payload"].endswith(f'appt:{appt.id}"}}'))
+    chat.say(row["payload"])
+    assert chat.titles == ["Remarcar", "Cancelar", "Voltar"]
+    with bot.session() as s:
+        row = s.get(Appointment, appt.id)
+        row.start += timedelta(days=5)
+        row.end += timedelta(days=5)
+        s.add(row)
+        s.commit()
+        appt = s.get(Appointment, appt.id)
+    chat.say("meus agendamentos")
+    chat.say(next(b for b in chat.buttons if f"appt:{appt.id}" in b["payload"])["payload"])
+    chat.tap("Remarcar")
+    if "Manhã" in chat.titles:
+        chat.tap("Manhã")
+    chat.say("dia 7")
+    if "Manhã" in chat.titles:
+        chat.tap("Manhã")
+    assert "07/12" in chat.text, chat.text
+    chat.tap_index(0)
+    assert "Confira a remarcação" in chat.text
+    chat.tap("Confirmar")
+    assert "Remarcado para" in chat.text
+    with bot.session() as s:
+        moved = s.get(Appointment, appt.id)
+    assert moved.status == AppointmentStatus.AGENDADO
+    assert moved.start != appt.start and "07/12" in chat.text
+
+
+def test_cancel(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    appt = _book_one(bot, chat, pets[0].name)
+    # The booking is today/tomorrow, inside the 24 h cancel notice: move it later first.
+    with bot.session() as s:
+        row = s.get(Appointment, appt.id)
+        shift = timedelta(days=5)
+        row.start += shift
+        row.end += shift
+        s.add(row)
+        s.commit()
+    chat.say("quero cancelar")
+    row = next(b for b in chat.buttons if b["payload"].endswith(f'appt:{appt.id}"}}'))
+    chat.say(row["payload"])
+    chat.tap("Cancelar")
+    assert "Confirma o cancelamento" in chat.text
+    chat.tap("Sim, cancelar")
+    assert "Agendamento cancelado" in chat.text
+    with bot.session() as s:
+        assert s.get(Appointment, appt.id).status == AppointmentStatus.CANCELADO
+
+
+def test_cancel_inside_notice_is_refused_and_handed_off(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    appt = _book_one(bot, chat, pets[0].name)
+    with bot.session() as s:
+        row = s.get(Appointment, appt.id)
+        duration = row.end - row.start
+        row.start = NOW + timedelta(hours=3)
+        row.end = row.start + duration
+        s.add(row)
+        s.commit()
+    chat.say("meus agendamentos")
+    chat.say(next(b for b in chat.buttons if f"appt:{appt.id}" in b["payload"])["payload"])
+    chat.tap("Cancelar")
+    assert "pelo menos 24 h de antecedência" in chat.text, chat.text
+    assert chat.customs == [{"handoff": {"reason": "antecedência mínima não atendida"}}]
+    with bot.session() as s:
+        assert s.get(Appointment, appt.id).status == AppointmentStatus.AGENDADO
+
+
+def test_paid_appointment_cancel_hands_off(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    appt = _book_one(bot, chat, pets[0].name)
+    with bot.session() as s:
+        row = s.get(Appointment, appt.id)
+        row.start += timedelta(days=5)
+        row.end += timedelta(days=5)
+        s.add(row)
+        s.add(Invoice(shop_id=1, number=990000 + appt.id, tutor_id=tutor.id, pet_id=pets[0].id,
+                      appointment_id=appt.id, status=InvoiceStatus.PAGA))
+        s.commit()
+    chat.say("meus agendamentos")
+    chat.say(next(b for b in chat.buttons if f"appt:{appt.id}" in b["payload"])["payload"])
+    chat.tap("Cancelar")
+    chat.tap("Sim, cancelar")
+    assert "pago" in chat.text
+    assert chat.customs == [{"handoff": {"reason": "cancelamento de agendamento pago"}}]
+    with bot.session() as s:
+        assert s.get(Appointment, appt.id).status == AppointmentStatus.AGENDADO
+
+
+def test_handoff_on_request_mid_flow_and_clean_resume(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    chat.say("quero falar com uma pessoa")
+    assert chat.customs == [{"handoff": {"reason": "pedido do tutor"}}]
+    # 10:00 on a Tuesday: the shop is open → the in-hours message.
+    assert "Um atendente vai falar com você" in chat.text
+    # When the attendant hands back, the next message starts clean.
+    chat.say("oi")
+    assert "Como posso ajudar" in chat.text and "Banho e tosa" in chat.titles
+
+
+def test_two_misunderstandings_hand_off(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    chat.say("xablau zzz")
+    assert "não entendi" in chat.text and pets[0].name in chat.titles
+    assert not chat.customs
+    chat.say("qwerty asdf")
+    assert chat.customs == [{"handoff": {"reason": "não entendeu duas vezes seguidas"}}]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("qual o horário de funcionamento?", "Segunda a Sexta"),
+        ("qual o endereço de vocês?", "CEP"),
+        ("aceita pix?", "Pix"),
+        ("vocês buscam o pet em casa?", "Leva e Traz"),
+        ("quanto custa o banho?", "Banho: R$"),
+    ],
+)
+def test_questions_answered_from_shop_data(bot, chat_with, question, expected):
+    tutor, _pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say(question)
+    assert expected in chat.text, chat.text
+    assert "Posso ajudar em algo mais" in chat.text
+
+
+def test_retried_action_call_books_once(bot, chat_with):
+    """The engine may call the action again with the same tracker: one appointment only."""
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    chat.tap(pets[0].name)
+    _book_until_slots(chat, "Banho")
+    chat.tap_index(0)
+    before = len(_appointments(bot, tutor.id))
+    # Put the tap on the tracker without running the action, then call the action twice.
+    confirm = next(b["payload"] for b in chat.buttons if b["title"] == "Confirmar")
+    tracker_url = f"{bot.rasa_url}/conversations/{chat.sender}/tracker"
+    with urllib.request.urlopen(tracker_url) as response:
+        tracker = json.loads(response.read())
+    tracker["latest_message"] = {
+        "text": confirm, "intent": {"name": "escolher", "confidence": 1.0},
+        "entities": [{"entity": "opcao", "value": "confirma:sim"}],
+        "metadata": {"phone": tutor.whatsapp, "shop_id": 1},
+    }
+    body = json.dumps({"next_action": "action_petbot", "sender_id": chat.sender,
+                       "tracker": tracker, "domain": {}, "version": "3.6.21"}).encode()
+    answers = []
+    for _ in range(2):
+        request = urllib.request.Request(f"{bot.action_url}/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            answers.append(json.loads(response.read()))
+    assert all("Agendamento confirmado" in a["responses"][0]["text"] for a in answers)
+    assert len(_appointments(bot, tutor.id)) == before + 1
+
+
+def test_redis_tracker_and_lock_store(bot, chat_with):
+    import redis
+
+    from tests.bot.conftest import REDIS_URL
+
+    tutor, _ = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = [k.decode() for k in client.keys("petbot*")]
+    assert any(tutor.whatsapp in k for k in keys), keys
+    stored = json.loads(client.get(next(k for k in keys if tutor.whatsapp in k)))
+    events = stored["events"] if isinstance(stored, dict) else stored
+    assert any(e.get("event") == "bot" for e in events), str(stored)[:500]
+
+
+def test_now_is_the_fixed_clock():
+    assert NOW.weekday() == 1
