@@ -471,3 +471,32 @@ def test_staff_see_the_visits_under_a_new_block(world):
             s, world.shop_id, at(MONDAY, "09:30"), at(MONDAY, "12:00")
         )
     assert [a.id for a in under] == [ten.id]
+
+
+def test_encaixe_over_a_full_bathtub_and_outside_the_professionals_category(db_engine):
+    world = build_shop(
+        db_engine, resources={"banheira": 1}, service_resources={"banho": {"banheira": 1}}
+    )
+    normal = book_at(world, "10:00", employee="ana")
+    result = booking.encaixe(
+        world.engine, pet_id=world.add_pet(name="Rex"),
+        service_ids=[world.services["banho"], world.services["tosa"]],
+        start=at(MONDAY, "10:00"),
+        employee_by_service={world.services["banho"]: world.employees["bruno"],
+                             world.services["tosa"]: world.employees["bruno"]},
+        now=NOW, actor="staff:1",
+    )
+    kinds = sorted(c.kind for c in result.conflicts)
+    assert kinds == ["resource", "wrong_category"]
+    assert next(c for c in result.conflicts if c.kind == "resource").resource_id == (
+        world.resources["banheira"]
+    )
+    # The squeeze-in holds Bruno until 11:30 (a bath from 11:30 would cross lunch) ...
+    assert starts(offer(world, employee="bruno"))[4:6] == ["09:00", "13:00"]
+    # ... and the only bathtub until 11:00: even with Ana's visit cancelled, a free professional
+    # cannot start a bath there.
+    booking.cancel(world.engine, appointment_id=normal.id, now=NOW, actor="s", channel="staff")
+    world.add_employee("carla", categories=["banho"])
+    carla = starts(offer(world, employee="carla"))
+    assert "09:00" in carla and "09:15" not in carla and "10:45" not in carla
+    assert "11:00" in carla
