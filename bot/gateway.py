@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 from admin.appkeys import CLOCK, DB, SETTINGS
 from bot import render as rnd
 from bot.config import SIM_PHONE_ID, BotConfig
+from bot.dbexec import ACK, DbThread
 from bot.handoff import ALLOW_BOT_OFF_REASON, AttendantResult, resume_expired, take_over
 from bot.models import (
     STATUS_RANK,
@@ -100,6 +101,13 @@ class Gateway:
         self._redis = None
         self._shop_id: int | None = config.shop_id
         self._stopping = False
+        self._db: DbThread | None = None
+
+    async def db(self, fn, *args, priority: int = 1):
+        """Run synchronous database work on the gateway's database thread."""
+        if self._db is None:
+            self._db = DbThread()
+        return await self._db.run(fn, *args, priority=priority)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -132,6 +140,7 @@ class Gateway:
         return self._senders[key]
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if self.config.redis_url:
             import redis.asyncio as aioredis
 
@@ -151,6 +160,8 @@ class Gateway:
         await self.rasa.close()
         if self._redis is not None:
             await self._redis.aclose()
+        if self._db is not None:
+            self._db.close()
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no conversation worker runs (tests and the benchmark use it)."""
@@ -180,7 +191,7 @@ class Gateway:
             fresh, dups = await self._redis_fresh(fresh)
         new_keys: list[str] = []
         if fresh or batch.statuses:
-            new_keys = self._store(fresh, batch.statuses)
+            new_keys = await self.db(self._store, fresh, batch.statuses, priority=ACK)
         dups += len(fresh) - len(new_keys)
         for key in dict.fromkeys(new_keys):
             self.kick(key)
@@ -232,9 +243,13 @@ class Gateway:
                     _apply_status(conn, st.wa_id, st.status, st.error)
         except Exception:
             if self._redis is not None and messages:
-                self.spawn(self._redis.delete(*[f"petbot:wa:seen:{m.wa_id}" for m in messages]))
+                keys = [f"petbot:wa:seen:{m.wa_id}" for m in messages]
+                self._loop.call_soon_threadsafe(self._forget, keys)
             raise
         return stored
+
+    def _forget(self, keys: list[str]) -> None:
+        self.spawn(self._redis.delete(*keys))
 
     # ------------------------------------------------------------------ workers
 
@@ -263,13 +278,7 @@ class Gateway:
         try:
             while True:
                 self._dirty[key] = False
-                with Session(self.engine) as s:
-                    stmt = (
-                        select(WaInbound.id)
-                        .where(WaInbound.conv_key == key, WaInbound.processed_at.is_(None))
-                        .order_by(WaInbound.wa_timestamp, WaInbound.id)
-                    )
-                    ids = [i for i in s.exec(stmt).all() if i not in failed]
+                ids = [i for i in await self.db(self._pending_ids, key) if i not in failed]
                 if not ids and not self._dirty[key]:
                     break
                 for row_id in ids:
@@ -286,31 +295,49 @@ class Gateway:
         if failed and not self._stopping:
             asyncio.get_running_loop().call_later(2.0, self.kick, key)
 
-    async def _process(self, row_id: int) -> bool:
+    def _pending_ids(self, key: str) -> list[int]:
+        with Session(self.engine) as s:
+            stmt = (
+                select(WaInbound.id)
+                .where(WaInbound.conv_key == key, WaInbound.processed_at.is_(None))
+                .order_by(WaInbound.wa_timestamp, WaInbound.id)
+            )
+            return list(s.exec(stmt).all())
+
+    def _load_inbound(self, row_id: int) -> InboundMessage | None:
         with Session(self.engine) as s:
             row = s.get(WaInbound, row_id)
             if row is None or row.processed_at is not None:
-                return True
-            msg = InboundMessage.from_dict(row.data)
+                return None
+            return InboundMessage.from_dict(row.data)
+
+    def _mark_processed(self, row_id: int, error: str | None, now: datetime) -> bool:
+        """Set processed_at (or count a failed attempt); True when the row is finished."""
+        with write_session(self.engine) as s:
+            row = s.get(WaInbound, row_id)
+            if error is not None:
+                row.attempts += 1
+                row.error = error[:500]
+                if row.attempts < MAX_ATTEMPTS:
+                    s.add(row)
+                    return False
+            row.processed_at = now
+            s.add(row)
+            return True
+
+    async def _process(self, row_id: int) -> bool:
+        msg = await self.db(self._load_inbound, row_id)
+        if msg is None:
+            return True
         try:
             await self.handle(msg)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # processing must never kill the worker
             log.exception("processing %s failed", msg.wa_id)
-            with write_session(self.engine) as s:
-                row = s.get(WaInbound, row_id)
-                row.attempts += 1
-                row.error = f"{type(exc).__name__}: {exc}"[:500]
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.processed_at = self.now()
-                s.add(row)
-            return row.attempts >= MAX_ATTEMPTS
-        with write_session(self.engine) as s:
-            row = s.get(WaInbound, row_id)
-            row.processed_at = self.now()
-            s.add(row)
-        return True
+            return await self.db(self._mark_processed, row_id,
+                                 f"{type(exc).__name__}: {exc}", self.now())
+        return await self.db(self._mark_processed, row_id, None, self.now())
 
     # ------------------------------------------------------------------ processing
 
@@ -362,12 +389,19 @@ class Gateway:
 
     async def handle(self, msg: InboundMessage) -> None:
         """Process one accepted inbound message (called once per WhatsApp message id)."""
-        now = self.now()
+        result = await self.db(self._store_turn, msg, self.now())
+        if result is None:
+            return
+        d, resumed = result
+        await self._act(d, resumed, msg)
+
+    def _store_turn(self, msg: InboundMessage, now: datetime) -> tuple[_Decision, bool] | None:
+        """Store the tutor's turn, update the conversation, gather what decides the answer."""
         with write_session(self.engine) as s:
             shop_id = self.shop_id(s)
             if shop_id is None:
                 log.warning("no shop configured: message %s stored only", msg.wa_id)
-                return
+                return None
             conv = self._conversation(s, shop_id, msg)
             conv.last_inbound_at = now
             conv.updated_at = now
@@ -406,6 +440,9 @@ class Gateway:
                 auto_reply_text=bs.auto_reply_text,
                 menu_state=dict(conv.menu_state or {}),
             )
+        return d, bool(resumed)
+
+    async def _act(self, d: _Decision, resumed: bool, msg: InboundMessage) -> None:
         if resumed:
             self.spawn(self.rasa.resume(d.key))
         if d.mode == BotMode.OFF:
@@ -440,8 +477,13 @@ class Gateway:
         if page is None:
             await self.deliver(d.conv_id, rnd.TextOut("Não há mais opções."), Author.BOT)
             return
-        self._save_menu(d.conv_id, rest, [c.payload for c in page.rows if c.id != rnd.MORE_ID])
+        options = [c.payload for c in page.rows if c.id != rnd.MORE_ID]
+        await self.db(self._save_menu, d.conv_id, rest, options)
         await self.deliver(d.conv_id, page, Author.BOT)
+
+    def _reply_payload(self, reply_id: str) -> str:
+        with Session(self.engine) as s:
+            return self._payload_of(s, reply_id)
 
     def _save_menu(self, conv_id: int, pages: list, options: list[str]) -> None:
         with write_session(self.engine) as s:
@@ -451,8 +493,7 @@ class Gateway:
 
     async def _bot_turn(self, d: _Decision, msg: InboundMessage) -> None:
         if msg.reply_id:
-            with Session(self.engine) as s:
-                message = self._payload_of(s, msg.reply_id)
+            message = await self.db(self._reply_payload, msg.reply_id)
         else:
             message = msg.text
             options = d.menu_state.get("options") or []
@@ -482,26 +523,40 @@ class Gateway:
             return rid
 
         rendered = rnd.render(items, id_for)
+        if not await self.db(self._save_rendered, d.conv_id, long_ids, rendered):
+            return  # an attendant took over while Rasa was thinking
+        for out in rendered.messages:
+            if not await self.db(self._bot_may_speak, d.conv_id):
+                return
+            await self.deliver(d.conv_id, out, Author.BOT)
+        if rendered.handoff_reason is not None:
+            await self.db(self._take_over, d.conv_id, self.now(), rendered.handoff_reason)
+
+    def _save_rendered(self, conv_id: int, long_ids: dict[str, str], rendered) -> bool:
         with write_session(self.engine) as s:
             for rid, payload in long_ids.items():
                 if s.get(WaReplyId, rid) is None:
                     s.add(WaReplyId(id=rid, payload=payload))
-            conv = s.get(WaConversation, d.conv_id)
-            if conv.owner == Owner.HUMAN:  # an attendant took over while Rasa was thinking
-                return
+            conv = s.get(WaConversation, conv_id)
+            if conv.owner == Owner.HUMAN:
+                return False
             if rendered.options or rendered.pending_pages:
                 conv.menu_state = {"pages": rendered.pending_pages, "options": rendered.options}
             elif rendered.messages:
                 conv.menu_state = {}
             s.add(conv)
-        for out in rendered.messages:
-            if not self._bot_may_speak(d.conv_id):
-                return
-            await self.deliver(d.conv_id, out, Author.BOT)
-        if rendered.handoff_reason is not None:
-            with write_session(self.engine) as s:
-                conv = s.get(WaConversation, d.conv_id)
-                take_over(s, conv, self.now(), rendered.handoff_reason)
+            return True
+
+    def _take_over(self, conv_id: int, now: datetime, reason: str,
+                   attendant: bool = False) -> None:
+        with write_session(self.engine) as s:
+            conv = s.get(WaConversation, conv_id)
+            if conv is None:
+                raise KeyError(conv_id)
+            take_over(s, conv, now, reason)
+            if attendant:
+                conv.last_attendant_at = now
+                s.add(conv)
 
     def _bot_may_speak(self, conv_id: int) -> bool:
         with Session(self.engine) as s:
@@ -514,7 +569,24 @@ class Gateway:
         self, conv_id: int, out: rnd.Out, author: str, actor: str = "", *, fallback: bool = True
     ) -> WaMessage:
         """Store and send one message to the conversation's tutor (24-hour window enforced)."""
-        now = self.now()
+        stored = await self.db(self._store_out, conv_id, out, author, actor, self.now())
+        row_id, to, phone_id, in_window = stored
+        if not in_window:
+            return await self.db(self._message, row_id)
+        try:
+            wamid = await self.sender_for(phone_id).send(to, out)
+        except SendError as exc:
+            await self.db(self._set_sent, row_id, None, OutStatus.FAILED, str(exc))
+            if fallback and isinstance(out, rnd.ButtonsOut | rnd.ListOut) and not exc.retryable:
+                choices = out.buttons if isinstance(out, rnd.ButtonsOut) else out.rows
+                return await self.deliver(
+                    conv_id, rnd.numbered(out.body, choices), author, actor, fallback=False
+                )
+            return await self.db(self._message, row_id)
+        await self.db(self._set_sent, row_id, wamid, OutStatus.SENT, "")
+        return await self.db(self._message, row_id)
+
+    def _store_out(self, conv_id: int, out: rnd.Out, author: str, actor: str, now: datetime):
         with write_session(self.engine) as s:
             conv = s.get(WaConversation, conv_id)
             row = WaMessage(
@@ -534,22 +606,7 @@ class Gateway:
                 row.error = MSG_OUT_OF_WINDOW
             s.add(row)
             s.flush()
-            row_id, to, phone_id = row.id, conv.key, conv.business_phone_id
-        if not in_window:
-            return self._message(row_id)
-        try:
-            wamid = await self.sender_for(phone_id).send(to, out)
-        except SendError as exc:
-            if fallback and isinstance(out, rnd.ButtonsOut | rnd.ListOut) and not exc.retryable:
-                self._set_sent(row_id, None, OutStatus.FAILED, str(exc))
-                choices = out.buttons if isinstance(out, rnd.ButtonsOut) else out.rows
-                return await self.deliver(
-                    conv_id, rnd.numbered(out.body, choices), author, actor, fallback=False
-                )
-            self._set_sent(row_id, None, OutStatus.FAILED, str(exc))
-            return self._message(row_id)
-        self._set_sent(row_id, wamid, OutStatus.SENT, "")
-        return self._message(row_id)
+            return row.id, conv.key, conv.business_phone_id, in_window
 
     def _set_sent(self, row_id: int, wamid: str | None, status: str, error: str) -> None:
         with self.engine.begin() as conn:
@@ -574,14 +631,7 @@ class Gateway:
             return row
 
     async def attendant_message(self, conv_id: int, text: str, actor: str) -> AttendantResult:
-        now = self.now()
-        with write_session(self.engine) as s:
-            conv = s.get(WaConversation, conv_id)
-            if conv is None:
-                raise KeyError(conv_id)
-            take_over(s, conv, now, "Atendente assumiu a conversa")
-            conv.last_attendant_at = now
-            s.add(conv)
+        await self.db(self._take_over, conv_id, self.now(), "Atendente assumiu a conversa", True)
         row = await self.deliver(conv_id, rnd.TextOut(rnd.cut_text(text)), Author.ATTENDANT, actor)
         return AttendantResult(False, row.id, row.status, row.error)
 
@@ -603,7 +653,17 @@ class Gateway:
         (status ``failed``) rather than raised.
         """
         phone_id = phone_id or self.config.phone_id
-        now = self.now()
+        row_id = await self.db(self._store_template, to, name, language, phone_id, text,
+                               shop_id, self.now())
+        try:
+            wamid = await self.sender_for(phone_id).send_template(to, name, language, params)
+        except SendError as exc:
+            await self.db(self._set_sent, row_id, None, OutStatus.FAILED, str(exc))
+            return await self.db(self._message, row_id)
+        await self.db(self._set_sent, row_id, wamid, OutStatus.SENT, "")
+        return await self.db(self._message, row_id)
+
+    def _store_template(self, to, name, language, phone_id, text, shop_id, now) -> int:
         with write_session(self.engine) as s:
             sid = shop_id or self.shop_id(s)
             conv = s.exec(
@@ -634,14 +694,7 @@ class Gateway:
             )
             s.add(row)
             s.flush()
-            row_id = row.id
-        try:
-            wamid = await self.sender_for(phone_id).send_template(to, name, language, params)
-        except SendError as exc:
-            self._set_sent(row_id, None, OutStatus.FAILED, str(exc))
-            return self._message(row_id)
-        self._set_sent(row_id, wamid, OutStatus.SENT, "")
-        return self._message(row_id)
+            return row.id
 
     # ------------------------------------------------------------------ hand-off timeout
 
@@ -649,14 +702,18 @@ class Gateway:
         while True:
             await asyncio.sleep(self.config.handoff_check_s)
             try:
-                self.resume_idle()
+                for key in await self.db(self._resume_idle_tx):
+                    self.spawn(self.rasa.resume(key[1]))
             except Exception:
                 log.exception("hand-off timeout check failed")
 
-    def resume_idle(self) -> list[int]:
+    def _resume_idle_tx(self) -> list[tuple[int, str]]:
         with write_session(self.engine) as s:
-            convs = resume_expired(s, self.now())
-            keys = [(c.id, c.key) for c in convs]
+            return [(c.id, c.key) for c in resume_expired(s, self.now())]
+
+    def resume_idle(self) -> list[int]:
+        """Resume every conversation past the hand-off timeout now (on the calling thread)."""
+        keys = self._resume_idle_tx()
         for _id, key in keys:
             self.spawn(self.rasa.resume(key))
         return [i for i, _ in keys]
