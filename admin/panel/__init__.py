@@ -15,7 +15,7 @@ from aiohttp import web
 
 from admin.panel import fmt
 from admin.panel.accounts import ensure_owner
-from admin.panel.web import PANEL_JINJA
+from admin.panel.pages import PANEL_JINJA
 
 ADMIN_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = ADMIN_DIR / "templates"

@@ -60,6 +60,11 @@ class Staff:
         return perm in self.perms
 
 
+STAFF = web.RequestKey("admin_staff", Staff)
+PRE = web.RequestKey("admin_pre_cookie", str)
+FLASH = web.RequestKey("admin_flash", dict)
+
+
 class FormError(Exception):
     """Validation errors of a form: {field: pt-BR message}; "" is the form-wide message."""
 
@@ -80,7 +85,7 @@ def now(request: web.Request):
 
 
 def staff(request: web.Request) -> Staff:
-    return request["staff"]
+    return request[STAFF]
 
 
 def client_ip(request: web.Request) -> str:
@@ -98,9 +103,9 @@ def _pre_csrf(request: web.Request, pre: str) -> str:
 
 
 def csrf_token(request: web.Request) -> str:
-    if "staff" in request:
-        return request["staff"].session_row.csrf_token
-    return _pre_csrf(request, request["pre_cookie"])
+    if STAFF in request:
+        return request[STAFF].session_row.csrf_token
+    return _pre_csrf(request, request[PRE])
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
@@ -132,10 +137,9 @@ def redirect(location: str, message: str | None = None, kind: str = "ok") -> web
 def render(request: web.Request, template: str, context: dict | None = None,
            status: int = 200) -> web.Response:
     ctx = dict(context or {})
-    ctx.setdefault("staff", request.get("staff"))
-    ctx.setdefault("csrf", csrf_token(request) if "pre_cookie" in request or "staff" in request
-                   else "")
-    ctx.setdefault("flash", request.get("flash"))
+    ctx.setdefault("staff", request.get(STAFF))
+    ctx.setdefault("csrf", csrf_token(request) if PRE in request or STAFF in request else "")
+    ctx.setdefault("flash", request.get(FLASH))
     ctx.setdefault("path", request.path)
     ctx.setdefault("Perm", Perm)
     ctx.setdefault("errors", {})
@@ -209,15 +213,15 @@ def page(perm: str | None = None, *, public: bool = False):
             pre = request.cookies.get(PRE_COOKIE)
             if not pre:
                 pre = new_pre = secrets.token_urlsafe(24)
-            request["pre_cookie"] = pre
+            request[PRE] = pre
             raw_flash = request.cookies.get(FLASH_COOKIE)
             if raw_flash:
                 kind, _, text = unquote(raw_flash).partition("|")
-                request["flash"] = {"kind": kind, "text": text}
+                request[FLASH] = {"kind": kind, "text": text}
             try:
                 current = _load_staff(request)
                 if current is not None:
-                    request["staff"] = current
+                    request[STAFF] = current
                 if current is None and not public:
                     if request.method == "GET":
                         target = quote(request.path_qs, safe="")

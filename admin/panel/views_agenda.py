@@ -16,9 +16,7 @@ from sqlmodel import Session, col, select
 from admin.appkeys import SETTINGS
 from admin.models import Role, StaffUser
 from admin.panel import accounts, agenda_data
-from admin.panel.permissions import Perm
-from admin.panel.timeutil import parse_date, today
-from admin.panel.web import (
+from admin.panel.pages import (
     engine,
     form,
     form_list,
@@ -29,6 +27,8 @@ from admin.panel.web import (
     render,
     staff,
 )
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import parse_date, today
 from scheduler_core import booking, catalog, people
 from scheduler_core.errors import CoreError, ValidationFailed
 from scheduler_core.models import (

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from admin.models import Role, StaffUser
 from admin.panel import accounts
 from admin.panel import auditing as audit
-from admin.panel.permissions import ROLE_LABELS, Perm
-from admin.panel.web import (
+from admin.panel.pages import (
     SESSION_COOKIE,
+    STAFF,
     engine,
     form,
     int_or_none,
@@ -24,6 +24,7 @@ from admin.panel.web import (
     set_cookie,
     staff,
 )
+from admin.panel.permissions import ROLE_LABELS, Perm
 from scheduler_core.models import AuditLog, Employee
 
 routes = web.RouteTableDef()
@@ -41,7 +42,7 @@ def _safe_next(value: str | None) -> str:
 @routes.get("/admin/login")
 @page(public=True)
 async def login_form(request: web.Request) -> web.Response:
-    if "staff" in request:
+    if STAFF in request:
         raise redirect(_safe_next(request.query.get("next")))
     return render(request, "login.html", {"next": request.query.get("next", "")})
 

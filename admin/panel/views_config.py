@@ -13,9 +13,7 @@ from admin.forms import parse_list
 from admin.models import StaffUser
 from admin.panel import accounts, auditing, config_service
 from admin.panel.config_service import Invalid, PriceCellInput
-from admin.panel.permissions import Perm
-from admin.panel.timeutil import today
-from admin.panel.web import (
+from admin.panel.pages import (
     engine,
     form,
     form_list,
@@ -26,6 +24,8 @@ from admin.panel.web import (
     render,
     staff,
 )
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import today
 from scheduler_core import booking
 from scheduler_core.models import (
     Block,

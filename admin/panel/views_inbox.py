@@ -6,10 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session
 
+from admin.panel.pages import engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local
 from admin.panel.views_tutors import tutor_context
-from admin.panel.web import engine, form, now, page, redirect, render, staff
 from scheduler_core.models import Tutor
 
 routes = web.RouteTableDef()

@@ -11,10 +11,10 @@ from sqlmodel import Session, col, select
 
 from admin.panel import auditing
 from admin.panel.agenda_data import ApptView
+from admin.panel.pages import engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
 from admin.panel.views_agenda import pet_values
-from admin.panel.web import engine, form, now, page, redirect, render, staff
 from scheduler_core import people
 from scheduler_core.cpf import format_cpf
 from scheduler_core.errors import ValidationFailed
