@@ -52,6 +52,15 @@ class ApiError(Exception):
         self.data = dict(data or {})
 
 
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON response with readable accents (UTF-8, not \\u escapes)."""
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
 def bad_request(message: str, **data: Any) -> ApiError:
     return ApiError(400, "bad_request", message, data)
 
@@ -65,7 +74,7 @@ def error_response(status: int, code: str, message: str, data: dict | None = Non
             "data": _json_safe(data or {}),
         }
     }
-    return web.json_response(body, status=status)
+    return json_response(body, status=status)
 
 
 def _json_safe(data: dict) -> dict:

@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlmodel import Session, col, select
 
 from admin.api.auth import API_ACTOR
-from admin.api.errors import ApiError, bad_request
+from admin.api.errors import ApiError, bad_request, json_response
 from admin.api.serialize import (
     appointment_json,
     catalog_json,
@@ -181,7 +181,7 @@ async def list_services(request: web.Request) -> web.Response:
                 result = catalog.services_for_pet(session, shop.id, pet_id, segment, channel)
             return catalog_json(result)
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 # --------------------------------------------------------------------------- tutors and pets
@@ -201,7 +201,7 @@ async def create_tutor(request: web.Request) -> web.Response:
             session.flush()
             return _tutor_payload(session, tutor)
 
-    return web.json_response(await _run(request, work), status=201)
+    return json_response(await _run(request, work), status=201)
 
 
 async def find_tutors(request: web.Request) -> web.Response:
@@ -222,7 +222,7 @@ async def find_tutors(request: web.Request) -> web.Response:
                 found = people.search_tutors(session, shop.id, q)
             return {"tutors": [_tutor_payload(session, t) for t in found]}
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 async def get_tutor(request: web.Request) -> web.Response:
@@ -233,7 +233,7 @@ async def get_tutor(request: web.Request) -> web.Response:
             shop = _shop(session)
             return _tutor_payload(session, people.get_tutor(session, tutor_id, shop.id))
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 async def update_tutor(request: web.Request) -> web.Response:
@@ -249,7 +249,7 @@ async def update_tutor(request: web.Request) -> web.Response:
             )
             return _tutor_payload(session, tutor)
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 async def create_pet(request: web.Request) -> web.Response:
@@ -265,7 +265,7 @@ async def create_pet(request: web.Request) -> web.Response:
             )
             return _pets_json(session, [pet])[0]
 
-    return web.json_response(await _run(request, work), status=201)
+    return json_response(await _run(request, work), status=201)
 
 
 async def get_pet(request: web.Request) -> web.Response:
@@ -276,7 +276,7 @@ async def get_pet(request: web.Request) -> web.Response:
             shop = _shop(session)
             return _pets_json(session, [people.get_pet(session, pet_id, shop.id)])[0]
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 async def update_pet(request: web.Request) -> web.Response:
@@ -292,7 +292,7 @@ async def update_pet(request: web.Request) -> web.Response:
             )
             return _pets_json(session, [pet])[0]
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 # --------------------------------------------------------------------------- availability
@@ -389,7 +389,7 @@ async def availability(request: web.Request) -> web.Response:
             )
         return offer_json(offer, services, employees)
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 # --------------------------------------------------------------------------- appointments
@@ -448,7 +448,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         return replay, _summary(app[DB], appt.id)
 
     replay, payload = await _run(request, work)
-    return web.json_response(payload, status=200 if replay else 201)
+    return json_response(payload, status=200 if replay else 201)
 
 
 async def get_appointment(request: web.Request) -> web.Response:
@@ -459,7 +459,7 @@ async def get_appointment(request: web.Request) -> web.Response:
             shop_id = _shop(session).id
         return _summary(request.app[DB], appointment_id, shop_id)
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 async def reschedule_appointment(request: web.Request) -> web.Response:
@@ -484,7 +484,7 @@ async def reschedule_appointment(request: web.Request) -> web.Response:
         )
         return _summary(app[DB], appointment_id)
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 async def cancel_appointment(request: web.Request) -> web.Response:
@@ -507,7 +507,7 @@ async def cancel_appointment(request: web.Request) -> web.Response:
         )
         return _summary(app[DB], appointment_id)
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))
 
 
 STATUSES = tuple(s.value for s in AppointmentStatus)
@@ -533,4 +533,4 @@ async def set_appointment_status(request: web.Request) -> web.Response:
         )
         return _summary(app[DB], appointment_id)
 
-    return web.json_response(await _run(request, work))
+    return json_response(await _run(request, work))

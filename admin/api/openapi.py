@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from admin.api.errors import json_response
+
 VERSION = "1.0.0"
 
 
@@ -551,4 +553,4 @@ DOCUMENT: dict[str, Any] = {
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    return json_response(DOCUMENT)
