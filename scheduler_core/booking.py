@@ -715,7 +715,8 @@ def book(
     ("staff" | "bot"; default: "bot" for origin bot, else "staff"): the bot channel adds its
     minimum notice and bot-scope restrictions. With an
     ``idempotency_key`` a retry returns the appointment already created (also when concurrent, and
-    even after the token expired); the appointment is never booked twice.
+    even after the token expired); the appointment is never booked twice. Keys are unique across
+    the database, so callers namespace them (e.g. "wa:<message id>", "api:<client>:<key>").
 
     Prices come from the token (what the tutor was shown); lines covered by ``pet_plan_id`` cost
     0 and are marked ``in_plan``. ``Appointment.total_cents`` is the services total, without the
