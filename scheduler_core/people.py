@@ -21,6 +21,7 @@ from scheduler_core.errors import NotFound, ValidationFailed
 from scheduler_core.models import Breed, Pelagem, Pet, PetStatus, Porte, Shop, Species, Tutor
 from scheduler_core.phones import InvalidPhone, parse_phone, phone_variants, try_parse_phone
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 # A breed typed as free text is taken when its best match scores at least this much.
 BREED_ACCEPT_SCORE = 80.0
 
@@ -61,6 +62,8 @@ def _text(values: Mapping[str, Any], field: str, max_len: int = 200) -> str:
         return ""
     if not isinstance(value, str):
         raise _invalid(field, f"O campo {field} deve ser um texto.")
+    if "\x00" in value:
+        raise _invalid(field, f"O campo {field} contém caracteres inválidos.")
     value = value.strip()
     if len(value) > max_len:
         raise _invalid(field, f"O campo {field} aceita no máximo {max_len} caracteres.")
@@ -103,7 +106,7 @@ def _bool(values: Mapping[str, Any], field: str) -> bool:
 
 
 def get_tutor(session: Session, tutor_id: int, shop_id: int | None = None) -> Tutor:
-    tutor = session.get(Tutor, tutor_id)
+    tutor = session.get(Tutor, tutor_id) if 0 < tutor_id <= MAX_ID else None
     if tutor is None or (shop_id is not None and tutor.shop_id != shop_id):
         raise NotFound("Tutor não encontrado.", details={"tutor_id": tutor_id})
     return tutor
@@ -280,7 +283,7 @@ def search_tutors(session: Session, shop_id: int, q: str, limit: int = 20) -> li
 
 
 def get_pet(session: Session, pet_id: int, shop_id: int | None = None) -> Pet:
-    pet = session.get(Pet, pet_id)
+    pet = session.get(Pet, pet_id) if 0 < pet_id <= MAX_ID else None
     if pet is not None and shop_id is not None:
         tutor = session.get(Tutor, pet.tutor_id)
         if tutor is None or tutor.shop_id != shop_id:
@@ -340,7 +343,7 @@ def _resolve_breed(session: Session, species: str, values: Mapping[str, Any]) ->
     if breed_id not in (None, ""):
         if isinstance(breed_id, bool) or not isinstance(breed_id, int):
             raise _invalid("breed_id", "Raça inválida.")
-        breed = session.get(Breed, breed_id)
+        breed = session.get(Breed, breed_id) if 0 < breed_id <= MAX_ID else None
         if breed is None:
             raise _invalid("breed_id", "Raça não encontrada.")
         if breed.species != species:
@@ -401,8 +404,8 @@ def _apply_pet(session: Session, pet: Pet, values: Mapping[str, Any], today, cre
             pet.pelagem = breed.default_pelagem
     if "weight_grams" in values or "weight_kg" in values:
         pet.weight_grams = _weight_grams(values)
-        if pet.weight_grams is not None and pet.species == Species.CAO:
-            # The shop's weight bands decide a dog's porte (Parâmetros de Cobrança).
+        if pet.weight_grams is not None:
+            # The shop's weight bands decide the porte (Parâmetros de Cobrança).
             shop = _shop_of_tutor(session, pet.tutor_id)
             derived = porte_for_weight(shop, pet.weight_grams) if shop else None
             if derived:
@@ -442,8 +445,9 @@ def create_pet(
 
     ``values`` holds :data:`PET_FIELDS`: ``name`` (required), ``species`` (default cão),
     ``breed_id`` or ``breed`` (free text, fuzzy-matched), ``porte``/``pelagem`` (default: the
-    breed's), ``weight_kg``/``weight_grams`` (for dogs the weight decides the porte through the
-    shop's bands), ``sex``, ``birth_date``, ``status``, ``microchip``, ``notes``.
+    breed's), ``weight_kg``/``weight_grams`` (the weight decides the porte through the shop's
+    bands, over the breed's default and an explicit porte), ``sex``, ``birth_date``,
+    ``status``, ``microchip``, ``notes``.
     """
     get_tutor(session, tutor_id, shop_id)
     pet = Pet(tutor_id=tutor_id, name="")

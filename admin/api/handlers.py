@@ -43,6 +43,8 @@ from scheduler_core.models import (
 )
 
 MAX_IDS = 20
+# Ids are 32-bit integers in the database; a larger number cannot exist.
+MAX_ID = 2**31 - 1
 DEFAULT_RANGE_DAYS = 6
 
 
@@ -57,7 +59,13 @@ def _query_int(request: web.Request, name: str, *, required: bool = False) -> in
         return None
     if not re.fullmatch(r"\d{1,12}", raw):
         raise bad_request(f"Parâmetro {name} inválido: use um número inteiro.", field=name)
-    return int(raw)
+    return _existing_id(int(raw), name)
+
+
+def _existing_id(value: int, name: str) -> int:
+    if value > MAX_ID:
+        raise NotFound("Registro não encontrado.", details={"field": name})
+    return value
 
 
 def _query_ids(request: web.Request, name: str) -> list[int]:
@@ -70,7 +78,7 @@ def _query_ids(request: web.Request, name: str) -> list[int]:
             f"Parâmetro {name} inválido: use números separados por vírgula (ex.: 1,2).",
             field=name,
         )
-    return list(dict.fromkeys(int(p) for p in parts))
+    return list(dict.fromkeys(_existing_id(int(p), name) for p in parts))
 
 
 def _query_date(request: web.Request, name: str) -> date | None:
@@ -114,7 +122,7 @@ def _body_str(body: dict, name: str, *, required: bool = False, max_len: int = 2
         if required:
             raise bad_request(f"Informe o campo {name}.", field=name)
         return ""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:
         raise bad_request(f"O campo {name} deve ser um texto.", field=name)
     if required and not value.strip():
         raise bad_request(f"Informe o campo {name}.", field=name)
@@ -130,7 +138,7 @@ def _only(body: dict, allowed: set[str]) -> None:
 
 
 def _path_id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+    return _existing_id(int(request.match_info["id"]), "id")
 
 
 def _run(request: web.Request, fn, *args, **kwargs):
@@ -412,7 +420,7 @@ async def create_appointment(request: web.Request) -> web.Response:
     notes = _body_str(body, "notes")
     body_key = _body_str(body, "idempotency_key", max_len=200)
     header_key = request.headers.get("Idempotency-Key", "").strip()
-    if len(header_key) > 200:
+    if len(header_key) > 200 or "\x00" in header_key:
         raise bad_request("Idempotency-Key longa demais (máximo 200 caracteres).")
     if body_key and header_key and body_key != header_key:
         raise bad_request(

@@ -341,6 +341,15 @@ def test_weight_decides_a_dogs_porte_through_the_shop_bands(world):
         assert pet.porte == "grande"
 
 
+def test_weight_also_places_cats_in_a_porte(world):
+    with world.session() as s:
+        pet = people.create_pet(
+            s, world.tutor_id, {"name": "Mingau", "species": "gato", "breed": "siames",
+                                "weight_kg": 2.5},
+        )  # fmt: skip
+        assert (pet.porte, pet.pelagem) == ("mini", "curta")
+
+
 def test_pet_by_breed_id_checks_the_species(world):
     with world.session() as s:
         persa = s.exec(select(Breed).where(Breed.species == "gato", Breed.name == "Persa")).one()
