@@ -1,6 +1,6 @@
 """Time helpers. The core never reads the clock: ``now`` is always passed in (aware, any zone).
 
-Storage is naive UTC; rules use the shop's wall clock.
+Storage is UTC (aware datetimes, see ``scheduler_core.models``); rules use the shop's wall clock.
 """
 
 from __future__ import annotations
@@ -9,17 +9,12 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 
-def to_utc_naive(moment: datetime) -> datetime:
-    """An aware datetime → naive UTC for storage."""
-    if moment.tzinfo is None:
-        raise ValueError("aware datetime expected")
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def from_utc_naive(stored: datetime, tz: str | ZoneInfo) -> datetime:
-    """A stored naive UTC datetime → aware datetime on the shop's wall clock."""
+    """A stored UTC datetime (aware, or naive meaning UTC) → aware datetime on the shop's clock."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    return stored.replace(tzinfo=UTC).astimezone(zone)
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=UTC)
+    return stored.astimezone(zone)
 
 
 def local(day: date, hhmm: str, tz: str | ZoneInfo) -> datetime:

@@ -1,6 +1,6 @@
 """Database engine and sessions (SQLite by default, PostgreSQL through DATABASE_URL).
 
-Write transactions that must not interleave (booking) call :func:`lock_for_write`:
+Write transactions that must not interleave (booking) use :func:`write_session`:
 on SQLite it turns the transaction into ``BEGIN IMMEDIATE`` (one writer at a time, readers
 unaffected in WAL mode); on PostgreSQL it takes row locks with ``SELECT ... FOR UPDATE``.
 """

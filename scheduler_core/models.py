@@ -29,7 +29,8 @@ def _utcnow() -> datetime:
 
 def _json(default: Any = None) -> Any:
     """A JSON column whose default is a fresh copy of ``default`` (a list unless given)."""
-    factory = (lambda: list(default or [])) if not isinstance(default, dict) else (lambda: dict(default))
+    is_dict = isinstance(default, dict)
+    factory = (lambda: dict(default)) if is_dict else (lambda: list(default or []))
     return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
 
 
@@ -217,7 +218,13 @@ class Shop(SQLModel, table=True):
     not_accepted_portes: list[str] = _json()
     # Porte by weight: {"mini": [0, 3], "pequeno": [3, 15], ...} in kg (upper bound exclusive).
     porte_weights: dict = _json(
-        {"mini": [0, 3], "pequeno": [3, 15], "medio": [15, 30], "grande": [30, 45], "gigante": [45, 999]}
+        {
+            "mini": [0, 3],
+            "pequeno": [3, 15],
+            "medio": [15, 30],
+            "grande": [30, 45],
+            "gigante": [45, 999],
+        }
     )
     # Leva e Traz (pick-up & drop-off).
     leva_e_traz_enabled: bool = False
