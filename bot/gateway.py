@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -86,6 +87,7 @@ class _Decision:
     owner: str
     auto_reply_text: str
     menu_state: dict
+    finished: bool = False
 
 
 class Gateway:
@@ -141,6 +143,9 @@ class Gateway:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # The database thread and the event loop share the GIL: hand it over every 0.5 ms
+        # instead of 5 ms, so a webhook never waits long behind a processing transaction.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
         if self.config.redis_url:
             import redis.asyncio as aioredis
 
@@ -330,13 +335,15 @@ class Gateway:
         if msg is None:
             return True
         try:
-            await self.handle(msg)
+            finished = await self.handle(msg, row_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # processing must never kill the worker
             log.exception("processing %s failed", msg.wa_id)
             return await self.db(self._mark_processed, row_id,
                                  f"{type(exc).__name__}: {exc}", self.now())
+        if finished:
+            return True
         return await self.db(self._mark_processed, row_id, None, self.now())
 
     # ------------------------------------------------------------------ processing
@@ -387,20 +394,28 @@ class Gateway:
                 s.add(tutor)
         return tutor.id if tutor else None
 
-    async def handle(self, msg: InboundMessage) -> None:
-        """Process one accepted inbound message (called once per WhatsApp message id)."""
-        result = await self.db(self._store_turn, msg, self.now())
+    async def handle(self, msg: InboundMessage, row_id: int | None = None) -> bool:
+        """Process one accepted inbound message (called once per WhatsApp message id).
+
+        Returns True when the queue row was already marked processed (answers that need no
+        network call are finished inside the storing transaction).
+        """
+        result = await self.db(self._store_turn, msg, self.now(), row_id)
         if result is None:
-            return
+            return True
         d, resumed = result
         await self._act(d, resumed, msg)
+        return d.finished
 
-    def _store_turn(self, msg: InboundMessage, now: datetime) -> tuple[_Decision, bool] | None:
+    def _store_turn(
+        self, msg: InboundMessage, now: datetime, row_id: int | None = None
+    ) -> tuple[_Decision, bool] | None:
         """Store the tutor's turn, update the conversation, gather what decides the answer."""
         with write_session(self.engine) as s:
             shop_id = self.shop_id(s)
             if shop_id is None:
                 log.warning("no shop configured: message %s stored only", msg.wa_id)
+                _finish(s, row_id, now)
                 return None
             conv = self._conversation(s, shop_id, msg)
             conv.last_inbound_at = now
@@ -440,6 +455,14 @@ class Gateway:
                 auto_reply_text=bs.auto_reply_text,
                 menu_state=dict(conv.menu_state or {}),
             )
+            if row_id is not None and (
+                d.mode == BotMode.OFF
+                or (d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID)
+                or d.owner == Owner.HUMAN
+                or msg.kind in SILENT_KINDS
+            ):
+                _finish(s, row_id, now)  # nothing will be sent: done in this transaction
+                d.finished = True
         return d, bool(resumed)
 
     async def _act(self, d: _Decision, resumed: bool, msg: InboundMessage) -> None:
@@ -717,6 +740,14 @@ class Gateway:
         for _id, key in keys:
             self.spawn(self.rasa.resume(key))
         return [i for i, _ in keys]
+
+
+def _finish(s: Session, row_id: int | None, now: datetime) -> None:
+    if row_id is not None:
+        row = s.get(WaInbound, row_id)
+        if row is not None:
+            row.processed_at = now
+            s.add(row)
 
 
 def _apply_status(conn, wa_id: str, status: str, error: str) -> None:
