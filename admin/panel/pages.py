@@ -246,6 +246,13 @@ def page(perm: str | None = None, *, public: bool = False):
                     response = await handler(request)
             except web.HTTPException as exc:
                 response = exc
+                if exc.status >= 400:
+                    title = {403: "Sem permissão", 404: "Não encontrado"}.get(
+                        exc.status, "Não foi possível")
+                    text = exc.text if exc.text and not exc.text[:3].isdigit() else (
+                        "Você não tem permissão para esta ação." if exc.status == 403
+                        else "A página ou o registro não existe.")
+                    response = error_page(request, exc.status, title, text)
             except CoreError as exc:
                 response = error_page(request, exc.http_status, "Não foi possível", exc.message)
             except accounts.AccountError as exc:

@@ -93,7 +93,7 @@ async def agenda(request: web.Request) -> web.Response:
         "prev_day": (day - timedelta(days=step)).isoformat(),
         "next_day": (day + timedelta(days=step)).isoformat(),
         "today": today(now(request), shop.timezone),
-        "hour_px": 64, "flow": booking.FLOW,
+        "hour_px": 72, "flow": booking.FLOW,
         "next_status": {s: booking.FLOW[i + 1] for i, s in enumerate(booking.FLOW[:-1])},
     })
 

@@ -150,7 +150,8 @@ def test_staff_books_from_the_agenda_and_sees_it_in_the_day_view(desk, phone, pa
     desk.click(f"a:has-text('{tutor.name}')")
     desk.click(f"a:has-text('{pet.name}')")
     shot(desk, "desk-wizard-servicos")
-    desk.locator("label", has_text=re.compile(r"^\s*Banho\b")).first.locator("input").check()
+    desk.locator("label:has(input[name=servico])", has_text=re.compile(r"^\s*Banho\s")
+                 ).first.locator("input").check()
     desk.click("text=Ver horários")
     day = date.today() + timedelta(days=6)
     for _ in range(10):
