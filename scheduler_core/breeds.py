@@ -146,9 +146,7 @@ def _score(query: str, candidate: str, **_kwargs) -> float:
     # A typed piece of a longer name ("labra" → "labrador retriever"); never the other way
     # round, or "spitz" would match the alias "pit".
     partial = (
-        fuzz.partial_ratio(query, candidate) * 0.95
-        if 4 <= len(query) <= len(candidate)
-        else 0.0
+        fuzz.partial_ratio(query, candidate) * 0.95 if 4 <= len(query) <= len(candidate) else 0.0
     )
     tokens = fuzz.token_set_ratio(query, candidate) * 0.9
     return max(whole, partial, tokens)

@@ -3,6 +3,7 @@ and every error an integrator can hit on the way."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -310,3 +311,17 @@ async def test_booking_round_trip_on_both_databases(aiohttp_client, request, clo
     assert (await _book(api, slot["token"])).status == 409
     cancelled = await api.post(f"/api/appointments/{booked.body['id']}/cancel")
     assert cancelled.body["status"] == "cancelado"
+
+
+async def test_concurrent_bookings_of_one_slot_give_one_appointment(api_client, world):
+    ana = str(world.employees["ana"])
+    slot = (await _slots(api_client, world, employee_ids=ana))["slots"][0]
+    replies = await asyncio.gather(*[_book(api_client, slot["token"]) for _ in range(4)])
+    assert sorted(r.status for r in replies) == [201, 409, 409, 409]
+
+    other = (await _slots(api_client, world, employee_ids=ana))["slots"][0]
+    same_key = await asyncio.gather(
+        *[_book(api_client, other["token"], idempotency_key="pedido-7") for _ in range(3)]
+    )
+    assert {r.status for r in same_key} <= {200, 201}
+    assert len({r.body["id"] for r in same_key}) == 1
