@@ -171,7 +171,7 @@ class Gateway:
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no conversation worker runs (tests and the benchmark use it)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._workers or any(not t.done() for t in self._bg if t.get_name() == "send"):
+        while self._workers:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("gateway still busy")
             await asyncio.sleep(0.01)
