@@ -60,6 +60,7 @@ from .errors import (
     NoticeTooShort,
     NotReschedulable,
     PaidNotCancellableByBot,
+    PetBusy,
     PetNotBookable,
     SlotTaken,
     TokenExpired,
@@ -67,6 +68,7 @@ from .errors import (
     ValidationFailed,
 )
 from .models import (
+    FREEING_STATUSES,
     Appointment,
     AppointmentItem,
     AppointmentStatus,
@@ -359,6 +361,30 @@ def _get_pet(session: Session, pet_id: int, shop_id: int | None = None) -> tuple
     if pet is None or tutor is None or (shop_id is not None and tutor.shop_id != shop_id):
         raise NotFound("Pet não encontrado.", details={"pet_id": pet_id})
     return pet, tutor
+
+
+def _check_pet_free(
+    session: Session, pet: Pet, start: datetime, end: datetime, *, except_id: int | None = None
+) -> None:
+    """One pet cannot be in two visits at once (e.g. a tutor tapping two slots in a row).
+
+    The pet row is locked on PostgreSQL so two concurrent bookings of one pet serialise."""
+    if _is_pg(session):
+        session.execute(select(Pet.id).where(Pet.id == pet.id).with_for_update()).all()
+    clash = session.exec(
+        select(Appointment.id).where(
+            Appointment.pet_id == pet.id,
+            Appointment.status.not_in([str(s) for s in FREEING_STATUSES]),
+            Appointment.start < _utc(end),
+            Appointment.end > _utc(start),
+            Appointment.id != (except_id or -1),
+        )
+    ).first()
+    if clash is not None:
+        raise PetBusy(
+            f"{pet.name} já tem um agendamento que coincide com esse horário.",
+            details={"appointment_id": clash},
+        )
 
 
 def _check_pet_bookable(pet: Pet) -> None:
@@ -753,6 +779,7 @@ def book(
             if key is not None and (found := _by_idempotency_key(session, key)) is not None:
                 return found
             _revalidate(session, grant=grant, pet=pet, now=now, channel=channel)
+            _check_pet_free(session, pet, slot.start, slot.end)
 
             shop = session.get(Shop, grant.shop_id)
             in_plan = _plan_services(
@@ -930,6 +957,7 @@ def reschedule(
             channel=channel,
             moving_appointment_id=appt.id,
         )
+        _check_pet_free(session, pet, slot.start, slot.end, except_id=appt.id)
         new_by_service = {it.service_id: it for it in slot.items}
         order = {it.service_id: i for i, it in enumerate(slot.items)}
         before = [

@@ -86,6 +86,12 @@ class SlotTaken(CoreError):
     )
 
 
+class PetBusy(CoreError):
+    code = "pet_busy"
+    http_status = 409
+    default_message = "Este pet já tem um agendamento nesse horário."
+
+
 class TokenInvalid(CoreError):
     code = "token_invalid"
     http_status = 422

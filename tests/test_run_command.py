@@ -51,7 +51,7 @@ def _wait_for_banner(proc: subprocess.Popen, timeout: float = 120) -> str:
         if not line and proc.poll() is not None:
             break
         out.append(line)
-        if "petbot is running" in line:
+        if "Ctrl-C stops everything" in line:
             return "".join(out)
     proc.kill()
     raise AssertionError("run command did not start:\n" + "".join(out))

@@ -267,3 +267,28 @@ def test_an_api_booking_can_ask_for_the_bot_rules(world):
         world.engine, token=token, now=NOW, secret=SECRET, origin="api", actor="api:x"
     )
     assert appt.origin == "api"
+
+
+def test_same_pet_cannot_be_in_two_visits_at_once(world):
+    book_at(world, "10:00", employee="ana")
+    # Bruno is free at 10:30, but Thor is already in Ana's bath until 11:00.
+    with pytest.raises(CoreError) as err:
+        book_at(world, "10:30", employee="bruno")
+    assert err.value.code == "pet_busy"
+    assert "Thor" in err.value.message
+    # Another pet of the same tutor can take that time.
+    luna = world.add_pet(name="Luna")
+    assert book_at(world, "10:30", employee="bruno", pet_id=luna).status == "agendado"
+
+
+def test_rescheduling_a_visit_onto_the_pets_other_visit_is_refused(world):
+    first = book_at(world, "10:00", employee="ana")
+    second = book_at(world, "14:00", employee="ana")
+    token = slot_at(offer(world, moving=second.id, employee="bruno"), "10:30").token
+    with pytest.raises(CoreError) as err:
+        booking.reschedule(
+            world.engine, appointment_id=second.id, token=token, now=NOW, secret=SECRET,
+            actor="staff:1", channel="staff",
+        )
+    assert err.value.code == "pet_busy"
+    assert first.id != second.id
