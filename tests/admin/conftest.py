@@ -193,8 +193,10 @@ def live_server(panel_db):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser():
+    """One Chromium per test module: Playwright's sync API runs its own event loop, which must
+    be gone before the asyncio tests of other modules run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
