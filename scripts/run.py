@@ -44,7 +44,8 @@ def wait_ready(proc: Proc) -> None:
     deadline = time.monotonic() + proc.timeout_s
     while time.monotonic() < deadline:
         if proc.popen and proc.popen.poll() is not None:
-            raise SystemExit(f"{proc.name} exited early (code {proc.popen.returncode}); see var/log/")
+            code = proc.popen.returncode
+            raise SystemExit(f"{proc.name} exited early (code {code}); see var/log/")
         try:
             with urllib.request.urlopen(proc.ready_url, timeout=2) as response:
                 if response.status < 500:
@@ -68,7 +69,10 @@ def prepare_database(settings) -> None:
     login, password = ensure_owner(engine)
     engine.dispose()
     if password:
-        say(f"owner account created: login '{login}', password '{password}' (also in var/owner_password)")
+        say(
+            f"owner account created: login '{login}', password '{password}'"
+            " (also in var/owner_password)"
+        )
     else:
         say(f"owner login: '{login}' (password in var/owner_password when it was generated)")
 
@@ -115,9 +119,8 @@ def main() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     procs = engine_processes(settings, env)
     base = f"http://{settings.app_host}:{settings.app_port}"
-    procs.append(
-        Proc("app", [str(ROOT / ".venv/bin/python"), "-m", "admin.server"], f"{base}/healthz", env=env)
-    )
+    app_cmd = [str(ROOT / ".venv/bin/python"), "-m", "admin.server"]
+    procs.append(Proc("app", app_cmd, f"{base}/healthz", env=env))
     logs = ROOT / "var/log"
     logs.mkdir(parents=True, exist_ok=True)
     try:
