@@ -179,6 +179,33 @@ def save_shop(session: Session, shop: Shop | None, values: Mapping,
     return shop
 
 
+# --------------------------------------------------------------------------- segments
+
+
+def save_segment(session: Session, shop: Shop, segment: Segment | None, values: Mapping,
+                 species: Iterable[str]) -> Segment:
+    from scheduler_core.models import SegmentKind
+
+    errs = _Collector()
+    name = _text(values, "name")
+    if not name:
+        errs.add("name", "Dê um nome ao segmento (ex.: Banho e Tosa).")
+    kind = _text(values, "kind")
+    if kind not in {k.value for k in SegmentKind}:
+        errs.add("kind", "Escolha o tipo do segmento.")
+    chosen_species = _species(errs, species)
+    capacity = errs.run("daily_capacity", parse_int, values.get("daily_capacity"),
+                        label="Capacidade por dia", minimum=1, maximum=500, required=False)
+    errs.check()
+    segment = segment or Segment(shop_id=shop.id, name=name)
+    segment.name, segment.kind, segment.species = name, kind, chosen_species
+    segment.active = _flag(values, "active")
+    segment.daily_capacity = capacity
+    session.add(segment)
+    session.flush()
+    return segment
+
+
 # --------------------------------------------------------------------------- opening hours
 
 

@@ -151,6 +151,40 @@ async def shop_submit(request: web.Request) -> web.Response:
     raise redirect("/admin/config/loja", "Dados da loja salvos.")
 
 
+# --------------------------------------------------------------------------- segments
+
+
+@routes.get("/admin/config/segmentos")
+@page(Perm.SETTINGS)
+async def segments_page(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    with Session(engine(request)) as session:
+        return render(request, "config/segments.html", {"segments": _segments(session, shop)})
+
+
+@routes.post("/admin/config/segmentos")
+@page(Perm.SETTINGS)
+async def segments_submit(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    data = await form(request)
+    species = await form_list(request, "species")
+    with Session(engine(request)) as session:
+        segment = session.get(Segment, int_or_none(data.get("segment_id")) or 0)
+        if segment is not None and segment.shop_id != shop.id:
+            raise web.HTTPNotFound(text="Segmento não encontrado.")
+        try:
+            segment = config_service.save_segment(session, shop, segment, data, species)
+        except Invalid as exc:
+            session.rollback()
+            return render(request, "config/segments.html", {
+                "segments": _segments(session, shop), "errors": exc.errors, "values": data},
+                status=422)
+        _audit(session, request, "config.segment", "segment", segment.id)
+        session.commit()
+        name = segment.name
+    raise redirect("/admin/config/segmentos", f"Segmento “{name}” salvo.")
+
+
 # --------------------------------------------------------------------------- opening hours
 
 
@@ -161,7 +195,7 @@ async def hours_form(request: web.Request) -> web.Response:
     with Session(engine(request)) as session:
         segment = _segment(session, shop, int_or_none(request.query.get("segmento")))
         if segment is None:
-            raise redirect("/admin/config", "A loja não tem segmentos.", "aviso")
+            raise redirect("/admin/config/segmentos", "Cadastre um segmento primeiro.", "aviso")
         ranges = session.exec(select(OpeningRange).where(OpeningRange.segment_id == segment.id)
                               .order_by(OpeningRange.weekday, OpeningRange.start)).all()
         days = {d: [(r.start, r.end) for r in ranges if r.weekday == d] for d in range(7)}

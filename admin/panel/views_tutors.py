@@ -142,10 +142,15 @@ def _visits(session: Session, shop: Shop, tutor_id: int | None = None,
     services = {s.id: s.name for s in session.exec(select(Service)).all()}
     pets = {p.id: p.name for p in session.exec(select(Pet).where(
         col(Pet.id).in_({a.pet_id for a in appts}))).all()} if appts else {}
+    items_of: dict[int, list[AppointmentItem]] = {}
+    if appts:
+        for item in session.exec(select(AppointmentItem).where(
+                col(AppointmentItem.appointment_id).in_([a.id for a in appts]))
+                .order_by(AppointmentItem.position, AppointmentItem.id)).all():
+            items_of.setdefault(item.appointment_id, []).append(item)
     views = []
     for a in appts:
-        items = session.exec(select(AppointmentItem).where(AppointmentItem.appointment_id == a.id)
-                             .order_by(AppointmentItem.position)).all()
+        items = items_of.get(a.id, [])
         view = ApptView(id=a.id, status=a.status, start=to_local(a.start, shop.timezone),
                         end=to_local(a.end, shop.timezone), pet=pets.get(a.pet_id, "?"),
                         tutor="", tutor_id=a.tutor_id, pet_id=a.pet_id,

@@ -293,3 +293,20 @@ async def test_bot_settings_refuse_empty_greeting_and_keep_menu_order(client, pa
         saved = session.exec(select(BotSettings)).first()
         assert saved.mode == "live" and saved.slot_display == "30"
         assert [m["key"] for m in saved.menu][:2] == [keys[1], keys[0]]
+
+
+async def test_a_new_segment_needs_a_species_and_then_gets_its_hours_tab(client, panel_db):
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    bad = await _post(client, "/admin/config/segmentos", {"name": "Creche", "kind": "creche",
+                                                          "active": "1"})
+    assert bad.status == 422 and "pelo menos uma espécie" in await bad.text()
+    good = await _post(client, "/admin/config/segmentos", [
+        ("name", "Creche Diurna"), ("kind", "creche"), ("species", "cao"), ("active", "1"),
+        ("daily_capacity", "12")])
+    assert good.status == 200
+    with Session(engine) as session:
+        segment = session.exec(select(Segment).where(Segment.name == "Creche Diurna")).one()
+        assert segment.daily_capacity == 12 and segment.species == ["cao"]
+    hours = await client.get("/admin/config/horarios")
+    assert "Creche Diurna" in await hours.text()

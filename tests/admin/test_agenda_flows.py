@@ -1,0 +1,204 @@
+"""Agenda and tutor flows through the panel's HTTP endpoints (aiohttp test client); every
+write goes through the booking service, so these check what staff see and what is stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from scheduler_core.models import Appointment, AppointmentStatus, Pet, Service, Tutor
+
+from .conftest import PIN, logged_in, page_csrf
+
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+
+
+def _dog(engine):
+    with Session(engine) as session:
+        pet = session.exec(select(Pet).where(Pet.species == "cao", col(Pet.porte).is_not(None),
+                                             col(Pet.pelagem).is_not(None))
+                           .order_by(Pet.id)).first()
+        bath = session.exec(select(Service).where(Service.name == "Banho")).one()
+        return pet, bath
+
+
+async def _first_token(client, path_without_date: str, start: date) -> tuple[str, date]:
+    day = start
+    for _ in range(10):
+        body = await (await client.get(f"{path_without_date}&data={day.isoformat()}")).text()
+        match = TOKEN_RE.search(body)
+        if match:
+            return match.group(1), day
+        day += timedelta(days=1)
+    raise AssertionError("no free slot found in 10 days")
+
+
+async def test_wizard_books_once_even_when_the_form_is_sent_twice(client, panel_db):
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    await logged_in(client, panel_db, "attendant")
+    token, day = await _first_token(
+        client, f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}",
+        date.today() + timedelta(days=5))
+    csrf = await page_csrf(client)
+    data = {"csrf_token": csrf, "token": token, "idempotency_key": "wizard-abc",
+            "notes": "Primeira visita", "checklist": "pet agitado/morde"}
+    first = await client.post("/admin/agenda/novo", data=data)
+    assert first.status == 200
+    body = await first.text()
+    assert re.search(r"Agendamento #\d+ criado", body)
+    second = await client.post("/admin/agenda/novo", data=data)
+    assert second.status == 200
+    with Session(engine) as session:
+        booked = session.exec(select(Appointment).where(
+            Appointment.idempotency_key == "wizard-abc")).all()
+        assert len(booked) == 1
+        assert booked[0].origin == "staff" and "pet agitado/morde" in booked[0].notes
+
+
+async def test_a_forged_slot_token_gets_a_portuguese_answer(client, panel_db):
+    await logged_in(client, panel_db)
+    csrf = await page_csrf(client)
+    response = await client.post("/admin/agenda/novo", data={"csrf_token": csrf,
+                                                             "token": "forjado"})
+    assert response.status in (410, 422)
+    assert "horário" in await response.text()
+
+
+async def test_reschedule_moves_the_appointment_to_the_chosen_slot(client, panel_db):
+    engine = panel_db[0]
+    with Session(engine) as session:
+        appt = session.exec(select(Appointment).where(
+            Appointment.status == AppointmentStatus.AGENDADO,
+            Appointment.start > datetime.now(UTC) + timedelta(days=1))
+            .order_by(Appointment.start)).first()
+        old_start = appt.start
+    await logged_in(client, panel_db, "attendant")
+    token, _day = await _first_token(client, f"/admin/agendamentos/{appt.id}/remarcar?x=1",
+                                     date.today() + timedelta(days=9))
+    csrf = await page_csrf(client)
+    response = await client.post(f"/admin/agendamentos/{appt.id}/remarcar",
+                                 data={"csrf_token": csrf, "token": token})
+    assert response.status == 200 and "remarcado" in await response.text()
+    with Session(engine) as session:
+        moved = session.get(Appointment, appt.id)
+        assert moved.start != old_start and moved.status == AppointmentStatus.AGENDADO
+
+
+async def test_encaixe_shows_conflicts_first_then_books_with_the_pin(client, panel_db):
+    engine = panel_db[0]
+    with Session(engine) as session:
+        busy = session.exec(select(Appointment).where(
+            Appointment.status == AppointmentStatus.AGENDADO,
+            Appointment.start > datetime.now(UTC) + timedelta(days=1))
+            .order_by(Appointment.start)).first()
+        from scheduler_core.models import AppointmentItem, Shop
+
+        item = session.exec(select(AppointmentItem).where(
+            AppointmentItem.appointment_id == busy.id)).first()
+        tz = session.exec(select(Shop)).first().timezone
+    from zoneinfo import ZoneInfo
+
+    start = (item.start if item.start.tzinfo else item.start.replace(tzinfo=UTC)).astimezone(
+        ZoneInfo(tz))
+    pet, bath = _dog(engine)
+    await logged_in(client, panel_db, "attendant")
+    csrf = await page_csrf(client)
+    form = {"csrf_token": csrf, "pet": str(pet.id), "servico": str(bath.id),
+            "data": start.date().isoformat(), "hora": start.strftime("%H:%M"),
+            f"emp_{bath.id}": str(item.employee_id)}
+    preview = await client.post("/admin/encaixe", data=form)
+    body = await preview.text()
+    assert preview.status == 200 and "Conflitos que serão ignorados" in body
+    refused = await client.post("/admin/encaixe", data={**form, "confirm": "1"})
+    assert refused.status == 400 and "PIN" in await refused.text()
+    done = await client.post("/admin/encaixe", data={**form, "confirm": "1",
+                                                     "operator_pin": PIN})
+    assert done.status == 200 and "Encaixe #" in await done.text()
+    with Session(engine) as session:
+        squeezed = session.exec(select(Appointment).where(Appointment.pet_id == pet.id)
+                                .order_by(Appointment.id.desc())).first()
+        assert squeezed.is_encaixe
+
+
+async def test_no_show_is_marked_with_the_pin(client, panel_db):
+    engine = panel_db[0]
+    with Session(engine) as session:
+        appt = session.exec(select(Appointment).where(
+            Appointment.status == AppointmentStatus.AGENDADO)).first()
+    await logged_in(client, panel_db)
+    csrf = await page_csrf(client)
+    response = await client.post(f"/admin/agendamentos/{appt.id}/falta",
+                                 data={"csrf_token": csrf, "operator_pin": PIN})
+    assert response.status == 200 and "Não compareceu" in await response.text()
+    with Session(engine) as session:
+        assert session.get(Appointment, appt.id).status == AppointmentStatus.NAO_COMPARECEU
+
+
+async def test_only_the_owner_may_move_a_card_back(client, panel_db):
+    engine = panel_db[0]
+    with Session(engine) as session:
+        appt = session.exec(select(Appointment).where(
+            Appointment.status == AppointmentStatus.CONFIRMADO)).first()
+    await logged_in(client, panel_db, "attendant")
+    csrf = await page_csrf(client)
+    back = await client.post(f"/admin/agendamentos/{appt.id}/status",
+                             data={"csrf_token": csrf, "status": "agendado"})
+    assert back.status == 409
+    client.session.cookie_jar.clear()
+    await logged_in(client, panel_db)
+    csrf = await page_csrf(client)
+    ok = await client.post(f"/admin/agendamentos/{appt.id}/status",
+                           data={"csrf_token": csrf, "status": "agendado"})
+    assert ok.status == 200
+
+
+async def test_free_slot_search_over_a_range_and_its_limits(client, panel_db):
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    await logged_in(client, panel_db, "attendant")
+    first = date.today() + timedelta(days=3)
+    ok = await client.get(f"/admin/horarios?pet={pet.id}&servico={bath.id}"
+                          f"&de={first.isoformat()}&ate={(first + timedelta(days=4)).isoformat()}")
+    body = await ok.text()
+    assert ok.status == 200 and "horário(s) livre(s)" in body
+    assert len(TOKEN_RE.findall(body)) > 1
+    too_long = await client.get(f"/admin/horarios?pet={pet.id}&servico={bath.id}"
+                                f"&de={first.isoformat()}"
+                                f"&ate={(first + timedelta(days=60)).isoformat()}")
+    assert too_long.status == 422 and "no máximo 31 dias" in await too_long.text()
+
+
+async def test_tutor_search_finds_by_pet_name_and_phone_digits(client, panel_db):
+    engine = panel_db[0]
+    pet, _ = _dog(engine)
+    with Session(engine) as session:
+        tutor = session.get(Tutor, pet.tutor_id)
+    await logged_in(client, panel_db, "attendant")
+    by_pet = await (await client.get(f"/admin/tutores?q={pet.name}")).text()
+    assert tutor.name in by_pet
+    by_phone = await (await client.get(f"/admin/tutores?q={tutor.whatsapp[-8:]}")).text()
+    assert tutor.name in by_phone
+
+
+async def test_new_tutor_with_invalid_cpf_is_refused_and_allow_bot_switch(client, panel_db):
+    engine = panel_db[0]
+    await logged_in(client, panel_db, "attendant")
+    csrf = await page_csrf(client)
+    bad = await client.post("/admin/tutores/novo", data={
+        "csrf_token": csrf, "name": "Zé", "cpf": "111.111.111-11", "whatsapp": "11987650000"})
+    assert bad.status == 422 and "CPF" in await bad.text()
+    good = await client.post("/admin/tutores/novo", data={
+        "csrf_token": csrf, "name": "Zé Ninguém", "cpf": "529.982.247-25",
+        "whatsapp": "(11) 98765-0000", "allow_bot": "1"}, allow_redirects=False)
+    assert good.status == 303
+    tutor_id = int(good.headers["Location"].rsplit("/", 1)[1])
+    off = await client.post(f"/admin/tutores/{tutor_id}/robo",
+                            data={"csrf_token": csrf, "allow_bot": "0"})
+    assert "robô desligado" in await off.text()
+    with Session(engine) as session:
+        tutor = session.get(Tutor, tutor_id)
+        assert tutor.cpf == "52998224725" and tutor.whatsapp == "+5511987650000"
+        assert tutor.allow_bot is False
