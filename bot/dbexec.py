@@ -1,18 +1,24 @@
-"""One database thread with priorities, so webhook acknowledgements never wait for processing.
+"""One database thread that acknowledges first and works after.
 
 The gateway's database work is synchronous SQLAlchemy. Run on the event loop, a burst of
-processing transactions would delay every webhook answer; run on a plain thread pool, SQLite
-writers would queue on its file lock in arbitrary order. Here every statement runs on one
-thread, and the queue is ordered by priority: storing an accepted webhook (``ACK``) goes before
-any processing step (``WORK``) that is waiting.
+processing transactions would delay every webhook answer; run on a thread pool, SQLite writers
+would queue on its file lock in arbitrary order. Here every statement runs on one thread with
+two queues:
+
+- ``ACK``: storing an accepted webhook — always taken first;
+- ``WORK``: processing steps — taken only after ``quiet_s`` without an acknowledgement, or when
+  the oldest has waited ``max_starve_s`` (so processing still advances during a long burst).
+
+Under a burst of webhooks the process spends its CPU on answering Meta quickly; the queued
+messages (already stored) are processed as soon as the burst eases.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -32,30 +38,59 @@ def _resolve(fut: asyncio.Future, ok: bool, value: Any) -> None:
 
 
 class DbThread:
-    def __init__(self, name: str = "petbot-db") -> None:
-        self._queue: queue.PriorityQueue = queue.PriorityQueue()
-        self._seq = itertools.count()
+    def __init__(self, name: str = "petbot-db", quiet_s: float = 0.004,
+                 max_starve_s: float = 0.1) -> None:
+        self.quiet_s = quiet_s
+        self.max_starve_s = max_starve_s
+        self._cv = threading.Condition()
+        self._acks: deque = deque()
+        self._works: deque = deque()
+        self._closing = False
+        self._last_ack = 0.0
+        self._last_work = time.monotonic()
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._thread.start()
 
     async def run(self, fn: Callable[..., T], *args: Any, priority: int = WORK) -> T:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        self._queue.put((priority, next(self._seq), fn, args, fut, loop))
+        with self._cv:
+            (self._acks if priority == ACK else self._works).append((fn, args, fut, loop))
+            self._cv.notify()
         return await fut
 
+    def _next(self) -> tuple[int, tuple] | None:
+        with self._cv:
+            while True:
+                if self._acks:
+                    return ACK, self._acks.popleft()
+                if self._works:
+                    now = time.monotonic()
+                    quiet_left = self.quiet_s - (now - self._last_ack)
+                    if quiet_left <= 0 or now - self._last_work >= self.max_starve_s:
+                        return WORK, self._works.popleft()
+                    self._cv.wait(timeout=quiet_left)
+                elif self._closing:
+                    return None
+                else:
+                    self._cv.wait()
+
     def _work(self) -> None:
-        while True:
-            _prio, _seq, fn, args, fut, loop = self._queue.get()
-            if fn is None:
-                return
+        while (item := self._next()) is not None:
+            kind, (fn, args, fut, loop) = item
             try:
                 result = fn(*args)
             except BaseException as exc:  # handed to the awaiting coroutine
                 loop.call_soon_threadsafe(_resolve, fut, False, exc)
             else:
                 loop.call_soon_threadsafe(_resolve, fut, True, result)
+            if kind == ACK:
+                self._last_ack = time.monotonic()
+            else:
+                self._last_work = time.monotonic()
 
     def close(self) -> None:
-        self._queue.put((99, next(self._seq), None, (), None, None))
+        with self._cv:
+            self._closing = True
+            self._cv.notify()
         self._thread.join(timeout=10)
