@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from admin.models import LoginAttempt, Role, StaffSession, StaffUser
 from admin.panel import auditing as audit
@@ -231,6 +231,9 @@ def open_session(
 ) -> NewSession:
     token = secrets.token_urlsafe(32)
     at = now.astimezone(UTC)
+    # Housekeeping: forget expired sessions and old login attempts.
+    session.exec(delete(StaffSession).where(StaffSession.expires_at < at))
+    session.exec(delete(LoginAttempt).where(LoginAttempt.at < at - timedelta(days=7)))
     row = StaffSession(
         token_hash=_token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
         created_at=at, last_seen=at, expires_at=at + SESSION_LIFETIME, ip=ip,

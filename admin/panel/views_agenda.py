@@ -6,6 +6,7 @@ Every write goes through ``scheduler_core.booking``; this module parses, calls, 
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,6 +47,12 @@ from scheduler_core.models import (
 
 routes = web.RouteTableDef()
 S = AppointmentStatus
+
+
+async def core(fn, *args, **kwargs):
+    """Run a booking-service call in a worker thread: it may wait on the database write lock
+    or compute many slots, and the event loop also serves the WhatsApp gateway."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
 VIEWS = ("dia", "quadro", "semana")
 MAX_SEARCH_DAYS = 31
 
@@ -123,7 +130,7 @@ async def appointment_status(request: web.Request) -> web.Response:
     target = data.get("status", "")
     if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in booking.FLOW:
         raise ValidationFailed("Status inválido.")
-    booking.set_status(
+    await core(booking.set_status,
         engine(request), appointment_id=appt_id, status=target, now=now(request),
         actor=me.actor, allow_revert=me.user.role == Role.DONO,
     )
@@ -144,7 +151,7 @@ async def appointment_cancel(request: web.Request) -> web.Response:
     data = await form(request)
     _check_pin(request, data.get("operator_pin"))
     appt_id = int(request.match_info["id"])
-    booking.cancel(engine(request), appointment_id=appt_id, now=now(request),
+    await core(booking.cancel, engine(request), appointment_id=appt_id, now=now(request),
                    actor=staff(request).actor, channel="staff",
                    reason=(data.get("reason") or "").strip()[:300])
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
@@ -156,7 +163,7 @@ async def appointment_no_show(request: web.Request) -> web.Response:
     data = await form(request)
     _check_pin(request, data.get("operator_pin"))
     appt_id = int(request.match_info["id"])
-    booking.mark_no_show(engine(request), appointment_id=appt_id, now=now(request),
+    await core(booking.mark_no_show, engine(request), appointment_id=appt_id, now=now(request),
                          actor=staff(request).actor)
     raise redirect(f"/admin/agendamentos/{appt_id}",
                    f"Agendamento #{appt_id} marcado como “Não compareceu”.")
@@ -206,10 +213,10 @@ def _expand_services(session: Session, service_ids: list[int], combo_ids: list[i
     return list(dict.fromkeys(ids))
 
 
-def _search(request, shop: Shop, *, pet_id: int, service_ids: list[int], date_from: date,
+async def _search(request, shop: Shop, *, pet_id: int, service_ids: list[int], date_from: date,
             date_to: date, employee_by_category: dict[int, int],
             moving_appointment_id: int | None = None):
-    return booking.find_slots(
+    return await core(booking.find_slots,
         engine(request), shop_id=shop.id, pet_id=pet_id, service_ids=service_ids,
         date_from=date_from, date_to=date_to, channel="staff", now=now(request),
         secret=_secret(request), employee_by_category=employee_by_category or None,
@@ -276,7 +283,7 @@ async def wizard(request: web.Request) -> web.Response:
             select(Service).where(col(Service.id).in_(all_ids))).all()}
     day = day or today(now(request), shop.timezone)
     choice = _employee_choice(q, categories)
-    offer = _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=day,
+    offer = await _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=day,
                     date_to=day, employee_by_category=choice)
     ctx.update(step=4, day=day, categories=categories, choice=choice, offer=offer,
                groups=_group_slots(offer, names), service_ids=service_ids, combo_ids=combo_ids,
@@ -363,7 +370,7 @@ async def wizard_book(request: web.Request) -> web.Response:
     notes = (data.get("notes") or "").strip()
     if checklist:
         notes = ("Checklist: " + ", ".join(checklist) + (". " + notes if notes else "")).strip()
-    appt = booking.book(
+    appt = await core(booking.book,
         engine(request), token=token, now=now(request), secret=_secret(request),
         origin="staff", actor=staff(request).actor,
         idempotency_key=(data.get("idempotency_key") or None), notes=notes[:2000],
@@ -391,7 +398,7 @@ async def reschedule_form(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text="Agendamento não encontrado.")
         names = _employee_names(session, shop.id)
     day = parse_date(request.query.get("data")) or detail["start"].date()
-    offer = _search(request, shop, pet_id=detail["appt"].pet_id, service_ids=[],
+    offer = await _search(request, shop, pet_id=detail["appt"].pet_id, service_ids=[],
                     date_from=day, date_to=day, employee_by_category={},
                     moving_appointment_id=appt_id)
     return render(request, "agenda/reschedule.html", {
@@ -408,7 +415,7 @@ async def reschedule_submit(request: web.Request) -> web.Response:
     appt_id = int(request.match_info["id"])
     if not data.get("token"):
         raise ValidationFailed("Escolha um horário livre.")
-    booking.reschedule(engine(request), appointment_id=appt_id, token=data["token"],
+    await core(booking.reschedule, engine(request), appointment_id=appt_id, token=data["token"],
                        now=now(request), secret=_secret(request), actor=staff(request).actor,
                        channel="staff")
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} remarcado.")
@@ -489,14 +496,14 @@ async def encaixe_submit(request: web.Request) -> web.Response:
         ctx["errors"] = errors or {"": "Escolha o pet."}
         return render(request, "agenda/encaixe.html", ctx, status=422)
     if data.get("confirm") != "1":
-        conflicts = booking.encaixe_conflicts(
+        conflicts = await core(booking.encaixe_conflicts,
             engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
             employee_by_service=choice, now=now(request),
         )
         ctx.update(conflicts=conflicts, preview=True)
         return render(request, "agenda/encaixe.html", ctx)
     _check_pin(request, data.get("operator_pin"))
-    result = booking.encaixe(
+    result = await core(booking.encaixe,
         engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
         employee_by_service=choice, now=now(request), actor=staff(request).actor,
         notes=(data.get("notes") or "")[:2000],
@@ -545,7 +552,7 @@ async def free_slots(request: web.Request) -> web.Response:
         ctx["errors"] = {"": f"Busque no máximo {MAX_SEARCH_DAYS} dias de cada vez."}
         return render(request, "agenda/slots.html", ctx, status=422)
     choice = _employee_choice(q, categories)
-    offer = _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=first,
+    offer = await _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=first,
                     date_to=last, employee_by_category=choice)
     ctx.update(offer=offer, groups=_group_slots(offer, names), choice=choice,
                service_ids=service_ids, combo_ids=combo_ids,
