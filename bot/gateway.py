@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import sys
+import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -104,6 +105,9 @@ class Gateway:
         self._shop_id: int | None = config.shop_id
         self._stopping = False
         self._db: DbThread | None = None
+        self._ack_lock = threading.Lock()
+        self._ack_buf: list = []
+        self._ack_flush_queued = False
 
     async def db(self, fn, *args, priority: int = 1):
         """Run synchronous database work on the gateway's database thread."""
@@ -196,7 +200,7 @@ class Gateway:
             fresh, dups = await self._redis_fresh(fresh)
         new_keys: list[str] = []
         if fresh or batch.statuses:
-            new_keys = await self.db(self._store, fresh, batch.statuses, priority=ACK)
+            new_keys = await self._store_grouped(fresh, batch.statuses)
         dups += len(fresh) - len(new_keys)
         for key in dict.fromkeys(new_keys):
             self.kick(key)
@@ -210,48 +214,79 @@ class Gateway:
         fresh = [m for m, ok in zip(messages, results, strict=True) if ok]
         return fresh, len(messages) - len(fresh)
 
-    def _store(self, messages: list[InboundMessage], statuses: list) -> list[str]:
+    async def _store_grouped(self, messages: list[InboundMessage], statuses: list) -> list[str]:
+        """Store one webhook's content; concurrent webhooks share one transaction (group
+        commit): whoever arrives while a flush is queued joins it."""
+        fut = asyncio.get_running_loop().create_future()
+        with self._ack_lock:
+            self._ack_buf.append((messages, statuses, fut))
+            schedule = not self._ack_flush_queued
+            self._ack_flush_queued = True
+        if schedule:
+            self.spawn(self.db(self._flush_acks, priority=ACK))
+        return await fut
+
+    def _flush_acks(self) -> None:
+        with self._ack_lock:
+            batch, self._ack_buf = self._ack_buf, []
+            self._ack_flush_queued = False
+        try:
+            results = self._store(batch)
+        except Exception as exc:
+            log.exception("storing %d webhooks failed", len(batch))
+            for _m, _s, fut in batch:
+                self._loop.call_soon_threadsafe(_settle, fut, False, exc)
+            return
+        for (_m, _s, fut), keys in zip(batch, results, strict=True):
+            self._loop.call_soon_threadsafe(_settle, fut, True, keys)
+
+    def _store(self, batch: list[tuple[list[InboundMessage], list, Any]]) -> list[list[str]]:
+        """One transaction for several webhooks; per webhook, the keys of new messages."""
         dialect = self.engine.dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stored: list[str] = []
+        results: list[list[str]] = []
         now = self.now()
+        messages = [m for ms, _s, _f in batch for m in ms]
         try:
             with self.engine.begin() as conn:
-                for m in messages:
-                    res = conn.execute(
-                        insert(WaInbound.__table__)
-                        .values(
-                            wa_id=m.wa_id,
-                            conv_key=m.conv_key,
-                            wa_timestamp=m.timestamp,
-                            data=m.to_dict(),
-                            received_at=now,
-                            attempts=0,
-                            error="",
+                for ms, statuses, _fut in batch:
+                    stored: list[str] = []
+                    results.append(stored)
+                    for m in ms:
+                        res = conn.execute(
+                            insert(WaInbound.__table__)
+                            .values(
+                                wa_id=m.wa_id,
+                                conv_key=m.conv_key,
+                                wa_timestamp=m.timestamp,
+                                data=m.to_dict(),
+                                received_at=now,
+                                attempts=0,
+                                error="",
+                            )
+                            .on_conflict_do_nothing(index_elements=["wa_id"])
                         )
-                        .on_conflict_do_nothing(index_elements=["wa_id"])
-                    )
-                    if res.rowcount:
-                        stored.append(m.conv_key)
-                for st in statuses:
-                    conn.execute(
-                        insert(WaStatusEvent.__table__)
-                        .values(
-                            wa_id=st.wa_id,
-                            status=st.status,
-                            wa_timestamp=st.timestamp,
-                            error=st.error,
-                            received_at=now,
+                        if res.rowcount:
+                            stored.append(m.conv_key)
+                    for st in statuses:
+                        conn.execute(
+                            insert(WaStatusEvent.__table__)
+                            .values(
+                                wa_id=st.wa_id,
+                                status=st.status,
+                                wa_timestamp=st.timestamp,
+                                error=st.error,
+                                received_at=now,
+                            )
+                            .on_conflict_do_nothing(index_elements=["wa_id", "status"])
                         )
-                        .on_conflict_do_nothing(index_elements=["wa_id", "status"])
-                    )
-                    _apply_status(conn, st.wa_id, st.status, st.error)
+                        _apply_status(conn, st.wa_id, st.status, st.error)
         except Exception:
             if self._redis is not None and messages:
                 keys = [f"petbot:wa:seen:{m.wa_id}" for m in messages]
                 self._loop.call_soon_threadsafe(self._forget, keys)
             raise
-        return stored
+        return results
 
     def _forget(self, keys: list[str]) -> None:
         self.spawn(self._redis.delete(*keys))
@@ -740,6 +775,15 @@ class Gateway:
         for _id, key in keys:
             self.spawn(self.rasa.resume(key))
         return [i for i, _ in keys]
+
+
+def _settle(fut: asyncio.Future, ok: bool, value: Any) -> None:
+    if fut.cancelled():
+        return
+    if ok:
+        fut.set_result(value)
+    else:
+        fut.set_exception(value)
 
 
 def _finish(s: Session, row_id: int | None, now: datetime) -> None:
