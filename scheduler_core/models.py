@@ -458,6 +458,8 @@ class Appointment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_utcnow)
     cancelled_at: datetime | None = None
     cancel_reason: str = ""
+    # pt-BR note when a plan booking fell back to the normal price (allowance used up).
+    plan_note: str = ""
 
 
 class AppointmentItem(SQLModel, table=True):
@@ -580,6 +582,24 @@ class Allowance(SQLModel, table=True):
     service_id: int = Field(foreign_key="service.id")
     included_qty: int
     used_qty: int = 0
+
+
+class PlanUsageState(StrEnum):
+    HELD = "held"  # booked: the unit is taken
+    RETURNED = "returned"  # cancelled in time: the unit went back
+    CONSUMED = "consumed"  # late cancellation or no-show: the unit is spent
+
+
+class PlanUsage(SQLModel, table=True):
+    """One allowance unit taken by one service of one appointment (scheduler_core.plans)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id", index=True)
+    allowance_id: int = Field(foreign_key="allowance.id", index=True)
+    service_id: int = Field(foreign_key="service.id")
+    state: str = PlanUsageState.HELD
+    created_at: datetime = Field(default_factory=_utcnow)
+    updated_at: datetime = Field(default_factory=_utcnow)
 
 
 class PlanLog(SQLModel, table=True):

@@ -6,8 +6,10 @@ signed body as ``exp`` (Unix seconds). ``verify`` checks the signature first (a 
 :class:`TokenError` even when also expired), then the expiry (:class:`TokenExpired`).
 
 A slot token carries everything needed to re-check and book the slot: date, start/end, per item
-(service, employee, start, end, price, duration), total, pet, shop, segment and expiry. The booking
-code must still re-validate availability when the token is used (the slot may be gone).
+(service, employee, start, end, price, duration), total, pet, shop, segment and expiry; for a combo
+also the combo id, its component services, the discount rule and the discount in centavos (the total
+is then the combo price). The booking code must still re-validate availability when the token is
+used (the slot may be gone).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scheduler_core.agenda_types import Slot, SlotItem
 
 __all__ = [
+    "ComboGrant",
     "SlotGrant",
     "TokenError",
     "TokenExpired",
@@ -103,6 +106,17 @@ def verify(token: str, secret: str, now: datetime) -> dict:
 
 
 @dataclass(frozen=True)
+class ComboGrant:
+    """The combo a slot was priced as: the discount the tutor was shown."""
+
+    combo_id: int
+    service_ids: tuple[int, ...]  # the combo's components (other items are extras)
+    discount_kind: str  # "valor" | "percentual"
+    discount_value: int
+    discount_cents: int
+
+
+@dataclass(frozen=True)
 class SlotGrant:
     """What a slot token carries, decoded."""
 
@@ -112,6 +126,7 @@ class SlotGrant:
     day: date
     slot: Slot
     expires_at: datetime
+    combo: ComboGrant | None = None
 
 
 def _iso(moment: datetime) -> str:
@@ -127,8 +142,10 @@ def slot_token(
     secret: str,
     now: datetime,
     ttl_min: int = 30,
+    combo: ComboGrant | None = None,
 ) -> str:
-    """A token for ``slot`` valid for ``ttl_min`` minutes from ``now``."""
+    """A token for ``slot`` valid for ``ttl_min`` minutes from ``now`` (``slot.total_cents`` is
+    already the combo price when ``combo`` is given)."""
     zone = getattr(slot.start.tzinfo, "key", None)
     payload = {
         "v": _VERSION,
@@ -147,6 +164,14 @@ def slot_token(
     }
     if zone:
         payload["z"] = zone
+    if combo is not None:
+        payload["c"] = [
+            combo.combo_id,
+            list(combo.service_ids),
+            combo.discount_kind,
+            combo.discount_value,
+            combo.discount_cents,
+        ]
     return sign(payload, secret, now + timedelta(minutes=ttl_min))
 
 
@@ -185,6 +210,16 @@ def slot_from_token(token: str, *, secret: str, now: datetime) -> SlotGrant:
             items=items,
             total_cents=int(payload["t"]),
         )
+        combo = None
+        if payload.get("c") is not None:
+            combo_id, combo_services, kind, value, discount = payload["c"]
+            combo = ComboGrant(
+                combo_id=int(combo_id),
+                service_ids=tuple(int(s) for s in combo_services),
+                discount_kind=str(kind),
+                discount_value=int(value),
+                discount_cents=int(discount),
+            )
         return SlotGrant(
             shop_id=int(payload["sh"]),
             pet_id=int(payload["p"]),
@@ -192,6 +227,7 @@ def slot_from_token(token: str, *, secret: str, now: datetime) -> SlotGrant:
             day=date.fromisoformat(payload["d"]),
             slot=slot,
             expires_at=datetime.fromtimestamp(expiry, zone or UTC),
+            combo=combo,
         )
     except TokenError:
         raise
