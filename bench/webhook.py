@@ -107,9 +107,11 @@ async def ack_phase(url: str, rate: int, seconds: int) -> tuple[list[float], int
         bodies.append((raw, {"Content-Type": "application/json",
                              "X-Hub-Signature-256": sim.sign(raw, APP_SECRET)}))
     latencies: list[float] = []
+    slow: list[tuple[float, float]] = []
     errors = 0
     in_flight = asyncio.Semaphore(512)
     connector = aiohttp.TCPConnector(limit=512)
+    t0 = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def one(raw: bytes, headers: dict) -> None:
@@ -124,11 +126,13 @@ async def ack_phase(url: str, rate: int, seconds: int) -> tuple[list[float], int
                 except aiohttp.ClientError:
                     ok = False
                 latencies.append((time.perf_counter() - started) * 1000)
+                if latencies[-1] > 20:
+                    slow.append((started - t0, latencies[-1]))
                 if not ok:
                     errors += 1
 
-        t0 = time.perf_counter()
         tasks = []
+        t0 = time.perf_counter()
         for i, (raw, headers) in enumerate(bodies):
             delay = t0 + i / rate - time.perf_counter()
             if delay > 0:
@@ -137,6 +141,9 @@ async def ack_phase(url: str, rate: int, seconds: int) -> tuple[list[float], int
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - t0
     print(f"  sent {total} webhooks in {elapsed:.1f} s ({total / elapsed:.0f}/s achieved)")
+    if slow:
+        seconds = sorted({int(t) for t, _ in slow})
+        print(f"  {len(slow)} acks over 20 ms, in seconds {seconds[:20]}")
     return latencies, errors, total
 
 
