@@ -217,3 +217,15 @@ async def test_simulator_refuses_what_meta_refuses(wa):
         assert data["contacts"][0]["wa_id"] == "5511987654321"
     async with wa.session.post(url, json=buttons(3), headers={"Authorization": "Bearer x"}) as r:
         assert r.status == 401 and (await r.json())["error"]["code"] == 190
+
+
+async def test_unsupported_message_type_gets_the_polite_answer(wa):
+    body = sim.envelope({
+        "contacts": [{"profile": {"name": "Ana"}, "wa_id": "5511987654321"}],
+        "messages": [{"from": "5511987654321", "id": "wamid.UNSUP", "timestamp": "1790000000",
+                      "type": "unsupported",
+                      "errors": [{"code": 131051, "title": "Message type unknown"}]}],
+    })
+    await _turn(wa, body)
+    assert wa.rasa.turns == []
+    assert "só mensagens de texto" in wa.phone_view("+5511987654321")[0].text
