@@ -16,6 +16,7 @@ messages (already stored) are processed as soon as the burst eases.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import deque
@@ -81,9 +82,11 @@ class DbThread:
             try:
                 result = fn(*args)
             except BaseException as exc:  # handed to the awaiting coroutine
-                loop.call_soon_threadsafe(_resolve, fut, False, exc)
+                outcome = (False, exc)
             else:
-                loop.call_soon_threadsafe(_resolve, fut, True, result)
+                outcome = (True, result)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutdown)
+                loop.call_soon_threadsafe(_resolve, fut, *outcome)
             if kind == ACK:
                 self._last_ack = time.monotonic()
             else:

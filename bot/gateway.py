@@ -234,11 +234,13 @@ class Gateway:
             results = self._store(batch)
         except Exception as exc:
             log.exception("storing %d webhooks failed", len(batch))
-            for _m, _s, fut in batch:
-                self._loop.call_soon_threadsafe(_settle, fut, False, exc)
-            return
-        for (_m, _s, fut), keys in zip(batch, results, strict=True):
-            self._loop.call_soon_threadsafe(_settle, fut, True, keys)
+            outcomes = [(fut, False, exc) for _m, _s, fut in batch]
+        else:
+            outcomes = [(fut, True, keys)
+                        for (_m, _s, fut), keys in zip(batch, results, strict=True)]
+        for fut, ok, value in outcomes:
+            with contextlib.suppress(RuntimeError):  # loop closed at shutdown
+                self._loop.call_soon_threadsafe(_settle, fut, ok, value)
 
     def _store(self, batch: list[tuple[list[InboundMessage], list, Any]]) -> list[list[str]]:
         """One transaction for several webhooks; per webhook, the keys of new messages."""
