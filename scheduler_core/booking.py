@@ -41,7 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import availability, tokens
+from . import availability, catalog, plans, tokens
 from .agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
@@ -73,6 +73,8 @@ from .models import (
     AppointmentItem,
     AppointmentStatus,
     Channel,
+    Combo,
+    ComboItem,
     Employee,
     Invoice,
     InvoiceStatus,
@@ -83,9 +85,10 @@ from .models import (
     PetPlan,
     PetPlanStatus,
     PetStatus,
-    PlanTemplateService,
     Resource,
+    Segment,
     Service,
+    ServiceCategory,
     ServiceResource,
     Shop,
     StatusChange,
@@ -141,8 +144,10 @@ class OfferedSlot:
     start: datetime  # shop wall clock, aware
     end: datetime
     items: tuple[SlotItem, ...]
-    total_cents: int
+    total_cents: int  # what the tutor pays: for a combo, the sum minus the discount
     token: str
+    discount_cents: int = 0  # combo discount included in total_cents
+    combo_id: int | None = None
 
     @property
     def day(self) -> date:
@@ -164,6 +169,7 @@ class Offer:
     segment_id: int = 0
     pet_id: int = 0
     service_ids: tuple[int, ...] = ()
+    combo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,9 @@ class AppointmentSummary:
     pet_plan_id: int | None
     notes: str
     items: tuple[ItemSummary, ...]
+    combo_id: int | None = None
+    discount_cents: int = 0  # combo discount (total_cents is already net of it)
+    plan_note: str = ""  # pt-BR: plan lines that fell back to the normal price
 
     @property
     def status_label(self) -> str:
@@ -586,8 +595,15 @@ def find_slots(
     employee_by_category: Mapping[int, int] | None = None,
     moving_appointment_id: int | None = None,
     ttl_min: int = 30,
+    combo_id: int | None = None,
 ) -> Offer:
     """Free slots for a pet and services between two dates (shop wall clock, inclusive).
+
+    With ``combo_id`` the visit is that combo: its services are booked (``service_ids`` may
+    add extra services, e.g. add-ons, priced normally) and each slot's ``total_cents`` is the
+    combo price — the components' prices for this pet minus the combo discount (R$ or %, as
+    :func:`scheduler_core.catalog.combo_price` computes it); the token carries the combo, so
+    :func:`book` stores it. Combos cannot be used when moving an appointment.
 
     Each slot carries a token for :func:`book` (or, with ``moving_appointment_id``, for
     :func:`reschedule` of that appointment). When moving, ``service_ids`` may be empty (the
@@ -611,6 +627,15 @@ def find_slots(
         _check_pet_bookable(pet)
         preferred: frozenset[int] = frozenset()
         ids = list(dict.fromkeys(int(s) for s in (service_ids or ())))
+        combo: Combo | None = None
+        combo_ids: list[int] = []
+        if combo_id is not None:
+            if moving_appointment_id is not None:
+                raise ValidationFailed(
+                    "Na remarcação os serviços do agendamento são mantidos; não informe combo."
+                )
+            combo, combo_ids = _combo_for_pet(session, combo_id, pet, shop_id, channel)
+            ids = list(dict.fromkeys([*combo_ids, *ids]))
         if moving_appointment_id is not None:
             appt = _get_appointment(session, moving_appointment_id)
             if appt.pet_id != pet.id or appt.shop_id != shop_id:
@@ -642,33 +667,110 @@ def find_slots(
     )
     result = availability.find_slots(snapshot, query)
     key = secret if moving_appointment_id is None else _move_secret(secret, moving_appointment_id)
-    offered = tuple(
-        OfferedSlot(
-            start=slot.start,
-            end=slot.end,
-            items=slot.items,
-            total_cents=slot.total_cents,
-            token=tokens.slot_token(
-                slot,
-                shop_id=shop_id,
-                pet_id=pet.id,
-                segment_id=segment_id,
-                secret=key,
-                now=now,
-                ttl_min=ttl_min,
-            ),
+    offered = []
+    for slot in result.slots:
+        grant = None
+        if combo is not None:
+            discount = _combo_discount(
+                combo.discount_kind,
+                combo.discount_value,
+                [(it.service_id, it.price_cents) for it in slot.items],
+                combo_ids,
+            )
+            grant = tokens.ComboGrant(
+                combo_id=combo.id,
+                service_ids=tuple(combo_ids),
+                discount_kind=combo.discount_kind,
+                discount_value=combo.discount_value,
+                discount_cents=discount,
+            )
+            slot = replace(slot, total_cents=sum(it.price_cents for it in slot.items) - discount)
+        offered.append(
+            OfferedSlot(
+                start=slot.start,
+                end=slot.end,
+                items=slot.items,
+                total_cents=slot.total_cents,
+                token=tokens.slot_token(
+                    slot,
+                    shop_id=shop_id,
+                    pet_id=pet.id,
+                    segment_id=segment_id,
+                    secret=key,
+                    now=now,
+                    ttl_min=ttl_min,
+                    combo=grant,
+                ),
+                discount_cents=grant.discount_cents if grant else 0,
+                combo_id=combo.id if combo else None,
+            )
         )
-        for slot in result.slots
-    )
     return Offer(
-        slots=offered,
+        slots=tuple(offered),
         reason=result.reason,
         message=result.message,
         shop_id=shop_id,
         segment_id=segment_id,
         pet_id=pet.id,
         service_ids=tuple(ids),
+        combo_id=combo.id if combo else None,
     )
+
+
+# --------------------------------------------------------------------------- combos
+
+
+def combo_services(session: Session, combo_id: int) -> list[int]:
+    """The combo's service ids in catalogue order (category order, display order)."""
+    return [
+        sid
+        for (sid,) in session.execute(
+            select(Service.id)
+            .join(ComboItem, ComboItem.service_id == Service.id)
+            .join(ServiceCategory, ServiceCategory.id == Service.category_id)
+            .where(ComboItem.combo_id == combo_id)
+            .order_by(ServiceCategory.display_order, Service.display_order, Service.id)
+        ).all()
+    ]
+
+
+def _combo_for_pet(
+    session: Session, combo_id: int, pet: Pet, shop_id: int, channel: str
+) -> tuple[Combo, list[int]]:
+    """The combo and its services, when it can be booked for this pet on this channel."""
+    combo = session.get(Combo, combo_id) if isinstance(combo_id, int) else None
+    segment = session.get(Segment, combo.segment_id) if combo is not None else None
+    if combo is None or segment is None or segment.shop_id != shop_id:
+        raise NotFound("Combo não encontrado.", details={"combo_id": combo_id})
+    ids = combo_services(session, combo.id)
+    inactive = session.execute(
+        select(Service.id).where(Service.id.in_(ids or [0]), Service.active.is_(False))
+    ).first()
+    if (
+        not combo.active
+        or not segment.active
+        or not ids
+        or inactive is not None
+        or (channel == Channel.BOT and not combo.show_on_bot)
+    ):
+        raise ValidationFailed(
+            "Este combo não está disponível.", details={"combo_id": combo.id}
+        )
+    if pet.species not in (combo.species or []):
+        raise ValidationFailed(
+            f"Este combo não está disponível para {pet.name}.",
+            details={"combo_id": combo.id, "species": pet.species},
+        )
+    return combo, ids
+
+
+def _combo_discount(
+    kind: str, value: int, lines: Iterable[tuple[int, int]], combo_ids: Iterable[int]
+) -> int:
+    """Combo discount over the charged prices of its components (``lines``: service, price)."""
+    members = set(combo_ids)
+    total = sum(price for sid, price in lines if sid in members)
+    return catalog.combo_price(total, kind, value)[1]
 
 
 # --------------------------------------------------------------------------- book
@@ -696,12 +798,12 @@ def _leva_e_traz_fee(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, i
     return shop.leva_e_traz_flat_fee_cents, None
 
 
-def _plan_services(
+def _plan_for_booking(
     session: Session, pet_plan_id: int | None, pet: Pet, segment_id: int, day: date
-) -> set[int]:
-    """Service ids covered by the pet's plan (validated) — their lines are priced 0, in plan."""
+) -> PetPlan | None:
+    """The pet's plan, validated for a visit on ``day`` (its units are claimed in plans.py)."""
     if pet_plan_id is None:
-        return set()
+        return None
     plan = session.get(PetPlan, pet_plan_id)
     if plan is None or plan.pet_id != pet.id:
         raise NotFound("Plano não encontrado para este pet.", details={"pet_plan_id": pet_plan_id})
@@ -711,14 +813,7 @@ def _plan_services(
         raise ValidationFailed("Este plano não cobre serviços deste setor.")
     if not (plan.start_date <= day <= plan.end_date):
         raise ValidationFailed("A data escolhida está fora da vigência do plano.")
-    return {
-        sid
-        for (sid,) in session.execute(
-            select(PlanTemplateService.service_id).where(
-                PlanTemplateService.template_id == plan.template_id
-            )
-        ).all()
-    }
+    return plan
 
 
 def book(
@@ -744,9 +839,13 @@ def book(
     even after the token expired); the appointment is never booked twice. Keys are unique across
     the database, so callers namespace them (e.g. "wa:<message id>", "api:<client>:<key>").
 
-    Prices come from the token (what the tutor was shown); lines covered by ``pet_plan_id`` cost
-    0 and are marked ``in_plan``. ``Appointment.total_cents`` is the services total, without the
-    Leva e Traz fee (``leva_e_traz_fee_cents``).
+    Prices come from the token (what the tutor was shown). A combo token stores
+    ``combo_id`` and ``discount_cents`` (total = sum of the lines − discount). With
+    ``pet_plan_id`` each service the plan includes takes one unit of its allowance
+    (:func:`scheduler_core.plans.claim`, in this transaction): its line costs 0 and is marked
+    ``in_plan``; when the allowance is used up the line keeps its normal price and
+    ``Appointment.plan_note`` says so. ``Appointment.total_cents`` is the services total,
+    without the Leva e Traz fee (``leva_e_traz_fee_cents``).
     """
     _aware(now)
     if str(origin) not in {o.value for o in Origin}:
@@ -779,16 +878,29 @@ def book(
             if key is not None and (found := _by_idempotency_key(session, key)) is not None:
                 return found
             _revalidate(session, grant=grant, pet=pet, now=now, channel=channel)
-            _check_pet_free(session, pet, slot.start, slot.end)
+            try:
+                _check_pet_free(session, pet, slot.start, slot.end)
+            except PetBusy:
+                # A retry with the same key (another slot) committed while we waited for the
+                # pet lock: that booking is the answer.
+                if key is not None and (found := _by_idempotency_key(session, key)) is not None:
+                    return found
+                raise
 
             shop = session.get(Shop, grant.shop_id)
-            in_plan = _plan_services(
-                session,
-                pet_plan_id,
-                pet,
-                grant.segment_id,
-                slot.start.astimezone(ZoneInfo(shop.timezone)).date(),
+            visit_day = slot.start.astimezone(ZoneInfo(shop.timezone)).date()
+            plan = _plan_for_booking(session, pet_plan_id, pet, grant.segment_id, visit_day)
+            claim = (
+                plans.claim(
+                    session,
+                    plan=plan,
+                    service_ids=[it.service_id for it in slot.items],
+                    day=visit_day,
+                )
+                if plan is not None
+                else None
             )
+            in_plan = claim.covered if claim is not None else set()
             fee, zone_id = 0, None
             if leva_e_traz:
                 if not shop.leva_e_traz_enabled:
@@ -805,6 +917,17 @@ def book(
                 (it, 0 if it.service_id in in_plan else it.price_cents, it.service_id in in_plan)
                 for it in slot.items
             ]
+            combo = grant.combo
+            discount = (
+                _combo_discount(
+                    combo.discount_kind,
+                    combo.discount_value,
+                    [(it.service_id, price) for it, price, _p in lines],
+                    combo.service_ids,
+                )
+                if combo is not None
+                else 0
+            )
             appt = Appointment(
                 shop_id=grant.shop_id,
                 segment_id=grant.segment_id,
@@ -816,7 +939,10 @@ def book(
                 is_encaixe=False,
                 origin=str(origin),
                 pet_plan_id=pet_plan_id,
-                total_cents=sum(price for _it, price, _p in lines),
+                combo_id=combo.combo_id if combo is not None else None,
+                total_cents=sum(price for _it, price, _p in lines) - discount,
+                discount_cents=discount,
+                plan_note=claim.note if claim is not None else "",
                 leva_e_traz=bool(leva_e_traz),
                 leva_e_traz_fee_cents=fee,
                 leva_e_traz_zone_id=zone_id,
@@ -850,6 +976,8 @@ def book(
                     actor=actor,
                 )
             )
+            if claim is not None:
+                plans.attach(session, claim, appt, now=now, actor=actor)
             record(
                 session,
                 actor=actor,
@@ -868,6 +996,10 @@ def book(
                          "price_cents": price, "in_plan": plan_line}
                         for it, price, plan_line in lines
                     ],
+                    "combo_id": appt.combo_id,
+                    "discount_cents": discount,
+                    "pet_plan_id": pet_plan_id,
+                    "plan_note": appt.plan_note,
                     "idempotency_key": key,
                 },
             )
@@ -1103,6 +1235,7 @@ def cancel(
         appt.cancelled_at = _utc(now)
         appt.cancel_reason = (reason or "").strip()
         session.add(appt)
+        plans.release(session, appt, late=late, now=now, actor=actor)
         record(
             session,
             actor=actor,
@@ -1139,6 +1272,7 @@ def mark_no_show(
         old_status = appt.status
         _status_change(session, appt, S.NAO_COMPARECEU, now, actor)
         session.add(appt)
+        plans.forfeit(session, appt, now=now, actor=actor)
         record(
             session,
             actor=actor,
@@ -1583,6 +1717,9 @@ def _summaries(session: Session, appts: list[Appointment]) -> list[AppointmentSu
                 leva_e_traz=a.leva_e_traz,
                 leva_e_traz_fee_cents=a.leva_e_traz_fee_cents,
                 pet_plan_id=a.pet_plan_id,
+                combo_id=a.combo_id,
+                discount_cents=a.discount_cents,
+                plan_note=a.plan_note,
                 notes=a.notes,
                 items=tuple(
                     ItemSummary(

@@ -32,6 +32,10 @@ Two levels:
 
    ``build_shop(engine, employees={"ana": ["banho"]})`` replaces the staff;
    ``opening={0: [("09:00", "17:00")]}`` replaces the hours (weekday 0 = Monday);
+   ``world.add_combo("banho e tosa", ["banho", "tosa"], discount_kind="percentual",
+   discount_value=10)`` adds a combo; ``world.add_plan_template("Banho semanal",
+   services={"banho": 4})`` adds a plan or package template (sell it with
+   ``scheduler_core.plans.sell_plan``);
    ``resources={"banheira": 1}`` adds shared resources, and ``service_resources=
    {"banho": {"banheira": 1}}`` makes services consume them.
 
@@ -53,11 +57,15 @@ from sqlmodel import Session
 from scheduler_core.models import (
     Block,
     BotSettings,
+    Combo,
+    ComboItem,
     Employee,
     EmployeeCategory,
     OpeningRange,
     Pelagem,
     Pet,
+    PlanTemplate,
+    PlanTemplateService,
     Porte,
     PriceEntry,
     Resource,
@@ -298,6 +306,54 @@ def create_restriction(
     return restriction
 
 
+def create_combo(
+    session: Session,
+    segment_id: int,
+    name: str,
+    service_ids: Iterable[int],
+    *,
+    discount_kind: str = "percentual",
+    discount_value: int = 10,
+    **fields,
+) -> Combo:
+    """A combo of ``service_ids`` with a discount ("percentual" in %, "valor" in centavos)."""
+    combo = Combo(
+        segment_id=segment_id,
+        name=name,
+        discount_kind=discount_kind,
+        discount_value=discount_value,
+        **fields,
+    )
+    session.add(combo)
+    session.flush()
+    for service_id in service_ids:
+        session.add(ComboItem(combo_id=combo.id, service_id=service_id))
+    session.flush()
+    return combo
+
+
+def create_plan_template(
+    session: Session,
+    shop_id: int,
+    name: str,
+    quantities: Mapping[int, int],
+    **fields,
+) -> PlanTemplate:
+    """A plan/package template; ``quantities`` = {service id: units per cycle (plans) or in
+    the whole package}. Defaults: kind "mensal", species ["cao"], price R$ 160,00."""
+    values = {"kind": "mensal", "price_cents": 16000, "species": ["cao"]}
+    values.update(fields)
+    template = PlanTemplate(shop_id=shop_id, name=name, **values)
+    session.add(template)
+    session.flush()
+    for service_id, qty in quantities.items():
+        session.add(
+            PlanTemplateService(template_id=template.id, service_id=service_id, quantity=qty)
+        )
+    session.flush()
+    return template
+
+
 # --------------------------------------------------------------------------- the standard shop
 
 
@@ -379,6 +435,30 @@ class ShopWorld:
             r = create_restriction(s, self.shop_id, **kwargs)
             s.commit()
             return r.id
+
+    def add_combo(self, name: str, services: Iterable[str], **kwargs) -> int:
+        """A combo of the named services in the world's segment (see :func:`create_combo`)."""
+        with self.session() as s:
+            combo = create_combo(
+                s, self.segment_id, name, [self.services[n] for n in services], **kwargs
+            )
+            s.commit()
+            return combo.id
+
+    def add_plan_template(
+        self, name: str = "Banho semanal", *, services: Mapping[str, int] | None = None, **fields
+    ) -> int:
+        """A plan template (default: mensal, 4 banhos per cycle, R$ 160,00, dogs)."""
+        with self.session() as s:
+            template = create_plan_template(
+                s,
+                self.shop_id,
+                name,
+                {self.services[n]: q for n, q in (services or {"banho": 4}).items()},
+                **fields,
+            )
+            s.commit()
+            return template.id
 
     def update_bot_settings(self, **fields) -> None:
         with self.session() as s:

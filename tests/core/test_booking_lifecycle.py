@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import booking
+from scheduler_core import booking, plans
 from scheduler_core.errors import (
     ActionDisabled,
     InvalidTransition,
@@ -25,9 +25,6 @@ from scheduler_core.errors import (
 from scheduler_core.models import (
     Invoice,
     Payment,
-    PetPlan,
-    PlanTemplate,
-    PlanTemplateService,
     PriceEntry,
 )
 
@@ -62,21 +59,12 @@ def _reschedule(world, appt_id, hhmm, *, day=MONDAY, channel="staff", now=NOW, e
 
 
 def _sell_plan(world, services=("banho",)) -> int:
-    with Session(world.engine) as s:
-        template = PlanTemplate(shop_id=world.shop_id, name="Banho semanal", price_cents=16000)
-        s.add(template)
-        s.flush()
-        for name in services:
-            s.add(PlanTemplateService(template_id=template.id, service_id=world.services[name],
-                                      quantity=4))
-        plan = PetPlan(
-            tutor_id=world.tutor_id, pet_id=world.pet_id, template_id=template.id,
-            segment_id=world.segment_id, start_date=NOW.date(),
-            end_date=NOW.date() + timedelta(days=30), price_cents=16000,
-        )
-        s.add(plan)
-        s.commit()
-        return plan.id
+    template_id = world.add_plan_template(services={name: 4 for name in services})
+    plan = plans.sell_plan(
+        world.engine, pet_id=world.pet_id, template_id=template_id, start_date=NOW.date(),
+        now=NOW, actor="staff:1",
+    )
+    return plan.id
 
 
 # --------------------------------------------------------------------------- reschedule
