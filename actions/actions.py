@@ -62,8 +62,6 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         shop_id = int(metadata.get("shop_id") or os.environ.get("PETBOT_SHOP_ID", "1"))
     except (TypeError, ValueError):
         shop_id = 1
-    if option is None and intent == "escolher" and text.startswith("/"):
-        option = None  # a malformed payload: treated as free text below
     return Turn(
         intent=intent,
         confidence=confidence,

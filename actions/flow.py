@@ -111,24 +111,33 @@ class Reply:
     def text(self, text: str, buttons: list[dict] | None = None) -> None:
         message: dict[str, Any] = {"text": text}
         if buttons:
+            if len(buttons) <= 3:
+                # WhatsApp reply buttons: titles of at most 20 characters.
+                buttons = [{**b, "title": b["title"][:20]} for b in buttons]
             message["buttons"] = buttons
         self.messages.append(message)
 
 
 def button(title: str, value: str, description: str = "") -> dict[str, str]:
     """A button whose payload carries ``value`` as the ``opcao`` entity."""
-    data = {"title": title[:24], "payload": f'/escolher{{"opcao":"{value}"}}'}
+    data = {"title": title[:24], "payload": f'/informar{{"opcao":"{value}"}}'}
     if description:
         data["description"] = description[:72]
     return data
 
 
 def options_of(buttons: list[dict]) -> list[list[str]]:
+    """[title, value, description] of each button (what the flow state keeps)."""
     out = []
     for b in buttons:
         match = re.search(r'"opcao":"([^"]*)"', b["payload"])
-        out.append([b["title"], match.group(1) if match else b["payload"]])
+        out.append([b["title"], match.group(1) if match else b["payload"],
+                    b.get("description", "")])
     return out
+
+
+def buttons_of(options: list[list[str]]) -> list[dict]:
+    return [button(o[0], o[1], o[2] if len(o) > 2 else "") for o in options]
 
 
 # --------------------------------------------------------------------------- context
@@ -306,16 +315,17 @@ def match_option(options: list[list[str]], text: str) -> str | None:
     if digits:
         index = int(digits.group(1)) - 1
         return options[index][1] if 0 <= index < len(options) else None
-    titles = [normalize(title) for title, _ in options]
-    for title, (_, value) in zip(titles, options, strict=True):
+    titles = [normalize(option[0]) for option in options]
+    values = [option[1] for option in options]
+    for title, value in zip(titles, values, strict=True):
         if norm == title:
             return value
-    contained = [value for title, (_, value) in zip(titles, options, strict=True)
+    contained = [value for title, value in zip(titles, values, strict=True)
                  if len(norm) >= 3 and (norm in title or (len(title) >= 3 and title in norm))]
     if len(contained) == 1:
         return contained[0]
     best, best_score = None, 0.0
-    for title, (_, value) in zip(titles, options, strict=True):
+    for title, value in zip(titles, values, strict=True):
         score = fuzz.WRatio(norm, title)
         if score > best_score:
             best, best_score = value, score
@@ -327,14 +337,15 @@ def ask(ctx: Ctx, reply: Reply, step: str, response: str, buttons: list[dict] | 
     """Send a question and remember the step, its options and how to ask it again."""
     ctx.flow["step"] = step
     ctx.flow["options"] = options_of(buttons or [])
-    ctx.flow["prompt"] = {"response": response, "buttons": buttons or [], "vars": variables}
+    ctx.flow["prompt"] = {"response": response, "vars": variables}
     reply.say(response, buttons, **variables)
 
 
 def _reprompt(ctx: Ctx, reply: Reply) -> None:
     prompt = ctx.flow.get("prompt")
     if prompt:
-        reply.say(prompt["response"], prompt.get("buttons") or None, **prompt.get("vars", {}))
+        buttons = buttons_of(ctx.flow.get("options", [])) or None
+        reply.say(prompt["response"], buttons, **prompt.get("vars", {}))
 
 
 def misunderstood(ctx: Ctx, reply: Reply, hint: str = "") -> None:
@@ -495,7 +506,7 @@ def answer_prices(ctx: Ctx, reply: Reply) -> None:
     tutor = ctx.tutor()
     pets = ctx.pets(tutor)
     pet = ctx.pet() or (pets[0] if len(pets) == 1 else None)
-    wanted = ctx.turn.entities.get("servico")
+    wanted = ctx.turn.text
     lines = []
     if pet is None and len(pets) > 1:
         # Several pets: one price list per pet, shortest form.
@@ -516,11 +527,12 @@ def answer_prices(ctx: Ctx, reply: Reply) -> None:
         reply.say("utter_prices_all", prices="\n".join(lines))
 
 
-def _filter_named(offers: list, wanted: str | None) -> list:
-    if not wanted:
-        return offers
-    norm = normalize(wanted)
-    named = [o for o in offers if norm in normalize(o.name)]
+def _filter_named(offers: list, text: str | None) -> list:
+    """The offers the question names ("quanto custa a tosa?"), else all of them."""
+    norm = f" {normalize(text or '')} "
+    named = [o for o in offers if f" {normalize(o.name)} " in norm]
+    if not named:
+        named = [o for o in offers if f" {normalize(o.name).split()[0]} " in norm]
     return named or offers
 
 
@@ -595,13 +607,14 @@ def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
         values["whatsapp"] = ctx.turn.phone
     if ctx.turn.wa_user_id:
         values["wa_user_id"] = ctx.turn.wa_user_id
+    from scheduler_core.errors import CoreError
+
     try:
         tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
-    except Exception:  # noqa: BLE001 - unknown field (wa_user_id) on older cores
-        values.pop("wa_user_id", None)
+    except CoreError:
+        # A sender number the phone rules refuse: keep the tutor, without it.
+        values.pop("whatsapp", None)
         tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
-        if ctx.turn.wa_user_id:
-            tutor.wa_user_id = ctx.turn.wa_user_id
     ctx.s.flush()
     ctx.flow["tutor_id"] = tutor.id
     reply.say("utter_tutor_saved", tutor=name.split()[0])
@@ -825,8 +838,6 @@ def _offer_description(ctx: Ctx, offer) -> str:
 
 def step_service(ctx: Ctx, reply: Reply) -> None:
     value = ctx.turn.option or match_option(ctx.flow.get("options", []), ctx.turn.text)
-    if value is None and ctx.turn.entities.get("servico"):
-        value = match_option(ctx.flow.get("options", []), ctx.turn.entities["servico"])
     if not value or not (value.startswith("svc:") or value.startswith("combo:")):
         return misunderstood(ctx, reply)
     understood(ctx)
@@ -1235,12 +1246,12 @@ def do_book(ctx: Ctx, reply: Reply) -> None:
             leva_e_traz=bool(ctx.flow.get("leva")),
         )
     except CoreError as exc:
-        if exc.code in ("slot_taken", "token_expired", "token_invalid"):
-            reply.text(exc.message)
-            ctx.flow.pop("chosen", None)
-            return show_slots(ctx, reply)
         reply.text(exc.message)
-        return handoff(ctx, reply, f"agendamento recusado: {exc.code}")
+        if exc.code in ("pet_not_bookable", "action_disabled", "not_found"):
+            return handoff(ctx, reply, f"agendamento recusado: {exc.code}")
+        # Taken, expired, or refused for this time (e.g. the pet is busy then): other times.
+        ctx.flow.pop("chosen", None)
+        return show_slots(ctx, reply)
     start = datetime.fromisoformat(chosen["start"])
     service = ctx.flow.get("service_name", "")
     if ctx.flow.get("addon_names"):

@@ -25,8 +25,10 @@ if [ ! -f "$CACHED" ]; then
     echo ">> training the Rasa model ($HASH): inputs changed; about 1-3 minutes" >&2
     start=$(date +%s)
     tmpdir="$(mktemp -d)"
-    "$RASA" train --fixed-model-name "$HASH" --out "$tmpdir" --domain "$( [ -d domain ] && echo domain || echo domain.yml )" \
-        --config config.yml --data data/nlu.yml data/rules.yml $( [ -f data/stories.yml ] && echo data/stories.yml ) 1>&2
+    mapfile -t DATA < <(find data -type f \( -name '*.yml' -o -name '*.yaml' \) -not -path 'data/tests/*' | LC_ALL=C sort)
+    "$RASA" train --fixed-model-name "$HASH" --out "$tmpdir" \
+        --domain "$( [ -d domain ] && echo domain || echo domain.yml )" \
+        --config config.yml --data "${DATA[@]}" 1>&2
     mv "$tmpdir/$HASH.tar.gz" "$CACHED.part" && mv "$CACHED.part" "$CACHED"
     rm -rf "$tmpdir"
     echo ">> trained in $(( $(date +%s) - start )) s" >&2

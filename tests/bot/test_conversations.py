@@ -272,9 +272,9 @@ def test_cancel(bot, chat_with):
     chat.say("quero cancelar")
     row = next(b for b in chat.buttons if b["payload"].endswith(f'appt:{appt.id}"}}'))
     chat.say(row["payload"])
-    chat.tap("Cancelar")
+    chat.say("cancelar")
     assert "Confirma o cancelamento" in chat.text
-    chat.tap("Sim, cancelar")
+    chat.say("sim")
     assert "Agendamento cancelado" in chat.text
     with bot.session() as s:
         assert s.get(Appointment, appt.id).status == AppointmentStatus.CANCELADO
@@ -334,6 +334,9 @@ def test_handoff_on_request_mid_flow_and_clean_resume(bot, chat_with):
     # When the attendant hands back, the next message starts clean.
     chat.say("oi")
     assert "Como posso ajudar" in chat.text and "Banho e tosa" in chat.titles
+    # The menu row does the same.
+    chat.tap("Falar com atendente")
+    assert chat.customs == [{"handoff": {"reason": "pedido do tutor"}}]
 
 
 def test_two_misunderstandings_hand_off(bot, chat_with):
@@ -382,7 +385,7 @@ def test_retried_action_call_books_once(bot, chat_with):
     with urllib.request.urlopen(tracker_url) as response:
         tracker = json.loads(response.read())
     tracker["latest_message"] = {
-        "text": confirm, "intent": {"name": "escolher", "confidence": 1.0},
+        "text": confirm, "intent": {"name": "informar", "confidence": 1.0},
         "entities": [{"entity": "opcao", "value": "confirma:sim"}],
         "metadata": {"phone": tutor.whatsapp, "shop_id": 1},
     }

@@ -1,0 +1,53 @@
+"""Typed pt-BR dates as tutors write them (pure: today is given)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from scheduler_core.dates_ptbr import TypedDate, parse_date_ptbr
+
+TUESDAY = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hoje", TypedDate(date(2026, 12, 1))),
+        ("amanhã", TypedDate(date(2026, 12, 2))),
+        ("Amanhã à tarde", TypedDate(date(2026, 12, 2), "tarde")),
+        ("amanha de manha", TypedDate(date(2026, 12, 2), "manha")),
+        ("depois de amanhã", TypedDate(date(2026, 12, 3))),
+        ("sexta", TypedDate(date(2026, 12, 4))),
+        ("sexta-feira de manhã", TypedDate(date(2026, 12, 4), "manha")),
+        ("sexta que vem", TypedDate(date(2026, 12, 11))),
+        ("próxima segunda", TypedDate(date(2026, 12, 7))),
+        ("terça", TypedDate(date(2026, 12, 1))),
+        ("no sábado", TypedDate(date(2026, 12, 5))),
+        ("dia 15", TypedDate(date(2026, 12, 15))),
+        ("dia 1", TypedDate(date(2026, 12, 1))),
+        ("15/12", TypedDate(date(2026, 12, 15))),
+        ("10/01", TypedDate(date(2027, 1, 10))),
+        ("15/12/2026 à tarde", TypedDate(date(2026, 12, 15), "tarde")),
+        ("22 de dezembro", TypedDate(date(2026, 12, 22))),
+        ("semana que vem", TypedDate(date(2026, 12, 7))),
+        ("quarta da semana que vem", TypedDate(date(2026, 12, 9))),
+        ("de tarde", TypedDate(date(2026, 12, 1), "tarde")),
+    ],
+)
+def test_typed_dates(text, expected):
+    assert parse_date_ptbr(text, TUESDAY) == expected
+
+
+def test_day_of_month_already_past_is_next_month():
+    assert parse_date_ptbr("dia 10", date(2026, 12, 20)) == TypedDate(date(2027, 1, 10))
+
+
+def test_day_31_skips_short_months():
+    assert parse_date_ptbr("dia 31", date(2027, 2, 5)) == TypedDate(date(2027, 3, 31))
+
+
+@pytest.mark.parametrize("text", ["Thor", "quero banho", "31/02", "", "dia 45", "poodle"])
+def test_no_date(text):
+    assert parse_date_ptbr(text, TUESDAY) is None

@@ -1,0 +1,247 @@
+"""The dialogue state machine called directly (no engine): branches that need their own shop
+settings or data — restrictions, an empty agenda, bot modes, the same service for another pet."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from actions.flow import Turn, handle, match_option
+from scheduler_core.demo import load_demo
+from scheduler_core.models import (
+    Appointment,
+    Block,
+    BotSettings,
+    Pet,
+    PetStatus,
+    Restriction,
+    Tutor,
+)
+
+NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+SECRET = "unit-secret"
+
+
+class Driver:
+    def __init__(self, engine, phone: str | None) -> None:
+        self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
+
+    def say(self, text: str, intent: str | None = None, confidence: float = 1.0):
+        option = None
+        match = re.fullmatch(r"/(\w+)(\{.*\})?", text)
+        if match:
+            intent = match.group(1)
+            option = json.loads(match.group(2) or "{}").get("opcao")
+            text = ""
+        turn = Turn(intent=intent, confidence=confidence, text=text, entities={}, option=option,
+                    sender=self.phone or "x", phone=self.phone, wa_user_id=None,
+                    profile_name=None, shop_id=1, now=NOW)
+        reply = handle(self.engine, turn, self.flow, SECRET)
+        self.flow, self.messages = reply.flow, reply.messages
+        return reply
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.get("text", "") for m in self.messages)
+
+    @property
+    def titles(self) -> list[str]:
+        return [b["title"] for m in self.messages for b in m.get("buttons") or []]
+
+    def tap(self, title: str):
+        for m in self.messages:
+            for b in m.get("buttons") or []:
+                if b["title"] == title:
+                    return self.say(b["payload"])
+        raise AssertionError(f"no {title!r} in {self.titles}: {self.text}")
+
+    def to_slots(self) -> None:
+        for _ in range(6):
+            titles = self.titles
+            if "Não, obrigado" in titles and "Sim" not in titles:
+                self.tap("Não, obrigado")
+            elif "Não, eu levo" in titles:
+                self.tap("Não, eu levo")
+            elif "Tanto faz" in titles:
+                self.tap("Tanto faz")
+            elif "Manhã" in titles:
+                self.tap("Tarde")
+            else:
+                return
+
+
+@pytest.fixture
+def shop(sqlite_engine):
+    load_demo(sqlite_engine, NOW)
+    return sqlite_engine
+
+
+def _tutor(engine, n_pets: int) -> tuple[Tutor, list[Pet]]:
+    with Session(engine) as s:
+        for tutor in s.exec(select(Tutor).order_by(Tutor.id)).all():
+            pets = s.exec(select(Pet).where(Pet.tutor_id == tutor.id,
+                                            Pet.status != PetStatus.FALECIDO)).all()
+            if len(pets) == n_pets and tutor.whatsapp and tutor.allow_bot:
+                return tutor, list(pets)
+    raise LookupError
+
+
+def test_match_option_number_title_and_typo():
+    options = [["Banho", "svc:1"], ["Tosa higiênica", "svc:2"], ["Hidratação", "svc:5"]]
+    assert match_option(options, "2") == "svc:2"
+    assert match_option(options, "banho") == "svc:1"
+    assert match_option(options, "tosa higienica") == "svc:2"
+    assert match_option(options, "hidratacao") == "svc:5"
+    assert match_option(options, "quero um pônei") is None
+    assert match_option(options, "9") is None
+
+
+def test_same_service_for_another_pet(shop):
+    tutor, pets = _tutor(shop, 2)
+    with Session(shop) as s:
+        last_id = max(a.id for a in s.exec(select(Appointment)).all())
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Banho e tosa")
+    bot.tap(pets[0].name)
+    bot.tap("Banho")
+    bot.to_slots()
+    bot.say("/informar{\"opcao\":\"slot:0\"}")
+    bot.tap("Confirmar")
+    assert "Quer agendar o mesmo serviço para outro pet?" in bot.text
+    bot.tap("Sim")
+    assert bot.titles == [pets[1].name]
+    bot.tap(pets[1].name)
+    bot.to_slots()
+    bot.say("/informar{\"opcao\":\"slot:0\"}")
+    assert "Banho" in bot.text and pets[1].name in bot.text
+    bot.tap("Confirmar")
+    with Session(shop) as s:
+        mine = s.exec(select(Appointment).where(Appointment.tutor_id == tutor.id,
+                                                Appointment.id > last_id)).all()
+    assert sorted(a.pet_id for a in mine) == sorted(p.id for p in pets)
+
+
+def test_restriction_description_is_shown(shop):
+    tutor, pets = _tutor(shop, 1)
+    with Session(shop) as s:
+        s.add(Restriction(shop_id=1, name="Sem banho às terças", scope="robo",
+                          description="Às terças e quartas não fazemos banho pelo WhatsApp.",
+                          conditions={"weekdays": [1, 2]}))
+        s.commit()
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Banho e tosa")
+    bot.tap(pets[0].name)
+    bot.tap("Banho")
+    bot.to_slots()
+    bot.say("amanhã")  # a Wednesday
+    assert "Às terças e quartas não fazemos banho pelo WhatsApp." in bot.text
+    assert "Não encontrei horários livres para amanhã" in bot.text
+
+
+def test_no_slot_in_the_whole_window_hands_off(shop):
+    tutor, pets = _tutor(shop, 1)
+    with Session(shop) as s:
+        days = [f"2026-12-{d:02d}" for d in range(1, 32)]
+        s.add(Block(shop_id=1, dates=days, all_day=True, reason="reforma"))
+        s.commit()
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Banho e tosa")
+    bot.tap(pets[0].name)
+    bot.tap("Banho")
+    reply = None
+    for _ in range(6):
+        if "Não, obrigado" in bot.titles:
+            reply = bot.tap("Não, obrigado")
+        elif "Não, eu levo" in bot.titles:
+            reply = bot.tap("Não, eu levo")
+        elif "Tanto faz" in bot.titles:
+            reply = bot.tap("Tanto faz")
+    assert "Não encontrei horários livres nos próximos dias" in bot.text
+    assert reply.handoff == "sem horários na janela do robô"
+    assert bot.flow.get("step") is None  # clean for when the attendant hands back
+
+
+def test_typed_date_beyond_the_horizon_is_refused_kindly(shop):
+    tutor, pets = _tutor(shop, 1)
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Banho e tosa")
+    bot.tap(pets[0].name)
+    bot.tap("Banho")
+    bot.to_slots()
+    reply = bot.say("20/01")
+    assert reply.handoff == "sem horários na janela do robô"
+
+
+def test_off_and_auto_reply_modes(shop):
+    tutor, _ = _tutor(shop, 1)
+    with Session(shop) as s:
+        settings = s.get(BotSettings, 1)
+        settings.mode = "auto_reply"
+        s.add(settings)
+        s.commit()
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    assert "No momento não estamos atendendo pelo WhatsApp" in bot.text
+    with Session(shop) as s:
+        settings = s.get(BotSettings, 1)
+        settings.mode = "off"
+        s.add(settings)
+        s.commit()
+    assert bot.say("oi", "cumprimentar").messages == []
+
+
+def test_tutor_without_bot_permission_gets_silence(shop):
+    tutor, _ = _tutor(shop, 1)
+    with Session(shop) as s:
+        row = s.get(Tutor, tutor.id)
+        row.allow_bot = False
+        s.add(row)
+        s.commit()
+    assert Driver(shop, tutor.whatsapp).say("oi", "cumprimentar").messages == []
+
+
+def test_registered_tutor_adds_another_pet(shop):
+    tutor, pets = _tutor(shop, 1)
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Banho e tosa")
+    bot.tap("Outro pet")
+    bot.say("Mimi")
+    bot.tap("Gato")
+    bot.say("persa")
+    if "Persa" in bot.titles:
+        bot.tap("Persa")
+    if "Qual é o porte" in bot.text:
+        bot.tap("Pequeno")
+    bot.tap("Longa")
+    assert "Mimi foi cadastrado" in bot.text
+    with Session(shop) as s:
+        names = {p.name for p in s.exec(select(Pet).where(Pet.tutor_id == tutor.id)).all()}
+    assert names == {pets[0].name, "Mimi"}
+
+
+def test_clinic_booking(shop):
+    tutor, pets = _tutor(shop, 1)
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Clínica veterinária")
+    bot.tap(pets[0].name)
+    assert "Consulta veterinária" in bot.titles
+    bot.tap("Consulta veterinária")
+    bot.to_slots()
+    bot.say("sexta de manhã")
+    assert "04/12" in bot.text
+    bot.say("/informar{\"opcao\":\"slot:0\"}")
+    bot.tap("Confirmar")
+    assert "Agendamento confirmado" in bot.text
+    with Session(shop) as s:
+        appt = s.exec(select(Appointment).order_by(Appointment.id.desc())).first()
+    assert appt.pet_id == pets[0].id and appt.origin == "bot"

@@ -1,0 +1,59 @@
+"""Answers from the shop's own data (demo shop), never hard-coded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from scheduler_core import shop_info
+from scheduler_core.demo import load_demo
+from scheduler_core.models import LevaETrazZone, OpeningRange, Segment, Shop
+
+NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # Tuesday 10:00 in São Paulo
+
+
+def test_format_brl():
+    assert shop_info.format_brl(123456789) == "R$ 1.234.567,89"
+    assert shop_info.format_brl(5500) == "R$ 55,00"
+    assert shop_info.format_brl(5) == "R$ 0,05"
+
+
+def test_hours_address_payments_zones_from_the_database(sqlite_engine):
+    load_demo(sqlite_engine, NOW)
+    with Session(sqlite_engine) as s:
+        shop = s.exec(select(Shop)).one()
+        hours = shop_info.opening_hours_text(s, shop.id)
+        segment = s.exec(select(Segment).where(Segment.shop_id == shop.id)).first()
+        ranges = s.exec(select(OpeningRange).where(OpeningRange.segment_id == segment.id,
+                                                   OpeningRange.weekday == 0)).all()
+        assert all(r.start in hours and r.end in hours for r in ranges)
+        address = shop_info.address_text(shop)
+        assert shop.street in address and shop.cep in address
+        shop.payment_methods = ["pix", "cartao_credito"]
+        assert shop_info.payment_methods_text(shop) == "Pix e Cartão de crédito"
+        zones = s.exec(select(LevaETrazZone).where(LevaETrazZone.shop_id == shop.id)).all()
+        text = shop_info.leva_e_traz_text(s, shop)
+        assert all(z.name in text for z in zones)
+        assert f"{shop.leva_e_traz_min_notice_hours} h de antecedência" in text
+        shop.leva_e_traz_enabled = False
+        assert shop_info.leva_e_traz_text(s, shop) is None
+
+
+def test_open_now_follows_the_timetable(sqlite_engine):
+    load_demo(sqlite_engine, NOW)
+    with Session(sqlite_engine) as s:
+        shop = s.exec(select(Shop)).one()
+        assert shop_info.is_shop_open_now(s, shop.id, NOW) is True
+        # 03:00 in São Paulo.
+        assert shop_info.is_shop_open_now(s, shop.id, datetime(2026, 12, 1, 6, 0, tzinfo=UTC)) \
+            is False
+
+
+def test_collapsed_week_text():
+    days = [shop_info.DayHours(d, (("08:00", "12:00"), ("13:00", "18:00"))) for d in range(5)]
+    days += [shop_info.DayHours(5, (("08:00", "12:00"),)), shop_info.DayHours(6, ())]
+    assert shop_info.format_hours(days) == (
+        "Segunda a Sexta: 08:00–12:00 e 13:00–18:00\nSábado: 08:00–12:00\nDomingo: fechado"
+    )
+    assert shop_info.format_hours(days, open_24h=True) == "Aberto 24 horas, todos os dias"
