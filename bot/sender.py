@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# Meta error codes worth retrying whatever the HTTP status: throughput / pair rate limits,
+# "service temporarily unavailable" and generic transient errors.
+RETRYABLE_CODES = frozenset({4, 80007, 130429, 131016, 131056, 131000, 133004})
+PAIR_RATE_CODE = 131056  # too many messages to the same user: wait several seconds
+PAIR_RATE_WAIT_S = 6.0
+
+
 class SendError(Exception):
     """A message could not be sent; ``message`` is a pt-BR explanation for staff."""
 
@@ -103,24 +110,34 @@ class GraphSender:
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         attempt = 0
         while True:
+            pair_limited = False
             await self.limiter.acquire()
             try:
                 return await fn()
             except WhatsAppError as exc:
                 status = exc.status_code or 0
-                retryable = status == 429 or status >= 500 or bool(exc.is_transient)
+                retryable = (
+                    status == 429
+                    or status >= 500
+                    or exc.code in RETRYABLE_CODES
+                    or bool(exc.is_transient)
+                )
                 if not retryable or attempt >= self.retries:
                     raise SendError(
                         f"O WhatsApp recusou a mensagem: {exc.message}",
                         code=exc.code,
                         retryable=retryable,
                     ) from exc
+                pair_limited = exc.code == PAIR_RATE_CODE
             except httpx.TransportError as exc:
                 if attempt >= self.retries:
                     raise SendError(
                         "Não foi possível falar com o WhatsApp agora.", retryable=True
                     ) from exc
             delay = self.retry_base_s * (2**attempt) * (0.8 + 0.4 * random.random())
+            if pair_limited:
+                # ~6 s with the default base of 0.5 s (tests shorten the base)
+                delay = max(delay, PAIR_RATE_WAIT_S * self.retry_base_s / 0.5)
             attempt += 1
             log.info("send retry %s in %.2fs", attempt, delay)
             await asyncio.sleep(delay)

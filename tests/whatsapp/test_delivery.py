@@ -182,3 +182,15 @@ async def test_restart_picks_up_accepted_but_unprocessed_messages(sqlite_engine,
     finally:
         await stop_wa(second)
         await runner.cleanup()
+
+
+async def test_pair_rate_limit_131056_is_retried_not_degraded(wa):
+    async with wa.session.post(wa.url + "/simulador/api/falhas",
+                               json={"status": 400, "code": 131056, "vezes": 1}) as resp:
+        assert resp.status == 200
+    wa.rasa.reply = lambda s, m, md: [{"text": "Escolha:", "buttons": [
+        {"title": "Banho", "payload": "/banho"}, {"title": "Tosa", "payload": "/tosa"}]}]
+    await wa.post(sim.text_message(PHONES[0], "oi"))
+    await wa.settle()
+    [menu] = wa.phone_view(PHONES[0])
+    assert menu.type == "interactive"  # the same buttons, after waiting; no numbered fallback
