@@ -346,11 +346,14 @@ async def availability(request: web.Request) -> web.Response:
     service_ids = _query_ids(request, "service_ids")
     employee_ids = _query_ids(request, "employee_ids")
     appointment_id = _query_int(request, "appointment_id")
+    combo_id = _query_int(request, "combo_id")
     channel = _query_choice(request, "channel", ("staff", "bot"), "staff")
     date_from = _query_date(request, "date_from")
     date_to = _query_date(request, "date_to")
-    if not service_ids and appointment_id is None:
-        raise bad_request("Informe o parâmetro service_ids (ex.: 1,2).", field="service_ids")
+    if not service_ids and appointment_id is None and combo_id is None:
+        raise bad_request(
+            "Informe o parâmetro service_ids (ex.: 1,2) ou combo_id.", field="service_ids"
+        )
     app = request.app
     now = app[CLOCK]()
 
@@ -360,6 +363,8 @@ async def availability(request: web.Request) -> web.Response:
             start = date_from or now.astimezone(ZoneInfo(shop.timezone)).date()
             end = date_to or start + timedelta(days=DEFAULT_RANGE_DAYS)
             ids = service_ids
+            if combo_id is not None:
+                ids = [*booking.combo_services(session, combo_id), *service_ids]
             if not ids and appointment_id is not None:
                 ids = [it.service_id for it in booking.appointment_items(session, appointment_id)]
             by_category = _employee_by_category(session, ids, employee_ids)
@@ -375,6 +380,7 @@ async def availability(request: web.Request) -> web.Response:
             secret=app[SETTINGS].secret_key,
             employee_by_category=by_category or None,
             moving_appointment_id=appointment_id,
+            combo_id=combo_id,
         )
         with Session(app[DB]) as session:
             svc_ids = {it.service_id for s in offer.slots for it in s.items}

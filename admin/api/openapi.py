@@ -216,7 +216,14 @@ SCHEMAS: dict[str, Any] = {
             "token": {"type": "string", "description": "Pass to POST /api/appointments."},
             "start": {**DATETIME, "examples": ["2026-03-05T10:00:00-03:00"]},
             "end": DATETIME,
-            "total_cents": {"type": "integer"},
+            "total_cents": {
+                "type": "integer",
+                "description": "What the tutor pays; for a combo, the sum less the discount.",
+            },
+            "discount_cents": {
+                "type": "integer",
+                "description": "Combo discount already taken off total_cents (0 without combo).",
+            },
             "price_label": {"type": "string", "examples": ["R$ 80,00"]},
             "items": {"type": "array", "items": _ref("SlotItem")},
         }
@@ -226,6 +233,10 @@ SCHEMAS: dict[str, Any] = {
             "pet_id": {"type": "integer"},
             "segment_id": {"type": "integer"},
             "service_ids": {"type": "array", "items": {"type": "integer"}},
+            "combo_id": {
+                **_nullable("integer"),
+                "description": "The combo the slots are priced as (from the combo_id parameter).",
+            },
             "slots": {"type": "array", "items": _ref("Slot")},
             "reason": {
                 "type": ["string", "null"],
@@ -267,6 +278,16 @@ SCHEMAS: dict[str, Any] = {
             "leva_e_traz": {"type": "boolean"},
             "leva_e_traz_fee_cents": {"type": "integer"},
             "pet_plan_id": _nullable("integer"),
+            "combo_id": _nullable("integer"),
+            "discount_cents": {
+                "type": "integer",
+                "description": "Combo discount already taken off total_cents.",
+            },
+            "plan_note": {
+                "type": "string",
+                "description": "Set when a plan's allowance was used up and a line kept its "
+                "normal price.",
+            },
             "notes": {"type": "string"},
             "items": {"type": "array", "items": _ref("AppointmentItem")},
         }
@@ -444,7 +465,19 @@ PATHS: dict[str, Any] = {
             "summary": "Free slots for a pet and services; each slot carries a booking token.",
             "parameters": [
                 _q("pet_id", "The pet.", required=True, example="12"),
-                _q("service_ids", "Comma-separated service ids (any order).", example="1,2"),
+                _q(
+                    "service_ids",
+                    "Comma-separated service ids (any order); with combo_id, extra services "
+                    "added to the combo at their normal price.",
+                    example="1,2",
+                ),
+                _q(
+                    "combo_id",
+                    "Book a combo (ids from GET /api/services): its services are used and each "
+                    "slot's total_cents is the combo price (discount in discount_cents); the "
+                    "token carries the combo to POST /api/appointments.",
+                    example="3",
+                ),
                 _q(
                     "date_from",
                     "First date, shop wall clock (default today).",

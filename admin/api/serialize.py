@@ -116,12 +116,14 @@ def offer_json(
         "pet_id": offer.pet_id,
         "segment_id": offer.segment_id,
         "service_ids": list(offer.service_ids),
+        "combo_id": offer.combo_id,
         "slots": [
             {
                 "token": slot.token,
                 "start": iso(slot.start),
                 "end": iso(slot.end),
                 "total_cents": slot.total_cents,
+                "discount_cents": slot.discount_cents,
                 "price_label": format_brl(slot.total_cents),
                 "items": [
                     {
@@ -161,6 +163,9 @@ def appointment_json(summary: AppointmentSummary) -> dict[str, Any]:
         "leva_e_traz": summary.leva_e_traz,
         "leva_e_traz_fee_cents": summary.leva_e_traz_fee_cents,
         "pet_plan_id": summary.pet_plan_id,
+        "combo_id": summary.combo_id,
+        "discount_cents": summary.discount_cents,
+        "plan_note": summary.plan_note,
         "notes": summary.notes,
         "items": [
             {
