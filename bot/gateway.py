@@ -22,6 +22,7 @@ import json
 import logging
 import sys
 import threading
+import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,16 @@ WEBHOOK_PATH = "/webhook/whatsapp"
 WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 3
 SILENT_KINDS = frozenset({"system", "request_welcome", "errors"})
+LOCK_TTL_S = 30.0  # Redis conversation lock, refreshed while a worker drains
+LOCK_RETRY_S = 0.5
+_RELEASE_LUA = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end "
+    "return 0"
+)
+_REFRESH_LUA = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+)
 
 MSG_MEDIA = (
     "Recebi seu arquivo, obrigado! 😊 Por aqui eu entendo só mensagens de texto e os botões. "
@@ -108,6 +119,7 @@ class Gateway:
         self._ack_lock = threading.Lock()
         self._ack_buf: list = []
         self._ack_flush_queued = False
+        self._lock_refresh: dict[str, asyncio.Task] = {}
 
     async def db(self, fn, *args, priority: int = 1):
         """Run synchronous database work on the gateway's database thread."""
@@ -317,6 +329,12 @@ class Gateway:
 
     async def _drain(self, key: str) -> None:
         failed: set[int] = set()
+        lock = await self._lock_conversation(key)
+        if lock is False:  # another app worker is draining this conversation
+            self._workers.pop(key, None)
+            self._dirty.pop(key, None)
+            asyncio.get_running_loop().call_later(LOCK_RETRY_S, self.kick, key)
+            return
         try:
             while True:
                 self._dirty[key] = False
@@ -334,8 +352,36 @@ class Gateway:
         finally:
             self._workers.pop(key, None)
             self._dirty.pop(key, None)
+            if lock:
+                await self._unlock_conversation(key, lock)
         if failed and not self._stopping:
             asyncio.get_running_loop().call_later(2.0, self.kick, key)
+
+    async def _lock_conversation(self, key: str) -> str | bool | None:
+        """With Redis, one app worker at a time drains a conversation (ordering across
+        workers). Returns the lock token, False when another worker holds it, None without
+        Redis (one process: the in-process worker map is enough)."""
+        if self._redis is None:
+            return None
+        token = uuid.uuid4().hex
+        if not await self._redis.set(f"petbot:wa:conv:{key}", token, nx=True,
+                                     px=int(LOCK_TTL_S * 1000)):
+            return False
+        self._lock_refresh[key] = self.spawn(self._refresh_lock(key, token))
+        return token
+
+    async def _refresh_lock(self, key: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(LOCK_TTL_S / 3)
+            await self._redis.eval(_REFRESH_LUA, 1, f"petbot:wa:conv:{key}", token,
+                                   int(LOCK_TTL_S * 1000))
+
+    async def _unlock_conversation(self, key: str, token: str) -> None:
+        refresh = self._lock_refresh.pop(key, None)
+        if refresh is not None:
+            refresh.cancel()
+        with contextlib.suppress(Exception):
+            await self._redis.eval(_RELEASE_LUA, 1, f"petbot:wa:conv:{key}", token)
 
     def _pending_ids(self, key: str) -> list[int]:
         with Session(self.engine) as s:
