@@ -7,7 +7,10 @@ Flow of an inbound message:
    with REDIS_URL a Redis ``SET NX`` answers duplicates first) and status updates are recorded,
    all *before* the 200 is returned.
 3. A worker per conversation key drains that key's pending rows in order (different tutors run
-   in parallel); on start-up every pending row is picked up again.
+   in parallel); on start-up every pending row is picked up again. With REDIS_URL, a Redis
+   lock per conversation lets several app workers share the queue (one drains a tutor at a
+   time). Database work runs on one prioritised thread (``bot.dbexec``): storing webhooks
+   (group commit) goes before processing.
 4. Processing: conversation + tutor turn stored, hand-off / bot mode decide, Rasa is asked,
    its reply rendered (``bot.render``) and sent through pywa (``bot.sender``).
 """
