@@ -266,24 +266,28 @@ class Gateway:
         messages = [m for ms, _s, _f in batch for m in ms]
         try:
             with self.engine.begin() as conn:
+                rows = [
+                    {"wa_id": m.wa_id, "conv_key": m.conv_key, "wa_timestamp": m.timestamp,
+                     "data": m.to_dict(), "received_at": now, "attempts": 0, "error": ""}
+                    for m in messages
+                ]
+                inserted: set[str] = set()
+                table = WaInbound.__table__
+                for start in range(0, len(rows), 500):  # multi-row statements (≤ 500 rows)
+                    inserted.update(
+                        conn.execute(
+                            insert(table)
+                            .values(rows[start : start + 500])
+                            .on_conflict_do_nothing(index_elements=["wa_id"])
+                            .returning(table.c.wa_id)
+                        ).scalars()
+                    )
                 for ms, statuses, _fut in batch:
                     stored: list[str] = []
                     results.append(stored)
                     for m in ms:
-                        res = conn.execute(
-                            insert(WaInbound.__table__)
-                            .values(
-                                wa_id=m.wa_id,
-                                conv_key=m.conv_key,
-                                wa_timestamp=m.timestamp,
-                                data=m.to_dict(),
-                                received_at=now,
-                                attempts=0,
-                                error="",
-                            )
-                            .on_conflict_do_nothing(index_elements=["wa_id"])
-                        )
-                        if res.rowcount:
+                        if m.wa_id in inserted:
+                            inserted.discard(m.wa_id)  # a repeat in the same flush is a dup
                             stored.append(m.conv_key)
                     for st in statuses:
                         conn.execute(
