@@ -213,14 +213,26 @@ def _expand_services(session: Session, service_ids: list[int], combo_ids: list[i
     return list(dict.fromkeys(ids))
 
 
+ONE_COMBO = "Escolha apenas um combo por agendamento; outros serviços podem ser marcados à parte."
+
+
+def _one_combo(combo_ids: list[int]) -> int | None:
+    """The chosen combo (a visit is at most one combo; its discount is applied by the core)."""
+    if len(set(combo_ids)) > 1:
+        raise ValidationFailed(ONE_COMBO, details={"field": "combo"})
+    return combo_ids[0] if combo_ids else None
+
+
 async def _search(request, shop: Shop, *, pet_id: int, service_ids: list[int], date_from: date,
             date_to: date, employee_by_category: dict[int, int],
-            moving_appointment_id: int | None = None):
+            moving_appointment_id: int | None = None, combo_id: int | None = None):
+    """Slots for the services, or for the combo (``service_ids`` then adds extra services);
+    a combo's slots are priced with its discount and the token books it as that combo."""
     return await core(booking.find_slots,
         engine(request), shop_id=shop.id, pet_id=pet_id, service_ids=service_ids,
         date_from=date_from, date_to=date_to, channel="staff", now=now(request),
         secret=_secret(request), employee_by_category=employee_by_category or None,
-        moving_appointment_id=moving_appointment_id,
+        moving_appointment_id=moving_appointment_id, combo_id=combo_id,
     )
 
 
@@ -229,7 +241,7 @@ def _group_slots(offer, employees: dict[int, str], limit: int = 400) -> list[dic
     for slot in offer.slots[:limit]:
         days.setdefault(slot.start.date(), []).append({
             "start": slot.start, "end": slot.end, "token": slot.token,
-            "total_cents": slot.total_cents,
+            "total_cents": slot.total_cents, "discount_cents": slot.discount_cents,
             "who": ", ".join(dict.fromkeys(employees.get(i.employee_id, "?")
                                            for i in slot.items)),
         })
@@ -277,15 +289,22 @@ async def wizard(request: web.Request) -> web.Response:
             if q.get("etapa") != "servicos" and (service_ids or combo_ids):
                 ctx["errors"] = {"": "Escolha pelo menos um serviço."}
             return render(request, "agenda/new.html", ctx)
+        if len(set(combo_ids)) > 1:
+            ctx["errors"] = {"": ONE_COMBO}
+            return render(request, "agenda/new.html", ctx, status=422)
+        combo_id = _one_combo(combo_ids)
+        combo = session.get(Combo, combo_id) if combo_id else None
         categories = _categories_for(session, all_ids)
         names = _employee_names(session, shop.id)
         services = {s.id: s.name for s in session.exec(
             select(Service).where(col(Service.id).in_(all_ids))).all()}
     day = day or today(now(request), shop.timezone)
     choice = _employee_choice(q, categories)
-    offer = await _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=day,
-                    date_to=day, employee_by_category=choice)
+    offer = await _search(request, shop, pet_id=pet.id,
+                          service_ids=service_ids if combo_id else all_ids, date_from=day,
+                          date_to=day, employee_by_category=choice, combo_id=combo_id)
     ctx.update(step=4, day=day, categories=categories, choice=choice, offer=offer,
+               combo_name=combo.name if combo else "",
                groups=_group_slots(offer, names), service_ids=service_ids, combo_ids=combo_ids,
                all_ids=all_ids, service_names=[services[i] for i in all_ids if i in services],
                prev_day=(day - timedelta(days=1)).isoformat(),
@@ -539,6 +558,10 @@ async def free_slots(request: web.Request) -> web.Response:
         combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
         all_ids = _expand_services(session, service_ids, combo_ids)
         ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
+        if len(set(combo_ids)) > 1:
+            ctx.update(errors={"": ONE_COMBO}, categories=[], combos={})
+            return render(request, "agenda/slots.html", ctx, status=422)
+        combo_id = _one_combo(combo_ids)
         categories = _categories_for(session, all_ids)
         names = _employee_names(session, shop.id)
         combos = {c.id: c.name for c in session.exec(select(Combo)).all()}
@@ -552,8 +575,9 @@ async def free_slots(request: web.Request) -> web.Response:
         ctx["errors"] = {"": f"Busque no máximo {MAX_SEARCH_DAYS} dias de cada vez."}
         return render(request, "agenda/slots.html", ctx, status=422)
     choice = _employee_choice(q, categories)
-    offer = await _search(request, shop, pet_id=pet.id, service_ids=all_ids, date_from=first,
-                    date_to=last, employee_by_category=choice)
+    offer = await _search(request, shop, pet_id=pet.id,
+                          service_ids=service_ids if combo_id else all_ids, date_from=first,
+                          date_to=last, employee_by_category=choice, combo_id=combo_id)
     ctx.update(offer=offer, groups=_group_slots(offer, names), choice=choice,
                service_ids=service_ids, combo_ids=combo_ids,
                idempotency_key=secrets.token_urlsafe(16))

@@ -202,3 +202,84 @@ async def test_new_tutor_with_invalid_cpf_is_refused_and_allow_bot_switch(client
         tutor = session.get(Tutor, tutor_id)
         assert tutor.cpf == "52998224725" and tutor.whatsapp == "+5511987650000"
         assert tutor.allow_bot is False
+
+
+def _combo_for(engine, pet, name):
+    from scheduler_core import catalog
+    from scheduler_core.models import Combo
+
+    with Session(engine) as session:
+        combo = session.exec(select(Combo).where(Combo.name == name)).one()
+        shop_id = session.get(Tutor, pet.tutor_id).shop_id
+        [offer] = [c for c in catalog.services_for_pet(session, shop_id, pet.id,
+                                                       channel="staff").combos
+                   if c.id == combo.id]
+        return offer
+
+
+async def test_wizard_books_a_combo_at_the_combo_price(client, panel_db):
+    from scheduler_core.catalog import format_brl
+
+    engine = panel_db[0]
+    pet, _bath = _dog(engine)
+    await logged_in(client, panel_db, "attendant")
+    for offset, name in ((6, "Banho + Tosa higiênica"), (16, "Dia de Spa")):  # % and R$
+        combo = _combo_for(engine, pet, name)
+        assert combo.discount_cents and combo.price_cents == (
+            combo.full_price_cents - combo.discount_cents)
+        step3 = await (await client.get(f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}"
+                                         )).text()
+        assert f'type="radio" name="combo" value="{combo.id}"' in step3
+        path = f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&combo={combo.id}"
+        token, day = await _first_token(client, path, date.today() + timedelta(days=offset))
+        page = await (await client.get(f"{path}&data={day.isoformat()}")).text()
+        assert f"Combo {name}" in page
+        shown = f"{format_brl(combo.price_cents)} (combo, desconto de " \
+                f"{format_brl(combo.discount_cents)})"
+        assert shown.replace("\xa0", " ") in page.replace("\xa0", " ")
+        csrf = await page_csrf(client)
+        response = await client.post("/admin/agenda/novo", data={
+            "csrf_token": csrf, "token": token, "idempotency_key": f"combo-{combo.id}"})
+        assert response.status == 200 and re.search(r"Agendamento #\d+ criado",
+                                                    await response.text())
+        with Session(engine) as session:
+            appt = session.exec(select(Appointment).where(
+                Appointment.idempotency_key == f"combo-{combo.id}")).one()
+            assert appt.combo_id == combo.id
+            assert appt.discount_cents == combo.discount_cents
+            assert appt.total_cents == combo.price_cents
+            from scheduler_core.models import AppointmentItem
+
+            items = session.exec(select(AppointmentItem).where(
+                AppointmentItem.appointment_id == appt.id)).all()
+            assert sorted(i.service_id for i in items) == sorted(combo.service_ids)
+
+
+async def test_wizard_refuses_two_combos_in_one_visit(client, panel_db):
+    engine = panel_db[0]
+    pet, _bath = _dog(engine)
+    first = _combo_for(engine, pet, "Banho + Tosa higiênica")
+    second = _combo_for(engine, pet, "Dia de Spa")
+    await logged_in(client, panel_db, "attendant")
+    response = await client.get(f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}"
+                                f"&combo={first.id}&combo={second.id}")
+    assert response.status == 422
+    assert "Escolha apenas um combo por agendamento" in await response.text()
+    search = await client.get(f"/admin/horarios?pet={pet.id}&combo={first.id}"
+                              f"&combo={second.id}")
+    assert search.status == 422
+
+
+async def test_free_slot_search_prices_a_combo(client, panel_db):
+    from scheduler_core.catalog import format_brl
+
+    engine = panel_db[0]
+    pet, _bath = _dog(engine)
+    combo = _combo_for(engine, pet, "Dia de Spa")
+    await logged_in(client, panel_db, "attendant")
+    first = date.today() + timedelta(days=3)
+    body = await (await client.get(
+        f"/admin/horarios?pet={pet.id}&combo={combo.id}&de={first.isoformat()}"
+        f"&ate={(first + timedelta(days=4)).isoformat()}")).text()
+    assert "horário(s) livre(s)" in body and TOKEN_RE.search(body)
+    assert f"desconto de {format_brl(combo.discount_cents)}" in body
