@@ -253,6 +253,8 @@ async def test_wizard_books_a_combo_at_the_combo_price(client, panel_db):
             items = session.exec(select(AppointmentItem).where(
                 AppointmentItem.appointment_id == appt.id)).all()
             assert sorted(i.service_id for i in items) == sorted(combo.service_ids)
+        window = await (await client.get(f"/admin/agendamentos/{appt.id}")).text()
+        assert "Desconto do combo" in window and format_brl(combo.discount_cents) in window
 
 
 async def test_wizard_refuses_two_combos_in_one_visit(client, panel_db):
