@@ -20,12 +20,19 @@ runs in a transaction that first locks, then re-validates:
 
 - SQLite: the transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time);
 - PostgreSQL: ``SELECT ... FOR UPDATE`` on the Employee rows of the slot (ordered by id), then on
-  the Resource rows its services use (ordered by id). Every booking locks in that same global
-  order (appointment row first when moving one), so concurrent bookings never deadlock, and each
-  statement after the lock sees the rows committed by the previous holder (READ COMMITTED).
+  the Resource rows its services use (ordered by id), then the Pet row and, for a plan booking,
+  the plan's Allowance rows (ordered by id, ``scheduler_core.plans``). Every booking locks in
+  that same global order (appointment row first when moving one), so concurrent bookings never
+  deadlock, and each statement after the lock sees the rows committed by the previous holder
+  (READ COMMITTED).
 
 Then the agenda snapshot is rebuilt inside the transaction and the token's exact slot (same start,
 same professional and times per item) must still be offered.
+
+Combos: ``find_slots(combo_id=...)`` prices each slot as the combo (catalog.combo_price) and the
+token carries it; ``book`` stores ``combo_id``/``discount_cents``. Plans: the allowance rules live
+in ``scheduler_core.plans``; ``book``, ``cancel`` and ``mark_no_show`` call it inside their
+write transaction.
 """
 
 from __future__ import annotations
