@@ -11,6 +11,7 @@ import pytest
 
 from scheduler_core.agenda_types import Slot, SlotItem
 from scheduler_core.tokens import (
+    ComboGrant,
     TokenError,
     TokenExpired,
     sign,
@@ -124,3 +125,27 @@ def test_sign_refuses_reserved_key_and_naive_expiry():
         sign({}, SECRET, NOW.replace(tzinfo=None))
     with pytest.raises(ValueError):
         sign({}, "", NOW)
+
+
+def test_a_combo_slot_token_carries_the_combo_and_its_discount():
+    combo = ComboGrant(combo_id=7, service_ids=(10, 20), discount_kind="percentual",
+                       discount_value=10, discount_cents=800)
+    slot = a_slot()
+    priced = Slot(start=slot.start, end=slot.end, items=slot.items, total_cents=7200)
+    token = slot_token(priced, shop_id=1, pet_id=2, segment_id=3, secret=SECRET, now=NOW,
+                       combo=combo)
+    grant = slot_from_token(token, secret=SECRET, now=NOW)
+    assert grant.combo == combo
+    assert grant.slot.total_cents == 7200
+    plain = slot_from_token(
+        slot_token(slot, shop_id=1, pet_id=2, segment_id=3, secret=SECRET, now=NOW),
+        secret=SECRET, now=NOW,
+    )
+    assert plain.combo is None
+    # The discount cannot be edited by the tutor.
+    body, mac = token.split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload["c"][4] = 9000
+    forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    with pytest.raises(TokenError):
+        slot_from_token(f"{forged}.{mac}", secret=SECRET, now=NOW)
