@@ -529,26 +529,25 @@ def answer_prices(ctx: Ctx, reply: Reply) -> None:
 
 def _filter_named(offers: list, text: str | None) -> list:
     """The offers the question names ("quanto custa a tosa?"), else all of them."""
-    norm = f" {normalize(text or '')} "
-    named = [o for o in offers if f" {normalize(o.name)} " in norm]
+    norm = " " + re.sub(r"[^a-z0-9]+", " ", normalize(text or "")) + " "
+    names = {o.id: re.sub(r"[^a-z0-9]+", " ", normalize(o.name)).strip() for o in offers}
+    named = [o for o in offers if f" {names[o.id]} " in norm]
     if not named:
-        named = [o for o in offers if f" {normalize(o.name).split()[0]} " in norm]
+        named = [o for o in offers if f" {names[o.id].split()[0]} " in norm]
     return named or offers
 
 
 def _price_label(ctx: Ctx, offer) -> str:
+    """The price as the shop wants it shown: from (a partir de) / exact / hidden."""
     mode = ctx.settings.price_display
     if mode == "oculto":
         return "valor sob consulta"
+    price = offer.price_cents if offer.price_cents is not None else offer.min_price_cents
+    if price is None:
+        return "sob consulta"
     if mode == "exato" and offer.price_cents is not None:
         return shop_info.format_brl(offer.price_cents)
-    if offer.price_cents is not None and mode == "exato":
-        return shop_info.format_brl(offer.price_cents)
-    if offer.price_cents is not None:
-        return shop_info.format_brl(offer.price_cents)
-    if offer.min_price_cents is not None:
-        return "a partir de " + shop_info.format_brl(offer.min_price_cents)
-    return "sob consulta"
+    return "a partir de " + shop_info.format_brl(price)
 
 
 # --------------------------------------------------------------------------- booking: who
@@ -1165,6 +1164,7 @@ def step_slot(ctx: Ctx, reply: Reply) -> None:
     if not 0 <= index < len(slots):
         return misunderstood(ctx, reply)
     ctx.flow["chosen"] = slots[index]
+    ctx.flow.pop("slots", None)  # keeps the tracker small: the list is searched again if needed
     return show_summary(ctx, reply)
 
 

@@ -192,6 +192,25 @@ async def nlu_latency(rasa_url: str, samples: int = 100) -> list[float]:
     return out
 
 
+def action_latency(action_url: str, tracker: dict, samples: int = 40) -> list[float]:
+    """The action server alone: one greeting turn with the given tracker, sequentially."""
+    tracker = dict(tracker)
+    tracker["latest_message"] = {**(tracker.get("latest_message") or {}), "text": "oi",
+                                 "intent": {"name": "cumprimentar", "confidence": 1.0},
+                                 "entities": []}
+    body = json.dumps({"next_action": "action_petbot", "sender_id": tracker["sender_id"],
+                       "tracker": tracker, "domain": {}, "version": "3.6.21"}).encode()
+    out = []
+    for _ in range(samples):
+        request = urllib.request.Request(f"{action_url}/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        started = time.perf_counter()
+        with urllib.request.urlopen(request) as response:
+            response.read()
+        out.append(time.perf_counter() - started)
+    return out
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -247,6 +266,13 @@ def main() -> int:
             run_load(rasa_url, tutors, args.tutors, args.rounds, args.seed))
         rss_busy = rss_mb(engine.pid)
         nlu = asyncio.run(nlu_latency(rasa_url))
+        with urllib.request.urlopen(f"{rasa_url}/conversations/{tutors[0][0]}/tracker") as resp:
+            raw = resp.read()
+        tracker = json.loads(raw)
+        events = len(tracker["events"])
+        action_url = f"http://127.0.0.1:{action_port}"
+        action_long = action_latency(action_url, tracker)
+        action_short = action_latency(action_url, {**tracker, "events": tracker["events"][-8:]})
         stores = "Redis" if args.redis else "in-memory"
         print(f"engine start → model loaded: {load_s:.1f} s; stores: {stores}")
         print(f"1 tutor:   {len(single)} turns, p50 {pct(single, .5) * 1000:.0f} ms, "
@@ -255,7 +281,11 @@ def main() -> int:
               f"{elapsed:.1f} s = {len(latencies) / elapsed:.1f} turns/s; "
               f"p50 {pct(latencies, .5) * 1000:.0f} ms, p95 {pct(latencies, .95) * 1000:.0f} ms, "
               f"max {max(latencies) * 1000:.0f} ms; bookings {booked}/{attempted}")
-        print(f"NLU only (/model/parse, 1 client): p50 {statistics.median(nlu) * 1000:.0f} ms")
+        print(f"NLU only (/model/parse, 1 client): p50 {statistics.median(nlu) * 1000:.0f} ms; "
+              f"tracker after {args.rounds} bookings: {events} events, {len(raw) / 1024:.0f} KB")
+        print(f"action server alone (greeting, 1 client): p50 "
+              f"{statistics.median(action_short) * 1000:.0f} ms with a short tracker, "
+              f"{statistics.median(action_long) * 1000:.0f} ms with the {events}-event one")
         print(f"engine RSS: {rss_idle:.0f} MB idle, {rss_busy:.0f} MB after the load; "
               f"action server RSS: {rss_mb(actions.pid):.0f} MB")
     finally:

@@ -96,10 +96,10 @@ async def wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise RuntimeError("app did not start")
 
 
-async def ack_phase(url: str, rate: int, seconds: int) -> tuple[list[float], int, int]:
+async def ack_phase(url: str, rate: int, seconds: int, run: str
+                    ) -> tuple[list[float], int, int]:
     total = rate * seconds
     bodies = []
-    run = uuid.uuid4().hex[:6]
     for i in range(total):
         payload = sim.text_message(f"+55119{i:08d}", f"oi {i}", name="Bench",
                                    wa_id=f"wamid.BENCH{run}{i}", with_user_id=(i % 2 == 0))
@@ -147,13 +147,15 @@ async def ack_phase(url: str, rate: int, seconds: int) -> tuple[list[float], int
     return latencies, errors, total
 
 
-def wait_processed(engine, expected: int, timeout: float = 300) -> tuple[int, int, float]:
+def wait_processed(engine, expected: int, run: str, timeout: float = 300
+                   ) -> tuple[int, int, float]:
     started = time.monotonic()
+    mine = WaInbound.wa_id.like(f"wamid.BENCH{run}%")
     while True:
         with Session(engine) as s:
-            queued = s.exec(select(func.count()).select_from(WaInbound)).one()
+            queued = s.exec(select(func.count()).select_from(WaInbound).where(mine)).one()
             done = s.exec(select(func.count()).select_from(WaInbound)
-                          .where(WaInbound.processed_at.is_not(None))).one()
+                          .where(mine, WaInbound.processed_at.is_not(None))).one()
         if done >= expected or time.monotonic() - started > timeout:
             return queued, done, time.monotonic() - started
         time.sleep(0.5)
@@ -216,14 +218,16 @@ async def main() -> None:
         await wait_up(url, proc)
         print(f"app on {url}, database {db_url.split('://')[0]}, log {tmp}/app.log")
         print(f"[1] acknowledgement: {args.rate} webhooks/s for {args.seconds} s (bot mode off)")
-        lat, errors, total = await ack_phase(url, args.rate, args.seconds)
+        run = uuid.uuid4().hex[:6]
+        lat, errors, total = await ack_phase(url, args.rate, args.seconds, run)
         print(f"  ack latency ms: p50 {pct(lat, 50):.2f}  p99 {pct(lat, 99):.2f}  "
               f"max {max(lat):.2f}  mean {statistics.mean(lat):.2f}  non-200: {errors}")
         acked = total - errors
-        queued, done, waited = wait_processed(engine, acked)
+        queued, done, waited = wait_processed(engine, acked, run)
         with Session(engine) as s:
             stored = s.exec(select(func.count()).select_from(WaMessage)
-                            .where(WaMessage.author == Author.TUTOR)).one()
+                            .where(WaMessage.author == Author.TUTOR,
+                                   WaMessage.wa_id.like(f"wamid.BENCH{run}%"))).one()
         lost = acked - min(queued, stored)
         print(f"  zero-loss check: acknowledged {acked}, queued {queued}, processed {done} "
               f"(+{waited:.1f} s after the load), stored tutor messages {stored} → "

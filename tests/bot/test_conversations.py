@@ -358,7 +358,7 @@ def test_two_misunderstandings_hand_off(bot, chat_with):
         ("qual o endereço de vocês?", "CEP"),
         ("aceita pix?", "Pix"),
         ("vocês buscam o pet em casa?", "Leva e Traz"),
-        ("quanto custa o banho?", "Banho: R$"),
+        ("quanto custa o banho?", "Banho: a partir de R$"),
     ],
 )
 def test_questions_answered_from_shop_data(bot, chat_with, question, expected):
@@ -417,5 +417,24 @@ def test_redis_tracker_and_lock_store(bot, chat_with):
     assert any(e.get("event") == "bot" for e in events), str(stored)[:500]
 
 
-def test_now_is_the_fixed_clock():
-    assert NOW.weekday() == 1
+def test_redis_lock_store_serialises_a_conversation(bot, chat_with):
+    """A ticket held in Redis by another engine makes this engine wait for it."""
+    import time
+
+    import redis
+
+    from tests.bot.conftest import REDIS_URL
+
+    tutor, _ = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    held_for = 3.0
+    ticket = json.dumps({"number": 0, "expires": time.time() + held_for})
+    redis.Redis.from_url(REDIS_URL).set(
+        f"petbot:lock:{chat.sender}",
+        json.dumps({"conversation_id": chat.sender, "tickets": [ticket]}),
+    )
+    started = time.monotonic()
+    chat.say("oi")
+    waited = time.monotonic() - started
+    assert waited >= held_for - 0.5, waited
+    assert tutor.name.split()[0] in chat.text

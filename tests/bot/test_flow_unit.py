@@ -245,3 +245,24 @@ def test_clinic_booking(shop):
     with Session(shop) as s:
         appt = s.exec(select(Appointment).order_by(Appointment.id.desc())).first()
     assert appt.pet_id == pets[0].id and appt.origin == "bot"
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("a_partir", "Banho: a partir de R$"), ("exato", "Banho: R$"),
+     ("oculto", "Banho: valor sob consulta")],
+)
+def test_price_question_follows_the_price_display_setting(shop, mode, expected):
+    tutor, pets = _tutor(shop, 1)
+    with Session(shop) as s:
+        settings = s.get(BotSettings, 1)
+        settings.price_display = mode
+        s.add(settings)
+        s.commit()
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("quanto custa o banho?", "preco_servico")
+    assert f"Valores para o {pets[0].name}" in bot.text
+    assert expected in bot.text
+    assert "Tosa" not in bot.text  # only the service asked about
+    if mode == "exato":
+        assert "a partir de" not in bot.text
