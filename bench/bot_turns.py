@@ -158,15 +158,16 @@ class Tutor:
         return "Agendamento confirmado" in self.text
 
 
-async def run_load(rasa_url: str, tutors: list[tuple[str, list[str]]], n: int, rounds: int,
+async def run_load(rasa_urls: list[str], tutors: list[tuple[str, list[str]]], n: int, rounds: int,
                    seed: int) -> tuple[list[float], int, int, float]:
     latencies: list[float] = []
     rng = random.Random(seed)
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        people = [Tutor(http, rasa_url, phone, pets, random.Random(rng.random()), latencies)
-                  for phone, pets in tutors[:n]]
+        people = [Tutor(http, rasa_urls[i % len(rasa_urls)], phone, pets,
+                        random.Random(rng.random()), latencies)
+                  for i, (phone, pets) in enumerate(tutors[:n])]
 
         async def one(person: Tutor) -> int:
             done = 0
@@ -223,8 +224,12 @@ def main() -> int:
     parser.add_argument("--redis", action="store_true", help="Redis tracker/lock stores "
                         "(REDIS_URL, default redis://127.0.0.1:6379/14)")
     parser.add_argument("--action-workers", type=int, default=1)
+    parser.add_argument("--engines", type=int, default=1,
+                        help="engine processes (>1 implies --redis: shared tracker/lock stores)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.engines > 1:
+        args.redis = True
 
     tmp = Path(tempfile.mkdtemp(prefix="petbot-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
@@ -233,7 +238,9 @@ def main() -> int:
         print(f"only {len(tutors)} demo tutors; using them all")
     model = subprocess.run(["bash", "scripts/train.sh"], cwd=ROOT, check=True,
                            stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
-    action_port, rasa_port = free_port(), free_port()
+    action_port = free_port()
+    rasa_ports = [free_port() for _ in range(args.engines)]
+    rasa_port = rasa_ports[0]
     env = {**os.environ, "DATABASE_URL": db_url, "PETBOT_VAR": str(tmp), "SECRET_KEY": "bench",
            "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
            "RASA_PORT": str(rasa_port), "PETBOT_MODEL": model, "RASA_TELEMETRY_ENABLED": "false",
@@ -251,20 +258,24 @@ def main() -> int:
                                 "actions", "-p", str(action_port)], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     started = time.monotonic()
-    engine = subprocess.Popen(["bash", "scripts/run_engine.sh"], cwd=ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    engines = [subprocess.Popen(["bash", "scripts/run_engine.sh"], cwd=ROOT,
+                                env={**env, "RASA_PORT": str(port)}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+               for port in rasa_ports]
+    rasa_urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
+    rasa_url = rasa_urls[0]
     try:
         wait_http(f"http://127.0.0.1:{action_port}/health", actions, 60)
-        wait_http(f"{rasa_url}/status", engine, 400)
+        for url, proc in zip(rasa_urls, engines, strict=True):
+            wait_http(f"{url}/status", proc, 400)
         load_s = time.monotonic() - started
-        rss_idle = rss_mb(engine.pid)
+        rss_idle = sum(rss_mb(e.pid) for e in engines)
         # Warm-up: one tutor, one booking (first TensorFlow calls are slow).
-        asyncio.run(run_load(rasa_url, tutors[-1:], 1, 1, args.seed))
-        single, _, _, _ = asyncio.run(run_load(rasa_url, tutors[-2:-1], 1, 1, args.seed))
+        asyncio.run(run_load([rasa_url], tutors[-1:], 1, 1, args.seed))
+        single, _, _, _ = asyncio.run(run_load([rasa_url], tutors[-2:-1], 1, 1, args.seed))
         latencies, booked, attempted, elapsed = asyncio.run(
-            run_load(rasa_url, tutors, args.tutors, args.rounds, args.seed))
-        rss_busy = rss_mb(engine.pid)
+            run_load(rasa_urls, tutors, args.tutors, args.rounds, args.seed))
+        rss_busy = sum(rss_mb(e.pid) for e in engines)
         nlu = asyncio.run(nlu_latency(rasa_url))
         with urllib.request.urlopen(f"{rasa_url}/conversations/{tutors[0][0]}/tracker") as resp:
             raw = resp.read()
@@ -274,7 +285,8 @@ def main() -> int:
         action_long = action_latency(action_url, tracker)
         action_short = action_latency(action_url, {**tracker, "events": tracker["events"][-8:]})
         stores = "Redis" if args.redis else "in-memory"
-        print(f"engine start → model loaded: {load_s:.1f} s; stores: {stores}")
+        print(f"engine start → model loaded: {load_s:.1f} s; {args.engines} engine process(es); "
+              f"stores: {stores}; load average {os.getloadavg()[0]:.1f}")
         print(f"1 tutor:   {len(single)} turns, p50 {pct(single, .5) * 1000:.0f} ms, "
               f"p95 {pct(single, .95) * 1000:.0f} ms")
         print(f"{args.tutors} tutors × {args.rounds} bookings: {len(latencies)} turns in "
@@ -289,10 +301,10 @@ def main() -> int:
         print(f"engine RSS: {rss_idle:.0f} MB idle, {rss_busy:.0f} MB after the load; "
               f"action server RSS: {rss_mb(actions.pid):.0f} MB")
     finally:
-        for proc in (engine, actions):
+        for proc in (*engines, actions):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for proc in (engine, actions):
+        for proc in (*engines, actions):
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
