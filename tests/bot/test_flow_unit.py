@@ -27,8 +27,9 @@ SECRET = "unit-secret"
 
 
 class Driver:
-    def __init__(self, engine, phone: str | None) -> None:
+    def __init__(self, engine, phone: str | None, now: datetime = NOW) -> None:
         self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
+        self.now = now
 
     def say(self, text: str, intent: str | None = None, confidence: float = 1.0):
         option = None
@@ -39,7 +40,7 @@ class Driver:
             text = ""
         turn = Turn(intent=intent, confidence=confidence, text=text, entities={}, option=option,
                     sender=self.phone or "x", phone=self.phone, wa_user_id=None,
-                    profile_name=None, shop_id=1, now=NOW)
+                    profile_name=None, shop_id=1, now=self.now)
         reply = handle(self.engine, turn, self.flow, SECRET)
         self.flow, self.messages = reply.flow, reply.messages
         return reply
@@ -266,3 +267,13 @@ def test_price_question_follows_the_price_display_setting(shop, mode, expected):
     assert "Tosa" not in bot.text  # only the service asked about
     if mode == "exato":
         assert "a partir de" not in bot.text
+
+
+def test_handoff_out_of_hours_says_so(shop):
+    tutor, _ = _tutor(shop, 1)
+    night = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 23:00 in São Paulo
+    bot = Driver(shop, tutor.whatsapp, now=night)
+    reply = bot.say("quero falar com uma pessoa", "falar_atendente")
+    assert reply.handoff == "pedido do tutor"
+    assert "fora do horário" in bot.text
+    assert {"custom": {"handoff": {"reason": "pedido do tutor"}}} in bot.messages
