@@ -55,6 +55,7 @@ from bot.models import (
 )
 from bot.rasa_client import RasaClient, RasaUnavailable, Turn
 from bot.sender import GraphSender, SendError
+from bot.texts import t
 from bot.wa_types import MEDIA_KINDS, InboundMessage, PayloadError, parse_webhook
 from scheduler_core.db import write_session
 from scheduler_core.models import BotMode, BotSettings, Shop, Tutor
@@ -76,17 +77,6 @@ _REFRESH_LUA = (
     "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
 )
 
-MSG_MEDIA = (
-    "Recebi seu arquivo, obrigado! 😊 Por aqui eu entendo só mensagens de texto e os botões. "
-    "Pode me escrever o que você precisa?"
-)
-MSG_RASA_DOWN = (
-    "Desculpe, estou com uma instabilidade agora. 😕 Tente de novo em alguns minutos, por favor."
-)
-MSG_OUT_OF_WINDOW = (
-    "Fora da janela de 24 horas do WhatsApp: só modelos de mensagem aprovados podem ser enviados "
-    "até o cliente escrever de novo."
-)
 
 
 @dataclass
@@ -571,7 +561,7 @@ class Gateway:
             await self.deliver(d.conv_id, rnd.TextOut(d.auto_reply_text), Author.SYSTEM)
             return
         if msg.kind in MEDIA_KINDS or msg.kind not in ("text", "interactive", "button"):
-            await self.deliver(d.conv_id, rnd.TextOut(MSG_MEDIA), Author.SYSTEM)
+            await self.deliver(d.conv_id, rnd.TextOut(t("media_reply")), Author.SYSTEM)
             return
         if msg.reply_id == rnd.MORE_ID:
             await self._more(d)
@@ -588,7 +578,7 @@ class Gateway:
     async def _more(self, d: _Decision) -> None:
         page, rest = rnd.next_page(d.menu_state.get("pages") or [])
         if page is None:
-            await self.deliver(d.conv_id, rnd.TextOut("Não há mais opções."), Author.BOT)
+            await self.deliver(d.conv_id, rnd.TextOut(t("no_more_options")), Author.BOT)
             return
         options = [c.payload for c in page.rows if c.id != rnd.MORE_ID]
         await self.db(self._save_menu, d.conv_id, rest, options)
@@ -625,7 +615,7 @@ class Gateway:
             items = await self.rasa.send(turn)
         except RasaUnavailable as exc:
             log.warning("rasa unavailable: %s", exc)
-            await self.deliver(d.conv_id, rnd.TextOut(MSG_RASA_DOWN), Author.SYSTEM)
+            await self.deliver(d.conv_id, rnd.TextOut(t("engine_down")), Author.SYSTEM)
             return
         long_ids: dict[str, str] = {}
 
@@ -716,7 +706,7 @@ class Gateway:
             in_window = conv.last_inbound_at is not None and now - conv.last_inbound_at < WINDOW
             if not in_window:
                 row.status = OutStatus.FAILED
-                row.error = MSG_OUT_OF_WINDOW
+                row.error = t("out_of_window")
             s.add(row)
             s.flush()
             return row.id, conv.key, conv.business_phone_id, in_window
@@ -744,7 +734,7 @@ class Gateway:
             return row
 
     async def attendant_message(self, conv_id: int, text: str, actor: str) -> AttendantResult:
-        await self.db(self._take_over, conv_id, self.now(), "Atendente assumiu a conversa", True)
+        await self.db(self._take_over, conv_id, self.now(), t("handoff_attendant"), True)
         row = await self.deliver(conv_id, rnd.TextOut(rnd.cut_text(text)), Author.ATTENDANT, actor)
         return AttendantResult(False, row.id, row.status, row.error)
 
@@ -917,38 +907,38 @@ async def webhook_verify(request: web.Request) -> web.Response:
         q.get("hub.verify_token", "").encode(), config.verify_token.encode()
     ):
         return web.Response(text=q.get("hub.challenge", ""))
-    return _pt_error(403, "Token de verificação inválido.")
+    return _pt_error(403, t("webhook_bad_verify_token"))
 
 
 async def webhook_receive(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     limit = gateway.config.max_body
     if request.content_length is not None and request.content_length > limit:
-        return _pt_error(413, "Corpo da requisição grande demais.")
+        return _pt_error(413, t("webhook_too_large"))
     chunks = []
     size = 0
     try:
         async for chunk in request.content.iter_chunked(65536):
             size += len(chunk)
             if size > limit:
-                return _pt_error(413, "Corpo da requisição grande demais.")
+                return _pt_error(413, t("webhook_too_large"))
             chunks.append(chunk)
     except (ConnectionError, asyncio.IncompleteReadError):
-        return _pt_error(400, "Corpo incompleto.")
+        return _pt_error(400, t("webhook_incomplete"))
     body = b"".join(chunks)
     if not verify_signature(
         gateway.config.app_secret, body, request.headers.get("X-Hub-Signature-256")
     ):
         log.warning("webhook with a bad signature from %s", request.remote)
-        return _pt_error(401, "Assinatura inválida.")
+        return _pt_error(401, t("webhook_bad_signature"))
     try:
         new, dups = await gateway.accept(body)
     except PayloadError as exc:
         log.warning("webhook payload refused: %s", exc)
-        return _pt_error(400, "Conteúdo do webhook não reconhecido.")
+        return _pt_error(400, t("webhook_unknown_payload"))
     except Exception:
         log.exception("webhook could not be stored")
-        return _pt_error(503, "Não foi possível registrar agora; tente novamente.")
+        return _pt_error(503, t("webhook_store_failed"))
     return web.json_response({"status": "ok", "novas": new, "duplicadas": dups})
 
 

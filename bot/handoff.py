@@ -34,12 +34,13 @@ from aiohttp import web
 from sqlmodel import Session, select
 
 from bot.models import Owner, WaConversation, WaMessage
+from bot.texts import t
 from scheduler_core.models import AuditLog, BotSettings, Tutor
 
 log = logging.getLogger(__name__)
 
 RESUME_COMMAND = "@robo"
-ALLOW_BOT_OFF_REASON = "Cliente com atendimento pelo robô desativado"
+ALLOW_BOT_OFF_REASON = t("handoff_allow_bot_off")
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -293,7 +294,7 @@ async def send_attendant_message(
         resume_bot(app, conversation_id, actor)
         return AttendantResult(True, None, "", "")
     if not text:
-        raise ValueError("Escreva uma mensagem para enviar.")
+        raise ValueError(t("attendant_empty"))
     return await app[GATEWAY].attendant_message(conversation_id, text, actor)
 
 

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.texts import t
+
 MAX_BUTTONS = 3
 BUTTON_TITLE = 20
 LIST_ROWS = 10
@@ -32,10 +34,10 @@ BODY_INTERACTIVE = 1024
 BODY_TEXT = 4096
 REPLY_ID_MAX = 200  # list rows allow 200, buttons 256: one limit for both
 MORE_ID = "__mais_opcoes__"
-MORE_TITLE = "Mais opções"
+MORE_TITLE = t("more_options_title")
 PAGE_ROWS = 9
-DEFAULT_LIST_BUTTON = "Ver opções"
-DEFAULT_BODY = "Escolha uma opção:"
+DEFAULT_LIST_BUTTON = t("list_button")
+DEFAULT_BODY = t("menu_body")
 
 
 @dataclass
@@ -147,7 +149,7 @@ def _list_pages(body: str, button: str, choices: list[Choice]) -> tuple[ListOut,
     # The last page may hold 10 rows when exactly 10 remain.
     if len(pages) >= 2 and len(pages[-1]) == 1 and len(pages[-2]) == PAGE_ROWS:
         pages[-2].append(pages.pop()[0])
-    first = pages[0] + [Choice(MORE_ID, MORE_TITLE, "Ver mais opções", MORE_ID)]
+    first = pages[0] + [Choice(MORE_ID, MORE_TITLE, t("more_options_description"), MORE_ID)]
     return ListOut(body, button, first), [[c.to_dict() for c in p] for p in pages[1:]]
 
 
@@ -158,8 +160,8 @@ def next_page(pages: list[list[dict[str, str]]]) -> tuple[ListOut | None, list[l
     page = [Choice(**c) for c in pages[0]]
     rest = pages[1:]
     if rest:
-        page.append(Choice(MORE_ID, MORE_TITLE, "Ver mais opções", MORE_ID))
-    return ListOut("Mais opções:", DEFAULT_LIST_BUTTON, page), rest
+        page.append(Choice(MORE_ID, MORE_TITLE, t("more_options_description"), MORE_ID))
+    return ListOut(t("more_options_body"), DEFAULT_LIST_BUTTON, page), rest
 
 
 def numbered(body: str, choices: list[Choice]) -> TextOut:
@@ -167,7 +169,7 @@ def numbered(body: str, choices: list[Choice]) -> TextOut:
     lines = [body.strip() or DEFAULT_BODY, ""]
     for i, c in enumerate(choices, 1):
         lines.append(f"{i}. {c.title}" + (f" — {c.description}" if c.description else ""))
-    lines += ["", "Responda com o número da opção."]
+    lines += ["", t("numbered_footer")]
     return TextOut(cut_text("\n".join(lines)))
 
 
@@ -215,9 +217,9 @@ def render(items: Any, id_for: Callable[[str], str] = default_id_for) -> Rendere
         if isinstance(custom, dict):
             handoff = custom.get("handoff")
             if isinstance(handoff, dict):
-                result.handoff_reason = str(handoff.get("reason") or "transferido pelo robô")
+                result.handoff_reason = str(handoff.get("reason") or t("handoff_default_reason"))
             elif handoff is not None:
-                result.handoff_reason = "transferido pelo robô"
+                result.handoff_reason = t("handoff_default_reason")
             lst = custom.get("list")
             if isinstance(lst, dict):
                 _menu(

@@ -20,6 +20,7 @@ from pywa_async.errors import WhatsAppError
 from pywa_async.types import Button, Section, SectionList, SectionRow
 
 from bot.render import ButtonsOut, ListOut, Out, TextOut
+from bot.texts import t
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,7 +125,7 @@ class GraphSender:
                 )
                 if not retryable or attempt >= self.retries:
                     raise SendError(
-                        f"O WhatsApp recusou a mensagem: {exc.message}",
+                        t("send_refused", reason=exc.message),
                         code=exc.code,
                         retryable=retryable,
                     ) from exc
@@ -132,7 +133,7 @@ class GraphSender:
             except httpx.TransportError as exc:
                 if attempt >= self.retries:
                     raise SendError(
-                        "Não foi possível falar com o WhatsApp agora.", retryable=True
+                        t("send_unreachable"), retryable=True
                     ) from exc
             delay = self.retry_base_s * (2**attempt) * (0.8 + 0.4 * random.random())
             if pair_limited:
@@ -157,7 +158,7 @@ class GraphSender:
                 for c in out.rows
             ]
             section_list = SectionList(
-                button_title=out.button, sections=[Section(title="Opções", rows=rows)]
+                button_title=out.button, sections=[Section(title=t("list_section"), rows=rows)]
             )
             sent = await self._call(
                 lambda: self.wa.send_message(to=to, text=out.body, buttons=section_list)

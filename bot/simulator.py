@@ -34,6 +34,7 @@ import phonenumbers
 from aiohttp import web
 
 from bot.config import SIM_DISPLAY_PHONE, SIM_PHONE_ID
+from bot.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -507,14 +508,12 @@ async def api_send(request: web.Request) -> web.Response:
     try:
         data = await request.json()
     except (ValueError, UnicodeDecodeError):
-        return web.json_response({"erro": "JSON inválido."}, status=400)
+        return web.json_response({"erro": t("sim_bad_json")}, status=400)
     if not isinstance(data, dict):
-        return web.json_response({"erro": "JSON inválido."}, status=400)
+        return web.json_response({"erro": t("sim_bad_json")}, status=400)
     phone = _norm_phone(data.get("telefone"))
     if phone is None:
-        return web.json_response(
-            {"erro": "Informe um telefone com DDD, por exemplo +55 11 98765-4321."}, status=400
-        )
+        return web.json_response({"erro": t("sim_bad_phone")}, status=400)
     name = str(data.get("nome") or "Tutor")[:60]
     with_uid = bool(data.get("com_user_id", True))
     uid = bsuid_for(phone) if with_uid else None
@@ -531,7 +530,7 @@ async def api_send(request: web.Request) -> web.Response:
         payload = text_message(phone, text.strip()[:4096], name=name, with_user_id=with_uid)
         shown = text.strip()[:4096]
     else:
-        return web.json_response({"erro": "Escreva uma mensagem."}, status=400)
+        return web.json_response({"erro": t("sim_empty_message")}, status=400)
     wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
     state.add(tutor=phone, direction="in", wa_id=wamid, type="text", text=shown)
     status = await post_webhook(
@@ -548,7 +547,7 @@ async def api_conversation(request: web.Request) -> web.Response:
     config = request.app[BOT_CONFIG]
     phone = _norm_phone(request.query.get("telefone"))
     if phone is None:
-        return web.json_response({"erro": "Telefone inválido."}, status=400)
+        return web.json_response({"erro": t("sim_invalid_phone")}, status=400)
     try:
         after = int(request.query.get("depois", "0"))
     except ValueError:
@@ -574,7 +573,7 @@ async def api_deliver(request: web.Request) -> web.Response:
         bodies = data["corpos"]
         assert isinstance(bodies, list)
     except (ValueError, KeyError, TypeError, AssertionError):
-        return web.json_response({"erro": "Envie {\"corpos\": [...]}."}, status=400)
+        return web.json_response({"erro": t("sim_deliver_usage")}, status=400)
     statuses = await deliver(
         str(request.url.origin()) + WEBHOOK_PATH,
         config.app_secret,
