@@ -26,6 +26,7 @@ import logging
 import sys
 import threading
 import uuid
+from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,6 +67,7 @@ WEBHOOK_PATH = "/webhook/whatsapp"
 WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 3
 SILENT_KINDS = frozenset({"system", "request_welcome", "errors"})
+MAX_WORKERS = 64  # conversations processed at the same time (Rasa turns in flight)
 LOCK_TTL_S = 30.0  # Redis conversation lock, refreshed while a worker drains
 LOCK_RETRY_S = 0.5
 _RELEASE_LUA = (
@@ -101,10 +103,12 @@ class Gateway:
         self.config = config
         self.rasa = RasaClient(config.rasa_url, config.rasa_timeout_s)
         self._senders: dict[tuple[str, str], GraphSender] = {}
-        self._workers: dict[str, asyncio.Task] = {}
-        self._dirty: dict[str, bool] = {}
+        self._workers: dict[int, asyncio.Task] = {}  # the bounded worker pool
+        self._ready: deque[str] = deque()  # conversation keys waiting for a worker
+        self._queued: set[str] = set()  # keys in _ready
+        self._active: set[str] = set()  # keys being drained
+        self._dirty: dict[str, bool] = {}  # an active key got new messages meanwhile
         self._bg: set[asyncio.Task] = set()
-        self._sem = asyncio.Semaphore(64)
         self._redis = None
         self._shop_id: int | None = config.shop_id
         self._stopping = False
@@ -180,7 +184,7 @@ class Gateway:
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no conversation worker runs (tests and the benchmark use it)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._workers:
+        while self._workers or self._ready:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("gateway still busy")
             await asyncio.sleep(0.01)
@@ -305,12 +309,34 @@ class Gateway:
     # ------------------------------------------------------------------ workers
 
     def kick(self, key: str) -> None:
-        """Make sure a worker drains ``key``'s pending messages (one worker per key)."""
+        """Make sure ``key``'s pending messages get drained: by the worker already on it, or
+        queued for the next free worker (a bounded pool; one key is never in two workers)."""
         if self._stopping:
             return
-        self._dirty[key] = True
-        if key not in self._workers:
-            self._workers[key] = asyncio.get_running_loop().create_task(self._drain(key))
+        if key in self._active:
+            self._dirty[key] = True
+        elif key not in self._queued:
+            self._queued.add(key)
+            self._ready.append(key)
+        while self._ready and len(self._workers) < MAX_WORKERS:
+            task = asyncio.get_running_loop().create_task(self._worker())
+            self._workers[id(task)] = task
+
+    async def _worker(self) -> None:
+        me = id(asyncio.current_task())
+        try:
+            while self._ready:
+                key = self._ready.popleft()
+                self._queued.discard(key)
+                self._active.add(key)
+                try:
+                    await self._drain(key)
+                finally:
+                    self._active.discard(key)
+                    if self._dirty.pop(key, False):
+                        self.kick(key)
+        finally:
+            self._workers.pop(me, None)
 
     def recover(self) -> int:
         """Start workers for every accepted-but-unprocessed message (after a restart)."""
@@ -328,7 +354,6 @@ class Gateway:
         failed: set[int] = set()
         lock = await self._lock_conversation(key)
         if lock is False:  # another app worker is draining this conversation
-            self._workers.pop(key, None)
             self._dirty.pop(key, None)
             asyncio.get_running_loop().call_later(LOCK_RETRY_S, self.kick, key)
             return
@@ -339,15 +364,13 @@ class Gateway:
                 if not ids and not self._dirty[key]:
                     break
                 for row_id in ids:
-                    async with self._sem:
-                        ok = await self._process(row_id)
+                    ok = await self._process(row_id)
                     if not ok:
                         failed.add(row_id)
                         break  # keep the order: later messages wait for the retry
                 if failed and not self._dirty[key]:
                     break
         finally:
-            self._workers.pop(key, None)
             self._dirty.pop(key, None)
             if lock:
                 await self._unlock_conversation(key, lock)
