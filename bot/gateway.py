@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import hmac
 import json
@@ -159,6 +160,9 @@ class Gateway:
         # The database thread and the event loop share the GIL: hand it over every 0.5 ms
         # instead of 5 ms, so a webhook never waits long behind a processing transaction.
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
+        # Objects alive at start-up (modules, models, templates) never become garbage: keep
+        # them out of the collector's full passes, which otherwise pause every webhook.
+        gc.freeze()
         if self.config.redis_url:
             import redis.asyncio as aioredis
 
