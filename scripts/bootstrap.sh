@@ -24,6 +24,11 @@ find_python311() {
     return 1
 }
 
+# pip's output minus the noise of find-links folders this machine's pip config names but lacks.
+quiet_pip() {
+    "$@" 2>&1 | { grep -v -e "^WARNING: Location '" || true; }
+}
+
 PY="$(find_python311)" || { echo "Python >= 3.11 not found (set PETBOT_PYTHON)." >&2; exit 1; }
 HASH="$( (cat pyproject.toml; "$PY" -V) | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-app-$HASH"
@@ -32,12 +37,12 @@ if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.complete" ]; then
     echo ">> building the app environment in $VENV"
     rm -rf "$VENV"
     "$PY" -m venv "$VENV"
-    "$VENV/bin/pip" install -q --upgrade pip
-    "$VENV/bin/pip" install -q -e ".[dev]"
+    quiet_pip "$VENV/bin/pip" install -q --upgrade pip
+    quiet_pip "$VENV/bin/pip" install -q -e ".[dev]"
     touch "$VENV/.complete"
 else
     # Editable install points at this clone (a fresh clone has another path).
-    "$VENV/bin/python" - <<'PY' || "$VENV/bin/pip" install -q --no-deps -e .
+    "$VENV/bin/python" - <<'PY' || quiet_pip "$VENV/bin/pip" install -q --no-deps -e .
 import pathlib, sys, scheduler_core
 sys.exit(0 if pathlib.Path(scheduler_core.__file__).resolve().parent.parent == pathlib.Path.cwd().resolve() else 1)
 PY
