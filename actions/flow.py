@@ -252,6 +252,14 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
     intent = turn.intent or ""
     confident = turn.confidence >= CONFIDENT
     free_text_step = step in TEXT_STEPS and option is None
+    # An answer that fits the current question wins over any intent the NLU guessed
+    # ("tanto faz" at the professional step, "sexta à tarde" at the date step).
+    fits_step = option is None and step is not None and step != "menu" and (
+        match_option(flow.get("options", []), turn.text) is not None
+        or (step in ("slot", "period") and parse_date_ptbr(turn.text, ctx.today) is not None)
+    )
+    if fits_step:
+        confident = False
 
     if option and option.startswith("menu:"):
         return _menu_choice(ctx, reply, option.split(":", 1)[1])

@@ -104,6 +104,12 @@ class Chat:
         return self.last
 
     @property
+    def log(self) -> str:
+        """The conversation so far, for assertion messages."""
+        return "\n".join(f"{said!r} -> {[m.get('text', '')[:70] for m in got]}"
+                         for said, got in self.transcript)
+
+    @property
     def texts(self) -> list[str]:
         return [m.get("text", "") for m in self.last if "text" in m]
 

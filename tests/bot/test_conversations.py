@@ -169,7 +169,7 @@ def test_booking_by_free_text_with_typed_date(bot, chat_with):
             chat.say("tanto faz")
     # Tuesday 01/12 → "sexta" is 04/12.
     chat.say("sexta à tarde")
-    assert "04/12" in chat.text, chat.text
+    assert "04/12" in chat.text, chat.log
     assert all(int(t.split(" às ")[1][:2]) >= 12 for t in chat.titles if " às " in t)
     first = chat.titles[0]
     chat.say(first.split(" às ")[1])  # typing the time picks it
