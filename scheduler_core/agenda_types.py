@@ -89,7 +89,7 @@ class BlockInfo:
 
 @dataclass(frozen=True)
 class BusyItem:
-    """An active booked service item: it holds its employee and resources."""
+    """An active booked service item: it holds its employee, its resources and its pet."""
 
     appointment_id: int
     employee_id: int
@@ -97,6 +97,7 @@ class BusyItem:
     start: datetime
     end: datetime
     resources: dict[int, int] = field(default_factory=dict)
+    pet_id: int | None = None  # a pet is never offered a visit overlapping its own
 
 
 @dataclass(frozen=True)

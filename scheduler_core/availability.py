@@ -23,7 +23,9 @@ How a day is computed (shop wall clock, ``snapshot.timezone``):
 7. Shared resources: for each resource a service consumes, the units held by overlapping busy
    items (at any instant of the item interval) plus the units needed must not exceed the
    capacity. A resource missing from ``resource_capacity`` has capacity 0.
-8. Starts before ``now + rules.min_notice_min`` are dropped.
+8. Starts before ``now + rules.min_notice_min`` are dropped, and so are visits overlapping one
+   of the pet's own active visits (busy items with ``pet_id == query.pet.id``, except the one
+   being moved): a pet is never offered two visits at once.
 9. Thinning (``rules.display`` "30" / "60"; applied to whichever channel's rules say so, in
    practice the bot): a slot is kept only when its start lies on the 30/60-minute grid anchored
    at the segment's FIRST opening time of that day (00:00 for open 24h). This is the decision
@@ -405,6 +407,7 @@ class _Plan:
         "shop_blocks",
         "emp_blocks",
         "preferred",
+        "pet_busy",
     )
 
 
@@ -495,13 +498,15 @@ def _prepare(
     first_ord = query.date_from.toordinal() - 1
     last_ord = query.date_to.toordinal() + 1
     offsets_cache: dict = {}
+    pet_busy: list[tuple[int, int]] = []
     for item in snapshot.busy:
         if item.appointment_id == moving:
             continue
         in_emp = item.employee_id in emp_busy
         resources = item.resources
         in_res = bool(res_keys and resources) and not res_keys.isdisjoint(resources)
-        if not (in_emp or in_res):
+        is_pet = item.pet_id is not None and item.pet_id == pet.id
+        if not (in_emp or in_res or is_pet):
             continue
         begin, finish = item.start, item.end
         begin_ord = begin.toordinal()
@@ -511,12 +516,16 @@ def _prepare(
         end = _to_minutes(finish, finish.toordinal(), offsets_cache, ceil=True)
         if end <= start:
             continue
+        if is_pet:
+            pet_busy.append((start, end))
         if in_emp:
             emp_busy[item.employee_id].append((start, end))
         if in_res:
             for rid, units in resources.items():
                 if rid in res_usage:
                     res_usage[rid].append((start, end, units))
+    merged = _merge(pet_busy)
+    plan.pet_busy = ([a for a, _b in merged], [b for _a, b in merged])
     plan.emp_busy = {}
     plan.emp_busy_starts = {}
     plan.emp_max_len = {}
@@ -647,12 +656,15 @@ def _day(
         for service, _cell in plan.items
     ]
     n_items = len(plan.items)
+    pet_starts, pet_ends = plan.pet_busy
     found = 0
     for window_start, window_end in windows:
         t = _first_start(window_start, step, earliest)
         last = window_end - total
         while t <= last:
-            if thin and (t - anchor) % thin:
+            if (thin and (t - anchor) % thin) or (
+                pet_starts and _overlaps(pet_starts, pet_ends, t, t + total)
+            ):
                 t += step
                 continue
             chosen: list[int] = []

@@ -166,9 +166,8 @@ def load_busy(
     tz: str,
 ) -> tuple[BusyItem, ...]:
     """Active appointment items of the shop overlapping [start_utc, end_utc) (aware)."""
-    items = _scalars(
-        session,
-        select(AppointmentItem)
+    rows = session.execute(
+        select(AppointmentItem, Appointment.pet_id)
         .join(Appointment, Appointment.id == AppointmentItem.appointment_id)
         .where(
             and_(
@@ -178,9 +177,9 @@ def load_busy(
                 AppointmentItem.end > start_utc,
             )
         )
-        .order_by(AppointmentItem.start, AppointmentItem.id),
-    )
-    service_ids = {it.service_id for it in items}
+        .order_by(AppointmentItem.start, AppointmentItem.id)
+    ).all()
+    service_ids = {it.service_id for it, _pet_id in rows}
     resources: dict[int, dict[int, int]] = defaultdict(dict)
     if service_ids:
         for sr in _scalars(
@@ -196,8 +195,9 @@ def load_busy(
             start=from_utc_naive(it.start, tz),
             end=from_utc_naive(it.end, tz),
             resources=dict(resources.get(it.service_id, {})),
+            pet_id=pet_id,
         )
-        for it in items
+        for it, pet_id in rows
     )
 
 

@@ -83,7 +83,7 @@ def engine_processes(settings, env: dict[str, str]) -> list[Proc]:
         say("Rasa engine disabled (PETBOT_NO_ENGINE set or engine scripts missing)")
         return []
     engine_python = subprocess.run(
-        ["bash", "scripts/engine_env.sh"], cwd=ROOT, check=True, capture_output=True, text=True
+        ["bash", "scripts/engine_env.sh"], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
     ).stdout.strip().splitlines()[-1]
     say(f"engine environment: {Path(engine_python).parent.parent}")
     model = subprocess.run(
@@ -92,23 +92,21 @@ def engine_processes(settings, env: dict[str, str]) -> list[Proc]:
     say(f"model: {model}")
     rasa_port = settings.rasa_url.rsplit(":", 1)[1].strip("/")
     action_url = f"http://127.0.0.1:{settings.action_port}/webhook"
-    engine_env = {**env, "ACTION_SERVER_URL": action_url, "RASA_TELEMETRY_ENABLED": "false"}
-    rasa = str(Path(engine_python).parent / "rasa")
     return [
         Proc(
             "action server",
             [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
              "-p", str(settings.action_port)],
             f"http://127.0.0.1:{settings.action_port}/health",
-            env=env,
+            env={**env, "SANIC_HOST": "127.0.0.1"},
         ),
         Proc(
             "Rasa engine",
-            [rasa, "run", "--enable-api", "-i", "127.0.0.1", "-p", rasa_port, "-m", model,
-             "--endpoints", "endpoints.yml"],
+            ["bash", "scripts/run_engine.sh"],
             f"{settings.rasa_url}/status",
             timeout_s=300,
-            env=engine_env,
+            env={**env, "RASA_PORT": rasa_port, "ACTION_SERVER_URL": action_url,
+                 "PETBOT_MODEL": model},
         ),
     ]
 

@@ -378,6 +378,20 @@ def test_reschedule_ignores_own_appointment_and_prefers_its_employee():
     assert first.items[0].employee_id == 2  # keeps its professional, own slot free
 
 
+def test_pet_is_never_offered_a_visit_overlapping_its_own_visit():
+    own = BusyItem(80, 2, BATH, at(MON, "10:00"), at(MON, "11:00"), {}, pet_id=PET.id)
+    other_pet = BusyItem(81, 2, BATH, at(MON, "14:00"), at(MON, "15:00"), {}, pet_id=PET.id + 1)
+    snap = shop(employees=[employee(1), employee(2)], busy=[own, other_pet])
+    got = starts(ask(snap))
+    # Employee 1 is free all day, but the pet itself is in a bath 10:00–11:00.
+    for clash in ("09:15", "09:30", "09:45", "10:00", "10:45"):
+        assert clash not in got
+    assert "09:00" in got and "11:00" in got
+    assert "14:00" in got  # another pet's visit does not hold this pet
+    # Moving that very visit frees its time for the pet again.
+    assert "10:00" in starts(ask(snap, moving_appointment_id=80))
+
+
 def test_preferred_employee_falls_back_to_others_when_busy():
     snap = shop(employees=[employee(1), employee(2)], busy=[busy(70, 2, MON, "08:00", "09:00")])
     result = ask(snap, preferred_employee_ids=frozenset({2}))

@@ -292,3 +292,12 @@ def test_rescheduling_a_visit_onto_the_pets_other_visit_is_refused(world):
         )
     assert err.value.code == "pet_busy"
     assert first.id != second.id
+
+
+def test_slots_overlapping_the_pets_own_visit_are_not_offered(world):
+    book_at(world, "10:00", employee="ana")
+    offered = starts(offer(world))  # Bruno is free, but Thor is busy 10:00–11:00
+    assert "10:00" not in offered and "10:30" not in offered
+    assert "09:00" in offered and "11:00" in offered
+    luna = world.add_pet(name="Luna")
+    assert "10:00" in starts(offer(world, pet_id=luna))
