@@ -45,7 +45,7 @@ def wait_ready(proc: Proc) -> None:
     while time.monotonic() < deadline:
         if proc.popen and proc.popen.poll() is not None:
             code = proc.popen.returncode
-            raise SystemExit(f"{proc.name} exited early (code {code}); see var/log/")
+            raise SystemExit(f"{proc.name} exited early (code {code}); see {settings_mod.VAR}/log/")
         try:
             with urllib.request.urlopen(proc.ready_url, timeout=2) as response:
                 if response.status < 500:
@@ -71,10 +71,10 @@ def prepare_database(settings) -> None:
     if password:
         say(
             f"owner account created: login '{login}', password '{password}'"
-            " (also in var/owner_password)"
+            f" (also in {settings_mod.VAR / 'owner_password'})"
         )
     else:
-        say(f"owner login: '{login}' (password in var/owner_password when it was generated)")
+        say(f"owner login: '{login}' (password in {settings_mod.VAR / 'owner_password'})")
 
 
 def engine_processes(settings, env: dict[str, str]) -> list[Proc]:
@@ -112,6 +112,8 @@ def engine_processes(settings, env: dict[str, str]) -> list[Proc]:
 
 
 def main() -> None:
+    # SIGTERM (a service manager, `kill`) stops the children too, like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     settings = settings_mod.load()
     prepare_database(settings)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -119,12 +121,12 @@ def main() -> None:
     base = f"http://{settings.app_host}:{settings.app_port}"
     app_cmd = [str(ROOT / ".venv/bin/python"), "-m", "admin.server"]
     procs.append(Proc("app", app_cmd, f"{base}/healthz", env=env))
-    logs = ROOT / "var/log"
+    logs = settings_mod.VAR / "log"
     logs.mkdir(parents=True, exist_ok=True)
     try:
         for proc in procs:
             log = open(logs / f"{proc.name.replace(' ', '_')}.log", "ab")  # noqa: SIM115
-            say(f"starting {proc.name} (log: var/log/{Path(log.name).name})")
+            say(f"starting {proc.name} (log: {log.name})")
             proc.popen = subprocess.Popen(
                 proc.cmd, cwd=ROOT, env=proc.env, stdout=log, stderr=subprocess.STDOUT
             )

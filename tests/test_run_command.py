@@ -88,3 +88,19 @@ def test_run_command_serves_the_demo_shop_and_is_idempotent(tmp_path):
         assert "owner account created" not in banner
     finally:
         _stop(proc)
+
+
+def test_stopping_the_run_command_stops_its_processes(tmp_path):
+    port = _free_port()
+    proc = _start(tmp_path, port)
+    _wait_for_banner(proc)
+    _stop(proc)
+    assert proc.returncode == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            _get(f"http://127.0.0.1:{port}/healthz")
+        except OSError:
+            return  # the app is gone with its parent
+        time.sleep(0.5)
+    raise AssertionError("the app kept running after the run command was stopped")
