@@ -55,13 +55,14 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Engine, *, expire_on_commit: bool = True) -> Iterator[Session]:
     """A session whose transaction serialises writers on SQLite (BEGIN IMMEDIATE).
 
     On PostgreSQL it is an ordinary transaction; callers lock rows with FOR UPDATE.
-    Commits on success, rolls back on error.
+    Commits on success, rolls back on error. ``expire_on_commit=False`` keeps the objects
+    loaded after the commit (the booking service returns them detached).
     """
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=expire_on_commit) as session:
         session.connection(execution_options={"sqlite_immediate": True})
         try:
             yield session
