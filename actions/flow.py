@@ -579,9 +579,9 @@ def ask_pet(ctx: Ctx, reply: Reply) -> None:
             return handoff(ctx, reply, "cadastro de pet pelo robô desativado")
         return ask(ctx, reply, "pet_name", "utter_ask_pet_name")
     if ctx.flow.get("mode") == "repeat":
-        from scheduler_core import booking
+        from scheduler_core import appointments
 
-        pets = [p for p in pets if booking.last_visit_services(ctx.s, p.id, ctx.turn.now)]
+        pets = [p for p in pets if appointments.last_visit_services(ctx.s, p.id, ctx.turn.now)]
         if len(pets) == 1:
             ctx.flow["pet_id"] = pets[0].id
             return after_pet(ctx, reply)
@@ -1298,10 +1298,10 @@ def step_same_other_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def offer_repeat(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import booking
+    from scheduler_core import appointments
 
     pet = ctx.pet()
-    last = booking.last_visit_services(ctx.s, pet.id, ctx.turn.now)
+    last = appointments.last_visit_services(ctx.s, pet.id, ctx.turn.now)
     rows = [ctx.s.get(Service, i) for i in (last.service_ids if last else ())]
     rows = [r for r in rows if r is not None and r.active and r.show_on_bot]
     if not rows:
@@ -1345,12 +1345,12 @@ def step_repeat(ctx: Ctx, reply: Reply) -> None:
 
 
 def list_upcoming(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import booking
+    from scheduler_core import appointments
 
     tutor = ctx.tutor()
     rows = []
     for pet in ctx.pets(tutor):
-        for appt in booking.upcoming_for_pet(ctx.s, pet.id, ctx.turn.now) or []:
+        for appt in appointments.upcoming_for_pet(ctx.s, pet.id, ctx.turn.now) or []:
             rows.append((appt, pet))
     if not rows:
         reply.say("utter_no_upcoming")
@@ -1431,7 +1431,7 @@ def step_appt_action(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import booking
+    from scheduler_core import visit_status
     from scheduler_core.errors import CoreError
     from scheduler_core.models import AppointmentStatus
 
@@ -1448,8 +1448,8 @@ def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
         reply.say("utter_cancelled", **_appt_vars(ctx, appt))
         return show_menu(ctx, reply, again=True)
     try:
-        booking.cancel(ctx.engine, appointment_id=appt.id, now=ctx.turn.now, actor="bot",
-                       channel="bot", reason="cancelado pelo tutor no WhatsApp")
+        visit_status.cancel(ctx.engine, appointment_id=appt.id, now=ctx.turn.now, actor="bot",
+                            channel="bot", reason="cancelado pelo tutor no WhatsApp")
     except CoreError as exc:
         reply.text(exc.message)
         if exc.code == "paid_not_cancellable_by_bot":

@@ -18,7 +18,8 @@ Model:
   ``discount_pct``, unless the seller overrides it; it is split evenly over the cycles (the first
   cycles take the leftover centavos).
 
-Bookings (called by :mod:`scheduler_core.booking`, inside its write transaction):
+Bookings (called by :mod:`scheduler_core.booking` and :mod:`scheduler_core.visit_status`,
+inside their write transaction):
 
 - :func:`claim` takes one unit per covered service — from the cycle containing the visit date
   (plans) or from the first cycle with a unit left (packages). Allowance rows are locked

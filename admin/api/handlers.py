@@ -26,7 +26,7 @@ from admin.api.serialize import (
     tutor_json,
 )
 from admin.appkeys import CLOCK, DB, SETTINGS
-from scheduler_core import booking, catalog, people
+from scheduler_core import appointments, booking, catalog, people, visit_status
 from scheduler_core.db import write_session
 from scheduler_core.errors import NotFound, ValidationFailed
 from scheduler_core.models import (
@@ -366,7 +366,8 @@ async def availability(request: web.Request) -> web.Response:
             if combo_id is not None:
                 ids = [*booking.combo_services(session, combo_id), *service_ids]
             if not ids and appointment_id is not None:
-                ids = [it.service_id for it in booking.appointment_items(session, appointment_id)]
+                items = appointments.appointment_items(session, appointment_id)
+                ids = [it.service_id for it in items]
             by_category = _employee_by_category(session, ids, employee_ids)
         offer = booking.find_slots(
             app[DB],
@@ -411,7 +412,7 @@ async def availability(request: web.Request) -> web.Response:
 
 def _summary(engine, appointment_id: int, shop_id: int | None = None) -> dict[str, Any]:
     with Session(engine) as session:
-        summary = booking.appointment_summary(session, appointment_id)
+        summary = appointments.appointment_summary(session, appointment_id)
         if shop_id is not None and summary.shop_id != shop_id:
             raise NotFound(
                 "Agendamento não encontrado.", details={"appointment_id": appointment_id}
@@ -511,7 +512,7 @@ async def cancel_appointment(request: web.Request) -> web.Response:
     actor = request[API_ACTOR]
 
     def work():
-        booking.cancel(
+        visit_status.cancel(
             app[DB],
             appointment_id=appointment_id,
             now=now,
@@ -542,7 +543,7 @@ async def set_appointment_status(request: web.Request) -> web.Response:
     actor = request[API_ACTOR]
 
     def work():
-        booking.set_status(
+        visit_status.set_status(
             app[DB], appointment_id=appointment_id, status=status, now=now, actor=actor
         )
         return _summary(app[DB], appointment_id)

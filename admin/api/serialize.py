@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from scheduler_core.booking import STATUS_LABELS, AppointmentSummary, Offer
+from scheduler_core.appointments import AppointmentSummary
+from scheduler_core.booking import Offer
 from scheduler_core.catalog import ComboOffer, PetCatalog, ServiceOffer, format_brl
 from scheduler_core.cpf import format_cpf
 from scheduler_core.models import Breed, Pet, Tutor
+from scheduler_core.visit_status import STATUS_LABELS
 
 
 def iso(moment: datetime | date | None) -> str | None:

@@ -1,7 +1,8 @@
 """Agenda screens: day columns, status board, week, the new-appointment wizard, appointment
 window (status, reschedule, cancel, no-show), encaixe and "Buscar horários".
 
-Every write goes through ``scheduler_core.booking``; this module parses, calls, renders.
+Every write goes through the booking service (``scheduler_core.booking``, ``visit_status``,
+``encaixe``); this module parses, calls, renders.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, today
-from scheduler_core import booking, catalog, people
+from scheduler_core import booking, catalog, encaixe, people, visit_status
 from scheduler_core.errors import CoreError, ValidationFailed
 from scheduler_core.models import (
     AppointmentStatus,
@@ -100,8 +101,8 @@ async def agenda(request: web.Request) -> web.Response:
         "prev_day": (day - timedelta(days=step)).isoformat(),
         "next_day": (day + timedelta(days=step)).isoformat(),
         "today": today(now(request), shop.timezone),
-        "hour_px": 72, "flow": booking.FLOW,
-        "next_status": {s: booking.FLOW[i + 1] for i, s in enumerate(booking.FLOW[:-1])},
+        "hour_px": 72, "flow": visit_status.FLOW,
+        "next_status": {s: visit_status.FLOW[i + 1] for i, s in enumerate(visit_status.FLOW[:-1])},
     })
 
 
@@ -115,9 +116,9 @@ async def appointment_window(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text="Agendamento não encontrado.")
         actors = {f"staff:{u.id}": u.name for u in session.exec(select(StaffUser)).all()}
     return render(request, "agenda/appointment.html", {
-        **detail, "flow": booking.FLOW, "actors": actors,
-        "is_open": detail["appt"].status in booking.OPEN_STATUSES,
-        "is_closed": detail["appt"].status in booking.CLOSED_STATUSES,
+        **detail, "flow": visit_status.FLOW, "actors": actors,
+        "is_open": detail["appt"].status in visit_status.OPEN_STATUSES,
+        "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
     })
 
 
@@ -128,16 +129,16 @@ async def appointment_status(request: web.Request) -> web.Response:
     me = staff(request)
     appt_id = int(request.match_info["id"])
     target = data.get("status", "")
-    if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in booking.FLOW:
+    if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in visit_status.FLOW:
         raise ValidationFailed("Status inválido.")
-    await core(booking.set_status,
+    await core(visit_status.set_status,
         engine(request), appointment_id=appt_id, status=target, now=now(request),
         actor=me.actor, allow_revert=me.user.role == Role.DONO,
     )
     back = data.get("back") or f"/admin/agendamentos/{appt_id}"
     if not back.startswith("/admin"):
         back = f"/admin/agendamentos/{appt_id}"
-    raise redirect(back, f"Agendamento #{appt_id}: {booking.STATUS_LABELS[target]}.")
+    raise redirect(back, f"Agendamento #{appt_id}: {visit_status.STATUS_LABELS[target]}.")
 
 
 def _check_pin(request: web.Request, pin: str | None) -> None:
@@ -151,9 +152,9 @@ async def appointment_cancel(request: web.Request) -> web.Response:
     data = await form(request)
     _check_pin(request, data.get("operator_pin"))
     appt_id = int(request.match_info["id"])
-    await core(booking.cancel, engine(request), appointment_id=appt_id, now=now(request),
-                   actor=staff(request).actor, channel="staff",
-                   reason=(data.get("reason") or "").strip()[:300])
+    await core(visit_status.cancel, engine(request), appointment_id=appt_id, now=now(request),
+                        actor=staff(request).actor, channel="staff",
+                        reason=(data.get("reason") or "").strip()[:300])
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
 
 
@@ -163,8 +164,8 @@ async def appointment_no_show(request: web.Request) -> web.Response:
     data = await form(request)
     _check_pin(request, data.get("operator_pin"))
     appt_id = int(request.match_info["id"])
-    await core(booking.mark_no_show, engine(request), appointment_id=appt_id, now=now(request),
-                         actor=staff(request).actor)
+    await core(visit_status.mark_no_show, engine(request), appointment_id=appt_id, now=now(request),
+                              actor=staff(request).actor)
     raise redirect(f"/admin/agendamentos/{appt_id}",
                    f"Agendamento #{appt_id} marcado como “Não compareceu”.")
 
@@ -515,14 +516,14 @@ async def encaixe_submit(request: web.Request) -> web.Response:
         ctx["errors"] = errors or {"": "Escolha o pet."}
         return render(request, "agenda/encaixe.html", ctx, status=422)
     if data.get("confirm") != "1":
-        conflicts = await core(booking.encaixe_conflicts,
+        conflicts = await core(encaixe.encaixe_conflicts,
             engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
             employee_by_service=choice, now=now(request),
         )
         ctx.update(conflicts=conflicts, preview=True)
         return render(request, "agenda/encaixe.html", ctx)
     _check_pin(request, data.get("operator_pin"))
-    result = await core(booking.encaixe,
+    result = await core(encaixe.encaixe,
         engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
         employee_by_service=choice, now=now(request), actor=staff(request).actor,
         notes=(data.get("notes") or "")[:2000],

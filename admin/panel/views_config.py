@@ -26,7 +26,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
-from scheduler_core import booking
+from scheduler_core import appointments
 from scheduler_core.models import (
     Block,
     BotMode,
@@ -727,7 +727,7 @@ def block_conflicts(session: Session, shop: Shop, block: Block) -> list:
             eh, em = (int(x) for x in block.end.split(":"))
             start = datetime(day.year, day.month, day.day, sh, sm, tzinfo=tz)
             end = datetime(day.year, day.month, day.day, eh, em, tzinfo=tz)
-        for summary in booking.overlapping_appointments(session, shop.id, start, end):
+        for summary in appointments.overlapping_appointments(session, shop.id, start, end):
             items = summary.items
             if block.employee_id is not None:
                 items = [it for it in items if it.employee_id == block.employee_id

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import booking, plans
+from scheduler_core import appointments, booking, encaixe, plans, visit_status
 from scheduler_core.errors import (
     ActionDisabled,
     InvalidTransition,
@@ -136,7 +136,8 @@ def test_bot_reschedule_respects_its_notice_and_switch(world):
 def test_only_scheduled_or_confirmed_visits_can_be_moved(world):
     appt = book_at(world, "10:00")
     token = slot_at(offer(world, moving=appt.id, services=()), "14:00").token
-    booking.set_status(world.engine, appointment_id=appt.id, status="recebido", now=NOW, actor="s")
+    visit_status.set_status(world.engine, appointment_id=appt.id, status="recebido", now=NOW,
+                            actor="s")
     with pytest.raises(NotReschedulable):
         booking.reschedule(
             world.engine, appointment_id=appt.id, token=token, now=NOW, secret=SECRET,
@@ -153,7 +154,7 @@ def test_cancel_frees_the_slot_at_once(world):
     appt = book_at(world, "10:00")
     assert "10:00" not in starts(offer(world, employee="ana"))
 
-    cancelled = booking.cancel(
+    cancelled = visit_status.cancel(
         world.engine, appointment_id=appt.id, now=NOW, actor="staff:1", channel="staff",
         reason="Tutor viajou",
     )
@@ -165,7 +166,8 @@ def test_cancel_frees_the_slot_at_once(world):
     assert audit_rows(world, "appointment.cancel")[0].details["late"] is False
 
     with pytest.raises(NotCancellable) as again:
-        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="s", channel="staff")
+        visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="s",
+                            channel="staff")
     assert again.value.message == "Este agendamento já está cancelado."
 
 
@@ -173,13 +175,13 @@ def test_bot_cannot_cancel_inside_the_minimum_notice(world):
     appt = book_at(world, "10:00")
     sunday_noon = at(MONDAY - timedelta(days=1), "12:00")  # 22 h before, rule is 24 h
     with pytest.raises(NoticeTooShort) as err:
-        booking.cancel(
+        visit_status.cancel(
             world.engine, appointment_id=appt.id, now=sunday_noon, actor="bot", channel="bot"
         )
     assert err.value.code == "notice_too_short"
     assert "24 horas" in err.value.message
     # Staff can, and the audit marks it as a late cancellation.
-    booking.cancel(
+    visit_status.cancel(
         world.engine, appointment_id=appt.id, now=sunday_noon, actor="staff:1", channel="staff"
     )
     assert audit_rows(world, "appointment.cancel")[0].details["late"] is True
@@ -200,12 +202,12 @@ def test_bot_hands_off_a_paid_appointment(world):
 
     for appt in (paid, partly):
         with pytest.raises(PaidNotCancellableByBot) as err:
-            booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
-                           channel="bot")
+            visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
+                                channel="bot")
         assert err.value.code == "paid_not_cancellable_by_bot"
         assert "atendente" in err.value.message
     # Staff (with the permission, checked by the caller) can cancel it.
-    assert booking.cancel(
+    assert visit_status.cancel(
         world.engine, appointment_id=paid.id, now=NOW, actor="staff:1", channel="staff"
     ).status == "cancelado"
 
@@ -214,16 +216,21 @@ def test_bot_cancel_switch_and_status_rules(world):
     appt = book_at(world, "10:00")
     world.update_bot_settings(cancel_enabled=False)
     with pytest.raises(ActionDisabled) as err:
-        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot", channel="bot")
+        visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
+                            channel="bot")
     assert err.value.http_status == 403
     world.update_bot_settings(cancel_enabled=True)
 
-    booking.set_status(world.engine, appointment_id=appt.id, status="recebido", now=NOW, actor="s")
+    visit_status.set_status(world.engine, appointment_id=appt.id, status="recebido", now=NOW,
+                            actor="s")
     with pytest.raises(NotCancellable):
-        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot", channel="bot")
-    booking.set_status(world.engine, appointment_id=appt.id, status="entregue", now=NOW, actor="s")
+        visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
+                            channel="bot")
+    visit_status.set_status(world.engine, appointment_id=appt.id, status="entregue", now=NOW,
+                            actor="s")
     with pytest.raises(NotCancellable):
-        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="s", channel="staff")
+        visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="s",
+                            channel="staff")
 
 
 # --------------------------------------------------------------------------- status
@@ -232,7 +239,7 @@ def test_bot_cancel_switch_and_status_rules(world):
 def test_status_moves_forward_and_records_history(world):
     appt = book_at(world, "10:00")
     for status in ("confirmado", "em_atendimento", "finalizado", "entregue"):
-        booking.set_status(
+        visit_status.set_status(
             world.engine, appointment_id=appt.id, status=status, now=NOW, actor="staff:2"
         )
     assert history(world, appt.id) == [
@@ -249,39 +256,40 @@ def test_status_moves_forward_and_records_history(world):
 
 def test_status_cannot_go_back_without_permission(world):
     appt = book_at(world, "10:00")
-    booking.set_status(world.engine, appointment_id=appt.id, status="recebido", now=NOW, actor="s")
+    visit_status.set_status(world.engine, appointment_id=appt.id, status="recebido", now=NOW,
+                            actor="s")
     with pytest.raises(InvalidTransition) as err:
-        booking.set_status(
+        visit_status.set_status(
             world.engine, appointment_id=appt.id, status="confirmado", now=NOW, actor="s"
         )
     assert err.value.message == "Não é possível voltar o status de Recebido para Confirmado."
-    reverted = booking.set_status(
+    reverted = visit_status.set_status(
         world.engine, appointment_id=appt.id, status="confirmado", now=NOW, actor="s",
         allow_revert=True,
     )
     assert reverted.status == "confirmado"
     # Setting the same status again changes nothing.
-    booking.set_status(world.engine, appointment_id=appt.id, status="confirmado", now=NOW,
-                       actor="s")
+    visit_status.set_status(world.engine, appointment_id=appt.id, status="confirmado", now=NOW,
+                            actor="s")
     assert history(world, appt.id)[-1] == ("recebido", "confirmado")
     with pytest.raises(ValidationFailed):
-        booking.set_status(world.engine, appointment_id=appt.id, status="voando", now=NOW,
-                           actor="s")
+        visit_status.set_status(world.engine, appointment_id=appt.id, status="voando", now=NOW,
+                                actor="s")
 
 
 def test_cancelled_visit_never_changes_status_again(world):
     appt = book_at(world, "10:00")
-    booking.set_status(world.engine, appointment_id=appt.id, status="cancelado", now=NOW,
-                       actor="s", reason="Desistiu")
+    visit_status.set_status(world.engine, appointment_id=appt.id, status="cancelado", now=NOW,
+                            actor="s", reason="Desistiu")
     assert get_appointment(world, appt.id).cancel_reason == "Desistiu"
     with pytest.raises(InvalidTransition):
-        booking.set_status(world.engine, appointment_id=appt.id, status="confirmado", now=NOW,
-                           actor="s", allow_revert=True)
+        visit_status.set_status(world.engine, appointment_id=appt.id, status="confirmado", now=NOW,
+                                actor="s", allow_revert=True)
 
 
 def test_no_show_frees_the_time_and_only_before_reception(world):
     appt = book_at(world, "10:00")
-    marked = booking.mark_no_show(world.engine, appointment_id=appt.id, now=NOW, actor="s")
+    marked = visit_status.mark_no_show(world.engine, appointment_id=appt.id, now=NOW, actor="s")
     assert marked.status == "nao_compareceu"
     assert "10:00" in starts(offer(world, employee="ana"))
     # The freed time can be booked by someone else.
@@ -289,13 +297,13 @@ def test_no_show_frees_the_time_and_only_before_reception(world):
     assert book_at(world, "10:00", pet_id=other).status == "agendado"
 
     received = book_at(world, "14:00")
-    booking.set_status(world.engine, appointment_id=received.id, status="recebido", now=NOW,
-                       actor="s")
+    visit_status.set_status(world.engine, appointment_id=received.id, status="recebido", now=NOW,
+                            actor="s")
     with pytest.raises(InvalidTransition):
-        booking.mark_no_show(world.engine, appointment_id=received.id, now=NOW, actor="s")
+        visit_status.mark_no_show(world.engine, appointment_id=received.id, now=NOW, actor="s")
     with pytest.raises(InvalidTransition):
-        booking.set_status(world.engine, appointment_id=received.id, status="nao_compareceu",
-                           now=NOW, actor="s")
+        visit_status.set_status(world.engine, appointment_id=received.id, status="nao_compareceu",
+                                now=NOW, actor="s")
 
 
 # --------------------------------------------------------------------------- encaixe
@@ -303,7 +311,7 @@ def test_no_show_frees_the_time_and_only_before_reception(world):
 
 def test_encaixe_overrides_conflicts_is_tagged_audited_and_occupies(world):
     normal = book_at(world, "10:00")
-    result = booking.encaixe(
+    result = encaixe.encaixe(
         world.engine,
         pet_id=world.add_pet(name="Bidu"),
         service_ids=[world.services["banho"]],
@@ -333,7 +341,7 @@ def test_encaixe_reports_lunch_break_blocks_and_restrictions(world):
     world.add_block([MONDAY], employee_id=world.employees["bruno"], start="12:00", end="13:00")
     world.add_restriction(conditions={"weekdays": [0]}, scope="ambos",
                           description="Segunda sem banho.")
-    conflicts = booking.encaixe_conflicts(
+    conflicts = encaixe.encaixe_conflicts(
         world.engine,
         pet_id=world.pet_id,
         service_ids=[world.services["banho"]],
@@ -345,7 +353,7 @@ def test_encaixe_reports_lunch_break_blocks_and_restrictions(world):
     assert {"outside_hours", "outside_working_hours", "block", "restriction"} <= kinds
     assert count_appointments(world) == 0  # a preview writes nothing
 
-    result = booking.encaixe(
+    result = encaixe.encaixe(
         world.engine, pet_id=world.pet_id, service_ids=[world.services["banho"]],
         start=at(MONDAY, "12:00"),
         employee_by_service={world.services["banho"]: world.employees["bruno"]},
@@ -358,14 +366,14 @@ def test_encaixe_reports_lunch_break_blocks_and_restrictions(world):
 
 def test_encaixe_still_needs_a_professional_and_a_priced_pet(world):
     with pytest.raises(ValidationFailed) as err:
-        booking.encaixe(
+        encaixe.encaixe(
             world.engine, pet_id=world.pet_id, service_ids=[world.services["banho"]],
             start=at(MONDAY, "10:00"), employee_by_service={}, now=NOW, actor="s",
         )
     assert "profissional" in err.value.message
     pet = world.add_pet(name="Sem porte", porte=None)
     with pytest.raises(PetNotBookable):
-        booking.encaixe(
+        encaixe.encaixe(
             world.engine, pet_id=pet, service_ids=[world.services["banho"]],
             start=at(MONDAY, "10:00"),
             employee_by_service={world.services["banho"]: world.employees["ana"]},
@@ -379,32 +387,34 @@ def test_encaixe_still_needs_a_professional_and_a_priced_pet(world):
 def test_tutor_lists_and_last_visit(world):
     luna = world.add_pet(name="Luna")
     past = book_at(world, "10:00", day=NOW.date(), services=("banho", "tosa"))
-    booking.set_status(world.engine, appointment_id=past.id, status="entregue", now=NOW, actor="s")
+    visit_status.set_status(world.engine, appointment_id=past.id, status="entregue", now=NOW,
+                            actor="s")
     upcoming = book_at(world, "14:00")
     luna_appt = book_at(world, "15:00", pet_id=luna)
     cancelled = book_at(world, "16:00")
-    booking.cancel(world.engine, appointment_id=cancelled.id, now=NOW, actor="s", channel="staff")
+    visit_status.cancel(world.engine, appointment_id=cancelled.id, now=NOW, actor="s",
+                        channel="staff")
 
     later = NOW + timedelta(hours=3)  # the 10:00 visit is now in the past
     with Session(world.engine) as s:
-        mine = booking.upcoming_for_pet(s, world.pet_id, later)
+        mine = appointments.upcoming_for_pet(s, world.pet_id, later)
         assert [a.id for a in mine] == [upcoming.id]
         assert mine[0].services_label == "Banho"
         assert mine[0].start.strftime("%d/%m - %H:%M") == MONDAY.strftime("%d/%m - 14:00")
         assert mine[0].items[0].employee_name == "Ana"
 
-        family = booking.appointments_for_tutor(s, world.tutor_id, later)
+        family = appointments.appointments_for_tutor(s, world.tutor_id, later)
         assert [a.id for a in family] == [upcoming.id, luna_appt.id]
         assert family[1].pet_name == "Luna"
 
-        last = booking.last_visit_services(s, world.pet_id, later)
+        last = appointments.last_visit_services(s, world.pet_id, later)
         assert last is not None and last.appointment_id == past.id
         assert last.service_ids == (world.services["banho"], world.services["tosa"])
         assert last.service_names == ("Banho", "Tosa")
         assert last.employee_by_category[world.categories["banho"]] == world.employees["ana"]
-        assert booking.last_visit_services(s, luna, later) is None
+        assert appointments.last_visit_services(s, luna, later) is None
 
-        summary = booking.appointment_summary(s, past.id)
+        summary = appointments.appointment_summary(s, past.id)
         assert summary.status_label == "Entregue"
         assert summary.total_cents == 9000
 
@@ -413,7 +423,7 @@ def test_repeat_last_visit_books_the_same_services(world):
     past = book_at(world, "10:00", day=NOW.date(), services=("banho", "tosa"))
     later = NOW + timedelta(hours=3)
     with Session(world.engine) as s:
-        last = booking.last_visit_services(s, world.pet_id, later)
+        last = appointments.last_visit_services(s, world.pet_id, later)
     day: date = MONDAY
     result = booking.find_slots(
         world.engine, shop_id=world.shop_id, pet_id=world.pet_id,
@@ -433,11 +443,11 @@ def test_bot_can_only_touch_the_tutors_own_appointments(world):
     from scheduler_core.errors import NotFound
 
     with pytest.raises(NotFound):
-        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
-                       channel="bot", tutor_id=stranger)
+        visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
+                            channel="bot", tutor_id=stranger)
     with pytest.raises(NotFound):
-        booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
-                       channel="bot", pet_id=world.add_pet(name="Outro"))
+        visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",
+                            channel="bot", pet_id=world.add_pet(name="Outro"))
     token = slot_at(offer(world, MONDAY, (), moving=appt.id), "14:00").token
     with pytest.raises(NotFound):
         booking.reschedule(world.engine, appointment_id=appt.id, token=token, now=NOW,
@@ -452,10 +462,10 @@ def test_staff_see_the_visits_under_a_new_block(world):
     ten = book_at(world, "10:00")
     book_at(world, "15:00")
     cancelled = book_at(world, "11:00")
-    booking.cancel(world.engine, appointment_id=cancelled.id, now=NOW, actor="s",
-                   channel="staff")
+    visit_status.cancel(world.engine, appointment_id=cancelled.id, now=NOW, actor="s",
+                        channel="staff")
     with Session(world.engine) as s:
-        under = booking.overlapping_appointments(
+        under = appointments.overlapping_appointments(
             s, world.shop_id, at(MONDAY, "09:30"), at(MONDAY, "12:00")
         )
     assert [a.id for a in under] == [ten.id]
@@ -466,7 +476,7 @@ def test_encaixe_over_a_full_bathtub_and_outside_the_professionals_category(db_e
         db_engine, resources={"banheira": 1}, service_resources={"banho": {"banheira": 1}}
     )
     normal = book_at(world, "10:00", employee="ana")
-    result = booking.encaixe(
+    result = encaixe.encaixe(
         world.engine, pet_id=world.add_pet(name="Rex"),
         service_ids=[world.services["banho"], world.services["tosa"]],
         start=at(MONDAY, "10:00"),
@@ -483,7 +493,7 @@ def test_encaixe_over_a_full_bathtub_and_outside_the_professionals_category(db_e
     assert starts(offer(world, employee="bruno"))[4:6] == ["09:00", "13:00"]
     # ... and the only bathtub until 11:00: even with Ana's visit cancelled, a free professional
     # cannot start a bath there.
-    booking.cancel(world.engine, appointment_id=normal.id, now=NOW, actor="s", channel="staff")
+    visit_status.cancel(world.engine, appointment_id=normal.id, now=NOW, actor="s", channel="staff")
     world.add_employee("carla", categories=["banho"])
     carla = starts(offer(world, employee="carla"))
     assert "09:00" in carla and "09:15" not in carla and "10:45" not in carla

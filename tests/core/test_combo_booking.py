@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import booking, catalog, plans
+from scheduler_core import appointments, booking, catalog, plans
 from scheduler_core.errors import NotFound, ValidationFailed
 from scheduler_core.models import PriceEntry
 
@@ -59,7 +59,7 @@ def test_combo_slot_and_booking_carry_the_combo_price(world, kind, value, discou
     )
     assert [i.price_cents for i in items_of(world, appt.id)] == [5000, 4000]
     with Session(world.engine) as s:
-        summary = booking.appointment_summary(s, appt.id)
+        summary = appointments.appointment_summary(s, appt.id)
     assert (summary.combo_id, summary.discount_cents, summary.total_cents) == (
         combo, discount, 9000 - discount,
     )

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import booking
+from scheduler_core import booking, visit_status
 from scheduler_core.errors import CoreError
 from scheduler_core.models import Appointment
 
@@ -118,7 +118,7 @@ def test_a_cancel_racing_with_bookings_never_leaves_two_active_visits(world):
     tokens = [slot_at(offer(world, pet_id=p, employee="ana"), "11:00").token for p in pets]
     calls = [_book_call(world, t) for t in tokens]
     calls.append(
-        lambda: booking.cancel(
+        lambda: visit_status.cancel(
             world.engine, appointment_id=first.id, now=NOW, actor="s", channel="staff"
         )
     )

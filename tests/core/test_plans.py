@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import booking, plans
+from scheduler_core import appointments, booking, plans, visit_status
 from scheduler_core.errors import CoreError, NotFound, ValidationFailed
 from scheduler_core.models import (
     Appointment,
@@ -164,7 +164,7 @@ def test_booking_uses_the_allowance_then_falls_back_to_the_normal_price(world):
     )
     assert _used(world, plan.id) == (2, 0)
     with Session(world.engine) as s:
-        summary = booking.appointment_summary(s, third.id)
+        summary = appointments.appointment_summary(s, third.id)
         assert summary.plan_note == third.plan_note
         notes = [r.note for r in s.exec(select(PlanLog).where(PlanLog.kind == "new_booking")
                                         .order_by(PlanLog.id))]
@@ -188,14 +188,14 @@ def test_cancel_in_time_returns_the_unit_late_cancel_and_no_show_consume_it(worl
     missed = book_at(world, "14:00", pet_plan_id=plan.id)
     assert _used(world, plan.id) == (3, 0)
 
-    booking.cancel(world.engine, appointment_id=in_time.id, now=NOW, actor="staff:1",
-                   channel="staff")  # days ahead: outside the 24 h minimum notice
+    visit_status.cancel(world.engine, appointment_id=in_time.id, now=NOW, actor="staff:1",
+                        channel="staff")  # days ahead: outside the 24 h minimum notice
     assert _used(world, plan.id) == (2, 1)
-    booking.cancel(world.engine, appointment_id=late.id, now=at(MONDAY, "08:00"),
-                   actor="staff:1", channel="staff")  # 3 h before: inside the notice
+    visit_status.cancel(world.engine, appointment_id=late.id, now=at(MONDAY, "08:00"),
+                        actor="staff:1", channel="staff")  # 3 h before: inside the notice
     assert _used(world, plan.id) == (2, 1)
-    booking.mark_no_show(world.engine, appointment_id=missed.id, now=at(MONDAY, "15:00"),
-                         actor="staff:1")
+    visit_status.mark_no_show(world.engine, appointment_id=missed.id, now=at(MONDAY, "15:00"),
+                              actor="staff:1")
     assert _used(world, plan.id) == (2, 1)
 
     assert _logs(world, plan.id)[-3:] == ["canceled_booking", "late_cancel", "no_show"]
@@ -210,8 +210,8 @@ def test_cancel_in_time_returns_the_unit_late_cancel_and_no_show_consume_it(worl
 def test_bot_cancellation_returns_the_unit(world):
     plan = _sell(world, world.add_plan_template(services={"banho": 1}))
     appt = book_at(world, "10:00", origin="bot", pet_plan_id=plan.id)
-    booking.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot", channel="bot",
-                   pet_id=world.pet_id)
+    visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot", channel="bot",
+                        pet_id=world.pet_id)
     assert _used(world, plan.id) == (0, 1)
 
 
@@ -266,8 +266,8 @@ def test_package_cycles_of_n_appointments_due_on_their_first_appointment(world):
 
     # Cancelling the first visit of cycle 1 gives its unit back; the due date moves to the
     # cycle's new first appointment.
-    booking.cancel(world.engine, appointment_id=appts[1].id, now=NOW, actor="staff:1",
-                   channel="staff")
+    visit_status.cancel(world.engine, appointment_id=appts[1].id, now=NOW, actor="staff:1",
+                        channel="staff")
     status = _status(world, plan.id)
     assert status.cycles[0].due_date == MONDAY + timedelta(days=1)
     assert [(a.used, a.remaining) for a in status.cycles[0].services] == [(3, 1)]

@@ -1,0 +1,149 @@
+"""Plumbing shared by the booking service modules (:mod:`scheduler_core.booking`,
+:mod:`~scheduler_core.visit_status`, :mod:`~scheduler_core.encaixe`,
+:mod:`~scheduler_core.appointments`): argument checks, lookups that answer ``NotFound`` in pt-BR and
+the capacity row locks. Entry points never call these directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .errors import NotFound, PetNotBookable, ValidationFailed
+from .models import (
+    Appointment,
+    Channel,
+    Employee,
+    Pet,
+    PetStatus,
+    Resource,
+    ServiceResource,
+    Tutor,
+)
+
+
+def require_aware(now: datetime, name: str = "now") -> datetime:
+    """``now`` itself, when it is a timezone-aware datetime; else ValidationFailed."""
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise ValidationFailed(
+            "Data e hora inválidas.", details={"field": name, "error": "aware datetime expected"}
+        )
+    return now
+
+
+def valid_channel(channel: str) -> str:
+    """The channel as a plain string: "staff" or "bot" (else ValidationFailed)."""
+    value = str(channel)
+    if value not in (Channel.STAFF, Channel.BOT):
+        raise ValidationFailed("Canal inválido.", details={"channel": value})
+    return value
+
+
+def to_utc(moment: datetime) -> datetime:
+    """Aware UTC, as the timestamp columns store it."""
+    return moment.astimezone(UTC)
+
+
+def hours_delta(hours: int | None) -> timedelta:
+    """A notice setting in hours as a timedelta (None or negative → zero)."""
+    return timedelta(hours=max(0, int(hours or 0)))
+
+
+def hours_text(hours: int) -> str:
+    """pt-BR: "1 hora", "24 horas"."""
+    return "1 hora" if hours == 1 else f"{hours} horas"
+
+
+def is_postgres(session: Session) -> bool:
+    """PostgreSQL takes row locks (FOR UPDATE); SQLite holds one write lock instead."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def get_pet(session: Session, pet_id: int, shop_id: int | None = None) -> tuple[Pet, Tutor]:
+    """The pet and its tutor (of ``shop_id`` when given), else NotFound."""
+    pet = session.get(Pet, pet_id) if pet_id is not None else None
+    tutor = session.get(Tutor, pet.tutor_id) if pet is not None else None
+    if pet is None or tutor is None or (shop_id is not None and tutor.shop_id != shop_id):
+        raise NotFound("Pet não encontrado.", details={"pet_id": pet_id})
+    return pet, tutor
+
+
+def check_pet_bookable(pet: Pet) -> None:
+    """Refuse deceased and inactive pets (PetNotBookable)."""
+    if pet.status == PetStatus.FALECIDO:
+        raise PetNotBookable(f"Não é possível agendar para {pet.name}.")
+    if pet.status == PetStatus.INATIVO:
+        raise PetNotBookable(
+            f"O cadastro de {pet.name} está inativo; reative-o antes de agendar."
+        )
+
+
+def get_appointment(session: Session, appointment_id: int, *, lock: bool = False) -> Appointment:
+    """The appointment (row-locked and refreshed with ``lock`` on PostgreSQL), else NotFound."""
+    if lock and is_postgres(session):
+        session.execute(
+            select(Appointment.id).where(Appointment.id == appointment_id).with_for_update()
+        ).all()
+    appt = session.get(Appointment, appointment_id) if appointment_id is not None else None
+    if appt is None:
+        raise NotFound("Agendamento não encontrado.", details={"appointment_id": appointment_id})
+    if lock:
+        session.refresh(appt)
+    return appt
+
+
+def check_owner(appt: Appointment, *, pet_id: int | None, tutor_id: int | None) -> None:
+    """NotFound unless ``appt`` belongs to ``pet_id`` / ``tutor_id`` (when given)."""
+    if (pet_id is not None and appt.pet_id != pet_id) or (
+        tutor_id is not None and appt.tutor_id != tutor_id
+    ):
+        raise NotFound("Agendamento não encontrado.", details={"appointment_id": appt.id})
+
+
+def lock_capacity(
+    session: Session,
+    *,
+    employee_ids: Iterable[int],
+    service_ids: Iterable[int],
+    appointment_id: int | None = None,
+) -> None:
+    """Serialise writers touching these professionals/resources (PostgreSQL row locks).
+
+    On SQLite the transaction already holds the single write lock (BEGIN IMMEDIATE)."""
+    if not is_postgres(session):
+        return
+    if appointment_id is not None:
+        session.execute(
+            select(Appointment.id).where(Appointment.id == appointment_id).with_for_update()
+        ).all()
+    emp_ids = sorted(set(employee_ids))
+    if emp_ids:
+        session.execute(
+            select(Employee.id)
+            .where(Employee.id.in_(emp_ids))
+            .order_by(Employee.id)
+            .with_for_update()
+        ).all()
+    svc_ids = sorted(set(service_ids))
+    if svc_ids:
+        res_ids = sorted(
+            {
+                rid
+                for (rid,) in session.execute(
+                    select(ServiceResource.resource_id).where(
+                        ServiceResource.service_id.in_(svc_ids)
+                    )
+                ).all()
+            }
+        )
+        if res_ids:
+            session.execute(
+                select(Resource.id)
+                .where(Resource.id.in_(res_ids))
+                .order_by(Resource.id)
+                .with_for_update()
+            ).all()
+
