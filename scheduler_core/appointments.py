@@ -6,10 +6,12 @@ last visit ("repeat the last service") and the visits under a new block. Functio
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
 from .booking_support import get_appointment, require_aware, to_utc
@@ -92,6 +94,18 @@ class LastVisit:
     employee_by_category: dict[int, int]  # category id → professional of that visit
 
 
+def _by_id(
+    session: Session,
+    key: InstrumentedAttribute[int],
+    value: InstrumentedAttribute[str],
+    ids: Iterable[int],
+) -> dict[int, str]:
+    """``{id: value}`` for these ids (one query), e.g. service names by service id."""
+    return dict(
+        session.execute(select(key, value).where(key.in_(sorted(set(ids)) or [0]))).all()
+    )
+
+
 def _summaries(session: Session, appts: list[Appointment]) -> list[AppointmentSummary]:
     if not appts:
         return []
@@ -105,34 +119,10 @@ def _summaries(session: Session, appts: list[Appointment]) -> list[AppointmentSu
         .scalars()
         .all()
     )
-    svc_names = {
-        sid: name
-        for sid, name in session.execute(
-            select(Service.id, Service.name).where(
-                Service.id.in_(sorted({it.service_id for it in items}) or [0])
-            )
-        ).all()
-    }
-    emp_names = {
-        eid: name
-        for eid, name in session.execute(
-            select(Employee.id, Employee.name).where(
-                Employee.id.in_(sorted({it.employee_id for it in items}) or [0])
-            )
-        ).all()
-    }
-    pets = {
-        pid: name
-        for pid, name in session.execute(
-            select(Pet.id, Pet.name).where(Pet.id.in_(sorted({a.pet_id for a in appts})))
-        ).all()
-    }
-    tzs = {
-        sid: tz
-        for sid, tz in session.execute(
-            select(Shop.id, Shop.timezone).where(Shop.id.in_(sorted({a.shop_id for a in appts})))
-        ).all()
-    }
+    svc_names = _by_id(session, Service.id, Service.name, (it.service_id for it in items))
+    emp_names = _by_id(session, Employee.id, Employee.name, (it.employee_id for it in items))
+    pets = _by_id(session, Pet.id, Pet.name, (a.pet_id for a in appts))
+    tzs = _by_id(session, Shop.id, Shop.timezone, (a.shop_id for a in appts))
     by_appt: dict[int, list[AppointmentItem]] = {}
     for it in items:
         by_appt.setdefault(it.appointment_id, []).append(it)
@@ -200,42 +190,26 @@ def appointment_items(session: Session, appointment_id: int) -> list[Appointment
 
 def upcoming_for_pet(session: Session, pet_id: int, now: datetime) -> list[AppointmentSummary]:
     """The pet's future Agendado/Confirmado appointments, soonest first ("Meus agendamentos")."""
-    require_aware(now)
-    appts = (
-        session.execute(
-            select(Appointment)
-            .where(
-                Appointment.pet_id == pet_id,
-                Appointment.status.in_([S.AGENDADO, S.CONFIRMADO]),
-                Appointment.start > to_utc(now),
-            )
-            .order_by(Appointment.start, Appointment.id)
-        )
-        .scalars()
-        .all()
-    )
-    return _summaries(session, list(appts))
+    return _upcoming(session, Appointment.pet_id == pet_id, now)
 
 
 def appointments_for_tutor(
     session: Session, tutor_id: int, now: datetime
 ) -> list[AppointmentSummary]:
     """Future Agendado/Confirmado appointments of all the tutor's pets, soonest first."""
+    return _upcoming(session, Appointment.tutor_id == tutor_id, now)
+
+
+def _upcoming(
+    session: Session, owner: ColumnElement[bool], now: datetime
+) -> list[AppointmentSummary]:
     require_aware(now)
-    appts = (
-        session.execute(
-            select(Appointment)
-            .where(
-                Appointment.tutor_id == tutor_id,
-                Appointment.status.in_([S.AGENDADO, S.CONFIRMADO]),
-                Appointment.start > to_utc(now),
-            )
-            .order_by(Appointment.start, Appointment.id)
-        )
-        .scalars()
-        .all()
+    return _summaries_where(
+        session,
+        owner,
+        Appointment.status.in_([S.AGENDADO, S.CONFIRMADO]),
+        Appointment.start > to_utc(now),
     )
-    return _summaries(session, list(appts))
 
 
 def last_visit_services(session: Session, pet_id: int, now: datetime) -> LastVisit | None:
@@ -281,16 +255,22 @@ def overlapping_appointments(
     """Active appointments of the shop overlapping [start, end) — e.g. those under a new block."""
     require_aware(start, "start")
     require_aware(end, "end")
+    return _summaries_where(
+        session,
+        Appointment.shop_id == shop_id,
+        Appointment.status.not_in([S.CANCELADO, S.NAO_COMPARECEU]),
+        Appointment.start < to_utc(end),
+        Appointment.end > to_utc(start),
+    )
+
+
+def _summaries_where(
+    session: Session, *conditions: ColumnElement[bool]
+) -> list[AppointmentSummary]:
+    """Summaries of the appointments matching all ``conditions``, by start time."""
     appts = (
         session.execute(
-            select(Appointment)
-            .where(
-                Appointment.shop_id == shop_id,
-                Appointment.status.not_in([S.CANCELADO, S.NAO_COMPARECEU]),
-                Appointment.start < to_utc(end),
-                Appointment.end > to_utc(start),
-            )
-            .order_by(Appointment.start, Appointment.id)
+            select(Appointment).where(*conditions).order_by(Appointment.start, Appointment.id)
         )
         .scalars()
         .all()

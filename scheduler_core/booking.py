@@ -60,14 +60,15 @@ from .agenda_types import (
     SlotItem,
 )
 from .appointments import appointment_items
-from .audit import record
 from .booking_support import (
+    audit_appointment,
     check_owner,
     check_pet_bookable,
     get_appointment,
     get_pet,
     hours_delta,
     hours_text,
+    insert_visit,
     is_postgres,
     lock_capacity,
     require_aware,
@@ -91,7 +92,6 @@ from .errors import (
 from .models import (
     FREEING_STATUSES,
     Appointment,
-    AppointmentItem,
     AppointmentStatus,
     Channel,
     Combo,
@@ -105,7 +105,6 @@ from .models import (
     Service,
     ServiceCategory,
     Shop,
-    StatusChange,
     Tutor,
 )
 from .snapshot import get_bot_settings, load_snapshot, pet_info, services_segment
@@ -203,6 +202,14 @@ def _check_pet_free(
         raise PetBusy(
             f"{pet.name} já tem um agendamento que coincide com esse horário.",
             details={"appointment_id": clash},
+        )
+
+
+def _check_reschedulable(appt: Appointment) -> None:
+    if appt.status not in OPEN_STATUSES:
+        raise NotReschedulable(
+            f"Agendamentos com status {STATUS_LABELS.get(appt.status, appt.status)} "
+            "não podem ser remarcados."
         )
 
 
@@ -381,11 +388,7 @@ def find_slots(
             appt = get_appointment(session, moving_appointment_id)
             if appt.pet_id != pet.id or appt.shop_id != shop_id:
                 raise ValidationFailed("Esse agendamento é de outro pet.")
-            if appt.status not in OPEN_STATUSES:
-                raise NotReschedulable(
-                    f"Agendamentos com status {STATUS_LABELS.get(appt.status, appt.status)} "
-                    "não podem ser remarcados."
-                )
+            _check_reschedulable(appt)
             items = appointment_items(session, appt.id)
             if not ids:
                 ids = [it.service_id for it in items]
@@ -692,41 +695,15 @@ def book(
                 created_at=to_utc(now),
                 updated_at=to_utc(now),
             )
-            session.add(appt)
-            session.flush()
-            for position, (it, price, plan_line) in enumerate(lines):
-                session.add(
-                    AppointmentItem(
-                        appointment_id=appt.id,
-                        service_id=it.service_id,
-                        employee_id=it.employee_id,
-                        start=to_utc(it.start),
-                        end=to_utc(it.end),
-                        position=position,
-                        price_cents=price,
-                        duration_min=it.duration_min,
-                        in_plan=plan_line,
-                    )
-                )
-            session.add(
-                StatusChange(
-                    appointment_id=appt.id,
-                    from_status="",
-                    to_status=S.AGENDADO,
-                    at=to_utc(now),
-                    actor=actor,
-                )
-            )
+            insert_visit(session, appt, lines, now=now, actor=actor)
             if claim is not None:
                 plans.attach(session, claim, appt, now=now, actor=actor)
-            record(
+            audit_appointment(
                 session,
+                appt,
+                "appointment.book",
                 actor=actor,
-                action="appointment.book",
-                entity="appointment",
-                entity_id=appt.id,
-                shop_id=appt.shop_id,
-                at=now,
+                now=now,
                 details={
                     "origin": str(origin),
                     "pet_id": pet.id,
@@ -793,11 +770,7 @@ def reschedule(
         )
         appt = get_appointment(session, appointment_id, lock=True)
         check_owner(appt, pet_id=pet_id, tutor_id=tutor_id)
-        if appt.status not in OPEN_STATUSES:
-            raise NotReschedulable(
-                f"Agendamentos com status {STATUS_LABELS.get(appt.status, appt.status)} "
-                "não podem ser remarcados."
-            )
+        _check_reschedulable(appt)
         if grant.pet_id != appt.pet_id or grant.shop_id != appt.shop_id:
             raise TokenInvalid()
         old_start = from_utc_naive(appt.start, "UTC")
@@ -851,14 +824,12 @@ def reschedule(
         appt.is_encaixe = False
         appt.updated_at = to_utc(now)
         session.add(appt)
-        record(
+        audit_appointment(
             session,
+            appt,
+            "appointment.reschedule",
             actor=actor,
-            action="appointment.reschedule",
-            entity="appointment",
-            entity_id=appt.id,
-            shop_id=appt.shop_id,
-            at=now,
+            now=now,
             details={
                 "channel": channel,
                 "from": {"start": old["start"], "end": old["end"], "items": before},

@@ -1,26 +1,34 @@
 """Plumbing shared by the booking service modules (:mod:`scheduler_core.booking`,
 :mod:`~scheduler_core.visit_status`, :mod:`~scheduler_core.encaixe`,
-:mod:`~scheduler_core.appointments`): argument checks, lookups that answer ``NotFound`` in pt-BR and
-the capacity row locks. Entry points never call these directly.
+:mod:`~scheduler_core.appointments`): argument checks, lookups that answer ``NotFound`` in
+pt-BR, the capacity row locks, the insert of a new visit and its audit entries. Entry points
+never call these directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
+from .agenda_types import SlotItem
+from .audit import record
 from .errors import NotFound, PetNotBookable, ValidationFailed
 from .models import (
     Appointment,
+    AppointmentItem,
+    AppointmentStatus,
     Channel,
     Employee,
     Pet,
     PetStatus,
     Resource,
     ServiceResource,
+    StatusChange,
     Tutor,
 )
 
@@ -119,31 +127,78 @@ def lock_capacity(
         session.execute(
             select(Appointment.id).where(Appointment.id == appointment_id).with_for_update()
         ).all()
-    emp_ids = sorted(set(employee_ids))
-    if emp_ids:
-        session.execute(
-            select(Employee.id)
-            .where(Employee.id.in_(emp_ids))
-            .order_by(Employee.id)
-            .with_for_update()
-        ).all()
+    _lock_ids(session, Employee.id, employee_ids)
     svc_ids = sorted(set(service_ids))
     if svc_ids:
-        res_ids = sorted(
-            {
-                rid
-                for (rid,) in session.execute(
-                    select(ServiceResource.resource_id).where(
-                        ServiceResource.service_id.in_(svc_ids)
-                    )
-                ).all()
-            }
-        )
-        if res_ids:
-            session.execute(
-                select(Resource.id)
-                .where(Resource.id.in_(res_ids))
-                .order_by(Resource.id)
-                .with_for_update()
-            ).all()
+        res_ids = session.execute(
+            select(ServiceResource.resource_id).where(ServiceResource.service_id.in_(svc_ids))
+        ).scalars()
+        _lock_ids(session, Resource.id, res_ids)
 
+
+def _lock_ids(session: Session, column: InstrumentedAttribute[int], ids: Iterable[int]) -> None:
+    """SELECT ... FOR UPDATE on the rows with these ids, in id order (no ids: nothing)."""
+    wanted = sorted(set(ids))
+    if wanted:
+        session.execute(
+            select(column).where(column.in_(wanted)).order_by(column).with_for_update()
+        ).all()
+
+
+def insert_visit(
+    session: Session,
+    appt: Appointment,
+    lines: Iterable[tuple[SlotItem, int, bool]],
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Add a new visit: ``appt`` (flushed, so it gets its id), one item per line (slot item,
+    price charged, in plan) in visit order, and its first status change (→ Agendado)."""
+    session.add(appt)
+    session.flush()
+    for position, (it, price, plan_line) in enumerate(lines):
+        session.add(
+            AppointmentItem(
+                appointment_id=appt.id,
+                service_id=it.service_id,
+                employee_id=it.employee_id,
+                start=to_utc(it.start),
+                end=to_utc(it.end),
+                position=position,
+                price_cents=price,
+                duration_min=it.duration_min,
+                in_plan=plan_line,
+            )
+        )
+    session.add(
+        StatusChange(
+            appointment_id=appt.id,
+            from_status="",
+            to_status=AppointmentStatus.AGENDADO,
+            at=to_utc(now),
+            actor=actor,
+        )
+    )
+
+
+def audit_appointment(
+    session: Session,
+    appt: Appointment,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    details: Mapping[str, Any],
+) -> None:
+    """Audit-log an event of ``appt`` (``action`` such as "appointment.book")."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity="appointment",
+        entity_id=appt.id,
+        shop_id=appt.shop_id,
+        at=now,
+        details=details,
+    )

@@ -15,11 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from . import availability
-from .agenda_types import SlotItem
-from .audit import record
+from .agenda_types import SlotItem, TimeRange
 from .booking_support import (
+    audit_appointment,
     check_pet_bookable,
     get_pet,
+    insert_visit,
     lock_capacity,
     require_aware,
     to_utc,
@@ -27,16 +28,7 @@ from .booking_support import (
 from .clock import minutes_of
 from .db import write_session
 from .errors import PetNotBookable, ValidationFailed
-from .models import (
-    Appointment,
-    AppointmentItem,
-    AppointmentStatus,
-    Channel,
-    Origin,
-    Pet,
-    Shop,
-    StatusChange,
-)
+from .models import Appointment, AppointmentStatus, Channel, Origin, Pet, Shop
 from .snapshot import load_snapshot, pet_info, services_segment
 
 S = AppointmentStatus
@@ -64,8 +56,10 @@ class EncaixeResult:
     conflicts: tuple[Conflict, ...] = field(default_factory=tuple)
 
 
-def _in_ranges(ranges: Iterable[tuple[int, int]], a: int, b: int) -> bool:
-    return any(s <= a and b <= e for s, e in _merge_ranges(ranges))
+def _fits(ranges: Iterable[TimeRange], a: int, b: int) -> bool:
+    """[a, b) (minutes from the day's 00:00) lies inside the ranges (adjacent ones merged)."""
+    minutes = [(minutes_of(r.start), minutes_of(r.end)) for r in ranges]
+    return any(s <= a and b <= e for s, e in _merge_ranges(minutes))
 
 
 def _merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -139,17 +133,12 @@ def _encaixe_plan(
         conflicts.append(Conflict("past", "O horário escolhido já passou."))
     a, b = _minutes(visit_start, day, zone), _minutes(visit_end, day, zone)
     seg = snapshot.segment
-    if not seg.open_24h:
-        opening = [
-            (minutes_of(r.start), minutes_of(r.end)) for r in seg.opening.get(day.weekday(), ())
-        ]
-        if not _in_ranges(opening, a, b):
-            conflicts.append(
-                Conflict(
-                    "outside_hours",
-                    "Fora do horário de funcionamento ou atravessa um intervalo.",
-                )
+    if not seg.open_24h and not _fits(seg.opening.get(day.weekday(), ()), a, b):
+        conflicts.append(
+            Conflict(
+                "outside_hours", "Fora do horário de funcionamento ou atravessa um intervalo."
             )
+        )
     for block in snapshot.blocks:
         if block.day != day:
             continue
@@ -186,10 +175,7 @@ def _encaixe_plan(
                 Conflict("species", f"{emp.name} não atende essa espécie.", employee_id=emp.id)
             )
         ia, ib = _minutes(it.start, day, zone), _minutes(it.end, day, zone)
-        working = [
-            (minutes_of(r.start), minutes_of(r.end)) for r in emp.working.get(day.weekday(), ())
-        ]
-        if not _in_ranges(working, ia, ib):
+        if not _fits(emp.working.get(day.weekday(), ()), ia, ib):
             conflicts.append(
                 Conflict(
                     "outside_working_hours",
@@ -316,35 +302,15 @@ def encaixe(
             created_at=to_utc(now),
             updated_at=to_utc(now),
         )
-        session.add(appt)
-        session.flush()
-        for position, it in enumerate(items):
-            session.add(
-                AppointmentItem(
-                    appointment_id=appt.id,
-                    service_id=it.service_id,
-                    employee_id=it.employee_id,
-                    start=to_utc(it.start),
-                    end=to_utc(it.end),
-                    position=position,
-                    price_cents=it.price_cents,
-                    duration_min=it.duration_min,
-                )
-            )
-        session.add(
-            StatusChange(
-                appointment_id=appt.id, from_status="", to_status=S.AGENDADO, at=to_utc(now),
-                actor=actor,
-            )
+        insert_visit(
+            session, appt, [(it, it.price_cents, False) for it in items], now=now, actor=actor
         )
-        record(
+        audit_appointment(
             session,
+            appt,
+            "appointment.encaixe",
             actor=actor,
-            action="appointment.encaixe",
-            entity="appointment",
-            entity_id=appt.id,
-            shop_id=shop.id,
-            at=now,
+            now=now,
             details={
                 "pet_id": pet.id,
                 "start": items[0].start,

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from . import plans
-from .audit import record
 from .booking_support import (
+    audit_appointment,
     check_owner,
     get_appointment,
     hours_delta,
@@ -187,14 +187,12 @@ def cancel(
         appt.cancel_reason = (reason or "").strip()
         session.add(appt)
         plans.release(session, appt, late=late, now=now, actor=actor)
-        record(
+        audit_appointment(
             session,
+            appt,
+            "appointment.cancel",
             actor=actor,
-            action="appointment.cancel",
-            entity="appointment",
-            entity_id=appt.id,
-            shop_id=appt.shop_id,
-            at=now,
+            now=now,
             details={
                 "channel": channel,
                 "from_status": old_status,
@@ -224,14 +222,12 @@ def mark_no_show(
         _status_change(session, appt, S.NAO_COMPARECEU, now, actor)
         session.add(appt)
         plans.forfeit(session, appt, now=now, actor=actor)
-        record(
+        audit_appointment(
             session,
+            appt,
+            "appointment.no_show",
             actor=actor,
-            action="appointment.no_show",
-            entity="appointment",
-            entity_id=appt.id,
-            shop_id=appt.shop_id,
-            at=now,
+            now=now,
             details={"from_status": old_status, "pet_plan_id": appt.pet_plan_id},
         )
         session.flush()
@@ -284,14 +280,12 @@ def set_status(
             )
         _status_change(session, appt, target, now, actor)
         session.add(appt)
-        record(
+        audit_appointment(
             session,
+            appt,
+            "appointment.status",
             actor=actor,
-            action="appointment.status",
-            entity="appointment",
-            entity_id=appt.id,
-            shop_id=appt.shop_id,
-            at=now,
+            now=now,
             details={
                 "from": current,
                 "to": target,
