@@ -41,10 +41,14 @@ if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.complete" ]; then
     quiet_pip "$VENV/bin/pip" install -q -e ".[dev]"
     touch "$VENV/.complete"
 else
-    # Editable install points at this clone (a fresh clone has another path).
-    "$VENV/bin/python" - <<'PY' || quiet_pip "$VENV/bin/pip" install -q --no-deps -e .
-import pathlib, sys, scheduler_core
-sys.exit(0 if pathlib.Path(scheduler_core.__file__).resolve().parent.parent == pathlib.Path.cwd().resolve() else 1)
-PY
+    # The editable install must point at this clone (a fresh clone has another path); check from
+    # another folder so the current directory does not mask where the package really resolves.
+    here="$(pwd -P)"
+    there="$(cd / && "$VENV/bin/python" -c \
+        'import pathlib, scheduler_core; print(pathlib.Path(scheduler_core.__file__).resolve().parent.parent)')"
+    if [ "$there" != "$here" ]; then
+        echo ">> pointing the app environment at $here"
+        quiet_pip "$VENV/bin/pip" install -q --no-deps -e .
+    fi
 fi
 ln -sfn "$VENV" .venv
