@@ -1497,7 +1497,7 @@ def do_reschedule(ctx: Ctx, reply: Reply) -> None:
                            now=ctx.turn.now, secret=ctx.secret, actor="bot", channel="bot")
     except CoreError as exc:
         reply.text(exc.message)
-        if exc.code in ("slot_taken", "token_expired", "token_invalid"):
+        if exc.code in ("slot_taken", "pet_busy", "token_expired", "token_invalid"):
             ctx.flow.pop("chosen", None)
             return show_slots(ctx, reply)
         return handoff(ctx, reply, f"remarcação recusada: {exc.code}")

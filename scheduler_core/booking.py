@@ -621,7 +621,8 @@ def book(
             )
             if key is not None and (found := _by_idempotency_key(session, key)) is not None:
                 return found
-            _revalidate(session, grant=grant, pet=pet, now=now, channel=channel)
+            # The pet first: when it is the pet that is busy, say so (the slot check below
+            # would only say "taken", since a busy pet's overlapping slots are not offered).
             try:
                 _check_pet_free(session, pet, slot.start, slot.end)
             except PetBusy:
@@ -630,6 +631,7 @@ def book(
                 if key is not None and (found := _by_idempotency_key(session, key)) is not None:
                     return found
                 raise
+            _revalidate(session, grant=grant, pet=pet, now=now, channel=channel)
 
             shop = session.get(Shop, grant.shop_id)
             visit_day = slot.start.astimezone(ZoneInfo(shop.timezone)).date()
@@ -795,6 +797,7 @@ def reschedule(
                 "O horário escolhido é para outros serviços. Vamos buscar os horários de novo?"
             )
         pet = session.get(Pet, appt.pet_id)
+        _check_pet_free(session, pet, slot.start, slot.end, except_id=appt.id)
         _revalidate(
             session,
             grant=grant,
@@ -803,7 +806,6 @@ def reschedule(
             channel=channel,
             moving_appointment_id=appt.id,
         )
-        _check_pet_free(session, pet, slot.start, slot.end, except_id=appt.id)
         new_by_service = {it.service_id: it for it in slot.items}
         order = {it.service_id: i for i, it in enumerate(slot.items)}
         before = [

@@ -27,6 +27,7 @@ DETAILS: dict[str, str] = {
     "payload_too_large": "The request body is too large.",
     "validation": "The data is invalid; see message and data.field.",
     "slot_taken": "The chosen slot is no longer free; search availability again.",
+    "pet_busy": "The pet already has an active appointment overlapping that time.",
     "token_invalid": "The slot token is damaged, forged or meant for another use.",
     "token_expired": "The slot token expired; search availability again.",
     "notice_too_short": "Too close to the appointment time for this channel.",

@@ -323,7 +323,7 @@ _ERROR_DESCRIPTIONS = {
     "400": "Malformed JSON body or query parameters (code bad_request).",
     "401": "Missing or invalid bearer token (code unauthorized).",
     "404": "Not found (code not_found, or no_shop before the shop exists).",
-    "409": "Conflict: slot_taken, not_cancellable, not_reschedulable, invalid_transition...",
+    "409": "Conflict: slot_taken, pet_busy, not_cancellable, invalid_transition...",
     "410": "The slot token expired (code token_expired).",
     "422": "Validation failed (validation, token_invalid, pet_not_bookable, notice_too_short...).",
     "500": "Unexpected error (code internal); never a stack trace.",

@@ -162,6 +162,19 @@ async def test_no_show_through_the_status_endpoint(api_client, world):
 async def test_the_same_slot_cannot_be_booked_twice(api_client, world):
     slot = (await _slots(api_client, world, employee_ids=str(world.employees["ana"])))["slots"][0]
     assert (await _book(api_client, slot["token"])).status == 201
+    taken = await _book(api_client, slot["token"])  # same pet: it already has that visit
+    assert taken.status == 409
+    assert taken.body["error"]["code"] == "pet_busy"
+    assert "horário" in taken.body["error"]["message"]
+
+
+async def test_a_slot_taken_by_another_pet_is_refused(api_client, world):
+    ana = str(world.employees["ana"])
+    slot = (await _slots(api_client, world, employee_ids=ana))["slots"][0]
+    luna = world.add_pet(name="Luna")
+    other = (await _slots(api_client, world, employee_ids=ana, pet_id=str(luna)))["slots"][0]
+    assert other["start"] == slot["start"]
+    assert (await _book(api_client, other["token"])).status == 201
     taken = await _book(api_client, slot["token"])
     assert taken.status == 409
     assert taken.body["error"]["code"] == "slot_taken"
