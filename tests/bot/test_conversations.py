@@ -22,7 +22,7 @@ from scheduler_core.models import (
     Pet,
     Tutor,
 )
-from tests.bot.conftest import NOW, tutor_with_pets
+from tests.bot.engine import NOW, tutor_with_pets
 
 pytestmark = pytest.mark.engine
 
@@ -404,7 +404,7 @@ def test_retried_action_call_books_once(bot, chat_with):
 def test_redis_tracker_and_lock_store(bot, chat_with):
     import redis
 
-    from tests.bot.conftest import REDIS_URL
+    from tests.bot.engine import REDIS_URL
 
     tutor, _ = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
@@ -423,7 +423,7 @@ def test_redis_lock_store_serialises_a_conversation(bot, chat_with):
 
     import redis
 
-    from tests.bot.conftest import REDIS_URL
+    from tests.bot.engine import REDIS_URL
 
     tutor, _ = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.config import SIM_PHONE_ID  # noqa: F401  (the page talks on the simulator's number)
 from scheduler_core.db import write_session
 from scheduler_core.models import Appointment, BotSettings, Pet, Tutor
-from tests.bot.conftest import _TAKEN, NOW, bot  # noqa: F401  (session fixture: the engine)
+from tests.bot.engine import _TAKEN, NOW
 
 from .conftest import Clock, FakeRasa, start_wa, stop_wa
 from .test_simulator_page import ChatPage, _launch
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.engine, pytest.mark.browser]
 PHONE = "+5511955550123"
 
 
-async def test_full_booking_flow_in_chromium_through_the_simulator(bot):  # noqa: F811
+async def test_full_booking_flow_in_chromium_through_the_simulator(bot):
     clock = Clock()
     clock.now = NOW
     with write_session(bot.engine) as s:

@@ -1,4 +1,7 @@
-"""Fixtures for the bot tests: a seeded database, the action server and the Rasa engine.
+"""The Rasa engine fixtures (a seeded database, the action server and the engine).
+
+Registered once for the whole suite by tests/conftest.py, so tests/bot and tests/whatsapp share
+one engine per test session.
 
 ``bot`` (session scope) migrates a temporary SQLite database, loads the demo shop at a fixed
 "now" (``NOW``, also given to the action server through PETBOT_FAKE_NOW), trains the model when
