@@ -82,6 +82,26 @@ _REFRESH_LUA = (
 
 
 
+# Auto-reply mode sends its fixed message once per conversation in this period, not to every
+# message (a tutor who writes five lines gets one notice; the messages wait for staff).
+AUTO_REPLY_EVERY = timedelta(hours=12)
+
+
+def _auto_replied_since(s: Session, conv_id: int, text: str, since: datetime) -> bool:
+    return (
+        s.exec(
+            select(WaMessage.id).where(
+                WaMessage.conversation_id == conv_id,
+                WaMessage.direction == Direction.OUT,
+                WaMessage.author == Author.SYSTEM,
+                WaMessage.text == text,
+                WaMessage.created_at >= since,
+            )
+        ).first()
+        is not None
+    )
+
+
 @dataclass
 class _Decision:
     conv_id: int
@@ -96,6 +116,7 @@ class _Decision:
     auto_reply_text: str
     menu_state: dict
     finished: bool = False
+    auto_reply_due: bool = True
 
 
 class Gateway:
@@ -546,6 +567,9 @@ class Gateway:
                     )
                 )
             bs = s.get(BotSettings, shop_id) or BotSettings(shop_id=shop_id)
+            auto_reply_due = bs.mode != BotMode.AUTO_REPLY or not _auto_replied_since(
+                s, conv.id, bs.auto_reply_text, now - AUTO_REPLY_EVERY
+            )
             tutor = s.get(Tutor, conv.tutor_id) if conv.tutor_id else None
             if tutor is not None and not tutor.allow_bot:
                 take_over(s, conv, now, ALLOW_BOT_OFF_REASON)
@@ -561,6 +585,7 @@ class Gateway:
                 owner=conv.owner,
                 auto_reply_text=bs.auto_reply_text,
                 menu_state=dict(conv.menu_state or {}),
+                auto_reply_due=auto_reply_due,
             )
             if row_id is not None and (
                 d.mode == BotMode.OFF
@@ -585,7 +610,8 @@ class Gateway:
         if msg.kind in SILENT_KINDS:
             return  # e.g. "user changed number" notices: stored, nothing to answer
         if d.mode == BotMode.AUTO_REPLY:
-            await self.deliver(d.conv_id, rnd.TextOut(d.auto_reply_text), Author.SYSTEM)
+            if d.auto_reply_due:
+                await self.deliver(d.conv_id, rnd.TextOut(d.auto_reply_text), Author.SYSTEM)
             return
         if msg.kind in MEDIA_KINDS or msg.kind not in ("text", "interactive", "button"):
             await self.deliver(d.conv_id, rnd.TextOut(t("media_reply")), Author.SYSTEM)

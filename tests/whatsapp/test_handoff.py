@@ -209,13 +209,19 @@ async def test_mode_off_stores_and_sends_nothing(wa):
     assert not [r for r in wa.sim.requests if r.get("status") == "read"]
 
 
-async def test_mode_auto_reply_sends_the_fixed_message(wa):
-    wa.set_mode("auto_reply", auto_reply_text="Estamos em férias coletivas até segunda!")
+async def test_mode_auto_reply_sends_the_fixed_message_once_per_period(wa):
+    notice = "Estamos em férias coletivas até segunda!"
+    wa.set_mode("auto_reply", auto_reply_text=notice)
     await say(wa, "oi")
     await wa.post(sim.media_message(PHONE, "audio"))
+    await say(wa, "alguém aí?")
     await wa.settle()
     assert wa.rasa.turns == []
-    assert bot_replies(wa) == ["Estamos em férias coletivas até segunda!"] * 2
+    assert bot_replies(wa) == [notice]  # one notice, not one per message
+    assert [m.text for m in wa.messages(Author.TUTOR)][-1] == "alguém aí?"  # all kept
+    wa.clock.advance(hours=13)
+    await say(wa, "e agora?")
+    assert bot_replies(wa) == [notice, notice]
 
 
 async def test_mode_simulation_answers_only_the_simulator(wa):
