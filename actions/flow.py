@@ -43,6 +43,7 @@ from scheduler_core.models import (
     Shop,
     Tutor,
 )
+from scheduler_core.money import format_brl
 
 MENU_LABELS = {
     "agendar_banho_tosa": ("Banho e tosa", "Agendar banho, tosa e adicionais"),
@@ -554,8 +555,8 @@ def _price_label(ctx: Ctx, offer) -> str:
     if price is None:
         return "sob consulta"
     if mode == "exato" and offer.price_cents is not None:
-        return shop_info.format_brl(offer.price_cents)
-    return "a partir de " + shop_info.format_brl(price)
+        return format_brl(offer.price_cents)
+    return "a partir de " + format_brl(price)
 
 
 # --------------------------------------------------------------------------- booking: who
@@ -829,16 +830,7 @@ def ask_service(ctx: Ctx, reply: Reply) -> None:
 
 
 def _offer_description(ctx: Ctx, offer) -> str:
-    mode = ctx.settings.price_display
-    if mode == "oculto":
-        price = ""
-    elif mode == "exato" and offer.price_cents is not None:
-        price = shop_info.format_brl(offer.price_cents)
-    elif offer.min_price_cents is not None and mode == "a_partir":
-        price = "a partir de " + shop_info.format_brl(
-            offer.price_cents if offer.price_cents is not None else offer.min_price_cents)
-    else:
-        price = offer.price_label
+    price = "" if ctx.settings.price_display == "oculto" else _price_label(ctx, offer)
     desc = (offer.description or "").strip()
     return " · ".join(p for p in [price, desc] if p)[:72]
 
@@ -906,7 +898,7 @@ def ask_leva_e_traz(ctx: Ctx, reply: Reply) -> None:
         return ask_employee(ctx, reply)
     fee = ""
     if ctx.shop.leva_e_traz_flat_fee_cents:
-        fee = f"Taxa: {shop_info.format_brl(ctx.shop.leva_e_traz_flat_fee_cents)}."
+        fee = f"Taxa: {format_brl(ctx.shop.leva_e_traz_flat_fee_cents)}."
     buttons = [button("Sim, quero", "leva:sim"), button("Não, eu levo", "leva:nao")]
     ask(ctx, reply, "leva", "utter_ask_leva_e_traz", buttons, pet=ctx.pet().name, fee=fee,
         hours=ctx.shop.leva_e_traz_min_notice_hours)
@@ -1205,7 +1197,7 @@ def show_summary(ctx: Ctx, reply: Reply) -> None:
     if professional:
         extra += f"\n👤 Profissional: {professional[4:]}"
     price = "valor sob consulta" if ctx.settings.price_display == "oculto" else \
-        shop_info.format_brl(total)
+        format_brl(total)
     buttons = [button("Confirmar", "confirma:sim"), button("Outro horário", "confirma:outro"),
                button("Cancelar", "confirma:nao")]
     response = "utter_summary_reschedule" if ctx.flow.get("mode") == "reschedule" else \

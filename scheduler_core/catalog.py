@@ -37,13 +37,16 @@ from scheduler_core.models import (
     Shop,
     Tutor,
 )
+from scheduler_core.money import format_brl
 
 
-def format_brl(cents: int) -> str:
-    """1234567 → "R$ 12.345,67"."""
-    sign = "-" if cents < 0 else ""
-    reais, centavos = divmod(abs(int(cents)), 100)
-    return f"{sign}R$ {reais:,}".replace(",", ".") + f",{centavos:02d}"
+def price_label(price_cents: int | None, min_price_cents: int | None) -> str:
+    """The exact price for this pet, else "a partir de" the table's lowest, else "sob consulta"."""
+    if price_cents is not None:
+        return format_brl(price_cents)
+    if min_price_cents is not None:
+        return "a partir de " + format_brl(min_price_cents)
+    return "sob consulta"
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,7 @@ class ServiceOffer:
 
     @property
     def price_label(self) -> str:
-        if self.price_cents is not None:
-            return format_brl(self.price_cents)
-        if self.min_price_cents is not None:
-            return "a partir de " + format_brl(self.min_price_cents)
-        return "sob consulta"
+        return price_label(self.price_cents, self.min_price_cents)
 
 
 @dataclass(frozen=True)
@@ -99,11 +98,7 @@ class ComboOffer:
 
     @property
     def price_label(self) -> str:
-        if self.price_cents is not None:
-            return format_brl(self.price_cents)
-        if self.min_price_cents is not None:
-            return "a partir de " + format_brl(self.min_price_cents)
-        return "sob consulta"
+        return price_label(self.price_cents, self.min_price_cents)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from scheduler_core.models import (
     SegmentKind,
     Shop,
 )
+from scheduler_core.money import format_brl
 
 WEEKDAY_NAMES = ["Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo"]
 SEGMENT_LABELS = {
@@ -36,13 +37,6 @@ PAYMENT_LABELS = {
     "cartao_debito": "Cartão de débito",
     "credito_tutor": "Crédito na loja",
 }
-
-
-def format_brl(cents: int) -> str:
-    """12345 → "R$ 123,45"; 123456789 → "R$ 1.234.567,89"."""
-    sign = "-" if cents < 0 else ""
-    reais, centavos = divmod(abs(int(cents)), 100)
-    return f"{sign}R$ {reais:,}".replace(",", ".") + f",{centavos:02d}"
 
 
 @dataclass(frozen=True)

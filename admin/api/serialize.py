@@ -7,9 +7,10 @@ from typing import Any
 
 from scheduler_core.appointments import AppointmentSummary
 from scheduler_core.booking import Offer
-from scheduler_core.catalog import ComboOffer, PetCatalog, ServiceOffer, format_brl
+from scheduler_core.catalog import ComboOffer, PetCatalog, ServiceOffer
 from scheduler_core.cpf import format_cpf
 from scheduler_core.models import Breed, Pet, Tutor
+from scheduler_core.money import format_brl
 from scheduler_core.visit_status import STATUS_LABELS
 
 

@@ -15,6 +15,7 @@ from scheduler_core.models import (
     SegmentKind,
     Species,
 )
+from scheduler_core.money import format_brl
 
 WEEKDAYS = ["Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo"]
 WEEKDAYS_SHORT = ["Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "Dom"]
@@ -57,13 +58,7 @@ INVOICE_STATUS_LABELS = {
 
 
 def money(cents: int | None) -> str:
-    if cents is None:
-        return "—"
-    sign = "-" if cents < 0 else ""
-    cents = abs(int(cents))
-    reais, rest = divmod(cents, 100)
-    whole = f"{reais:,}".replace(",", ".")
-    return f"{sign}R$ {whole},{rest:02d}"
+    return "—" if cents is None else format_brl(cents)
 
 
 def cents_input(cents: int | None) -> str:

@@ -218,7 +218,7 @@ def _combo_for(engine, pet, name):
 
 
 async def test_wizard_books_a_combo_at_the_combo_price(client, panel_db):
-    from scheduler_core.catalog import format_brl
+    from scheduler_core.money import format_brl
 
     engine = panel_db[0]
     pet, _bath = _dog(engine)
@@ -273,7 +273,7 @@ async def test_wizard_refuses_two_combos_in_one_visit(client, panel_db):
 
 
 async def test_free_slot_search_prices_a_combo(client, panel_db):
-    from scheduler_core.catalog import format_brl
+    from scheduler_core.money import format_brl
 
     engine = panel_db[0]
     pet, _bath = _dog(engine)

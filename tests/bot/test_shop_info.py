@@ -9,14 +9,15 @@ from sqlmodel import Session, select
 from scheduler_core import shop_info
 from scheduler_core.demo import load_demo
 from scheduler_core.models import LevaETrazZone, OpeningRange, Segment, Shop
+from scheduler_core.money import format_brl
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # Tuesday 10:00 in São Paulo
 
 
 def test_format_brl():
-    assert shop_info.format_brl(123456789) == "R$ 1.234.567,89"
-    assert shop_info.format_brl(5500) == "R$ 55,00"
-    assert shop_info.format_brl(5) == "R$ 0,05"
+    assert format_brl(123456789) == "R$ 1.234.567,89"
+    assert format_brl(5500) == "R$ 55,00"
+    assert format_brl(5) == "R$ 0,05"
 
 
 def test_hours_address_payments_zones_from_the_database(sqlite_engine):

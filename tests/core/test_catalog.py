@@ -20,6 +20,7 @@ from scheduler_core.models import (
     ServiceCategory,
     Shop,
 )
+from scheduler_core.money import format_brl
 from tests.core.factories import build_shop, create_category, create_service
 
 
@@ -202,5 +203,5 @@ def test_leva_e_traz_fee_by_neighbourhood_cep_or_flat_fee(world):
 
 
 def test_money_is_formatted_the_brazilian_way():
-    assert catalog.format_brl(123456) == "R$ 1.234,56"
-    assert catalog.format_brl(5) == "R$ 0,05"
+    assert format_brl(123456) == "R$ 1.234,56"
+    assert format_brl(5) == "R$ 0,05"
