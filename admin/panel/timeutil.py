@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 
+from scheduler_core.clock import from_utc_naive
+
 
 def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
@@ -32,9 +34,7 @@ def for_column(column, moment: datetime) -> datetime:
 
 
 def to_local(value: datetime | None, tz: str) -> datetime | None:
-    if value is None:
-        return None
-    return as_utc(value).astimezone(ZoneInfo(tz))
+    return None if value is None else from_utc_naive(value, tz)
 
 
 def today(now: datetime, tz: str) -> date:
