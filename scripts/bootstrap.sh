@@ -44,8 +44,10 @@ else
     # The editable install must point at this clone (a fresh clone has another path); check from
     # another folder so the current directory does not mask where the package really resolves.
     here="$(pwd -P)"
+    # A clone that has since been deleted leaves the package unimportable: re-point then too.
     there="$(cd / && "$VENV/bin/python" -c \
-        'import pathlib, scheduler_core; print(pathlib.Path(scheduler_core.__file__).resolve().parent.parent)')"
+        'import pathlib, scheduler_core; print(pathlib.Path(scheduler_core.__file__).resolve().parent.parent)' \
+        2>/dev/null || true)"
     if [ "$there" != "$here" ]; then
         echo ">> pointing the app environment at $here"
         quiet_pip "$VENV/bin/pip" install -q --no-deps -e .
