@@ -59,11 +59,13 @@ from scheduler_core.agenda_types import (
     AgendaSnapshot,
     Availability,
     AvailabilityQuery,
+    BlockInfo,
     ChannelRules,
     EmployeeInfo,
     PetInfo,
     PriceCell,
     RestrictionInfo,
+    SegmentInfo,
     ServiceInfo,
     Slot,
     SlotItem,
@@ -78,6 +80,7 @@ __all__ = [
     "find_slots",
     "is_open_now",
     "resolve_items",
+    "segment_open_at",
 ]
 
 # pt-BR messages the bot may show the tutor (and staff see) when there is no slot.
@@ -249,19 +252,24 @@ def bot_window(today: date, page: int, rules: ChannelRules) -> tuple[date, date]
 
 
 def is_open_now(snapshot: AgendaSnapshot, now: datetime) -> bool:
-    """Greeting check: open from the first opening to the last closing of the day (breaks are
-    ignored); open 24h is always open; a whole-day block of the shop closes the day."""
-    zone = ZoneInfo(snapshot.timezone)
-    local = now.astimezone(zone)
+    """Greeting check on a snapshot: see :func:`segment_open_at`."""
+    return segment_open_at(snapshot.segment, snapshot.timezone, snapshot.blocks, now)
+
+
+def segment_open_at(
+    segment: SegmentInfo, timezone: str, blocks: Iterable[BlockInfo], now: datetime
+) -> bool:
+    """The one "open now" rule (bot greeting and hand-off messages): open from the first opening
+    to the last closing of the day (breaks are ignored); open 24h is always open; a whole-day
+    block of the shop (a holiday) closes the day."""
+    local = now.astimezone(ZoneInfo(timezone))
     day = local.date()
-    for block in snapshot.blocks:
+    for block in blocks:
         if block.employee_id is None and block.day == day and _block_whole_day(block):
             return False
-    if snapshot.segment.open_24h:
+    if segment.open_24h:
         return True
-    ranges = [
-        (_hm(r.start), _hm(r.end)) for r in snapshot.segment.opening.get(day.weekday(), ())
-    ]
+    ranges = [(_hm(r.start), _hm(r.end)) for r in segment.opening.get(day.weekday(), ())]
     ranges = [r for r in ranges if r[1] > r[0]]
     if not ranges:
         return False

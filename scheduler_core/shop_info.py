@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from scheduler_core.availability import segment_open_at
 from scheduler_core.clock import minutes_of
 from scheduler_core.models import (
     LevaETrazZone,
@@ -22,6 +23,7 @@ from scheduler_core.models import (
     Shop,
 )
 from scheduler_core.money import format_brl
+from scheduler_core.snapshot import blocks_in_range, segment_info
 
 WEEKDAY_NAMES = ["Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo"]
 SEGMENT_LABELS = {
@@ -99,30 +101,19 @@ def opening_hours_text(session: Session, shop_id: int) -> str:
     return "\n\n".join(parts) if parts else "Horário não informado."
 
 
-def is_segment_open(days: list[DayHours], open_24h: bool, local_now: datetime) -> bool:
-    """Open now = between the first opening and the last closing of today (breaks ignored)."""
-    if open_24h:
-        return True
-    today = days[local_now.weekday()].ranges
-    if not today:
-        return False
-    minute = local_now.hour * 60 + local_now.minute
-    first = min(minutes_of(a) for a, _ in today)
-    last = max(minutes_of(b) for _, b in today)
-    return first <= minute < last
-
-
 def is_shop_open_now(session: Session, shop_id: int, now: datetime) -> bool:
-    """True when any active segment is open at ``now`` (aware) on the shop's wall clock."""
+    """True when any active segment is open at ``now`` (aware), by the core's one rule
+    (:func:`scheduler_core.availability.segment_open_at`: a holiday block closes the day)."""
     shop = session.get(Shop, shop_id)
     if shop is None:
         return False
-    local_now = now.astimezone(ZoneInfo(shop.timezone))
+    today = now.astimezone(ZoneInfo(shop.timezone)).date()
+    blocks = blocks_in_range(session, shop_id, today, today)
     segments = session.exec(
         select(Segment).where(Segment.shop_id == shop_id, Segment.active == True)  # noqa: E712
     ).all()
     return any(
-        is_segment_open(segment_hours(session, s.id), s.open_24h, local_now) for s in segments
+        segment_open_at(segment_info(session, s), shop.timezone, blocks, now) for s in segments
     )
 
 

@@ -201,6 +201,21 @@ def load_busy(
     )
 
 
+def segment_info(session: Session, segment: Segment) -> SegmentInfo:
+    """The engine's view of one segment: slot step, species, opening ranges per weekday."""
+    opening = _ranges(
+        _scalars(session, select(OpeningRange).where(OpeningRange.segment_id == segment.id))
+    )
+    return SegmentInfo(
+        id=segment.id,
+        kind=segment.kind,
+        slot_step_min=segment.slot_step_min or 15,
+        open_24h=segment.open_24h,
+        species=frozenset(segment.species or ()),
+        opening=opening,
+    )
+
+
 def load_snapshot(
     session: Session,
     shop_id: int,
@@ -222,17 +237,7 @@ def load_snapshot(
     if bot_settings is None:
         bot_settings = session.get(BotSettings, shop_id)
 
-    opening = _ranges(
-        _scalars(session, select(OpeningRange).where(OpeningRange.segment_id == segment_id))
-    )
-    segment_info = SegmentInfo(
-        id=segment.id,
-        kind=segment.kind,
-        slot_step_min=segment.slot_step_min or 15,
-        open_24h=segment.open_24h,
-        species=frozenset(segment.species or ()),
-        opening=opening,
-    )
+    segment_data = segment_info(session, segment)
 
     # Catalogue of the segment.
     categories = {
@@ -324,7 +329,7 @@ def load_snapshot(
         for r in _scalars(session, select(Resource).where(Resource.segment_id == segment_id))
     }
 
-    blocks = _blocks_in_range(session, shop_id, date_from, date_to)
+    blocks = blocks_in_range(session, shop_id, date_from, date_to)
 
     start_utc, end_utc = range_bounds_utc(tz, date_from, date_to)
     busy = load_busy(session, shop_id, start_utc, end_utc, tz)
@@ -355,7 +360,7 @@ def load_snapshot(
         shop_id=shop_id,
         timezone=tz,
         billing_mode=shop.billing_mode,
-        segment=segment_info,
+        segment=segment_data,
         employees=employee_infos,
         services=service_infos,
         resource_capacity=resource_capacity,
@@ -369,7 +374,7 @@ def load_snapshot(
     )
 
 
-def _blocks_in_range(
+def blocks_in_range(
     session: Session, shop_id: int, date_from: date, date_to: date
 ) -> tuple[BlockInfo, ...]:
     """Blocks of the shop, one BlockInfo per blocked date inside the range.

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from scheduler_core import shop_info
 from scheduler_core.demo import load_demo
-from scheduler_core.models import LevaETrazZone, OpeningRange, Segment, Shop
+from scheduler_core.models import Block, Employee, LevaETrazZone, OpeningRange, Segment, Shop
 from scheduler_core.money import format_brl
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # Tuesday 10:00 in São Paulo
@@ -49,6 +49,25 @@ def test_open_now_follows_the_timetable(sqlite_engine):
         # 03:00 in São Paulo.
         assert shop_info.is_shop_open_now(s, shop.id, datetime(2026, 12, 1, 6, 0, tzinfo=UTC)) \
             is False
+
+
+def test_a_holiday_block_closes_the_shop_for_the_bot(sqlite_engine):
+    """The bot's "open now" (greeting, hand-off message) follows the core's rule: a whole-day
+    shop block is a holiday; a partial block or an employee's day off leaves the shop open."""
+    load_demo(sqlite_engine, NOW)
+    with Session(sqlite_engine) as s:
+        shop = s.exec(select(Shop)).one()
+        employee = s.exec(select(Employee).where(Employee.shop_id == shop.id)).first()
+        s.add(Block(shop_id=shop.id, employee_id=employee.id, dates=["2026-12-01"]))
+        s.add(Block(shop_id=shop.id, dates=["2026-12-01"], all_day=False,
+                    start="09:00", end="11:00", reason="Dedetização"))
+        s.commit()
+        assert shop_info.is_shop_open_now(s, shop.id, NOW) is True
+        s.add(Block(shop_id=shop.id, dates=["2026-11-30", "2026-12-01"], reason="Feriado"))
+        s.commit()
+        assert shop_info.is_shop_open_now(s, shop.id, NOW) is False
+        # The next day is not blocked: open again at 10:00.
+        assert shop_info.is_shop_open_now(s, shop.id, datetime(2026, 12, 2, 13, 0, tzinfo=UTC))
 
 
 def test_collapsed_week_text():
