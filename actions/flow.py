@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler_core import shop_info
+from scheduler_core.catalog import leva_e_traz_fee
 from scheduler_core.dates_ptbr import normalize, parse_date_ptbr
 from scheduler_core.models import (
     Appointment,
@@ -896,12 +897,27 @@ def ask_leva_e_traz(ctx: Ctx, reply: Reply) -> None:
     if not ctx.shop.leva_e_traz_enabled:
         ctx.flow["leva"] = False
         return ask_employee(ctx, reply)
-    fee = ""
-    if ctx.shop.leva_e_traz_flat_fee_cents:
-        fee = f"Taxa: {format_brl(ctx.shop.leva_e_traz_flat_fee_cents)}."
     buttons = [button("Sim, quero", "leva:sim"), button("Não, eu levo", "leva:nao")]
-    ask(ctx, reply, "leva", "utter_ask_leva_e_traz", buttons, pet=ctx.pet().name, fee=fee,
-        hours=ctx.shop.leva_e_traz_min_notice_hours)
+    ask(ctx, reply, "leva", "utter_ask_leva_e_traz", buttons, pet=ctx.pet().name,
+        fee=leva_e_traz_fee_text(ctx), hours=ctx.shop.leva_e_traz_min_notice_hours)
+
+
+def leva_e_traz_fee_text(ctx: Ctx) -> str:
+    """The fee for this tutor's address (zone by bairro or CEP, else the flat fee); when the
+    address matches no zone, the tutor is told the fee depends on the neighbourhood."""
+    tutor = ctx.tutor()
+    found = leva_e_traz_fee(
+        ctx.s, ctx.shop.id,
+        neighborhood=(tutor.neighborhood or "") if tutor else "",
+        cep=(tutor.cep or "") if tutor else "",
+    )
+    if found is None:
+        return "A taxa depende do bairro; a equipe confirma com você."
+    fee, zone = found
+    if not fee:
+        return "Sem taxa para o seu endereço."
+    where = f" ({zone.name})" if zone is not None else ""
+    return f"Taxa: {format_brl(fee)}{where}."
 
 
 def _yes_no(ctx: Ctx, prefix: str) -> str | None:

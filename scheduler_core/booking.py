@@ -96,7 +96,6 @@ from .models import (
     Channel,
     Combo,
     ComboItem,
-    LevaETrazZone,
     Origin,
     Pet,
     PetPlan,
@@ -521,25 +520,15 @@ def _combo_discount(
 
 
 def _leva_e_traz_fee(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, int | None]:
-    """(fee, zone id): the tutor's zone by neighbourhood or CEP prefix, else the flat fee."""
-    zones = (
-        session.execute(
-            select(LevaETrazZone)
-            .where(LevaETrazZone.shop_id == shop.id)
-            .order_by(LevaETrazZone.id)
-        )
-        .scalars()
-        .all()
+    """(fee, zone id) for the tutor's address by the catalogue's rule; an address outside every
+    zone of a shop without a flat fee books with fee 0 (staff settle it with the tutor)."""
+    found = catalog.leva_e_traz_fee(
+        session, shop.id, neighborhood=tutor.neighborhood or "", cep=tutor.cep or ""
     )
-    hood = (tutor.neighborhood or "").strip().casefold()
-    cep = "".join(ch for ch in (tutor.cep or "") if ch.isdigit())
-    for zone in zones:
-        if hood and hood in {n.strip().casefold() for n in zone.neighborhoods or ()}:
-            return zone.fee_cents, zone.id
-        prefixes = ["".join(ch for ch in p if ch.isdigit()) for p in zone.cep_prefixes or ()]
-        if cep and any(p and cep.startswith(p) for p in prefixes):
-            return zone.fee_cents, zone.id
-    return shop.leva_e_traz_flat_fee_cents, None
+    if found is None:
+        return 0, None
+    fee, zone = found
+    return fee, zone.id if zone is not None else None
 
 
 def _plan_for_booking(

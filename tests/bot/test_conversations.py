@@ -180,6 +180,40 @@ def test_booking_by_free_text_with_typed_date(bot, chat_with):
     assert new.origin == "bot"
 
 
+def test_leva_e_traz_quotes_the_tutor_zone_and_books_its_fee(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    with bot.session() as s:
+        row = s.get(Tutor, tutor.id)
+        row.neighborhood, row.cep = "Perdizes", ""  # Zona 2 of the demo shop: R$ 20,00
+        s.add(row)
+        s.commit()
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    chat.tap(pets[0].name)
+    chat.tap("Banho")
+    for _ in range(3):
+        if "Não, obrigado" in chat.titles and "Sim, quero" not in chat.titles:
+            chat.tap("Não, obrigado")
+    assert "Leva e Traz" in chat.text
+    assert "Taxa: R$ 20,00 (Zona 2 (até 4 km))." in chat.text, chat.text
+    chat.tap("Sim, quero")
+    if "Tanto faz" in chat.titles:
+        chat.tap("Tanto faz")
+    # 24 h of notice: today's and tomorrow's early times are not offered with Leva e Traz.
+    if "Outra data" in chat.titles and not any(" às " in t for t in chat.titles):
+        chat.tap("Outra data")
+    if "Manhã" in chat.titles:
+        chat.tap("Tarde")
+    chat.tap_index(0)
+    assert "Confira o agendamento" in chat.text
+    chat.tap("Confirmar")
+    assert "Agendamento confirmado" in chat.text, chat.log
+    new = _appointments(bot, tutor.id)[-1]
+    assert new.leva_e_traz and new.leva_e_traz_fee_cents == 2000
+    assert new.start - NOW >= timedelta(hours=24)
+
+
 def test_outra_data_moves_the_window(bot, chat_with):
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
