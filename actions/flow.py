@@ -566,8 +566,19 @@ def _price_label(ctx: Ctx, offer) -> str:
 def start_booking(ctx: Ctx, reply: Reply) -> None:
     tutor = ctx.tutor()
     if tutor is None:
-        return ask(ctx, reply, "tutor_name", "utter_ask_tutor_name")
+        return ask_tutor_name(ctx, reply)
     return ask_pet(ctx, reply)
+
+
+def ask_tutor_name(ctx: Ctx, reply: Reply) -> None:
+    """Ask the new tutor's name; the WhatsApp profile name, when it reads as a name, is offered
+    as a one-tap answer (typing another name still works)."""
+    profile = _clean_name(ctx.turn.profile_name or "")
+    if not profile:
+        return ask(ctx, reply, "tutor_name", "utter_ask_tutor_name")
+    ctx.flow["profile_name"] = profile
+    ask(ctx, reply, "tutor_name", "utter_ask_tutor_name_profile",
+        [button("Sim, é esse", "nome:perfil")], profile=profile)
 
 
 def ask_pet(ctx: Ctx, reply: Reply) -> None:
@@ -607,7 +618,12 @@ def _pet_description(ctx: Ctx, pet: Pet) -> str:
 def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
     from scheduler_core import people
 
-    name = _clean_name(ctx.turn.text)
+    profile = ctx.flow.get("profile_name")
+    use_profile = picked(ctx, "nome") == "perfil" or (
+        profile and ctx.turn.option is None and ctx.turn.intent == "afirmar"
+        and ctx.turn.confidence >= 0.6
+    )
+    name = profile if use_profile and profile else _clean_name(ctx.turn.text)
     if not name:
         return misunderstood(ctx, reply, "Me diga seu nome, por favor (ex.: Maria Souza).")
     understood(ctx)
@@ -655,7 +671,12 @@ def step_pick_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_pet_name(ctx: Ctx, reply: Reply) -> None:
-    name = _clean_name(ctx.turn.text)
+    profile = ctx.flow.get("profile_name")
+    use_profile = picked(ctx, "nome") == "perfil" or (
+        profile and ctx.turn.option is None and ctx.turn.intent == "afirmar"
+        and ctx.turn.confidence >= 0.6
+    )
+    name = profile if use_profile and profile else _clean_name(ctx.turn.text)
     if not name:
         return misunderstood(ctx, reply, "Qual é o nome do pet? (ex.: Thor)")
     understood(ctx)

@@ -74,7 +74,7 @@ class Bot:
     load_s: float
 
     def send(self, sender: str, message: str, phone: str | None = None,
-             wa_user_id: str | None = None, profile_name: str = "Tutor") -> list[dict]:
+             wa_user_id: str | None = None, profile_name: str | None = None) -> list[dict]:
         body = json.dumps({
             "sender": sender,
             "message": message,
@@ -93,8 +93,10 @@ class Bot:
 class Chat:
     """One tutor talking to the bot; keeps the last buttons so tests can tap by title."""
 
-    def __init__(self, bot: Bot, phone: str | None, wa_user_id: str | None = None) -> None:
+    def __init__(self, bot: Bot, phone: str | None, wa_user_id: str | None = None,
+                 profile_name: str | None = None) -> None:
         self.bot = bot
+        self.profile_name = profile_name
         self.phone = phone
         self.wa_user_id = wa_user_id
         self.sender = wa_user_id or phone or f"anon-{uuid.uuid4().hex[:8]}"
@@ -102,7 +104,8 @@ class Chat:
         self.transcript: list[tuple[str, list[dict]]] = []
 
     def say(self, text: str) -> list[dict]:
-        self.last = self.bot.send(self.sender, text, self.phone, self.wa_user_id)
+        self.last = self.bot.send(self.sender, text, self.phone, self.wa_user_id,
+                                  self.profile_name)
         self.transcript.append((text, self.last))
         return self.last
 
@@ -214,8 +217,9 @@ def bot(tmp_path_factory):
 def chat_with(bot):
     """A factory of chats: ``chat_with(phone)`` or ``chat_with(None, wa_user_id=...)``."""
 
-    def make(phone: str | None, wa_user_id: str | None = None) -> Chat:
-        return Chat(bot, phone, wa_user_id)
+    def make(phone: str | None, wa_user_id: str | None = None,
+             profile_name: str | None = None) -> Chat:
+        return Chat(bot, phone, wa_user_id, profile_name)
 
     return make
 

@@ -114,6 +114,21 @@ def test_new_tutor_and_new_pet_fluxo_normal(bot, chat_with):
         "Thor", "cao", "Shih Tzu", "pequeno", "longa")
 
 
+def test_whatsapp_profile_name_is_offered_in_one_tap(bot, chat_with):
+    chat = chat_with("+5511900000012", profile_name="ana paula 🐶")
+    chat.say("quero agendar um banho")
+    assert "qual é o seu nome" in chat.text and "*Ana Paula*" in chat.text
+    chat.tap("Sim, é esse")
+    assert "Prazer, Ana!" in chat.text and "nome do seu pet" in chat.text
+    other = chat_with("+5511900000013", profile_name="Loja")
+    other.say("quero agendar um banho")
+    other.say("Bruno Dias")  # typing another name still wins over the profile's
+    with bot.session() as s:
+        names = {t.whatsapp: t.name for t in s.exec(select(Tutor).where(
+            Tutor.whatsapp.in_(["+5511900000012", "+5511900000013"]))).all()}
+    assert names == {"+5511900000012": "Ana Paula", "+5511900000013": "Bruno Dias"}
+
+
 def test_breed_not_accepted_hands_off(bot, chat_with):
     chat = chat_with("+5511900000003")
     chat.tap_index(0) if chat.say("oi") else None  # menu → Banho e tosa
