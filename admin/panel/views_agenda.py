@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -249,6 +250,17 @@ def _group_slots(offer, employees: dict[int, str], limit: int = 400) -> list[dic
     return [{"day": d, "slots": s} for d, s in sorted(days.items())]
 
 
+def _encaixe_url(offer, pet_id: int, day: date, service_ids: list[int]) -> str | None:
+    """When a restriction is what stops the booking, the way to override it: an encaixe (staff
+    with agenda.book; the audit entry records the overridden restriction). Decision: the
+    restriction override of scheduling.md §3.3 step 4 is the encaixe, not a second path."""
+    if offer.slots or str(getattr(offer, "reason", "") or "") != "restriction":
+        return None
+    query = [("pet", str(pet_id)), ("data", day.isoformat())]
+    query += [("servico", str(i)) for i in service_ids]
+    return "/admin/encaixe?" + urlencode(query)
+
+
 def _employee_names(session: Session, shop_id: int) -> dict[int, str]:
     return {e.id: e.name for e in session.exec(
         select(Employee).where(Employee.shop_id == shop_id)).all()}
@@ -307,7 +319,8 @@ async def wizard(request: web.Request) -> web.Response:
     ctx.update(step=4, day=day, categories=categories, choice=choice, offer=offer,
                combo_name=combo.name if combo else "",
                groups=_group_slots(offer, names), service_ids=service_ids, combo_ids=combo_ids,
-               all_ids=all_ids, service_names=[services[i] for i in all_ids if i in services],
+               encaixe_url=_encaixe_url(offer, pet.id, day, all_ids), all_ids=all_ids,
+               service_names=[services[i] for i in all_ids if i in services],
                prev_day=(day - timedelta(days=1)).isoformat(),
                next_day=(day + timedelta(days=1)).isoformat(),
                idempotency_key=secrets.token_urlsafe(16))
@@ -581,6 +594,7 @@ async def free_slots(request: web.Request) -> web.Response:
                           date_to=last, employee_by_category=choice, combo_id=combo_id)
     ctx.update(offer=offer, groups=_group_slots(offer, names), choice=choice,
                service_ids=service_ids, combo_ids=combo_ids,
+               encaixe_url=_encaixe_url(offer, pet.id, first, all_ids),
                idempotency_key=secrets.token_urlsafe(16))
     return render(request, "agenda/slots.html", ctx)
 

@@ -123,6 +123,33 @@ async def test_encaixe_shows_conflicts_first_then_books_with_the_pin(client, pan
         assert squeezed.is_encaixe
 
 
+async def test_a_restriction_in_the_wizard_points_to_the_encaixe_that_overrides_it(
+        client, panel_db):
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    from scheduler_core.models import Restriction, Shop
+
+    with Session(engine) as session:
+        shop = session.exec(select(Shop)).first()
+        session.add(Restriction(shop_id=shop.id, name="Sem banho", scope="ambos",
+                                description="Banho só com avaliação da veterinária.",
+                                conditions={"service_ids": [bath.id]}))
+        session.commit()
+    await logged_in(client, panel_db, "attendant")
+    day = date.today() + timedelta(days=5)
+    day += timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)  # a weekday
+    body = await (await client.get(f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}"
+                                   f"&servico={bath.id}&data={day.isoformat()}")).text()
+    assert "Banho só com avaliação da veterinária." in body
+    assert not TOKEN_RE.search(body)
+    link = re.search(r'href="(/admin/encaixe\?[^"]+)"', body)
+    assert link, body
+    form = await client.get(link.group(1).replace("&amp;", "&"))
+    page = await form.text()
+    assert form.status == 200 and f"Profissional para {bath.name}" in page
+    assert f'value="{day.isoformat()}"' in page
+
+
 async def test_no_show_is_marked_with_the_pin(client, panel_db):
     engine = panel_db[0]
     with Session(engine) as session:
