@@ -533,20 +533,23 @@ def _leva_e_traz_fee(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, i
 
 def _plan_for_booking(
     session: Session, pet_plan_id: int | None, pet: Pet, segment_id: int, day: date
-) -> PetPlan | None:
-    """The pet's plan, validated for a visit on ``day`` (its units are claimed in plans.py)."""
+) -> tuple[PetPlan | None, str]:
+    """The pet's plan for a visit on ``day`` (its units are claimed in plans.py), or None and
+    the reason when the plan no longer covers the visit: an expired or cancelled plan, or a day
+    outside its term, falls back to the normal price (scheduling.md §7 point 11); staff then
+    renew or sell a new one. A plan of another pet or segment is an error of the caller."""
     if pet_plan_id is None:
-        return None
+        return None, ""
     plan = session.get(PetPlan, pet_plan_id)
     if plan is None or plan.pet_id != pet.id:
         raise NotFound("Plano não encontrado para este pet.", details={"pet_plan_id": pet_plan_id})
-    if plan.status != PetPlanStatus.ATIVO:
-        raise ValidationFailed("Este plano não está ativo.")
     if plan.segment_id != segment_id:
         raise ValidationFailed("Este plano não cobre serviços deste setor.")
+    if plan.status != PetPlanStatus.ATIVO:
+        return None, "Plano não está ativo: agendado com o preço normal."
     if not (plan.start_date <= day <= plan.end_date):
-        raise ValidationFailed("A data escolhida está fora da vigência do plano.")
-    return plan
+        return None, "Data fora da vigência do plano: agendado com o preço normal."
+    return plan, ""
 
 
 def book(
@@ -624,7 +627,9 @@ def book(
 
             shop = session.get(Shop, grant.shop_id)
             visit_day = slot.start.astimezone(ZoneInfo(shop.timezone)).date()
-            plan = _plan_for_booking(session, pet_plan_id, pet, grant.segment_id, visit_day)
+            plan, plan_note = _plan_for_booking(
+                session, pet_plan_id, pet, grant.segment_id, visit_day
+            )
             claim = (
                 plans.claim(
                     session,
@@ -673,11 +678,11 @@ def book(
                 status=S.AGENDADO,
                 is_encaixe=False,
                 origin=str(origin),
-                pet_plan_id=pet_plan_id,
+                pet_plan_id=plan.id if plan is not None else None,
                 combo_id=combo.combo_id if combo is not None else None,
                 total_cents=sum(price for _it, price, _p in lines) - discount,
                 discount_cents=discount,
-                plan_note=claim.note if claim is not None else "",
+                plan_note=claim.note if claim is not None else plan_note,
                 leva_e_traz=bool(leva_e_traz),
                 leva_e_traz_fee_cents=fee,
                 leva_e_traz_zone_id=zone_id,

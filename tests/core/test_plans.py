@@ -19,6 +19,8 @@ from scheduler_core.models import (
     BillingCycle,
     Invoice,
     InvoiceItem,
+    PetPlan,
+    PetPlanStatus,
     PlanLog,
     PlanUsage,
 )
@@ -171,6 +173,27 @@ def test_booking_uses_the_allowance_then_falls_back_to_the_normal_price(world):
     assert _logs(world, plan.id) == ["sell", "new_booking", "new_booking", "new_booking"]
     assert notes[0] == "No plano: Banho."
     assert "esgotada" in notes[2]
+
+
+def test_an_expired_plan_or_a_day_past_its_term_books_at_the_normal_price(world):
+    plan = _sell(world, world.add_plan_template(services={"banho": 4}))
+    with Session(world.engine) as s:
+        row = s.get(PetPlan, plan.id)
+        end = row.end_date
+    after = end + timedelta(days=1)
+    after += timedelta(days=(7 - after.weekday()) % 7 if after.weekday() >= 5 else 0)
+    late = book_at(world, "10:00", day=after, pet_plan_id=plan.id)
+    assert late.total_cents == 5000 and late.pet_plan_id is None
+    assert late.plan_note == "Data fora da vigência do plano: agendado com o preço normal."
+    with Session(world.engine) as s:
+        row = s.get(PetPlan, plan.id)
+        row.status = PetPlanStatus.EXPIRADO
+        s.add(row)
+        s.commit()
+    expired = book_at(world, "10:00", pet_plan_id=plan.id)
+    assert expired.total_cents == 5000 and expired.pet_plan_id is None
+    assert expired.plan_note == "Plano não está ativo: agendado com o preço normal."
+    assert _used(world, plan.id) == (0, 4)  # nothing was taken from the allowance
 
 
 def test_a_plan_visit_takes_the_unit_of_the_cycle_holding_its_date(world):
