@@ -388,6 +388,22 @@ def test_handoff_on_request_mid_flow_and_clean_resume(bot, chat_with):
     assert chat.customs == [{"handoff": {"reason": "pedido do tutor"}}]
 
 
+def test_asking_for_the_vet_is_a_hand_off_and_booking_a_consult_is_not(bot, chat_with):
+    """Decision: "falar com o/a veterinário(a)" asks for a person (hand-off); "marcar consulta
+    com o veterinário" is a clinic booking."""
+    tutor, _pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.say("preciso falar com a veterinária")
+    assert chat.customs == [{"handoff": {"reason": "pedido do tutor"}}], chat.log
+    other, other_pets = tutor_with_pets(bot, 1)
+    booking = chat_with(other.whatsapp)
+    booking.say("quero marcar uma consulta com o veterinário")
+    assert not booking.customs and "Para qual pet" in booking.text, booking.log
+    booking.tap(other_pets[0].name)
+    assert any("Consulta" in t for t in booking.titles), booking.log
+
+
 def test_two_misunderstandings_hand_off(bot, chat_with):
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
