@@ -118,6 +118,14 @@ class _Decision:
     finished: bool = False
     auto_reply_due: bool = True
 
+    @property
+    def marks_read(self) -> bool:
+        """Whether the gateway sends the read receipt now: only when the bot handles the
+        message; a human-owned one is marked read when an attendant opens it in the inbox."""
+        if self.mode == BotMode.OFF or self.owner == Owner.HUMAN:
+            return False
+        return not (self.mode == BotMode.SIMULATION and self.business_phone_id != SIM_PHONE_ID)
+
 
 class Gateway:
     def __init__(self, app: web.Application, config: BotConfig):
@@ -552,9 +560,10 @@ class Gateway:
             s.flush()
             resumed = resume_expired(s, now, conv)
             exists = s.exec(select(WaMessage.id).where(WaMessage.wa_id == msg.wa_id)).first()
+            inbound = None
             if exists is None:
                 s.add(
-                    WaMessage(
+                    inbound := WaMessage(
                         conversation_id=conv.id,
                         direction=Direction.IN,
                         author=Author.TUTOR,
@@ -587,6 +596,8 @@ class Gateway:
                 menu_state=dict(conv.menu_state or {}),
                 auto_reply_due=auto_reply_due,
             )
+            if inbound is not None and d.marks_read:
+                inbound.status = "read"
             if row_id is not None and (
                 d.mode == BotMode.OFF
                 or (d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID)
@@ -604,9 +615,9 @@ class Gateway:
             return
         if d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID:
             return  # simulation answers only the simulator; real tutors are stored only
-        self.spawn(self.sender_for(d.business_phone_id).mark_read(msg.wa_id))
         if d.owner == Owner.HUMAN:
-            return  # the inbox has it; the bot stays silent
+            return  # the inbox has it (read receipt when an attendant opens it); the bot is silent
+        self.spawn(self.sender_for(d.business_phone_id).mark_read(msg.wa_id))
         if msg.kind in SILENT_KINDS:
             return  # e.g. "user changed number" notices: stored, nothing to answer
         if d.mode == BotMode.AUTO_REPLY:
@@ -785,6 +796,39 @@ class Gateway:
             row = s.get(WaMessage, row_id)
             s.expunge(row)
             return row
+
+    async def attendant_seen(self, conv_id: int) -> int:
+        """An attendant opened the conversation: the tutor's unread messages are marked read
+        (one Graph API call for the latest; WhatsApp marks the earlier ones with it). Returns
+        how many messages were unread."""
+        found = await self.db(self._mark_seen, conv_id)
+        if found is None:
+            return 0
+        latest, phone_id, count = found
+        self.spawn(self.sender_for(phone_id).mark_read(latest))
+        return count
+
+    def _mark_seen(self, conv_id: int) -> tuple[str, str, int] | None:
+        with write_session(self.engine) as s:
+            conv = s.get(WaConversation, conv_id)
+            unread = s.exec(
+                select(WaMessage)
+                .where(
+                    WaMessage.conversation_id == conv_id,
+                    WaMessage.direction == Direction.IN,
+                    WaMessage.status == "received",
+                )
+                .order_by(WaMessage.id)
+            ).all()
+            if conv is None or not unread:
+                return None
+            for row in unread:
+                row.status = "read"
+                s.add(row)
+            latest = next((r.wa_id for r in reversed(unread) if r.wa_id), None)
+            if latest is None:
+                return None
+            return latest, conv.business_phone_id, len(unread)
 
     async def attendant_message(self, conv_id: int, text: str, actor: str) -> AttendantResult:
         await self.db(self._take_over, conv_id, self.now(), t("handoff_attendant"), True)

@@ -309,3 +309,12 @@ __all__ = [
     "take_over",
     "waiting_conversations",
 ]
+
+
+async def attendant_seen(app: web.Application, conversation_id: int) -> int:
+    """An attendant opened the conversation in the inbox: send the read receipt for the
+    tutor's unread messages (none is sent while they wait for a human). Returns how many."""
+    from bot.gateway import GATEWAY
+
+    gateway = app.get(GATEWAY)
+    return await gateway.attendant_seen(conversation_id) if gateway is not None else 0

@@ -81,6 +81,7 @@ async def inbox(request: web.Request) -> web.Response:
         tutor = session.get(Tutor, conv.tutor_id) if conv.tutor_id else None
         context = tutor_context(session, shop, tutor, now(request),
                                 me.can(Perm.TUTORS_SENSITIVE)) if tutor and shop else None
+    await _handoff().attendant_seen(request.app, conv.id)
     ctx.update(conv=conv, history=history, tutor_ctx=context,
                history_local=[(h, to_local(h.at, tz)) for h in history],
                is_human=conv.owner == "human",

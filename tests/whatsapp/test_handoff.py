@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot import simulator as sim
 from bot.handoff import (
+    attendant_seen,
     conversation_history,
     resume_bot,
     send_attendant_message,
@@ -67,6 +68,21 @@ async def test_zero_bot_replies_while_a_human_owns_the_conversation(wa):
     assert [h.author for h in history][-5:] == ["tutor"] * 5
     assert [h.text for h in history][:4] == ["oi", "eco: oi", "atendente",
                                              "Vou chamar um atendente. 😊"]
+
+
+async def test_no_read_receipt_while_waiting_for_a_human_until_an_attendant_opens_it(wa):
+    """Blue ticks mean a person saw it: while the tutor waits for an attendant, their messages
+    stay unread on the phone until someone opens the conversation in the inbox."""
+    conv_id = await _handed_off(wa)
+    reads_before = [r for r in wa.sim.requests if r.get("status") == "read"]
+    await say(wa, "alô?", wa_id="wamid.ESPERA1")
+    await say(wa, "tem alguém?", wa_id="wamid.ESPERA2")
+    assert [r for r in wa.sim.requests if r.get("status") == "read"] == reads_before
+    assert await attendant_seen(wa.app, conv_id) == 2
+    await wa.settle()
+    reads = [r for r in wa.sim.requests if r.get("status") == "read"][len(reads_before):]
+    assert [r["message_id"] for r in reads] == ["wamid.ESPERA2"]
+    assert await attendant_seen(wa.app, conv_id) == 0  # nothing unread any more
 
 
 async def test_waiting_list_is_oldest_first_with_waiting_time(wa):
