@@ -460,6 +460,20 @@ class Appointment(SQLModel, table=True):
     cancel_reason: str = ""
     # pt-BR note when a plan booking fell back to the normal price (allowance used up).
     plan_note: str = ""
+    series_id: int | None = Field(default=None, foreign_key="recurrenceseries.id", index=True)
+
+
+class RecurrenceSeries(SQLModel, table=True):
+    """Appointments repeated every N weeks outside a plan (scheduling.md §3.6)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    pet_id: int = Field(foreign_key="pet.id", index=True)
+    every_weeks: int = 1
+    count: int | None = None  # occurrences asked for (the first included)
+    until: date | None = None  # last possible date (shop wall clock)
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=_utcnow)
 
 
 class AppointmentItem(SQLModel, table=True):
