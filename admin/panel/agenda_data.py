@@ -256,4 +256,26 @@ def appointment_detail(session: Session, shop: Shop, appointment_id: int) -> dic
         ],
         "history": [{"from": h.from_status, "to": h.to_status, "at": to_local(h.at, tz),
                      "actor": h.actor} for h in history],
+        "series": _series_info(session, appt, tz),
+    }
+
+
+def _series_info(session: Session, appt: Appointment, tz: str) -> dict | None:
+    """The recurrence series the appointment belongs to: its rule and its open dates."""
+    from scheduler_core.models import RecurrenceSeries
+    from scheduler_core.visit_status import OPEN_STATUSES
+
+    if appt.series_id is None:
+        return None
+    series = session.get(RecurrenceSeries, appt.series_id)
+    rows = session.exec(
+        select(Appointment).where(Appointment.series_id == appt.series_id)
+        .order_by(Appointment.start)
+    ).all()
+    every = "toda semana" if series.every_weeks == 1 else f"a cada {series.every_weeks} semanas"
+    return {
+        "every": every,
+        "open": [{"id": r.id, "start": to_local(r.start, tz)} for r in rows
+                 if r.status in OPEN_STATUSES],
+        "following": sum(1 for r in rows if r.status in OPEN_STATUSES and r.start > appt.start),
     }

@@ -31,8 +31,8 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import Perm
-from admin.panel.timeutil import parse_date, today
-from scheduler_core import booking, catalog, encaixe, people, visit_status
+from admin.panel.timeutil import parse_date, to_local, today
+from scheduler_core import booking, catalog, encaixe, people, recurrence, visit_status
 from scheduler_core.errors import CoreError, ValidationFailed
 from scheduler_core.models import (
     AppointmentStatus,
@@ -153,9 +153,14 @@ async def appointment_cancel(request: web.Request) -> web.Response:
     data = await form(request)
     _check_pin(request, data.get("operator_pin"))
     appt_id = int(request.match_info["id"])
+    reason = (data.get("reason") or "").strip()[:300]
+    if data.get("escopo") == "seguintes":
+        ids = await core(recurrence.cancel_following, engine(request), appointment_id=appt_id,
+                         now=now(request), actor=staff(request).actor, reason=reason)
+        raise redirect(f"/admin/agendamentos/{appt_id}",
+                       f"{len(ids)} agendamento(s) da série cancelado(s).")
     await core(visit_status.cancel, engine(request), appointment_id=appt_id, now=now(request),
-                        actor=staff(request).actor, channel="staff",
-                        reason=(data.get("reason") or "").strip()[:300])
+                        actor=staff(request).actor, channel="staff", reason=reason)
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
 
 
@@ -403,18 +408,50 @@ async def wizard_book(request: web.Request) -> web.Response:
     notes = (data.get("notes") or "").strip()
     if checklist:
         notes = ("Checklist: " + ", ".join(checklist) + (". " + notes if notes else "")).strip()
-    appt = await core(booking.book,
-        engine(request), token=token, now=now(request), secret=_secret(request),
-        origin="staff", actor=staff(request).actor,
-        idempotency_key=(data.get("idempotency_key") or None), notes=notes[:2000],
-        leva_e_traz=data.get("leva_e_traz") == "1",
-    )
+    common = {"token": token, "now": now(request), "secret": _secret(request),
+              "actor": staff(request).actor, "notes": notes[:2000],
+              "idempotency_key": data.get("idempotency_key") or None,
+              "leva_e_traz": data.get("leva_e_traz") == "1"}
+    rule = _repeat_rule(data)
+    if rule is None:
+        appt = await core(booking.book, engine(request), origin="staff", **common)
+        message = f"Agendamento #{appt.id} criado."
+    else:
+        result = await core(recurrence.book_series, engine(request), **rule, **common)
+        appt = result.appointments[0]
+        message = _series_message(result, _shop(request).timezone)
     shop = _shop(request)
     day = appt.start
     local_day = (day if day.tzinfo else day.replace(tzinfo=ZoneInfo("UTC"))).astimezone(
         ZoneInfo(shop.timezone)).date()
-    raise redirect(f"/admin/agenda?data={local_day.isoformat()}",
-                   f"Agendamento #{appt.id} criado.")
+    raise redirect(f"/admin/agenda?data={local_day.isoformat()}", message)
+
+
+def _repeat_rule(data) -> dict | None:
+    """The wizard's "Repetir" fields → book_series arguments (None: no repetition). An end date
+    wins over a count; the core validates the ranges (pt-BR errors)."""
+    every = int_or_none(data.get("repetir"))
+    if not every:
+        return None
+    until = parse_date(data.get("ate"))
+    if until is not None:
+        return {"every_weeks": every, "until": until}
+    count = int_or_none(data.get("vezes"))
+    if count is None:
+        raise ValidationFailed("Repetição: informe quantas vezes ou até que data.")
+    return {"every_weeks": every, "count": count}
+
+
+def _series_message(result, tz: str) -> str:
+    def day(moment) -> str:
+        return moment.strftime("%d/%m")
+
+    booked = ", ".join(day(to_local(a.start, tz)) for a in result.appointments)
+    text = f"Série criada: {len(result.appointments)} agendamento(s) ({booked})."
+    if result.conflicts:
+        missed = "; ".join(f"{c.day:%d/%m}: {c.message}" for c in result.conflicts)
+        text += f" Não couberam, marque outro horário ou um encaixe: {missed}"
+    return text
 
 
 # --------------------------------------------------------------------------- reschedule

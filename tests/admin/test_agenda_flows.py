@@ -58,6 +58,59 @@ async def test_wizard_books_once_even_when_the_form_is_sent_twice(client, panel_
         assert booked[0].origin == "staff" and "pet agitado/morde" in booked[0].notes
 
 
+async def test_wizard_repeats_weekly_and_cancels_this_and_following(client, panel_db):
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    await logged_in(client, panel_db)
+    token, day = await _first_token(
+        client, f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}",
+        date.today() + timedelta(days=3))
+    csrf = await page_csrf(client)
+    response = await client.post("/admin/agenda/novo", data={
+        "csrf_token": csrf, "token": token, "idempotency_key": "serie-wizard",
+        "repetir": "1", "vezes": "3"})
+    body = await response.text()
+    with Session(engine) as session:
+        first = session.exec(select(Appointment).where(
+            Appointment.idempotency_key == "serie-wizard")).one()
+        series = session.exec(select(Appointment).where(
+            Appointment.series_id == first.series_id).order_by(Appointment.start)).all()
+    assert first.series_id is not None and len(series) >= 2
+    assert f"Série criada: {len(series)} agendamento(s)" in body
+    assert {(a.start - first.start).days % 7 for a in series} == {0}
+    page = await (await client.get(f"/admin/agendamentos/{series[0].id}")).text()
+    assert "Série (toda semana)" in page and "seguintes da série" in page
+    csrf = await page_csrf(client)
+    done = await client.post(f"/admin/agendamentos/{series[0].id}/cancelar", data={
+        "csrf_token": csrf, "operator_pin": PIN, "escopo": "seguintes"})
+    assert done.status == 200
+    assert f"{len(series)} agendamento(s) da série cancelado(s)." in await done.text()
+    with Session(engine) as session:
+        statuses = {session.get(Appointment, a.id).status for a in series}
+    assert statuses == {AppointmentStatus.CANCELADO}
+
+
+async def test_wizard_repetition_without_an_end_is_a_form_error(client, panel_db):
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    await logged_in(client, panel_db)
+    token, _day = await _first_token(
+        client, f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}",
+        date.today() + timedelta(days=3))
+    csrf = await page_csrf(client)
+
+    def count() -> int:
+        with Session(engine) as session:
+            return len(session.exec(select(Appointment)).all())
+
+    before = count()
+    response = await client.post("/admin/agenda/novo", data={
+        "csrf_token": csrf, "token": token, "repetir": "2", "vezes": "99"})
+    assert response.status == 422
+    assert "de 2 a 52 vezes" in await response.text()
+    assert count() == before  # nothing was booked
+
+
 async def test_a_forged_slot_token_gets_a_portuguese_answer(client, panel_db):
     await logged_in(client, panel_db)
     csrf = await page_csrf(client)
