@@ -700,6 +700,9 @@ class BotSettings(SQLModel, table=True):
             {"key": "falar_atendente", "enabled": True},
         ]
     )
+    # Keyword triggers, in order: {"text", "match": "exata" | "contem", "action": menu key}
+    # (scheduler_core.triggers).
+    triggers: list = _json([])
     # Which pet data to collect on registration.
     ask_species: bool = True
     ask_breed: bool = True

@@ -58,6 +58,7 @@ from scheduler_core.models import (
     WorkingRange,
 )
 from scheduler_core.phones import InvalidPhone, parse_phone
+from scheduler_core.triggers import MATCH_KINDS, MAX_TRIGGERS
 
 MAX_OPENING_RANGES = 4  # 3 breaks a day (spec/scheduling.md §2.2)
 MAX_WORKING_RANGES = 4
@@ -638,7 +639,10 @@ def create_block(session: Session, shop: Shop, values: Mapping, dates: Iterable[
 
 
 def save_bot_settings(session: Session, shop: Shop, values: Mapping,
-                      menu_order: list[str], menu_enabled: Iterable[str]) -> BotSettings:
+                      menu_order: list[str], menu_enabled: Iterable[str],
+                      triggers: Iterable[tuple[str, str, str]] = ()) -> BotSettings:
+    """Save the bot settings form; ``triggers`` are the (text, match, action) rows of the
+    keyword-trigger table (blank rows are dropped)."""
     errs = _Collector()
     settings = session.get(BotSettings, shop.id) or BotSettings(shop_id=shop.id)
     mode = _text(values, "mode")
@@ -677,7 +681,9 @@ def save_bot_settings(session: Session, shop: Shop, values: Mapping,
         errs.add("menu", "Deixe pelo menos uma opção do menu ligada.")
     if len(enabled) > MAX_ACTIVE_MENU:
         errs.add("menu", f"No máximo {MAX_ACTIVE_MENU} opções ligadas.")
+    rows = _triggers(errs, triggers)
     errs.check()
+    settings.triggers = rows
     settings.mode, settings.slot_display, settings.price_display = mode, slot_display, price_display
     for key, text in texts.items():
         setattr(settings, key, text)
@@ -692,3 +698,22 @@ def save_bot_settings(session: Session, shop: Shop, values: Mapping,
     session.add(settings)
     session.flush()
     return settings
+
+
+def _triggers(errs: _Collector, rows: Iterable[tuple[str, str, str]]) -> list[dict]:
+    out = []
+    for text, match, action in rows:
+        text = (text or "").strip()
+        if not text:
+            continue
+        if len(text) > 60:
+            errs.add("triggers", f"Gatilho “{text[:20]}…”: no máximo 60 caracteres.")
+        elif match not in MATCH_KINDS:
+            errs.add("triggers", f"Gatilho “{text}”: escolha o tipo de comparação.")
+        elif action not in MENU_LABELS:
+            errs.add("triggers", f"Gatilho “{text}”: escolha a ação do menu.")
+        else:
+            out.append({"text": text, "match": match, "action": action})
+    if len(out) > MAX_TRIGGERS:
+        errs.add("triggers", f"No máximo {MAX_TRIGGERS} gatilhos.")
+    return out

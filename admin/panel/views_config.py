@@ -51,6 +51,7 @@ from scheduler_core.models import (
     Shop,
     WorkingRange,
 )
+from scheduler_core.triggers import MATCH_KINDS
 
 routes = web.RouteTableDef()
 
@@ -814,7 +815,8 @@ async def bot_form(request: web.Request) -> web.Response:
     with Session(engine(request)) as session:
         settings = session.get(BotSettings, shop.id) or BotSettings(shop_id=shop.id)
         return render(request, "config/bot.html", {
-            "s": settings, "menu_labels": config_service.MENU_LABELS, "modes": list(BotMode)})
+            "s": settings, "menu_labels": config_service.MENU_LABELS, "modes": list(BotMode),
+            "match_kinds": MATCH_KINDS})
 
 
 @routes.post("/admin/config/robo")
@@ -834,13 +836,17 @@ async def bot_submit(request: web.Request) -> web.Response:
                 order[i], order[j] = order[j], order[i]
     with Session(engine(request)) as session:
         try:
-            config_service.save_bot_settings(session, shop, data, order, enabled)
+            config_service.save_bot_settings(session, shop, data, order, enabled, zip(
+                await form_list(request, "trigger_text"),
+                await form_list(request, "trigger_match"),
+                await form_list(request, "trigger_action"), strict=False))
         except Invalid as exc:
             session.rollback()
             settings = session.get(BotSettings, shop.id) or BotSettings(shop_id=shop.id)
             return render(request, "config/bot.html", {
                 "s": settings, "menu_labels": config_service.MENU_LABELS,
-                "modes": list(BotMode), "errors": exc.errors}, status=422)
+                "modes": list(BotMode), "match_kinds": MATCH_KINDS, "errors": exc.errors},
+                status=422)
         _audit(session, request, "config.bot", "botsettings", shop.id, {"mode": data.get("mode")})
         session.commit()
     raise redirect("/admin/config/robo", "Configurações do robô salvas.")

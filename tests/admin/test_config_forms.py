@@ -295,6 +295,42 @@ async def test_bot_settings_refuse_empty_greeting_and_keep_menu_order(client, pa
         assert [m["key"] for m in saved.menu][:2] == [keys[1], keys[0]]
 
 
+async def test_bot_keyword_triggers_are_saved_in_order_and_validated(client, panel_db):
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    with Session(engine) as session:
+        settings = session.exec(select(BotSettings)).first()
+        keys = [m["key"] for m in settings.menu]
+    base = [("mode", "live"), ("slot_display", "todos"), ("price_display", "a_partir"),
+            ("min_notice_hours", "2"), ("horizon_days", "10"), ("page_days", "2"),
+            ("cancel_min_notice_hours", "24"), ("reschedule_min_notice_hours", "12"),
+            ("handoff_timeout_min", "30"), ("greeting_new", "Oi!"), ("greeting_known", "Oi!"),
+            ("auto_reply_text", "Já voltamos."), ("msg_in_hours", "Já te atendo."),
+            ("msg_out_hours", "Fora do horário.")]
+    base += [("menu_order", k) for k in keys] + [("menu_enabled", k) for k in keys]
+
+    def rows(*triggers):
+        out = []
+        for text, match, action in triggers:
+            out += [("trigger_text", text), ("trigger_match", match), ("trigger_action", action)]
+        return out
+
+    bad = await _post(client, "/admin/config/robo",
+                      base + rows(("vacina", "contem", "apagar_tudo")))
+    assert bad.status == 422 and "escolha a ação do menu" in await bad.text()
+    good = await _post(client, "/admin/config/robo", base + rows(
+        ("Vacina", "contem", "agendar_clinica"), ("", "exata", "falar_atendente"),
+        ("tosa", "exata", "agendar_banho_tosa")))
+    assert good.status == 200
+    with Session(engine) as session:
+        saved = session.exec(select(BotSettings)).first()
+    assert saved.triggers == [
+        {"text": "Vacina", "match": "contem", "action": "agendar_clinica"},
+        {"text": "tosa", "match": "exata", "action": "agendar_banho_tosa"}]
+    page = await (await client.get("/admin/config/robo")).text()
+    assert 'value="Vacina"' in page
+
+
 async def test_a_new_segment_needs_a_species_and_then_gets_its_hours_tab(client, panel_db):
     engine = panel_db[0]
     await logged_in(client, panel_db)
