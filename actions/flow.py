@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler_core import shop_info
+from scheduler_core import shop_info, triggers
 from scheduler_core.catalog import leva_e_traz_fee
 from scheduler_core.dates_ptbr import normalize, parse_date_ptbr
 from scheduler_core.models import (
@@ -269,6 +269,8 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
         confident and (not free_text_step or len(turn.text.split()) >= 2)
     ):
         return handoff(ctx, reply, "pedido do tutor")
+    if option is None and step in (None, "menu") and (action := keyword_action(ctx, turn.text)):
+        return _menu_choice(ctx, reply, action)
     if option is None and confident and intent in ("cumprimentar", "voltar_menu") and (
         not free_text_step or intent == "voltar_menu" or len(turn.text.split()) <= 2
         and normalize(turn.text) in {"oi", "ola", "bom dia", "boa tarde", "boa noite", "menu",
@@ -460,6 +462,14 @@ def _join(names: list[str]) -> str:
     if not names:
         return ""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
+
+
+def keyword_action(ctx: Ctx, text: str) -> str | None:
+    """The menu action a shop-defined keyword trigger sends this message to (when that action
+    is on in the menu), see :mod:`scheduler_core.triggers`."""
+    action = triggers.first_match(ctx.settings.triggers or [], text)
+    enabled = {item["key"] for item in ctx.settings.menu or [] if item.get("enabled")}
+    return action if action in enabled else None
 
 
 def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
