@@ -40,6 +40,7 @@ from scheduler_core.models import (
     Pet,
     PetStatus,
     Segment,
+    SegmentKind,
     Service,
     Shop,
     Tutor,
@@ -64,6 +65,10 @@ QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "le
 # Steps where the tutor types free text (a name, a breed): intents there are mostly noise.
 TEXT_STEPS = {"tutor_name", "pet_name", "breed"}
 CONFIDENT = 0.8
+# An emergency wins even where the text may be an answer (a name, a pet in the list), but only
+# when the NLU is this sure: real emergencies score ~1.0 there, while names with "Socorro"
+# ("Ana do Socorro Souza") reached 0.90 in our probes and must stay names.
+URGENT_IN_ANSWER = 0.95
 
 
 # --------------------------------------------------------------------------- texts
@@ -265,6 +270,10 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
 
     if option and option.startswith("menu:"):
         return _menu_choice(ctx, reply, option.split(":", 1)[1])
+    if intent == "urgencia" and option is None and turn.confidence >= (
+        URGENT_IN_ANSWER if free_text_step or fits_step else CONFIDENT
+    ):
+        return urgent_handoff(ctx, reply)
     if intent == "falar_atendente" and option is None and (
         confident and (not free_text_step or len(turn.text.split()) >= 2)
     ):
@@ -410,9 +419,7 @@ def reset_flow(ctx: Ctx) -> None:
 def menu_buttons(ctx: Ctx, tutor: Tutor | None) -> list[dict]:
     buttons = []
     enabled = [item["key"] for item in ctx.settings.menu or [] if item.get("enabled")]
-    kinds = set(ctx.s.exec(select(Segment.kind).where(
-        Segment.shop_id == ctx.shop.id, Segment.active == True  # noqa: E712
-    )).all())
+    kinds = _segment_kinds(ctx)
     for key in enabled[:10]:
         if key in MENU_SEGMENT and MENU_SEGMENT[key] not in kinds:
             continue
@@ -423,6 +430,12 @@ def menu_buttons(ctx: Ctx, tutor: Tutor | None) -> list[dict]:
         title, description = MENU_LABELS[key]
         buttons.append(button(title, f"menu:{key}", description))
     return buttons
+
+
+def _segment_kinds(ctx: Ctx) -> set[str]:
+    return set(ctx.s.exec(select(Segment.kind).where(
+        Segment.shop_id == ctx.shop.id, Segment.active == True  # noqa: E712
+    )).all())
 
 
 def _has_history(ctx: Ctx, tutor: Tutor) -> bool:
@@ -498,6 +511,17 @@ def handoff(ctx: Ctx, reply: Reply, reason: str) -> None:
     reply.text(ctx.settings.msg_in_hours if open_now else ctx.settings.msg_out_hours)
     reply.messages.append({"custom": {"handoff": {"reason": reason}}})
     reply.handoff = reason
+
+
+def urgent_handoff(ctx: Ctx, reply: Reply) -> None:
+    """A pet emergency: say what to do now, then a person takes over. The shop's address only
+    when its clinic is open; otherwise the nearest emergency vet."""
+    open_now = shop_info.is_shop_open_now(ctx.s, ctx.shop.id, ctx.turn.now)
+    if open_now and SegmentKind.CLINICA in _segment_kinds(ctx):
+        reply.say("utter_urgencia", address=shop_info.address_text(ctx.shop))
+    else:
+        reply.say("utter_urgencia_elsewhere")
+    handoff(ctx, reply, "urgência")
 
 
 # --------------------------------------------------------------------------- questions

@@ -404,6 +404,57 @@ def test_asking_for_the_vet_is_a_hand_off_and_booking_a_consult_is_not(bot, chat
     assert any("Consulta" in t for t in booking.titles), booking.log
 
 
+def test_an_emergency_hands_off_at_once_with_the_clinic_address(bot, chat_with):
+    """A pet in danger is no booking: the tutor is told to come to the clinic (the shop's own
+    address) and a person takes over, with no slots offered."""
+    tutor, _pets = tutor_with_pets(bot, 2)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("socorro, meu cachorro comeu veneno e ta tremendo muito")
+    assert "Entendi que é uma urgência" in chat.text, chat.log
+    assert "venha direto para a clínica" in chat.text and "CEP" in chat.text, chat.text
+    assert "Um atendente vai falar com você" in chat.text
+    assert chat.customs == [{"handoff": {"reason": "urgência"}}]
+    assert not chat.buttons
+
+
+def test_an_emergency_in_the_middle_of_a_booking_hands_off(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 2)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    chat.tap(pets[0].name)
+    assert "Qual serviço" in chat.text
+    chat.say("minha cachorra foi atropelada agora e nao para de sangrar")
+    assert "Entendi que é uma urgência" in chat.text, chat.log
+    assert chat.customs == [{"handoff": {"reason": "urgência"}}]
+    # When the attendant hands back, the booking does not resume.
+    chat.say("oi")
+    assert "Como posso ajudar" in chat.text and "Banho e tosa" in chat.titles
+
+
+def test_an_emergency_out_of_hours_points_to_an_emergency_vet_not_the_closed_clinic(bot):
+    from actions.flow import Turn, handle
+
+    late = NOW + timedelta(hours=12)  # 22:00 in São Paulo: the shop is closed
+    turn = Turn(intent="urgencia", confidence=1.0, text="meu gato caiu da janela", entities={},
+                option=None, sender="+5511900000015", phone="+5511900000015", wa_user_id=None,
+                profile_name=None, shop_id=1, now=late)
+    reply = handle(bot.engine, turn, {}, "test-secret")
+    texts = " ".join(m.get("text", "") for m in reply.messages)
+    assert "pronto-atendimento veterinário" in texts and "venha direto" not in texts, texts
+    assert "fora do horário" in texts
+    assert reply.handoff == "urgência"
+
+
+def test_a_tutor_named_maria_do_socorro_is_registered_not_handed_off(bot, chat_with):
+    """"Socorro" in a name typed at the name step is a name, not an emergency."""
+    chat = chat_with("+5511900000014")
+    chat.say("quero agendar um banho")
+    assert "qual é o seu nome" in chat.text
+    chat.say("Maria do Socorro Lima")
+    assert "Prazer, Maria!" in chat.text and not chat.customs, chat.log
+
+
 def test_two_misunderstandings_hand_off(bot, chat_with):
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
