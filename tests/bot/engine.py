@@ -243,7 +243,33 @@ def tutor_with_pets(bot: Bot, n_pets: int = 1, history: bool = False):
                 continue
             _TAKEN.add(tutor.id)
             return tutor, list(pets)
-    raise LookupError("no demo tutor fits")
+        if history:
+            raise LookupError("no demo tutor with past visits left")
+        return _new_tutor(s, n_pets)
+
+
+def _new_tutor(s, n_pets: int):
+    """When the demo's tutors of that shape are all taken: a fresh tutor whose pets copy a demo
+    dog (same breed, porte and pelagem, so the demo's prices apply)."""
+    from scheduler_core.models import Pet, Tutor
+
+    model = s.exec(select(Pet).where(Pet.species == "cao", Pet.porte.is_not(None),
+                                     Pet.pelagem.is_not(None)).order_by(Pet.id)).first()
+    first = s.exec(select(Tutor).order_by(Tutor.id)).first()
+    k = len(_TAKEN)
+    tutor = Tutor(shop_id=first.shop_id, name=f"Tutor Extra {k}", whatsapp=f"+551197700{k:04d}")
+    s.add(tutor)
+    s.flush()
+    pets = [Pet(tutor_id=tutor.id, name=name, species="cao", breed_id=model.breed_id,
+                porte=model.porte, pelagem=model.pelagem)
+            for name in ["Bidu", "Nina", "Faísca"][:n_pets]]
+    s.add_all(pets)
+    s.commit()
+    for pet in pets:
+        s.refresh(pet)
+    s.refresh(tutor)
+    _TAKEN.add(tutor.id)
+    return tutor, pets
 
 
 _TAKEN: set[int] = set()
