@@ -6,8 +6,8 @@ the flow state kept in the tracker slot ``flow`` (a JSON dict). :func:`handle` r
 messages to send and the new flow state. No business rule lives here: prices, slots, bookings,
 cancellations and their notice rules come from ``scheduler_core``.
 
-Messages are Rasa responses (``domain.yml``, pt-BR) filled with variables; only shop-configured
-texts (greetings, hand-off messages) and core error messages are sent as plain text.
+Messages are the pt-BR templates of ``actions/responses.yml`` filled with variables; only
+shop-configured texts (greetings, hand-off messages) and core error messages are sent as they are.
 """
 
 from __future__ import annotations
