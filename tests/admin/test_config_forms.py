@@ -269,6 +269,18 @@ async def test_shop_with_invalid_whatsapp_and_long_description_is_refused(client
         assert session.exec(select(Shop)).first().name == name
 
 
+def _bot_form(menu_keys: list[str], **fields: str) -> list[tuple[str, str]]:
+    """A valid bot settings form (without greeting_new), every menu item on, in order."""
+    values = {"mode": "live", "slot_display": "todos", "price_display": "a_partir",
+              "min_notice_hours": "2", "horizon_days": "10", "page_days": "2",
+              "cancel_min_notice_hours": "24", "reschedule_min_notice_hours": "12",
+              "handoff_timeout_min": "30", "greeting_known": "Oi {tutor}!",
+              "auto_reply_text": "Já voltamos.", "msg_in_hours": "Já te atendo.",
+              "msg_out_hours": "Fora do horário.", **fields}
+    return (list(values.items()) + [("menu_order", k) for k in menu_keys]
+            + [("menu_enabled", k) for k in menu_keys])
+
+
 async def test_bot_settings_refuse_empty_greeting_and_keep_menu_order(client, panel_db):
     engine = panel_db[0]
     await logged_in(client, panel_db)
@@ -277,13 +289,7 @@ async def test_bot_settings_refuse_empty_greeting_and_keep_menu_order(client, pa
     with Session(engine) as session:
         settings = session.exec(select(BotSettings)).first()
         keys = [m["key"] for m in settings.menu]
-    base = [("mode", "live"), ("slot_display", "30"), ("price_display", "exato"),
-            ("min_notice_hours", "3"), ("horizon_days", "10"), ("page_days", "2"),
-            ("cancel_min_notice_hours", "24"), ("reschedule_min_notice_hours", "12"),
-            ("handoff_timeout_min", "30"), ("greeting_known", "Oi {tutor}!"),
-            ("auto_reply_text", "Já voltamos."), ("msg_in_hours", "Já te atendo."),
-            ("msg_out_hours", "Fora do horário.")]
-    base += [("menu_order", k) for k in keys] + [("menu_enabled", k) for k in keys]
+    base = _bot_form(keys, slot_display="30", price_display="exato", min_notice_hours="3")
     bad = await _post(client, "/admin/config/robo", base + [("greeting_new", "  ")])
     assert bad.status == 422 and "não pode ficar vazio" in await bad.text()
     good = await _post(client, "/admin/config/robo",
@@ -301,13 +307,7 @@ async def test_bot_keyword_triggers_are_saved_in_order_and_validated(client, pan
     with Session(engine) as session:
         settings = session.exec(select(BotSettings)).first()
         keys = [m["key"] for m in settings.menu]
-    base = [("mode", "live"), ("slot_display", "todos"), ("price_display", "a_partir"),
-            ("min_notice_hours", "2"), ("horizon_days", "10"), ("page_days", "2"),
-            ("cancel_min_notice_hours", "24"), ("reschedule_min_notice_hours", "12"),
-            ("handoff_timeout_min", "30"), ("greeting_new", "Oi!"), ("greeting_known", "Oi!"),
-            ("auto_reply_text", "Já voltamos."), ("msg_in_hours", "Já te atendo."),
-            ("msg_out_hours", "Fora do horário.")]
-    base += [("menu_order", k) for k in keys] + [("menu_enabled", k) for k in keys]
+    base = _bot_form(keys) + [("greeting_new", "Oi!")]
 
     def rows(*triggers):
         out = []
