@@ -343,6 +343,7 @@ def find_slots(
     moving_appointment_id: int | None = None,
     ttl_min: int = 30,
     combo_id: int | None = None,
+    preferred_employee_ids: Iterable[int] = (),
 ) -> Offer:
     """Free slots for a pet and services between two dates (shop wall clock, inclusive).
 
@@ -355,7 +356,8 @@ def find_slots(
     Each slot carries a token for :func:`book` (or, with ``moving_appointment_id``, for
     :func:`reschedule` of that appointment). When moving, ``service_ids`` may be empty (the
     appointment's services are used), the appointment's own slot does not block it, and its
-    current professionals are preferred (any other qualified one is used when they are busy).
+    current professionals are preferred (any other qualified one is used when they are busy);
+    ``preferred_employee_ids`` adds professionals preferred the same way.
     No slot → ``Offer.slots`` empty with ``reason`` and a pt-BR ``message``.
     """
     require_aware(now)
@@ -372,7 +374,7 @@ def find_slots(
     with Session(engine, expire_on_commit=False) as session:
         pet, _tutor = get_pet(session, pet_id, shop_id)
         check_pet_bookable(pet)
-        preferred: frozenset[int] = frozenset()
+        preferred = frozenset(int(e) for e in preferred_employee_ids)
         ids = list(dict.fromkeys(int(s) for s in (service_ids or ())))
         combo: Combo | None = None
         combo_ids: list[int] = []
@@ -391,7 +393,7 @@ def find_slots(
             items = appointment_items(session, appt.id)
             if not ids:
                 ids = [it.service_id for it in items]
-            preferred = frozenset(it.employee_id for it in items)
+            preferred |= {it.employee_id for it in items}
         if not ids:
             raise ValidationFailed("Escolha pelo menos um serviço.")
         segment_id = services_segment(session, ids)
@@ -565,8 +567,10 @@ def book(
     leva_e_traz: bool = False,
     pet_plan_id: int | None = None,
     channel: str | None = None,
+    series_id: int | None = None,
 ) -> Appointment:
-    """Book the slot a :func:`find_slots` token stands for (status Agendado).
+    """Book the slot a :func:`find_slots` token stands for (status Agendado); ``series_id``
+    links it to a recurrence series (:mod:`scheduler_core.recurrence`).
 
     ``origin`` is "bot", "staff" or "api". The slot is re-checked with the rules of ``channel``
     ("staff" | "bot"; default: "bot" for origin bot, else "staff"): the bot channel adds its
@@ -688,6 +692,7 @@ def book(
                 leva_e_traz_zone_id=zone_id,
                 notes=notes or "",
                 idempotency_key=key,
+                series_id=series_id,
                 created_at=to_utc(now),
                 updated_at=to_utc(now),
             )

@@ -5,7 +5,7 @@ Decisions:
 
 - The first appointment is the slot staff picked (booked with :func:`booking.book`); every later
   occurrence is the same weekday and wall-clock time, N weeks on, with the same services (and
-  combo), preferring the same professionals and falling back to any qualified one at that time.
+  combo), preferring the same professionals (any qualified one when they are busy).
 - Each occurrence is checked with the full availability rules and booked in its own transaction;
   one that does not fit (taken, closed, blocked, restricted, beyond the staff horizon) is listed
   as a conflict with its pt-BR reason and not booked, so staff place it (another time or an
@@ -27,18 +27,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from . import booking, tokens, visit_status
+from .appointments import appointment_items
 from .booking_support import require_aware
 from .clock import from_utc_naive
 from .db import write_session
 from .errors import CoreError, ValidationFailed
-from .models import (
-    Appointment,
-    AppointmentItem,
-    AppointmentStatus,
-    RecurrenceSeries,
-    Service,
-    Shop,
-)
+from .models import Appointment, AppointmentStatus, RecurrenceSeries, Shop
 
 MAX_OCCURRENCES = 52
 EVERY_WEEKS_MAX = 8
@@ -109,31 +103,25 @@ def book_series(
         idempotency_key=idempotency_key, notes=notes, leva_e_traz=leva_e_traz,
     )
     with Session(engine) as session:
-        shop = session.get(Shop, first.shop_id)
-        zone = ZoneInfo(shop.timezone)
-        start = from_utc_naive(first.start, zone)
-        days = occurrence_dates(start.date(), every_weeks, count, until)
-        series_id = first.series_id
-        if series_id is None:
-            series_id = _new_series(engine, first, every_weeks, count, until, actor, now)
+        zone = ZoneInfo(session.get(Shop, first.shop_id).timezone)
         plan = _visit_plan(session, first)
+    start = from_utc_naive(first.start, zone)
+    days = occurrence_dates(start.date(), every_weeks, count, until)
+    series_id = first.series_id or _new_series(
+        engine, first, every_weeks, count, until, actor, now
+    )
 
     booked = [first]
     conflicts = []
     for day in days[1:]:
-        when = datetime.combine(day, start.time(), tzinfo=zone)
-        try:
-            appt = _book_occurrence(
-                engine, first, plan, when, series_id, now=now, secret=secret, actor=actor,
-                notes=notes, leva_e_traz=leva_e_traz,
-            )
-        except CoreError as exc:
-            conflicts.append(Conflict(day, exc.message))
-            continue
-        if isinstance(appt, str):
-            conflicts.append(Conflict(day, appt))
+        found = _book_occurrence(
+            engine, first, plan, datetime.combine(day, start.time(), tzinfo=zone), series_id,
+            now=now, secret=secret, actor=actor, notes=notes, leva_e_traz=leva_e_traz,
+        )
+        if isinstance(found, str):
+            conflicts.append(Conflict(day, found))
         else:
-            booked.append(appt)
+            booked.append(found)
     return SeriesResult(series_id, tuple(booked), tuple(conflicts))
 
 
@@ -141,24 +129,19 @@ def book_series(
 class _VisitPlan:
     service_ids: tuple[int, ...]  # extra services when a combo is booked
     combo_id: int | None
-    employee_by_category: dict[int, int]
+    employee_ids: frozenset[int]  # preferred for every occurrence
 
 
 def _visit_plan(session: Session, appt: Appointment) -> _VisitPlan:
-    items = session.execute(
-        select(AppointmentItem, Service.category_id)
-        .join(Service, Service.id == AppointmentItem.service_id)
-        .where(AppointmentItem.appointment_id == appt.id)
-        .order_by(AppointmentItem.position)
-    ).all()
-    ids = [item.service_id for item, _cat in items]
+    items = appointment_items(session, appt.id)
+    ids = [item.service_id for item in items]
     if appt.combo_id is not None:
         in_combo = set(booking.combo_services(session, appt.combo_id))
         ids = [i for i in ids if i not in in_combo]
     return _VisitPlan(
         service_ids=tuple(ids),
         combo_id=appt.combo_id,
-        employee_by_category={cat: item.employee_id for item, cat in items},
+        employee_ids=frozenset(item.employee_id for item in items),
     )
 
 
@@ -189,34 +172,22 @@ def _book_occurrence(
         ).first()
     if done is not None:
         return done
-    message = ""
-    for employees in (plan.employee_by_category, None):  # same professionals first
+    try:
         offer = booking.find_slots(
             engine, shop_id=first.shop_id, pet_id=first.pet_id,
             service_ids=plan.service_ids, combo_id=plan.combo_id, date_from=when.date(),
             date_to=when.date(), channel="staff", now=now, secret=secret,
-            employee_by_category=employees,
+            preferred_employee_ids=plan.employee_ids,
         )
         slot = next((s for s in offer.slots if s.start == when), None)
-        if slot is not None:
-            appt = booking.book(
-                engine, token=slot.token, now=now, secret=secret, origin="staff", actor=actor,
-                idempotency_key=key, notes=notes,
-                leva_e_traz=leva_e_traz,
-            )
-            if appt.series_id != series_id:
-                appt = _attach(engine, appt.id, series_id)
-            return appt
-        message = message or offer.message
-    return message or f"O horário das {when:%H:%M} não está livre."
-
-
-def _attach(engine: Engine, appointment_id: int, series_id: int) -> Appointment:
-    with write_session(engine, expire_on_commit=False) as session:
-        appt = session.get(Appointment, appointment_id)
-        appt.series_id = series_id
-        session.add(appt)
-        return appt
+        if slot is None:
+            return offer.message or f"O horário das {when:%H:%M} não está livre."
+        return booking.book(
+            engine, token=slot.token, now=now, secret=secret, origin="staff", actor=actor,
+            idempotency_key=key, notes=notes, leva_e_traz=leva_e_traz, series_id=series_id,
+        )
+    except CoreError as exc:
+        return exc.message
 
 
 def cancel_following(
