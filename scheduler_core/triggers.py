@@ -10,21 +10,17 @@ anywhere, also when the tutor spaced the letters out ("b a n h o"). The first hi
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
+
+from scheduler_core.dates_ptbr import normalize
 
 MATCH_KINDS = {"exata": "Palavra exata", "contem": "Contém o texto"}
 MAX_TRIGGERS = 20
 
 
-def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
-    return re.sub(r"\s+", " ", plain.casefold()).strip()
-
-
 def matches(trigger: Mapping, message: str) -> bool:
-    key = _fold(str(trigger.get("text") or ""))
-    text = _fold(message)
+    key = normalize(str(trigger.get("text") or ""))
+    text = normalize(message or "")
     if not key or not text:
         return False
     if trigger.get("match") == "exata":
