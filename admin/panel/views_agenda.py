@@ -33,6 +33,7 @@ from admin.panel.pages import (
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core import booking, catalog, encaixe, people, recurrence, visit_status
+from scheduler_core.agenda_types import NoSlotReason
 from scheduler_core.errors import CoreError, ValidationFailed
 from scheduler_core.models import (
     AppointmentStatus,
@@ -259,7 +260,7 @@ def _encaixe_url(offer, pet_id: int, day: date, service_ids: list[int]) -> str |
     """When a restriction is what stops the booking, the way to override it: an encaixe (staff
     with agenda.book; the audit entry records the overridden restriction). Decision: the
     restriction override of scheduling.md §3.3 step 4 is the encaixe, not a second path."""
-    if offer.slots or str(getattr(offer, "reason", "") or "") != "restriction":
+    if offer.slots or offer.reason is not NoSlotReason.RESTRICTION:
         return None
     query = [("pet", str(pet_id)), ("data", day.isoformat())]
     query += [("servico", str(i)) for i in service_ids]
@@ -413,14 +414,14 @@ async def wizard_book(request: web.Request) -> web.Response:
               "idempotency_key": data.get("idempotency_key") or None,
               "leva_e_traz": data.get("leva_e_traz") == "1"}
     rule = _repeat_rule(data)
+    shop = _shop(request)
     if rule is None:
         appt = await core(booking.book, engine(request), origin="staff", **common)
         message = f"Agendamento #{appt.id} criado."
     else:
         result = await core(recurrence.book_series, engine(request), **rule, **common)
         appt = result.appointments[0]
-        message = _series_message(result, _shop(request).timezone)
-    shop = _shop(request)
+        message = _series_message(result, shop.timezone)
     day = appt.start
     local_day = (day if day.tzinfo else day.replace(tzinfo=ZoneInfo("UTC"))).astimezone(
         ZoneInfo(shop.timezone)).date()
@@ -443,10 +444,7 @@ def _repeat_rule(data) -> dict | None:
 
 
 def _series_message(result, tz: str) -> str:
-    def day(moment) -> str:
-        return moment.strftime("%d/%m")
-
-    booked = ", ".join(day(to_local(a.start, tz)) for a in result.appointments)
+    booked = ", ".join(f"{to_local(a.start, tz):%d/%m}" for a in result.appointments)
     text = f"Série criada: {len(result.appointments)} agendamento(s) ({booked})."
     if result.conflicts:
         missed = "; ".join(f"{c.day:%d/%m}: {c.message}" for c in result.conflicts)
