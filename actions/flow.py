@@ -652,7 +652,7 @@ def _pet_description(ctx: Ctx, pet: Pet) -> str:
 def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
     from scheduler_core import people
 
-    profile = ctx.flow.get("profile_name")
+    profile = ctx.flow.pop("profile_name", None)
     use_profile = picked(ctx, "nome") == "perfil" or (
         profile and ctx.turn.option is None and ctx.turn.intent == "afirmar"
         and ctx.turn.confidence >= 0.6
@@ -705,12 +705,7 @@ def step_pick_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_pet_name(ctx: Ctx, reply: Reply) -> None:
-    profile = ctx.flow.get("profile_name")
-    use_profile = picked(ctx, "nome") == "perfil" or (
-        profile and ctx.turn.option is None and ctx.turn.intent == "afirmar"
-        and ctx.turn.confidence >= 0.6
-    )
-    name = profile if use_profile and profile else _clean_name(ctx.turn.text)
+    name = _clean_name(ctx.turn.text)
     if not name:
         return misunderstood(ctx, reply, "Qual é o nome do pet? (ex.: Thor)")
     understood(ctx)

@@ -27,9 +27,10 @@ SECRET = "unit-secret"
 
 
 class Driver:
-    def __init__(self, engine, phone: str | None, now: datetime = NOW) -> None:
+    def __init__(self, engine, phone: str | None, now: datetime = NOW,
+                 profile_name: str | None = None) -> None:
         self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
-        self.now = now
+        self.now, self.profile_name = now, profile_name
 
     def say(self, text: str, intent: str | None = None, confidence: float = 1.0):
         option = None
@@ -40,7 +41,7 @@ class Driver:
             text = ""
         turn = Turn(intent=intent, confidence=confidence, text=text, entities={}, option=option,
                     sender=self.phone or "x", phone=self.phone, wa_user_id=None,
-                    profile_name=None, shop_id=1, now=self.now)
+                    profile_name=self.profile_name, shop_id=1, now=self.now)
         reply = handle(self.engine, turn, self.flow, SECRET)
         self.flow, self.messages = reply.flow, reply.messages
         return reply
@@ -277,3 +278,18 @@ def test_handoff_out_of_hours_says_so(shop):
     assert reply.handoff == "pedido do tutor"
     assert "fora do horário" in bot.text
     assert {"custom": {"handoff": {"reason": "pedido do tutor"}}} in bot.messages
+
+
+def test_a_yes_like_pet_name_is_the_pet_s_name_not_the_profile_name(shop):
+    """"Beleza" (also "ok" in pt-BR) typed as the pet's name names the pet; the WhatsApp
+    profile name is only offered for the tutor's own name."""
+    chat = Driver(shop, "+5511900000077", profile_name="Ana Paula")
+    chat.say("quero agendar", intent="agendar_banho_tosa")
+    assert "*Ana Paula*" in chat.text
+    chat.tap("Sim, é esse")
+    assert "nome do seu pet" in chat.text
+    chat.say("Beleza", intent="afirmar", confidence=0.9)
+    with Session(shop) as s:
+        tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000077")).one()
+        assert tutor.name == "Ana Paula"
+    assert "Beleza é cão ou gato" in chat.text, chat.text
