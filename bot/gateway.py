@@ -81,7 +81,6 @@ _REFRESH_LUA = (
 )
 
 
-
 # Auto-reply mode sends its fixed message once per conversation in this period, not to every
 # message (a tutor who writes five lines gets one notice; the messages wait for staff).
 AUTO_REPLY_EVERY = timedelta(hours=12)

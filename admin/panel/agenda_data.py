@@ -22,13 +22,16 @@ from scheduler_core.models import (
     EmployeeCategory,
     OpeningRange,
     Pet,
+    RecurrenceSeries,
     Segment,
     Service,
     ServiceCategory,
     Shop,
+    StatusChange,
     Tutor,
     WorkingRange,
 )
+from scheduler_core.visit_status import OPEN_STATUSES
 
 HIDDEN_BY_DEFAULT = {AppointmentStatus.CANCELADO, AppointmentStatus.NAO_COMPARECEU}
 
@@ -234,8 +237,6 @@ def appointment_detail(session: Session, shop: Shop, appointment_id: int) -> dic
     ).all()
     services = {s.id: s for s in session.exec(select(Service)).all()}
     employees = {e.id: e.name for e in session.exec(select(Employee)).all()}
-    from scheduler_core.models import StatusChange
-
     history = session.exec(
         select(StatusChange).where(StatusChange.appointment_id == appt.id)
         .order_by(StatusChange.at, StatusChange.id)
@@ -262,9 +263,6 @@ def appointment_detail(session: Session, shop: Shop, appointment_id: int) -> dic
 
 def _series_info(session: Session, appt: Appointment, tz: str) -> dict | None:
     """The recurrence series the appointment belongs to: its rule and its open dates."""
-    from scheduler_core.models import RecurrenceSeries
-    from scheduler_core.visit_status import OPEN_STATUSES
-
     if appt.series_id is None:
         return None
     series = session.get(RecurrenceSeries, appt.series_id)
