@@ -33,6 +33,10 @@ PY="$(find_python311)" || { echo "Python >= 3.11 not found (set PETBOT_PYTHON)."
 HASH="$( (cat pyproject.toml; "$PY" -V) | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-app-$HASH"
 
+# One builder at a time (two clones set up at once must not delete each other's install).
+exec 9>"$CACHE/.app-env.lock"
+flock 9
+
 if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.complete" ]; then
     echo ">> building the app environment in $VENV"
     rm -rf "$VENV"

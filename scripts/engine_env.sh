@@ -54,6 +54,12 @@ MSG
 HASH="$( (cat "$REQ"; echo "py310") | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-engine-$HASH"
 
+# One builder at a time: a second clone (or a test fixture) waits here instead of deleting the
+# environment another process is still installing.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.engine-env.lock"
+flock 9
+
 if [ ! -x "$VENV/bin/rasa" ] || [ ! -f "$VENV/.complete" ]; then
     PY="$(find_python310)"
     echo ">> building the Rasa engine environment in $VENV (Python: $PY); first time only, a few minutes" >&2

@@ -21,6 +21,10 @@ HASH="$(inputs | while read -r f; do echo "== $f"; cat "$f"; done | sha256sum | 
 CACHED="$CACHE/models/$HASH.tar.gz"
 mkdir -p "$CACHE/models" models
 
+# One trainer per model at a time; a second caller waits and then reuses the cached model.
+exec 8>"$CACHE/models/.train-$HASH.lock"
+flock 8
+
 if [ ! -f "$CACHED" ]; then
     echo ">> training the Rasa model ($HASH): inputs changed; about 1-3 minutes" >&2
     start=$(date +%s)
