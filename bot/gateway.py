@@ -2,10 +2,13 @@
 
 Flow of an inbound message:
 1. ``POST /webhook/whatsapp``: body limit (413), X-Hub-Signature-256 in constant time (401),
-   JSON parsed once into typed objects (``bot.wa_types``; 400 when it is not a webhook we know).
+   JSON parsed once into typed objects (``bot.wa_types``; 400 when it is not a webhook we know,
+   or nested too deep to parse).
 2. Each message is inserted into ``WaInbound`` (unique WhatsApp id: Meta's retries are no-ops;
-   with REDIS_URL a Redis ``SET NX`` answers duplicates first) and status updates are recorded,
-   all *before* the 200 is returned.
+   with REDIS_URL a Redis ``SET NX`` answers duplicates first), and so are the webhook's status
+   updates (one row) and any item that could not be read (recorded as rejected, never failing
+   its neighbours), all *before* the 200 is returned (``bot.intake``). Receipts are applied to
+   the messages afterwards, in bulk (``bot.receipts``).
 3. A worker per conversation key drains that key's pending rows in order (different tutors run
    in parallel); on start-up every pending row is picked up again. With REDIS_URL, a Redis
    lock per conversation lets several app workers share the queue (one drains a tutor at a
@@ -34,11 +37,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from admin.appkeys import CLOCK, DB, SETTINGS
+from bot import intake, receipts
 from bot import render as rnd
 from bot.config import SIM_PHONE_ID, BotConfig
 from bot.dbexec import ACK, DbThread
@@ -58,7 +60,7 @@ from bot.models import (
 from bot.rasa_client import RasaClient, RasaUnavailable, Turn
 from bot.sender import GraphSender, SendError
 from bot.texts import t
-from bot.wa_types import MEDIA_KINDS, InboundMessage, PayloadError, parse_webhook
+from bot.wa_types import MEDIA_KINDS, InboundMessage, PayloadError, WebhookBatch, parse_webhook
 from scheduler_core.db import write_session
 from scheduler_core.models import BotMode, BotSettings, Shop, Tutor
 
@@ -68,6 +70,7 @@ WEBHOOK_PATH = "/webhook/whatsapp"
 WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 3
 SILENT_KINDS = frozenset({"system", "request_welcome", "errors"})
+BIG_BODY = 64 * 1024  # bodies above this are decoded off the event loop
 MAX_WORKERS = 64  # conversations processed at the same time (Rasa turns in flight)
 LOCK_TTL_S = 30.0  # Redis conversation lock, refreshed while a worker drains
 LOCK_RETRY_S = 0.5
@@ -228,24 +231,33 @@ class Gateway:
 
     # ------------------------------------------------------------------ accept (webhook side)
 
-    async def accept(self, body: bytes) -> tuple[int, int]:
-        """Store the messages and statuses of a verified body. Returns (new, duplicates)."""
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise PayloadError("invalid JSON") from exc
-        batch = parse_webhook(data)
+    async def accept(self, body: bytes) -> tuple[int, int, int]:
+        """Store the messages and statuses of a verified body.
+
+        Returns (new, duplicates, rejected): rejected items are recorded and acknowledged
+        with the rest (``bot.intake``). Raises PayloadError when the body is not a webhook.
+        """
+        if len(body) > BIG_BODY:  # e.g. 5,000 receipts: parsed while the loop serves others
+            batch = await asyncio.to_thread(_decode, body)
+        else:
+            batch = _decode(body)
+        if batch.rejected_unrecorded:
+            log.warning("webhook with %d more rejected items (not recorded)",
+                        batch.rejected_unrecorded)
         fresh = batch.messages
         dups = 0
         if self._redis is not None and fresh:
             fresh, dups = await self._redis_fresh(fresh)
-        new_keys: list[str] = []
-        if fresh or batch.statuses:
-            new_keys = await self._store_grouped(fresh, batch.statuses)
-        dups += len(fresh) - len(new_keys)
-        for key in dict.fromkeys(new_keys):
+        stored = intake.Stored()
+        if fresh or batch.statuses or batch.rejected:
+            stored = await self._store_grouped(
+                intake.Webhook(fresh, batch.statuses, batch.rejected))
+        dups += len(fresh) - len(stored.keys)
+        for key in dict.fromkeys(stored.keys):
             self.kick(key)
-        return len(new_keys), dups
+        if stored.statuses:
+            self.kick(intake.STATUS_KEY)
+        return len(stored.keys), dups, stored.rejected + batch.rejected_unrecorded
 
     async def _redis_fresh(self, messages: list[InboundMessage]) -> tuple[list, int]:
         pipe = self._redis.pipeline(transaction=False)
@@ -255,12 +267,12 @@ class Gateway:
         fresh = [m for m, ok in zip(messages, results, strict=True) if ok]
         return fresh, len(messages) - len(fresh)
 
-    async def _store_grouped(self, messages: list[InboundMessage], statuses: list) -> list[str]:
+    async def _store_grouped(self, hook: intake.Webhook) -> intake.Stored:
         """Store one webhook's content; concurrent webhooks share one transaction (group
         commit): whoever arrives while a flush is queued joins it."""
         fut = asyncio.get_running_loop().create_future()
         with self._ack_lock:
-            self._ack_buf.append((messages, statuses, fut))
+            self._ack_buf.append((hook, fut))
             schedule = not self._ack_flush_queued
             self._ack_flush_queued = True
         if schedule:
@@ -271,69 +283,19 @@ class Gateway:
         with self._ack_lock:
             batch, self._ack_buf = self._ack_buf, []
             self._ack_flush_queued = False
+        hooks = [hook for hook, _fut in batch]
         try:
-            results = self._store(batch)
+            results: list = intake.store(self.engine, hooks, self.now())
         except Exception as exc:
             log.exception("storing %d webhooks failed", len(batch))
-            outcomes = [(fut, False, exc) for _m, _s, fut in batch]
-        else:
-            outcomes = [(fut, True, keys)
-                        for (_m, _s, fut), keys in zip(batch, results, strict=True)]
-        for fut, ok, value in outcomes:
-            with contextlib.suppress(RuntimeError):  # loop closed at shutdown
-                self._loop.call_soon_threadsafe(_settle, fut, ok, value)
-
-    def _store(self, batch: list[tuple[list[InboundMessage], list, Any]]) -> list[list[str]]:
-        """One transaction for several webhooks; per webhook, the keys of new messages."""
-        dialect = self.engine.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        results: list[list[str]] = []
-        now = self.now()
-        messages = [m for ms, _s, _f in batch for m in ms]
-        try:
-            with self.engine.begin() as conn:
-                rows = [
-                    {"wa_id": m.wa_id, "conv_key": m.conv_key, "wa_timestamp": m.timestamp,
-                     "data": m.to_dict(), "received_at": now, "attempts": 0, "error": ""}
-                    for m in messages
-                ]
-                inserted: set[str] = set()
-                table = WaInbound.__table__
-                for start in range(0, len(rows), 500):  # multi-row statements (≤ 500 rows)
-                    inserted.update(
-                        conn.execute(
-                            insert(table)
-                            .values(rows[start : start + 500])
-                            .on_conflict_do_nothing(index_elements=["wa_id"])
-                            .returning(table.c.wa_id)
-                        ).scalars()
-                    )
-                for ms, statuses, _fut in batch:
-                    stored: list[str] = []
-                    results.append(stored)
-                    for m in ms:
-                        if m.wa_id in inserted:
-                            inserted.discard(m.wa_id)  # a repeat in the same flush is a dup
-                            stored.append(m.conv_key)
-                    for st in statuses:
-                        conn.execute(
-                            insert(WaStatusEvent.__table__)
-                            .values(
-                                wa_id=st.wa_id,
-                                status=st.status,
-                                wa_timestamp=st.timestamp,
-                                error=st.error,
-                                received_at=now,
-                            )
-                            .on_conflict_do_nothing(index_elements=["wa_id", "status"])
-                        )
-                        _apply_status(conn, st.wa_id, st.status, st.error)
-        except Exception:
-            if self._redis is not None and messages:
-                keys = [f"petbot:wa:seen:{m.wa_id}" for m in messages]
+            results = [exc] * len(batch)
+        for (hook, fut), result in zip(batch, results, strict=True):
+            ok = not isinstance(result, Exception)
+            if not ok and self._redis is not None and hook.messages:
+                keys = [f"petbot:wa:seen:{m.wa_id}" for m in hook.messages]
                 self._loop.call_soon_threadsafe(self._forget, keys)
-            raise
-        return results
+            with contextlib.suppress(RuntimeError):  # loop closed at shutdown
+                self._loop.call_soon_threadsafe(_settle, fut, ok, result)
 
     def _forget(self, keys: list[str]) -> None:
         self.spawn(self._redis.delete(*keys))
@@ -395,6 +357,10 @@ class Gateway:
                 ids = [i for i in await self.db(self._pending_ids, key) if i not in failed]
                 if not ids and not self._dirty[key]:
                     break
+                if key == intake.STATUS_KEY:
+                    if not await self._apply_receipts(ids):
+                        failed.update(ids)
+                    ids = []
                 for row_id in ids:
                     ok = await self._process(row_id)
                     if not ok:
@@ -408,6 +374,23 @@ class Gateway:
                 await self._unlock_conversation(key, lock)
         if failed and not self._stopping:
             asyncio.get_running_loop().call_later(2.0, self.kick, key)
+
+    async def _apply_receipts(self, row_ids: list[int]) -> bool:
+        """Apply queued status webhooks in bulk (``bot.receipts``), one short transaction per
+        unit so that acknowledgements go first in between. False when the database failed
+        (the rows stay queued and are tried again)."""
+        try:
+            for start in range(0, len(row_ids), receipts.ROWS_PER_LOAD):
+                rows = await self.db(receipts.load, self.engine,
+                                     row_ids[start:start + receipts.ROWS_PER_LOAD])
+                for statuses, done in receipts.units(rows):
+                    await self.db(receipts.apply_unit, self.engine, statuses, done, self.now())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("applying %d receipt rows failed", len(row_ids))
+            return False
+        return True
 
     async def _lock_conversation(self, key: str) -> str | bool | None:
         """With Redis, one app worker at a time drains a conversation (ordering across
@@ -568,9 +551,10 @@ class Gateway:
                         author=Author.TUTOR,
                         wa_id=msg.wa_id,
                         kind=msg.kind,
-                        text=msg.text or _describe(msg.kind),
+                        text=_describe(msg),
                         payload=self._payload_of(s, msg.reply_id) if msg.reply_id else None,
                         status="received",
+                        error=msg.error,
                         created_at=now,
                     )
                 )
@@ -918,6 +902,14 @@ class Gateway:
         return [i for i, _ in keys]
 
 
+def _decode(body: bytes) -> WebhookBatch:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise PayloadError("invalid JSON") from exc
+    return parse_webhook(data)
+
+
 def _settle(fut: asyncio.Future, ok: bool, value: Any) -> None:
     if fut.cancelled():
         return
@@ -947,18 +939,28 @@ def _apply_status(conn, wa_id: str, status: str, error: str) -> None:
         conn.execute(table.update().where(table.c.id == row.id).values(**values))
 
 
-def _describe(kind: str) -> str:
-    return {
-        "image": "[imagem]",
-        "audio": "[áudio]",
-        "voice": "[áudio]",
-        "video": "[vídeo]",
-        "document": "[documento]",
-        "location": "[localização]",
-        "sticker": "[figurinha]",
-        "reaction": "[reação]",
-        "contacts": "[contato]",
-    }.get(kind, f"[{kind}]")
+_DESCRIPTIONS = {
+    "image": "[imagem]",
+    "audio": "[áudio]",
+    "voice": "[áudio]",
+    "video": "[vídeo]",
+    "document": "[documento]",
+    "location": "[localização]",
+    "sticker": "[figurinha]",
+    "reaction": "[reação removida]",  # a reaction with an emoji is stored as the emoji
+    "contacts": "[contato]",
+    "order": "[pedido]",
+    "revoke": "[mensagem apagada]",
+    "edit": "[mensagem editada]",
+    "unsupported": "[mensagem não suportada]",
+}
+
+
+def _describe(msg: InboundMessage) -> str:
+    """The text staff see for a tutor's message in the conversation."""
+    if msg.kind == "edit":
+        return f"[mensagem editada] {msg.text}".strip()
+    return msg.text or _DESCRIPTIONS.get(msg.kind, f"[{msg.kind}]")
 
 
 def _out_text(out: rnd.Out) -> str:
@@ -1028,14 +1030,15 @@ async def webhook_receive(request: web.Request) -> web.Response:
         log.warning("webhook with a bad signature from %s", request.remote)
         return _pt_error(401, t("webhook_bad_signature"))
     try:
-        new, dups = await gateway.accept(body)
+        new, dups, rejected = await gateway.accept(body)
     except PayloadError as exc:
         log.warning("webhook payload refused: %s", exc)
         return _pt_error(400, t("webhook_unknown_payload"))
     except Exception:
         log.exception("webhook could not be stored")
         return _pt_error(503, t("webhook_store_failed"))
-    return web.json_response({"status": "ok", "novas": new, "duplicadas": dups})
+    return web.json_response(
+        {"status": "ok", "novas": new, "duplicadas": dups, "rejeitadas": rejected})
 
 
 def setup(app: web.Application) -> None:

@@ -12,7 +12,10 @@ UTCDateTime refuses naive ones), enumerations are strings.
 - :class:`WaInbound` — the accepted-but-unprocessed queue. A webhook message is inserted here
   *before* the webhook is acknowledged; the unique ``wa_id`` makes Meta's retries no-ops
   (exactly-once). ``processed_at`` is set when the worker has handled it; rows without it are
-  picked up again after a restart.
+  picked up again after a restart. It also holds, per webhook, its status updates as one row
+  (``conv_key`` ``"statuses"``, applied in bulk after the acknowledgement: ``bot.receipts``) and
+  every item that could not be read (``conv_key`` ``"rejected"``, processed at once, ``error``
+  the reason, ``data`` the item's wamid, reason and JSON): ``bot.intake``.
 - :class:`WaStatusEvent` — each status update (sent/delivered/read/failed) received, once.
 - :class:`WaReplyId` — maps a short interactive reply id to a bot payload too long for
   WhatsApp's id limits (button id ≤ 256, list row id ≤ 200 characters).

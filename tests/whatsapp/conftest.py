@@ -229,3 +229,13 @@ async def wa(sqlite_engine, sqlite_url, fake_rasa, clock):
     app = await start_wa(sqlite_engine, sqlite_url, fake_rasa, clock)
     yield app
     await stop_wa(app)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def wa_db(request, fake_rasa, clock):
+    """The running app (as ``wa``) on SQLite and on PostgreSQL."""
+    prefix = "sqlite" if request.param == "sqlite" else "pg"
+    app = await start_wa(request.getfixturevalue(f"{prefix}_engine"),
+                         request.getfixturevalue(f"{prefix}_url"), fake_rasa, clock)
+    yield app
+    await stop_wa(app)

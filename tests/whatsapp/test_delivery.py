@@ -87,6 +87,7 @@ async def test_statuses_are_recorded_on_outbound_messages_in_rank_order(wa):
     # a failure is recorded with Meta's error
     err = {"code": 131047, "title": "Re-engagement message"}
     await wa.post(sim.status_update(reply.wa_id, "failed", phone, error=err))
+    await wa.settle()  # receipts are applied just after the acknowledgement
     [reply] = wa.messages(Author.BOT)
     assert reply.status == "failed" and "131047" in reply.error
 
