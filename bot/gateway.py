@@ -60,7 +60,7 @@ from bot.models import (
 from bot.rasa_client import RasaClient, RasaUnavailable, Turn
 from bot.sender import GraphSender, SendError
 from bot.texts import t
-from bot.wa_types import MEDIA_KINDS, InboundMessage, PayloadError, WebhookBatch, parse_webhook
+from bot.wa_types import FILE_KINDS, InboundMessage, PayloadError, WebhookBatch, parse_webhook
 from scheduler_core.db import write_session
 from scheduler_core.models import BotMode, BotSettings, Shop, Tutor
 
@@ -69,7 +69,8 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhook/whatsapp"
 WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 3
-SILENT_KINDS = frozenset({"system", "request_welcome", "errors"})
+# Stored for staff, never answered: notices, reactions (also a removed one), deletions, edits.
+SILENT_KINDS = frozenset({"system", "request_welcome", "errors", "reaction", "revoke", "edit"})
 BIG_BODY = 64 * 1024  # bodies above this are decoded off the event loop
 MAX_WORKERS = 64  # conversations processed at the same time (Rasa turns in flight)
 LOCK_TTL_S = 30.0  # Redis conversation lock, refreshed while a worker drains
@@ -87,6 +88,11 @@ _REFRESH_LUA = (
 # Auto-reply mode sends its fixed message once per conversation in this period, not to every
 # message (a tutor who writes five lines gets one notice; the messages wait for staff).
 AUTO_REPLY_EVERY = timedelta(hours=12)
+# What the bot cannot read (photos, audio, locations, contacts, orders, unsupported kinds) gets
+# the polite "only text and buttons" notice at most once per conversation in this period: a
+# tutor who sends five photos is told once; after five minutes a new one is told again, since by
+# then the tutor may have forgotten. Everything is stored for staff either way.
+NOTICE_EVERY = timedelta(minutes=5)
 
 
 def _auto_replied_since(s: Session, conv_id: int, text: str, since: datetime) -> bool:
@@ -97,6 +103,22 @@ def _auto_replied_since(s: Session, conv_id: int, text: str, since: datetime) ->
                 WaMessage.direction == Direction.OUT,
                 WaMessage.author == Author.SYSTEM,
                 WaMessage.text == text,
+                WaMessage.created_at >= since,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _noticed_since(s: Session, conv_id: int, since: datetime) -> bool:
+    texts = (t("media_reply"), t("unsupported_reply"))
+    return (
+        s.exec(
+            select(WaMessage.id).where(
+                WaMessage.conversation_id == conv_id,
+                WaMessage.direction == Direction.OUT,
+                WaMessage.author == Author.SYSTEM,
+                WaMessage.text.in_(texts),
                 WaMessage.created_at >= since,
             )
         ).first()
@@ -119,6 +141,7 @@ class _Decision:
     menu_state: dict
     finished: bool = False
     auto_reply_due: bool = True
+    notice_due: bool = True
 
     @property
     def marks_read(self) -> bool:
@@ -562,6 +585,7 @@ class Gateway:
             auto_reply_due = bs.mode != BotMode.AUTO_REPLY or not _auto_replied_since(
                 s, conv.id, bs.auto_reply_text, now - AUTO_REPLY_EVERY
             )
+            notice_due = _unreadable(msg) and not _noticed_since(s, conv.id, now - NOTICE_EVERY)
             tutor = s.get(Tutor, conv.tutor_id) if conv.tutor_id else None
             if tutor is not None and not tutor.allow_bot:
                 take_over(s, conv, now, ALLOW_BOT_OFF_REASON)
@@ -578,6 +602,7 @@ class Gateway:
                 auto_reply_text=bs.auto_reply_text,
                 menu_state=dict(conv.menu_state or {}),
                 auto_reply_due=auto_reply_due,
+                notice_due=notice_due,
             )
             if inbound is not None and d.marks_read:
                 inbound.status = "read"
@@ -607,8 +632,10 @@ class Gateway:
             if d.auto_reply_due:
                 await self.deliver(d.conv_id, rnd.TextOut(d.auto_reply_text), Author.SYSTEM)
             return
-        if msg.kind in MEDIA_KINDS or msg.kind not in ("text", "interactive", "button"):
-            await self.deliver(d.conv_id, rnd.TextOut(t("media_reply")), Author.SYSTEM)
+        if _unreadable(msg):
+            if d.notice_due:  # at most one per NOTICE_EVERY per conversation
+                notice = t("media_reply" if msg.kind in FILE_KINDS else "unsupported_reply")
+                await self.deliver(d.conv_id, rnd.TextOut(notice), Author.SYSTEM)
             return
         if msg.reply_id == rnd.MORE_ID:
             await self._more(d)
@@ -937,6 +964,11 @@ def _apply_status(conn, wa_id: str, status: str, error: str) -> None:
         if error:
             values["error"] = error
         conn.execute(table.update().where(table.c.id == row.id).values(**values))
+
+
+def _unreadable(msg: InboundMessage) -> bool:
+    """A message the bot cannot answer (no text, no button) and that is not silent."""
+    return msg.kind not in SILENT_KINDS and msg.kind not in ("text", "interactive", "button")
 
 
 _DESCRIPTIONS = {
