@@ -1,7 +1,7 @@
 """Webhook benchmark: acknowledgement latency under load, zero loss, end-to-end turn latency.
 
     .venv/bin/python bench/webhook.py [--rate 500] [--seconds 30] [--turns 50]
-                                      [--database-url URL] [--rasa-url URL]
+                                      [--statuses 5000] [--database-url URL] [--rasa-url URL]
 
 1. Starts the app process (``python -m admin.server``) on a free loopback port with a fresh
    SQLite database (or DATABASE_URL), bot mode "off" (messages are stored and processed into
@@ -11,7 +11,13 @@
    prints the acknowledgement latency p50 / p99 / max.
 3. Waits until every acknowledged message is processed and checks the database: one queue row
    and one stored tutor message per acknowledged message (zero loss).
-4. Switches the bot to "simulation" and measures end-to-end turns through the simulator:
+4. Head-of-line check (``--statuses N``, 0 skips it): N bot messages already sent, then a
+   steady stream of text webhooks (100/s for 6 s, distinct tutors) with one webhook carrying N
+   "delivered" receipts posted 2 s in. Prints that webhook's acknowledgement, the stream's ack
+   latency before it and in the 3 s after it, how long until every receipt shows on its
+   message, and checks zero loss / zero doubles (N messages delivered, N receipts stored, every
+   stream message stored once).
+5. Switches the bot to "simulation" and measures end-to-end turns through the simulator:
    tutor message posted to /simulador/api/enviar → gateway → engine (a local fake speaking
    Rasa's REST protocol, or ``--rasa-url``) → reply rendered and sent to the simulator → visible
    on the simulated phone. Prints p50 / p95.
@@ -42,7 +48,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import simulator as sim  # noqa: E402
-from bot.models import Author, WaInbound, WaMessage  # noqa: E402
+from bot.models import (  # noqa: E402
+    Author,
+    Direction,
+    WaConversation,
+    WaInbound,
+    WaMessage,
+    WaStatusEvent,
+)
 from scheduler_core.db import make_engine, write_session  # noqa: E402
 from scheduler_core.migrate import upgrade  # noqa: E402
 from scheduler_core.models import BotSettings, Shop  # noqa: E402
@@ -172,6 +185,94 @@ def wait_processed(engine, expected: int, run: str, timeout: float = 300
         time.sleep(0.5)
 
 
+def sent_messages(engine, shop_id: int, n: int, run: str) -> list[str]:
+    """``n`` bot messages already sent to one tutor (status "sent"), stored directly."""
+    ids = [f"wamid.BENCHOUT{run}{i:06d}" for i in range(n)]
+    with write_session(engine) as s:
+        conv = WaConversation(shop_id=shop_id, key=f"+5511988{run[:6]}", phone="+5511988000000",
+                              business_phone_id=sim.SIM_PHONE_ID)
+        s.add(conv)
+        s.flush()
+        s.execute(WaMessage.__table__.insert(), [
+            {"conversation_id": conv.id, "direction": Direction.OUT, "author": Author.BOT,
+             "actor": "", "wa_id": w, "kind": "text", "text": "Horário confirmado.",
+             "payload": None, "body": {}, "status": "sent", "error": "",
+             "created_at": conv.created_at} for w in ids])
+    return ids
+
+
+async def statuses_phase(url: str, engine, shop_id: int, n: int, run: str,
+                         rate: int = 100, seconds: int = 6, at: float = 2.0) -> None:
+    ids = sent_messages(engine, shop_id, n, run)
+    big = sim.status_update(ids[0], "delivered", "+5511988000000")
+    template = big["entry"][0]["changes"][0]["value"]["statuses"][0]
+    big["entry"][0]["changes"][0]["value"]["statuses"] = [{**template, "id": w} for w in ids]
+    big_raw = json.dumps(big).encode()
+    stream = []
+    for i in range(rate * seconds):
+        raw = json.dumps(sim.text_message(f"+55319{i:08d}", f"oi {i}", name="Bench",
+                                          wa_id=f"wamid.BENCHS{run}{i}")).encode()
+        stream.append(raw)
+    acks: list[tuple[float, float]] = []  # (sent at, latency ms)
+    big_ack = 0.0
+    errors = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+
+        async def post(raw: bytes) -> float:
+            nonlocal errors
+            headers = {"Content-Type": "application/json",
+                       "X-Hub-Signature-256": sim.sign(raw, APP_SECRET)}
+            started = time.perf_counter()
+            async with session.post(url + "/webhook/whatsapp", data=raw, headers=headers) as r:
+                await r.read()
+                errors += r.status != 200
+            return (time.perf_counter() - started) * 1000
+
+        async def one(raw: bytes, sent_at: float) -> None:
+            acks.append((sent_at, await post(raw)))
+
+        async def the_big_one() -> None:
+            nonlocal big_ack
+            await asyncio.sleep(at)
+            big_ack = await post(big_raw)
+
+        tasks = [asyncio.create_task(the_big_one())]
+        t0 = time.perf_counter()
+        for i, raw in enumerate(stream):
+            delay = t0 + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(raw, time.perf_counter() - t0)))
+        await asyncio.gather(*tasks)
+    before = [ms for t, ms in acks if t < at]
+    after = [ms for t, ms in acks if at <= t < at + 3]
+    print(f"  webhook with {n} statuses: ack {big_ack:.0f} ms")
+    for name, values in (("before it", before), ("3 s after it", after)):
+        print(f"  stream acks {name}: p50 {pct(values, 50):.1f}  p99 {pct(values, 99):.1f}  "
+              f"max {max(values):.1f} ms ({len(values)} webhooks)")
+    started = time.monotonic()
+    mine = WaMessage.wa_id.like(f"wamid.BENCHOUT{run}%")
+    while True:
+        with Session(engine) as s:
+            shown = s.exec(select(func.count()).select_from(WaMessage)
+                           .where(mine, WaMessage.status == "delivered")).one()
+        if shown >= n or time.monotonic() - started > 120:
+            break
+        time.sleep(0.05)
+    applied = time.monotonic() - started
+    queued, done, _ = wait_processed(engine, len(stream), f"S{run}")
+    with Session(engine) as s:
+        events = s.exec(select(func.count()).select_from(WaStatusEvent)
+                        .where(WaStatusEvent.wa_id.like(f"wamid.BENCHOUT{run}%"))).one()
+        stored = s.exec(select(func.count()).select_from(WaMessage)
+                        .where(WaMessage.author == Author.TUTOR,
+                               WaMessage.wa_id.like(f"wamid.BENCHS{run}%"))).one()
+    ok = shown == n and events == n and queued == done == stored == len(stream) and not errors
+    print(f"  receipts shown {shown}/{n} (+{applied:.1f} s after the load), stored {events}; "
+          f"stream stored {stored}/{len(stream)}, non-200: {errors} → "
+          f"{'ZERO LOSS, ZERO DOUBLES' if ok else 'MISMATCH'}")
+
+
 async def e2e_phase(url: str, turns: int) -> list[float]:
     latencies = []
     async with aiohttp.ClientSession() as session:
@@ -197,6 +298,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--statuses", type=int, default=5000)
     parser.add_argument("--database-url")
     parser.add_argument("--rasa-url")
     args = parser.parse_args()
@@ -240,15 +342,21 @@ async def main() -> None:
                             .where(WaMessage.author == Author.TUTOR,
                                    WaMessage.wa_id.like(f"wamid.BENCH{run}%"))).one()
         lost = acked - min(queued, stored)
+        doubles = max(queued, stored) - acked
+        verdict = ("ZERO LOSS, ZERO DOUBLES" if lost == doubles == 0 and done == acked
+                   else f"LOST {lost}, DOUBLED {doubles}")
         print(f"  zero-loss check: acknowledged {acked}, queued {queued}, processed {done} "
-              f"(+{waited:.1f} s after the load), stored tutor messages {stored} → "
-              f"{'ZERO LOSS' if lost == 0 and done == acked else f'LOST {lost}'}")
+              f"(+{waited:.1f} s after the load), stored tutor messages {stored} → {verdict}")
+        if args.statuses:
+            print(f"[2] head of line: one webhook with {args.statuses} statuses amid 100 "
+                  "webhooks/s")
+            await statuses_phase(url, engine, shop_id, args.statuses, run)
         with write_session(engine) as s:
             settings = s.get(BotSettings, shop_id)
             settings.mode = "simulation"
             s.add(settings)
         engine_name = args.rasa_url or "fake REST engine (instant reply)"
-        print(f"[2] end-to-end turns through the simulator ({args.turns} turns, {engine_name})")
+        print(f"[3] end-to-end turns through the simulator ({args.turns} turns, {engine_name})")
         e2e = await e2e_phase(url, args.turns)
         print(f"  turn latency ms: p50 {pct(e2e, 50):.1f}  p95 {pct(e2e, 95):.1f}  "
               f"max {max(e2e):.1f}")
