@@ -42,7 +42,6 @@ MAX_REJECTED = 100  # rejected items recorded per body; more are only counted an
 RAW_LIMIT = 4000  # characters of a rejected item's JSON kept for whoever investigates
 
 FILE_KINDS = frozenset({"image", "audio", "video", "document", "sticker", "voice"})
-MEDIA_KINDS = FILE_KINDS | {"location", "reaction", "contacts"}
 
 _ID = re.compile(r"[\x21-\x7e]+")
 _PHONE = re.compile(r"\+?[0-9]{4,20}")
