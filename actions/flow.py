@@ -691,7 +691,7 @@ def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
         profile and ctx.turn.option is None and ctx.turn.intent == "afirmar"
         and ctx.turn.confidence >= 0.6
     )
-    reading = names.read_person_name(ctx.turn.text, ctx.turn.intent, ctx.turn.confidence)
+    reading = names.read_person_name(ctx.turn.text)
     name = profile if use_profile and profile else reading.name
     if not name:
         return not_a_name(ctx, reply, reading.refusal)
@@ -760,7 +760,7 @@ def step_pick_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_pet_name(ctx: Ctx, reply: Reply) -> None:
-    reading = names.read_pet_name(ctx.turn.text, ctx.turn.intent, ctx.turn.confidence)
+    reading = names.read_pet_name(ctx.turn.text)
     if not reading.ok:
         return not_a_name(ctx, reply, reading.refusal)
     understood(ctx)

@@ -19,11 +19,12 @@ Decisions:
 - **Pets are named more freely**: "Beleza", "Show", "Top", "Joia", "Perfeito", "Pix", "Gata"
   are pet names, so the ok-like slang and a few animal words are refused for people only.
   "sim", "não", "ok", thanks and greetings are refused for both.
-- **The NLU only adds to the words.** Its intent cannot turn a name down on its own: it scored
-  "Ana do Socorro Souza" as an emergency at 0.90, and single unseen words (most names) get
-  arbitrary intents. It decides only when a reply the words cannot place is long (three words
-  or more) and the NLU is all but sure (``INTENT_SURE``) it is thanks, a greeting, a yes/no or a
-  question — "tamo junto mano", where a name of that length would score far lower.
+- **The NLU's intent never decides.** Measured on our model (2026-12-02): real names get
+  near-certain intents of chatter or questions — "Graça" agradecer 1.0, "Paz" afirmar 0.99,
+  "Felicidade Santos Lima" preco_servico 0.998, "Maria Aparecida Santos" preco_servico 0.98,
+  "Carla Dias" outra_data 0.98, "Ana do Socorro Souza" urgencia 0.90. So the rule reads the words
+  only; the bot uses the intent around it (to answer a question asked instead of the name, or
+  to hand off on "atendente").
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ from enum import StrEnum
 
 MAX_CHARS = 60
 MAX_WORDS = {"tutor": 8, "pet": 5}
-# The NLU's confidence above which a long reply it files as chatter is not a name.
-INTENT_SURE = 0.97
 
 
 class Refusal(StrEnum):
@@ -79,7 +78,7 @@ def _squash(word: str) -> str:
 THANKS = _words(
     "obrigado obrigada obrigadao obrigadinho obrigadinha brigado brigada brigadao brigadinha "
     "obg obgd obgda obgdo obrigadu valeu vlw grato grata gratidao agradeco agradecido "
-    "agradecida thanks thank tks thx tmj"
+    "agradecida thanks thank tks thx tmj tamo junto"
 )
 GREETINGS = _words("oi oie ola opa eai eae salve alo hello hi bom boa dia tarde noite")
 YES_BOTH = _words("sim s ok okay okey oka uhum aham ahan yes ta tah blz blza")
@@ -93,7 +92,10 @@ CHATTER = _words(
     "ajuda help teste testando atendente ola ai"
 )
 # Glue around conversation: "muito obrigado", "tudo bem", "por favor", "e aí".
-FILLERS = _words("muito mto mt mtu bem tudo por favor pf pfv pfvr msm mesmo demais viu entao e")
+FILLERS = _words(
+    "muito mto mt mtu bem tudo por favor pf pfv pfvr msm mesmo demais viu entao e mano cara "
+    "parceiro parceira moca moco querida querido"
+)
 PARTICLES = _words("da de do das dos e d")
 # Words that never appear in a Brazilian name and mark a sentence or a request.
 SENTENCE_BOTH = _words(
@@ -121,28 +123,16 @@ INTROS = tuple(
 )
 # Introductions that only count at the start ("é o Thor"; "e" joins names elsewhere).
 LEADING_ONLY = {("e",), ("e", "o"), ("e", "a")}
-# What the flow's NLU calls chatter (rasa intents of data/nlu.yml).
-INTENT_REFUSAL = {
-    "agradecer": Refusal.THANKS,
-    "cumprimentar": Refusal.GREETING,
-    "afirmar": Refusal.YES,
-    "negar": Refusal.NO,
-    "horario_funcionamento": Refusal.QUESTION,
-    "endereco": Refusal.QUESTION,
-    "formas_pagamento": Refusal.QUESTION,
-    "leva_e_traz_info": Refusal.QUESTION,
-    "preco_servico": Refusal.QUESTION,
-}
 
 
-def read_person_name(text: str, intent: str | None = None, confidence: float = 0.0) -> NameReading:
+def read_person_name(text: str) -> NameReading:
     """The tutor's name in a reply to "qual é o seu nome?", or why it is not one."""
-    return _read(text, "tutor", intent, confidence)
+    return _read(text, "tutor")
 
 
-def read_pet_name(text: str, intent: str | None = None, confidence: float = 0.0) -> NameReading:
+def read_pet_name(text: str) -> NameReading:
     """The pet's name in a reply to "qual é o nome do seu pet?", or why it is not one."""
-    return _read(text, "pet", intent, confidence)
+    return _read(text, "pet")
 
 
 def _conversational(word: str, kind: str) -> Refusal | None:
@@ -177,7 +167,7 @@ def _after_intro(squashed: list[str]) -> int:
     return start
 
 
-def _read(text: str, kind: str, intent: str | None, confidence: float) -> NameReading:
+def _read(text: str, kind: str) -> NameReading:
     raw = (text or "").strip()
     words = [w.strip("-'’") for w in re.sub(r"[^\w'’ -]|_|\d", " ", raw).split()]
     squashed = [_squash(w) for w in words]
@@ -217,9 +207,6 @@ def _read(text: str, kind: str, intent: str | None, confidence: float) -> NameRe
     name = " ".join(name_words)
     if len(name) > MAX_CHARS or len(name_words) > MAX_WORDS[kind]:
         return NameReading(refusal=Refusal.SENTENCE)
-    by_intent = INTENT_REFUSAL.get(intent or "")
-    if by_intent is not None and confidence >= INTENT_SURE and len(name_words) >= 3:
-        return NameReading(refusal=by_intent)
     return NameReading(name=_capitalise(name_words))
 
 
