@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler_core import shop_info, triggers
+from scheduler_core import names, shop_info, triggers
 from scheduler_core.catalog import leva_e_traz_fee
 from scheduler_core.dates_ptbr import normalize, parse_date_ptbr
 from scheduler_core.models import (
@@ -64,6 +64,8 @@ QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "le
                     "preco_servico"}
 # Steps where the tutor types free text (a name, a breed): intents there are mostly noise.
 TEXT_STEPS = {"tutor_name", "pet_name", "breed"}
+NAME_STEPS = {"tutor_name", "pet_name"}
+RESTART_WORDS = {"oi", "ola", "bom dia", "boa tarde", "boa noite", "menu", "inicio", "oie", "opa"}
 CONFIDENT = 0.8
 # An emergency wins even where the text may be an answer (a name, a pet in the list), but only
 # when the NLU is this sure: real emergencies score ~1.0 there, while names with "Socorro"
@@ -280,10 +282,12 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
         return handoff(ctx, reply, "pedido do tutor")
     if option is None and step in (None, "menu") and (action := keyword_action(ctx, turn.text)):
         return _menu_choice(ctx, reply, action)
+    # A greeting restarts the conversation, but not at a name question: there "oi" is
+    # answered in kind and the name asked again (see not_a_name).
+    restart_words = {"menu", "inicio"} if step in NAME_STEPS else RESTART_WORDS
     if option is None and confident and intent in ("cumprimentar", "voltar_menu") and (
         not free_text_step or intent == "voltar_menu" or len(turn.text.split()) <= 2
-        and normalize(turn.text) in {"oi", "ola", "bom dia", "boa tarde", "boa noite", "menu",
-                                     "inicio", "oie", "opa"}
+        and normalize(turn.text) in restart_words
     ):
         return greet(ctx, reply)
     if option is None and confident and not free_text_step and intent in QUESTION_INTENTS:
@@ -369,11 +373,15 @@ def _reprompt(ctx: Ctx, reply: Reply) -> None:
         reply.say(prompt["response"], buttons, **prompt.get("vars", {}))
 
 
-def misunderstood(ctx: Ctx, reply: Reply, hint: str = "") -> None:
+def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = None) -> None:
+    """Count a misunderstanding (the limit hands off); say so with ``hint`` and ask the
+    question again, or send ``again`` (a response that re-asks it) with the step's options."""
     misses = int(ctx.flow.get("misses", 0)) + 1
     ctx.flow["misses"] = misses
     if misses >= max(1, ctx.settings.misunderstand_limit):
         return handoff(ctx, reply, "não entendeu duas vezes seguidas")
+    if again:
+        return reply.say(again, buttons_of(ctx.flow.get("options", [])) or None)
     if not hint:
         hint = ("Toque em uma das opções ou digite o número dela."
                 if ctx.flow.get("options") else "Pode escrever de outro jeito?")
@@ -545,11 +553,18 @@ def answer_question(ctx: Ctx, reply: Reply, intent: str) -> None:
 
 
 def answer_prices(ctx: Ctx, reply: Reply) -> None:
+    """Prices for the pet in the conversation, or the tutor's only pet; several pets and none
+    chosen: one short line per pet. No pet yet (a new tutor, or a pet still being registered):
+    the shop's price table by porte — decision: a price is answered at once, never held back
+    until the tutor registers a pet."""
     from scheduler_core.catalog import services_for_pet
 
     tutor = ctx.tutor()
     pets = ctx.pets(tutor)
-    pet = ctx.pet() or (pets[0] if len(pets) == 1 else None)
+    pet = ctx.pet()
+    if pet is None and (not pets or "new_pet" in ctx.flow):
+        return answer_price_table(ctx, reply)
+    pet = pet or (pets[0] if len(pets) == 1 else None)
     wanted = ctx.turn.text
     lines = []
     if pet is None and len(pets) > 1:
@@ -569,6 +584,25 @@ def answer_prices(ctx: Ctx, reply: Reply) -> None:
         reply.say("utter_prices", pet=pet.name, prices="\n".join(lines))
     else:
         reply.say("utter_prices_all", prices="\n".join(lines))
+
+
+def answer_price_table(ctx: Ctx, reply: Reply) -> None:
+    """The price question with no pet to price for: each service's range per porte."""
+    from scheduler_core.catalog import price_table_by_porte
+
+    rows = _filter_named(list(price_table_by_porte(ctx.s, ctx.shop.id, channel="bot")),
+                         ctx.turn.text)[:12]
+    mode = ctx.settings.price_display
+    if mode == "oculto" or not rows:
+        lines = [f"• {row.name}: valor sob consulta" for row in rows]
+        return reply.say("utter_prices_all", prices="\n".join(lines))
+    from_only = mode != "exato"
+    lines = [f"• *{row.name}*: {row.label(from_only)}" for row in rows]
+    if ctx.shop.billing_mode == "raca":
+        response = "utter_prices_by_breed"
+    else:
+        response = "utter_prices_by_porte_from" if from_only else "utter_prices_by_porte"
+    reply.say(response, prices="\n".join(lines))
 
 
 def _filter_named(offers: list, text: str | None) -> list:
@@ -607,7 +641,7 @@ def start_booking(ctx: Ctx, reply: Reply) -> None:
 def ask_tutor_name(ctx: Ctx, reply: Reply) -> None:
     """Ask the new tutor's name; the WhatsApp profile name, when it reads as a name, is offered
     as a one-tap answer (typing another name still works)."""
-    profile = _clean_name(ctx.turn.profile_name or "")
+    profile = names.read_person_name(ctx.turn.profile_name or "").name
     if not profile:
         return ask(ctx, reply, "tutor_name", "utter_ask_tutor_name")
     ctx.flow["profile_name"] = profile
@@ -652,14 +686,16 @@ def _pet_description(ctx: Ctx, pet: Pet) -> str:
 def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
     from scheduler_core import people
 
-    profile = ctx.flow.pop("profile_name", None)
+    profile = ctx.flow.get("profile_name")
     use_profile = picked(ctx, "nome") == "perfil" or (
         profile and ctx.turn.option is None and ctx.turn.intent == "afirmar"
         and ctx.turn.confidence >= 0.6
     )
-    name = profile if use_profile and profile else _clean_name(ctx.turn.text)
+    reading = names.read_person_name(ctx.turn.text)
+    name = profile if use_profile and profile else reading.name
     if not name:
-        return misunderstood(ctx, reply, "Me diga seu nome, por favor (ex.: Maria Souza).")
+        return not_a_name(ctx, reply, reading.refusal)
+    ctx.flow.pop("profile_name", None)
     understood(ctx)
     values: dict[str, Any] = {"name": name}
     if ctx.turn.phone:
@@ -680,12 +716,31 @@ def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
     ask(ctx, reply, "pet_name", "utter_ask_pet_name")
 
 
-def _clean_name(text: str) -> str:
-    text = re.sub(r"^(meu nome [eé]|me chamo|sou o|sou a|sou|é|e)\s+", "", text.strip(), flags=re.I)
-    text = re.sub(r"[^\wÀ-ÿ' -]", "", text).strip()
-    if not text or len(text) > 60 or not re.search(r"[A-Za-zÀ-ÿ]", text):
-        return ""
-    return " ".join(w[:1].upper() + w[1:] for w in text.split())
+def not_a_name(ctx: Ctx, reply: Reply, refusal: names.Refusal) -> None:
+    """A reply to a name question that is no name (:mod:`scheduler_core.names`): answered in
+    kind and the question asked again. Thanks and greetings are answered politely, a question
+    the NLU is sure of is answered, "não" to the offered WhatsApp profile name drops the offer,
+    "atendente" hands off; only the rest ("ok", "👍", "quero agendar") counts as a
+    misunderstanding (two in a row hand off, as everywhere)."""
+    turn, step = ctx.turn, ctx.flow.get("step")
+    sure = turn.option is None and turn.confidence >= CONFIDENT
+    if refusal == names.Refusal.THANKS:
+        reply.say("utter_name_thanks")
+        return _reprompt(ctx, reply)
+    if refusal == names.Refusal.GREETING:
+        reply.say("utter_name_greeting")
+        return _reprompt(ctx, reply)
+    if sure and turn.intent == "falar_atendente":
+        return handoff(ctx, reply, "pedido do tutor")
+    if sure and turn.intent in QUESTION_INTENTS and refusal in (
+        names.Refusal.QUESTION, names.Refusal.SENTENCE
+    ):
+        answer_question(ctx, reply, turn.intent)
+        return _reprompt(ctx, reply)
+    if refusal == names.Refusal.NO and step == "tutor_name" and ctx.flow.pop("profile_name", None):
+        return ask(ctx, reply, "tutor_name", "utter_ask_tutor_name_after_no")
+    misunderstood(ctx, reply, again="utter_ask_tutor_name_again" if step == "tutor_name"
+                  else "utter_ask_pet_name_again")
 
 
 def step_pick_pet(ctx: Ctx, reply: Reply) -> None:
@@ -705,11 +760,11 @@ def step_pick_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_pet_name(ctx: Ctx, reply: Reply) -> None:
-    name = _clean_name(ctx.turn.text)
-    if not name:
-        return misunderstood(ctx, reply, "Qual é o nome do pet? (ex.: Thor)")
+    reading = names.read_pet_name(ctx.turn.text)
+    if not reading.ok:
+        return not_a_name(ctx, reply, reading.refusal)
     understood(ctx)
-    ctx.flow["new_pet"] = {"name": name}
+    ctx.flow["new_pet"] = {"name": reading.name}
     return next_pet_question(ctx, reply)
 
 
@@ -771,6 +826,10 @@ def step_breed(ctx: Ctx, reply: Reply) -> None:
     text = ctx.turn.text.strip()
     if not text or text.startswith("/"):
         return misunderstood(ctx, reply)
+    if "?" in text and ctx.turn.intent in QUESTION_INTENTS and ctx.turn.confidence >= CONFIDENT:
+        # "quanto custa o banho?" while the breed is asked: an answer, then the question again.
+        answer_question(ctx, reply, ctx.turn.intent)
+        return _reprompt(ctx, reply)
     matches = match_breeds(ctx.s, new["species"], text, limit=5)
     srd = srd_breed(ctx.s, new["species"])
     if matches and matches[0].score >= 100 and (len(matches) == 1 or matches[1].score < 90):

@@ -6,6 +6,9 @@ of the pet's breed (as the availability engine does). When the pet
 lacks the data for its cell, the catalogue shows the lowest price of the table as
 "a partir de" (from) and no duration.
 
+Without a pet (a new tutor asking "quanto custa o banho?"), :func:`price_table_by_porte` gives
+each service's price range per porte, for the bot to answer at once.
+
 Combos are priced as the sum of their services' prices for the pet minus the discount (R$ or %);
 their duration is the sum of the durations. Add-ons are services flagged ``is_addon`` or in an
 ``adicional`` category. Leva e Traz is not a service here: its fee comes from the zones
@@ -29,6 +32,7 @@ from scheduler_core.models import (
     ComboItem,
     LevaETrazZone,
     Pet,
+    Porte,
     PriceEntry,
     Segment,
     SegmentKind,
@@ -342,6 +346,94 @@ def list_services(
     if shop is None:
         raise NotFound("Loja não encontrada.", details={"shop_id": shop_id})
     return _catalog(session, shop, None, segment_kind, channel)
+
+
+PORTE_LABELS = {
+    Porte.MINI: "Mini",
+    Porte.PEQUENO: "Pequeno",
+    Porte.MEDIO: "Médio",
+    Porte.GRANDE: "Grande",
+    Porte.GIGANTE: "Gigante",
+}
+
+
+@dataclass(frozen=True)
+class PriceRange:
+    low_cents: int
+    high_cents: int
+
+    def label(self, from_only: bool = False) -> str:
+        """"R$ 45", "R$ 45 a 65" (whole reais without ",00"); ``from_only``: the low end."""
+        if from_only or self.low_cents == self.high_cents:
+            return _short_brl(self.low_cents)
+        return f"{_short_brl(self.low_cents)} a {_short_brl(self.high_cents)[3:]}"
+
+
+@dataclass(frozen=True)
+class ServicePrices:
+    """A service's prices without a pet: a range per porte (billing by porte × pelagem: the
+    range over the pelagens), or one range over the whole table (billing by breed)."""
+
+    id: int
+    name: str
+    is_addon: bool
+    by_porte: tuple[tuple[str, PriceRange], ...]  # Porte order; empty when not billed by porte
+    overall: PriceRange
+
+    def label(self, from_only: bool = False) -> str:
+        """One compact pt-BR line: "Mini R$ 45 a 65 · Pequeno R$ 55 a 80 · …", or a single
+        price or range when the porte makes no difference (or the shop bills by breed)."""
+        if len({r for _, r in self.by_porte}) > 1:
+            return " · ".join(
+                f"{PORTE_LABELS[Porte(p)]} {r.label(from_only)}" for p, r in self.by_porte
+            )
+        return self.overall.label(from_only)
+
+
+def _short_brl(cents: int) -> str:
+    text = format_brl(cents)
+    return text[:-3] if text.endswith(",00") else text
+
+
+def price_table_by_porte(
+    session: Session, shop_id: int, segment_kind: str | None = None, channel: str = "bot"
+) -> tuple[ServicePrices, ...]:
+    """Each service's (and add-on's) prices without a pet, in catalogue order: the answer to
+    a price question from a tutor with no pet registered yet. Services with an empty table are
+    left out; visibility rules are those of :func:`services_for_pet` without a species."""
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("Loja não encontrada.", details={"shop_id": shop_id})
+    _segments, categories, services, entries = _load(session, shop_id, segment_kind, channel, None)
+    by_porte_mode = shop.billing_mode != BillingMode.RACA
+    rows = []
+    for service in services:
+        table = entries.get(service.id, [])
+        if not table:
+            continue
+        per_porte: dict[str, list[int]] = defaultdict(list)
+        for entry in table:
+            if by_porte_mode and entry.breed_id is None and entry.porte in PORTE_LABELS:
+                per_porte[entry.porte].append(entry.price_cents)
+        prices = [e.price_cents for e in table]
+        category = categories[service.category_id]
+        rows.append((
+            (category.segment_id, category.display_order, service.display_order, service.name,
+             service.id),
+            ServicePrices(
+                id=service.id,
+                name=service.name,
+                is_addon=service.is_addon or category.kind == CategoryKind.ADICIONAL,
+                by_porte=tuple(
+                    (p.value, PriceRange(min(per_porte[p]), max(per_porte[p])))
+                    for p in Porte
+                    if per_porte.get(p)
+                ),
+                overall=PriceRange(min(prices), max(prices)),
+            ),
+        ))  # fmt: skip
+    rows.sort(key=lambda row: row[0])
+    return tuple(row for _, row in rows)
 
 
 def leva_e_traz_fee(

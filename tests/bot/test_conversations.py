@@ -554,3 +554,91 @@ def test_redis_lock_store_serialises_a_conversation(bot, chat_with):
     waited = time.monotonic() - started
     assert waited >= held_for - 0.5, waited
     assert tutor.name.split()[0] in chat.text
+
+
+def _tutor_names(bot, phone: str) -> list[str]:
+    with bot.session() as s:
+        return [t.name for t in s.exec(select(Tutor).where(Tutor.whatsapp == phone)).all()]
+
+
+_CHATTER = ["obrigado", "ok", "blz", "oi", "sim", "não", "valeu", "👍", "quanto custa o banho?"]
+
+
+@pytest.mark.parametrize("reply", _CHATTER)
+def test_chatter_at_the_name_question_is_not_the_tutor_s_name(bot, chat_with, reply):
+    """"obrigado" once became a tutor's name: the bot now answers in kind and asks again."""
+    phone = f"+55119000002{_CHATTER.index(reply):02d}"
+    chat = chat_with(phone)
+    chat.say("quero agendar um banho")
+    assert "qual é o seu nome" in chat.text, chat.log
+    chat.say(reply)
+    assert "Prazer" not in chat.text and not chat.customs, chat.log
+    assert "nome" in chat.text.split("\n")[-1], chat.log  # the name question again
+    assert _tutor_names(bot, phone) == []
+    chat.say("Ana Paula Reis")
+    assert "Prazer, Ana!" in chat.text, chat.log
+    assert _tutor_names(bot, phone) == ["Ana Paula Reis"]
+
+
+_WORD_NAMES = ["Glória", "Vitória", "Felicidade", "Ana Paula", "João"]
+
+
+@pytest.mark.parametrize("name", _WORD_NAMES)
+def test_names_that_are_also_words_are_names(bot, chat_with, name):
+    phone = f"+55119000003{_WORD_NAMES.index(name):02d}"
+    chat = chat_with(phone)
+    chat.say("quero agendar um banho")
+    chat.say(name)
+    assert f"Prazer, {name.split()[0]}!" in chat.text, chat.log
+    assert _tutor_names(bot, phone) == [name]
+
+
+def test_thanks_at_the_pet_name_question_is_not_the_pet_and_beleza_is(bot, chat_with):
+    chat = chat_with("+5511900000401")
+    chat.say("quero agendar um banho")
+    chat.say("Carla Dias")
+    assert "nome do seu pet" in chat.text, chat.log
+    chat.say("obrigada")
+    assert chat.text == "Por nada! 😊\nQual é o nome do seu pet? 🐾", chat.log
+    chat.say("Beleza")
+    assert "Beleza é cão ou gato" in chat.text, chat.log
+
+
+def test_a_new_tutor_asking_the_price_gets_the_table_by_porte(bot, chat_with):
+    """A tutor with no pet yet once got "Desculpe, tive um problema aqui"."""
+    chat = chat_with("+5511900000402")
+    chat.say("quanto custa o banho?")
+    assert "Nossos valores por porte" in chat.text, chat.log
+    assert "*Banho*: Mini R$ 45" in chat.text and "Gigante R$ 130" in chat.text, chat.text
+    assert "problema" not in chat.text and "Posso ajudar em algo mais" in chat.text
+    chat.tap("Banho e tosa")
+    chat.say("quanto custa o banho?")  # at the name question: answered, then asked again
+    assert "*Banho*: Mini R$ 45" in chat.text, chat.log
+    assert chat.texts[-1] == "Para começar seu cadastro, qual é o seu nome?", chat.log
+    chat.say("Rita Moraes")
+    chat.say("Nino")
+    chat.say("quanto custa o banho?")  # at the species question: the pet is not priced yet
+    assert "*Banho*: Mini R$ 45" in chat.text and "Nino é cão ou gato" in chat.text, chat.log
+    assert _tutor_names(bot, "+5511900000402") == ["Rita Moraes"]
+
+
+_FAQ = [
+    ("qual o horário de funcionamento?", "Segunda a Sexta"),
+    ("qual o endereço de vocês?", "CEP"),
+    ("aceita pix?", "Pix"),
+    ("vocês buscam o pet em casa?", "Leva e Traz"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), _FAQ)
+def test_a_new_tutor_s_questions_are_answered_at_the_name_question(bot, chat_with, question,
+                                                                     expected):
+    phone = f"+55119000005{_FAQ.index((question, expected)):02d}"
+    chat = chat_with(phone)
+    chat.say(question)
+    assert expected in chat.text and "Posso ajudar em algo mais" in chat.text, chat.log
+    chat.say("quero agendar um banho")
+    chat.say(question)
+    assert expected in chat.text, chat.log
+    assert chat.texts[-1] == "Para começar seu cadastro, qual é o seu nome?", chat.log
+    assert _tutor_names(bot, phone) == []

@@ -293,3 +293,124 @@ def test_a_yes_like_pet_name_is_the_pet_s_name_not_the_profile_name(shop):
         tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000077")).one()
         assert tutor.name == "Ana Paula"
     assert "Beleza é cão ou gato" in chat.text, chat.text
+
+
+def _tutors_named(engine, phone: str) -> list[str]:
+    with Session(engine) as s:
+        return [t.name for t in s.exec(select(Tutor).where(Tutor.whatsapp == phone)).all()]
+
+
+def test_price_question_from_a_new_tutor_gets_the_table_by_porte(shop):
+    """No pet to price for: the shop's price ranges per porte, not an error."""
+    bot = Driver(shop, "+5511900000080")
+    bot.say("quanto custa o banho?", "preco_servico", 0.99)
+    assert "Nossos valores por porte (a partir de)" in bot.text, bot.text
+    assert "*Banho*: Mini R$ 45 · Pequeno R$ 55 · Médio R$ 70 · Grande R$ 95 · Gigante R$ 130" \
+        in bot.text
+    assert "Tosa" not in bot.text  # only the service asked about
+    assert "Posso ajudar em algo mais" in bot.text
+    with Session(shop) as s:
+        settings = s.get(BotSettings, 1)
+        settings.price_display = "exato"
+        s.add(settings)
+        s.commit()
+    bot.say("quais são os preços?", "preco_servico", 0.99)
+    assert "Nossos valores por porte:" in bot.text
+    assert "*Banho*: Mini R$ 45 a 65 · Pequeno R$ 55 a 80" in bot.text
+    assert "*Consulta veterinária*: R$ 180" in bot.text and "*Hidratação*" in bot.text
+
+
+_QUESTIONS = [
+    ("quanto custa o banho?", "preco_servico", "*Banho*: Mini R$ 45"),
+    ("qual o horário de funcionamento?", "horario_funcionamento", "Segunda a Sexta"),
+    ("qual o endereço?", "endereco", "CEP 05435-001"),
+    ("aceita pix?", "formas_pagamento", "Pix"),
+    ("vocês buscam o pet em casa?", "leva_e_traz_info", "Zona 1"),
+]
+_NEW_TUTOR_STEPS = ["tutor_name", "pet_name", "species", "breed", "porte", "pelagem"]
+
+
+def _new_tutor_at(bot: Driver, step: str) -> None:
+    """A brand-new tutor walked from "quero agendar" to ``step`` of the registration."""
+    moves = {
+        "tutor_name": lambda: bot.say("Carla Dias", "informar", 0.5),
+        "pet_name": lambda: bot.say("Rex", "informar", 0.5),
+        "species": lambda: bot.tap("Cão"),
+        "breed": lambda: (bot.say("poodle"), bot.tap("Poodle")),
+        "porte": lambda: bot.tap("Pequeno"),
+    }
+    bot.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    while bot.flow["step"] != step:
+        moves[bot.flow["step"]]()
+
+
+@pytest.mark.parametrize(("question", "intent", "expected"), _QUESTIONS)
+def test_a_new_tutor_asking_a_question_at_any_step_gets_the_answer_and_the_step_again(
+    shop, question, intent, expected
+):
+    """A brand-new tutor's FAQ (prices, hours, address, payment, Leva e Traz) is answered at the
+    menu and at every registration step; the question is never taken as a name or a breed, and
+    the step's own question comes again."""
+    for i, step in enumerate(_NEW_TUTOR_STEPS):
+        phone = f"+55119000009{i}{_QUESTIONS.index((question, intent, expected))}"
+        bot = Driver(shop, phone)
+        _new_tutor_at(bot, step)
+        prompt = bot.flow["prompt"]
+        bot.say(question, intent, 0.99)
+        assert expected in bot.text, (step, bot.text)
+        assert bot.flow["step"] == step and bot.flow["prompt"] == prompt, (step, bot.text)
+    with Session(shop) as s:
+        assert not s.exec(select(Pet).where(Pet.name.contains("?"))).all()
+        named_like_question = [t.name for t in s.exec(select(Tutor)).all()
+                               if t.name.split()[0] in ("Quanto", "Qual", "Aceita", "Vocês")]
+    assert named_like_question == []
+
+
+def test_thanks_greeting_or_ok_at_the_name_step_ask_again_instead_of_naming_the_tutor(shop):
+    bot = Driver(shop, "+5511900000081")
+    bot.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    reply = bot.say("obrigado", "agradecer", 0.99)
+    assert bot.text == "Por nada! 😊\nPara começar seu cadastro, qual é o seu nome?"
+    bot.say("oi", "cumprimentar", 0.99)  # a greeting here does not restart at the menu
+    assert bot.text == "Oi! 😊\nPara começar seu cadastro, qual é o seu nome?"
+    bot.say("ok", "afirmar", 0.99)
+    assert "não consegui entender seu nome" in bot.text and reply.handoff is None
+    assert _tutors_named(shop, "+5511900000081") == []
+    bot.say("Glória", "cumprimentar", 0.9)
+    assert "Prazer, Glória!" in bot.text
+    assert _tutors_named(shop, "+5511900000081") == ["Glória"]
+
+
+def test_two_non_names_in_a_row_hand_off_and_atendente_hands_off_at_once(shop):
+    bot = Driver(shop, "+5511900000082")
+    bot.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    bot.say("👍", "afirmar", 0.5)
+    reply = bot.say("sim", "afirmar", 0.99)
+    assert reply.handoff == "não entendeu duas vezes seguidas"
+    other = Driver(shop, "+5511900000083")
+    other.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    assert other.say("atendente", "falar_atendente", 0.99).handoff == "pedido do tutor"
+    assert _tutors_named(shop, "+5511900000082") == _tutors_named(shop, "+5511900000083") == []
+
+
+def test_no_to_the_profile_name_asks_for_the_name_without_naming_the_tutor_nao(shop):
+    bot = Driver(shop, "+5511900000084", profile_name="Ana Paula")
+    bot.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    bot.say("não", "negar", 0.99)
+    assert bot.text == "Tudo bem! Então, qual é o seu nome?" and bot.titles == []
+    bot.say("Bia Costa", "informar", 0.5)
+    assert _tutors_named(shop, "+5511900000084") == ["Bia Costa"]
+
+
+def test_thanks_at_the_pet_name_step_is_not_the_pet_s_name(shop):
+    tutor, pets = _tutor(shop, 1)
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Banho e tosa")
+    bot.tap("Outro pet")
+    bot.say("valeu", "agradecer", 0.99)
+    assert bot.text == "Por nada! 😊\nQual é o nome do seu pet? 🐾"
+    bot.say("não", "negar", 0.99)
+    assert "não consegui entender o nome do seu pet" in bot.text
+    bot.say("Beleza", "afirmar", 0.95)
+    assert "Beleza é cão ou gato" in bot.text

@@ -205,3 +205,44 @@ def test_leva_e_traz_fee_by_neighbourhood_cep_or_flat_fee(world):
 def test_money_is_formatted_the_brazilian_way():
     assert format_brl(123456) == "R$ 1.234,56"
     assert format_brl(5) == "R$ 0,05"
+
+
+def test_price_table_by_porte_without_a_pet(world):
+    """A new tutor's price question: each service's range per porte (over the pelagens), one
+    price when the porte makes no difference, in catalogue order; no table, no row."""
+    with world.session() as s:
+        tosas = s.get(ServiceCategory, world.categories["tosa"])
+        create_service(
+            s, tosas, "Tosa completa", price_cents=None, display_order=2,
+            cells={("mini", "curta"): (6000, 60), ("mini", "longa"): (7000, 75),
+                   ("gigante", "curta"): (14000, 90), ("gigante", "longa"): (18050, 120)},
+        )  # fmt: skip
+        create_service(s, tosas, "Tosa sem tabela", price_cents=None, display_order=3)
+        hidden = create_service(s, tosas, "Tosa da equipe", display_order=4, show_on_bot=False)
+        s.commit()
+        rows = {r.name: r for r in catalog.price_table_by_porte(s, world.shop_id)}
+        assert list(rows) == ["Banho", "Banho premium", "Tosa", "Tosa completa",
+                              "Corte de unhas", "Hidratação"]  # fmt: skip
+        assert rows["Banho"].label() == "R$ 50"
+        assert rows["Banho premium"].label() == "Pequeno R$ 65 · Grande R$ 140"
+        assert rows["Tosa completa"].label() == "Mini R$ 60 a 70 · Gigante R$ 140 a 180,50"
+        assert rows["Tosa completa"].label(from_only=True) == "Mini R$ 60 · Gigante R$ 140"
+        assert rows["Hidratação"].is_addon and not rows["Banho"].is_addon
+        staff = catalog.price_table_by_porte(s, world.shop_id, channel="staff")
+        assert hidden.name in [r.name for r in staff]
+
+
+def test_price_table_of_a_shop_billing_by_breed_is_one_range(world):
+    with world.session() as s:
+        load_breeds(s)
+        breeds = s.exec(select(Breed).where(Breed.species == "cao").limit(2)).all()
+        s.get(Shop, world.shop_id).billing_mode = "raca"
+        create_service(
+            s, s.get(ServiceCategory, world.categories["banho"]), "Banho por raça",
+            price_cents=None, breed_cells={breeds[0].id: (7700, 80), breeds[1].id: (9900, 90)},
+        )  # fmt: skip
+        s.commit()
+        rows = {r.name: r for r in catalog.price_table_by_porte(s, world.shop_id)}
+        assert rows["Banho por raça"].by_porte == ()
+        assert rows["Banho por raça"].label() == "R$ 77 a 99"
+        assert rows["Banho por raça"].label(from_only=True) == "R$ 77"
