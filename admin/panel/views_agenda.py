@@ -368,10 +368,19 @@ PET_FORM_FIELDS = ("name", "species", "breed_id", "porte", "pelagem", "sex", "we
 
 
 def pet_values(data: dict) -> dict:
+    """The pet form's fields for people.create_pet / update_pet.
+
+    The breed select posts the breed's id as text; the core takes an int id (or a free-text
+    ``breed``), so an ASCII-digit id becomes an int here and anything else is passed on for the
+    core to refuse ("Raça inválida.").
+    """
     values = {k: data.get(k, "").strip() for k in PET_FORM_FIELDS if data.get(k, "").strip()}
     values.setdefault("name", "")
     if "weight_kg" in values:
         values["weight_kg"] = values["weight_kg"].replace(",", ".")
+    breed_id = values.get("breed_id")
+    if breed_id is not None and breed_id.isascii() and breed_id.isdigit():
+        values["breed_id"] = int(breed_id)
     return values
 
 

@@ -314,7 +314,8 @@ async def pet_update(request: web.Request) -> web.Response:
     data = await form(request)
     pet_id = int(request.match_info["id"])
     values = pet_values(data)
-    for key in ("porte", "pelagem", "sex", "birth_date", "notes", "weight_kg"):
+    # A field left empty clears it ("—" as the breed: no breed).
+    for key in ("breed_id", "porte", "pelagem", "sex", "birth_date", "notes", "weight_kg"):
         values.setdefault(key, "")
     try:
         with Session(engine(request)) as session:
