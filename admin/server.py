@@ -1,6 +1,8 @@
 """The app process: REST API, admin panel, WhatsApp gateway and simulator on one aiohttp server.
 
-Each component exposes ``setup(app)``; this module only composes them.
+Each component exposes ``setup(app)``; this module only composes them. The WhatsApp simulator
+is mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``); its access rule is
+:func:`simulator_access`.
 """
 
 from __future__ import annotations
@@ -26,17 +28,34 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def simulator_access(request: web.Request, test_hook: bool) -> bool:
+    """The simulator's chat page and its calls: a browser on this machine (demos, no login) or a
+    signed-in staff member; its test hooks (deliver any webhook, make sends fail): signed-in
+    staff only, wherever they are."""
+    from admin.http_security import is_local_request
+    from admin.panel.pages import signed_in_staff
+
+    if not test_hook and is_local_request(request):
+        return True
+    return await signed_in_staff(request) is not None
+
+
 def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) -> web.Application:
-    from admin import api, panel
+    from admin import api, http_security, panel
     from bot import gateway, simulator
+    from bot.config import BotConfig
 
     app = web.Application(client_max_size=4 * 1024**2)
     app[SETTINGS] = settings
     app[DB] = engine or make_engine(settings.database_url)
     app[CLOCK] = clock
+    app[gateway.BOT_CONFIG] = BotConfig.from_env(settings)
+    http_security.setup(app)
     app.router.add_get("/healthz", healthz)
-    for component in (api, panel, gateway, simulator):
+    for component in (api, panel, gateway):
         component.setup(app)
+    if app[gateway.BOT_CONFIG].uses_simulator:
+        simulator.setup(app, simulator_access)
     return app
 
 
@@ -54,6 +73,8 @@ def main() -> None:
         print=None,
     )
 
+
+__all__ = ["create_app", "healthz", "main", "simulator_access"]
 
 if __name__ == "__main__":
     main()

@@ -2,11 +2,11 @@
 
 | Variable | Default | Meaning |
 |---|---|---|
-| WHATSAPP_TOKEN | ``simulador`` | Graph API access token (Bearer) |
+| WHATSAPP_TOKEN | derived from SECRET_KEY | Graph API access token (Bearer) |
 | WHATSAPP_PHONE_ID | ``100000000000001`` (the simulator's number) | phone-number id we send from |
 | WHATSAPP_APP_SECRET | derived from SECRET_KEY | app secret: checks X-Hub-Signature-256 |
 | WHATSAPP_VERIFY_TOKEN | derived from SECRET_KEY | answer to Meta's GET verification |
-| WHATSAPP_API_BASE | ``simulator`` | ``simulator`` (this app), ``meta``, or a URL |
+| WHATSAPP_API_BASE | ``simulator`` | ``simulator`` (this app, simulator mounted), ``meta``, a URL |
 | WHATSAPP_API_VERSION | pywa's default | Graph API version, e.g. ``23.0`` |
 | WHATSAPP_SEND_RATE | ``80`` | outbound messages per second per number |
 | WHATSAPP_MAX_BODY | ``3145728`` | webhook body limit in bytes (413 above) |
@@ -15,7 +15,9 @@
 | REDIS_URL | unset | when set, inbound message ids are also deduplicated in Redis (SET NX) |
 
 The simulator always answers on ``SIM_PHONE_ID``; conversations on that number are simulated
-(bot mode "simulation" answers only those).
+(bot mode "simulation" answers only those). It exists only when ``WHATSAPP_API_BASE`` is
+``simulator``; its Graph API endpoint accepts only ``WHATSAPP_TOKEN``, which by default is a
+secret derived from SECRET_KEY (never a well-known value anybody could send).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class BotConfig:
         base = env("WHATSAPP_API_BASE", "simulator").strip() or "simulator"
         shop = env("WHATSAPP_SHOP_ID")
         return cls(
-            token=env("WHATSAPP_TOKEN", "simulador"),
+            token=env("WHATSAPP_TOKEN") or _derived(settings.secret_key, "wa-access-token"),
             phone_id=env("WHATSAPP_PHONE_ID", SIM_PHONE_ID),
             app_secret=env("WHATSAPP_APP_SECRET") or _derived(settings.secret_key, "wa-app-secret"),
             verify_token=env("WHATSAPP_VERIFY_TOKEN")

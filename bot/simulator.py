@@ -1,5 +1,14 @@
 """WhatsApp Cloud API simulator, on the app's own server (reached over real HTTP).
 
+Mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``, see admin/server.py):
+a deployment that talks to Meta has no simulator routes at all. Access (the app decides it,
+through ``setup(app, access)``): the chat page and its two calls (``enviar``, ``conversa``) for
+a browser on this machine or a signed-in staff member; the test hooks (``entregar``,
+``falhas``) only for a signed-in staff member; the Graph API endpoint only with the app's own
+access token (``WHATSAPP_TOKEN``, by default derived from SECRET_KEY). JSON calls must be sent
+as ``application/json``, so another web site cannot post them from a visitor's browser without
+a CORS preflight, which this app never grants.
+
 - ``POST /{version}/{phone-number-id}/messages``: the Graph API's send endpoint. Validates like
   Meta (≤ 3 reply buttons, titles ≤ 20, ≤ 10 list rows, row title ≤ 24, description ≤ 72, ...)
   and answers Meta's success or error shapes; the mark-as-read call is accepted too.
@@ -16,6 +25,7 @@ The builders (``text_message``, ``reply_message``, ``media_message``, ``status_u
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import itertools
@@ -24,6 +34,7 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,6 +289,28 @@ class SimulatorState:
 
 
 SIMULATOR = web.AppKey("wa_simulator", SimulatorState)
+# ``access(request, test_hook)``: may this request use the simulator (see the module docstring)?
+SIM_ACCESS = web.AppKey("wa_simulator_access", Callable[[web.Request, bool], Awaitable[bool]])
+LOGIN_PAGE = "/admin/login?next=/simulador"
+
+
+def _guarded(*, test_hook: bool = False, page: bool = False):
+    """Refuse a request the app's access rule refuses (the page sends the person to log in)."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            if not await request.app[SIM_ACCESS](request, test_hook):
+                if page:
+                    raise web.HTTPSeeOther(LOGIN_PAGE)
+                return web.json_response({"erro": t("sim_login_required")}, status=401)
+            if request.method == "POST" and request.content_type != "application/json":
+                return web.json_response({"erro": t("sim_json_only")}, status=415)
+            return await handler(request)
+
+        return wrapper
+
+    return decorate
 
 
 def _graph_error(status: int, code: int, message: str, details: str = "") -> web.Response:
@@ -413,7 +446,7 @@ async def graph_messages(request: web.Request) -> web.Response:
     state = request.app[SIMULATOR]
     config = request.app[BOT_CONFIG]
     auth = request.headers.get("Authorization", "")
-    if auth != f"Bearer {config.token}":
+    if not hmac.compare_digest(auth.encode(), f"Bearer {config.token}".encode()):
         return _graph_error(401, 190, "Invalid OAuth access token - Cannot parse access token")
     try:
         data = await request.json()
@@ -481,6 +514,7 @@ async def _statuses(state, origin, config, wamid, phone, user_id, phone_id) -> N
 # ---------------------------------------------------------------------- chat page
 
 
+@_guarded(page=True)
 async def page(request: web.Request) -> web.Response:
     html = _TEMPLATES.get_template("simulador.html").render()
     return web.Response(text=html, content_type="text/html")
@@ -499,6 +533,7 @@ def _norm_phone(raw: Any) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@_guarded()
 async def api_send(request: web.Request) -> web.Response:
     """The tutor on the chat page sends text or taps a button / list row."""
     from bot.gateway import BOT_CONFIG
@@ -539,6 +574,7 @@ async def api_send(request: web.Request) -> web.Response:
     return web.json_response({"wa_id": wamid, "status_webhook": status})
 
 
+@_guarded()
 async def api_conversation(request: web.Request) -> web.Response:
     """Messages of one simulated phone after ``depois`` (seq); business messages become read."""
     from bot.gateway import BOT_CONFIG
@@ -562,6 +598,7 @@ async def api_conversation(request: web.Request) -> web.Response:
     return web.json_response({"mensagens": [asdict(m) for m in msgs]})
 
 
+@_guarded(test_hook=True)
 async def api_deliver(request: web.Request) -> web.Response:
     """Test hook: deliver the given webhook bodies, ``copias`` times each, maybe shuffled."""
     from bot.gateway import BOT_CONFIG
@@ -571,34 +608,47 @@ async def api_deliver(request: web.Request) -> web.Response:
     try:
         data = await request.json()
         bodies = data["corpos"]
-        assert isinstance(bodies, list)
-    except (ValueError, KeyError, TypeError, AssertionError):
+        copies = max(1, min(int(data.get("copias", 1)), 10))
+        if not isinstance(bodies, list):
+            raise TypeError("corpos")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return web.json_response({"erro": t("sim_deliver_usage")}, status=400)
     statuses = await deliver(
         str(request.url.origin()) + WEBHOOK_PATH,
         config.app_secret,
         bodies,
-        copies=max(1, min(int(data.get("copias", 1)), 10)),
+        copies=copies,
         shuffle=bool(data.get("embaralhar", False)),
         session=state.sess(),
     )
     return web.json_response({"status": statuses})
 
 
+@_guarded(test_hook=True)
 async def api_failures(request: web.Request) -> web.Response:
     """Test hook: the next ``vezes`` sends (not read receipts) fail with ``status`` / ``code``."""
     state = request.app[SIMULATOR]
-    data = await request.json()
-    status = int(data.get("status", 500))
-    code = int(data.get("code", 130429 if status == 429 else 131000))
+    try:
+        data = await request.json()
+        status = int(data.get("status", 500))
+        code = int(data.get("code", 130429 if status == 429 else 131000))
+        times = int(data.get("vezes", 1))
+        if not 400 <= status <= 599:
+            raise ValueError("status")
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+        return web.json_response({"erro": t("sim_failures_usage")}, status=400)
     message = "(#130429) Rate limit hit" if status == 429 else "(#131000) Something went wrong"
-    state.failures.append(SimFailure(status, code, message, int(data.get("vezes", 1))))
+    state.failures.append(SimFailure(status, code, message, times))
     return web.json_response({"ok": True})
 
 
-def setup(app: web.Application) -> None:
-    """Register the simulator's Graph API route, chat page and its small JSON API."""
+def setup(app: web.Application, access: Callable[[web.Request, bool], Awaitable[bool]]) -> None:
+    """Register the simulator's Graph API route, chat page and its small JSON API.
+
+    ``access(request, test_hook)`` decides who may use the page, its calls and the test hooks.
+    """
     app[SIMULATOR] = SimulatorState()
+    app[SIM_ACCESS] = access
     app.router.add_post(r"/{version:v\d+(\.\d+)?}/{phone_id}/messages", graph_messages)
     app.router.add_get("/simulador", page)
     app.router.add_post("/simulador/api/enviar", api_send)

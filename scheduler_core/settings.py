@@ -32,6 +32,8 @@ class Settings:
     api_tokens: tuple[str, ...]
     rasa_url: str
     action_port: int
+    # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def load() -> Settings:
@@ -45,4 +47,7 @@ def load() -> Settings:
         api_tokens=tuple(t for t in os.environ.get("API_TOKENS", "").split(",") if t),
         rasa_url=os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
+        trusted_proxies=tuple(
+            p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()
+        ),
     )

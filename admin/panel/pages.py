@@ -7,6 +7,7 @@ login, CSRF and layout.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.appkeys import CLOCK, DB, SETTINGS
+from admin.http_security import client_address
 from admin.models import StaffSession, StaffUser
 from admin.panel import accounts
 from admin.panel.permissions import ROLE_LABELS, Perm, permissions_for
@@ -89,7 +91,7 @@ def staff(request: web.Request) -> Staff:
 
 
 def client_ip(request: web.Request) -> str:
-    return request.remote or ""
+    return client_address(request)
 
 
 def is_https(request: web.Request) -> bool:
@@ -180,6 +182,12 @@ def _load_staff(request: web.Request) -> Staff | None:
                  shop=shop, employee=employee)
 
 
+async def signed_in_staff(request: web.Request) -> Staff | None:
+    """The staff member whose panel session cookie this request carries (for pages outside
+    /admin, e.g. the simulator), loaded off the event loop."""
+    return await asyncio.to_thread(_load_staff, request)
+
+
 async def _check_csrf(request: web.Request) -> bool:
     sent = request.headers.get("X-CSRF-Token", "")
     if not sent:
@@ -191,15 +199,9 @@ async def _check_csrf(request: web.Request) -> bool:
     return bool(sent) and hmac.compare_digest(sent, expected)
 
 
-def _security_headers(response: web.StreamResponse) -> None:
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    )
+def _no_store(response: web.StreamResponse) -> None:
+    """Panel pages hold personal data: never cached. (The security headers of every response
+    of the app are set in admin.http_security.)"""
     response.headers.setdefault("Cache-Control", "no-store")
 
 
@@ -267,7 +269,7 @@ def page(perm: str | None = None, *, public: bool = False):
                 set_cookie(request, response, PRE_COOKIE, new_pre)
             if raw_flash and FLASH_COOKIE not in response.cookies:
                 response.del_cookie(FLASH_COOKIE, path="/")
-            _security_headers(response)
+            _no_store(response)
             if isinstance(response, web.HTTPException):
                 raise response
             return response

@@ -31,10 +31,13 @@ routes = web.RouteTableDef()
 
 
 def _safe_next(value: str | None) -> str:
+    """Where to go after logging in: a panel page, or the simulator (which sends here)."""
     if not value:
         return "/admin"
     parsed = urlparse(value)
-    if parsed.scheme or parsed.netloc or not value.startswith("/admin"):
+    if parsed.scheme or parsed.netloc or not (
+        value.startswith("/admin") or value == "/simulador"
+    ):
         return "/admin"
     return value
 

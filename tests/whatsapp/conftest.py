@@ -20,6 +20,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlmodel import Session, select
 
+from admin.models import Role, StaffUser
+from admin.panel import accounts
+from admin.panel.pages import SESSION_COOKIE
 from admin.server import create_app
 from bot import simulator as sim
 from bot.gateway import BOT_CONFIG, GATEWAY, WEBHOOK_PATH
@@ -91,6 +94,7 @@ class WA:
         self.engine = engine
         self.shop_id = shop_id
         self.session = aiohttp.ClientSession()
+        self._staff_token: str | None = None
 
     @property
     def url(self) -> str:
@@ -122,6 +126,18 @@ class WA:
         async with self.session.post(self.webhook, data=body, headers=headers) as resp:
             text = await resp.text()
             return resp.status, text
+
+    def staff_headers(self) -> dict[str, str]:
+        """The cookie of a signed-in staff member: the simulator's test hooks need the panel's
+        login. The session is opened directly (the login form has its own tests)."""
+        if self._staff_token is None:
+            with write_session(self.engine) as s:
+                user = StaffUser(login="equipe.testes", name="Equipe", role=Role.DONO,
+                                 password_hash="", shop_id=self.shop_id)
+                s.add(user)
+                s.flush()
+                self._staff_token = accounts.open_session(s, user, now=self.clock()).token
+        return {"Cookie": f"{SESSION_COOKIE}={self._staff_token}"}
 
     async def deliver(self, payloads: list[dict], **kw) -> list[int]:
         return await sim.deliver(self.webhook, self.secret, payloads, session=self.session, **kw)

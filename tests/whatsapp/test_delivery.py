@@ -116,10 +116,12 @@ async def test_inbound_is_marked_read_through_the_graph_api(wa):
 
 async def test_429_and_5xx_are_retried_with_backoff(wa):
     async with wa.session.post(wa.url + "/simulador/api/falhas",
-                               json={"status": 429, "vezes": 2}) as resp:
+                               json={"status": 429, "vezes": 2},
+                               headers=wa.staff_headers()) as resp:
         assert resp.status == 200
     async with wa.session.post(wa.url + "/simulador/api/falhas",
-                               json={"status": 503, "vezes": 1}) as resp:
+                               json={"status": 503, "vezes": 1},
+                               headers=wa.staff_headers()) as resp:
         assert resp.status == 200
     await wa.post(sim.text_message(PHONES[2], "oi"))
     await wa.settle()
@@ -131,7 +133,8 @@ async def test_429_and_5xx_are_retried_with_backoff(wa):
 async def test_persistent_failure_is_kept_as_failed_with_a_reason(wa):
     wa.gateway.config.send_retries = 2
     async with wa.session.post(wa.url + "/simulador/api/falhas",
-                               json={"status": 500, "vezes": 10}) as resp:
+                               json={"status": 500, "vezes": 10},
+                               headers=wa.staff_headers()) as resp:
         assert resp.status == 200
     await wa.post(sim.text_message(PHONES[3], "oi"))
     await wa.settle()
@@ -187,7 +190,8 @@ async def test_restart_picks_up_accepted_but_unprocessed_messages(sqlite_engine,
 
 async def test_pair_rate_limit_131056_is_retried_not_degraded(wa):
     async with wa.session.post(wa.url + "/simulador/api/falhas",
-                               json={"status": 400, "code": 131056, "vezes": 1}) as resp:
+                               json={"status": 400, "code": 131056, "vezes": 1},
+                               headers=wa.staff_headers()) as resp:
         assert resp.status == 200
     wa.rasa.reply = lambda s, m, md: [{"text": "Escolha:", "buttons": [
         {"title": "Banho", "payload": "/banho"}, {"title": "Tosa", "payload": "/tosa"}]}]

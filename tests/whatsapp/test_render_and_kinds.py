@@ -173,7 +173,8 @@ async def test_refused_interactive_falls_back_to_numbered_text_and_numbers_work(
     )
     # Meta refuses the interactive message (e.g. interactive not allowed): 131009.
     async with wa.session.post(wa.url + "/simulador/api/falhas",
-                               json={"status": 400, "code": 131009, "vezes": 1}) as resp:
+                               json={"status": 400, "code": 131009, "vezes": 1},
+                               headers=wa.staff_headers()) as resp:
         assert resp.status == 200
     await _turn(wa, sim.text_message(PHONE, "oi"))
     [numbered] = wa.phone_view(PHONE)

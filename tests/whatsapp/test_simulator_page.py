@@ -69,7 +69,8 @@ async def test_api_explains_bad_input_in_portuguese(wa, body, erro):
 async def test_entregar_hook_delivers_duplicates_and_reorders(wa):
     bodies = [sim.text_message(PHONE, f"m{i}", timestamp=1_790_000_000 + i) for i in range(3)]
     async with wa.session.post(wa.url + "/simulador/api/entregar",
-                               json={"corpos": bodies, "copias": 3, "embaralhar": True}) as resp:
+                               json={"corpos": bodies, "copias": 3, "embaralhar": True},
+                               headers=wa.staff_headers()) as resp:
         assert (await resp.json())["status"] == [200] * 9
     await wa.settle()
     assert sorted(t["message"] for t in wa.rasa.turns) == ["m0", "m1", "m2"]
