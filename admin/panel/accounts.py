@@ -1,30 +1,51 @@
 """Staff accounts: passwords (argon2), operator PINs, sessions, login throttling, the owner.
 
 Everything here takes an Engine or a Session and an explicit ``now`` (aware); no request objects.
+
+Login throttling (decisions):
+
+- Failures lock a **(login, address)** pair, not the login: someone elsewhere typing the
+  owner's login wrongly cannot lock the owner out. After :data:`FREE_FAILURES` failures in a row
+  the pair waits :data:`FIRST_LOCK`, and each further failure doubles the wait up to
+  :data:`MAX_LOCK`; a success clears the pair and failures older than :data:`FAILURE_MEMORY`
+  are forgotten. Attempts refused during a wait are not recorded (they cost nothing and do not
+  lengthen it).
+- One address failing for many logins (:data:`MAX_FAILURES_PER_IP` in :data:`THROTTLE_WINDOW`)
+  is refused for every login: password spraying from one place.
+- The address is the one :func:`admin.http_security.client_address` gives (X-Forwarded-For only
+  from TRUSTED_PROXIES). Left open: guessing one login from thousands of addresses is slowed only
+  by the argon2 cost of each try; people sharing one address (a shop's Wi-Fi) share its locks.
+- An unknown or disabled login costs the same argon2 verification as a wrong password (against
+  a dummy hash), so the answer time does not tell which logins exist.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from admin.models import LoginAttempt, Role, StaffSession, StaffUser
 from admin.panel import auditing as audit
+from scheduler_core.db import write_session
 from scheduler_core.models import Employee, Shop
 
 SESSION_LIFETIME = timedelta(hours=12)
 IDLE_TIMEOUT = timedelta(hours=4)
+FREE_FAILURES = 5  # per (login, address) before the first wait
+FIRST_LOCK = timedelta(minutes=1)
+MAX_LOCK = timedelta(minutes=15)
+FAILURE_MEMORY = timedelta(hours=24)
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_LOGIN = 5
 MAX_FAILURES_PER_IP = 20
 OWNER_LOGIN = "dono"
 
@@ -187,37 +208,115 @@ def check_pin(user: StaffUser, pin: str | None) -> None:
 # --------------------------------------------------------------------------- login
 
 
-def _failures_since(session: Session, column, value: str, since: datetime) -> int:
-    return session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
-        )
-    ).one()
+@cache
+def _dummy_hash() -> str:
+    """An argon2 hash of nothing anybody knows, verified for unknown logins."""
+    return _hasher.hash(secrets.token_urlsafe(24))
+
+
+def _wait_message(wait: timedelta) -> str:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    unit = "minuto" if minutes == 1 else "minutos"
+    return (f"Muitas tentativas de login sem sucesso. Aguarde {minutes} {unit} "
+            "e tente de novo.")
+
+
+def lock_wait(session: Session, *, login: str, ip: str, now: datetime) -> timedelta | None:
+    """How long this (login, address) must still wait before trying again, or None."""
+    at = now.astimezone(UTC)
+    rows = session.exec(
+        select(LoginAttempt.at, LoginAttempt.success)
+        .where(LoginAttempt.login == login, LoginAttempt.ip == ip,
+               LoginAttempt.at >= at - FAILURE_MEMORY)
+        .order_by(col(LoginAttempt.at).desc())
+        .limit(FREE_FAILURES + 10)
+    ).all()
+    failures = []
+    for when, success in rows:
+        if success:
+            break
+        failures.append(when)
+    waits = []
+    if len(failures) >= FREE_FAILURES:
+        lock = min(FIRST_LOCK * 2 ** (len(failures) - FREE_FAILURES), MAX_LOCK)
+        waits.append(_aware(failures[0]) + lock - at)
+    from_ip = session.exec(
+        select(LoginAttempt.at)
+        .where(LoginAttempt.ip == ip, LoginAttempt.at >= at - THROTTLE_WINDOW,
+               LoginAttempt.success.is_(False))
+        .order_by(col(LoginAttempt.at).desc())
+        .limit(MAX_FAILURES_PER_IP)
+    ).all()
+    if len(from_ip) >= MAX_FAILURES_PER_IP:
+        waits.append(_aware(from_ip[-1]) + THROTTLE_WINDOW - at)
+    wait = max(waits, default=timedelta(0))
+    return wait if wait > timedelta(0) else None
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def check_credentials(user: StaffUser | None, password: str) -> bool:
+    """The password check, with the same argon2 cost whether the login exists or not."""
+    stored = user.password_hash if user is not None and user.password_hash else ""
+    ok = verify_secret(stored or _dummy_hash(), password or "")
+    return ok and bool(stored) and user.active
+
+
+def _normal_login(login: str) -> str:
+    return (login or "").strip().lower()
 
 
 def authenticate(
     session: Session, *, login: str, password: str, ip: str, now: datetime
 ) -> StaffUser:
-    """The active user for these credentials, or AccountError (pt-BR). Every try is recorded."""
-    login = (login or "").strip().lower()
-    at = now.astimezone(UTC)
-    since = at - THROTTLE_WINDOW
-    if (
-        _failures_since(session, LoginAttempt.login, login, since) >= MAX_FAILURES_PER_LOGIN
-        or _failures_since(session, LoginAttempt.ip, ip, since) >= MAX_FAILURES_PER_IP
-    ):
-        raise TooManyAttempts(
-            "Muitas tentativas de login sem sucesso. Aguarde 15 minutos e tente de novo."
-        )
+    """The active user for these credentials, or AccountError (pt-BR). Every try is recorded
+    (committed on failure). See :func:`sign_in` for the request path."""
+    login = _normal_login(login)
+    if (wait := lock_wait(session, login=login, ip=ip, now=now)) is not None:
+        raise TooManyAttempts(_wait_message(wait))
     user = session.exec(select(StaffUser).where(StaffUser.login == login)).first()
-    ok = user is not None and user.active and verify_secret(user.password_hash, password or "")
-    session.add(LoginAttempt(login=login, ip=ip, at=at, success=ok))
+    ok = check_credentials(user, password)
+    session.add(LoginAttempt(login=login, ip=ip, at=now.astimezone(UTC), success=ok))
     if not ok:
         session.commit()
         raise AccountError("Login ou senha incorretos.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
     return user
+
+
+def sign_in(
+    engine: Engine, *, login: str, password: str, ip: str, now: datetime, user_agent: str = ""
+) -> tuple[StaffUser, NewSession]:
+    """Check the credentials and open a session: the login form's whole use case.
+
+    Reads first, verifies the password with no transaction open (argon2 takes a few hundred
+    milliseconds; no write lock is held meanwhile), then records the attempt and, on success,
+    the session and the audit entry in one write transaction. Blocking: run it off the event
+    loop.
+    """
+    login = _normal_login(login)
+    with Session(engine, expire_on_commit=False) as session:
+        wait = lock_wait(session, login=login, ip=ip, now=now)
+        user = None if wait else session.exec(
+            select(StaffUser).where(StaffUser.login == login)).first()
+    if wait is not None:
+        raise TooManyAttempts(_wait_message(wait))
+    ok = check_credentials(user, password)
+    with write_session(engine, expire_on_commit=False) as session:
+        session.add(LoginAttempt(login=login, ip=ip, at=now.astimezone(UTC), success=ok))
+        if ok:
+            user = session.get(StaffUser, user.id)
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_secret(password)
+            opened = open_session(session, user, now=now, ip=ip, user_agent=user_agent)
+            audit.record(session, now=now, actor=f"staff:{user.id}", action="staff.login",
+                         entity="staffuser", entity_id=user.id, shop_id=user.shop_id)
+    if not ok:
+        raise AccountError("Login ou senha incorretos.")
+    return user, opened
 
 
 @dataclass
