@@ -24,10 +24,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 async def simulator_access(request: web.Request, test_hook: bool) -> bool:
     """The simulator's chat page and its calls: a browser on this machine (demos, no login) or a
     signed-in staff member; its test hooks (deliver any webhook, make sends fail): signed-in
@@ -41,7 +37,7 @@ async def simulator_access(request: web.Request, test_hook: bool) -> bool:
 
 
 def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) -> web.Application:
-    from admin import api, http_security, panel
+    from admin import api, health, http_security, panel
     from bot import gateway, simulator
     from bot.config import BotConfig
 
@@ -51,7 +47,7 @@ def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) 
     app[CLOCK] = clock
     app[gateway.BOT_CONFIG] = BotConfig.from_env(settings)
     http_security.setup(app)
-    app.router.add_get("/healthz", healthz)
+    health.setup(app)
     for component in (api, panel, gateway):
         component.setup(app)
     if app[gateway.BOT_CONFIG].uses_simulator:
@@ -74,7 +70,7 @@ def main() -> None:
     )
 
 
-__all__ = ["create_app", "healthz", "main", "simulator_access"]
+__all__ = ["create_app", "main", "simulator_access"]
 
 if __name__ == "__main__":
     main()

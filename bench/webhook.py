@@ -85,8 +85,14 @@ async def start_fake_rasa() -> tuple[web.AppRunner, str]:
                         {"title": "Consulta", "payload": "/consulta"}],
         }])
 
+    async def healthy(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
+    # /healthz asks the engine (/status) and the action server (/health): this fake plays both.
+    app.router.add_get("/status", healthy)
+    app.router.add_get("/health", healthy)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
@@ -323,6 +329,8 @@ async def main() -> None:
     env = {**os.environ, "DATABASE_URL": db_url, "PETBOT_VAR": tmp, "SECRET_KEY": "bench",
            "WHATSAPP_APP_SECRET": APP_SECRET, "RASA_URL": args.rasa_url or rasa_url,
            "PETBOT_PUBLIC_URL": url, "WHATSAPP_SHOP_ID": str(shop_id)}
+    if not args.rasa_url:
+        env["ACTION_PORT"] = rasa_url.rsplit(":", 1)[1]
     log = Path(tmp, "app.log").open("wb")  # noqa: SIM115  (kept open for the child)
     proc = subprocess.Popen([sys.executable, "-m", "admin.server", "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, env=env,

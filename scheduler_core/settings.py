@@ -34,6 +34,8 @@ class Settings:
     action_port: int
     # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For is believed.
     trusted_proxies: tuple[str, ...] = ()
+    # False when the product runs without the Rasa engine (PETBOT_NO_ENGINE set).
+    engine_enabled: bool = True
 
 
 def load() -> Settings:
@@ -50,4 +52,5 @@ def load() -> Settings:
         trusted_proxies=tuple(
             p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()
         ),
+        engine_enabled=not os.environ.get("PETBOT_NO_ENGINE"),
     )

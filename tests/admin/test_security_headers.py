@@ -18,6 +18,7 @@ PATHS = [
     ("GET", "/api/services", 401),
     ("GET", "/webhook/whatsapp", 403),
     ("POST", "/webhook/whatsapp", 401),
+    ("GET", "/healthz", 503),
     ("GET", "/nada-aqui", 404),
     ("PUT", "/simulador", 405),
 ]

@@ -15,10 +15,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlmodel import Session
 
-from admin import api
+from admin import api, health
 from admin.api.openapi import DOCUMENT
 from admin.appkeys import CLOCK, DB, SETTINGS
-from admin.server import healthz
 from scheduler_core.breeds import load_breeds
 from scheduler_core.settings import Settings
 from tests.core.factories import NOW, build_shop
@@ -138,12 +137,13 @@ def make_app(engine, clock: Clock, tokens: tuple[str, ...] = (TOKEN,)) -> web.Ap
         api_tokens=tokens,
         rasa_url="http://127.0.0.1:1",
         action_port=0,
+        engine_enabled=False,  # an app of the API alone: no engine to report on /healthz
     )
     app = web.Application()
     app[SETTINGS] = settings
     app[DB] = engine
     app[CLOCK] = clock
-    app.router.add_get("/healthz", healthz)
+    health.setup(app)
     api.setup(app)
     return app
 
