@@ -81,6 +81,7 @@ def engine_processes(settings, env: dict[str, str]) -> list[Proc]:
     """The Rasa action server and engine, when the engine scripts are present."""
     if os.environ.get("PETBOT_NO_ENGINE") or not (ROOT / "scripts/engine_env.sh").exists():
         say("Rasa engine disabled (PETBOT_NO_ENGINE set or engine scripts missing)")
+        env["PETBOT_NO_ENGINE"] = "1"  # the app's /healthz then reports the engine "disabled"
         return []
     engine_python = subprocess.run(
         ["bash", "scripts/engine_env.sh"], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True

@@ -10,7 +10,9 @@ import asyncio
 import dataclasses
 import os
 import socket
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -20,6 +22,7 @@ from scheduler_core import settings as settings_mod
 
 from .conftest import make_settings
 
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("PETBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -83,7 +86,6 @@ def health_client(panel_db, aiohttp_client, deps):
 
 async def _health(client) -> tuple[int, dict]:
     response = await client.get("/healthz")
-    assert response.headers["Cache-Control"] == "no-store"
     return response.status, await response.json()
 
 
@@ -95,6 +97,8 @@ async def test_all_up_is_200_with_each_part_and_its_latency(health_client):
     for check in body["checks"].values():
         assert check["status"] == "ok"
         assert 0 <= check["latency_ms"] < 1000
+    # A monitor or a proxy must never be shown a stale answer.
+    assert (await client.get("/healthz")).headers["Cache-Control"] == "no-store"
 
 
 async def test_redis_is_not_reported_when_not_configured(health_client):
@@ -170,6 +174,21 @@ async def test_a_flood_of_health_requests_probes_once(health_client, deps):
     assert engine.calls == 1 and actions.calls == 1
 
 
+@pytest.mark.engine
+async def test_the_real_engine_and_action_server_are_reported_up(bot, panel_db, aiohttp_client):
+    """The probes ask what Rasa 3.6 (``/status``, 409 until a model is loaded) and rasa_sdk
+    (``/health``) really answer, not only the fakes above."""
+    db_engine, url, _ = panel_db
+    settings = dataclasses.replace(
+        make_settings(url), rasa_url=bot.rasa_url, redis_url=REDIS_URL,
+        action_port=int(bot.action_url.rsplit(":", 1)[1]))
+    client = await aiohttp_client(create_app(settings, db_engine))
+    status, body = await _health(client)
+    assert status == 200, body
+    assert {name: c["status"] for name, c in body["checks"].items()} == {
+        "database": "ok", "engine": "ok", "actions": "ok", "redis": "ok"}
+
+
 def test_settings_read_the_no_engine_switch_and_the_trusted_proxies(monkeypatch, tmp_path):
     monkeypatch.setattr(settings_mod, "VAR", tmp_path)
     monkeypatch.setenv("SECRET_KEY", "x")
@@ -182,3 +201,20 @@ def test_settings_read_the_no_engine_switch_and_the_trusted_proxies(monkeypatch,
     configured = settings_mod.load()
     assert not configured.engine_enabled
     assert configured.trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
+
+
+def test_the_run_command_tells_the_app_when_it_starts_no_engine(monkeypatch, tmp_path, capsys):
+    """Engine scripts missing (a trimmed copy): the app must report the engine "disabled" and
+    be ready (200), not wait forever on a 503 for an engine nobody starts."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_script", ROOT / "scripts/run.py")
+    run = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "run_script", run)  # its dataclasses look it up there
+    spec.loader.exec_module(run)
+    monkeypatch.delenv("PETBOT_NO_ENGINE", raising=False)
+    monkeypatch.setattr(run, "ROOT", tmp_path)  # no scripts/engine_env.sh there
+    env: dict[str, str] = {}
+    assert run.engine_processes(make_settings("sqlite://"), env) == []
+    assert env["PETBOT_NO_ENGINE"] == "1"
+    assert "Rasa engine disabled" in capsys.readouterr().out
