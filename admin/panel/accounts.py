@@ -14,7 +14,9 @@ Login throttling (decisions):
   is refused for every login: password spraying from one place.
 - The address is the one :func:`admin.http_security.client_address` gives (X-Forwarded-For only
   from TRUSTED_PROXIES). Left open: guessing one login from thousands of addresses is slowed only
-  by the argon2 cost of each try; people sharing one address (a shop's Wi-Fi) share its locks.
+  by the argon2 cost of each try; people sharing one address (a shop's Wi-Fi) share its locks;
+  tries sent at the same moment are counted against the failures recorded when each starts, so
+  a burst gets at most one extra try per worker thread (a handful) before the first wait.
 - An unknown or disabled login costs the same argon2 verification as a wrong password (against
   a dummy hash), so the answer time does not tell which logins exist.
 """
