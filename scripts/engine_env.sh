@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Build (once) the Rasa engine's Python 3.10 virtualenv and print its path.
+# Build (once) the Rasa engine's Python 3.10 virtualenv and print its python.
 #
 # The venv lives in ${PETBOT_CACHE:-$HOME/.cache/petbot}/venv-engine-<hash>, keyed by the hash of
-# scripts/engine-requirements.txt, so fresh clones reuse it. Python 3.10 is found from
+# scripts/engine-requirements.lock (every package pinned; made from engine-requirements.txt by
+# scripts/lock.sh), so fresh clones reuse it; uv installs it. Python 3.10 is found from
 # PETBOT_PYTHON310, python3.10 on PATH, or pyenv (3.10.13 or any 3.10.x).
-# Usage: scripts/engine_env.sh   -> progress on stderr; the engine's python ($VENV/bin/python)
-#                                    as the last line of stdout
+# Usage: scripts/engine_env.sh                -> progress on stderr; the engine's python
+#                                                ($VENV/bin/python) as the last line of stdout
+#        scripts/engine_env.sh --find-python  -> only the Python 3.10 interpreter
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE="${PETBOT_CACHE:-$HOME/.cache/petbot}"
-REQ="$ROOT/scripts/engine-requirements.txt"
+LOCK="$ROOT/scripts/engine-requirements.lock"
 export RASA_TELEMETRY_ENABLED=false
 
 is_py310() { [ -n "${1:-}" ] && [ -x "$1" ] && "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; }
@@ -51,7 +53,12 @@ MSG
     return 1
 }
 
-HASH="$( (cat "$REQ"; echo "py310") | sha256sum | cut -c1-12)"
+if [ "${1:-}" = "--find-python" ]; then
+    find_python310
+    exit
+fi
+
+HASH="$( (cat "$LOCK"; echo "py310-uv") | sha256sum | cut -c1-12)"
 VENV="$CACHE/venv-engine-$HASH"
 
 # One builder at a time: a second clone (or a test fixture) waits here instead of deleting the
@@ -62,12 +69,12 @@ flock 9
 
 if [ ! -x "$VENV/bin/rasa" ] || [ ! -f "$VENV/.complete" ]; then
     PY="$(find_python310)"
-    echo ">> building the Rasa engine environment in $VENV (Python: $PY); first time only, a few minutes" >&2
+    UV="$(bash "$ROOT/scripts/uv.sh")"
+    export UV_CACHE_DIR="${UV_CACHE_DIR:-$CACHE/uv-cache}"
+    echo ">> building the Rasa engine environment in $VENV (Python: $PY); first time only, 1-2 minutes" >&2
     rm -rf "$VENV"
-    mkdir -p "$CACHE"
-    "$PY" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade "pip<25" "setuptools<70" wheel >&2
-    "$VENV/bin/python" -m pip install --progress-bar off -r "$REQ" >&2
+    "$UV" venv --quiet --python "$PY" "$VENV" >&2
+    "$UV" pip sync --quiet --python "$VENV/bin/python" "$LOCK" >&2
     "$VENV/bin/python" -c 'import rasa, sys; print(">> rasa", rasa.__version__, "on Python", sys.version.split()[0])' >&2
     touch "$VENV/.complete"
 fi

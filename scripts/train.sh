@@ -15,7 +15,7 @@ RASA="$(dirname "$ENGINE_PY")/rasa"
 
 inputs() {
     { ls config.yml; [ -f domain.yml ] && ls domain.yml; [ -d domain ] && find domain -type f;
-      find data -type f -not -path 'data/tests/*'; echo scripts/engine-requirements.txt; } | LC_ALL=C sort
+      find data -type f -not -path 'data/tests/*'; echo scripts/engine-requirements.lock; } | LC_ALL=C sort
 }
 HASH="$(inputs | while read -r f; do echo "== $f"; cat "$f"; done | sha256sum | cut -c1-16)"
 CACHED="$CACHE/models/$HASH.tar.gz"
