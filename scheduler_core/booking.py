@@ -112,6 +112,8 @@ from .visit_status import OPEN_STATUSES, STATUS_LABELS
 S = AppointmentStatus
 
 MAX_RANGE_DAYS = 120
+# Searches are refused for dates further than this from today (about five years).
+SEARCH_WINDOW_DAYS = 5 * 366
 _PET_REASONS = frozenset(
     {
         NoSlotReason.BREED_NOT_ACCEPTED,
@@ -328,6 +330,21 @@ def _revalidate(
 # --------------------------------------------------------------------------- find slots
 
 
+def _check_search_window(date_from: date, date_to: date, now: datetime) -> None:
+    """Dates more than :data:`SEARCH_WINDOW_DAYS` from today are refused: far beyond any
+    horizon, and near the calendar's ends (year 1 or 9999) the times cannot be computed."""
+    today = now.date()
+    low = today - timedelta(days=SEARCH_WINDOW_DAYS)
+    high = today + timedelta(days=SEARCH_WINDOW_DAYS)
+    for field, day in (("date_from", date_from), ("date_to", date_to)):
+        if not low <= day <= high:
+            raise ValidationFailed(
+                f"Data fora do período de busca: escolha datas entre {low:%d/%m/%Y} e "
+                f"{high:%d/%m/%Y}.",
+                details={"field": field},
+            )
+
+
 def find_slots(
     engine: Engine,
     *,
@@ -370,6 +387,7 @@ def find_slots(
         raise ValidationFailed("A data final é anterior à data inicial.")
     if (date_to - date_from).days > MAX_RANGE_DAYS:
         raise ValidationFailed(f"Escolha um período de até {MAX_RANGE_DAYS} dias.")
+    _check_search_window(date_from, date_to, now)
 
     with Session(engine, expire_on_commit=False) as session:
         pet, _tutor = get_pet(session, pet_id, shop_id)
