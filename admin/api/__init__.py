@@ -8,6 +8,7 @@ Endpoints (documented in :mod:`admin.api.openapi`, served at /api/openapi.json):
 - GET  /api/availability?pet_id=&service_ids=1,2&date_from=&date_to=&employee_ids=&channel=
   &appointment_id=
 - POST /api/appointments {token, idempotency_key?, notes?, leva_e_traz?} (+ Idempotency-Key)
+  (201 booked; 200 a retry of the same request by the same client; 422 key reused)
 - GET  /api/appointments/{id}
 - POST /api/appointments/{id}/reschedule {token}
 - POST /api/appointments/{id}/cancel {reason?}

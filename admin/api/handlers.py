@@ -30,7 +30,6 @@ from scheduler_core import appointments, booking, catalog, people, visit_status
 from scheduler_core.db import write_session
 from scheduler_core.errors import NotFound, ValidationFailed
 from scheduler_core.models import (
-    Appointment,
     AppointmentStatus,
     Breed,
     Employee,
@@ -459,13 +458,7 @@ async def create_appointment(request: web.Request) -> web.Response:
     actor = request[API_ACTOR]
 
     def work():
-        replay = False
-        if key is not None:
-            with Session(app[DB]) as session:
-                replay = (
-                    session.exec(select(Appointment.id).where(Appointment.idempotency_key == key))
-                ).first() is not None
-        appt = booking.book(
+        outcome = booking.book_outcome(
             app[DB],
             token=token,
             now=now,
@@ -473,13 +466,15 @@ async def create_appointment(request: web.Request) -> web.Response:
             origin=Origin.API,
             actor=actor,
             idempotency_key=key,
+            client=actor,  # keys are scoped per API client (per bearer token)
             notes=notes,
             leva_e_traz=leva,
         )
-        return replay, _summary(app[DB], appt.id)
+        return outcome.created, _summary(app[DB], outcome.appointment.id)
 
-    replay, payload = await _run(request, work)
-    return json_response(payload, status=200 if replay else 201)
+    created, payload = await _run(request, work)
+    # A replay of the same request (same key, same client) is 200 with the same appointment.
+    return json_response(payload, status=201 if created else 200)
 
 
 async def get_appointment(request: web.Request) -> web.Response:

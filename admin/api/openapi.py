@@ -18,7 +18,15 @@ ID_PATTERN = "^[0-9]{1,12}$"
 IDS_PATTERN = "^[0-9]{1,12}(,[0-9]{1,12})*$"
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 KEY_PATTERN = "^[\\x20-\\x7e]{1,200}$"
-IDEMPOTENCY = "Retries with the same key return the same appointment."
+IDEMPOTENCY = (
+    "Optional, 1 to 200 printable ASCII characters (a UUID is ideal). Keys belong to "
+    "the API client (bearer token). A retry with the same key and the same request "
+    "(same pet, slot, services, professionals, combo, notes and leva_e_traz; a new "
+    "token for the same slot counts as the same) answers 200 with the appointment "
+    "already booked, also when the retries run concurrently or after the token "
+    "expired; exactly one of them gets 201. The same key with another request is "
+    "422 idempotency_key_reused. The Idempotency-Key header works too."
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -334,7 +342,8 @@ _ERROR_DESCRIPTIONS = {
     "410": "The slot token expired (code token_expired).",
     "413": "The body is larger than the server accepts (code payload_too_large).",
     "415": "The body is not sent as JSON (code unsupported_media_type).",
-    "422": "Validation failed (validation, token_invalid, pet_not_bookable, notice_too_short...).",
+    "422": "Validation failed (validation, token_invalid, pet_not_bookable, notice_too_short, "
+    "idempotency_key_reused...).",
     "500": "Unexpected error (code internal); never a stack trace.",
 }
 RESPONSES = {
@@ -535,7 +544,11 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("BookRequest"),
             "responses": {
                 **_ok("Appointment", "Booked.", "201"),
-                **_ok("Appointment", "Already booked with this idempotency key."),
+                **_ok(
+                    "Appointment",
+                    "A retry: this client already booked this same request with this "
+                    "idempotency key; nothing new was booked.",
+                ),
                 **_errors("400", "404", "409", "410", "413", "415", "422"),
             },
         }

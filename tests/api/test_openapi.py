@@ -92,3 +92,6 @@ def test_body_operations_document_too_large_and_not_json():
         for method, operation in item.items():
             if method != "parameters" and "requestBody" in operation:
                 assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
+    book = DOCUMENT["paths"]["/api/appointments"]["post"]
+    assert "idempotency_key_reused" in book["parameters"][0]["description"]
+    assert "201" in book["responses"] and "200" in book["responses"]
