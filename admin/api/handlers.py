@@ -26,7 +26,7 @@ from admin.api.serialize import (
     tutor_json,
 )
 from admin.appkeys import CLOCK, DB, SETTINGS
-from scheduler_core import appointments, booking, catalog, people, visit_status
+from scheduler_core import appointments, audit, booking, catalog, people, visit_status
 from scheduler_core.db import write_session
 from scheduler_core.errors import NotFound, ValidationFailed
 from scheduler_core.models import (
@@ -159,6 +159,31 @@ def _today(shop: Shop, request: web.Request) -> date:
     return request.app[CLOCK]().astimezone(ZoneInfo(shop.timezone)).date()
 
 
+def _audit(
+    session: Session,
+    request: web.Request,
+    shop: Shop,
+    action: str,
+    entity: str,
+    entity_id: int,
+    body: dict[str, Any],
+) -> None:
+    """Audit a tutor or pet write as the panel does, with the API client as the actor.
+
+    ``details`` names the fields sent, not their values (CPF, phones and e-mail stay out of
+    the log; the record itself holds them)."""
+    audit.record(
+        session,
+        actor=request[API_ACTOR],
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        shop_id=shop.id,
+        details={"fields": sorted(body)},
+        at=request.app[CLOCK](),
+    )
+
+
 def _pets_json(session: Session, pets: list[Pet]) -> list[dict[str, Any]]:
     breed_ids = {p.breed_id for p in pets if p.breed_id is not None}
     breeds = (
@@ -207,6 +232,7 @@ async def create_tutor(request: web.Request) -> web.Response:
         with write_session(request.app[DB]) as session:
             shop = _shop(session)
             tutor = people.create_tutor(session, shop.id, body, today=_today(shop, request))
+            _audit(session, request, shop, "tutor.create", "tutor", tutor.id, body)
             session.flush()
             return _tutor_payload(session, tutor)
 
@@ -256,6 +282,7 @@ async def update_tutor(request: web.Request) -> web.Response:
             tutor = people.update_tutor(
                 session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
             )
+            _audit(session, request, shop, "tutor.update", "tutor", tutor.id, body)
             return _tutor_payload(session, tutor)
 
     return json_response(await _run(request, work))
@@ -272,6 +299,7 @@ async def create_pet(request: web.Request) -> web.Response:
             pet = people.create_pet(
                 session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
             )
+            _audit(session, request, shop, "pet.create", "pet", pet.id, body)
             return _pets_json(session, [pet])[0]
 
     return json_response(await _run(request, work), status=201)
@@ -299,6 +327,7 @@ async def update_pet(request: web.Request) -> web.Response:
             pet = people.update_pet(
                 session, pet_id, body, shop_id=shop.id, today=_today(shop, request)
             )
+            _audit(session, request, shop, "pet.update", "pet", pet.id, body)
             return _pets_json(session, [pet])[0]
 
     return json_response(await _run(request, work))
