@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -50,7 +51,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import availability, catalog, plans, tokens
+from . import availability, catalog, idempotency, plans, tokens
 from .agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
@@ -112,6 +113,8 @@ from .visit_status import OPEN_STATUSES, STATUS_LABELS
 S = AppointmentStatus
 
 MAX_RANGE_DAYS = 120
+# Searches are refused for dates further than this from today (about five years).
+SEARCH_WINDOW_DAYS = 5 * 366
 _PET_REASONS = frozenset(
     {
         NoSlotReason.BREED_NOT_ACCEPTED,
@@ -169,11 +172,13 @@ def _move_secret(secret: str, appointment_id: int) -> str:
     return f"{secret}|move:{appointment_id}"
 
 
-def _decode(token: str, secret: str, now: datetime) -> tokens.SlotGrant:
+def _decode(
+    token: str, secret: str, now: datetime, *, check_expiry: bool = True
+) -> tokens.SlotGrant:
     if not token or not isinstance(token, str):
         raise TokenInvalid()
     try:
-        return tokens.slot_from_token(token, secret=secret, now=now)
+        return tokens.slot_from_token(token, secret=secret, now=now, check_expiry=check_expiry)
     except tokens.TokenExpired as exc:
         raise TokenExpired() from exc
     except tokens.TokenError as exc:
@@ -328,6 +333,21 @@ def _revalidate(
 # --------------------------------------------------------------------------- find slots
 
 
+def _check_search_window(date_from: date, date_to: date, now: datetime) -> None:
+    """Dates more than :data:`SEARCH_WINDOW_DAYS` from today are refused: far beyond any
+    horizon, and near the calendar's ends (year 1 or 9999) the times cannot be computed."""
+    today = now.date()
+    low = today - timedelta(days=SEARCH_WINDOW_DAYS)
+    high = today + timedelta(days=SEARCH_WINDOW_DAYS)
+    for field, day in (("date_from", date_from), ("date_to", date_to)):
+        if not low <= day <= high:
+            raise ValidationFailed(
+                f"Data fora do período de busca: escolha datas entre {low:%d/%m/%Y} e "
+                f"{high:%d/%m/%Y}.",
+                details={"field": field},
+            )
+
+
 def find_slots(
     engine: Engine,
     *,
@@ -370,6 +390,7 @@ def find_slots(
         raise ValidationFailed("A data final é anterior à data inicial.")
     if (date_to - date_from).days > MAX_RANGE_DAYS:
         raise ValidationFailed(f"Escolha um período de até {MAX_RANGE_DAYS} dias.")
+    _check_search_window(date_from, date_to, now)
 
     with Session(engine, expire_on_commit=False) as session:
         pet, _tutor = get_pet(session, pet_id, shop_id)
@@ -554,7 +575,21 @@ def _plan_for_booking(
     return plan, ""
 
 
-def book(
+def book(engine: Engine, **kwargs: Any) -> Appointment:
+    """The appointment of :func:`book_outcome` (same arguments)."""
+    return book_outcome(engine, **kwargs).appointment
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What :func:`book_outcome` did: ``created`` is False when an earlier request with the same
+    idempotency key (same client, same request) had already booked ``appointment``."""
+
+    appointment: Appointment
+    created: bool
+
+
+def book_outcome(
     engine: Engine,
     *,
     token: str,
@@ -563,21 +598,25 @@ def book(
     origin: str,
     actor: str,
     idempotency_key: str | None = None,
+    client: str = "",
     notes: str = "",
     leva_e_traz: bool = False,
     pet_plan_id: int | None = None,
     channel: str | None = None,
     series_id: int | None = None,
-) -> Appointment:
+) -> Booked:
     """Book the slot a :func:`find_slots` token stands for (status Agendado); ``series_id``
     links it to a recurrence series (:mod:`scheduler_core.recurrence`).
 
     ``origin`` is "bot", "staff" or "api". The slot is re-checked with the rules of ``channel``
     ("staff" | "bot"; default: "bot" for origin bot, else "staff"): the bot channel adds its
     minimum notice and bot-scope restrictions. With an
-    ``idempotency_key`` a retry returns the appointment already created (also when concurrent, and
-    even after the token expired); the appointment is never booked twice. Keys are unique across
-    the database, so callers namespace them (e.g. "wa:<message id>", "api:<client>:<key>").
+    ``idempotency_key`` a retry of the same request returns the appointment already created
+    (``created=False``; also when concurrent, and even after the token expired); the appointment
+    is never booked twice, and the key used for another request is refused
+    (:class:`IdempotencyKeyReused`). Keys belong to ``client`` (the REST API passes its client's
+    actor); callers without one namespace their keys ("bot:...", "serie:..."). The rules are in
+    :mod:`scheduler_core.idempotency`.
 
     Prices come from the token (what the tutor was shown). A combo token stores
     ``combo_id`` and ``discount_cents`` (total = sum of the lines − discount). With
@@ -593,20 +632,26 @@ def book(
     if channel is None:
         channel = Channel.BOT if origin == Origin.BOT else Channel.STAFF
     channel = valid_channel(channel)
-    key = (idempotency_key or "").strip() or None
-    if key is not None and len(key) > 200:
-        raise ValidationFailed("Chave de idempotência longa demais.")
+    key = idempotency.scoped_key(idempotency_key, client)
+
+    def _request(grant: tokens.SlotGrant) -> str:
+        return idempotency.fingerprint(
+            grant, notes=notes, leva_e_traz=leva_e_traz, pet_plan_id=pet_plan_id
+        )
+
     if key is not None:
         with Session(engine, expire_on_commit=False) as session:
             existing = _by_idempotency_key(session, key)
             if existing is not None:
-                return existing
+                grant = _decode(token, secret, now, check_expiry=False)
+                return Booked(idempotency.replay(existing, _request(grant)), created=False)
 
     grant = _decode(token, secret, now)
+    request = _request(grant) if key is not None else None
     try:
         with write_session(engine, expire_on_commit=False) as session:
             if key is not None and (found := _by_idempotency_key(session, key)) is not None:
-                return found
+                return Booked(idempotency.replay(found, request), created=False)
             pet, tutor = get_pet(session, grant.pet_id, grant.shop_id)
             check_pet_bookable(pet)
             slot = grant.slot
@@ -616,7 +661,7 @@ def book(
                 service_ids=[it.service_id for it in slot.items],
             )
             if key is not None and (found := _by_idempotency_key(session, key)) is not None:
-                return found
+                return Booked(idempotency.replay(found, request), created=False)
             # The pet first: when it is the pet that is busy, say so (the slot check below
             # would only say "taken", since a busy pet's overlapping slots are not offered).
             try:
@@ -625,7 +670,7 @@ def book(
                 # A retry with the same key (another slot) committed while we waited for the
                 # pet lock: that booking is the answer.
                 if key is not None and (found := _by_idempotency_key(session, key)) is not None:
-                    return found
+                    return Booked(idempotency.replay(found, request), created=False)
                 raise
             _revalidate(session, grant=grant, pet=pet, now=now, channel=channel)
 
@@ -692,6 +737,7 @@ def book(
                 leva_e_traz_zone_id=zone_id,
                 notes=notes or "",
                 idempotency_key=key,
+                idempotency_fingerprint=request,
                 series_id=series_id,
                 created_at=to_utc(now),
                 updated_at=to_utc(now),
@@ -723,14 +769,14 @@ def book(
                 },
             )
             session.flush()
-            return appt
+        return Booked(appt, created=True)
     except IntegrityError:
         # Another request with the same idempotency key committed first.
         if key is not None:
             with Session(engine, expire_on_commit=False) as session:
                 existing = _by_idempotency_key(session, key)
                 if existing is not None:
-                    return existing
+                    return Booked(idempotency.replay(existing, request), created=False)
         raise
 
 

@@ -27,6 +27,7 @@ code                           status  meaning
 ``invalid_transition``         409     status change not allowed
 ``action_disabled``            403     the shop switched this bot action off
 ``pet_not_bookable``           422     pet data missing, breed/porte not accepted...
+``idempotency_key_reused``     422     the idempotency key was used for another booking request
 =============================  ======  ==================================================
 """
 
@@ -152,12 +153,22 @@ class PetNotBookable(CoreError):
     default_message = "Não é possível agendar para este pet no momento."
 
 
+class IdempotencyKeyReused(CoreError):
+    code = "idempotency_key_reused"
+    http_status = 422
+    default_message = (
+        "Esta chave de idempotência já foi usada em outro pedido de agendamento (outro pet, "
+        "horário ou opções). Para um novo agendamento, use uma chave nova."
+    )
+
+
 # Aliases for readers who look for the names used in the token module's docs.
 TokenError = TokenInvalid
 
 __all__ = [
     "ActionDisabled",
     "CoreError",
+    "IdempotencyKeyReused",
     "InvalidTransition",
     "NotCancellable",
     "NotFound",

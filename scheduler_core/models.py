@@ -454,6 +454,8 @@ class Appointment(SQLModel, table=True):
     leva_e_traz_zone_id: int | None = Field(default=None, foreign_key="levaetrazzone.id")
     notes: str = ""
     idempotency_key: str | None = Field(default=None, unique=True)
+    # sha256 of what the keyed request asked for (scheduler_core.idempotency); None: no key.
+    idempotency_fingerprint: str | None = None
     created_at: datetime = Field(default_factory=_utcnow)
     updated_at: datetime = Field(default_factory=_utcnow)
     cancelled_at: datetime | None = None

@@ -8,6 +8,7 @@ the offending field in ``details["field"]``; unknown ids raise
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -24,6 +25,7 @@ from scheduler_core.phones import InvalidPhone, parse_phone, phone_variants, try
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 # A breed typed as free text is taken when its best match scores at least this much.
 BREED_ACCEPT_SCORE = 80.0
+MAX_BREED_TEXT = 100
 
 TUTOR_FIELDS = (
     "name", "cpf", "whatsapp", "wa_user_id", "phone2", "email", "birth_date", "notes",
@@ -332,6 +334,8 @@ def _weight_grams(values: Mapping[str, Any]) -> int | None:
             raise _invalid(field, "Peso inválido: informe um número.") from None
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise _invalid(field, "Peso inválido: informe um número.")
+    if isinstance(raw, float) and not math.isfinite(raw * factor):  # NaN, Infinity, 1e400
+        raise _invalid(field, "Peso inválido: informe um valor entre 0 e 150 kg.")
     grams = round(raw * factor)
     if grams <= 0 or grams > 150_000:
         raise _invalid(field, "Peso inválido: informe um valor entre 0 e 150 kg.")
@@ -356,6 +360,8 @@ def _resolve_breed(session: Session, species: str, values: Mapping[str, Any]) ->
         return None
     if not isinstance(text, str):
         raise _invalid("breed", "Raça inválida.")
+    if len(text) > MAX_BREED_TEXT:  # fuzzy matching costs grow with the text
+        raise _invalid("breed", f"Nome de raça longo demais (máximo {MAX_BREED_TEXT} caracteres).")
     matches = match_breeds(session, species, text, limit=3)
     if matches and matches[0].score >= BREED_ACCEPT_SCORE:
         # A tie between different breeds ("bull") is a question, not an answer.

@@ -77,8 +77,9 @@ def sign(payload: dict, secret: str, expires_at: datetime) -> str:
     return f"{body}.{_mac(secret, body)}"
 
 
-def verify(token: str, secret: str, now: datetime) -> dict:
-    """The payload of a valid token; raises :class:`TokenError` or :class:`TokenExpired`."""
+def verify(token: str, secret: str, now: datetime, *, check_expiry: bool = True) -> dict:
+    """The payload of a valid token; raises :class:`TokenError` or :class:`TokenExpired`
+    (``check_expiry=False``: a genuine but expired token is accepted too)."""
     if not secret:
         raise ValueError("secret must not be empty")
     if not isinstance(token, str) or token.count(".") != 1:
@@ -97,7 +98,7 @@ def verify(token: str, secret: str, now: datetime) -> dict:
     if not isinstance(payload, dict) or not isinstance(payload.get("exp"), int):
         raise TokenError("token malformado")
     expiry = payload.pop("exp")
-    if now.timestamp() >= expiry:
+    if check_expiry and now.timestamp() >= expiry:
         raise TokenExpired("horário expirado")
     return payload
 
@@ -175,10 +176,13 @@ def slot_token(
     return sign(payload, secret, now + timedelta(minutes=ttl_min))
 
 
-def slot_from_token(token: str, *, secret: str, now: datetime) -> SlotGrant:
-    """Decode a slot token; raises :class:`TokenError` / :class:`TokenExpired`."""
+def slot_from_token(
+    token: str, *, secret: str, now: datetime, check_expiry: bool = True
+) -> SlotGrant:
+    """Decode a slot token; raises :class:`TokenError` / :class:`TokenExpired` (not with
+    ``check_expiry=False``, used to recognise a retry of an earlier booking)."""
     # Read the expiry from the signed body before verify() strips it.
-    payload = verify(token, secret, now)
+    payload = verify(token, secret, now, check_expiry=check_expiry)
     try:
         expiry = int(json.loads(_b64decode(token.split(".")[0]))["exp"])
         if payload.get("v") != _VERSION:

@@ -8,6 +8,7 @@ Endpoints (documented in :mod:`admin.api.openapi`, served at /api/openapi.json):
 - GET  /api/availability?pet_id=&service_ids=1,2&date_from=&date_to=&employee_ids=&channel=
   &appointment_id=
 - POST /api/appointments {token, idempotency_key?, notes?, leva_e_traz?} (+ Idempotency-Key)
+  (201 booked; 200 a retry of the same request by the same client; 422 key reused)
 - GET  /api/appointments/{id}
 - POST /api/appointments/{id}/reschedule {token}
 - POST /api/appointments/{id}/cancel {reason?}
@@ -31,17 +32,17 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", "/api/services", handlers.list_services),
     ("GET", "/api/tutors", handlers.find_tutors),
     ("POST", "/api/tutors", handlers.create_tutor),
-    ("GET", r"/api/tutors/{id:\d+}", handlers.get_tutor),
-    ("PATCH", r"/api/tutors/{id:\d+}", handlers.update_tutor),
-    ("POST", r"/api/tutors/{id:\d+}/pets", handlers.create_pet),
-    ("GET", r"/api/pets/{id:\d+}", handlers.get_pet),
-    ("PATCH", r"/api/pets/{id:\d+}", handlers.update_pet),
+    ("GET", "/api/tutors/{id:[0-9]+}", handlers.get_tutor),
+    ("PATCH", "/api/tutors/{id:[0-9]+}", handlers.update_tutor),
+    ("POST", "/api/tutors/{id:[0-9]+}/pets", handlers.create_pet),
+    ("GET", "/api/pets/{id:[0-9]+}", handlers.get_pet),
+    ("PATCH", "/api/pets/{id:[0-9]+}", handlers.update_pet),
     ("GET", "/api/availability", handlers.availability),
     ("POST", "/api/appointments", handlers.create_appointment),
-    ("GET", r"/api/appointments/{id:\d+}", handlers.get_appointment),
-    ("POST", r"/api/appointments/{id:\d+}/reschedule", handlers.reschedule_appointment),
-    ("POST", r"/api/appointments/{id:\d+}/cancel", handlers.cancel_appointment),
-    ("POST", r"/api/appointments/{id:\d+}/status", handlers.set_appointment_status),
+    ("GET", "/api/appointments/{id:[0-9]+}", handlers.get_appointment),
+    ("POST", "/api/appointments/{id:[0-9]+}/reschedule", handlers.reschedule_appointment),
+    ("POST", "/api/appointments/{id:[0-9]+}/cancel", handlers.cancel_appointment),
+    ("POST", "/api/appointments/{id:[0-9]+}/status", handlers.set_appointment_status),
 )
 
 

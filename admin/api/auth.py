@@ -42,6 +42,12 @@ def actor_for(token: str) -> str:
 API_ACTOR = web.RequestKey("api_actor", str)
 
 
+def _raw(token: str) -> bytes:
+    """The header's bytes: aiohttp keeps non-UTF-8 bytes as lone surrogates, which a plain
+    ``encode()`` refuses (a 500 for ``Authorization: Bearer \\xff``)."""
+    return token.encode("utf-8", "surrogateescape")
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
     if not is_api_path(request.path) or request.path in PUBLIC_PATHS:
@@ -53,7 +59,7 @@ async def auth_middleware(request: web.Request, handler):
     if (
         scheme.lower() != "bearer"
         or not token
-        or not any(hmac.compare_digest(token.encode(), ok.encode()) for ok in accepted)
+        or not any(hmac.compare_digest(_raw(token), ok.encode()) for ok in accepted)
     ):
         response = error_response(
             401,

@@ -25,6 +25,9 @@ DETAILS: dict[str, str] = {
     "not_found": "The resource does not exist.",
     "method_not_allowed": "This method is not allowed on this path.",
     "payload_too_large": "The request body is too large.",
+    "unsupported_media_type": "Send the body as JSON (Content-Type: application/json).",
+    "idempotency_key_reused": "This idempotency key was already used by this client for another "
+    "request (pet, slot or options); use a new key for a new booking.",
     "validation": "The data is invalid; see message and data.field.",
     "slot_taken": "The chosen slot is no longer free; search availability again.",
     "pet_busy": "The pet already has an active appointment overlapping that time.",
@@ -54,7 +57,13 @@ class ApiError(Exception):
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (hostile input echoed back): escape it rather than fail the reply.
+        return json.dumps(data)
+    return text
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:

@@ -7,7 +7,6 @@ shape of its input (400) and maps core errors through the middleware (404/409/41
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlmodel import Session, col, select
 
+from admin.api import jsonbody
 from admin.api.auth import API_ACTOR
 from admin.api.errors import ApiError, bad_request, json_response
 from admin.api.serialize import (
@@ -26,11 +26,10 @@ from admin.api.serialize import (
     tutor_json,
 )
 from admin.appkeys import CLOCK, DB, SETTINGS
-from scheduler_core import appointments, booking, catalog, people, visit_status
+from scheduler_core import appointments, audit, booking, catalog, people, visit_status
 from scheduler_core.db import write_session
 from scheduler_core.errors import NotFound, ValidationFailed
 from scheduler_core.models import (
-    Appointment,
     AppointmentStatus,
     Breed,
     Employee,
@@ -57,7 +56,7 @@ def _query_int(request: web.Request, name: str, *, required: bool = False) -> in
         if required:
             raise bad_request(f"Informe o parâmetro {name}.", field=name)
         return None
-    if not re.fullmatch(r"\d{1,12}", raw):
+    if not re.fullmatch(r"[0-9]{1,12}", raw):
         raise bad_request(f"Parâmetro {name} inválido: use um número inteiro.", field=name)
     return _existing_id(int(raw), name)
 
@@ -73,7 +72,7 @@ def _query_ids(request: web.Request, name: str) -> list[int]:
     if not raw:
         return []
     parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or len(parts) > MAX_IDS or not all(re.fullmatch(r"\d{1,12}", p) for p in parts):
+    if not parts or len(parts) > MAX_IDS or not all(re.fullmatch(r"[0-9]{1,12}", p) for p in parts):
         raise bad_request(
             f"Parâmetro {name} inválido: use números separados por vírgula (ex.: 1,2).",
             field=name,
@@ -86,6 +85,8 @@ def _query_date(request: web.Request, name: str) -> date | None:
     if not raw:
         return None
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
         raise bad_request(
@@ -103,17 +104,8 @@ def _query_choice(request: web.Request, name: str, allowed: tuple[str, ...], def
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    """The JSON object of the request body (an empty body is an empty object)."""
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("O corpo da requisição não é um JSON válido.") from None
-    if not isinstance(data, dict):
-        raise bad_request("O corpo da requisição deve ser um objeto JSON.")
-    return data
+    """The JSON object of the request body (see :mod:`admin.api.jsonbody` for what is refused)."""
+    return await jsonbody.read_object(request)
 
 
 def _body_str(body: dict, name: str, *, required: bool = False, max_len: int = 2000) -> str:
@@ -132,13 +124,17 @@ def _body_str(body: dict, name: str, *, required: bool = False, max_len: int = 2
 
 
 def _only(body: dict, allowed: set[str]) -> None:
-    extra = sorted(set(body) - allowed)
+    extra = sorted(name[:40] for name in set(body) - allowed)
     if extra:
-        raise bad_request(f"Campo desconhecido: {', '.join(extra)}.", field=extra[0])
+        raise bad_request(f"Campo desconhecido: {', '.join(extra[:5])}.", field=extra[0])
 
 
 def _path_id(request: web.Request) -> int:
-    return _existing_id(int(request.match_info["id"]), "id")
+    """The ``{id}`` of the path (the routes accept ASCII digits only: ``\\d`` would take "١٢")."""
+    raw = request.match_info["id"]
+    if len(raw) > 12:
+        raise NotFound("Registro não encontrado.", details={"field": "id"})
+    return _existing_id(int(raw), "id")
 
 
 def _run(request: web.Request, fn, *args, **kwargs):
@@ -154,8 +150,38 @@ def _shop(session: Session) -> Shop:
     return shop
 
 
+def _days_after(day: date, days: int) -> date:
+    """``day`` + ``days``, stopping at the calendar's end (the core refuses such dates)."""
+    return day + timedelta(days=days) if day <= date.max - timedelta(days=days) else date.max
+
+
 def _today(shop: Shop, request: web.Request) -> date:
     return request.app[CLOCK]().astimezone(ZoneInfo(shop.timezone)).date()
+
+
+def _audit(
+    session: Session,
+    request: web.Request,
+    shop: Shop,
+    action: str,
+    entity: str,
+    entity_id: int,
+    body: dict[str, Any],
+) -> None:
+    """Audit a tutor or pet write as the panel does, with the API client as the actor.
+
+    ``details`` names the fields sent, not their values (CPF, phones and e-mail stay out of
+    the log; the record itself holds them)."""
+    audit.record(
+        session,
+        actor=request[API_ACTOR],
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        shop_id=shop.id,
+        details={"fields": sorted(body)},
+        at=request.app[CLOCK](),
+    )
 
 
 def _pets_json(session: Session, pets: list[Pet]) -> list[dict[str, Any]]:
@@ -206,6 +232,7 @@ async def create_tutor(request: web.Request) -> web.Response:
         with write_session(request.app[DB]) as session:
             shop = _shop(session)
             tutor = people.create_tutor(session, shop.id, body, today=_today(shop, request))
+            _audit(session, request, shop, "tutor.create", "tutor", tutor.id, body)
             session.flush()
             return _tutor_payload(session, tutor)
 
@@ -255,6 +282,7 @@ async def update_tutor(request: web.Request) -> web.Response:
             tutor = people.update_tutor(
                 session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
             )
+            _audit(session, request, shop, "tutor.update", "tutor", tutor.id, body)
             return _tutor_payload(session, tutor)
 
     return json_response(await _run(request, work))
@@ -271,6 +299,7 @@ async def create_pet(request: web.Request) -> web.Response:
             pet = people.create_pet(
                 session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
             )
+            _audit(session, request, shop, "pet.create", "pet", pet.id, body)
             return _pets_json(session, [pet])[0]
 
     return json_response(await _run(request, work), status=201)
@@ -298,6 +327,7 @@ async def update_pet(request: web.Request) -> web.Response:
             pet = people.update_pet(
                 session, pet_id, body, shop_id=shop.id, today=_today(shop, request)
             )
+            _audit(session, request, shop, "pet.update", "pet", pet.id, body)
             return _pets_json(session, [pet])[0]
 
     return json_response(await _run(request, work))
@@ -361,7 +391,7 @@ async def availability(request: web.Request) -> web.Response:
         with Session(app[DB]) as session:
             shop = _shop(session)
             start = date_from or now.astimezone(ZoneInfo(shop.timezone)).date()
-            end = date_to or start + timedelta(days=DEFAULT_RANGE_DAYS)
+            end = date_to or _days_after(start, DEFAULT_RANGE_DAYS)
             ids = service_ids
             if combo_id is not None:
                 ids = [*booking.combo_services(session, combo_id), *service_ids]
@@ -410,6 +440,22 @@ async def availability(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- appointments
 
 
+_KEY = re.compile(r"[\x20-\x7e]{1,200}")
+
+
+def _idempotency_key(raw: Any, name: str) -> str:
+    """An idempotency key: 1 to 200 printable ASCII characters ("" when absent)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return ""
+    if not isinstance(raw, str) or not _KEY.fullmatch(raw.strip()):
+        raise bad_request(
+            f"Chave de idempotência inválida ({name}): use de 1 a 200 caracteres ASCII "
+            "visíveis (por exemplo, um UUID).",
+            field="idempotency_key",
+        )
+    return raw.strip()
+
+
 def _summary(engine, appointment_id: int, shop_id: int | None = None) -> dict[str, Any]:
     with Session(engine) as session:
         summary = appointments.appointment_summary(session, appointment_id)
@@ -425,10 +471,8 @@ async def create_appointment(request: web.Request) -> web.Response:
     _only(body, {"token", "idempotency_key", "notes", "leva_e_traz"})
     token = _body_str(body, "token", required=True, max_len=4000)
     notes = _body_str(body, "notes")
-    body_key = _body_str(body, "idempotency_key", max_len=200)
-    header_key = request.headers.get("Idempotency-Key", "").strip()
-    if len(header_key) > 200 or "\x00" in header_key:
-        raise bad_request("Idempotency-Key longa demais (máximo 200 caracteres).")
+    body_key = _idempotency_key(body.get("idempotency_key"), "idempotency_key")
+    header_key = _idempotency_key(request.headers.get("Idempotency-Key"), "Idempotency-Key")
     if body_key and header_key and body_key != header_key:
         raise bad_request(
             "A chave de idempotência do corpo e a do cabeçalho Idempotency-Key são diferentes.",
@@ -443,13 +487,7 @@ async def create_appointment(request: web.Request) -> web.Response:
     actor = request[API_ACTOR]
 
     def work():
-        replay = False
-        if key is not None:
-            with Session(app[DB]) as session:
-                replay = (
-                    session.exec(select(Appointment.id).where(Appointment.idempotency_key == key))
-                ).first() is not None
-        appt = booking.book(
+        outcome = booking.book_outcome(
             app[DB],
             token=token,
             now=now,
@@ -457,13 +495,15 @@ async def create_appointment(request: web.Request) -> web.Response:
             origin=Origin.API,
             actor=actor,
             idempotency_key=key,
+            client=actor,  # keys are scoped per API client (per bearer token)
             notes=notes,
             leva_e_traz=leva,
         )
-        return replay, _summary(app[DB], appt.id)
+        return outcome.created, _summary(app[DB], outcome.appointment.id)
 
-    replay, payload = await _run(request, work)
-    return json_response(payload, status=200 if replay else 201)
+    created, payload = await _run(request, work)
+    # A replay of the same request (same key, same client) is 200 with the same appointment.
+    return json_response(payload, status=201 if created else 200)
 
 
 async def get_appointment(request: web.Request) -> web.Response:

@@ -13,7 +13,20 @@ from aiohttp import web
 
 from admin.api.errors import json_response
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
+ID_PATTERN = "^[0-9]{1,12}$"
+IDS_PATTERN = "^[0-9]{1,12}(,[0-9]{1,12})*$"
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+KEY_PATTERN = "^[\\x20-\\x7e]{1,200}$"
+IDEMPOTENCY = (
+    "Optional, 1 to 200 printable ASCII characters (a UUID is ideal). Keys belong to "
+    "the API client (bearer token). A retry with the same key and the same request "
+    "(same pet, slot, services, professionals, combo, notes and leva_e_traz; a new "
+    "token for the same slot counts as the same) answers 200 with the appointment "
+    "already booked, also when the retries run concurrently or after the token "
+    "expired; exactly one of them gets 201. The same key with another request is "
+    "422 idempotency_key_reused. The Idempotency-Key header works too."
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -297,8 +310,8 @@ SCHEMAS: dict[str, Any] = {
             "token": {"type": "string", "description": "A slot token from /api/availability."},
             "idempotency_key": {
                 "type": "string",
-                "description": "Retries with the same key return the same appointment. "
-                "The Idempotency-Key header works too.",
+                "pattern": KEY_PATTERN,
+                "description": IDEMPOTENCY,
             },
             "notes": {"type": "string", "examples": ["Tutor pediu laço rosa."]},
             "leva_e_traz": {"type": "boolean", "default": False},
@@ -320,12 +333,17 @@ SCHEMAS: dict[str, Any] = {
 }
 
 _ERROR_DESCRIPTIONS = {
-    "400": "Malformed JSON body or query parameters (code bad_request).",
+    "400": "Malformed JSON body or query parameters (code bad_request): not JSON, NaN or "
+    "Infinity, numbers beyond a float or integers over 19 digits, lone UTF-16 surrogates, "
+    "nesting deeper than 20, non-ASCII digits in ids, dates not AAAA-MM-DD.",
     "401": "Missing or invalid bearer token (code unauthorized).",
     "404": "Not found (code not_found, or no_shop before the shop exists).",
     "409": "Conflict: slot_taken, pet_busy, not_cancellable, invalid_transition...",
     "410": "The slot token expired (code token_expired).",
-    "422": "Validation failed (validation, token_invalid, pet_not_bookable, notice_too_short...).",
+    "413": "The body is larger than the server accepts (code payload_too_large).",
+    "415": "The body is not sent as JSON (code unsupported_media_type).",
+    "422": "Validation failed (validation, token_invalid, pet_not_bookable, notice_too_short, "
+    "idempotency_key_reused...).",
     "500": "Unexpected error (code internal); never a stack trace.",
 }
 RESPONSES = {
@@ -357,16 +375,29 @@ def _body(schema: str, required: bool = True) -> dict[str, Any]:
     }
 
 
-ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "ASCII digits only; any other path (e.g. Arabic-Indic digits) is 404.",
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 
-def _q(name: str, description: str, *, required: bool = False, example: Any = None) -> dict:
+def _q(
+    name: str,
+    description: str,
+    *,
+    required: bool = False,
+    example: Any = None,
+    pattern: str | None = None,
+) -> dict:
     param = {
         "name": name,
         "in": "query",
         "required": required,
         "description": description,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", **({"pattern": pattern} if pattern else {})},
     }
     if example is not None:
         param["example"] = example
@@ -415,7 +446,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("TutorInput"),
             "responses": {
                 **_ok("Tutor", "The new tutor.", "201"),
-                **_errors("400", "404", "422"),
+                **_errors("400", "404", "413", "415", "422"),
             },
         },
     },
@@ -430,7 +461,10 @@ PATHS: dict[str, Any] = {
             "operationId": "updateTutor",
             "summary": "Change some fields of a tutor.",
             "requestBody": _body("TutorUpdate"),
-            "responses": {**_ok("Tutor", "The tutor."), **_errors("400", "404", "422")},
+            "responses": {
+                **_ok("Tutor", "The tutor."),
+                **_errors("400", "404", "413", "415", "422"),
+            },
         },
     },
     "/api/tutors/{id}/pets": {
@@ -441,7 +475,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("PetInput"),
             "responses": {
                 **_ok("Pet", "The new pet.", "201"),
-                **_errors("400", "404", "422"),
+                **_errors("400", "404", "413", "415", "422"),
             },
         },
     },
@@ -456,7 +490,7 @@ PATHS: dict[str, Any] = {
             "operationId": "updatePet",
             "summary": "Change some fields of a pet.",
             "requestBody": _body("PetUpdate"),
-            "responses": {**_ok("Pet", "The pet."), **_errors("400", "404", "422")},
+            "responses": {**_ok("Pet", "The pet."), **_errors("400", "404", "413", "415", "422")},
         },
     },
     "/api/availability": {
@@ -503,15 +537,19 @@ PATHS: dict[str, Any] = {
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string"},
-                    "description": "Retries with the same key return the same appointment.",
+                    "schema": {"type": "string", "pattern": KEY_PATTERN},
+                    "description": IDEMPOTENCY,
                 }
             ],
             "requestBody": _body("BookRequest"),
             "responses": {
                 **_ok("Appointment", "Booked.", "201"),
-                **_ok("Appointment", "Already booked with this idempotency key."),
-                **_errors("400", "404", "409", "410", "422"),
+                **_ok(
+                    "Appointment",
+                    "A retry: this client already booked this same request with this "
+                    "idempotency key; nothing new was booked.",
+                ),
+                **_errors("400", "404", "409", "410", "413", "415", "422"),
             },
         }
     },
@@ -531,7 +569,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("RescheduleRequest"),
             "responses": {
                 **_ok("Appointment", "Moved."),
-                **_errors("400", "404", "409", "410", "422"),
+                **_errors("400", "404", "409", "410", "413", "415", "422"),
             },
         },
     },
@@ -543,7 +581,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("CancelRequest", required=False),
             "responses": {
                 **_ok("Appointment", "Cancelled."),
-                **_errors("400", "404", "409", "422"),
+                **_errors("400", "404", "409", "413", "415", "422"),
             },
         },
     },
@@ -556,7 +594,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("StatusRequest"),
             "responses": {
                 **_ok("Appointment", "The appointment with its new status."),
-                **_errors("400", "404", "409", "422"),
+                **_errors("400", "404", "409", "413", "415", "422"),
             },
         },
     },
@@ -571,7 +609,12 @@ DOCUMENT: dict[str, Any] = {
             "Booking API of a petbot pet shop. Send `Authorization: Bearer <token>` (tokens from "
             "API_TOKENS, or the one generated into var/api_token). Money is in centavos; times "
             "are ISO 8601 with the shop's offset. Error bodies are "
-            '`{"error": {"code", "message" (pt-BR), "detail" (English), "data"}}`.'
+            '`{"error": {"code", "message" (pt-BR), "detail" (English), "data"}}`. '
+            "Bodies are JSON objects (Content-Type application/json, UTF-8, at most 4 MiB on the "
+            "app server): NaN, Infinity, numbers beyond a float, integers over 19 digits, lone "
+            "UTF-16 surrogates and nesting deeper than 20 are refused with 400; ids are ASCII "
+            "digits. No input answers 500: tests/api/test_openapi_hostile.py feeds hostile "
+            "values to every parameter and field of this document."
         ),
     },
     "servers": [{"url": "/"}],

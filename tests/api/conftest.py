@@ -33,7 +33,7 @@ _REGISTRY = Registry().with_resource(
 def _template(path: str) -> str | None:
     """The documented path that an actual request path matches."""
     for template in DOCUMENT["paths"]:
-        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", r"\\d+", re.escape(template)) + "$"
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[0-9]+", re.escape(template)) + "$"
         if re.match(pattern, path):
             return template
     return None
@@ -166,3 +166,14 @@ def world(sqlite_engine):
 async def api_client(aiohttp_client, world, clock) -> Api:
     client = await aiohttp_client(make_app(world.engine, clock))
     return Api(client, clock)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_db_api(request, aiohttp_client, clock):
+    """(Api, world) on SQLite and on PostgreSQL (whose integer and text types are stricter)."""
+    engine = request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+    world = build_shop(engine, bot_settings={"min_notice_hours": 0})
+    with Session(engine) as s:
+        load_breeds(s)
+        s.commit()
+    return Api(await aiohttp_client(make_app(engine, clock)), clock), world

@@ -85,3 +85,13 @@ def test_error_responses_share_one_schema():
         assert response_schema("POST", "/api/appointments", status) == {
             "$ref": "#/components/schemas/Error"
         }
+
+
+def test_body_operations_document_too_large_and_not_json():
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters" and "requestBody" in operation:
+                assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
+    book = DOCUMENT["paths"]["/api/appointments"]["post"]
+    assert "idempotency_key_reused" in book["parameters"][0]["description"]
+    assert "201" in book["responses"] and "200" in book["responses"]
