@@ -11,7 +11,10 @@ What is refused (all ``bad_request`` 400 unless said otherwise):
   parser's recursion);
 - text (keys or values) with a lone UTF-16 surrogate such as ``"\\ud800"``: valid JSON
   escapes, but not text that UTF-8, SQLite or PostgreSQL can store;
-- a body over the app's ``client_max_size`` is 413 (aiohttp, mapped in :mod:`admin.api.errors`).
+- a body that cannot be read: a ``Content-Encoding`` (gzip, deflate) whose data does not
+  decompress, or a body cut short;
+- a body over the app's ``client_max_size`` is 413 (aiohttp, mapped in :mod:`admin.api.errors`);
+  the limit applies to the decompressed body, so a small gzip bomb is 413 too.
 """
 
 from __future__ import annotations
@@ -83,7 +86,13 @@ def _check(data: Any) -> None:
 
 async def read_object(request: web.Request) -> dict[str, Any]:
     """The JSON object of the request body (an empty body is an empty object)."""
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.RequestPayloadError:
+        raise bad_request(
+            "Não foi possível ler o corpo da requisição: confira o Content-Encoding (gzip, "
+            "deflate) ou envie o JSON sem compressão."
+        ) from None
     if not raw.strip():
         return {}
     if not _json_type(request):

@@ -335,7 +335,8 @@ SCHEMAS: dict[str, Any] = {
 _ERROR_DESCRIPTIONS = {
     "400": "Malformed JSON body or query parameters (code bad_request): not JSON, NaN or "
     "Infinity, numbers beyond a float or integers over 19 digits, lone UTF-16 surrogates, "
-    "nesting deeper than 20, non-ASCII digits in ids, dates not AAAA-MM-DD.",
+    "nesting deeper than 20, non-ASCII digits in ids, dates not AAAA-MM-DD, a gzip or "
+    "deflate body that does not decompress.",
     "401": "Missing or invalid bearer token (code unauthorized).",
     "404": "Not found (code not_found, or no_shop before the shop exists).",
     "409": "Conflict: slot_taken, pet_busy, not_cancellable, invalid_transition...",

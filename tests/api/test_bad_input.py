@@ -4,6 +4,7 @@ message, on SQLite and on PostgreSQL (whose integer and text types are stricter)
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 
 import pytest
@@ -296,3 +297,25 @@ async def test_non_utf8_header_bytes_are_4xx(any_db_api):
     )
     status, body = await _raw_request(api, bad_key)
     assert status == 400 and "idempotência" in body["error"]["message"]
+
+
+async def test_a_compressed_body_that_does_not_decompress_is_400(any_db_api):
+    api, _world = any_db_api
+    body = b'{"name": "Ana Souza"}'
+    # The server closes the connection after such a body: one connection per request.
+    close = {**JSON, "Connection": "close"}
+    for encoding in ("gzip", "deflate"):
+        reply = await api.call(
+            "POST", "/api/tutors", data=body, headers={**close, "Content-Encoding": encoding}
+        )
+        assert reply.status == 400, (encoding, reply.body)
+        assert "Content-Encoding" in reply.body["error"]["message"]
+    assert (await api.get("/api/tutors", params={"q": "Ana Souza"})).body == {"tutors": []}
+    # Compressed JSON is read; 20 KiB on the wire that inflate to 20 MiB are 413.
+    gzipped = {**close, "Content-Encoding": "gzip"}
+    sent = await api.call("POST", "/api/tutors", data=gzip.compress(body), headers=gzipped)
+    assert sent.status == 201 and sent.body["name"] == "Ana Souza"
+    bomb = gzip.compress(b'{"name": "' + b"a" * 20 * 1024 * 1024 + b'"}')
+    assert len(bomb) < 30 * 1024
+    reply = await api.call("POST", "/api/tutors", data=bomb, headers=gzipped)
+    assert reply.status == 413 and reply.body["error"]["code"] == "payload_too_large"
