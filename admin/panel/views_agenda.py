@@ -108,7 +108,7 @@ async def agenda(request: web.Request) -> web.Response:
     })
 
 
-@routes.get("/admin/agendamentos/{id:[0-9]+}")
+@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
 @page(Perm.AGENDA_VIEW)
 async def appointment_window(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -124,7 +124,7 @@ async def appointment_window(request: web.Request) -> web.Response:
     })
 
 
-@routes.post("/admin/agendamentos/{id:[0-9]+}/status")
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/status")
 @page(Perm.AGENDA_STATUS)
 async def appointment_status(request: web.Request) -> web.Response:
     data = await form(request)
@@ -148,7 +148,7 @@ def _check_pin(request: web.Request, pin: str | None) -> None:
         accounts.check_pin(session.get(StaffUser, staff(request).user.id), pin)
 
 
-@routes.post("/admin/agendamentos/{id:[0-9]+}/cancelar")
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/cancelar")
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_cancel(request: web.Request) -> web.Response:
     data = await form(request)
@@ -165,7 +165,7 @@ async def appointment_cancel(request: web.Request) -> web.Response:
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
 
 
-@routes.post("/admin/agendamentos/{id:[0-9]+}/falta")
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/falta")
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_no_show(request: web.Request) -> web.Response:
     data = await form(request)
@@ -464,7 +464,7 @@ def _series_message(result, tz: str) -> str:
 # --------------------------------------------------------------------------- reschedule
 
 
-@routes.get("/admin/agendamentos/{id:[0-9]+}/remarcar")
+@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}/remarcar")
 @page(Perm.AGENDA_BOOK)
 async def reschedule_form(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -485,7 +485,7 @@ async def reschedule_form(request: web.Request) -> web.Response:
     })
 
 
-@routes.post("/admin/agendamentos/{id:[0-9]+}/remarcar")
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/remarcar")
 @page(Perm.AGENDA_BOOK)
 async def reschedule_submit(request: web.Request) -> web.Response:
     data = await form(request)

@@ -277,7 +277,7 @@ def _employee_ctx(session: Session, shop: Shop, employee: Employee | None) -> di
 
 
 @routes.get("/admin/config/funcionarios/novo")
-@routes.get("/admin/config/funcionarios/{id:[0-9]+}")
+@routes.get("/admin/config/funcionarios/{id:[0-9]{1,9}}")
 @page(Perm.EMPLOYEES)
 async def employee_form(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -291,7 +291,7 @@ async def employee_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/config/funcionarios/novo")
-@routes.post("/admin/config/funcionarios/{id:[0-9]+}")
+@routes.post("/admin/config/funcionarios/{id:[0-9]{1,9}}")
 @page(Perm.EMPLOYEES)
 async def employee_submit(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -471,7 +471,7 @@ def _cents_text(cents: int) -> str:
 
 
 @routes.get("/admin/config/servicos/novo")
-@routes.get("/admin/config/servicos/{id:[0-9]+}")
+@routes.get("/admin/config/servicos/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def service_form(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -488,7 +488,7 @@ async def service_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/config/servicos/novo")
-@routes.post("/admin/config/servicos/{id:[0-9]+}")
+@routes.post("/admin/config/servicos/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def service_submit(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -550,7 +550,7 @@ def _combo_ctx(session: Session, shop: Shop, combo: Combo | None) -> dict:
 
 
 @routes.get("/admin/config/combos/novo")
-@routes.get("/admin/config/combos/{id:[0-9]+}")
+@routes.get("/admin/config/combos/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def combo_form(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -561,7 +561,7 @@ async def combo_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/config/combos/novo")
-@routes.post("/admin/config/combos/{id:[0-9]+}")
+@routes.post("/admin/config/combos/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def combo_submit(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -666,7 +666,7 @@ async def restrictions_list(request: web.Request) -> web.Response:
 
 
 @routes.get("/admin/config/restricoes/novo")
-@routes.get("/admin/config/restricoes/{id:[0-9]+}")
+@routes.get("/admin/config/restricoes/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def restriction_form(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -680,7 +680,7 @@ async def restriction_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/config/restricoes/novo")
-@routes.post("/admin/config/restricoes/{id:[0-9]+}")
+@routes.post("/admin/config/restricoes/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def restriction_submit(request: web.Request) -> web.Response:
     shop = _shop(request)

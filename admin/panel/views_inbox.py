@@ -59,7 +59,7 @@ async def inbox_queue(request: web.Request) -> web.Response:
 
 
 @routes.get("/admin/atendimento")
-@routes.get("/admin/atendimento/{id:[0-9]+}")
+@routes.get("/admin/atendimento/{id:[0-9]{1,9}}")
 @page(Perm.INBOX)
 async def inbox(request: web.Request) -> web.Response:
     me = staff(request)
@@ -90,7 +90,7 @@ async def inbox(request: web.Request) -> web.Response:
     return render(request, "inbox/inbox.html", ctx)
 
 
-@routes.post("/admin/atendimento/{id:[0-9]+}/responder")
+@routes.post("/admin/atendimento/{id:[0-9]{1,9}}/responder")
 @page(Perm.INBOX)
 async def inbox_reply(request: web.Request) -> web.Response:
     data = await form(request)
@@ -114,7 +114,7 @@ async def inbox_reply(request: web.Request) -> web.Response:
     raise redirect(f"/admin/atendimento/{conv_id}", "Mensagem enviada.")
 
 
-@routes.post("/admin/atendimento/{id:[0-9]+}/devolver")
+@routes.post("/admin/atendimento/{id:[0-9]{1,9}}/devolver")
 @page(Perm.INBOX)
 async def inbox_resume(request: web.Request) -> web.Response:
     conv_id = int(request.match_info["id"])

@@ -187,7 +187,7 @@ def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: b
     }
 
 
-@routes.get("/admin/tutores/{id:[0-9]+}")
+@routes.get("/admin/tutores/{id:[0-9]{1,9}}")
 @page(Perm.TUTORS_VIEW)
 async def tutor_page(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -199,7 +199,7 @@ async def tutor_page(request: web.Request) -> web.Response:
     return render(request, "tutors/tutor.html", ctx)
 
 
-@routes.get("/admin/tutores/{id:[0-9]+}/editar")
+@routes.get("/admin/tutores/{id:[0-9]{1,9}}/editar")
 @page(Perm.TUTORS_EDIT)
 async def tutor_edit(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -210,7 +210,7 @@ async def tutor_edit(request: web.Request) -> web.Response:
     return render(request, "tutors/tutor_form.html", {"values": values, "tutor": tutor})
 
 
-@routes.post("/admin/tutores/{id:[0-9]+}/editar")
+@routes.post("/admin/tutores/{id:[0-9]{1,9}}/editar")
 @page(Perm.TUTORS_EDIT)
 async def tutor_update(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -234,7 +234,7 @@ async def tutor_update(request: web.Request) -> web.Response:
     raise redirect(f"/admin/tutores/{tutor_id}", "Dados do tutor salvos.")
 
 
-@routes.post("/admin/tutores/{id:[0-9]+}/robo")
+@routes.post("/admin/tutores/{id:[0-9]{1,9}}/robo")
 @page(Perm.TUTORS_EDIT)
 async def tutor_allow_bot(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -251,7 +251,7 @@ async def tutor_allow_bot(request: web.Request) -> web.Response:
                    "Atendimento pelo robô ligado." if allow else "Atendimento pelo robô desligado.")
 
 
-@routes.post("/admin/tutores/{id:[0-9]+}/pets")
+@routes.post("/admin/tutores/{id:[0-9]{1,9}}/pets")
 @page(Perm.TUTORS_EDIT)
 async def tutor_add_pet(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -274,7 +274,7 @@ async def tutor_add_pet(request: web.Request) -> web.Response:
     raise redirect(f"/admin/pets/{pet_id}", "Pet cadastrado.")
 
 
-@routes.get("/admin/tutores/{id:[0-9]+}/pets/novo")
+@routes.get("/admin/tutores/{id:[0-9]{1,9}}/pets/novo")
 @page(Perm.TUTORS_EDIT)
 async def tutor_pet_form(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -285,7 +285,7 @@ async def tutor_pet_form(request: web.Request) -> web.Response:
         "tutor": tutor, "breeds": breeds, "pet_action": f"/admin/tutores/{tutor.id}/pets"})
 
 
-@routes.get("/admin/pets/{id:[0-9]+}")
+@routes.get("/admin/pets/{id:[0-9]{1,9}}")
 @page(Perm.TUTORS_VIEW)
 async def pet_page(request: web.Request) -> web.Response:
     shop = _shop(request)
@@ -307,7 +307,7 @@ async def pet_page(request: web.Request) -> web.Response:
         "new_pet": values, "pet_action": f"/admin/pets/{pet.id}", "pet_title": "Editar pet"})
 
 
-@routes.post("/admin/pets/{id:[0-9]+}")
+@routes.post("/admin/pets/{id:[0-9]{1,9}}")
 @page(Perm.TUTORS_EDIT)
 async def pet_update(request: web.Request) -> web.Response:
     shop = _shop(request)

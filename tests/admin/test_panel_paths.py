@@ -1,11 +1,13 @@
 """Panel routes take ids in ASCII digits only (issue 8, finding 4): Python's ``\\d`` also
-matches Arabic-Indic, Devanagari or full-width digits, so ``/admin/tutores/١`` was tutor 1."""
+matches Arabic-Indic, Devanagari or full-width digits, so ``/admin/tutores/١`` was tutor 1. And
+at most nine of them: a larger id exists in no table, and 19 digits overflowed SQLite (500)."""
 
 from __future__ import annotations
 
-from .conftest import logged_in
+from .conftest import logged_in, page_csrf
 
 OTHER_ONES = ["\u0661", "\u0967", "\uff11"]  # "1" in Arabic-Indic, Devanagari, full-width
+HUGE = ["1000000000", "2147483648", "9" * 19, "9" * 20, "9" * 5000]
 
 
 def _id_routes(app, method: str) -> list[str]:
@@ -33,3 +35,18 @@ async def test_panel_ids_in_other_scripts_are_404(client, panel_db):
         for form in forms:
             response = await client.post(form.replace("{id}", one), allow_redirects=False)
             assert response.status == 404, (form, one, response.status)
+
+
+async def test_panel_ids_beyond_nine_digits_are_404(client, panel_db):
+    await logged_in(client, panel_db)
+    app = client.server.app
+    csrf = await page_csrf(client)
+    for method in ("GET", "POST"):
+        data = {"csrf_token": csrf} if method == "POST" else None
+        for path in _id_routes(app, method):
+            for big in HUGE:
+                response = await client.request(
+                    method, path.replace("{id}", big), data=data, allow_redirects=False
+                )
+                assert response.status == 404, (method, path, big[:20], response.status)
+    assert (await client.get("/admin/tutores/000000001")).status == 200  # nine digits: tutor 1
