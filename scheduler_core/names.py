@@ -89,8 +89,11 @@ YES_PERSON = _words(
 NO = _words("nao n no nops negativo nada nenhum nenhuma nunca nem")
 CHATTER = _words(
     "tchau xau flw falou ah eh hm ue oxe vish eita nossa ata hein ei menu voltar inicio sair "
-    "ajuda help teste testando atendente ola ai"
+    "ajuda help atendente ola ai"
 )
+# Refused only when they are the whole reply: "teste" alone is someone trying the bot, while
+# "Mariana Teste" (a demo or a real surname) keeps both words.
+ALONE_ONLY = _words("teste testando testar")
 # Glue around conversation: "muito obrigado", "tudo bem", "por favor", "e aí".
 FILLERS = _words(
     "muito mto mt mtu bem tudo por favor pf pfv pfvr msm mesmo demais viu entao e mano cara "
@@ -199,6 +202,8 @@ def _read(text: str, kind: str) -> NameReading:
     name_words, name_squashed = words[start:end], squashed[start:end]
     if not name_words or all(s in PARTICLES for s in name_squashed):
         return NameReading(refusal=first_kind or Refusal.CHATTER)
+    if all(s in ALONE_ONLY or s in PARTICLES for s in name_squashed):
+        return NameReading(refusal=Refusal.CHATTER)
     if any(_sentence_word(s, kind) for s in name_squashed):
         return NameReading(refusal=Refusal.SENTENCE)
     if any(_conversational(s, kind) for s in name_squashed):

@@ -40,6 +40,8 @@ from scheduler_core.names import Refusal, read_person_name, read_pet_name
         ("aceita pix", Refusal.SENTENCE),
         ("quero agendar um banho", Refusal.SENTENCE),
         ("meu cachorro precisa de banho", Refusal.SENTENCE),
+        ("teste", Refusal.CHATTER),
+        ("testando", Refusal.CHATTER),
     ],
 )
 def test_chatter_is_not_a_tutor_name(text, refusal):
@@ -66,6 +68,7 @@ def test_chatter_is_not_a_tutor_name(text, refusal):
         ("Jean-Pierre", "Jean-Pierre"),
         ("ana paula 🐶", "Ana Paula"),
         ("Maria Aparecida dos Santos Oliveira Lima", "Maria Aparecida dos Santos Oliveira Lima"),
+        ("Mariana Teste", "Mariana Teste"),
     ],
 )
 def test_real_names_pass_even_when_they_are_also_words(text, name):
