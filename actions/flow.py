@@ -179,11 +179,9 @@ class Ctx:
             tutor = self.s.get(Tutor, tutor_id)
             if tutor is not None:
                 return tutor
-        tutor = None
-        if self.turn.wa_user_id:
-            tutor = people.find_tutor_by_wa_user_id(self.s, self.shop.id, self.turn.wa_user_id)
-        if tutor is None and self.turn.phone:
-            tutor = people.find_tutor_by_phone(self.s, self.shop.id, self.turn.phone)
+        tutor = people.find_sender(
+            self.s, self.shop.id, wa_user_id=self.turn.wa_user_id, phone=self.turn.phone
+        )
         if tutor is None and not self.turn.phone and not self.turn.wa_user_id:
             sender = self.turn.sender
             if sender.startswith("BR.") or not re.fullmatch(r"\+?\d{10,15}", sender):

@@ -61,6 +61,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable, Turn
 from bot.sender import GraphSender, SendError
 from bot.texts import t
 from bot.wa_types import FILE_KINDS, InboundMessage, PayloadError, WebhookBatch, parse_webhook
+from scheduler_core import people
 from scheduler_core.db import write_session
 from scheduler_core.models import BotMode, BotSettings, Shop, Tutor
 
@@ -521,18 +522,7 @@ class Gateway:
         return conv
 
     def _find_tutor(self, s: Session, shop_id: int, msg: InboundMessage) -> int | None:
-        tutor = None
-        if msg.user_id:
-            tutor = s.exec(
-                select(Tutor).where(Tutor.shop_id == shop_id, Tutor.wa_user_id == msg.user_id)
-            ).first()
-        if tutor is None and msg.phone:
-            tutor = s.exec(
-                select(Tutor).where(Tutor.shop_id == shop_id, Tutor.whatsapp == msg.phone)
-            ).first()
-            if tutor is not None and msg.user_id and not tutor.wa_user_id:
-                tutor.wa_user_id = msg.user_id  # key on the BSUID, keep the phone
-                s.add(tutor)
+        tutor = people.find_sender(s, shop_id, wa_user_id=msg.user_id, phone=msg.phone)
         return tutor.id if tutor else None
 
     async def handle(self, msg: InboundMessage, row_id: int | None = None) -> bool:

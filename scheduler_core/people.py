@@ -243,6 +243,22 @@ def find_tutor_by_wa_user_id(session: Session, shop_id: int, wa_user_id: str) ->
     ).first()
 
 
+def find_sender(
+    session: Session, shop_id: int, *, wa_user_id: str | None, phone: str | None
+) -> Tutor | None:
+    """The tutor who wrote on WhatsApp: by Meta's user id (BSUID) first, else by the phone in
+    any of its forms (:func:`find_tutor_by_phone`). A tutor found by phone who has no BSUID yet
+    is keyed on it from now on (the phone is kept). The one lookup the gateway and the bot's
+    actions share, so both always agree on who is writing."""
+    tutor = find_tutor_by_wa_user_id(session, shop_id, wa_user_id) if wa_user_id else None
+    if tutor is None and phone:
+        tutor = find_tutor_by_phone(session, shop_id, phone)
+        if tutor is not None and wa_user_id and not tutor.wa_user_id:
+            tutor.wa_user_id = wa_user_id
+            session.add(tutor)
+    return tutor
+
+
 def search_tutors(session: Session, shop_id: int, q: str, limit: int = 20) -> list[Tutor]:
     """Tutors matching ``q`` by name, WhatsApp/phone, CPF or pet name.
 

@@ -186,6 +186,17 @@ async def test_tutor_with_allow_bot_off_always_goes_to_the_inbox(wa):
     assert "desativado" in w.reason
 
 
+async def test_tutor_registered_with_the_9th_digit_writing_without_it_is_still_known(wa):
+    """Registered as +55 11 9XXXX-XXXX, writing from the 8-digit form: the gateway finds the
+    same tutor the bot's actions find, so a tutor with the bot off still reaches a human."""
+    tutor_id = wa.add_tutor(PHONE, allow_bot=False)
+    old_form = "+551187654321"
+    await say(wa, "oi", phone=old_form)
+    assert wa.rasa.turns == [] and bot_replies(wa, old_form) == []
+    conv = wa.conversation(sim.bsuid_for(old_form))
+    assert (conv.tutor_id, conv.owner) == (tutor_id, "human")
+
+
 async def test_attendant_taking_over_while_rasa_thinks_silences_the_pending_reply(wa):
     await say(wa, "oi")
     conv_id = wa.conversation(UID).id
