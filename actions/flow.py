@@ -1108,7 +1108,8 @@ def _search(ctx: Ctx, window: tuple[date, date], any_employee: bool = False):
     from scheduler_core import booking
 
     emp = None if any_employee else ctx.flow.get("emp")
-    if ctx.flow.get("mode") == "reschedule":
+    moving = ctx.flow.get("mode") == "reschedule"
+    if moving:
         emp = None  # the core prefers the appointment's professionals, then any other
     return booking.find_slots(
         ctx.engine,
@@ -1121,8 +1122,9 @@ def _search(ctx: Ctx, window: tuple[date, date], any_employee: bool = False):
         now=ctx.turn.now,
         secret=ctx.secret,
         employee_by_category={int(k): v for k, v in emp.items()} if emp else None,
-        moving_appointment_id=ctx.flow.get("appt_id") if ctx.flow.get("mode") == "reschedule"
-        else None,
+        moving_appointment_id=ctx.flow.get("appt_id") if moving else None,
+        # A combo is priced (and stored on the booking) by the core through its token.
+        combo_id=None if moving else ctx.flow.get("combo_id"),
     )
 
 

@@ -414,3 +414,28 @@ def test_thanks_at_the_pet_name_step_is_not_the_pet_s_name(shop):
     assert "não consegui entender o nome do seu pet" in bot.text
     bot.say("Beleza", "afirmar", 0.95)
     assert "Beleza é cão ou gato" in bot.text
+
+
+def test_a_combo_chosen_in_the_bot_is_booked_as_the_combo_at_its_discounted_price(shop):
+    """The bot shows "Banho + Tosa higiênica" 10 % off; the booking keeps that combo and the
+    price the tutor was shown, not the items' full prices."""
+    from scheduler_core.catalog import services_for_pet
+
+    tutor, [pet] = _tutor(shop, 1)
+    with Session(shop) as s:
+        offer = next(c for c in services_for_pet(s, tutor.shop_id, pet.id, channel="bot").combos
+                     if c.name == "Banho + Tosa higiênica")
+        before = {a.id for a in s.exec(select(Appointment)).all()}
+    assert offer.price_cents < offer.full_price_cents
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.tap("Banho e tosa")
+    bot.tap(pet.name)
+    bot.tap("Banho + Tosa higiênica")
+    bot.to_slots()
+    bot.say("/informar{\"opcao\":\"slot:0\"}")
+    bot.tap("Confirmar")
+    assert "Agendamento confirmado" in bot.text, bot.text
+    with Session(shop) as s:
+        [appt] = [a for a in s.exec(select(Appointment)).all() if a.id not in before]
+    assert (appt.pet_id, appt.combo_id, appt.total_cents) == (pet.id, offer.id, offer.price_cents)
