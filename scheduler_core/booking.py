@@ -65,6 +65,7 @@ from .booking_support import (
     audit_appointment,
     check_owner,
     check_pet_bookable,
+    combo_discount,
     get_appointment,
     get_pet,
     hours_delta,
@@ -437,7 +438,7 @@ def find_slots(
     for slot in result.slots:
         grant = None
         if combo is not None:
-            discount = _combo_discount(
+            discount = combo_discount(
                 combo.discount_kind,
                 combo.discount_value,
                 [(it.service_id, it.price_cents) for it in slot.items],
@@ -528,15 +529,6 @@ def _combo_for_pet(
             details={"combo_id": combo.id, "species": pet.species},
         )
     return combo, ids
-
-
-def _combo_discount(
-    kind: str, value: int, lines: Iterable[tuple[int, int]], combo_ids: Iterable[int]
-) -> int:
-    """Combo discount over the charged prices of its components (``lines``: service, price)."""
-    members = set(combo_ids)
-    total = sum(price for sid, price in lines if sid in members)
-    return catalog.combo_price(total, kind, value)[1]
 
 
 # --------------------------------------------------------------------------- book
@@ -708,7 +700,7 @@ def book_outcome(
             ]
             combo = grant.combo
             discount = (
-                _combo_discount(
+                combo_discount(
                     combo.discount_kind,
                     combo.discount_value,
                     [(it.service_id, price) for it, price, _p in lines],

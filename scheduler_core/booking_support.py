@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
+from . import catalog
 from .agenda_types import SlotItem
 from .audit import record
 from .errors import NotFound, PetNotBookable, ValidationFailed
@@ -143,6 +144,16 @@ def _lock_ids(session: Session, column: InstrumentedAttribute[int], ids: Iterabl
         session.execute(
             select(column).where(column.in_(wanted)).order_by(column).with_for_update()
         ).all()
+
+
+def combo_discount(
+    kind: str, value: int, lines: Iterable[tuple[int, int]], combo_ids: Iterable[int]
+) -> int:
+    """Combo discount over the charged prices of its components (``lines``: service, price),
+    clamped as :func:`scheduler_core.catalog.combo_price` clamps it."""
+    members = set(combo_ids)
+    total = sum(price for sid, price in lines if sid in members)
+    return catalog.combo_price(total, kind, value)[1]
 
 
 def insert_visit(

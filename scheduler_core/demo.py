@@ -28,13 +28,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from scheduler_core.agenda_types import SlotItem
+from scheduler_core.booking_support import combo_discount, insert_visit
 from scheduler_core.breeds import load_breeds
 from scheduler_core.clock import local, minutes_of
 from scheduler_core.cpf import generate_cpf
 from scheduler_core.db import write_session
 from scheduler_core.models import (
     Appointment,
-    AppointmentItem,
     AppointmentStatus,
     BotSettings,
     Breed,
@@ -963,15 +964,21 @@ class _Planner:
             return local(day, f"{minutes // 60:02d}:{minutes % 60:02d}", tz)
 
         start, end = at(items[0][1]), at(items[-1][2])
-        total = sum(price for *_x, price, _m in items)
-        service_ids = frozenset(self.services[k].id for k, *_rest in items)
-        combo = self.combos.get(service_ids)
+        lines = [
+            (SlotItem(service_id=self.services[key].id, employee_id=employee.id, start=at(s),
+                      end=at(e), price_cents=price, duration_min=minutes), price, False)
+            for key, s, e, price, minutes in items
+        ]
+        visit_services = frozenset(it.service_id for it, _p, _l in lines)
+        combo = self.combos.get(visit_services)
         discount = 0
         if combo is not None:
-            if combo.discount_kind == "valor":
-                discount = min(total, combo.discount_value)
-            else:
-                discount = round(total * combo.discount_value / 100)
+            discount = combo_discount(
+                combo.discount_kind,
+                combo.discount_value,
+                [(it.service_id, price) for it, price, _l in lines],
+                visit_services,
+            )
 
         if end <= self.now:
             roll = rng.random()
@@ -994,6 +1001,9 @@ class _Planner:
         tutor = next(t for t in self.tutors if t.id == pet.tutor_id)
         zone = next((z for z in self.zones if tutor.neighborhood in (z.neighborhoods or [])), None)
         leva = segment_id == self.petshop_id and zone is not None and rng.random() < 0.15
+        origin = Origin.BOT if rng.random() < 0.4 else Origin.STAFF
+        # As booking.book stores a visit: total = services − combo discount; the Leva e Traz fee
+        # is kept apart (leva_e_traz_fee_cents), never inside total_cents.
         appointment = Appointment(
             shop_id=self.shop.id,
             segment_id=segment_id,
@@ -1002,9 +1012,9 @@ class _Planner:
             start=_stamp(_col(Appointment, "start"), start),
             end=_stamp(_col(Appointment, "end"), end),
             status=status,
-            origin=Origin.BOT if rng.random() < 0.4 else Origin.STAFF,
+            origin=origin,
             combo_id=combo.id if combo is not None else None,
-            total_cents=total - discount + (zone.fee_cents if leva else 0),
+            total_cents=sum(price for _it, price, _l in lines) - discount,
             discount_cents=discount,
             leva_e_traz=leva,
             leva_e_traz_fee_cents=zone.fee_cents if leva else 0,
@@ -1019,21 +1029,8 @@ class _Planner:
             appointment.cancel_reason = rng.choice(
                 ["Tutor pediu para cancelar.", "Pet ficou doente.", "Imprevisto do tutor."]
             )
-        session.add(appointment)
-        session.flush()
-        for position, (key, s, e, price, minutes) in enumerate(items):
-            session.add(
-                AppointmentItem(
-                    appointment_id=appointment.id,
-                    service_id=self.services[key].id,
-                    employee_id=employee.id,
-                    start=_stamp(_col(AppointmentItem, "start"), at(s)),
-                    end=_stamp(_col(AppointmentItem, "end"), at(e)),
-                    position=position,
-                    price_cents=price,
-                    duration_min=minutes,
-                )
-            )
+        insert_visit(session, appointment, lines, now=created,
+                     actor="bot" if origin == Origin.BOT else "staff:demo")
         if status != AppointmentStatus.AGENDADO:
             moment = min(self.now, end if status == AppointmentStatus.ENTREGUE else start)
             session.add(

@@ -203,3 +203,32 @@ def test_a_demo_pet_can_be_booked_through_the_core(sqlite_engine):
         sqlite_engine, token=offer.slots[0].token, now=NOW, secret="demo", origin="bot", actor="bot"
     )
     assert appt.status == "agendado"
+
+
+def test_demo_visits_are_priced_as_the_booking_service_prices_them(demo):
+    """A demo visit shows what booking.book would store: the services' total minus the combo
+    discount, with the Leva e Traz fee apart (never counted twice on the visit's page)."""
+    from scheduler_core import catalog
+    from scheduler_core.models import Combo, ComboItem
+
+    engine, _summary = demo
+    with Session(engine) as s:
+        combos = {c.id: c for c in s.exec(select(Combo)).all()}
+        members = defaultdict(set)
+        for ci in s.exec(select(ComboItem)).all():
+            members[ci.combo_id].add(ci.service_id)
+        items = defaultdict(list)
+        for it in s.exec(select(AppointmentItem)).all():
+            items[it.appointment_id].append(it)
+        visits = s.exec(select(Appointment)).all()
+    with_fee = [a for a in visits if a.leva_e_traz and a.leva_e_traz_fee_cents]
+    with_combo = [a for a in visits if a.combo_id]
+    assert with_fee and with_combo
+    for a in visits:
+        lines = items[a.id]
+        assert a.total_cents == sum(it.price_cents for it in lines) - a.discount_cents, a.id
+        if a.combo_id:
+            combo = combos[a.combo_id]
+            components = sum(it.price_cents for it in lines if it.service_id in members[combo.id])
+            expected = catalog.combo_price(components, combo.discount_kind, combo.discount_value)
+            assert a.discount_cents == expected[1]
