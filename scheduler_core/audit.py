@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, desc, select
 
 from .models import AuditLog
 
@@ -63,3 +63,14 @@ def record(
         row.at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     session.add(row)
     return row
+
+
+def recent(session: Session, shop_id: int, limit: int = 300) -> list[AuditLog]:
+    """The shop's latest audit rows, newest first (another shop's rows never show)."""
+    stmt = (
+        select(AuditLog)
+        .where(AuditLog.shop_id == shop_id)
+        .order_by(desc(AuditLog.at), desc(AuditLog.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

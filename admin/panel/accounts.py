@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
 from admin.models import LoginAttempt, Role, StaffSession, StaffUser
-from admin.panel import auditing as audit
+from scheduler_core import audit
 from scheduler_core.db import write_session
 from scheduler_core.models import Employee, Shop
 
@@ -314,7 +314,7 @@ def sign_in(
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_secret(password)
             opened = open_session(session, user, now=now, ip=ip, user_agent=user_agent)
-            audit.record(session, now=now, actor=f"staff:{user.id}", action="staff.login",
+            audit.record(session, at=now, actor=f"staff:{user.id}", action="staff.login",
                          entity="staffuser", entity_id=user.id, shop_id=user.shop_id)
     if not ok:
         raise AccountError("Login ou senha incorretos.")

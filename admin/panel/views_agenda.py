@@ -349,9 +349,9 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
         with Session(engine(request)) as session:
             tutor = people.create_tutor(session, shop.id, values,
                                         today=today(now(request), shop.timezone))
-            from admin.panel import auditing
+            from scheduler_core import audit
 
-            auditing.record(session, now=now(request), actor=staff(request).actor,
+            audit.record(session, at=now(request), actor=staff(request).actor,
                             action="tutor.create", entity="tutor", entity_id=tutor.id,
                             shop_id=shop.id)
             session.commit()
@@ -617,13 +617,12 @@ async def free_slots(request: web.Request) -> web.Response:
         all_ids = _expand_services(session, service_ids, combo_ids)
         ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
         if len(set(combo_ids)) > 1:
-            ctx.update(errors={"": ONE_COMBO}, categories=[], combos={})
+            ctx.update(errors={"": ONE_COMBO}, categories=[])
             return render(request, "agenda/slots.html", ctx, status=422)
         combo_id = _one_combo(combo_ids)
         categories = _categories_for(session, all_ids)
         names = _employee_names(session, shop.id)
-        combos = {c.id: c.name for c in session.exec(select(Combo)).all()}
-    ctx.update(categories=categories, combos=combos)
+    ctx.update(categories=categories)
     if not all_ids:
         return render(request, "agenda/slots.html", ctx)
     if last < first:

@@ -6,13 +6,11 @@ import asyncio
 from urllib.parse import urlparse
 
 from aiohttp import web
-from sqlalchemy import desc
 from sqlmodel import Session, select
 
 from admin.http_security import client_address
 from admin.models import Role, StaffUser
 from admin.panel import accounts
-from admin.panel import auditing as audit
 from admin.panel.pages import (
     SESSION_COOKIE,
     STAFF,
@@ -27,7 +25,8 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import ROLE_LABELS, Perm
-from scheduler_core.models import AuditLog, Employee
+from scheduler_core import audit
+from scheduler_core.models import Employee
 
 routes = web.RouteTableDef()
 
@@ -116,7 +115,7 @@ async def account_submit(request: web.Request) -> web.Response:
                 message = "Senha alterada."
         except accounts.AccountError as exc:
             return render(request, "account.html", {"error": str(exc)}, status=422)
-        audit.record(session, now=now(request), actor=me.actor,
+        audit.record(session, at=now(request), actor=me.actor,
                      action=f"staff.{data.get('action') or 'password'}",
                      entity="staffuser", entity_id=user.id, shop_id=user.shop_id)
         session.commit()
@@ -171,7 +170,7 @@ async def team_submit(request: web.Request) -> web.Response:
                 "employee_names": {e.id: e.name for e in employees},
                 "error": str(exc), "form": data,
             }, status=422)
-        audit.record(session, now=now(request), actor=me.actor, action=action, entity="staffuser",
+        audit.record(session, at=now(request), actor=me.actor, action=action, entity="staffuser",
                      entity_id=user.id, shop_id=me.shop.id if me.shop else None,
                      details={"login": user.login, "role": user.role, "active": user.active})
         session.commit()
@@ -187,8 +186,10 @@ async def audit_log(request: web.Request) -> web.Response:
     me = staff(request)
     tz = me.shop.timezone if me.shop else "America/Sao_Paulo"
     with Session(engine(request)) as session:
-        rows = session.exec(select(AuditLog).order_by(desc(AuditLog.at)).limit(300)).all()
-        users = {u.id: u for u in session.exec(select(StaffUser)).all()}
+        shop_id = me.shop.id if me.shop else None
+        rows = audit.recent(session, shop_id) if shop_id is not None else []
+        users = {u.id: u for u in session.exec(
+            select(StaffUser).where(StaffUser.shop_id == shop_id)).all()}
 
     def actor_name(actor: str) -> str:
         kind, _, ident = actor.partition(":")

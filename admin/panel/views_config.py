@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from admin.forms import parse_list
 from admin.models import StaffUser
-from admin.panel import accounts, auditing, config_service
+from admin.panel import accounts, config_service
 from admin.panel.config_service import Invalid, PriceCellInput
 from admin.panel.pages import (
     engine,
@@ -26,7 +26,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
-from scheduler_core import appointments
+from scheduler_core import appointments, audit
 from scheduler_core.models import (
     Block,
     BotMode,
@@ -70,7 +70,7 @@ def _shop(request: web.Request) -> Shop:
 def _audit(session: Session, request: web.Request, action: str, entity: str,
            entity_id: int | None, details: dict | None = None) -> None:
     me = staff(request)
-    auditing.record(session, now=now(request), actor=me.actor, action=action, entity=entity,
+    audit.record(session, at=now(request), actor=me.actor, action=action, entity=entity,
                     entity_id=entity_id, shop_id=me.shop.id if me.shop else None,
                     details=details or {})
 
@@ -428,7 +428,8 @@ async def services_list(request: web.Request) -> web.Response:
             col(Service.category_id).in_([c.id for c in cats]))
             .order_by(Service.display_order, Service.name)).all()
         prices: dict[int, list[int]] = {}
-        for p in session.exec(select(PriceEntry)).all():
+        for p in session.exec(select(PriceEntry).where(
+                col(PriceEntry.service_id).in_([s.id for s in services]))).all():
             prices.setdefault(p.service_id, []).append(p.price_cents)
         combos = session.exec(select(Combo).where(
             col(Combo.segment_id).in_([s.id for s in segments])).order_by(Combo.name)).all()

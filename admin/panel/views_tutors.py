@@ -9,13 +9,12 @@ from aiohttp import web
 from sqlalchemy import desc, func
 from sqlmodel import Session, col, select
 
-from admin.panel import auditing
 from admin.panel.agenda_data import ApptView
 from admin.panel.pages import engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
 from admin.panel.views_agenda import pet_values
-from scheduler_core import people
+from scheduler_core import audit, people
 from scheduler_core.cpf import format_cpf
 from scheduler_core.errors import ValidationFailed
 from scheduler_core.models import (
@@ -107,7 +106,7 @@ async def tutor_create(request: web.Request) -> web.Response:
         with Session(engine(request)) as session:
             tutor = people.create_tutor(session, shop.id, values,
                                         today=today(now(request), shop.timezone))
-            auditing.record(session, now=now(request), actor=staff(request).actor,
+            audit.record(session, at=now(request), actor=staff(request).actor,
                             action="tutor.create", entity="tutor", entity_id=tutor.id,
                             shop_id=shop.id)
             session.commit()
@@ -222,7 +221,7 @@ async def tutor_update(request: web.Request) -> web.Response:
         with Session(engine(request)) as session:
             people.update_tutor(session, tutor_id, values, shop_id=shop.id,
                                 today=today(now(request), shop.timezone))
-            auditing.record(session, now=now(request), actor=staff(request).actor,
+            audit.record(session, at=now(request), actor=staff(request).actor,
                             action="tutor.update", entity="tutor", entity_id=tutor_id,
                             shop_id=shop.id)
             session.commit()
@@ -243,7 +242,7 @@ async def tutor_allow_bot(request: web.Request) -> web.Response:
     allow = data.get("allow_bot") == "1"
     with Session(engine(request)) as session:
         people.update_tutor(session, tutor_id, {"allow_bot": allow}, shop_id=shop.id)
-        auditing.record(session, now=now(request), actor=staff(request).actor,
+        audit.record(session, at=now(request), actor=staff(request).actor,
                         action="tutor.allow_bot", entity="tutor", entity_id=tutor_id,
                         shop_id=shop.id, details={"allow_bot": allow})
         session.commit()

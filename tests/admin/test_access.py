@@ -113,6 +113,23 @@ async def test_attendant_cannot_see_the_audit_log_but_the_owner_can(client, pane
     assert "staff.login" in await response.text()
 
 
+async def test_the_audit_log_shows_only_this_shops_rows(client, panel_db):
+    from scheduler_core import audit
+    from scheduler_core.db import write_session
+    from scheduler_core.models import Shop
+
+    engine, _, _ = panel_db
+    with write_session(engine) as s:
+        other = Shop(name="Outra Loja")
+        s.add(other)
+        s.flush()
+        audit.record(s, actor="staff:999", action="tutor.segredo_da_outra_loja", entity="tutor",
+                     shop_id=other.id)
+    await logged_in(client, panel_db, "owner")
+    html = await (await client.get("/admin/auditoria")).text()
+    assert "staff.login" in html and "segredo_da_outra_loja" not in html
+
+
 def _future_open_appointment(engine) -> int:
     with Session(engine) as session:
         appt = session.exec(select(Appointment).where(
