@@ -44,7 +44,14 @@ from bot import intake, receipts
 from bot import render as rnd
 from bot.config import SIM_PHONE_ID, BotConfig
 from bot.dbexec import ACK, DbThread
-from bot.handoff import ALLOW_BOT_OFF_REASON, AttendantResult, resume_expired, take_over
+from bot.handoff import (
+    ALLOW_BOT_OFF_REASON,
+    WAITING_NOTICE,
+    AttendantResult,
+    resume_expired,
+    take_over,
+    waiting_notice_due,
+)
 from bot.models import (
     STATUS_RANK,
     Author,
@@ -142,6 +149,7 @@ class _Decision:
     finished: bool = False
     auto_reply_due: bool = True
     notice_due: bool = True
+    waiting_notice_due: bool = False  # human-owned, nobody answered yet: "já avisei a equipe"
 
     @property
     def marks_read(self) -> bool:
@@ -589,6 +597,7 @@ class Gateway:
             tutor = s.get(Tutor, conv.tutor_id) if conv.tutor_id else None
             if tutor is not None and not tutor.allow_bot:
                 take_over(s, conv, now, ALLOW_BOT_OFF_REASON)
+            waiting_due = msg.kind not in SILENT_KINDS and waiting_notice_due(s, conv)
             d = _Decision(
                 conv_id=conv.id,
                 shop_id=shop_id,
@@ -603,13 +612,14 @@ class Gateway:
                 menu_state=dict(conv.menu_state or {}),
                 auto_reply_due=auto_reply_due,
                 notice_due=notice_due,
+                waiting_notice_due=waiting_due,
             )
             if inbound is not None and d.marks_read:
                 inbound.status = "read"
             if row_id is not None and (
                 d.mode == BotMode.OFF
                 or (d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID)
-                or d.owner == Owner.HUMAN
+                or (d.owner == Owner.HUMAN and not d.waiting_notice_due)
                 or msg.kind in SILENT_KINDS
             ):
                 _finish(s, row_id, now)  # nothing will be sent: done in this transaction
@@ -624,7 +634,11 @@ class Gateway:
         if d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID:
             return  # simulation answers only the simulator; real tutors are stored only
         if d.owner == Owner.HUMAN:
-            return  # the inbox has it (read receipt when an attendant opens it); the bot is silent
+            # The inbox has it (read receipt when an attendant opens it); the bot is silent,
+            # except for one "já avisei a equipe" per hand-off while nobody has answered.
+            if d.waiting_notice_due:
+                await self.deliver(d.conv_id, rnd.TextOut(WAITING_NOTICE), Author.SYSTEM)
+            return
         self.spawn(self.sender_for(d.business_phone_id).mark_read(msg.wa_id))
         if msg.kind in SILENT_KINDS:
             return  # e.g. "user changed number" notices: stored, nothing to answer
