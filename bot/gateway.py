@@ -16,6 +16,19 @@ Flow of an inbound message:
    (group commit) goes before processing.
 4. Processing: conversation + tutor turn stored, hand-off / bot mode decide, Rasa is asked,
    its reply rendered (``bot.render``) and sent through pywa (``bot.sender``).
+
+Recovery (issue 8, finding 14):
+- Engine down or restarting (connection refused, time-out, and its ``/status`` does not answer
+  with a model): the conversation's message stays queued (not failed, no attempt counted) and so
+  do the ones behind it; the tutor gets "Recebi sua mensagem, já te respondo" once (until the bot
+  speaks again); later turns of any conversation are parked without asking the engine. A
+  background probe asks ``/status`` (0.5 s, doubling up to 5 s) and, when the engine answers
+  with its model, drains every parked conversation in order. An engine that is up but fails one
+  turn (e.g. HTTP 500) is not "down": that tutor gets the apology, as before.
+- Redis unreachable (REDIS_URL set): dedupe and ordering carry on from the database alone (the
+  unique wamid; this process's one-worker-per-conversation), Redis is tried again after
+  ``redis_retry_s`` and used as soon as it answers. With several app workers, two of them may
+  then drain one conversation at the same time until Redis is back.
 """
 
 from __future__ import annotations
