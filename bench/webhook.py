@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/webhook.py [--rate 500] [--seconds 30] [--turns 50]
                                       [--statuses 5000] [--database-url URL] [--rasa-url URL]
+                                      [--saturated [--load-clients 16] [--model PATH]]
 
 1. Starts the app process (``python -m admin.server``) on a free loopback port with a fresh
    SQLite database (or DATABASE_URL), bot mode "off" (messages are stored and processed into
@@ -21,6 +22,15 @@
    tutor message posted to /simulador/api/enviar → gateway → engine (a local fake speaking
    Rasa's REST protocol, or ``--rasa-url``) → reply rendered and sent to the simulator → visible
    on the simulated phone. Prints p50 / p95.
+6. ``--saturated`` (issue 8, finding 7): loads the demo shop, starts the real action server and
+   Rasa engine the way ``scripts/run.py`` does (own session, ``PETBOT_ENGINE_NICE``, default
+   10), keeps them busy with ``--load-clients`` concurrent tutors talking straight to the
+   engine's REST channel, and repeats step 1 (same rate and duration, bot mode "off") while
+   they run. Prints the engine's turns/s and the CPU the engine and the action server used
+   (100 % = one core), then the ack p50 / p99 next to step 1's instant-bot figures, their
+   ratio, and the target (p99 ≤ 50 ms at 300/s). Needs the trained model (``--model``, else
+   PETBOT_MODEL, else ``scripts/train.sh``, which reuses the cached model).
+   ``PETBOT_ENGINE_NICE=0`` gives the figures without the lower priority, for comparison.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -59,6 +70,7 @@ from bot.models import (  # noqa: E402
 from scheduler_core.db import make_engine, write_session  # noqa: E402
 from scheduler_core.migrate import upgrade  # noqa: E402
 from scheduler_core.models import BotSettings, Shop  # noqa: E402
+from scripts.run import Proc, engine_nice, start_child, stop_child  # noqa: E402
 
 APP_SECRET = "bench-app-secret"
 
@@ -299,6 +311,121 @@ async def e2e_phase(url: str, turns: int) -> list[float]:
     return latencies
 
 
+LOAD_MESSAGES = ["oi", "quero agendar um banho", "quanto custa a tosa?", "qual o horário de vocês?"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_engine(db_url: str, tmp: str, model: str) -> tuple[list[Proc], str]:
+    """The real action server and engine, niced and in their own sessions like run.py."""
+    action_port, rasa_port = free_port(), free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "PETBOT_VAR": tmp, "SECRET_KEY": "bench",
+           "SANIC_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port), "PETBOT_MODEL": model,
+           "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+           "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+    env.pop("REDIS_URL", None)
+    nice = engine_nice()
+    procs = [
+        Proc("action server", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                               "-p", str(action_port)], "", env=env, nice=nice),
+        Proc("Rasa engine", ["bash", "scripts/run_engine.sh"], "", env=env, nice=nice),
+    ]
+    for proc in procs:
+        proc.log = Path(tmp, proc.name.replace(" ", "_") + ".log").open("wb")  # noqa: SIM115
+        start_child(proc)
+    return procs, f"http://127.0.0.1:{rasa_port}"
+
+
+async def wait_engine(rasa_url: str, procs: list[Proc], timeout: float = 400) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if any(p.popen.poll() is not None for p in procs):
+                raise RuntimeError("the engine or the action server exited; see their logs")
+            try:
+                async with session.get(rasa_url + "/status") as resp:
+                    if resp.status == 200 and (await resp.json()).get("model_file"):
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(1)
+    raise RuntimeError("the engine did not load its model")
+
+
+async def engine_load(rasa_url: str, clients: int, stop: asyncio.Event, done: list[int]) -> None:
+    """``clients`` tutors talking to the engine as fast as it answers (one turn in flight each)."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+
+        async def tutor(c: int) -> None:
+            k = 0
+            while not stop.is_set():
+                sender = f"+55118{c:03d}{k // len(LOAD_MESSAGES):05d}"
+                body = {"sender": sender, "message": LOAD_MESSAGES[k % len(LOAD_MESSAGES)],
+                        "metadata": {"phone": sender, "profile_name": "Carga", "shop_id": 1}}
+                try:
+                    async with session.post(rasa_url + "/webhooks/rest/webhook",
+                                            json=body) as resp:
+                        await resp.read()
+                        done[0] += resp.status == 200
+                except (aiohttp.ClientError, TimeoutError):
+                    await asyncio.sleep(0.1)
+                k += 1
+
+        await asyncio.gather(*(tutor(c) for c in range(clients)))
+
+
+async def saturated_phase(url: str, engine, db_url: str, tmp: str, args,
+                          instant: list[float]) -> None:
+    model = args.model or os.environ.get("PETBOT_MODEL") or subprocess.run(
+        ["bash", "scripts/train.sh"], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
+    ).stdout.strip().splitlines()[-1]
+    procs, rasa_url = start_engine(db_url, tmp, model)
+    try:
+        started = time.monotonic()
+        await wait_engine(rasa_url, procs)
+        print(f"  engine up in {time.monotonic() - started:.0f} s (nice {engine_nice()}, "
+              f"model {Path(model).name}); {args.load_clients} tutors keep it busy")
+        stop = asyncio.Event()
+        done = [0]
+        load = asyncio.create_task(engine_load(rasa_url, args.load_clients, stop, done))
+        await asyncio.sleep(10)  # warm-up: the engine is saturated before the webhooks start
+        cpu0 = [cpu_seconds(p.popen.pid) for p in procs]
+        turns0, t0 = done[0], time.monotonic()
+        run = uuid.uuid4().hex[:6]
+        lat, errors, total = await ack_phase(url, args.rate, args.seconds, run)
+        elapsed = time.monotonic() - t0
+        cpu = [(cpu_seconds(p.popen.pid) - c) / elapsed * 100 for p, c in zip(procs, cpu0,
+                                                                             strict=True)]
+        turns = done[0] - turns0
+        stop.set()
+        load.cancel()
+        print(f"  engine during the phase: {turns / elapsed:.1f} turns/s; CPU engine "
+              f"{cpu[1]:.0f} %, action server {cpu[0]:.0f} % (100 % = one core)")
+        print(f"  ack latency ms: p50 {pct(lat, 50):.2f}  p99 {pct(lat, 99):.2f}  "
+              f"max {max(lat):.2f}  non-200: {errors}")
+        queued, done_rows, _ = wait_processed(engine, total - errors, run)
+        ok = queued == done_rows == total - errors
+        print(f"  zero-loss check: acknowledged {total - errors}, queued {queued}, processed "
+              f"{done_rows} → {'ZERO LOSS' if ok else 'MISMATCH'}")
+        i50, i99, s50, s99 = pct(instant, 50), pct(instant, 99), pct(lat, 50), pct(lat, 99)
+        print(f"  ack p50 / p99 ms: instant bot {i50:.2f} / {i99:.2f}; engine saturated "
+              f"{s50:.2f} / {s99:.2f}; ratio {s50 / i50:.1f}x / {s99 / i99:.1f}x; "
+              f"target p99 ≤ 50 ms: {'MET' if s99 <= 50 else 'MISSED'}")
+    finally:
+        for proc in procs:
+            stop_child(proc)
+        for proc in procs:
+            try:
+                proc.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                stop_child(proc, 9)
+            proc.log.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=int, default=500)
@@ -307,12 +434,20 @@ async def main() -> None:
     parser.add_argument("--statuses", type=int, default=5000)
     parser.add_argument("--database-url")
     parser.add_argument("--rasa-url")
+    parser.add_argument("--saturated", action="store_true",
+                        help="repeat the ack phase with the real engine saturated")
+    parser.add_argument("--load-clients", type=int, default=16)
+    parser.add_argument("--model", help="trained model for --saturated")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="petbot-bench-")
     db_url = args.database_url or f"sqlite:///{tmp}/bench.db"
     upgrade(db_url)
     engine = make_engine(db_url)
+    if args.saturated:  # the actions need a real shop to answer the load's tutors
+        from scheduler_core.demo import load_demo
+
+        load_demo(engine, datetime.now(UTC))
     with write_session(engine) as s:
         shop = s.exec(select(Shop).order_by(Shop.id)).first()
         if shop is None:
@@ -364,10 +499,20 @@ async def main() -> None:
             settings.mode = "simulation"
             s.add(settings)
         engine_name = args.rasa_url or "fake REST engine (instant reply)"
-        print(f"[3] end-to-end turns through the simulator ({args.turns} turns, {engine_name})")
-        e2e = await e2e_phase(url, args.turns)
-        print(f"  turn latency ms: p50 {pct(e2e, 50):.1f}  p95 {pct(e2e, 95):.1f}  "
-              f"max {max(e2e):.1f}")
+        if args.turns:
+            print(f"[3] end-to-end turns through the simulator ({args.turns} turns, "
+                  f"{engine_name})")
+            e2e = await e2e_phase(url, args.turns)
+            print(f"  turn latency ms: p50 {pct(e2e, 50):.1f}  p95 {pct(e2e, 95):.1f}  "
+                  f"max {max(e2e):.1f}")
+        if args.saturated:
+            with write_session(engine) as s:
+                settings = s.get(BotSettings, shop_id)
+                settings.mode = "off"
+                s.add(settings)
+            print(f"[4] acknowledgement with the real engine saturated: {args.rate} webhooks/s "
+                  f"for {args.seconds} s (bot mode off)")
+            await saturated_phase(url, engine, db_url, tmp, args, lat)
     finally:
         proc.terminate()
         try:

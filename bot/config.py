@@ -57,6 +57,9 @@ class BotConfig:
     retry_base_s: float = 0.5
     rasa_timeout_s: float = 30.0
     handoff_check_s: float = 30.0
+    engine_probe_s: float = 0.5  # first wait before asking a down engine's /status again
+    engine_probe_max_s: float = 5.0  # back-off cap of that probe
+    redis_retry_s: float = 1.0  # after a Redis error, the database alone for this long
     status_delay_s: float = 0.02  # simulator: delay before "sent"/"delivered" webhooks
 
     @property

@@ -16,6 +16,19 @@ Flow of an inbound message:
    (group commit) goes before processing.
 4. Processing: conversation + tutor turn stored, hand-off / bot mode decide, Rasa is asked,
    its reply rendered (``bot.render``) and sent through pywa (``bot.sender``).
+
+Recovery (issue 8, finding 14):
+- Engine down or restarting (connection refused, time-out, and its ``/status`` does not answer
+  with a model): the conversation's message stays queued (not failed, no attempt counted) and so
+  do the ones behind it; the tutor gets "Recebi sua mensagem, já te respondo" once (until the bot
+  speaks again); later turns of any conversation are parked without asking the engine. A
+  background probe asks ``/status`` (0.5 s, doubling up to 5 s) and, when the engine answers
+  with its model, drains every parked conversation in order. An engine that is up but fails one
+  turn (e.g. HTTP 500) is not "down": that tutor gets the apology, as before.
+- Redis unreachable (REDIS_URL set): dedupe and ordering carry on from the database alone (the
+  unique wamid; this process's one-worker-per-conversation), Redis is tried again after
+  ``redis_retry_s`` and used as soon as it answers. With several app workers, two of them may
+  then drain one conversation at the same time until Redis is back.
 """
 
 from __future__ import annotations
@@ -36,6 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import redis.exceptions as redis_errors
 from aiohttp import web
 from sqlmodel import Session, select
 
@@ -44,7 +58,14 @@ from bot import intake, receipts
 from bot import render as rnd
 from bot.config import SIM_PHONE_ID, BotConfig
 from bot.dbexec import ACK, DbThread
-from bot.handoff import ALLOW_BOT_OFF_REASON, AttendantResult, resume_expired, take_over
+from bot.handoff import (
+    ALLOW_BOT_OFF_REASON,
+    WAITING_NOTICE,
+    AttendantResult,
+    resume_expired,
+    take_over,
+    waiting_notice_due,
+)
 from bot.models import (
     STATUS_RANK,
     Author,
@@ -76,6 +97,8 @@ BIG_BODY = 64 * 1024  # bodies above this are decoded off the event loop
 MAX_WORKERS = 64  # conversations processed at the same time (Rasa turns in flight)
 LOCK_TTL_S = 30.0  # Redis conversation lock, refreshed while a worker drains
 LOCK_RETRY_S = 0.5
+REDIS_TIMEOUT_S = 0.5  # a Redis that hangs must not hold the acknowledgement
+REDIS_ERRORS = (redis_errors.RedisError, OSError, TimeoutError)
 _RELEASE_LUA = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end "
     "return 0"
@@ -127,6 +150,10 @@ def _noticed_since(s: Session, conv_id: int, since: datetime) -> bool:
     )
 
 
+class _Parked(Exception):
+    """The engine is down or restarting: the message stays queued (not failed) until it is back."""
+
+
 @dataclass
 class _Decision:
     conv_id: int
@@ -143,6 +170,7 @@ class _Decision:
     finished: bool = False
     auto_reply_due: bool = True
     notice_due: bool = True
+    waiting_notice_due: bool = False  # human-owned, nobody answered yet: "já avisei a equipe"
 
     @property
     def marks_read(self) -> bool:
@@ -173,6 +201,10 @@ class Gateway:
         self._ack_buf: list = []
         self._ack_flush_queued = False
         self._lock_refresh: dict[str, asyncio.Task] = {}
+        self._engine_down = False  # the engine stopped answering: turns are parked
+        self._parked: set[str] = set()  # conversation keys waiting for the engine
+        self._probe: asyncio.Task | None = None
+        self._redis_down_until = 0.0  # loop time until which Redis is not tried again
 
     async def db(self, fn, *args, priority: int = 1):
         """Run synchronous database work on the gateway's database thread."""
@@ -220,8 +252,12 @@ class Gateway:
         gc.freeze()
         if self.config.redis_url:
             import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
 
-            self._redis = aioredis.from_url(self.config.redis_url)
+            self._redis = aioredis.from_url(
+                self.config.redis_url, socket_timeout=REDIS_TIMEOUT_S,
+                socket_connect_timeout=REDIS_TIMEOUT_S, retry=Retry(NoBackoff(), 1))
         self.recover()
         self.spawn(self._handoff_loop())
 
@@ -270,7 +306,7 @@ class Gateway:
                         batch.rejected_unrecorded)
         fresh = batch.messages
         dups = 0
-        if self._redis is not None and fresh:
+        if fresh and self._redis_usable():
             fresh, dups = await self._redis_fresh(fresh)
         stored = intake.Stored()
         if fresh or batch.statuses or batch.rejected:
@@ -284,12 +320,37 @@ class Gateway:
         return len(stored.keys), dups, stored.rejected + batch.rejected_unrecorded
 
     async def _redis_fresh(self, messages: list[InboundMessage]) -> tuple[list, int]:
+        """Drop the messages Redis has seen; with Redis unreachable every message goes on to
+        the database, whose unique WhatsApp id is the dedupe that always holds."""
         pipe = self._redis.pipeline(transaction=False)
         for m in messages:
             pipe.set(f"petbot:wa:seen:{m.wa_id}", "1", nx=True, ex=8 * 86400)
-        results = await pipe.execute()
+        try:
+            results = await pipe.execute()
+        except REDIS_ERRORS as exc:
+            self._redis_failed(exc)
+            return messages, 0
+        self._redis_worked()
         fresh = [m for m, ok in zip(messages, results, strict=True) if ok]
         return fresh, len(messages) - len(fresh)
+
+    # Redis is optional at run time: when it stops answering, the gateway carries on with the
+    # database alone (dedupe on the unique wamid, one worker per conversation in this process)
+    # and tries Redis again after ``redis_retry_s``; the next success logs that it is back.
+
+    def _redis_usable(self) -> bool:
+        return self._redis is not None and self._loop.time() >= self._redis_down_until
+
+    def _redis_failed(self, exc: BaseException) -> None:
+        if not self._redis_down_until:
+            log.warning("Redis unavailable (%s): carrying on with the database only",
+                        type(exc).__name__)
+        self._redis_down_until = self._loop.time() + self.config.redis_retry_s
+
+    def _redis_worked(self) -> None:
+        if self._redis_down_until:
+            log.info("Redis is back: using it again")
+            self._redis_down_until = 0.0
 
     async def _store_grouped(self, hook: intake.Webhook) -> intake.Stored:
         """Store one webhook's content; concurrent webhooks share one transaction (group
@@ -322,7 +383,13 @@ class Gateway:
                 self._loop.call_soon_threadsafe(_settle, fut, ok, result)
 
     def _forget(self, keys: list[str]) -> None:
-        self.spawn(self._redis.delete(*keys))
+        self.spawn(self._forget_async(keys))
+
+    async def _forget_async(self, keys: list[str]) -> None:
+        try:
+            await self._redis.delete(*keys)
+        except REDIS_ERRORS as exc:
+            self._redis_failed(exc)
 
     # ------------------------------------------------------------------ workers
 
@@ -370,6 +437,7 @@ class Gateway:
 
     async def _drain(self, key: str) -> None:
         failed: set[int] = set()
+        parked = False
         lock = await self._lock_conversation(key)
         if lock is False:  # another app worker is draining this conversation
             self._dirty.pop(key, None)
@@ -386,17 +454,27 @@ class Gateway:
                         failed.update(ids)
                     ids = []
                 for row_id in ids:
-                    ok = await self._process(row_id)
+                    try:
+                        ok = await self._process(row_id)
+                    except _Parked:
+                        parked = True  # this and later messages wait for the engine, in order
+                        self._parked.add(key)
+                        break
                     if not ok:
                         failed.add(row_id)
                         break  # keep the order: later messages wait for the retry
-                if failed and not self._dirty[key]:
+                if parked or (failed and not self._dirty[key]):
                     break
         finally:
             self._dirty.pop(key, None)
             if lock:
                 await self._unlock_conversation(key, lock)
-        if failed and not self._stopping:
+        if self._stopping:
+            return
+        if parked and not self._engine_down:  # the engine came back while this one parked
+            self._parked.discard(key)
+            asyncio.get_running_loop().call_soon(self.kick, key)
+        elif failed and not parked:
             asyncio.get_running_loop().call_later(2.0, self.kick, key)
 
     async def _apply_receipts(self, row_ids: list[int]) -> bool:
@@ -420,11 +498,17 @@ class Gateway:
         """With Redis, one app worker at a time drains a conversation (ordering across
         workers). Returns the lock token, False when another worker holds it, None without
         Redis (one process: the in-process worker map is enough)."""
-        if self._redis is None:
+        if not self._redis_usable():
             return None
         token = uuid.uuid4().hex
-        if not await self._redis.set(f"petbot:wa:conv:{key}", token, nx=True,
-                                     px=int(LOCK_TTL_S * 1000)):
+        try:
+            got = await self._redis.set(f"petbot:wa:conv:{key}", token, nx=True,
+                                        px=int(LOCK_TTL_S * 1000))
+        except REDIS_ERRORS as exc:
+            self._redis_failed(exc)
+            return None  # Redis gone: this process's own worker map keeps the order
+        self._redis_worked()
+        if not got:
             return False
         self._lock_refresh[key] = self.spawn(self._refresh_lock(key, token))
         return token
@@ -432,8 +516,11 @@ class Gateway:
     async def _refresh_lock(self, key: str, token: str) -> None:
         while True:
             await asyncio.sleep(LOCK_TTL_S / 3)
-            await self._redis.eval(_REFRESH_LUA, 1, f"petbot:wa:conv:{key}", token,
-                                   int(LOCK_TTL_S * 1000))
+            try:
+                await self._redis.eval(_REFRESH_LUA, 1, f"petbot:wa:conv:{key}", token,
+                                       int(LOCK_TTL_S * 1000))
+            except REDIS_ERRORS as exc:
+                self._redis_failed(exc)
 
     async def _unlock_conversation(self, key: str, token: str) -> None:
         refresh = self._lock_refresh.pop(key, None)
@@ -478,7 +565,7 @@ class Gateway:
             return True
         try:
             finished = await self.handle(msg, row_id)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, _Parked):
             raise
         except Exception as exc:  # processing must never kill the worker
             log.exception("processing %s failed", msg.wa_id)
@@ -579,6 +666,7 @@ class Gateway:
             tutor = s.get(Tutor, conv.tutor_id) if conv.tutor_id else None
             if tutor is not None and not tutor.allow_bot:
                 take_over(s, conv, now, ALLOW_BOT_OFF_REASON)
+            waiting_due = msg.kind not in SILENT_KINDS and waiting_notice_due(s, conv)
             d = _Decision(
                 conv_id=conv.id,
                 shop_id=shop_id,
@@ -593,13 +681,14 @@ class Gateway:
                 menu_state=dict(conv.menu_state or {}),
                 auto_reply_due=auto_reply_due,
                 notice_due=notice_due,
+                waiting_notice_due=waiting_due,
             )
             if inbound is not None and d.marks_read:
                 inbound.status = "read"
             if row_id is not None and (
                 d.mode == BotMode.OFF
                 or (d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID)
-                or d.owner == Owner.HUMAN
+                or (d.owner == Owner.HUMAN and not d.waiting_notice_due)
                 or msg.kind in SILENT_KINDS
             ):
                 _finish(s, row_id, now)  # nothing will be sent: done in this transaction
@@ -614,7 +703,11 @@ class Gateway:
         if d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID:
             return  # simulation answers only the simulator; real tutors are stored only
         if d.owner == Owner.HUMAN:
-            return  # the inbox has it (read receipt when an attendant opens it); the bot is silent
+            # The inbox has it (read receipt when an attendant opens it); the bot is silent,
+            # except for one "já avisei a equipe" per hand-off while nobody has answered.
+            if d.waiting_notice_due:
+                await self.deliver(d.conv_id, rnd.TextOut(WAITING_NOTICE), Author.SYSTEM)
+            return
         self.spawn(self.sender_for(d.business_phone_id).mark_read(msg.wa_id))
         if msg.kind in SILENT_KINDS:
             return  # e.g. "user changed number" notices: stored, nothing to answer
@@ -675,12 +768,16 @@ class Gateway:
             profile_name=d.profile_name,
             shop_id=d.shop_id,
         )
+        if self._engine_down:
+            await self._park(d, "still down")
         try:
             items = await self.rasa.send(turn)
         except RasaUnavailable as exc:
-            log.warning("rasa unavailable: %s", exc)
-            await self.deliver(d.conv_id, rnd.TextOut(t("engine_down")), Author.SYSTEM)
-            return
+            if await self.rasa.ready():  # the engine is up: this one turn failed
+                log.warning("engine failed on one turn: %s", exc)
+                await self.deliver(d.conv_id, rnd.TextOut(t("engine_down")), Author.SYSTEM)
+                return
+            await self._park(d, str(exc))
         long_ids: dict[str, str] = {}
 
         def id_for(payload: str) -> str:
@@ -698,6 +795,54 @@ class Gateway:
             await self.deliver(d.conv_id, out, Author.BOT)
         if rendered.handoff_reason is not None:
             await self.db(self._take_over, d.conv_id, self.now(), rendered.handoff_reason)
+
+    # ------------------------------------------------------------------ engine down
+
+    async def _park(self, d: _Decision, why: str) -> None:
+        """The engine is down or restarting (killed, crashed, not answering): this
+        conversation's messages stay queued in order, neither failed nor lost; the tutor is
+        told once that the answer is coming; a probe of the engine's ``/status`` (back-off
+        ``engine_probe_s`` doubling up to ``engine_probe_max_s``) drains them when it is back.
+        Raises :class:`_Parked`."""
+        if not self._engine_down:
+            log.warning("engine unavailable (%s): parking conversations until it answers", why)
+            self._engine_down = True
+        if self._probe is None or self._probe.done():
+            self._probe = self.spawn(self._probe_engine())
+        if await self.db(self._engine_wait_due, d.conv_id):
+            await self.deliver(d.conv_id, rnd.TextOut(t("engine_wait")), Author.SYSTEM)
+        raise _Parked(why)
+
+    def _engine_wait_due(self, conv_id: int) -> bool:
+        """Whether "Recebi sua mensagem, já te respondo" is due: not yet sent since the
+        bot last spoke in this conversation (once per outage, also across app restarts)."""
+        with Session(self.engine) as s:
+            last_bot = s.exec(
+                select(WaMessage.id)
+                .where(WaMessage.conversation_id == conv_id, WaMessage.author == Author.BOT)
+                .order_by(WaMessage.id.desc())
+                .limit(1)
+            ).first()
+            told = select(WaMessage.id).where(
+                WaMessage.conversation_id == conv_id,
+                WaMessage.author == Author.SYSTEM,
+                WaMessage.text == t("engine_wait"),
+            )
+            if last_bot is not None:
+                told = told.where(WaMessage.id > last_bot)
+            return s.exec(told.limit(1)).first() is None
+
+    async def _probe_engine(self) -> None:
+        delay = self.config.engine_probe_s
+        while not await self.rasa.ready():
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.engine_probe_max_s)
+        keys = sorted(self._parked)
+        log.info("engine answers again: resuming %d parked conversations", len(keys))
+        self._engine_down = False
+        self._parked.clear()
+        for key in keys:
+            self.kick(key)
 
     def _save_rendered(self, conv_id: int, long_ids: dict[str, str], rendered) -> bool:
         with write_session(self.engine) as s:

@@ -15,9 +15,14 @@ polite answers to media); everything the tutor writes is stored for the inbox.
 The bot takes over again when
 - an attendant sends exactly ``@robo`` (the text is not sent to the tutor), or
 - staff press "Devolver ao robô" (:func:`resume_bot`), or
-- ``BotSettings.handoff_timeout_min`` minutes pass without an attendant message (counted from
-  the last attendant message, or from the hand-off when nobody wrote yet). This is checked by a
-  periodic task of the app and lazily on every inbound message (:func:`resume_expired`).
+- ``BotSettings.handoff_timeout_min`` minutes pass without an attendant message, counted from
+  the last attendant message only (chatbot.md §9.4). This is checked by a periodic task of the
+  app and lazily on every inbound message (:func:`resume_expired`).
+
+Until an attendant has written, the conversation stays in the attendant queue with its waiting
+time however long that takes (a hand-off at 01:30 is still waiting at 08:00), and the bot stays
+quiet: if the tutor writes again they get at most one "já avisei a equipe" notice per hand-off
+(``bot.gateway``; :func:`waiting_notice_due`).
 
 Timestamps are aware UTC datetimes, as stored. Functions taking ``now`` want an aware
 datetime (``app[CLOCK]()``); without it the system clock is used.
@@ -33,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlmodel import Session, select
 
-from bot.models import Owner, WaConversation, WaMessage
+from bot.models import Direction, Owner, WaConversation, WaMessage
 from bot.texts import t
 from scheduler_core.models import AuditLog, BotSettings, Tutor
 
@@ -246,7 +251,8 @@ def _rasa_resume_later(app: web.Application, sender: str) -> None:
 
 def resume_expired(session: Session, now: datetime, conversation: WaConversation | None = None
                    ) -> list[WaConversation]:
-    """Give back to the bot every human-owned conversation idle for the shop's timeout.
+    """Give back to the bot every human-owned conversation whose attendant has been silent for
+    the shop's timeout. A conversation no attendant has written to yet is never given back.
 
     With ``conversation`` only that one is checked (the lazy check on each inbound).
     Returns the conversations resumed (the caller commits).
@@ -264,7 +270,9 @@ def resume_expired(session: Session, now: datetime, conversation: WaConversation
         if conv.shop_id not in timeouts:
             bs = session.get(BotSettings, conv.shop_id)
             timeouts[conv.shop_id] = bs.handoff_timeout_min if bs else 30
-        since = conv.last_attendant_at or conv.handoff_at or conv.updated_at
+        since = conv.last_attendant_at
+        if since is None:  # nobody answered yet: it keeps waiting in the queue
+            continue
         if current - since < timedelta(minutes=timeouts[conv.shop_id]):
             continue
         if _allow_bot_off(session, conv):
@@ -272,6 +280,28 @@ def resume_expired(session: Session, now: datetime, conversation: WaConversation
         if _resume(session, conv, "sistema:tempo_esgotado", current):
             resumed.append(conv)
     return resumed
+
+
+WAITING_NOTICE = t("handoff_waiting")
+
+
+def waiting_notice_due(session: Session, conv: WaConversation) -> bool:
+    """Whether a tutor writing to a human-owned conversation gets the "já avisei a equipe"
+    notice now: only while no attendant has written since the hand-off, once per hand-off, and
+    never for tutors with the bot switched off (they never talk to the bot)."""
+    if conv.owner != Owner.HUMAN or conv.last_attendant_at is not None or conv.handoff_at is None:
+        return False
+    if conv.handoff_reason == ALLOW_BOT_OFF_REASON or _allow_bot_off(session, conv):
+        return False
+    sent = session.exec(
+        select(WaMessage.id).where(
+            WaMessage.conversation_id == conv.id,
+            WaMessage.direction == Direction.OUT,
+            WaMessage.text == WAITING_NOTICE,
+            WaMessage.created_at >= conv.handoff_at,
+        )
+    ).first()
+    return sent is None
 
 
 async def send_attendant_message(
@@ -308,6 +338,7 @@ __all__ = [
     "send_attendant_message",
     "take_over",
     "waiting_conversations",
+    "waiting_notice_due",
 ]
 
 

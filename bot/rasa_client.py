@@ -69,6 +69,22 @@ class RasaClient:
                 await asyncio.sleep(0.3)
         return []
 
+    async def ready(self, timeout_s: float = 2.0) -> bool:
+        """Whether the engine answers ``GET /status`` with a loaded model (cheap; used to tell
+        an engine that is down or restarting from one turn that failed). An engine without the
+        HTTP API (404/403 on /status) counts as ready: only a real turn can tell."""
+        try:
+            async with self._sess().get(f"{self.base_url}/status",
+                                        timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+                if resp.status in (403, 404):
+                    return True
+                if resp.status != 200:
+                    return False
+                data = await resp.json(content_type=None)
+        except (TimeoutError, aiohttp.ClientError, ValueError):
+            return False
+        return not isinstance(data, dict) or bool(data.get("model_file", True))
+
     async def resume(self, sender: str) -> None:
         """After a hand-off: un-pause the tracker and append ``action_listen`` (best effort).
 

@@ -56,7 +56,7 @@ class FakeRasa:
     resumed: list[str] = field(default_factory=list)
 
 
-async def _start_fake_rasa(fake: FakeRasa) -> web.AppRunner:
+async def _start_fake_rasa(fake: FakeRasa, port: int = 0) -> web.AppRunner:
     async def webhook(request: web.Request) -> web.Response:
         data = await request.json()
         fake.turns.append(data)
@@ -71,12 +71,16 @@ async def _start_fake_rasa(fake: FakeRasa) -> web.AppRunner:
         fake.resumed.append(request.match_info["sender"])
         return web.json_response({})
 
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response({"model_file": "fake.tar.gz"})
+
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_get("/status", status)
     app.router.add_post("/conversations/{sender}/tracker/events", events)
     runner = web.AppRunner(app, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     fake.url = f"http://127.0.0.1:{port}"

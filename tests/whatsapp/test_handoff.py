@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from bot import simulator as sim
 from bot.handoff import (
+    WAITING_NOTICE,
     attendant_seen,
     conversation_history,
     resume_bot,
@@ -58,14 +60,15 @@ async def test_zero_bot_replies_while_a_human_owns_the_conversation(wa):
     await wa.post(sim.reply_message(PHONE, "/banho", "Banho"))
     await wa.settle()
     assert len(wa.rasa.turns) == turns_before
-    assert bot_replies(wa) == replies_before
+    # Nobody answered yet: one "já avisei a equipe", nothing else (finding 16).
+    assert bot_replies(wa) == replies_before + [WAITING_NOTICE]
     with Session(wa.engine) as s:
         [waiting] = waiting_conversations(s, now=wa.clock())
         history = conversation_history(s, conv_id)
     assert waiting.id == conv_id and waiting.reason == "pedido do tutor"
     assert waiting.phone == PHONE and waiting.wa_user_id == UID
     assert waiting.last_message_author == "tutor"
-    assert [h.author for h in history][-5:] == ["tutor"] * 5
+    assert [h.author for h in history][-6:] == ["tutor", "system"] + ["tutor"] * 4
     assert [h.text for h in history][:4] == ["oi", "eco: oi", "atendente",
                                              "Vou chamar um atendente. 😊"]
 
@@ -157,7 +160,8 @@ async def test_timeout_without_attendant_message_resumes_lazily_on_inbound(wa):
 
 async def test_timeout_is_configurable_and_checked_periodically(wa):
     wa.set_mode("live", handoff_timeout_min=5)
-    await _handed_off(wa)
+    conv_id = await _handed_off(wa)
+    await send_attendant_message(wa.app, conv_id, "Oi, é a Carla", "staff:1")
     wa.clock.advance(minutes=4)
     assert wa.gateway.resume_idle() == []
     wa.clock.advance(minutes=2)
@@ -169,6 +173,55 @@ async def test_timeout_is_configurable_and_checked_periodically(wa):
         await asyncio.sleep(0.02)
     task.cancel()
     assert wa.conversation(UID).owner == "bot"
+
+
+async def test_night_handoff_waits_in_the_queue_until_an_attendant_answers(wa):
+    """Finding 16: an emergency handed off at 01:30 is still in the queue when staff arrive at
+    08:00; the tutor who writes again is told once that the team knows; the attendant-silence
+    timer starts only when an attendant has written."""
+    wa.clock.now = datetime(2026, 11, 27, 4, 30, tzinfo=UTC)  # 01:30 in São Paulo
+    conv_id = await _handed_off(wa)
+    turns = len(wa.rasa.turns)
+    handed_at = wa.clock()
+    wa.clock.advance(minutes=31)
+    assert wa.gateway.resume_idle() == []
+    wa.clock.advance(hours=6)  # 08:01 in São Paulo
+    await say(wa, "socorro, meu cachorro está passando mal")
+    await say(wa, "alguém aí?")
+    assert wa.gateway.resume_idle() == []
+    conv = wa.conversation(UID)
+    assert conv.owner == "human"
+    with Session(wa.engine) as s:
+        [waiting] = waiting_conversations(s, now=wa.clock())
+    assert waiting.id == conv_id
+    assert waiting.waiting_seconds == int((wa.clock() - handed_at).total_seconds())
+    notices = [r for r in bot_replies(wa) if "já avisei a equipe" in r.lower()]
+    assert len(notices) == 1
+    assert len(wa.rasa.turns) == turns  # the bot stayed out of it
+    # The attendant answers, then goes quiet past the timeout: back to the bot.
+    await send_attendant_message(wa.app, conv_id, "Oi! Já estou vendo, pode trazer.", "staff:4")
+    await say(wa, "obrigada")
+    assert [r for r in bot_replies(wa) if "já avisei a equipe" in r.lower()] == notices
+    wa.clock.advance(minutes=29)
+    assert wa.gateway.resume_idle() == []
+    wa.clock.advance(minutes=2)
+    assert wa.gateway.resume_idle() == [conv_id]
+    assert wa.conversation(UID).owner == "bot"
+    await say(wa, "quero agendar")
+    assert bot_replies(wa)[-1] == "eco: quero agendar"
+
+
+async def test_waiting_notice_is_once_per_handoff(wa):
+    conv_id = await _handed_off(wa)
+    await say(wa, "alô?")
+    await say(wa, "alô??")
+    assert resume_bot(wa.app, conv_id, "staff:2")
+    wa.clock.advance(minutes=1)
+    await say(wa, "atendente")  # a second hand-off: one more notice, not more
+    await say(wa, "oi?")
+    await say(wa, "oi??")
+    notices = [r for r in bot_replies(wa) if "já avisei a equipe" in r.lower()]
+    assert len(notices) == 2
 
 
 async def test_tutor_with_allow_bot_off_always_goes_to_the_inbox(wa):
