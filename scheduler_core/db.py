@@ -18,6 +18,8 @@ the helpers below:
 - :func:`locked_session` — the same write lock for code that commits by itself (the panel's
   form handlers): leaving the block without ``commit()`` rolls everything back, so a form that
   fails half-way keeps nothing.
+- :func:`write_connection` — the same for Core statements (``engine.begin()`` with the lock up
+  front): the gateway's bulk inserts and updates.
 - :func:`transaction` — ``fn(session)`` as one unit of work, retried as a whole on SQLite
   "database is locked"/busy and on PostgreSQL serialization failure (40001), deadlock (40P01)
   or lock time-out (55P03), with short jittered exponential back-off. ``immediate=False`` runs
@@ -172,6 +174,12 @@ def locked_session(engine: Engine, *, expire_on_commit: bool = True) -> Session:
     commits; leaving the block uncommitted rolls back), but every transaction holds the write
     lock from its start, and a busy database ends the block with :class:`Busy`."""
     return _LockedSession(_immediate(engine), expire_on_commit=expire_on_commit)
+
+
+def write_connection(engine: Engine):
+    """``with write_connection(engine) as conn:`` — ``engine.begin()`` (Core statements, commit
+    at the end) whose transaction holds the write lock from its start on SQLite."""
+    return _immediate(engine).begin()
 
 
 def read_session(engine: Engine, *, expire_on_commit: bool = True) -> Session:
