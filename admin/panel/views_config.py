@@ -82,6 +82,16 @@ def _require_pin(request: web.Request, data: dict) -> None:
                            data.get("operator_pin"))
 
 
+def _pin_refusal(request: web.Request, data: dict) -> accounts.AccountError | None:
+    """The operator PIN checked before a write lock is taken (argon2 takes a while): the
+    refusal to raise inside the form's unit, or None."""
+    try:
+        _require_pin(request, data)
+    except accounts.AccountError as exc:
+        return exc
+    return None
+
+
 def _segments(session: Session, shop: Shop) -> list[Segment]:
     return list(session.exec(select(Segment).where(Segment.shop_id == shop.id)
                              .order_by(Segment.id)).all())
@@ -301,6 +311,7 @@ async def employee_submit(request: web.Request) -> web.Response:
     species = await form_list(request, "species")
     work_days = {int(d) for d in await form_list(request, "works") if d.isdigit()}
     days = {d: (_pairs(data, f"d{d}") if d in work_days else []) for d in range(7)}
+    pin_refusal = _pin_refusal(request, data)
     with locked_session(engine(request)) as session:
         employee = None
         if "id" in request.match_info:
@@ -308,7 +319,8 @@ async def employee_submit(request: web.Request) -> web.Response:
             if employee is None or employee.shop_id != shop.id:
                 raise web.HTTPNotFound(text="Funcionário não encontrado.")
         try:
-            _require_pin(request, data)
+            if pin_refusal is not None:
+                raise pin_refusal
             employee = config_service.save_employee(
                 session, shop.id, employee, data, category_ids=category_ids, species=species,
                 days=days)
@@ -772,9 +784,11 @@ async def blocks_submit(request: web.Request) -> web.Response:
     data = await form(request)
     dates = await form_list(request, "dates")
     extra = parse_list(data.get("more_dates", ""))
+    pin_refusal = _pin_refusal(request, data)
     with locked_session(engine(request)) as session:
         try:
-            _require_pin(request, data)
+            if pin_refusal is not None:
+                raise pin_refusal
             if data.get("action") == "delete":
                 block = session.get(Block, int_or_none(data.get("block_id")) or 0)
                 if block is None or block.shop_id != shop.id:
