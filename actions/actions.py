@@ -20,6 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow import Turn, handle, render
+from scheduler_core.errors import Busy
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,12 @@ class ActionPetbot(Action):
         try:
             # Database work off the event loop, so other conversations keep flowing.
             reply = await asyncio.to_thread(handle, engine, turn, flow, secret)
+        except Busy:
+            # The database stayed busy through the turn's retries: nothing was saved; the
+            # tutor sends the same answer again, at the same step (the flow slot is kept).
+            log.warning("action_petbot: database busy (sender %s)", tracker.sender_id)
+            dispatcher.utter_message(text=render("utter_busy"))
+            return []
         except Exception:  # noqa: BLE001 - never a stack trace to the tutor
             log.exception("action_petbot failed (sender %s)", tracker.sender_id)
             dispatcher.utter_message(text=render("utter_error"))

@@ -12,6 +12,7 @@ shop-configured texts (greetings, hand-off messages) and core error messages are
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from sqlmodel import Session, select
 from scheduler_core import names, shop_info, triggers
 from scheduler_core.catalog import leva_e_traz_fee
 from scheduler_core.dates_ptbr import normalize, parse_date_ptbr
+from scheduler_core.db import transaction
+from scheduler_core.errors import Busy
 from scheduler_core.models import (
     Appointment,
     AppointmentItem,
@@ -224,22 +227,33 @@ class Ctx:
 
 
 def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str) -> Reply:
-    """One user turn → the bot's messages and the new flow state (a JSON-safe dict)."""
-    flow = dict(flow or {})
-    reply = Reply()
-    with Session(engine) as session:
-        ctx = Ctx(session, turn, flow, secret, engine)
+    """One user turn → the bot's messages and the new flow state (a JSON-safe dict).
+
+    The turn is one unit of work (:func:`scheduler_core.db.transaction`), run again from the
+    same input when the database is busy; the core services it calls (book, cancel,
+    reschedule) recognise a repeated call. Still busy after the retries: ``Busy``.
+    """
+
+    def unit(session: Session) -> tuple[Reply, dict[str, Any] | None]:
+        state = copy.deepcopy(dict(flow or {}))
+        reply = Reply()
+        ctx = Ctx(session, turn, state, secret, engine)
         if ctx.shop is None:
             reply.say("utter_unavailable")
-            reply.flow = {}
-            return reply
+            return reply, None
         _dispatch(ctx, reply)
-        session.commit()
-    if reply.handoff is not None:
+        return reply, state
+
+    # Deferred (optimistic) transaction: the turn may book through services that open their
+    # own write sessions, which a write lock held here would block.
+    reply, state = transaction(engine, unit, immediate=False)
+    if state is None:
+        reply.flow = {}
+    elif reply.handoff is not None:
         # A clean tracker for when the attendant hands the conversation back.
-        reply.flow = {"tutor_id": flow.get("tutor_id")} if flow.get("tutor_id") else {}
+        reply.flow = {"tutor_id": state.get("tutor_id")} if state.get("tutor_id") else {}
     else:
-        reply.flow = ctx.flow
+        reply.flow = state
     return reply
 
 
@@ -1142,7 +1156,7 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
     except Exception as exc:  # noqa: BLE001 - fail closed into the "no times" branch
         from scheduler_core.errors import CoreError
 
-        if isinstance(exc, CoreError):
+        if isinstance(exc, CoreError) and not isinstance(exc, Busy):
             reply.text(exc.message)
             return handoff(ctx, reply, f"erro na busca de horários: {exc.code}")
         raise
@@ -1370,6 +1384,8 @@ def do_book(ctx: Ctx, reply: Reply) -> None:
             idempotency_key=_idempotency_key(ctx, chosen["token"], "book"),
             leva_e_traz=bool(ctx.flow.get("leva")),
         )
+    except Busy:
+        raise  # the whole turn is retried, then the tutor is asked to send it again
     except CoreError as exc:
         reply.text(exc.message)
         if exc.code in ("pet_not_bookable", "action_disabled", "not_found"):
@@ -1567,6 +1583,8 @@ def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
     try:
         visit_status.cancel(ctx.engine, appointment_id=appt.id, now=ctx.turn.now, actor="bot",
                             channel="bot", reason="cancelado pelo tutor no WhatsApp")
+    except Busy:
+        raise  # the whole turn is retried, then the tutor is asked to send it again
     except CoreError as exc:
         reply.text(exc.message)
         if exc.code == "paid_not_cancellable_by_bot":
@@ -1612,6 +1630,8 @@ def do_reschedule(ctx: Ctx, reply: Reply) -> None:
     try:
         booking.reschedule(ctx.engine, appointment_id=appt.id, token=chosen["token"],
                            now=ctx.turn.now, secret=ctx.secret, actor="bot", channel="bot")
+    except Busy:
+        raise  # the whole turn is retried, then the tutor is asked to send it again
     except CoreError as exc:
         reply.text(exc.message)
         if exc.code in ("slot_taken", "pet_busy", "token_expired", "token_invalid"):

@@ -83,7 +83,7 @@ from bot.sender import GraphSender, SendError
 from bot.texts import t
 from bot.wa_types import FILE_KINDS, InboundMessage, PayloadError, WebhookBatch, parse_webhook
 from scheduler_core import people
-from scheduler_core.db import write_session
+from scheduler_core.db import read_session, write_connection, write_session
 from scheduler_core.models import BotMode, BotSettings, Shop, Tutor
 
 log = logging.getLogger(__name__)
@@ -425,7 +425,7 @@ class Gateway:
 
     def recover(self) -> int:
         """Start workers for every accepted-but-unprocessed message (after a restart)."""
-        with Session(self.engine) as s:
+        with read_session(self.engine) as s:
             keys = s.exec(
                 select(WaInbound.conv_key).where(WaInbound.processed_at.is_(None)).distinct()
             ).all()
@@ -530,7 +530,7 @@ class Gateway:
             await self._redis.eval(_RELEASE_LUA, 1, f"petbot:wa:conv:{key}", token)
 
     def _pending_ids(self, key: str) -> list[int]:
-        with Session(self.engine) as s:
+        with read_session(self.engine) as s:
             stmt = (
                 select(WaInbound.id)
                 .where(WaInbound.conv_key == key, WaInbound.processed_at.is_(None))
@@ -539,7 +539,7 @@ class Gateway:
             return list(s.exec(stmt).all())
 
     def _load_inbound(self, row_id: int) -> InboundMessage | None:
-        with Session(self.engine) as s:
+        with read_session(self.engine) as s:
             row = s.get(WaInbound, row_id)
             if row is None or row.processed_at is not None:
                 return None
@@ -742,7 +742,7 @@ class Gateway:
         await self.deliver(d.conv_id, page, Author.BOT)
 
     def _reply_payload(self, reply_id: str) -> str:
-        with Session(self.engine) as s:
+        with read_session(self.engine) as s:
             return self._payload_of(s, reply_id)
 
     def _save_menu(self, conv_id: int, pages: list, options: list[str]) -> None:
@@ -871,7 +871,7 @@ class Gateway:
                 s.add(conv)
 
     def _bot_may_speak(self, conv_id: int) -> bool:
-        with Session(self.engine) as s:
+        with read_session(self.engine) as s:
             conv = s.get(WaConversation, conv_id)
             return conv is not None and conv.owner == Owner.BOT
 
@@ -921,7 +921,7 @@ class Gateway:
             return row.id, conv.key, conv.business_phone_id, in_window
 
     def _set_sent(self, row_id: int, wamid: str | None, status: str, error: str) -> None:
-        with self.engine.begin() as conn:
+        with write_connection(self.engine) as conn:
             conn.execute(
                 WaMessage.__table__.update()
                 .where(WaMessage.__table__.c.id == row_id)
@@ -937,7 +937,7 @@ class Gateway:
                     _apply_status(conn, wamid, st, err)
 
     def _message(self, row_id: int) -> WaMessage:
-        with Session(self.engine) as s:
+        with read_session(self.engine) as s:
             row = s.get(WaMessage, row_id)
             s.expunge(row)
             return row

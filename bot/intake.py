@@ -35,6 +35,8 @@ from sqlalchemy.engine import Engine
 
 from bot.models import WaInbound
 from bot.wa_types import InboundMessage, Rejected, StatusUpdate
+from scheduler_core.db import write_connection
+from scheduler_core.errors import Busy
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError
-                      | sa_exc.TimeoutError | sa_exc.DisconnectionError | ConnectionError)
+                      | sa_exc.TimeoutError | sa_exc.DisconnectionError | ConnectionError | Busy)
 
 
 def message_row(m: InboundMessage, now: datetime) -> dict[str, Any]:
@@ -107,7 +109,7 @@ def _insert(engine: Engine, rows: list[dict[str, Any]]) -> set[str]:
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     table = WaInbound.__table__
     inserted: set[str] = set()
-    with engine.begin() as conn:
+    with write_connection(engine) as conn:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             inserted.update(conn.execute(
                 insert(table).values(rows[start:start + ROWS_PER_STATEMENT])

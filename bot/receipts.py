@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.intake import ROWS_PER_STATEMENT, is_transient
 from bot.models import STATUS_RANK, WaInbound, WaMessage, WaStatusEvent
 from bot.wa_types import StatusUpdate
+from scheduler_core.db import write_connection
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def apply_unit(engine: Engine, statuses: list[StatusUpdate], done: list[int],
     the database refuses is applied receipt by receipt; a receipt that still fails is logged
     with its wamid and skipped."""
     try:
-        with engine.begin() as conn:
+        with write_connection(engine) as conn:
             _apply(conn, statuses, now)
             _finish(conn, done, now)
         return
@@ -87,13 +88,13 @@ def apply_unit(engine: Engine, statuses: list[StatusUpdate], done: list[int],
         log.warning("receipts unit of %d failed (%s): applying one by one", len(statuses), exc)
     for st in statuses:
         try:
-            with engine.begin() as conn:
+            with write_connection(engine) as conn:
                 _apply(conn, [st], now)
         except Exception as exc:
             if is_transient(exc):
                 raise
             log.error("receipt %s for %s skipped: %s", st.status, st.wa_id, exc)
-    with engine.begin() as conn:
+    with write_connection(engine) as conn:
         _finish(conn, done, now)
 
 

@@ -28,6 +28,7 @@ code                           status  meaning
 ``action_disabled``            403     the shop switched this bot action off
 ``pet_not_bookable``           422     pet data missing, breed/porte not accepted...
 ``idempotency_key_reused``     422     the idempotency key was used for another booking request
+``busy``                       503     the database stayed busy (locked) after the retries
 =============================  ======  ==================================================
 """
 
@@ -162,11 +163,21 @@ class IdempotencyKeyReused(CoreError):
     )
 
 
+class Busy(CoreError):
+    """The database stayed busy after the unit of work's retries (:mod:`scheduler_core.db`):
+    nothing was saved; the same request can simply be sent again."""
+
+    code = "busy"
+    http_status = 503
+    default_message = "O sistema está ocupado agora. Tente de novo em alguns segundos."
+
+
 # Aliases for readers who look for the names used in the token module's docs.
 TokenError = TokenInvalid
 
 __all__ = [
     "ActionDisabled",
+    "Busy",
     "CoreError",
     "IdempotencyKeyReused",
     "InvalidTransition",

@@ -48,6 +48,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from .audit import record
+from .db import locked_session
 from .errors import NotFound, ValidationFailed
 from .models import (
     Allowance,
@@ -306,8 +307,7 @@ def sell_plan(
         isinstance(price_cents, bool) or not isinstance(price_cents, int) or price_cents < 0
     ):
         raise ValidationFailed("Preço inválido.", details={"field": "price_cents"})
-    with Session(engine, expire_on_commit=False) as session:
-        session.connection(execution_options={"sqlite_immediate": True})
+    with locked_session(engine, expire_on_commit=False) as session:
         try:
             plan = _sell(
                 session,

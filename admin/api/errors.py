@@ -14,7 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from scheduler_core.errors import CoreError
+from scheduler_core.db import RETRY_AFTER_S, is_busy_error
+from scheduler_core.errors import Busy, CoreError
 
 log = logging.getLogger("petbot.api")
 
@@ -42,6 +43,7 @@ DETAILS: dict[str, str] = {
     "pet_not_bookable": "The pet cannot be booked (missing data, breed or size not accepted).",
     "no_shop": "No shop is registered yet.",
     "internal": "Unexpected server error; it was logged.",
+    "busy": "The database stayed busy; nothing was saved. Retry after Retry-After seconds.",
 }
 
 
@@ -103,6 +105,15 @@ def is_api_path(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
+def _busy_response(exc: Busy) -> web.Response:
+    """503 with Retry-After: the database stayed busy; nothing was saved, the same request
+    can be sent again (with the same idempotency key for a booking)."""
+    log.warning("api: database busy")
+    response = error_response(503, exc.code, exc.message, exc.details)
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler):
     """Turn every failure under /api into the JSON error body, never a trace."""
@@ -112,6 +123,8 @@ async def error_middleware(request: web.Request, handler):
         return await handler(request)
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.data)
+    except Busy as exc:
+        return _busy_response(exc)
     except CoreError as exc:
         return error_response(exc.http_status, exc.code, exc.message, exc.details)
     except web.HTTPException as exc:
@@ -119,7 +132,9 @@ async def error_middleware(request: web.Request, handler):
             raise
         code, message = _HTTP_ERRORS.get(exc.status, ("bad_request", "Requisição inválida."))
         return error_response(exc.status, code, message)
-    except Exception:
+    except Exception as exc:
+        if is_busy_error(exc):
+            return _busy_response(Busy())
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(
             500, "internal", "Erro inesperado no servidor. Tente de novo em instantes."

@@ -27,7 +27,7 @@ from admin.api.serialize import (
 )
 from admin.appkeys import CLOCK, DB, SETTINGS
 from scheduler_core import appointments, audit, booking, catalog, people, visit_status
-from scheduler_core.db import write_session
+from scheduler_core.db import transaction
 from scheduler_core.errors import NotFound, ValidationFailed
 from scheduler_core.models import (
     AppointmentStatus,
@@ -142,6 +142,12 @@ def _run(request: web.Request, fn, *args, **kwargs):
     return asyncio.to_thread(fn, *args, **kwargs)
 
 
+def _unit(request: web.Request, fn):
+    """``fn(session)`` as one retried unit of work (:func:`scheduler_core.db.transaction`), off
+    the event loop; a database still busy after the retries is ``Busy`` (503)."""
+    return asyncio.to_thread(transaction, request.app[DB], fn)
+
+
 def _shop(session: Session) -> Shop:
     """The shop this process serves (one shop per installation)."""
     shop = session.exec(select(Shop).order_by(Shop.id)).first()
@@ -228,15 +234,14 @@ async def create_tutor(request: web.Request) -> web.Response:
     body = await _body(request)
     _only(body, TUTOR_BODY)
 
-    def work():
-        with write_session(request.app[DB]) as session:
-            shop = _shop(session)
-            tutor = people.create_tutor(session, shop.id, body, today=_today(shop, request))
-            _audit(session, request, shop, "tutor.create", "tutor", tutor.id, body)
-            session.flush()
-            return _tutor_payload(session, tutor)
+    def work(session: Session):
+        shop = _shop(session)
+        tutor = people.create_tutor(session, shop.id, body, today=_today(shop, request))
+        _audit(session, request, shop, "tutor.create", "tutor", tutor.id, body)
+        session.flush()
+        return _tutor_payload(session, tutor)
 
-    return json_response(await _run(request, work), status=201)
+    return json_response(await _unit(request, work), status=201)
 
 
 async def find_tutors(request: web.Request) -> web.Response:
@@ -276,16 +281,15 @@ async def update_tutor(request: web.Request) -> web.Response:
     body = await _body(request)
     _only(body, TUTOR_BODY)
 
-    def work():
-        with write_session(request.app[DB]) as session:
-            shop = _shop(session)
-            tutor = people.update_tutor(
-                session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
-            )
-            _audit(session, request, shop, "tutor.update", "tutor", tutor.id, body)
-            return _tutor_payload(session, tutor)
+    def work(session: Session):
+        shop = _shop(session)
+        tutor = people.update_tutor(
+            session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
+        )
+        _audit(session, request, shop, "tutor.update", "tutor", tutor.id, body)
+        return _tutor_payload(session, tutor)
 
-    return json_response(await _run(request, work))
+    return json_response(await _unit(request, work))
 
 
 async def create_pet(request: web.Request) -> web.Response:
@@ -293,16 +297,15 @@ async def create_pet(request: web.Request) -> web.Response:
     body = await _body(request)
     _only(body, PET_BODY)
 
-    def work():
-        with write_session(request.app[DB]) as session:
-            shop = _shop(session)
-            pet = people.create_pet(
-                session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
-            )
-            _audit(session, request, shop, "pet.create", "pet", pet.id, body)
-            return _pets_json(session, [pet])[0]
+    def work(session: Session):
+        shop = _shop(session)
+        pet = people.create_pet(
+            session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
+        )
+        _audit(session, request, shop, "pet.create", "pet", pet.id, body)
+        return _pets_json(session, [pet])[0]
 
-    return json_response(await _run(request, work), status=201)
+    return json_response(await _unit(request, work), status=201)
 
 
 async def get_pet(request: web.Request) -> web.Response:
@@ -321,16 +324,15 @@ async def update_pet(request: web.Request) -> web.Response:
     body = await _body(request)
     _only(body, PET_BODY)
 
-    def work():
-        with write_session(request.app[DB]) as session:
-            shop = _shop(session)
-            pet = people.update_pet(
-                session, pet_id, body, shop_id=shop.id, today=_today(shop, request)
-            )
-            _audit(session, request, shop, "pet.update", "pet", pet.id, body)
-            return _pets_json(session, [pet])[0]
+    def work(session: Session):
+        shop = _shop(session)
+        pet = people.update_pet(
+            session, pet_id, body, shop_id=shop.id, today=_today(shop, request)
+        )
+        _audit(session, request, shop, "pet.update", "pet", pet.id, body)
+        return _pets_json(session, [pet])[0]
 
-    return json_response(await _run(request, work))
+    return json_response(await _unit(request, work))
 
 
 # --------------------------------------------------------------------------- availability

@@ -346,6 +346,8 @@ _ERROR_DESCRIPTIONS = {
     "422": "Validation failed (validation, token_invalid, pet_not_bookable, notice_too_short, "
     "idempotency_key_reused...).",
     "500": "Unexpected error (code internal); never a stack trace.",
+    "503": "The database stayed busy (code busy); nothing was saved. Send the same request "
+    "again after the Retry-After header's seconds.",
 }
 RESPONSES = {
     status: {
@@ -366,7 +368,7 @@ def _ok(schema: str, description: str, status: str = "200") -> dict[str, Any]:
 
 
 def _errors(*statuses: str) -> dict[str, Any]:
-    return {s: {"$ref": f"#/components/responses/E{s}"} for s in ("401", *statuses, "500")}
+    return {s: {"$ref": f"#/components/responses/E{s}"} for s in ("401", *statuses, "500", "503")}
 
 
 def _body(schema: str, required: bool = True) -> dict[str, Any]:

@@ -24,6 +24,7 @@ Login throttling (decisions):
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 import secrets
@@ -33,15 +34,19 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select
 
 from admin.models import LoginAttempt, Role, StaffSession, StaffUser
 from scheduler_core import audit
-from scheduler_core.db import write_session
+from scheduler_core.db import locked_session, write_session
+from scheduler_core.errors import Busy
 from scheduler_core.models import Employee, Shop
 
 SESSION_LIFETIME = timedelta(hours=12)
+log = logging.getLogger(__name__)
 IDLE_TIMEOUT = timedelta(hours=4)
 FREE_FAILURES = 5  # per (login, address) before the first wait
 FIRST_LOCK = timedelta(minutes=1)
@@ -107,7 +112,7 @@ def ensure_owner(engine: Engine) -> tuple[str, str | None]:
     Returns ``(login, password)`` where ``password`` is the new password the first time and
     ``None`` afterwards. The new password is also written to ``var/owner_password``.
     """
-    with Session(engine) as session:
+    with locked_session(engine) as session:
         owner = session.exec(
             select(StaffUser).where(StaffUser.role == Role.DONO).order_by(StaffUser.id)
         ).first()
@@ -357,17 +362,30 @@ def load_session(
         return None
     at = now.astimezone(UTC)
     if at >= row.expires_at or at - row.last_seen >= IDLE_TIMEOUT:
-        session.delete(row)
-        session.commit()
+        _write_session_row(session, row.id, None)
         return None
     user = session.get(StaffUser, row.user_id)
     if user is None or not user.active:
         return None
     if at - row.last_seen > timedelta(minutes=1):
-        row.last_seen = at
-        session.add(row)
-        session.commit()
+        _write_session_row(session, row.id, at)
+        set_committed_value(row, "last_seen", at)
     return row, user
+
+
+def _write_session_row(session: Session, row_id: int, last_seen: datetime | None) -> None:
+    """Touch (``last_seen``) or, with None, delete a panel session row in its own short write
+    transaction: ``session`` may be a read-only one. A busy database skips the touch (it is
+    done on a later request); a session that expired is gone either way."""
+    try:
+        with write_session(session.get_bind()) as w:
+            if last_seen is None:
+                w.exec(delete(StaffSession).where(col(StaffSession.id) == row_id))
+            else:
+                w.exec(update(StaffSession).where(col(StaffSession.id) == row_id)
+                       .values(last_seen=last_seen))
+    except Busy:
+        log.warning("panel session %s not touched: database busy", row_id)
 
 
 def close_session(session: Session, token: str | None) -> None:

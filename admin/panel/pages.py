@@ -20,14 +20,15 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from admin.appkeys import CLOCK, DB, SETTINGS
 from admin.http_security import client_address
 from admin.models import StaffSession, StaffUser
 from admin.panel import accounts
 from admin.panel.permissions import ROLE_LABELS, Perm, permissions_for
-from scheduler_core.errors import CoreError
+from scheduler_core.db import RETRY_AFTER_S, is_busy_error, read_session
+from scheduler_core.errors import Busy, CoreError
 from scheduler_core.models import Employee, Shop
 
 log = logging.getLogger(__name__)
@@ -163,12 +164,24 @@ def error_page(request: web.Request, status: int, title: str, message: str) -> w
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
+def busy_page(request: web.Request, exc: Busy) -> web.Response:
+    """503 with Retry-After: the database stayed busy; nothing of this request was saved (the
+    unit of work rolled back), so sending the form again is safe."""
+    log.warning("admin panel: database busy on %s %s", request.method, request.path)
+    message = exc.message
+    if request.method == "POST":
+        message += " Nada foi salvo: envie o formulário de novo."
+    response = error_page(request, 503, "Sistema ocupado", message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 # --------------------------------------------------------------------------- the decorator
 
 
 def _load_staff(request: web.Request) -> Staff | None:
     token = request.cookies.get(SESSION_COOKIE)
-    with Session(engine(request), expire_on_commit=False) as session:
+    with read_session(engine(request), expire_on_commit=False) as session:
         found = accounts.load_session(session, token, now=now(request))
         if found is None:
             return None
@@ -255,16 +268,22 @@ def page(perm: str | None = None, *, public: bool = False):
                         "Você não tem permissão para esta ação." if exc.status == 403
                         else "A página ou o registro não existe.")
                     response = error_page(request, exc.status, title, text)
+            except Busy as exc:
+                response = busy_page(request, exc)
             except CoreError as exc:
                 response = error_page(request, exc.http_status, "Não foi possível", exc.message)
             except accounts.AccountError as exc:
                 response = error_page(request, 400, "Não foi possível", str(exc))
-            except Exception:  # noqa: BLE001 - never show a stack trace to staff
-                log.exception("admin panel error on %s", request.path)
-                response = error_page(
-                    request, 500, "Erro inesperado",
-                    "Algo deu errado do nosso lado. Tente de novo; se continuar, avise o suporte.",
-                )
+            except Exception as exc:  # noqa: BLE001 - never show a stack trace to staff
+                if is_busy_error(exc):
+                    response = busy_page(request, Busy())
+                else:
+                    log.exception("admin panel error on %s", request.path)
+                    response = error_page(
+                        request, 500, "Erro inesperado",
+                        "Algo deu errado do nosso lado. Tente de novo; se continuar, avise o "
+                        "suporte.",
+                    )
             if new_pre:
                 set_cookie(request, response, PRE_COOKIE, new_pre)
             if raw_flash and FLASH_COOKIE not in response.cookies:

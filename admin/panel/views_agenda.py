@@ -34,6 +34,7 @@ from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core import booking, catalog, encaixe, people, recurrence, visit_status
 from scheduler_core.agenda_types import NoSlotReason
+from scheduler_core.db import locked_session
 from scheduler_core.errors import CoreError, ValidationFailed
 from scheduler_core.models import (
     AppointmentStatus,
@@ -346,7 +347,7 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
     data = await form(request)
     values = {k: data.get(k, "") for k in ("name", "whatsapp", "cpf", "email")}
     try:
-        with Session(engine(request)) as session:
+        with locked_session(engine(request)) as session:
             tutor = people.create_tutor(session, shop.id, values,
                                         today=today(now(request), shop.timezone))
             from scheduler_core import audit
@@ -392,7 +393,7 @@ async def wizard_new_pet(request: web.Request) -> web.Response:
     tutor_id = int_or_none(data.get("tutor_id")) or 0
     values = pet_values(data)
     try:
-        with Session(engine(request)) as session:
+        with locked_session(engine(request)) as session:
             pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
                                     today=today(now(request), shop.timezone))
             session.commit()

@@ -26,6 +26,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import ROLE_LABELS, Perm
 from scheduler_core import audit
+from scheduler_core.db import locked_session
 from scheduler_core.models import Employee
 
 routes = web.RouteTableDef()
@@ -76,7 +77,7 @@ async def login_submit(request: web.Request) -> web.Response:
 @routes.post("/admin/logout")
 @page()
 async def logout(request: web.Request) -> web.Response:
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         accounts.close_session(session, request.cookies.get(SESSION_COOKIE))
         session.commit()
     response = web.HTTPSeeOther("/admin/login")
@@ -101,7 +102,7 @@ async def account_form(request: web.Request) -> web.Response:
 async def account_submit(request: web.Request) -> web.Response:
     data = await form(request)
     me = staff(request)
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         user = session.get(StaffUser, me.user.id)
         try:
             if data.get("action") == "pin":
@@ -142,7 +143,7 @@ async def team(request: web.Request) -> web.Response:
 async def team_submit(request: web.Request) -> web.Response:
     data = await form(request)
     me = staff(request)
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         try:
             accounts.check_pin(session.get(StaffUser, me.user.id), data.get("operator_pin"))
             if data.get("action") == "toggle":

@@ -27,6 +27,7 @@ from admin.panel.pages import (
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
 from scheduler_core import appointments, audit
+from scheduler_core.db import locked_session
 from scheduler_core.models import (
     Block,
     BotMode,
@@ -79,6 +80,16 @@ def _require_pin(request: web.Request, data: dict) -> None:
     with Session(engine(request)) as session:
         accounts.check_pin(session.get(StaffUser, staff(request).user.id),
                            data.get("operator_pin"))
+
+
+def _pin_refusal(request: web.Request, data: dict) -> accounts.AccountError | None:
+    """The operator PIN checked before a write lock is taken (argon2 takes a while): the
+    refusal to raise inside the form's unit, or None."""
+    try:
+        _require_pin(request, data)
+    except accounts.AccountError as exc:
+        return exc
+    return None
 
 
 def _segments(session: Session, shop: Shop) -> list[Segment]:
@@ -134,7 +145,7 @@ async def shop_submit(request: web.Request) -> web.Response:
     data = await form(request)
     breed_ids = [int(b) for b in await form_list(request, "not_accepted") if b.isdigit()]
     current = _shop_or_none(request)
-    with Session(engine(request), expire_on_commit=False) as session:
+    with locked_session(engine(request), expire_on_commit=False) as session:
         shop = session.get(Shop, current.id) if current else None
         try:
             shop = config_service.save_shop(session, shop, data, breed_ids)
@@ -169,7 +180,7 @@ async def segments_submit(request: web.Request) -> web.Response:
     shop = _shop(request)
     data = await form(request)
     species = await form_list(request, "species")
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         segment = session.get(Segment, int_or_none(data.get("segment_id")) or 0)
         if segment is not None and segment.shop_id != shop.id:
             raise web.HTTPNotFound(text="Segmento não encontrado.")
@@ -214,7 +225,7 @@ async def hours_submit(request: web.Request) -> web.Response:
     data = await form(request)
     open_days = {int(d) for d in await form_list(request, "open") if d.isdigit()}
     days = {d: (d in open_days, _pairs(data, f"d{d}")) for d in range(7)}
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         segment = _segment(session, shop, int_or_none(data.get("segment_id")))
         try:
             config_service.save_opening_hours(
@@ -300,14 +311,16 @@ async def employee_submit(request: web.Request) -> web.Response:
     species = await form_list(request, "species")
     work_days = {int(d) for d in await form_list(request, "works") if d.isdigit()}
     days = {d: (_pairs(data, f"d{d}") if d in work_days else []) for d in range(7)}
-    with Session(engine(request)) as session:
+    pin_refusal = _pin_refusal(request, data)
+    with locked_session(engine(request)) as session:
         employee = None
         if "id" in request.match_info:
             employee = session.get(Employee, int(request.match_info["id"]))
             if employee is None or employee.shop_id != shop.id:
                 raise web.HTTPNotFound(text="Funcionário não encontrado.")
         try:
-            _require_pin(request, data)
+            if pin_refusal is not None:
+                raise pin_refusal
             employee = config_service.save_employee(
                 session, shop.id, employee, data, category_ids=category_ids, species=species,
                 days=days)
@@ -349,7 +362,7 @@ async def resources_page(request: web.Request) -> web.Response:
 async def resources_submit(request: web.Request) -> web.Response:
     shop = _shop(request)
     data = await form(request)
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         segments = _segments(session, shop)
         resource = session.get(Resource, int_or_none(data.get("resource_id")) or 0)
         if resource is not None and resource.segment_id not in {s.id for s in segments}:
@@ -392,7 +405,7 @@ async def categories_page(request: web.Request) -> web.Response:
 async def categories_submit(request: web.Request) -> web.Response:
     shop = _shop(request)
     data = await form(request)
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         segments = _segments(session, shop)
         category = session.get(ServiceCategory, int_or_none(data.get("category_id")) or 0)
         if category is not None and category.segment_id not in {s.id for s in segments}:
@@ -503,7 +516,7 @@ async def service_submit(request: web.Request) -> web.Response:
                   if f"breed_{i}" in data]
     resources = {int(k[4:]): v for k, v in data.items() if k.startswith("res_")
                  and k[4:].isdigit()}
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         service = None
         if "id" in request.match_info:
             service = session.get(Service, int(request.match_info["id"]))
@@ -569,7 +582,7 @@ async def combo_submit(request: web.Request) -> web.Response:
     data = await form(request)
     service_ids = [int(s) for s in await form_list(request, "services") if s.isdigit()]
     species = await form_list(request, "species")
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         combo = session.get(Combo, int(request.match_info["id"])) \
             if "id" in request.match_info else None
         try:
@@ -606,7 +619,7 @@ async def leva_page(request: web.Request) -> web.Response:
 async def leva_submit(request: web.Request) -> web.Response:
     shop_ref = _shop(request)
     data = await form(request)
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         shop = session.get(Shop, shop_ref.id)
         zone = session.get(LevaETrazZone, int_or_none(data.get("zone_id")) or 0)
         if zone is not None and zone.shop_id != shop.id:
@@ -687,7 +700,7 @@ async def restriction_submit(request: web.Request) -> web.Response:
     shop = _shop(request)
     data = await form(request)
     lists = {k: await form_list(request, k) for k in RESTRICTION_LISTS}
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         restriction = session.get(Restriction, int(request.match_info["id"])) \
             if "id" in request.match_info else None
         if restriction is not None and restriction.shop_id != shop.id:
@@ -772,9 +785,11 @@ async def blocks_submit(request: web.Request) -> web.Response:
     data = await form(request)
     dates = await form_list(request, "dates")
     extra = parse_list(data.get("more_dates", ""))
-    with Session(engine(request)) as session:
+    pin_refusal = _pin_refusal(request, data)
+    with locked_session(engine(request)) as session:
         try:
-            _require_pin(request, data)
+            if pin_refusal is not None:
+                raise pin_refusal
             if data.get("action") == "delete":
                 block = session.get(Block, int_or_none(data.get("block_id")) or 0)
                 if block is None or block.shop_id != shop.id:
@@ -835,7 +850,7 @@ async def bot_submit(request: web.Request) -> web.Response:
             j = i - 1 if direction == "up" else i + 1
             if 0 <= j < len(order):
                 order[i], order[j] = order[j], order[i]
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         try:
             config_service.save_bot_settings(session, shop, data, order, enabled, zip(
                 await form_list(request, "trigger_text"),

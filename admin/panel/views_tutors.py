@@ -16,6 +16,7 @@ from admin.panel.timeutil import to_local, today
 from admin.panel.views_agenda import pet_values
 from scheduler_core import audit, people
 from scheduler_core.cpf import format_cpf
+from scheduler_core.db import locked_session
 from scheduler_core.errors import ValidationFailed
 from scheduler_core.models import (
     Appointment,
@@ -103,7 +104,7 @@ async def tutor_create(request: web.Request) -> web.Response:
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
     values["allow_bot"] = data.get("allow_bot") == "1"
     try:
-        with Session(engine(request)) as session:
+        with locked_session(engine(request)) as session:
             tutor = people.create_tutor(session, shop.id, values,
                                         today=today(now(request), shop.timezone))
             audit.record(session, at=now(request), actor=staff(request).actor,
@@ -218,7 +219,7 @@ async def tutor_update(request: web.Request) -> web.Response:
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
     values["allow_bot"] = data.get("allow_bot") == "1"
     try:
-        with Session(engine(request)) as session:
+        with locked_session(engine(request)) as session:
             people.update_tutor(session, tutor_id, values, shop_id=shop.id,
                                 today=today(now(request), shop.timezone))
             audit.record(session, at=now(request), actor=staff(request).actor,
@@ -240,7 +241,7 @@ async def tutor_allow_bot(request: web.Request) -> web.Response:
     data = await form(request)
     tutor_id = int(request.match_info["id"])
     allow = data.get("allow_bot") == "1"
-    with Session(engine(request)) as session:
+    with locked_session(engine(request)) as session:
         people.update_tutor(session, tutor_id, {"allow_bot": allow}, shop_id=shop.id)
         audit.record(session, at=now(request), actor=staff(request).actor,
                         action="tutor.allow_bot", entity="tutor", entity_id=tutor_id,
@@ -258,7 +259,7 @@ async def tutor_add_pet(request: web.Request) -> web.Response:
     tutor_id = int(request.match_info["id"])
     values = pet_values(data)
     try:
-        with Session(engine(request)) as session:
+        with locked_session(engine(request)) as session:
             pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
                                     today=today(now(request), shop.timezone))
             session.commit()
@@ -317,7 +318,7 @@ async def pet_update(request: web.Request) -> web.Response:
     for key in ("breed_id", "porte", "pelagem", "sex", "birth_date", "notes", "weight_kg"):
         values.setdefault(key, "")
     try:
-        with Session(engine(request)) as session:
+        with locked_session(engine(request)) as session:
             if not values.get("weight_kg"):
                 values.pop("weight_kg")
             people.update_pet(session, pet_id, values, shop_id=shop.id,
