@@ -20,15 +20,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow import Turn, handle, render
-from scheduler_core.errors import Busy
+from scheduler_core.kernel.errors import Busy
 
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
 def _engine_and_secret():
-    from scheduler_core import settings
-    from scheduler_core.db import make_engine
+    from scheduler_core.db.engine import make_engine
+    from scheduler_core.kernel import settings
 
     cfg = settings.load()
     return make_engine(cfg.database_url), cfg.secret_key

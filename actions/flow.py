@@ -27,28 +27,21 @@ from rapidfuzz import fuzz
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler_core import names, shop_info, triggers
-from scheduler_core.catalog import leva_e_traz_fee
-from scheduler_core.dates_ptbr import normalize, parse_date_ptbr
-from scheduler_core.db import transaction
-from scheduler_core.errors import Busy
-from scheduler_core.models import (
-    Appointment,
-    AppointmentItem,
-    BotSettings,
-    Breed,
-    Employee,
-    EmployeeCategory,
-    NotAcceptedBreed,
-    Pet,
-    PetStatus,
-    Segment,
-    SegmentKind,
-    Service,
-    Shop,
-    Tutor,
-)
-from scheduler_core.money import format_brl
+from scheduler_core.agenda.models import Appointment, AppointmentItem
+from scheduler_core.catalog import leva_e_traz
+from scheduler_core.catalog.models import Service
+from scheduler_core.catalog.offers import leva_e_traz_fee
+from scheduler_core.chatbot import triggers
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.db.engine import transaction
+from scheduler_core.kernel.dates_ptbr import normalize, parse_date_ptbr
+from scheduler_core.kernel.errors import Busy
+from scheduler_core.kernel.money import format_brl
+from scheduler_core.people import names
+from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet, PetStatus, Tutor
+from scheduler_core.scheduling import open_now
+from scheduler_core.shop import info as shop_info
+from scheduler_core.shop.models import Employee, EmployeeCategory, Segment, SegmentKind, Shop
 
 MENU_LABELS = {
     "agendar_banho_tosa": ("Banho e tosa", "Agendar banho, tosa e adicionais"),
@@ -175,7 +168,7 @@ class Ctx:
 
     # ---- people
     def tutor(self) -> Tutor | None:
-        from scheduler_core import people
+        from scheduler_core.people import registry as people
 
         tutor_id = self.flow.get("tutor_id")
         if tutor_id:
@@ -217,7 +210,7 @@ class Ctx:
 
     def local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
-            from scheduler_core.clock import from_utc_naive
+            from scheduler_core.kernel.clock import from_utc_naive
 
             return from_utc_naive(moment, self.tz)
         return moment.astimezone(self.tz)
@@ -229,7 +222,7 @@ class Ctx:
 def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str) -> Reply:
     """One user turn → the bot's messages and the new flow state (a JSON-safe dict).
 
-    The turn is one unit of work (:func:`scheduler_core.db.transaction`), run again from the
+    The turn is one unit of work (:func:`scheduler_core.db.engine.transaction`), run again from the
     same input when the database is busy; the core services it calls (book, cancel,
     reschedule) recognise a repeated call. Still busy after the retries: ``Busy``.
     """
@@ -499,7 +492,7 @@ def _join(names: list[str]) -> str:
 
 def keyword_action(ctx: Ctx, text: str) -> str | None:
     """The menu action a shop-defined keyword trigger sends this message to (when that action
-    is on in the menu), see :mod:`scheduler_core.triggers`."""
+    is on in the menu), see :mod:`scheduler_core.chatbot.triggers`."""
     action = triggers.first_match(ctx.settings.triggers or [], text)
     enabled = {item["key"] for item in ctx.settings.menu or [] if item.get("enabled")}
     return action if action in enabled else None
@@ -527,8 +520,8 @@ def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
 
 
 def handoff(ctx: Ctx, reply: Reply, reason: str) -> None:
-    open_now = shop_info.is_shop_open_now(ctx.s, ctx.shop.id, ctx.turn.now)
-    reply.text(ctx.settings.msg_in_hours if open_now else ctx.settings.msg_out_hours)
+    is_open = open_now.is_shop_open_now(ctx.s, ctx.shop.id, ctx.turn.now)
+    reply.text(ctx.settings.msg_in_hours if is_open else ctx.settings.msg_out_hours)
     reply.messages.append({"custom": {"handoff": {"reason": reason}}})
     reply.handoff = reason
 
@@ -536,8 +529,8 @@ def handoff(ctx: Ctx, reply: Reply, reason: str) -> None:
 def urgent_handoff(ctx: Ctx, reply: Reply) -> None:
     """A pet emergency: say what to do now, then a person takes over. The shop's address only
     when its clinic is open; otherwise the nearest emergency vet."""
-    open_now = shop_info.is_shop_open_now(ctx.s, ctx.shop.id, ctx.turn.now)
-    if open_now and SegmentKind.CLINICA in _segment_kinds(ctx):
+    is_open = open_now.is_shop_open_now(ctx.s, ctx.shop.id, ctx.turn.now)
+    if is_open and SegmentKind.CLINICA in _segment_kinds(ctx):
         reply.say("utter_urgencia", address=shop_info.address_text(ctx.shop))
     else:
         reply.say("utter_urgencia_elsewhere")
@@ -555,7 +548,7 @@ def answer_question(ctx: Ctx, reply: Reply, intent: str) -> None:
     elif intent == "formas_pagamento":
         reply.say("utter_payment", methods=shop_info.payment_methods_text(ctx.shop))
     elif intent == "leva_e_traz_info":
-        zones = shop_info.leva_e_traz_text(ctx.s, ctx.shop)
+        zones = leva_e_traz.leva_e_traz_text(ctx.s, ctx.shop)
         if zones is None:
             reply.say("utter_no_leva_e_traz")
         else:
@@ -569,7 +562,7 @@ def answer_prices(ctx: Ctx, reply: Reply) -> None:
     chosen: one short line per pet. No pet yet (a new tutor, or a pet still being registered):
     the shop's price table by porte — decision: a price is answered at once, never held back
     until the tutor registers a pet."""
-    from scheduler_core.catalog import services_for_pet
+    from scheduler_core.catalog.offers import services_for_pet
 
     tutor = ctx.tutor()
     pets = ctx.pets(tutor)
@@ -600,7 +593,7 @@ def answer_prices(ctx: Ctx, reply: Reply) -> None:
 
 def answer_price_table(ctx: Ctx, reply: Reply) -> None:
     """The price question with no pet to price for: each service's range per porte."""
-    from scheduler_core.catalog import price_table_by_porte
+    from scheduler_core.catalog.offers import price_table_by_porte
 
     rows = _filter_named(list(price_table_by_porte(ctx.s, ctx.shop.id, channel="bot")),
                          ctx.turn.text)[:12]
@@ -672,7 +665,7 @@ def ask_pet(ctx: Ctx, reply: Reply) -> None:
             return handoff(ctx, reply, "cadastro de pet pelo robô desativado")
         return ask(ctx, reply, "pet_name", "utter_ask_pet_name")
     if ctx.flow.get("mode") == "repeat":
-        from scheduler_core import appointments
+        from scheduler_core.scheduling import appointments
 
         pets = [p for p in pets if appointments.last_visit_services(ctx.s, p.id, ctx.turn.now)]
         if len(pets) == 1:
@@ -696,7 +689,7 @@ def _pet_description(ctx: Ctx, pet: Pet) -> str:
 
 
 def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import people
+    from scheduler_core.people import registry as people
 
     profile = ctx.flow.get("profile_name")
     use_profile = picked(ctx, "nome") == "perfil" or (
@@ -714,7 +707,7 @@ def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
         values["whatsapp"] = ctx.turn.phone
     if ctx.turn.wa_user_id:
         values["wa_user_id"] = ctx.turn.wa_user_id
-    from scheduler_core.errors import CoreError
+    from scheduler_core.kernel.errors import CoreError
 
     try:
         tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
@@ -729,7 +722,7 @@ def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
 
 
 def not_a_name(ctx: Ctx, reply: Reply, refusal: names.Refusal) -> None:
-    """A reply to a name question that is no name (:mod:`scheduler_core.names`): answered in
+    """A reply to a name question that is no name (:mod:`scheduler_core.people.names`): answered in
     kind and the question asked again. Thanks and greetings are answered politely, a question
     the NLU is sure of is answered, "não" to the offered WhatsApp profile name drops the offer,
     "atendente" hands off; only the rest ("ok", "👍", "quero agendar") counts as a
@@ -826,7 +819,7 @@ def step_species(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_breed(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core.breeds import match_breeds, srd_breed
+    from scheduler_core.people.breeds import match_breeds, srd_breed
 
     new = ctx.flow["new_pet"]
     option = ctx.turn.option
@@ -898,7 +891,7 @@ def step_pelagem(ctx: Ctx, reply: Reply) -> None:
 
 
 def save_pet(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import people
+    from scheduler_core.people import registry as people
 
     new = ctx.flow.pop("new_pet")
     values = {"name": new["name"], "species": new.get("species") or "cao"}
@@ -931,7 +924,7 @@ def after_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def _catalog(ctx: Ctx):
-    from scheduler_core.catalog import services_for_pet
+    from scheduler_core.catalog.offers import services_for_pet
 
     return services_for_pet(ctx.s, ctx.shop.id, ctx.flow["pet_id"],
                             segment_kind=ctx.flow.get("kind"), channel="bot")
@@ -1112,14 +1105,14 @@ def _window(ctx: Ctx) -> tuple[date, date] | None:
     if typed:
         day = date.fromisoformat(typed)
         return (day, day) if day <= horizon else None
-    from scheduler_core.availability import bot_window
-    from scheduler_core.snapshot import bot_rules
+    from scheduler_core.scheduling.availability import bot_window
+    from scheduler_core.scheduling.snapshot import bot_rules
 
     return bot_window(ctx.today, int(ctx.flow.get("page", 0)), bot_rules(ctx.settings))
 
 
 def _search(ctx: Ctx, window: tuple[date, date], any_employee: bool = False):
-    from scheduler_core import booking
+    from scheduler_core.scheduling import booking
 
     emp = None if any_employee else ctx.flow.get("emp")
     moving = ctx.flow.get("mode") == "reschedule"
@@ -1154,7 +1147,7 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
             offer = _search(ctx, window, any_employee=True)
             slots = list(offer.slots)
     except Exception as exc:  # noqa: BLE001 - fail closed into the "no times" branch
-        from scheduler_core.errors import CoreError
+        from scheduler_core.kernel.errors import CoreError
 
         if isinstance(exc, CoreError) and not isinstance(exc, Busy):
             reply.text(exc.message)
@@ -1270,7 +1263,7 @@ def _next_page(ctx: Ctx, reply: Reply) -> None:
     understood(ctx)
     if ctx.flow.get("date"):
         # From a typed date, "outra data" continues with the page after it.
-        from scheduler_core.snapshot import bot_rules
+        from scheduler_core.scheduling.snapshot import bot_rules
 
         step = max(1, bot_rules(ctx.settings).page_days)
         offset = (date.fromisoformat(ctx.flow.pop("date")) - ctx.today).days
@@ -1368,8 +1361,8 @@ def _idempotency_key(ctx: Ctx, token: str, what: str) -> str:
 
 
 def do_book(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import booking
-    from scheduler_core.errors import CoreError
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import booking
 
     chosen = ctx.flow["chosen"]
     pet = ctx.pet()
@@ -1431,7 +1424,7 @@ def step_same_other_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def offer_repeat(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import appointments
+    from scheduler_core.scheduling import appointments
 
     pet = ctx.pet()
     last = appointments.last_visit_services(ctx.s, pet.id, ctx.turn.now)
@@ -1478,7 +1471,7 @@ def step_repeat(ctx: Ctx, reply: Reply) -> None:
 
 
 def list_upcoming(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import appointments
+    from scheduler_core.scheduling import appointments
 
     tutor = ctx.tutor()
     rows = []
@@ -1564,9 +1557,9 @@ def step_appt_action(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import visit_status
-    from scheduler_core.errors import CoreError
-    from scheduler_core.models import AppointmentStatus
+    from scheduler_core.agenda.models import AppointmentStatus
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import visit_status
 
     value = _yes_no(ctx, "cancela")
     if value is None:
@@ -1596,7 +1589,7 @@ def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
 
 
 def start_reschedule(ctx: Ctx, reply: Reply, appt: Appointment) -> None:
-    from scheduler_core.snapshot import bot_rules  # noqa: F401 - fail early if missing
+    from scheduler_core.scheduling.snapshot import bot_rules  # noqa: F401 - fail early if missing
 
     items = ctx.s.exec(select(AppointmentItem).where(AppointmentItem.appointment_id == appt.id)
                        .order_by(AppointmentItem.position)).all()
@@ -1615,8 +1608,8 @@ def start_reschedule(ctx: Ctx, reply: Reply, appt: Appointment) -> None:
 
 
 def do_reschedule(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core import booking
-    from scheduler_core.errors import CoreError
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import booking
 
     chosen = ctx.flow["chosen"]
     appt = _own_appointment(ctx, ctx.flow["appt_id"])

@@ -8,7 +8,7 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from scheduler_core.settings import Settings
+from scheduler_core.kernel.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Engine)

@@ -15,9 +15,9 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from admin.appkeys import CLOCK, DB, SETTINGS
-from scheduler_core import settings as settings_mod
-from scheduler_core.db import make_engine
-from scheduler_core.settings import Settings
+from scheduler_core.db.engine import make_engine
+from scheduler_core.kernel import settings as settings_mod
+from scheduler_core.kernel.settings import Settings
 
 
 def utc_now() -> datetime:

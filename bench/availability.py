@@ -19,7 +19,7 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler_core.agenda_types import (
+from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
     BlockInfo,
@@ -33,7 +33,7 @@ from scheduler_core.agenda_types import (
     Slot,
     TimeRange,
 )
-from scheduler_core.availability import find_slots
+from scheduler_core.scheduling.availability import find_slots
 
 TZ = "America/Sao_Paulo"
 ZONE = ZoneInfo(TZ)

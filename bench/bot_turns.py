@@ -79,10 +79,10 @@ def wait_http(url: str, proc: subprocess.Popen | None, timeout: float) -> None:
 def seed_database(url: str) -> list[tuple[str, list[str]]]:
     from sqlmodel import Session, select
 
-    from scheduler_core.db import make_engine
+    from scheduler_core.db.engine import make_engine
+    from scheduler_core.db.migrate import upgrade
     from scheduler_core.demo import load_demo
-    from scheduler_core.migrate import upgrade
-    from scheduler_core.models import Pet, PetStatus, Tutor
+    from scheduler_core.people.models import Pet, PetStatus, Tutor
 
     upgrade(url)
     engine = make_engine(url)

@@ -67,9 +67,10 @@ from bot.models import (  # noqa: E402
     WaMessage,
     WaStatusEvent,
 )
-from scheduler_core.db import make_engine, write_session  # noqa: E402
-from scheduler_core.migrate import upgrade  # noqa: E402
-from scheduler_core.models import BotSettings, Shop  # noqa: E402
+from scheduler_core.chatbot.models import BotSettings  # noqa: E402
+from scheduler_core.db.engine import make_engine, write_session  # noqa: E402
+from scheduler_core.db.migrate import upgrade  # noqa: E402
+from scheduler_core.shop.models import Shop  # noqa: E402
 from scripts.run import Proc, engine_nice, start_child, stop_child  # noqa: E402
 
 APP_SECRET = "bench-app-secret"

@@ -27,7 +27,7 @@ import hmac
 import os
 from dataclasses import dataclass
 
-from scheduler_core.settings import Settings
+from scheduler_core.kernel.settings import Settings
 
 SIM_PHONE_ID = "100000000000001"
 SIM_DISPLAY_PHONE = "5511900000000"

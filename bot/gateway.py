@@ -82,9 +82,11 @@ from bot.rasa_client import RasaClient, RasaUnavailable, Turn
 from bot.sender import GraphSender, SendError
 from bot.texts import t
 from bot.wa_types import FILE_KINDS, InboundMessage, PayloadError, WebhookBatch, parse_webhook
-from scheduler_core import people
-from scheduler_core.db import read_session, write_connection, write_session
-from scheduler_core.models import BotMode, BotSettings, Shop, Tutor
+from scheduler_core.chatbot.models import BotMode, BotSettings
+from scheduler_core.db.engine import read_session, write_connection, write_session
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Tutor
+from scheduler_core.shop.models import Shop
 
 log = logging.getLogger(__name__)
 

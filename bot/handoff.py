@@ -1,11 +1,11 @@
 """Hand-off state: who answers a WhatsApp conversation, the bot or a human attendant.
 
-This is the API the admin inbox codes against. A conversation (``bot.models.WaConversation``)
-has ``owner`` = ``"bot"`` or ``"human"``.
+The state itself, with no HTTP in it; the admin inbox codes against :mod:`bot.inbox`. A
+conversation (``bot.models.WaConversation``) has ``owner`` = ``"bot"`` or ``"human"``.
 
 A human owns the conversation when
 - the bot handed it off (Rasa sent ``custom: {"handoff": {"reason": ...}}``), or
-- an attendant wrote to the tutor from the inbox (:func:`send_attendant_message`), or
+- an attendant wrote to the tutor from the inbox (:func:`bot.inbox.send_attendant_message`), or
 - the tutor's customer record has "Permitir atendimento pelo robô" off (``Tutor.allow_bot``):
   such conversations stay with humans and never resume automatically.
 
@@ -30,17 +30,17 @@ datetime (``app[CLOCK]()``); without it the system clock is used.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aiohttp import web
 from sqlmodel import Session, select
 
 from bot.models import Direction, Owner, WaConversation, WaMessage
 from bot.texts import t
-from scheduler_core.models import AuditLog, BotSettings, Tutor
+from scheduler_core.audit.models import AuditLog
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.people.models import Tutor
 
 log = logging.getLogger(__name__)
 
@@ -203,30 +203,16 @@ def _resume(session: Session, conv: WaConversation, actor: str, now: datetime) -
     return True
 
 
-def resume_bot(target: Session | web.Application, conversation_id: int, actor: str) -> bool:
-    """"Devolver ao robô": the bot answers this conversation again.
-
-    ``target`` is an open session (the caller commits) or the app (committed here; the Rasa
-    tracker is also un-paused in the background). Returns False when the bot already owned it
-    or the conversation does not exist. Tutors with allow-bot off cannot be given back.
-    """
-    if isinstance(target, Session):
-        conv = target.get(WaConversation, conversation_id)
-        if conv is None or _allow_bot_off(target, conv):
-            return False
-        return _resume(target, conv, actor, datetime.now(UTC))
-    from admin.appkeys import CLOCK, DB
-    from scheduler_core.db import write_session
-
-    with write_session(target[DB]) as session:
-        conv = session.get(WaConversation, conversation_id)
-        if conv is None or _allow_bot_off(session, conv):
-            return False
-        done = _resume(session, conv, actor, _utc(target[CLOCK]()))
-        key = conv.key
-    if done:
-        _rasa_resume_later(target, key)
-    return done
+def resume_bot(session: Session, conversation_id: int, actor: str,
+               now: datetime | None = None) -> bool:
+    """"Devolver ao robô": the bot answers this conversation again (the caller commits; the
+    app's version, which also un-pauses the Rasa tracker, is :func:`bot.inbox.resume_bot`).
+    Returns False when the bot already owned it or the conversation does not exist. Tutors
+    with allow-bot off cannot be given back."""
+    conv = session.get(WaConversation, conversation_id)
+    if conv is None or _allow_bot_off(session, conv):
+        return False
+    return _resume(session, conv, actor, _utc(now))
 
 
 def _allow_bot_off(session: Session, conv: WaConversation) -> bool:
@@ -234,19 +220,6 @@ def _allow_bot_off(session: Session, conv: WaConversation) -> bool:
         return False
     tutor = session.get(Tutor, conv.tutor_id)
     return tutor is not None and not tutor.allow_bot
-
-
-def _rasa_resume_later(app: web.Application, sender: str) -> None:
-    from bot.gateway import GATEWAY
-
-    gateway = app.get(GATEWAY)
-    if gateway is None:
-        return
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    gateway.spawn(gateway.rasa.resume(sender), loop=loop)
 
 
 def resume_expired(session: Session, now: datetime, conversation: WaConversation | None = None
@@ -304,30 +277,6 @@ def waiting_notice_due(session: Session, conv: WaConversation) -> bool:
     return sent is None
 
 
-async def send_attendant_message(
-    app: web.Application, conversation_id: int, text: str, actor: str
-) -> AttendantResult:
-    """An attendant writes to the tutor from the inbox.
-
-    - ``@robo`` (any case, surrounding spaces ignored) gives the conversation back to the bot
-      and is not sent.
-    - Otherwise the conversation becomes human-owned (the bot pauses), the message is stored
-      (author ``attendant``, ``actor`` e.g. ``"staff:3"``) and sent through the gateway.
-      Outside WhatsApp's 24-hour window, or when the Graph API refuses, the message is kept
-      with status ``failed`` and ``error`` says why in pt-BR.
-    Raises ``KeyError`` for an unknown conversation and ``ValueError`` for an empty text.
-    """
-    from bot.gateway import GATEWAY
-
-    text = (text or "").strip()
-    if text.lower() == RESUME_COMMAND:
-        resume_bot(app, conversation_id, actor)
-        return AttendantResult(True, None, "", "")
-    if not text:
-        raise ValueError(t("attendant_empty"))
-    return await app[GATEWAY].attendant_message(conversation_id, text, actor)
-
-
 __all__ = [
     "AttendantResult",
     "HistoryItem",
@@ -335,17 +284,7 @@ __all__ = [
     "conversation_history",
     "resume_bot",
     "resume_expired",
-    "send_attendant_message",
     "take_over",
     "waiting_conversations",
     "waiting_notice_due",
 ]
-
-
-async def attendant_seen(app: web.Application, conversation_id: int) -> int:
-    """An attendant opened the conversation in the inbox: send the read receipt for the
-    tutor's unread messages (none is sent while they wait for a human). Returns how many."""
-    from bot.gateway import GATEWAY
-
-    gateway = app.get(GATEWAY)
-    return await gateway.attendant_seen(conversation_id) if gateway is not None else 0

@@ -35,8 +35,8 @@ from sqlalchemy.engine import Engine
 
 from bot.models import WaInbound
 from bot.wa_types import InboundMessage, Rejected, StatusUpdate
-from scheduler_core.db import write_connection
-from scheduler_core.errors import Busy
+from scheduler_core.db.engine import write_connection
+from scheduler_core.kernel.errors import Busy
 
 log = logging.getLogger(__name__)
 

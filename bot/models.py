@@ -1,6 +1,6 @@
 """Tables of the WhatsApp channel (bot/): conversations, messages, the inbound queue.
 
-Conventions follow ``scheduler_core.models``: timestamps are aware UTC datetimes (SQLModel's
+Conventions follow ``scheduler_core.metadata``: timestamps are aware UTC datetimes (SQLModel's
 UTCDateTime refuses naive ones), enumerations are strings.
 
 - :class:`WaConversation` — one per (shop, tutor key). The tutor key is Meta's business-scoped

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.intake import ROWS_PER_STATEMENT, is_transient
 from bot.models import STATUS_RANK, WaInbound, WaMessage, WaStatusEvent
 from bot.wa_types import StatusUpdate
-from scheduler_core.db import write_connection
+from scheduler_core.db.engine import write_connection
 
 log = logging.getLogger(__name__)
 

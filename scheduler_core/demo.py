@@ -28,39 +28,38 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler_core.agenda_types import SlotItem
-from scheduler_core.booking_support import combo_discount, insert_visit
-from scheduler_core.breeds import load_breeds
-from scheduler_core.clock import local, minutes_of
-from scheduler_core.cpf import generate_cpf
-from scheduler_core.db import write_session
-from scheduler_core.models import (
+from scheduler_core.agenda.models import (
     Appointment,
     AppointmentStatus,
-    BotSettings,
-    Breed,
+    Origin,
+    Restriction,
+    StatusChange,
+)
+from scheduler_core.catalog.models import (
     Combo,
     ComboItem,
-    Employee,
-    EmployeeCategory,
     LevaETrazZone,
-    NotAcceptedBreed,
-    OpeningRange,
-    Origin,
-    Pet,
-    PlanKind,
-    PlanTemplate,
-    PlanTemplateService,
     PriceEntry,
-    Resource,
-    Restriction,
-    Segment,
     Service,
     ServiceCategory,
     ServiceResource,
+)
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.db.engine import write_session
+from scheduler_core.kernel.clock import local, minutes_of
+from scheduler_core.kernel.cpf import generate_cpf
+from scheduler_core.people.breeds import load_breeds
+from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet, Tutor
+from scheduler_core.plans.models import PlanKind, PlanTemplate, PlanTemplateService
+from scheduler_core.scheduling.agenda_types import SlotItem
+from scheduler_core.scheduling.booking_support import combo_discount, insert_visit
+from scheduler_core.shop.models import (
+    Employee,
+    EmployeeCategory,
+    OpeningRange,
+    Resource,
+    Segment,
     Shop,
-    StatusChange,
-    Tutor,
     WorkingRange,
 )
 

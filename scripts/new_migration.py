@@ -8,7 +8,7 @@ import tempfile
 
 from alembic import command
 
-from scheduler_core.migrate import alembic_config, upgrade
+from scheduler_core.db.migrate import alembic_config, upgrade
 
 with tempfile.TemporaryDirectory() as tmp:
     url = f"sqlite:///{tmp}/scratch.db"

@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scheduler_core import settings as settings_mod  # noqa: E402
-from scheduler_core.db import make_engine  # noqa: E402
-from scheduler_core.migrate import upgrade  # noqa: E402
+from scheduler_core.db.engine import make_engine  # noqa: E402
+from scheduler_core.db.migrate import upgrade  # noqa: E402
+from scheduler_core.kernel import settings as settings_mod  # noqa: E402
 
 BACKOFF_CAP_S = 30.0
 STABLE_S = 60.0  # a child that ran this long before exiting is restarted after 1 s again

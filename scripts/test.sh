@@ -13,4 +13,5 @@ for hook in scripts/test.d/*.sh; do
 done
 
 .venv/bin/ruff check .
+.venv/bin/lint-imports
 .venv/bin/python -m pytest -p no:cacheprovider "$@"

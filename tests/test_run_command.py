@@ -231,8 +231,8 @@ def test_engine_killed_mid_conversation_is_restarted_and_nothing_is_lost_or_doub
     from bot import simulator as sim
     from bot.models import Author, WaInbound, WaMessage
     from bot.texts import t
-    from scheduler_core.db import make_engine, write_session
-    from scheduler_core.models import BotSettings
+    from scheduler_core.chatbot.models import BotSettings
+    from scheduler_core.db.engine import make_engine, write_session
 
     port, rasa_port, action_port = _free_port(), _free_port(), _free_port()
     secret = "run-test-app-secret"

@@ -14,8 +14,8 @@ import secrets
 from aiohttp import web
 
 from admin.api.errors import error_response, is_api_path
-from scheduler_core import settings as settings_mod
-from scheduler_core.settings import Settings
+from scheduler_core.kernel import settings as settings_mod
+from scheduler_core.kernel.settings import Settings
 
 API_TOKENS = web.AppKey("api_tokens", tuple)
 PUBLIC_PATHS = frozenset({"/api/openapi.json"})

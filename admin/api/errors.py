@@ -14,8 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from scheduler_core.db import RETRY_AFTER_S, is_busy_error
-from scheduler_core.errors import Busy, CoreError
+from scheduler_core.db.engine import RETRY_AFTER_S, is_busy_error
+from scheduler_core.kernel.errors import Busy, CoreError
 
 log = logging.getLogger("petbot.api")
 

@@ -26,20 +26,16 @@ from admin.api.serialize import (
     tutor_json,
 )
 from admin.appkeys import CLOCK, DB, SETTINGS
-from scheduler_core import appointments, audit, booking, catalog, people, visit_status
-from scheduler_core.db import transaction
-from scheduler_core.errors import NotFound, ValidationFailed
-from scheduler_core.models import (
-    AppointmentStatus,
-    Breed,
-    Employee,
-    EmployeeCategory,
-    Origin,
-    Pet,
-    Service,
-    Shop,
-    Tutor,
-)
+from scheduler_core.agenda.models import AppointmentStatus, Origin
+from scheduler_core.audit import log as audit
+from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.models import Service
+from scheduler_core.db.engine import transaction
+from scheduler_core.kernel.errors import NotFound, ValidationFailed
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Breed, Pet, Tutor
+from scheduler_core.scheduling import appointments, booking, visit_status
+from scheduler_core.shop.models import Employee, EmployeeCategory, Shop
 
 MAX_IDS = 20
 # Ids are 32-bit integers in the database; a larger number cannot exist.
@@ -143,7 +139,8 @@ def _run(request: web.Request, fn, *args, **kwargs):
 
 
 def _unit(request: web.Request, fn):
-    """``fn(session)`` as one retried unit of work (:func:`scheduler_core.db.transaction`), off
+    """``fn(session)`` as one retried unit of work (:func:`scheduler_core.db.engine.transaction`),
+    off
     the event loop; a database still busy after the retries is ``Busy`` (503)."""
     return asyncio.to_thread(transaction, request.app[DB], fn)
 

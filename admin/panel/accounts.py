@@ -40,10 +40,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select
 
 from admin.models import LoginAttempt, Role, StaffSession, StaffUser
-from scheduler_core import audit
-from scheduler_core.db import locked_session, write_session
-from scheduler_core.errors import Busy
-from scheduler_core.models import Employee, Shop
+from scheduler_core.audit import log as audit
+from scheduler_core.db.engine import locked_session, write_session
+from scheduler_core.kernel.errors import Busy
+from scheduler_core.shop.models import Employee, Shop
 
 SESSION_LIFETIME = timedelta(hours=12)
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def check_pin_format(pin: str) -> None:
 
 
 def _owner_password_file():
-    from scheduler_core import settings as settings_mod
+    from scheduler_core.kernel import settings as settings_mod
 
     return settings_mod.VAR / "owner_password"
 

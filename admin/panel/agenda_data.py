@@ -12,26 +12,26 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from admin.panel.timeutil import day_bounds, for_column, to_local
-from scheduler_core.clock import minutes_of
-from scheduler_core.models import (
+from scheduler_core.agenda.models import (
     Appointment,
     AppointmentItem,
     AppointmentStatus,
     Block,
+    RecurrenceSeries,
+    StatusChange,
+)
+from scheduler_core.catalog.models import Service, ServiceCategory
+from scheduler_core.kernel.clock import minutes_of
+from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.scheduling.visit_status import OPEN_STATUSES
+from scheduler_core.shop.models import (
     Employee,
     EmployeeCategory,
     OpeningRange,
-    Pet,
-    RecurrenceSeries,
     Segment,
-    Service,
-    ServiceCategory,
     Shop,
-    StatusChange,
-    Tutor,
     WorkingRange,
 )
-from scheduler_core.visit_status import OPEN_STATUSES
 
 HIDDEN_BY_DEFAULT = {AppointmentStatus.CANCELADO, AppointmentStatus.NAO_COMPARECEU}
 

@@ -27,38 +27,31 @@ from admin.forms import (
 )
 from admin.panel.accounts import check_pin_format, hash_secret
 from admin.panel.timeutil import for_column
-from scheduler_core.cpf import InvalidCPF, normalize_cpf
-from scheduler_core.models import (
-    Block,
-    BotMode,
-    BotSettings,
-    Breed,
+from scheduler_core.agenda.models import Block, Restriction, RestrictionScope
+from scheduler_core.catalog.models import (
     CategoryKind,
     Combo,
     ComboItem,
-    Employee,
-    EmployeeCategory,
     LevaETrazZone,
-    NotAcceptedBreed,
-    OpeningRange,
-    Pelagem,
-    Porte,
-    PriceDisplay,
     PriceEntry,
-    Resource,
-    Restriction,
-    RestrictionScope,
-    Segment,
     Service,
     ServiceCategory,
     ServiceResource,
+)
+from scheduler_core.chatbot.models import BotMode, BotSettings, PriceDisplay, SlotDisplay
+from scheduler_core.chatbot.triggers import MATCH_KINDS, MAX_TRIGGERS
+from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
+from scheduler_core.kernel.phones import InvalidPhone, parse_phone
+from scheduler_core.people.models import Breed, NotAcceptedBreed, Pelagem, Porte, Species
+from scheduler_core.shop.models import (
+    Employee,
+    EmployeeCategory,
+    OpeningRange,
+    Resource,
+    Segment,
     Shop,
-    SlotDisplay,
-    Species,
     WorkingRange,
 )
-from scheduler_core.phones import InvalidPhone, parse_phone
-from scheduler_core.triggers import MATCH_KINDS, MAX_TRIGGERS
 
 MAX_OPENING_RANGES = 4  # 3 breaks a day (spec/scheduling.md §2.2)
 MAX_WORKING_RANGES = 4
@@ -185,7 +178,7 @@ def save_shop(session: Session, shop: Shop | None, values: Mapping,
 
 def save_segment(session: Session, shop: Shop, segment: Segment | None, values: Mapping,
                  species: Iterable[str]) -> Segment:
-    from scheduler_core.models import SegmentKind
+    from scheduler_core.shop.models import SegmentKind
 
     errs = _Collector()
     name = _text(values, "name")

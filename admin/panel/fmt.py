@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from scheduler_core.clock import from_utc_naive
-from scheduler_core.models import (
-    AppointmentStatus,
-    CategoryKind,
-    InvoiceStatus,
-    Pelagem,
-    Porte,
-    RestrictionScope,
-    SegmentKind,
-    Species,
-)
-from scheduler_core.money import format_brl
+from scheduler_core.agenda.models import AppointmentStatus, RestrictionScope
+from scheduler_core.billing.models import InvoiceStatus
+from scheduler_core.catalog.models import CategoryKind
+from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.money import format_brl
+from scheduler_core.people.models import Pelagem, Porte, Species
+from scheduler_core.shop.models import SegmentKind
 
 WEEKDAYS = ["Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo"]
 WEEKDAYS_SHORT = ["Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "Dom"]

@@ -27,9 +27,9 @@ from admin.http_security import client_address
 from admin.models import StaffSession, StaffUser
 from admin.panel import accounts
 from admin.panel.permissions import ROLE_LABELS, Perm, permissions_for
-from scheduler_core.db import RETRY_AFTER_S, is_busy_error, read_session
-from scheduler_core.errors import Busy, CoreError
-from scheduler_core.models import Employee, Shop
+from scheduler_core.db.engine import RETRY_AFTER_S, is_busy_error, read_session
+from scheduler_core.kernel.errors import Busy, CoreError
+from scheduler_core.shop.models import Employee, Shop
 
 log = logging.getLogger(__name__)
 

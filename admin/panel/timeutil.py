@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 
-from scheduler_core.clock import from_utc_naive
+from scheduler_core.kernel.clock import from_utc_naive
 
 
 def as_utc(value: datetime | None) -> datetime | None:

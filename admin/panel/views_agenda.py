@@ -1,7 +1,8 @@
 """Agenda screens: day columns, status board, week, the new-appointment wizard, appointment
 window (status, reschedule, cancel, no-show), encaixe and "Buscar horários".
 
-Every write goes through the booking service (``scheduler_core.booking``, ``visit_status``,
+Every write goes through the booking service (``scheduler_core.scheduling.booking``,
+``visit_status``,
 ``encaixe``); this module parses, calls, renders.
 """
 
@@ -32,22 +33,16 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
-from scheduler_core import booking, catalog, encaixe, people, recurrence, visit_status
-from scheduler_core.agenda_types import NoSlotReason
-from scheduler_core.db import locked_session
-from scheduler_core.errors import CoreError, ValidationFailed
-from scheduler_core.models import (
-    AppointmentStatus,
-    Combo,
-    ComboItem,
-    Employee,
-    EmployeeCategory,
-    Pet,
-    Service,
-    ServiceCategory,
-    Shop,
-    Tutor,
-)
+from scheduler_core.agenda.models import AppointmentStatus
+from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.models import Combo, ComboItem, Service, ServiceCategory
+from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import CoreError, ValidationFailed
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.scheduling import booking, encaixe, recurrence, visit_status
+from scheduler_core.scheduling.agenda_types import NoSlotReason
+from scheduler_core.shop.models import Employee, EmployeeCategory, Shop
 
 routes = web.RouteTableDef()
 S = AppointmentStatus
@@ -335,7 +330,7 @@ async def wizard(request: web.Request) -> web.Response:
 
 
 def _breeds(session: Session):
-    from scheduler_core.models import Breed
+    from scheduler_core.people.models import Breed
 
     return session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
 
@@ -350,7 +345,7 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
         with locked_session(engine(request)) as session:
             tutor = people.create_tutor(session, shop.id, values,
                                         today=today(now(request), shop.timezone))
-            from scheduler_core import audit
+            from scheduler_core.audit import log as audit
 
             audit.record(session, at=now(request), actor=staff(request).actor,
                             action="tutor.create", entity="tutor", entity_id=tutor.id,

@@ -25,9 +25,9 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import ROLE_LABELS, Perm
-from scheduler_core import audit
-from scheduler_core.db import locked_session
-from scheduler_core.models import Employee
+from scheduler_core.audit import log as audit
+from scheduler_core.db.engine import locked_session
+from scheduler_core.shop.models import Employee
 
 routes = web.RouteTableDef()
 

@@ -26,33 +26,31 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
-from scheduler_core import appointments, audit
-from scheduler_core.db import locked_session
-from scheduler_core.models import (
-    Block,
-    BotMode,
-    BotSettings,
-    Breed,
+from scheduler_core.agenda.models import Block, Restriction
+from scheduler_core.audit import log as audit
+from scheduler_core.catalog.models import (
     Combo,
     ComboItem,
-    Employee,
-    EmployeeCategory,
     LevaETrazZone,
-    NotAcceptedBreed,
-    OpeningRange,
-    Pelagem,
-    Porte,
     PriceEntry,
-    Resource,
-    Restriction,
-    Segment,
     Service,
     ServiceCategory,
     ServiceResource,
+)
+from scheduler_core.chatbot.models import BotMode, BotSettings
+from scheduler_core.chatbot.triggers import MATCH_KINDS
+from scheduler_core.db.engine import locked_session
+from scheduler_core.people.models import Breed, NotAcceptedBreed, Pelagem, Porte
+from scheduler_core.scheduling import appointments
+from scheduler_core.shop.models import (
+    Employee,
+    EmployeeCategory,
+    OpeningRange,
+    Resource,
+    Segment,
     Shop,
     WorkingRange,
 )
-from scheduler_core.triggers import MATCH_KINDS
 
 routes = web.RouteTableDef()
 

@@ -1,5 +1,5 @@
 """Attendant inbox: conversations waiting for a human (oldest first), history, reply box,
-"Devolver ao robô", and the tutor's context beside it. Built on ``bot.handoff``."""
+"Devolver ao robô", and the tutor's context beside it. Built on ``bot.inbox``."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from admin.panel.pages import engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local
 from admin.panel.views_tutors import tutor_context
-from scheduler_core.models import Tutor
+from scheduler_core.people.models import Tutor
 
 routes = web.RouteTableDef()
 
 AUTHOR_LABELS = {"tutor": "Tutor", "bot": "Robô", "attendant": "Atendente", "system": "Sistema"}
 
 
-def _handoff():
-    from bot import handoff
+def _inbox():
+    from bot import inbox
 
-    return handoff
+    return inbox
 
 
 def waiting_label(seconds: int) -> str:
@@ -42,7 +42,7 @@ def _display_name(conv) -> str:
 def _waiting(request: web.Request) -> list:
     shop = staff(request).shop
     with Session(engine(request)) as session:
-        return _handoff().waiting_conversations(session, now(request),
+        return _inbox().waiting_conversations(session, now(request),
                                                 shop_id=shop.id if shop else None)
 
 
@@ -77,11 +77,11 @@ async def inbox(request: web.Request) -> web.Response:
         conv = session.get(WaConversation, current_id)
         if conv is None or (shop and conv.shop_id != shop.id):
             raise web.HTTPNotFound(text="Conversa não encontrada.")
-        history = _handoff().conversation_history(session, conv.id)
+        history = _inbox().conversation_history(session, conv.id)
         tutor = session.get(Tutor, conv.tutor_id) if conv.tutor_id else None
         context = tutor_context(session, shop, tutor, now(request),
                                 me.can(Perm.TUTORS_SENSITIVE)) if tutor and shop else None
-    await _handoff().attendant_seen(request.app, conv.id)
+    await _inbox().attendant_seen(request.app, conv.id)
     ctx.update(conv=conv, history=history, tutor_ctx=context,
                history_local=[(h, to_local(h.at, tz)) for h in history],
                is_human=conv.owner == "human",
@@ -100,7 +100,7 @@ async def inbox_reply(request: web.Request) -> web.Response:
         raise redirect(f"/admin/atendimento/{conv_id}", "Escreva uma mensagem para enviar.",
                        "erro")
     try:
-        result = await _handoff().send_attendant_message(request.app, conv_id, text[:4096],
+        result = await _inbox().send_attendant_message(request.app, conv_id, text[:4096],
                                                          staff(request).actor)
     except KeyError:
         raise web.HTTPNotFound(text="Conversa não encontrada.") from None
@@ -118,7 +118,7 @@ async def inbox_reply(request: web.Request) -> web.Response:
 @page(Perm.INBOX)
 async def inbox_resume(request: web.Request) -> web.Response:
     conv_id = int(request.match_info["id"])
-    done = _handoff().resume_bot(request.app, conv_id, staff(request).actor)
+    done = _inbox().resume_bot(request.app, conv_id, staff(request).actor)
     if not done:
         raise redirect(f"/admin/atendimento/{conv_id}",
                        "Não foi possível devolver ao robô: a conversa já está com o robô ou o "

@@ -1,6 +1,7 @@
 """Tutors and pets: search, tutor page (pets, visits, invoices, credit, allow-bot), pet page.
 
-Tutor and pet writes go through ``scheduler_core.people`` (the same rules as the bot and API).
+Tutor and pet writes go through ``scheduler_core.people.registry`` (the same rules as the bot and
+API).
 """
 
 from __future__ import annotations
@@ -14,24 +15,17 @@ from admin.panel.pages import engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
 from admin.panel.views_agenda import pet_values
-from scheduler_core import audit, people
-from scheduler_core.cpf import format_cpf
-from scheduler_core.db import locked_session
-from scheduler_core.errors import ValidationFailed
-from scheduler_core.models import (
-    Appointment,
-    AppointmentItem,
-    Breed,
-    CreditEntry,
-    Invoice,
-    InvoiceItem,
-    Payment,
-    Pet,
-    Service,
-    Shop,
-    Tutor,
-)
-from scheduler_core.phones import format_phone_br
+from scheduler_core.agenda.models import Appointment, AppointmentItem
+from scheduler_core.audit import log as audit
+from scheduler_core.billing.models import CreditEntry, Invoice, InvoiceItem, Payment
+from scheduler_core.catalog.models import Service
+from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.cpf import format_cpf
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.phones import format_phone_br
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Breed, Pet, Tutor
+from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
 TUTOR_FORM_FIELDS = ("name", "whatsapp", "phone2", "cpf", "email", "birth_date", "notes", "cep",

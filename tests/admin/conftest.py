@@ -20,11 +20,11 @@ from sqlmodel import Session
 from admin.models import Role
 from admin.panel import accounts
 from admin.server import create_app
-from scheduler_core import settings as settings_mod
-from scheduler_core.db import make_engine
+from scheduler_core.db.engine import make_engine
+from scheduler_core.db.migrate import upgrade
 from scheduler_core.demo import load_demo
-from scheduler_core.migrate import upgrade
-from scheduler_core.settings import Settings
+from scheduler_core.kernel import settings as settings_mod
+from scheduler_core.kernel.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"

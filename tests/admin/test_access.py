@@ -6,8 +6,9 @@ from sqlmodel import Session, select
 
 from admin.models import StaffUser
 from admin.panel import accounts
-from scheduler_core import settings as settings_mod
-from scheduler_core.models import Appointment, AppointmentStatus, AuditLog
+from scheduler_core.agenda.models import Appointment, AppointmentStatus
+from scheduler_core.audit.models import AuditLog
+from scheduler_core.kernel import settings as settings_mod
 
 from .conftest import PIN, csrf_of, logged_in, login, page_csrf
 
@@ -114,9 +115,9 @@ async def test_attendant_cannot_see_the_audit_log_but_the_owner_can(client, pane
 
 
 async def test_the_audit_log_shows_only_this_shops_rows(client, panel_db):
-    from scheduler_core import audit
-    from scheduler_core.db import write_session
-    from scheduler_core.models import Shop
+    from scheduler_core.audit import log as audit
+    from scheduler_core.db.engine import write_session
+    from scheduler_core.shop.models import Shop
 
     engine, _, _ = panel_db
     with write_session(engine) as s:
@@ -172,7 +173,7 @@ async def test_groomer_cannot_cancel_but_can_move_a_card(client, panel_db):
 
 
 async def test_sensitive_tutor_data_is_masked_for_a_groomer(client, panel_db):
-    from scheduler_core.models import Tutor
+    from scheduler_core.people.models import Tutor
 
     engine = panel_db[0]
     with Session(engine) as session:

@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from scheduler_core.models import Appointment, AppointmentStatus, Pet, Service, Tutor
+from scheduler_core.agenda.models import Appointment, AppointmentStatus
+from scheduler_core.catalog.models import Service
+from scheduler_core.people.models import Pet, Tutor
 
 from .conftest import PIN, logged_in, page_csrf
 
@@ -147,7 +149,8 @@ async def test_encaixe_shows_conflicts_first_then_books_with_the_pin(client, pan
             Appointment.status == AppointmentStatus.AGENDADO,
             Appointment.start > datetime.now(UTC) + timedelta(days=1))
             .order_by(Appointment.start)).first()
-        from scheduler_core.models import AppointmentItem, Shop
+        from scheduler_core.agenda.models import AppointmentItem
+        from scheduler_core.shop.models import Shop
 
         item = session.exec(select(AppointmentItem).where(
             AppointmentItem.appointment_id == busy.id)).first()
@@ -180,7 +183,8 @@ async def test_a_restriction_in_the_wizard_points_to_the_encaixe_that_overrides_
         client, panel_db):
     engine = panel_db[0]
     pet, bath = _dog(engine)
-    from scheduler_core.models import Restriction, Shop
+    from scheduler_core.agenda.models import Restriction
+    from scheduler_core.shop.models import Shop
 
     with Session(engine) as session:
         shop = session.exec(select(Shop)).first()
@@ -285,8 +289,8 @@ async def test_new_tutor_with_invalid_cpf_is_refused_and_allow_bot_switch(client
 
 
 def _combo_for(engine, pet, name):
-    from scheduler_core import catalog
-    from scheduler_core.models import Combo
+    from scheduler_core.catalog import offers as catalog
+    from scheduler_core.catalog.models import Combo
 
     with Session(engine) as session:
         combo = session.exec(select(Combo).where(Combo.name == name)).one()
@@ -298,7 +302,7 @@ def _combo_for(engine, pet, name):
 
 
 async def test_wizard_books_a_combo_at_the_combo_price(client, panel_db):
-    from scheduler_core.money import format_brl
+    from scheduler_core.kernel.money import format_brl
 
     engine = panel_db[0]
     pet, _bath = _dog(engine)
@@ -328,7 +332,7 @@ async def test_wizard_books_a_combo_at_the_combo_price(client, panel_db):
             assert appt.combo_id == combo.id
             assert appt.discount_cents == combo.discount_cents
             assert appt.total_cents == combo.price_cents
-            from scheduler_core.models import AppointmentItem
+            from scheduler_core.agenda.models import AppointmentItem
 
             items = session.exec(select(AppointmentItem).where(
                 AppointmentItem.appointment_id == appt.id)).all()
@@ -353,7 +357,7 @@ async def test_wizard_refuses_two_combos_in_one_visit(client, panel_db):
 
 
 async def test_free_slot_search_prices_a_combo(client, panel_db):
-    from scheduler_core.money import format_brl
+    from scheduler_core.kernel.money import format_brl
 
     engine = panel_db[0]
     pet, _bath = _dog(engine)

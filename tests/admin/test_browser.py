@@ -14,17 +14,10 @@ from sqlmodel import Session, col, select
 
 from bot.config import SIM_PHONE_ID
 from bot.models import Author, Direction, Owner, WaConversation, WaMessage
-from scheduler_core.models import (
-    Appointment,
-    AppointmentStatus,
-    Employee,
-    Pet,
-    PriceEntry,
-    Service,
-    ServiceCategory,
-    Shop,
-    Tutor,
-)
+from scheduler_core.agenda.models import Appointment, AppointmentStatus
+from scheduler_core.catalog.models import PriceEntry, Service, ServiceCategory
+from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.shop.models import Employee, Shop
 
 from .conftest import PIN, browser_login, shot
 

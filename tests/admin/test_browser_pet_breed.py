@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from scheduler_core.models import Breed, Pet, Tutor
+from scheduler_core.people.models import Breed, Pet, Tutor
 
 from .conftest import browser_login, shot
 

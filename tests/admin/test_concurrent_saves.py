@@ -18,17 +18,12 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from admin.server import create_app
-from scheduler_core import people
-from scheduler_core.db import make_engine, transaction, write_session
-from scheduler_core.models import (
-    Appointment,
-    Employee,
-    EmployeeCategory,
-    LevaETrazZone,
-    Pet,
-    Service,
-    Shop,
-)
+from scheduler_core.agenda.models import Appointment
+from scheduler_core.catalog.models import LevaETrazZone, Service
+from scheduler_core.db.engine import make_engine, transaction, write_session
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Pet
+from scheduler_core.shop.models import Employee, EmployeeCategory, Shop
 
 from .conftest import PIN, logged_in, make_settings, page_csrf
 

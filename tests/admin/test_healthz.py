@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 
 from admin.server import create_app
-from scheduler_core import settings as settings_mod
+from scheduler_core.kernel import settings as settings_mod
 
 from .conftest import make_settings
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.config import SIM_PHONE_ID
 from bot.models import Owner, WaConversation
-from scheduler_core.models import Shop
+from scheduler_core.shop.models import Shop
 
 from .conftest import logged_in, page_csrf
 

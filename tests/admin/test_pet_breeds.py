@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from scheduler_core.models import Breed, Pet, Tutor
+from scheduler_core.people.models import Breed, Pet, Tutor
 
 from .conftest import logged_in, page_csrf
 

@@ -11,9 +11,11 @@ from sqlmodel import Session, col, select
 from admin.models import Role
 from admin.panel import accounts
 from admin.server import create_app
-from scheduler_core import settings as settings_mod
+from scheduler_core.agenda.models import Appointment, Block
+from scheduler_core.catalog.models import Service
 from scheduler_core.demo import load_demo
-from scheduler_core.models import Appointment, Block, Pet, Service
+from scheduler_core.kernel import settings as settings_mod
+from scheduler_core.people.models import Pet
 
 from .conftest import PIN, csrf_of, make_settings
 

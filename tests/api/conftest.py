@@ -18,8 +18,8 @@ from sqlmodel import Session
 from admin import api, health
 from admin.api.openapi import DOCUMENT
 from admin.appkeys import CLOCK, DB, SETTINGS
-from scheduler_core.breeds import load_breeds
-from scheduler_core.settings import Settings
+from scheduler_core.kernel.settings import Settings
+from scheduler_core.people.breeds import load_breeds
 from tests.core.factories import NOW, build_shop
 
 TOKEN = "token-de-teste"

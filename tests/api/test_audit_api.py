@@ -8,7 +8,7 @@ from datetime import UTC
 from sqlmodel import Session, select
 
 from admin.api.auth import actor_for
-from scheduler_core.models import AuditLog
+from scheduler_core.audit.models import AuditLog
 from tests.core.factories import NOW
 
 from .conftest import TOKEN

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from admin.api import auth
-from scheduler_core import catalog
-from scheduler_core import settings as settings_mod
+from scheduler_core.catalog import offers as catalog
+from scheduler_core.kernel import settings as settings_mod
 
 from .conftest import Api, make_app
 

@@ -308,7 +308,7 @@ async def test_unknown_appointment_is_404(api_client, method, path):
 async def test_booking_round_trip_on_both_databases(aiohttp_client, request, clock, dialect):
     from sqlmodel import Session
 
-    from scheduler_core.breeds import load_breeds
+    from scheduler_core.people.breeds import load_breeds
     from tests.core.factories import build_shop
 
     engine = request.getfixturevalue("sqlite_engine" if dialect == "sqlite" else "pg_engine")

@@ -9,8 +9,8 @@ import threading
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
-from scheduler_core.db import make_engine, write_session
-from scheduler_core.models import Tutor
+from scheduler_core.db.engine import make_engine, write_session
+from scheduler_core.people.models import Tutor
 
 from .conftest import Api, make_app
 

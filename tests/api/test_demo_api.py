@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from scheduler_core.demo import load_demo
-from scheduler_core.models import Pet, Tutor
+from scheduler_core.people.models import Pet, Tutor
 from tests.core.factories import NOW
 
 from .conftest import Api, make_app

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, func, select
 
-from scheduler_core.models import Appointment
+from scheduler_core.agenda.models import Appointment
 from tests.core.factories import NOW, next_weekday
 
 from .conftest import TOKEN, Api, make_app

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core.db import make_engine
-from scheduler_core.migrate import upgrade
+from scheduler_core.db.engine import make_engine
+from scheduler_core.db.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 # A Tuesday, 10:00 in São Paulo: the shop is open, today and tomorrow are working days.
@@ -227,7 +227,8 @@ def chat_with(bot):
 def tutor_with_pets(bot: Bot, n_pets: int = 1, history: bool = False):
     """A demo tutor with exactly ``n_pets`` living pets (and past visits when ``history``),
     not used by another test (each test takes a different one)."""
-    from scheduler_core.models import Appointment, Pet, PetStatus, Tutor
+    from scheduler_core.agenda.models import Appointment
+    from scheduler_core.people.models import Pet, PetStatus, Tutor
 
     with bot.session() as s:
         for tutor in s.exec(select(Tutor).order_by(Tutor.id)).all():
@@ -251,7 +252,7 @@ def tutor_with_pets(bot: Bot, n_pets: int = 1, history: bool = False):
 def _new_tutor(s, n_pets: int):
     """When the demo's tutors of that shape are all taken: a fresh tutor whose pets copy a demo
     dog (same breed, porte and pelagem, so the demo's prices apply)."""
-    from scheduler_core.models import Pet, Tutor
+    from scheduler_core.people.models import Pet, Tutor
 
     model = s.exec(select(Pet).where(Pet.species == "cao", Pet.porte.is_not(None),
                                      Pet.pelagem.is_not(None)).order_by(Pet.id)).first()

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 import actions.actions as action_module
 from actions.flow import Turn, handle, render
-from scheduler_core.db import is_sqlite, make_engine, write_session
+from scheduler_core.db.engine import is_sqlite, make_engine, write_session
 from scheduler_core.demo import load_demo
-from scheduler_core.models import Tutor
+from scheduler_core.people.models import Tutor
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 SECRET = "unit-secret"

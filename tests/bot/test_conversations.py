@@ -13,15 +13,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from scheduler_core.models import (
-    Appointment,
-    AppointmentStatus,
-    Breed,
-    Invoice,
-    InvoiceStatus,
-    Pet,
-    Tutor,
-)
+from scheduler_core.agenda.models import Appointment, AppointmentStatus
+from scheduler_core.billing.models import Invoice, InvoiceStatus
+from scheduler_core.people.models import Breed, Pet, Tutor
 from tests.bot.engine import NOW, tutor_with_pets
 
 pytestmark = pytest.mark.engine

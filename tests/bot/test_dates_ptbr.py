@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from scheduler_core.dates_ptbr import TypedDate, parse_date_ptbr
+from scheduler_core.kernel.dates_ptbr import TypedDate, parse_date_ptbr
 
 TUESDAY = date(2026, 12, 1)
 

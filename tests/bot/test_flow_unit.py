@@ -11,16 +11,10 @@ import pytest
 from sqlmodel import Session, select
 
 from actions.flow import Turn, handle, match_option
+from scheduler_core.agenda.models import Appointment, Block, Restriction
+from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.demo import load_demo
-from scheduler_core.models import (
-    Appointment,
-    Block,
-    BotSettings,
-    Pet,
-    PetStatus,
-    Restriction,
-    Tutor,
-)
+from scheduler_core.people.models import Pet, PetStatus, Tutor
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 SECRET = "unit-secret"
@@ -419,7 +413,7 @@ def test_thanks_at_the_pet_name_step_is_not_the_pet_s_name(shop):
 def test_a_combo_chosen_in_the_bot_is_booked_as_the_combo_at_its_discounted_price(shop):
     """The bot shows "Banho + Tosa higiênica" 10 % off; the booking keeps that combo and the
     price the tutor was shown, not the items' full prices."""
-    from scheduler_core.catalog import services_for_pet
+    from scheduler_core.catalog.offers import services_for_pet
 
     tutor, [pet] = _tutor(shop, 1)
     with Session(shop) as s:

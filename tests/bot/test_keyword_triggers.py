@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from scheduler_core.models import BotSettings
+from scheduler_core.chatbot.models import BotSettings
 from tests.bot.engine import tutor_with_pets
 
 pytestmark = pytest.mark.engine

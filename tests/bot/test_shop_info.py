@@ -6,10 +6,14 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from scheduler_core import shop_info
+from scheduler_core.agenda.models import Block
+from scheduler_core.catalog import leva_e_traz
+from scheduler_core.catalog.models import LevaETrazZone
 from scheduler_core.demo import load_demo
-from scheduler_core.models import Block, Employee, LevaETrazZone, OpeningRange, Segment, Shop
-from scheduler_core.money import format_brl
+from scheduler_core.kernel.money import format_brl
+from scheduler_core.scheduling import open_now
+from scheduler_core.shop import info as shop_info
+from scheduler_core.shop.models import Employee, OpeningRange, Segment, Shop
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # Tuesday 10:00 in São Paulo
 
@@ -34,20 +38,20 @@ def test_hours_address_payments_zones_from_the_database(sqlite_engine):
         shop.payment_methods = ["pix", "cartao_credito"]
         assert shop_info.payment_methods_text(shop) == "Pix e Cartão de crédito"
         zones = s.exec(select(LevaETrazZone).where(LevaETrazZone.shop_id == shop.id)).all()
-        text = shop_info.leva_e_traz_text(s, shop)
+        text = leva_e_traz.leva_e_traz_text(s, shop)
         assert all(z.name in text for z in zones)
         assert f"{shop.leva_e_traz_min_notice_hours} h de antecedência" in text
         shop.leva_e_traz_enabled = False
-        assert shop_info.leva_e_traz_text(s, shop) is None
+        assert leva_e_traz.leva_e_traz_text(s, shop) is None
 
 
 def test_open_now_follows_the_timetable(sqlite_engine):
     load_demo(sqlite_engine, NOW)
     with Session(sqlite_engine) as s:
         shop = s.exec(select(Shop)).one()
-        assert shop_info.is_shop_open_now(s, shop.id, NOW) is True
+        assert open_now.is_shop_open_now(s, shop.id, NOW) is True
         # 03:00 in São Paulo.
-        assert shop_info.is_shop_open_now(s, shop.id, datetime(2026, 12, 1, 6, 0, tzinfo=UTC)) \
+        assert open_now.is_shop_open_now(s, shop.id, datetime(2026, 12, 1, 6, 0, tzinfo=UTC)) \
             is False
 
 
@@ -62,12 +66,12 @@ def test_a_holiday_block_closes_the_shop_for_the_bot(sqlite_engine):
         s.add(Block(shop_id=shop.id, dates=["2026-12-01"], all_day=False,
                     start="09:00", end="11:00", reason="Dedetização"))
         s.commit()
-        assert shop_info.is_shop_open_now(s, shop.id, NOW) is True
+        assert open_now.is_shop_open_now(s, shop.id, NOW) is True
         s.add(Block(shop_id=shop.id, dates=["2026-11-30", "2026-12-01"], reason="Feriado"))
         s.commit()
-        assert shop_info.is_shop_open_now(s, shop.id, NOW) is False
+        assert open_now.is_shop_open_now(s, shop.id, NOW) is False
         # The next day is not blocked: open again at 10:00.
-        assert shop_info.is_shop_open_now(s, shop.id, datetime(2026, 12, 2, 13, 0, tzinfo=UTC))
+        assert open_now.is_shop_open_now(s, shop.id, datetime(2026, 12, 2, 13, 0, tzinfo=UTC))
 
 
 def test_collapsed_week_text():

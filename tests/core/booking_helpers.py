@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from scheduler_core import booking
-from scheduler_core.models import Appointment, AppointmentItem, AuditLog, StatusChange
+from scheduler_core.agenda.models import Appointment, AppointmentItem, StatusChange
+from scheduler_core.audit.models import AuditLog
+from scheduler_core.scheduling import booking
 
 from .factories import NOW, ShopWorld, next_weekday
 

@@ -35,7 +35,7 @@ Two levels:
    ``world.add_combo("banho e tosa", ["banho", "tosa"], discount_kind="percentual",
    discount_value=10)`` adds a combo; ``world.add_plan_template("Banho semanal",
    services={"banho": 4})`` adds a plan or package template (sell it with
-   ``scheduler_core.plans.sell_plan``);
+   ``scheduler_core.plans.service.sell_plan``);
    ``resources={"banheira": 1}`` adds shared resources, and ``service_resources=
    {"banho": {"banheira": 1}}`` makes services consume them.
 
@@ -54,28 +54,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from scheduler_core.models import (
-    Block,
-    BotSettings,
+from scheduler_core.agenda.models import Block, Restriction
+from scheduler_core.catalog.models import (
     Combo,
     ComboItem,
-    Employee,
-    EmployeeCategory,
-    OpeningRange,
-    Pelagem,
-    Pet,
-    PlanTemplate,
-    PlanTemplateService,
-    Porte,
     PriceEntry,
-    Resource,
-    Restriction,
-    Segment,
     Service,
     ServiceCategory,
     ServiceResource,
+)
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.people.models import Pelagem, Pet, Porte, Tutor
+from scheduler_core.plans.models import PlanTemplate, PlanTemplateService
+from scheduler_core.shop.models import (
+    Employee,
+    EmployeeCategory,
+    OpeningRange,
+    Resource,
+    Segment,
     Shop,
-    Tutor,
     WorkingRange,
 )
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler_core.agenda_types import (
+from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
     BlockInfo,
@@ -21,7 +21,7 @@ from scheduler_core.agenda_types import (
     ServiceInfo,
     TimeRange,
 )
-from scheduler_core.availability import (
+from scheduler_core.scheduling.availability import (
     NotBookable,
     bot_window,
     check_restrictions,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler_core.agenda_types import (
+from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
     BlockInfo,
@@ -27,7 +27,7 @@ from scheduler_core.agenda_types import (
     ServiceInfo,
     TimeRange,
 )
-from scheduler_core.availability import find_slots
+from scheduler_core.scheduling.availability import find_slots
 
 Z = ZoneInfo("America/Sao_Paulo")
 DAY = date(2026, 12, 7)  # Monday

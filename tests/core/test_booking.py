@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import booking
-from scheduler_core.errors import (
+from scheduler_core.catalog.models import PriceEntry
+from scheduler_core.kernel.errors import (
     CoreError,
     NotFound,
     NoticeTooShort,
@@ -18,7 +18,8 @@ from scheduler_core.errors import (
     TokenInvalid,
     ValidationFailed,
 )
-from scheduler_core.models import NotAcceptedBreed, PriceEntry
+from scheduler_core.people.models import NotAcceptedBreed
+from scheduler_core.scheduling import booking
 
 from .booking_helpers import (
     MONDAY,
@@ -175,7 +176,7 @@ def test_pet_without_porte_gets_a_clear_reason_instead_of_slots(world):
 def test_breed_not_accepted_becomes_unbookable_even_with_a_token(world):
     token = slot_at(offer(world, employee="ana"), "10:00").token
     with Session(world.engine) as s:
-        from scheduler_core.models import Breed, Pet
+        from scheduler_core.people.models import Breed, Pet
 
         breed = Breed(species="cao", name="Pit Bull")
         s.add(breed)
@@ -222,7 +223,9 @@ def test_pets_of_another_shop_are_not_found(world, db_engine):
 
 
 def test_leva_e_traz_fee_comes_from_the_tutor_zone(world):
-    from scheduler_core.models import LevaETrazZone, Shop, Tutor
+    from scheduler_core.catalog.models import LevaETrazZone
+    from scheduler_core.people.models import Tutor
+    from scheduler_core.shop.models import Shop
 
     with Session(world.engine) as s:
         shop = s.get(Shop, world.shop_id)

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import appointments, booking, encaixe, plans, visit_status
-from scheduler_core.errors import (
+from scheduler_core.billing.models import Invoice, Payment
+from scheduler_core.catalog.models import PriceEntry
+from scheduler_core.kernel.errors import (
     ActionDisabled,
     InvalidTransition,
     NotCancellable,
@@ -22,11 +23,8 @@ from scheduler_core.errors import (
     TokenInvalid,
     ValidationFailed,
 )
-from scheduler_core.models import (
-    Invoice,
-    Payment,
-    PriceEntry,
-)
+from scheduler_core.plans import service as plans
+from scheduler_core.scheduling import appointments, booking, encaixe, visit_status
 
 from .booking_helpers import (
     MONDAY,
@@ -440,7 +438,7 @@ def test_repeat_last_visit_books_the_same_services(world):
 def test_bot_can_only_touch_the_tutors_own_appointments(world):
     appt = book_at(world, "10:00")
     stranger = world.add_tutor(name="João")
-    from scheduler_core.errors import NotFound
+    from scheduler_core.kernel.errors import NotFound
 
     with pytest.raises(NotFound):
         visit_status.cancel(world.engine, appointment_id=appt.id, now=NOW, actor="bot",

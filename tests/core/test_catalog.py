@@ -6,21 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from scheduler_core import catalog
-from scheduler_core.breeds import load_breeds
-from scheduler_core.errors import NotFound, ValidationFailed
-from scheduler_core.models import (
-    Breed,
-    Combo,
-    ComboItem,
-    LevaETrazZone,
-    Pet,
-    Segment,
-    Service,
-    ServiceCategory,
-    Shop,
-)
-from scheduler_core.money import format_brl
+from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.models import Combo, ComboItem, LevaETrazZone, Service, ServiceCategory
+from scheduler_core.kernel.errors import NotFound, ValidationFailed
+from scheduler_core.kernel.money import format_brl
+from scheduler_core.people.breeds import load_breeds
+from scheduler_core.people.models import Breed, Pet
+from scheduler_core.shop.models import Segment, Shop
 from tests.core.factories import build_shop, create_category, create_service
 
 

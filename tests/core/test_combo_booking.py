@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import appointments, booking, catalog, plans
-from scheduler_core.errors import NotFound, ValidationFailed
-from scheduler_core.models import PriceEntry
+from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.models import PriceEntry
+from scheduler_core.kernel.errors import NotFound, ValidationFailed
+from scheduler_core.plans import service as plans
+from scheduler_core.scheduling import appointments, booking
 
 from .booking_helpers import MONDAY, SECRET, items_of, slot_at
 from .factories import NOW, at, build_shop

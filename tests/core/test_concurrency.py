@@ -14,9 +14,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import booking, visit_status
-from scheduler_core.errors import CoreError
-from scheduler_core.models import Appointment
+from scheduler_core.agenda.models import Appointment
+from scheduler_core.kernel.errors import CoreError
+from scheduler_core.scheduling import booking, visit_status
 
 from .booking_helpers import MONDAY, SECRET, count_appointments, offer, slot_at
 from .factories import NOW, at, build_shop

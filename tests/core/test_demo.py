@@ -9,33 +9,30 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, func, select
 
-from scheduler_core import booking
-from scheduler_core.clock import minutes_of
-from scheduler_core.cpf import is_valid_cpf
-from scheduler_core.demo import load_demo
-from scheduler_core.models import (
+from scheduler_core.agenda.models import (
     FREEING_STATUSES,
     Appointment,
     AppointmentItem,
-    BotSettings,
-    Breed,
+    Restriction,
+)
+from scheduler_core.catalog.models import PriceEntry, Service, ServiceCategory, ServiceResource
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.demo import load_demo
+from scheduler_core.kernel.clock import minutes_of
+from scheduler_core.kernel.cpf import is_valid_cpf
+from scheduler_core.kernel.phones import parse_phone
+from scheduler_core.people.models import Breed, Pet, Tutor
+from scheduler_core.plans.models import PlanTemplate
+from scheduler_core.scheduling import booking
+from scheduler_core.shop.models import (
     Employee,
     EmployeeCategory,
     OpeningRange,
-    Pet,
-    PlanTemplate,
-    PriceEntry,
     Resource,
-    Restriction,
     Segment,
-    Service,
-    ServiceCategory,
-    ServiceResource,
     Shop,
-    Tutor,
     WorkingRange,
 )
-from scheduler_core.phones import parse_phone
 from tests.core.factories import NOW
 
 TZ = ZoneInfo("America/Sao_Paulo")
@@ -208,8 +205,8 @@ def test_a_demo_pet_can_be_booked_through_the_core(sqlite_engine):
 def test_demo_visits_are_priced_as_the_booking_service_prices_them(demo):
     """A demo visit shows what booking.book would store: the services' total minus the combo
     discount, with the Leva e Traz fee apart (never counted twice on the visit's page)."""
-    from scheduler_core import catalog
-    from scheduler_core.models import Combo, ComboItem
+    from scheduler_core.catalog import offers as catalog
+    from scheduler_core.catalog.models import Combo, ComboItem
 
     engine, _summary = demo
     with Session(engine) as s:

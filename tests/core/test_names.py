@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler_core.names import Refusal, read_person_name, read_pet_name
+from scheduler_core.people.names import Refusal, read_person_name, read_pet_name
 
 
 @pytest.mark.parametrize(

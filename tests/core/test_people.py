@@ -8,18 +8,24 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import people
-from scheduler_core.breeds import load_breeds, match_breeds, normalize, shipped_breeds
-from scheduler_core.cpf import InvalidCPF, format_cpf, generate_cpf, is_valid_cpf, normalize_cpf
-from scheduler_core.errors import NotFound, ValidationFailed
-from scheduler_core.models import Breed, Tutor
-from scheduler_core.phones import (
+from scheduler_core.kernel.cpf import (
+    InvalidCPF,
+    format_cpf,
+    generate_cpf,
+    is_valid_cpf,
+    normalize_cpf,
+)
+from scheduler_core.kernel.errors import NotFound, ValidationFailed
+from scheduler_core.kernel.phones import (
     InvalidPhone,
     format_phone_br,
     parse_phone,
     phone_variants,
     wa_id_to_e164,
 )
+from scheduler_core.people import registry as people
+from scheduler_core.people.breeds import load_breeds, match_breeds, normalize, shipped_breeds
+from scheduler_core.people.models import Breed, Tutor
 from tests.core.factories import build_shop
 
 # --------------------------------------------------------------------------- CPF

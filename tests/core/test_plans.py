@@ -11,19 +11,12 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import appointments, booking, plans, visit_status
-from scheduler_core.errors import CoreError, NotFound, ValidationFailed
-from scheduler_core.models import (
-    Appointment,
-    AppointmentItem,
-    BillingCycle,
-    Invoice,
-    InvoiceItem,
-    PetPlan,
-    PetPlanStatus,
-    PlanLog,
-    PlanUsage,
-)
+from scheduler_core.agenda.models import Appointment, AppointmentItem
+from scheduler_core.billing.models import BillingCycle, Invoice, InvoiceItem
+from scheduler_core.kernel.errors import CoreError, NotFound, ValidationFailed
+from scheduler_core.plans import service as plans
+from scheduler_core.plans.models import PetPlan, PetPlanStatus, PlanLog, PlanUsage
+from scheduler_core.scheduling import appointments, booking, visit_status
 
 from .booking_helpers import MONDAY, SECRET, book_at, items_of, offer, slot_at
 from .factories import NOW, at, build_shop

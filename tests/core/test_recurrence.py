@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from scheduler_core import recurrence
-from scheduler_core.errors import ValidationFailed
-from scheduler_core.models import Appointment, AppointmentItem, AppointmentStatus, Shop
+from scheduler_core.agenda.models import Appointment, AppointmentItem, AppointmentStatus
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.scheduling import recurrence
+from scheduler_core.shop.models import Shop
 
 from .booking_helpers import MONDAY, SECRET, book_at, offer, slot_at
 from .factories import NOW, at, build_shop, create_block, create_pet, create_tutor

@@ -1,4 +1,4 @@
-"""What the availability engine gets from the database (scheduler_core.snapshot)."""
+"""What the availability engine gets from the database (scheduler_core.scheduling.snapshot)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from scheduler_core import booking
-from scheduler_core.agenda_types import TimeRange
-from scheduler_core.errors import NotFound, ValidationFailed
-from scheduler_core.models import (
-    Appointment,
-    AppointmentItem,
-    Breed,
-    Employee,
-    NotAcceptedBreed,
-    Restriction,
-    Service,
-    Shop,
-)
-from scheduler_core.snapshot import load_snapshot, pet_info, services_segment
+from scheduler_core.agenda.models import Appointment, AppointmentItem, Restriction
+from scheduler_core.catalog.models import Service
+from scheduler_core.catalog.segments import services_segment
+from scheduler_core.kernel.errors import NotFound, ValidationFailed
+from scheduler_core.people.models import Breed, NotAcceptedBreed
+from scheduler_core.scheduling import booking
+from scheduler_core.scheduling.agenda_types import TimeRange
+from scheduler_core.scheduling.snapshot import load_snapshot, pet_info
+from scheduler_core.shop.models import Employee, Shop
 
 from .booking_helpers import MONDAY, book_at, offer, starts
 from .factories import (
@@ -185,7 +180,7 @@ def test_services_segment_and_pet_info(world):
             services_segment(s, [987654])
         with pytest.raises(ValidationFailed):
             services_segment(s, [])
-        from scheduler_core.models import Pet
+        from scheduler_core.people.models import Pet
 
         info = pet_info(s.get(Pet, world.pet_id))
         assert (info.species, info.porte, info.pelagem) == ("cao", "pequeno", "curta")
@@ -194,7 +189,7 @@ def test_services_segment_and_pet_info(world):
 def test_missing_bot_settings_fall_back_to_the_defaults(db_engine):
     world = build_shop(db_engine)
     with Session(db_engine) as s:
-        from scheduler_core.models import BotSettings
+        from scheduler_core.chatbot.models import BotSettings
 
         s.delete(s.get(BotSettings, world.shop_id))
         s.commit()

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler_core.agenda_types import Slot, SlotItem
-from scheduler_core.tokens import (
+from scheduler_core.scheduling.agenda_types import Slot, SlotItem
+from scheduler_core.scheduling.tokens import (
     ComboGrant,
     TokenError,
     TokenExpired,

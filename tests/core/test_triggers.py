@@ -1,7 +1,7 @@
 """Keyword triggers: case and accents ignored, whole words for "exata", spaced-out letters for
 "contem", list order decides."""
 
-from scheduler_core.triggers import first_match, matches
+from scheduler_core.chatbot.triggers import first_match, matches
 
 TRIGGERS = [
     {"text": "promo", "match": "exata", "action": "agendar_banho_tosa"},

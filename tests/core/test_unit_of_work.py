@@ -1,4 +1,4 @@
-"""The unit of work (scheduler_core.db.transaction) under real concurrency, on SQLite and
+"""The unit of work (scheduler_core.db.engine.transaction) under real concurrency, on SQLite and
 PostgreSQL: read-then-write units from many threads all commit (none lost, no "database is
 locked"), a unit that cannot get the database within its budget ends in ``Busy`` (pt-BR), and a
 failed unit leaves nothing behind."""
@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
-from scheduler_core import people
-from scheduler_core.db import is_sqlite, make_engine, transaction, write_session
-from scheduler_core.errors import Busy
-from scheduler_core.models import Tutor
+from scheduler_core.db.engine import is_sqlite, make_engine, transaction, write_session
+from scheduler_core.kernel.errors import Busy
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Tutor
 
 from .factories import NOW, build_shop
 

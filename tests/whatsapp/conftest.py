@@ -27,9 +27,11 @@ from admin.server import create_app
 from bot import simulator as sim
 from bot.gateway import BOT_CONFIG, GATEWAY, WEBHOOK_PATH
 from bot.models import WaConversation, WaInbound, WaMessage
-from scheduler_core.db import write_session
-from scheduler_core.models import BotSettings, Shop, Tutor
-from scheduler_core.settings import Settings
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.db.engine import write_session
+from scheduler_core.kernel.settings import Settings
+from scheduler_core.people.models import Tutor
+from scheduler_core.shop.models import Shop
 
 
 class Clock:

@@ -11,8 +11,10 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.config import SIM_PHONE_ID  # noqa: F401  (the page talks on the simulator's number)
-from scheduler_core.db import write_session
-from scheduler_core.models import Appointment, BotSettings, Pet, Tutor
+from scheduler_core.agenda.models import Appointment
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.db.engine import write_session
+from scheduler_core.people.models import Pet, Tutor
 from tests.bot.engine import _TAKEN, NOW
 
 from .conftest import Clock, FakeRasa, start_wa, stop_wa

@@ -7,15 +7,10 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from bot import handoff
 from bot import simulator as sim
-from bot.handoff import (
-    WAITING_NOTICE,
-    attendant_seen,
-    conversation_history,
-    resume_bot,
-    send_attendant_message,
-    waiting_conversations,
-)
+from bot.handoff import WAITING_NOTICE, conversation_history, waiting_conversations
+from bot.inbox import attendant_seen, resume_bot, send_attendant_message
 from bot.models import Author
 
 PHONE = "+5511987654321"
@@ -137,10 +132,10 @@ async def test_devolver_ao_robo_button(wa):
 
 async def test_resume_with_a_session_is_committed_by_the_caller(wa):
     conv_id = await _handed_off(wa)
-    from scheduler_core.db import write_session
+    from scheduler_core.db.engine import write_session
 
     with write_session(wa.engine) as s:
-        assert resume_bot(s, conv_id, "staff:1")
+        assert handoff.resume_bot(s, conv_id, "staff:1")
     assert wa.conversation(UID).owner == "bot"
 
 

@@ -146,7 +146,7 @@ async def test_tutor_known_by_phone_gets_the_bsuid_and_conversation_is_rekeyed(w
     assert wa.conversation(PHONE) is None  # same conversation, now keyed on the BSUID
     from sqlmodel import Session
 
-    from scheduler_core.models import Tutor
+    from scheduler_core.people.models import Tutor
 
     with Session(wa.engine) as s:
         tutor = s.get(Tutor, tutor_id)

@@ -1,0 +1,1 @@
+"""Cycles, invoices (faturas), payments and tutor credit."""

@@ -1,0 +1,1 @@
+"""Services, prices by porte × pelagem or breed, combos, add-ons, Leva e Traz zones."""

@@ -1,0 +1,1 @@
+"""The bot's settings (mode, greetings, rules per channel) and keyword triggers."""

@@ -1,0 +1,81 @@
+"""Tables of chatbot: the bot's settings (mode, greetings, rules per channel) and keyword triggers.
+
+Conventions: see scheduler_core/db/columns.py.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from scheduler_core.db.columns import json_field
+
+
+class BotMode(StrEnum):
+    OFF = "off"
+    AUTO_REPLY = "auto_reply"
+    SIMULATION = "simulation"
+    LIVE = "live"
+
+
+class SlotDisplay(StrEnum):
+    TODOS = "todos"
+    A_CADA_30 = "30"
+    A_CADA_60 = "60"
+
+
+class PriceDisplay(StrEnum):
+    A_PARTIR = "a_partir"
+    EXATO = "exato"
+    OCULTO = "oculto"
+
+
+class BotSettings(SQLModel, table=True):
+    """Per-shop WhatsApp bot settings (spec/chatbot.md §14 with our defaults)."""
+
+    shop_id: int = Field(foreign_key="shop.id", primary_key=True)
+    mode: str = BotMode.SIMULATION
+    auto_reply_text: str = "Olá! No momento não estamos atendendo por aqui. Retornaremos em breve."
+    greeting_new: str = "Olá! Eu sou o assistente virtual do {shop}. Vamos começar seu cadastro?"
+    greeting_known: str = "Olá, {tutor}! Que bom te ver de novo no {shop}. Como posso ajudar?"
+    # Ordered menu actions; each {"key": ..., "enabled": bool}.
+    menu: list = json_field(
+        [
+            {"key": "agendar_banho_tosa", "enabled": True},
+            {"key": "agendar_clinica", "enabled": True},
+            {"key": "meus_agendamentos", "enabled": True},
+            {"key": "repetir_ultimo", "enabled": True},
+            {"key": "falar_atendente", "enabled": True},
+        ]
+    )
+    # Keyword triggers, in order: {"text", "match": "exata" | "contem", "action": menu key}
+    # (scheduler_core.chatbot.triggers).
+    triggers: list = json_field([])
+    # Which pet data to collect on registration.
+    ask_species: bool = True
+    ask_breed: bool = True
+    ask_porte: bool = True
+    ask_pelagem: bool = True
+    ask_sex: bool = False
+    ask_birth_date: bool = False
+    ask_weight: bool = False
+    allow_pet_registration: bool = True
+    price_display: str = PriceDisplay.A_PARTIR
+    addons_enabled: bool = True
+    choose_employee: bool = True
+    same_service_other_pet: bool = True
+    slot_display: str = SlotDisplay.TODOS
+    min_notice_hours: int = 2
+    cancel_enabled: bool = True
+    cancel_min_notice_hours: int = 24
+    reschedule_enabled: bool = True
+    reschedule_min_notice_hours: int = 12
+    horizon_days: int = 10
+    page_days: int = 2
+    handoff_timeout_min: int = 30
+    misunderstand_limit: int = 2
+    msg_in_hours: str = "Um atendente vai falar com você em instantes. 😊"
+    msg_out_hours: str = (
+        "Estamos fora do horário de atendimento agora. Um atendente responde assim que abrirmos."
+    )

@@ -1,0 +1,1 @@
+"""Database engine, sessions (the unit of work), migrations and the metadata of every table."""

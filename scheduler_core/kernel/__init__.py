@@ -1,0 +1,1 @@
+"""What every feature shares: clock, money, errors, phones, CPF, pt-BR dates, settings."""

@@ -1,0 +1,10 @@
+"""Who is booking: staff (panel, API) or the bot; rules differ per channel."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    STAFF = "staff"
+    BOT = "bot"

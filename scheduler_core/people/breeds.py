@@ -1,0 +1,157 @@
+"""The breed table (Tabela de Raças): loading the shipped list and fuzzy matching free text.
+
+``breeds.csv`` (next to this module) lists common Brazilian dog, cat and rodent breeds with their
+default porte (size) and pelagem (coat) and the nicknames tutors type ("lulu", "salsicha",
+"vira-lata"). The aliases live only in the CSV; the database keeps the breed rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+from sqlmodel import Session, select
+
+from scheduler_core.people.models import Breed
+
+CSV_PATH = Path(__file__).with_name("breeds.csv")
+SRD_NAME = "SRD (sem raça definida)"
+# Below this score a candidate is not a match at all.
+MIN_SCORE = 70.0
+
+
+@dataclass(frozen=True)
+class BreedRow:
+    species: str
+    name: str
+    default_porte: str | None
+    default_pelagem: str | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BreedMatch:
+    id: int
+    species: str
+    name: str
+    default_porte: str | None
+    default_pelagem: str | None
+    score: float  # 0–100, 100 for an exact name or alias
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, punctuation as spaces, single spaces: "Lulu-da-Pomerânia" →
+    "lulu da pomerania"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", " ", plain).strip()
+
+
+@lru_cache(maxsize=1)
+def shipped_breeds() -> tuple[BreedRow, ...]:
+    with CSV_PATH.open(encoding="utf-8", newline="") as handle:
+        return tuple(
+            BreedRow(
+                species=row["species"].strip(),
+                name=row["name"].strip(),
+                default_porte=row["default_porte"].strip() or None,
+                default_pelagem=row["default_pelagem"].strip() or None,
+                aliases=tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
+            )
+            for row in csv.DictReader(handle)
+        )
+
+
+def load_breeds(session: Session) -> int:
+    """Insert the shipped breeds that are not in the table yet (by species + name).
+
+    Idempotent; rows edited by staff keep their edits. Returns how many rows were added.
+    The caller commits.
+    """
+    existing = {(b.species, b.name) for b in session.exec(select(Breed)).all()}
+    added = 0
+    for row in shipped_breeds():
+        if (row.species, row.name) in existing:
+            continue
+        session.add(
+            Breed(
+                species=row.species,
+                name=row.name,
+                default_porte=row.default_porte,
+                default_pelagem=row.default_pelagem,
+            )
+        )
+        existing.add((row.species, row.name))
+        added += 1
+    session.flush()
+    return added
+
+
+def _candidate_texts(breed: Breed) -> set[str]:
+    """Everything a tutor might type for this breed: the name, its parts, the aliases."""
+    texts = {normalize(breed.name)}
+    # "Dachshund (Salsicha)" → also "dachshund" and "salsicha".
+    outside = re.sub(r"\(.*?\)", " ", breed.name)
+    texts.add(normalize(outside))
+    texts.update(normalize(inside) for inside in re.findall(r"\((.*?)\)", breed.name))
+    for row in shipped_breeds():
+        if row.species == breed.species and row.name == breed.name:
+            texts.update(normalize(alias) for alias in row.aliases)
+    return {t for t in texts if t}
+
+
+def match_breeds(session: Session, species: str, text: str, limit: int = 5) -> list[BreedMatch]:
+    """The breeds of ``species`` that best match free text, best first.
+
+    Accent- and case-insensitive; nicknames count ("lulu" → Spitz Alemão, "vira-lata" → SRD);
+    typos are tolerated ("shitzu" → Shih Tzu). Candidates scoring under ``MIN_SCORE`` are dropped,
+    so nonsense returns an empty list.
+    """
+    query = normalize(text)
+    if not query:
+        return []
+    breeds = session.exec(select(Breed).where(Breed.species == species)).all()
+    scored: list[BreedMatch] = []
+    for breed in breeds:
+        candidates = _candidate_texts(breed)
+        if query in candidates:
+            score = 100.0
+        else:
+            best = process.extractOne(query, candidates, scorer=_score)
+            score = float(best[1]) if best else 0.0
+        if score >= MIN_SCORE:
+            scored.append(
+                BreedMatch(
+                    id=breed.id,
+                    species=breed.species,
+                    name=breed.name,
+                    default_porte=breed.default_porte,
+                    default_pelagem=breed.default_pelagem,
+                    score=round(score, 1),
+                )
+            )
+    scored.sort(key=lambda m: (-m.score, m.name))
+    return scored[:limit]
+
+
+def _score(query: str, candidate: str, **_kwargs) -> float:
+    """Whole-text similarity, with partial matches ("golden" in "golden retriever") counted
+    slightly lower than an exact alias so that nicknames win ties."""
+    whole = fuzz.ratio(query, candidate)
+    # A typed piece of a longer name ("labra" → "labrador retriever"); never the other way
+    # round, or "spitz" would match the alias "pit".
+    partial = (
+        fuzz.partial_ratio(query, candidate) * 0.95 if 4 <= len(query) <= len(candidate) else 0.0
+    )
+    tokens = fuzz.token_set_ratio(query, candidate) * 0.9
+    return max(whole, partial, tokens)
+
+
+def srd_breed(session: Session, species: str) -> Breed | None:
+    query = select(Breed).where(Breed.species == species, Breed.name == SRD_NAME)
+    return session.exec(query).first()

@@ -1,0 +1,1 @@
+"""Planos & Pacotes: templates, sold plans, allowances and their usage."""

@@ -1,0 +1,1 @@
+"""Availability, booking, rescheduling, statuses, encaixe, recurrence, tokens."""

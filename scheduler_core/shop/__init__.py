@@ -1,0 +1,1 @@
+"""The shop: segments, opening hours, resources, employees and their shifts."""

@@ -1,0 +1,126 @@
+"""Tables of shop: the shop: segments, opening hours, resources, employees and their shifts.
+
+Conventions: see scheduler_core/db/columns.py.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from scheduler_core.db.columns import json_field
+
+
+class SegmentKind(StrEnum):
+    PET_SHOP = "pet_shop"
+    CLINICA = "clinica"
+    CRECHE = "creche"
+    HOTEL = "hotel"
+
+
+class BillingMode(StrEnum):
+    PORTE_PELAGEM = "porte_pelagem"
+    RACA = "raca"
+
+
+class Shop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    whatsapp: str = ""  # E.164
+    cnpj: str = ""
+    description: str = ""
+    timezone: str = "America/Sao_Paulo"
+    billing_mode: str = BillingMode.PORTE_PELAGEM
+    staff_horizon_days: int = 90
+    # Address (CEP fills the rest in the admin).
+    cep: str = ""
+    street: str = ""
+    number: str = ""
+    complement: str = ""
+    neighborhood: str = ""
+    city: str = ""
+    state: str = ""
+    payment_methods: list[str] = json_field(["pix", "dinheiro", "cartao_credito", "cartao_debito"])
+    # Portes the shop does not accept (Parâmetros de Cobrança).
+    not_accepted_portes: list[str] = json_field()
+    # Porte by weight: {"mini": [0, 3], "pequeno": [3, 15], ...} in kg (upper bound exclusive).
+    porte_weights: dict = json_field(
+        {
+            "mini": [0, 3],
+            "pequeno": [3, 15],
+            "medio": [15, 30],
+            "grande": [30, 45],
+            "gigante": [45, 999],
+        }
+    )
+    # Leva e Traz (pick-up & drop-off).
+    leva_e_traz_enabled: bool = False
+    leva_e_traz_flat_fee_cents: int = 0
+    leva_e_traz_min_notice_hours: int = 24
+    leva_e_traz_pickup_window_min: int = 60
+    leva_e_traz_notice: str = ""
+
+
+class Segment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    kind: str = SegmentKind.PET_SHOP
+    name: str
+    active: bool = True
+    open_24h: bool = False
+    slot_step_min: int = 15
+    species: list[str] = json_field(["cao", "gato"])
+    # Day-care capacity (pets per day); unused by other segments.
+    daily_capacity: int | None = None
+
+
+class OpeningRange(SQLModel, table=True):
+    """One open range of a segment on a weekday; the gaps between ranges are breaks (≤ 3)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    segment_id: int = Field(foreign_key="segment.id", index=True)
+    weekday: int
+    start: str  # "HH:MM"
+    end: str
+
+
+class Resource(SQLModel, table=True):
+    """Shared equipment of a segment used by services (tubs, dryers), with a capacity."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    segment_id: int = Field(foreign_key="segment.id", index=True)
+    name: str
+    capacity: int = 1
+
+
+class Employee(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    name: str
+    cpf: str = ""
+    email: str = ""
+    phone: str = ""
+    has_calendar: bool = True
+    active: bool = True
+    species: list[str] = json_field(["cao", "gato"])
+    operator_pin_hash: str = ""
+    can_cancel: bool = False
+    can_edit_invoices: bool = False
+    can_edit_blocks: bool = False
+    can_see_sensitive: bool = False
+
+
+class EmployeeCategory(SQLModel, table=True):
+    employee_id: int = Field(foreign_key="employee.id", primary_key=True)
+    category_id: int = Field(foreign_key="servicecategory.id", primary_key=True)
+
+
+class WorkingRange(SQLModel, table=True):
+    """A working range of an employee on a weekday; several per weekday are allowed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    weekday: int
+    start: str
+    end: str
