@@ -4,7 +4,7 @@
                                       [--statuses 5000] [--database-url URL] [--rasa-url URL]
                                       [--saturated [--load-clients 16] [--model PATH]]
 
-1. Starts the app process (``python -m admin.server``) on a free loopback port with a fresh
+1. Starts the app process (``python -m app.server``) on a free loopback port with a fresh
    SQLite database (or DATABASE_URL), bot mode "off" (messages are stored and processed into
    conversations; nothing is sent).
 2. Sends signed WhatsApp webhooks (one message each, distinct tutors) on an open-loop schedule
@@ -468,7 +468,7 @@ async def main() -> None:
     if not args.rasa_url:
         env["ACTION_PORT"] = rasa_url.rsplit(":", 1)[1]
     log = Path(tmp, "app.log").open("wb")  # noqa: SIM115  (kept open for the child)
-    proc = subprocess.Popen([sys.executable, "-m", "admin.server", "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "app.server", "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=log)
     try:

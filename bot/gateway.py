@@ -53,7 +53,7 @@ import redis.exceptions as redis_errors
 from aiohttp import web
 from sqlmodel import Session, select
 
-from admin.appkeys import CLOCK, DB, SETTINGS
+from app.keys import CLOCK, DB, SETTINGS
 from bot import intake, receipts
 from bot import render as rnd
 from bot.config import SIM_PHONE_ID, BotConfig

@@ -12,7 +12,7 @@ import asyncio
 
 from aiohttp import web
 
-from admin.appkeys import CLOCK, DB
+from app.keys import CLOCK, DB
 from bot import handoff
 from bot.gateway import GATEWAY
 from bot.handoff import (

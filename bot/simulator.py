@@ -1,6 +1,6 @@
 """WhatsApp Cloud API simulator, on the app's own server (reached over real HTTP).
 
-Mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``, see admin/server.py):
+Mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``, see app/server.py):
 a deployment that talks to Meta has no simulator routes at all. Access (the app decides it,
 through ``setup(app, access)``): the chat page and its two calls (``enviar``, ``conversa``) for
 a browser on this machine or a signed-in staff member; the test hooks (``entregar``,

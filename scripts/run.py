@@ -211,7 +211,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     procs = engine_processes(settings, env)
     base = f"http://{settings.app_host}:{settings.app_port}"
-    app_cmd = [str(ROOT / ".venv/bin/python"), "-m", "admin.server"]
+    app_cmd = [str(ROOT / ".venv/bin/python"), "-m", "app.server"]
     procs.append(Proc("app", app_cmd, f"{base}/healthz", env=env))
     logs = settings_mod.VAR / "log"
     logs.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""REST API component of the app process (see admin/server.py), JSON under /api.
+"""REST API component of the app process (see app/server.py), JSON under /api.
 
 Endpoints (documented in :mod:`admin.api.openapi`, served at /api/openapi.json):
 
@@ -25,7 +25,7 @@ from admin.api import handlers
 from admin.api.auth import API_TOKENS, auth_middleware, ensure_api_token
 from admin.api.errors import error_middleware
 from admin.api.openapi import openapi_json
-from admin.appkeys import SETTINGS
+from app.keys import SETTINGS
 
 ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", "/api/openapi.json", openapi_json),

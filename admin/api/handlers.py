@@ -25,7 +25,7 @@ from admin.api.serialize import (
     pet_json,
     tutor_json,
 )
-from admin.appkeys import CLOCK, DB, SETTINGS
+from app.keys import CLOCK, DB, SETTINGS
 from scheduler_core.agenda.models import AppointmentStatus, Origin
 from scheduler_core.audit import log as audit
 from scheduler_core.catalog import offers as catalog

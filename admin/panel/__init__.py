@@ -1,7 +1,7 @@
 """The staff panel (pt-BR, server-rendered jinja2) under /admin.
 
 ``setup(app)`` registers the panel's jinja2 environment, its static files and its routes on the
-app process (see admin/server.py). The first owner account comes from
+app process (see app/server.py). The first owner account comes from
 :func:`admin.panel.accounts.ensure_owner`.
 """
 

@@ -12,7 +12,7 @@ Login throttling (decisions):
   lengthen it).
 - One address failing for many logins (:data:`MAX_FAILURES_PER_IP` in :data:`THROTTLE_WINDOW`)
   is refused for every login: password spraying from one place.
-- The address is the one :func:`admin.http_security.client_address` gives (X-Forwarded-For only
+- The address is the one :func:`app.http_security.client_address` gives (X-Forwarded-For only
   from TRUSTED_PROXIES). Left open: guessing one login from thousands of addresses is slowed only
   by the argon2 cost of each try; people sharing one address (a shop's Wi-Fi) share its locks;
   tries sent at the same moment are counted against the failures recorded when each starts, so

@@ -22,11 +22,11 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from admin.appkeys import CLOCK, DB, SETTINGS
-from admin.http_security import client_address
 from admin.models import StaffSession, StaffUser
 from admin.panel import accounts
 from admin.panel.permissions import ROLE_LABELS, Perm, permissions_for
+from app.http_security import client_address
+from app.keys import CLOCK, DB, SETTINGS
 from scheduler_core.db.engine import RETRY_AFTER_S, is_busy_error, read_session
 from scheduler_core.kernel.errors import Busy, CoreError
 from scheduler_core.shop.models import Employee, Shop
@@ -214,7 +214,7 @@ async def _check_csrf(request: web.Request) -> bool:
 
 def _no_store(response: web.StreamResponse) -> None:
     """Panel pages hold personal data: never cached. (The security headers of every response
-    of the app are set in admin.http_security.)"""
+    of the app are set in app.http_security.)"""
     response.headers.setdefault("Cache-Control", "no-store")
 
 

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlmodel import Session, col, select
 
-from admin.appkeys import SETTINGS
 from admin.models import Role, StaffUser
 from admin.panel import accounts, agenda_data
 from admin.panel.pages import (
@@ -33,6 +32,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
+from app.keys import SETTINGS
 from scheduler_core.agenda.models import AppointmentStatus
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import Combo, ComboItem, Service, ServiceCategory

@@ -8,7 +8,6 @@ from urllib.parse import urlparse
 from aiohttp import web
 from sqlmodel import Session, select
 
-from admin.http_security import client_address
 from admin.models import Role, StaffUser
 from admin.panel import accounts
 from admin.panel.pages import (
@@ -25,6 +24,7 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import ROLE_LABELS, Perm
+from app.http_security import client_address
 from scheduler_core.audit import log as audit
 from scheduler_core.db.engine import locked_session
 from scheduler_core.shop.models import Employee

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from admin.models import Role
 from admin.panel import accounts
-from admin.server import create_app
+from app.server import create_app
 from scheduler_core.db.engine import make_engine
 from scheduler_core.db.migrate import upgrade
 from scheduler_core.demo import load_demo

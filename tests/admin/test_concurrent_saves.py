@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from admin.server import create_app
+from app.server import create_app
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.catalog.models import LevaETrazZone, Service
 from scheduler_core.db.engine import make_engine, transaction, write_session

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from admin.server import create_app
+from app.server import create_app
 from scheduler_core.kernel import settings as settings_mod
 
 from .conftest import make_settings

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from admin.models import LoginAttempt, Role, StaffSession
 from admin.panel import accounts
-from admin.server import create_app
+from app.server import create_app
 
 from .conftest import csrf_of, make_settings
 

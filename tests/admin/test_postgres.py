@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from admin.models import Role
 from admin.panel import accounts
-from admin.server import create_app
+from app.server import create_app
 from scheduler_core.agenda.models import Appointment, Block
 from scheduler_core.catalog.models import Service
 from scheduler_core.demo import load_demo

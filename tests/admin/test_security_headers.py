@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from admin.http_security import SECURITY_HEADERS
+from app.http_security import SECURITY_HEADERS
 
 PATHS = [
     ("GET", "/admin/login", 200),

@@ -15,9 +15,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlmodel import Session
 
-from admin import api, health
+from admin import api
 from admin.api.openapi import DOCUMENT
-from admin.appkeys import CLOCK, DB, SETTINGS
+from app import health
+from app.keys import CLOCK, DB, SETTINGS
 from scheduler_core.kernel.settings import Settings
 from scheduler_core.people.breeds import load_breeds
 from tests.core.factories import NOW, build_shop

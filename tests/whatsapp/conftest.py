@@ -1,6 +1,6 @@
 """Fixtures for the WhatsApp channel: the real app on a loopback port, a fake Rasa engine.
 
-``wa`` starts the whole app process (admin.server.create_app) on 127.0.0.1 with a free port,
+``wa`` starts the whole app process (app.server.create_app) on 127.0.0.1 with a free port,
 so the gateway really talks HTTP to the simulator on the same server. The fake engine speaks
 Rasa's REST channel; tests give it a ``reply(sender, message, metadata)`` function.
 """
@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from admin.models import Role, StaffUser
 from admin.panel import accounts
 from admin.panel.pages import SESSION_COOKIE
-from admin.server import create_app
+from app.server import create_app
 from bot import simulator as sim
 from bot.gateway import BOT_CONFIG, GATEWAY, WEBHOOK_PATH
 from bot.models import WaConversation, WaInbound, WaMessage

@@ -40,7 +40,7 @@ import redis.exceptions as redis_errors
 from aiohttp import web
 from sqlalchemy import text
 
-from admin.appkeys import DB, SETTINGS
+from app.keys import DB, SETTINGS
 
 TIMEOUT_S = 1.0
 CACHE_S = 1.0

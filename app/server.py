@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from admin.appkeys import CLOCK, DB, SETTINGS
+from app.keys import CLOCK, DB, SETTINGS
 from scheduler_core.db.engine import make_engine
 from scheduler_core.kernel import settings as settings_mod
 from scheduler_core.kernel.settings import Settings
@@ -28,8 +28,8 @@ async def simulator_access(request: web.Request, test_hook: bool) -> bool:
     """The simulator's chat page and its calls: a browser on this machine (demos, no login) or a
     signed-in staff member; its test hooks (deliver any webhook, make sends fail): signed-in
     staff only, wherever they are."""
-    from admin.http_security import is_local_request
     from admin.panel.pages import signed_in_staff
+    from app.http_security import is_local_request
 
     if not test_hook and is_local_request(request):
         return True
@@ -37,7 +37,8 @@ async def simulator_access(request: web.Request, test_hook: bool) -> bool:
 
 
 def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) -> web.Application:
-    from admin import api, health, http_security, panel
+    from admin import api, panel
+    from app import health, http_security
     from bot import gateway, simulator
     from bot.config import BotConfig
 

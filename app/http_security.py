@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from admin.appkeys import SETTINGS
+from app.keys import SETTINGS
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
