@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from scheduler_core.db.engine import make_engine
 from scheduler_core.db.migrate import upgrade
-from tests.bot.engine import bot, chat_with  # noqa: F401  (one engine for the whole session)
+from tests.actions.engine import bot, chat_with  # noqa: F401  (one engine for the whole session)
 
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

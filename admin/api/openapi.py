@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the REST API, written by hand next to the handlers.
 
-tests/api/test_openapi.py keeps it honest: every /api route of the app is documented with the
+tests/admin/api/test_openapi.py keeps it honest: every /api route of the app is documented with the
 same methods (and nothing else is), and every response the tests receive validates against the
 schema documented for its status.
 """
@@ -616,7 +616,7 @@ DOCUMENT: dict[str, Any] = {
             "Bodies are JSON objects (Content-Type application/json, UTF-8, at most 4 MiB on the "
             "app server): NaN, Infinity, numbers beyond a float, integers over 19 digits, lone "
             "UTF-16 surrogates and nesting deeper than 20 are refused with 400; ids are ASCII "
-            "digits. No input answers 500: tests/api/test_openapi_hostile.py feeds hostile "
+            "digits. No input answers 500: tests/admin/api/test_openapi_hostile.py feeds hostile "
             "values to every parameter and field of this document."
         ),
     },

@@ -31,8 +31,9 @@ A unit that still finds the database busy after its retries (or after waiting ``
 for the lock) raises :class:`~scheduler_core.kernel.errors.Busy` (HTTP 503, pt-BR "tente de novo").
 The edges turn it into a 503 page with ``Retry-After`` (panel), a 503 JSON error with
 ``Retry-After`` (API) and "pode mandar de novo em instantes?" (bot): never a 500 or
-"tive um problema". Tests: tests/core/test_unit_of_work.py, tests/bot/test_concurrent_turns.py,
-tests/admin/test_concurrent_saves.py (real threads; SQLite and PostgreSQL).
+"tive um problema". Tests: tests/scheduler_core/db/test_unit_of_work.py,
+tests/actions/test_concurrent_turns.py,
+tests/admin/panel/test_concurrent_saves.py (real threads; SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
