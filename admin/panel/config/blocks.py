@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlmodel import Session, select
 
-from admin.forms import parse_list
-from admin.panel import accounts, config_service
-from admin.panel.config.common import operator_pin_refusal, record_audit, required_shop
-from admin.panel.config_service import Invalid
+from admin.panel import accounts
+from admin.panel.config.common import (
+    field_errors,
+    operator_pin_refusal,
+    record_audit,
+    required_shop,
+)
 from admin.panel.pages import (
     engine,
     form,
@@ -26,7 +29,10 @@ from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
 from scheduler_core.agenda.models import Block
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_list
 from scheduler_core.scheduling import appointments
+from scheduler_core.shop import service as shop_service
 from scheduler_core.shop.models import (
     Employee,
     Shop,
@@ -109,11 +115,12 @@ async def blocks_submit(request: web.Request) -> web.Response:
                        {"dates": block.dates})
                 session.commit()
                 raise redirect("/admin/config/bloqueios", "Bloqueio removido.")
-            block = config_service.create_block(session, shop, data, dates + extra)
-        except (Invalid, accounts.AccountError) as exc:
+            block = shop_service.create_block(session, shop, data, dates + extra,
+                                              now=now(request))
+        except (ValidationFailed, accounts.AccountError) as exc:
             session.rollback()
             ctx = _blocks_ctx(session, shop, now(request))
-            ctx.update(errors=exc.errors if isinstance(exc, Invalid) else {"": str(exc)},
+            ctx.update(errors=field_errors(exc),
                        values={**data, "dates": dates})
             return render(request, "config/blocks.html", ctx, status=422)
         conflicts = block_conflicts(session, shop, block)

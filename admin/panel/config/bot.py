@@ -5,9 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session
 
-from admin.panel import config_service
-from admin.panel.config.common import record_audit, required_shop
-from admin.panel.config_service import Invalid
+from admin.panel.config.common import field_errors, record_audit, required_shop
 from admin.panel.pages import (
     engine,
     form,
@@ -17,9 +15,11 @@ from admin.panel.pages import (
     render,
 )
 from admin.panel.permissions import Perm
+from scheduler_core.chatbot import service as chatbot_service
 from scheduler_core.chatbot.models import BotMode, BotSettings
 from scheduler_core.chatbot.triggers import MATCH_KINDS
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
 
 routes = web.RouteTableDef()
 
@@ -34,7 +34,7 @@ async def bot_form(request: web.Request) -> web.Response:
     with Session(engine(request)) as session:
         settings = session.get(BotSettings, shop.id) or BotSettings(shop_id=shop.id)
         return render(request, "config/bot.html", {
-            "s": settings, "menu_labels": config_service.MENU_LABELS, "modes": list(BotMode),
+            "s": settings, "menu_labels": chatbot_service.MENU_LABELS, "modes": list(BotMode),
             "match_kinds": MATCH_KINDS})
 
 
@@ -55,16 +55,16 @@ async def bot_submit(request: web.Request) -> web.Response:
                 order[i], order[j] = order[j], order[i]
     with locked_session(engine(request)) as session:
         try:
-            config_service.save_bot_settings(session, shop, data, order, enabled, zip(
+            chatbot_service.save_bot_settings(session, shop, data, order, enabled, zip(
                 await form_list(request, "trigger_text"),
                 await form_list(request, "trigger_match"),
                 await form_list(request, "trigger_action"), strict=False))
-        except Invalid as exc:
+        except ValidationFailed as exc:
             session.rollback()
             settings = session.get(BotSettings, shop.id) or BotSettings(shop_id=shop.id)
             return render(request, "config/bot.html", {
-                "s": settings, "menu_labels": config_service.MENU_LABELS,
-                "modes": list(BotMode), "match_kinds": MATCH_KINDS, "errors": exc.errors},
+                "s": settings, "menu_labels": chatbot_service.MENU_LABELS,
+                "modes": list(BotMode), "match_kinds": MATCH_KINDS, "errors": field_errors(exc)},
                 status=422)
         record_audit(session, request, "config.bot", "botsettings", shop.id,
                      {"mode": data.get("mode")})

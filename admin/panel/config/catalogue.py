@@ -5,9 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, col, select
 
-from admin.panel import config_service
-from admin.panel.config.common import record_audit, required_shop, segment_of, segments_of
-from admin.panel.config_service import Invalid, PriceCellInput
+from admin.panel.config.common import (
+    field_errors,
+    record_audit,
+    required_shop,
+    segment_of,
+    segments_of,
+)
 from admin.panel.pages import (
     engine,
     form,
@@ -18,6 +22,8 @@ from admin.panel.pages import (
     render,
 )
 from admin.panel.permissions import Perm
+from scheduler_core.catalog import service as catalog_service
+from scheduler_core.catalog import shop_setup
 from scheduler_core.catalog.models import (
     Combo,
     ComboItem,
@@ -26,8 +32,12 @@ from scheduler_core.catalog.models import (
     ServiceCategory,
     ServiceResource,
 )
+from scheduler_core.catalog.service import PriceCellInput
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_id, parse_ids
 from scheduler_core.people.models import Breed, Pelagem, Porte
+from scheduler_core.shop import service as shop_service
 from scheduler_core.shop.models import (
     Resource,
     Shop,
@@ -63,17 +73,17 @@ async def resources_submit(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text="Recurso não encontrado.")
         try:
             if data.get("action") == "delete" and resource is not None:
-                config_service.delete_resource(session, resource)
+                shop_setup.delete_resource(session, resource)
                 message = "Recurso removido."
             else:
                 segment = segment_of(session, shop, int_or_none(data.get("segment_id")))
-                resource = config_service.save_resource(session, segment, resource, data)
+                resource = shop_service.save_resource(session, segment, resource, data)
                 message = f"Recurso “{resource.name}” salvo."
-        except Invalid as exc:
+        except ValidationFailed as exc:
             resources = session.exec(select(Resource).where(
                 col(Resource.segment_id).in_([s.id for s in segments]))).all()
             return render(request, "config/resources.html", {
-                "segments": segments, "resources": resources, "errors": exc.errors,
+                "segments": segments, "resources": resources, "errors": field_errors(exc),
                 "values": data}, status=422)
         record_audit(session, request, "config.resource", "resource", int_or_none(data.get(
             "resource_id")), {"action": data.get("action", "save")})
@@ -106,12 +116,12 @@ async def categories_submit(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text="Categoria não encontrada.")
         segment = segment_of(session, shop, int_or_none(data.get("segment_id")))
         try:
-            category = config_service.save_category(session, segment, category, data)
-        except Invalid as exc:
+            category = catalog_service.save_category(session, segment, category, data)
+        except ValidationFailed as exc:
             categories = session.exec(select(ServiceCategory).where(
                 col(ServiceCategory.segment_id).in_([s.id for s in segments]))).all()
             return render(request, "config/categories.html", {
-                "segments": segments, "categories": categories, "errors": exc.errors,
+                "segments": segments, "categories": categories, "errors": field_errors(exc),
                 "values": data}, status=422)
         record_audit(session, request, "config.category", "servicecategory", category.id)
         session.commit()
@@ -190,8 +200,8 @@ async def service_form(request: web.Request) -> web.Response:
             if service is None:
                 raise web.HTTPNotFound(text="Serviço não encontrado.")
         ctx = _service_ctx(session, shop, service)
-        if service is None and request.query.get("categoria", "").isdigit():
-            ctx["values"]["category_id"] = int(request.query["categoria"])
+        if service is None and parse_id(request.query.get("categoria")) is not None:
+            ctx["values"]["category_id"] = parse_id(request.query["categoria"])
         return render(request, "config/service.html", ctx)
 
 
@@ -208,8 +218,8 @@ async def service_submit(request: web.Request) -> web.Response:
     breed_rows = [(data.get(f"breed_{i}", ""), data.get(f"breed_price_{i}", ""),
                    data.get(f"breed_dur_{i}", "")) for i in range(60)
                   if f"breed_{i}" in data]
-    resources = {int(k[4:]): v for k, v in data.items() if k.startswith("res_")
-                 and k[4:].isdigit()}
+    resources = {parse_id(k[4:]): v for k, v in data.items() if k.startswith("res_")
+                 and parse_id(k[4:]) is not None}
     with locked_session(engine(request)) as session:
         service = None
         if "id" in request.match_info:
@@ -217,13 +227,13 @@ async def service_submit(request: web.Request) -> web.Response:
             if service is None:
                 raise web.HTTPNotFound(text="Serviço não encontrado.")
         try:
-            service = config_service.save_service(
+            service = catalog_service.save_service(
                 session, shop, service, data, species=species, grid=grid,
                 breed_rows=breed_rows, resources=resources)
-        except Invalid as exc:
+        except ValidationFailed as exc:
             session.rollback()
             ctx = _service_ctx(session, shop, service)
-            ctx.update(errors=exc.errors, values={**data, "species": species,
+            ctx.update(errors=field_errors(exc), values={**data, "species": species,
                                                   "category_id": int_or_none(
                                                       data.get("category_id"))},
                        grid={k: (v.price, v.duration) for k, v in grid.items()},
@@ -258,14 +268,23 @@ def _combo_ctx(session: Session, shop: Shop, combo: Combo | None) -> dict:
             "chosen": chosen, "values": values}
 
 
+def _combo_or_404(session: Session, shop: Shop, request: web.Request) -> Combo | None:
+    """The combo of the URL (None on /novo); another shop's or a missing one is a 404."""
+    if "id" not in request.match_info:
+        return None
+    combo = session.get(Combo, int(request.match_info["id"]))
+    if combo is None or combo.segment_id not in {s.id for s in segments_of(session, shop)}:
+        raise web.HTTPNotFound(text="Combo não encontrado.")
+    return combo
+
+
 @routes.get("/admin/config/combos/novo")
 @routes.get("/admin/config/combos/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def combo_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
     with Session(engine(request)) as session:
-        combo = session.get(Combo, int(request.match_info["id"])) \
-            if "id" in request.match_info else None
+        combo = _combo_or_404(session, shop, request)
         return render(request, "config/combo.html", _combo_ctx(session, shop, combo))
 
 
@@ -275,18 +294,17 @@ async def combo_form(request: web.Request) -> web.Response:
 async def combo_submit(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
-    service_ids = [int(s) for s in await form_list(request, "services") if s.isdigit()]
+    service_ids = parse_ids(await form_list(request, "services"))
     species = await form_list(request, "species")
     with locked_session(engine(request)) as session:
-        combo = session.get(Combo, int(request.match_info["id"])) \
-            if "id" in request.match_info else None
+        combo = _combo_or_404(session, shop, request)
         try:
-            combo = config_service.save_combo(session, shop, combo, data,
+            combo = catalog_service.save_combo(session, shop, combo, data,
                                               service_ids=service_ids, species=species)
-        except Invalid as exc:
+        except ValidationFailed as exc:
             session.rollback()
             ctx = _combo_ctx(session, shop, combo)
-            ctx.update(errors=exc.errors, values={**data, "species": species},
+            ctx.update(errors=field_errors(exc), values={**data, "species": species},
                        chosen=set(service_ids))
             return render(request, "config/combo.html", ctx, status=422)
         record_audit(session, request, "config.combo", "combo", combo.id)

@@ -15,6 +15,7 @@ from admin.panel.pages import (
     staff,
 )
 from scheduler_core.audit import log as audit
+from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.shop.models import (
     Segment,
     Shop,
@@ -72,3 +73,14 @@ def segment_of(session: Session, shop: Shop, segment_id: int | None) -> Segment 
 def range_pairs(data, prefix: str, count: int = 4) -> list[tuple[str, str]]:
     return [(data.get(f"{prefix}_start_{i}", ""), data.get(f"{prefix}_end_{i}", ""))
             for i in range(count)]
+
+
+def field_errors(exc: ValidationFailed | accounts.AccountError) -> dict[str, str]:
+    """The pt-BR messages of a refused form by field ("" = the whole form)."""
+    if isinstance(exc, accounts.AccountError):
+        return {"": str(exc)}
+    fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
+    if fields:
+        return dict(fields)
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    return {field or "": exc.message}

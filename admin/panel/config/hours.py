@@ -5,15 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, select
 
-from admin.panel import config_service
 from admin.panel.config.common import (
+    field_errors,
     range_pairs,
     record_audit,
     required_shop,
     segment_of,
     segments_of,
 )
-from admin.panel.config_service import Invalid
 from admin.panel.pages import (
     engine,
     form,
@@ -25,6 +24,9 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_ids
+from scheduler_core.shop import service as shop_service
 from scheduler_core.shop.models import (
     OpeningRange,
 )
@@ -58,20 +60,20 @@ async def hours_form(request: web.Request) -> web.Response:
 async def hours_submit(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
-    open_days = {int(d) for d in await form_list(request, "open") if d.isdigit()}
+    open_days = set(parse_ids(await form_list(request, "open")))
     days = {d: (d in open_days, range_pairs(data, f"d{d}")) for d in range(7)}
     with locked_session(engine(request)) as session:
         segment = segment_of(session, shop, int_or_none(data.get("segment_id")))
         try:
-            config_service.save_opening_hours(
+            shop_service.save_opening_hours(
                 session, segment, open_24h=data.get("open_24h") == "1",
                 slot_step_min=data.get("slot_step_min", ""), days=days)
-        except Invalid as exc:
+        except ValidationFailed as exc:
             return render(request, "config/hours.html", {
                 "segments": segments_of(session, shop), "segment": segment,
                 "days": {d: [p for p in days[d][1] if p[0] or p[1]] for d in range(7)},
                 "open_days": open_days, "step": data.get("slot_step_min"),
-                "open_24h": data.get("open_24h") == "1", "errors": exc.errors,
+                "open_24h": data.get("open_24h") == "1", "errors": field_errors(exc),
             }, status=422)
         record_audit(session, request, "config.opening_hours", "segment", segment.id)
         session.commit()

@@ -5,9 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, select
 
-from admin.panel import config_service
-from admin.panel.config.common import record_audit, required_shop
-from admin.panel.config_service import Invalid
+from admin.panel.config.common import field_errors, record_audit, required_shop
 from admin.panel.pages import (
     engine,
     form,
@@ -17,10 +15,12 @@ from admin.panel.pages import (
     render,
 )
 from admin.panel.permissions import Perm
+from scheduler_core.catalog import service as catalog_service
 from scheduler_core.catalog.models import (
     LevaETrazZone,
 )
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.shop.models import (
     Shop,
 )
@@ -55,20 +55,20 @@ async def leva_submit(request: web.Request) -> web.Response:
         try:
             action = data.get("action")
             if action == "settings":
-                config_service.save_leva_e_traz(session, shop, data)
+                catalog_service.save_leva_e_traz(session, shop, data)
                 message = "Leva e Traz salvo."
             elif action == "delete" and zone is not None:
                 session.delete(zone)
                 message = "Zona removida."
             else:
-                zone = config_service.save_zone(session, shop, zone, data)
+                zone = catalog_service.save_zone(session, shop, zone, data)
                 message = f"Zona “{zone.name}” salva."
-        except Invalid as exc:
+        except ValidationFailed as exc:
             session.rollback()
             zones = session.exec(select(LevaETrazZone)
                                  .where(LevaETrazZone.shop_id == shop.id)).all()
             return render(request, "config/leva.html", {
-                "shop": session.get(Shop, shop.id), "zones": zones, "errors": exc.errors,
+                "shop": session.get(Shop, shop.id), "zones": zones, "errors": field_errors(exc),
                 "values": data}, status=422)
         record_audit(session, request, "config.leva_e_traz", "shop", shop.id,
                {"action": data.get("action", "zone")})

@@ -5,9 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, col, select
 
-from admin.panel import config_service
-from admin.panel.config.common import record_audit, required_shop, segments_of
-from admin.panel.config_service import Invalid
+from admin.panel.config.common import field_errors, record_audit, required_shop, segments_of
 from admin.panel.pages import (
     engine,
     form,
@@ -18,11 +16,14 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from scheduler_core.agenda.models import Restriction
+from scheduler_core.catalog import service as catalog_service
 from scheduler_core.catalog.models import (
     Service,
     ServiceCategory,
 )
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_id
 from scheduler_core.people.models import Breed
 from scheduler_core.shop.models import (
     Shop,
@@ -70,7 +71,8 @@ async def restriction_form(request: web.Request) -> web.Response:
     with Session(engine(request)) as session:
         restriction = session.get(Restriction, int(request.match_info["id"])) \
             if "id" in request.match_info else None
-        if restriction is not None and restriction.shop_id != shop.id:
+        if "id" in request.match_info and (restriction is None
+                                           or restriction.shop_id != shop.id):
             raise web.HTTPNotFound(text="Restrição não encontrada.")
         return render(request, "config/restriction.html",
                       _restriction_ctx(session, shop, restriction))
@@ -86,20 +88,21 @@ async def restriction_submit(request: web.Request) -> web.Response:
     with locked_session(engine(request)) as session:
         restriction = session.get(Restriction, int(request.match_info["id"])) \
             if "id" in request.match_info else None
-        if restriction is not None and restriction.shop_id != shop.id:
+        if "id" in request.match_info and (restriction is None
+                                           or restriction.shop_id != shop.id):
             raise web.HTTPNotFound(text="Restrição não encontrada.")
         try:
             if data.get("action") == "toggle" and restriction is not None:
                 restriction.active = not restriction.active
                 session.add(restriction)
             else:
-                restriction = config_service.save_restriction(session, shop, restriction, data,
+                restriction = catalog_service.save_restriction(session, shop, restriction, data,
                                                               lists)
-        except Invalid as exc:
+        except ValidationFailed as exc:
             session.rollback()
             ctx = _restriction_ctx(session, shop, restriction)
-            ctx.update(errors=exc.errors, values=data,
-                       cond={k: [int(v) if v.isdigit() else v for v in vals]
+            ctx.update(errors=field_errors(exc), values=data,
+                       cond={k: [v if parse_id(v) is None else parse_id(v) for v in vals]
                              for k, vals in lists.items()})
             return render(request, "config/restriction.html", ctx, status=422)
         record_audit(session, request, "config.restriction", "restriction", restriction.id,

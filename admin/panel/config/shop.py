@@ -6,9 +6,13 @@ from aiohttp import web
 from sqlmodel import Session, select
 
 from admin.models import StaffUser
-from admin.panel import config_service
-from admin.panel.config.common import record_audit, required_shop, segments_of, shop_or_none
-from admin.panel.config_service import Invalid
+from admin.panel.config.common import (
+    field_errors,
+    record_audit,
+    required_shop,
+    segments_of,
+    shop_or_none,
+)
 from admin.panel.pages import (
     engine,
     form,
@@ -20,7 +24,10 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import Perm
+from scheduler_core.catalog import shop_setup
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people.models import Breed, NotAcceptedBreed
 from scheduler_core.shop.models import (
     Segment,
@@ -63,15 +70,15 @@ async def shop_form(request: web.Request) -> web.Response:
 @page(Perm.SETTINGS)
 async def shop_submit(request: web.Request) -> web.Response:
     data = await form(request)
-    breed_ids = [int(b) for b in await form_list(request, "not_accepted") if b.isdigit()]
+    breed_ids = parse_ids(await form_list(request, "not_accepted"))
     current = shop_or_none(request)
     with locked_session(engine(request), expire_on_commit=False) as session:
         shop = session.get(Shop, current.id) if current else None
         try:
-            shop = config_service.save_shop(session, shop, data, breed_ids)
-        except Invalid as exc:
+            shop = shop_setup.save_shop(session, shop, data, breed_ids)
+        except ValidationFailed as exc:
             ctx = _shop_ctx(session, shop)
-            ctx.update(errors=exc.errors, values=data, not_accepted=set(breed_ids))
+            ctx.update(errors=field_errors(exc), values=data, not_accepted=set(breed_ids))
             return render(request, "config/shop.html", ctx, status=422)
         me = staff(request)
         if me.user.shop_id is None:
@@ -105,12 +112,12 @@ async def segments_submit(request: web.Request) -> web.Response:
         if segment is not None and segment.shop_id != shop.id:
             raise web.HTTPNotFound(text="Segmento não encontrado.")
         try:
-            segment = config_service.save_segment(session, shop, segment, data, species)
-        except Invalid as exc:
+            segment = shop_setup.save_segment(session, shop, segment, data, species)
+        except ValidationFailed as exc:
             session.rollback()
             return render(request, "config/segments.html", {
-                "segments": segments_of(session, shop), "errors": exc.errors, "values": data},
-                status=422)
+                "segments": segments_of(session, shop), "errors": field_errors(exc),
+                "values": data}, status=422)
         record_audit(session, request, "config.segment", "segment", segment.id)
         session.commit()
         name = segment.name

@@ -5,15 +5,15 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, select
 
-from admin.panel import accounts, config_service
+from admin.panel import accounts
 from admin.panel.config.common import (
+    field_errors,
     operator_pin_refusal,
     range_pairs,
     record_audit,
     required_shop,
     segments_of,
 )
-from admin.panel.config_service import Invalid
 from admin.panel.pages import (
     engine,
     form,
@@ -23,10 +23,13 @@ from admin.panel.pages import (
     render,
 )
 from admin.panel.permissions import Perm
+from scheduler_core.catalog import shop_setup
 from scheduler_core.catalog.models import (
     ServiceCategory,
 )
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.shop.models import (
     Employee,
     EmployeeCategory,
@@ -100,9 +103,9 @@ async def employee_form(request: web.Request) -> web.Response:
 async def employee_submit(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
-    category_ids = [int(c) for c in await form_list(request, "categories") if c.isdigit()]
+    category_ids = parse_ids(await form_list(request, "categories"))
     species = await form_list(request, "species")
-    work_days = {int(d) for d in await form_list(request, "works") if d.isdigit()}
+    work_days = set(parse_ids(await form_list(request, "works")))
     days = {d: (range_pairs(data, f"d{d}") if d in work_days else []) for d in range(7)}
     pin_refusal = operator_pin_refusal(request, data)
     with locked_session(engine(request)) as session:
@@ -114,14 +117,14 @@ async def employee_submit(request: web.Request) -> web.Response:
         try:
             if pin_refusal is not None:
                 raise pin_refusal
-            employee = config_service.save_employee(
+            employee = shop_setup.save_employee(
                 session, shop.id, employee, data, category_ids=category_ids, species=species,
-                days=days)
-        except (Invalid, accounts.AccountError) as exc:
+                days=days, hash_pin=accounts.hash_secret)
+        except (ValidationFailed, accounts.AccountError) as exc:
             session.rollback()
             ctx = _employee_ctx(session, shop, employee)
             ctx.update(
-                errors=exc.errors if isinstance(exc, Invalid) else {"": str(exc)},
+                errors=field_errors(exc),
                 values={**data, "species": species, "has_calendar": data.get("has_calendar"),
                         "active": data.get("active")},
                 chosen=set(category_ids),
