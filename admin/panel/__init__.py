@@ -28,13 +28,7 @@ async def _root(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Register this component's routes on the app."""
-    from admin.panel import (
-        views_agenda,
-        views_auth,
-        views_config,
-        views_inbox,
-        views_tutors,
-    )
+    from admin.panel import access, agenda, config, inbox, soon, tutors
 
     env = aiohttp_jinja2.setup(
         app,
@@ -52,8 +46,10 @@ def setup(app: web.Application) -> None:
         SCOPE_LABELS=fmt.SCOPE_LABELS, BOARD_STATUSES=fmt.BOARD_STATUSES,
     )
     app.router.add_static("/admin/static", STATIC, name="admin_static")
-    for module in (views_auth, views_agenda, views_config, views_tutors, views_inbox):
-        app.router.add_routes(module.routes)
+    for package in (access, agenda, config, tutors, inbox):
+        for table in package.ROUTES:
+            app.router.add_routes(table)
+    app.router.add_routes(soon.routes)
     app.router.add_get("/", _root)
 
 

@@ -44,6 +44,7 @@ from scheduler_core.audit import log as audit
 from scheduler_core.db.engine import locked_session, write_session
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.shop.models import Employee, Shop
+from scheduler_core.shop.service import OPERATOR_PIN_FORMAT, is_operator_pin
 
 SESSION_LIFETIME = timedelta(hours=12)
 log = logging.getLogger(__name__)
@@ -93,8 +94,8 @@ def check_password_strength(password: str) -> None:
 
 
 def check_pin_format(pin: str) -> None:
-    if not re.fullmatch(r"\d{6}", pin or ""):
-        raise AccountError("O PIN de operador deve ter exatamente 6 dígitos.")
+    if not is_operator_pin(pin):
+        raise AccountError(OPERATOR_PIN_FORMAT)
 
 
 # --------------------------------------------------------------------------- owner

@@ -234,7 +234,7 @@ def page(perm: str | None = None, *, public: bool = False):
                 kind, _, text = unquote(raw_flash).partition("|")
                 request[FLASH] = {"kind": kind, "text": text}
             try:
-                current = _load_staff(request)
+                current = await asyncio.to_thread(_load_staff, request)
                 if current is not None:
                     request[STAFF] = current
                 if current is None and not public:

@@ -143,7 +143,7 @@ async def test_chat_page_and_its_calls_need_the_login_off_this_machine(wa, heade
 
 
 async def test_login_from_the_simulator_comes_back_to_it(wa):
-    from admin.panel.views_auth import _safe_next
+    from admin.panel.access.login import _safe_next
 
     assert _safe_next("/simulador") == "/simulador"
     assert _safe_next("//evil.example/simulador") == "/admin"

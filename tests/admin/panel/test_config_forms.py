@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from admin.forms import FieldError, parse_money, parse_ranges
 from scheduler_core.agenda.models import Block, Restriction
 from scheduler_core.catalog.models import Combo, PriceEntry, Service, ServiceCategory
 from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.kernel.forms import FieldError, parse_money, parse_ranges
 from scheduler_core.shop.models import Employee, OpeningRange, Segment, Shop, WorkingRange
 
 from .conftest import PIN, logged_in, page_csrf

@@ -1,8 +1,6 @@
-"""Tutors and pets: search, tutor page (pets, visits, invoices, credit, allow-bot), pet page.
+"""Tutors: search, new tutor, the tutor page (pets, visits, invoices, credit, allow-bot), edit.
 
-Tutor and pet writes go through ``scheduler_core.people.registry`` (the same rules as the bot and
-API).
-"""
+Tutor writes go through ``scheduler_core.people.registry`` (the same rules as the bot and API)."""
 
 from __future__ import annotations
 
@@ -14,7 +12,6 @@ from admin.panel.agenda_data import ApptView
 from admin.panel.pages import engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
-from admin.panel.views_agenda import pet_values
 from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.audit import log as audit
 from scheduler_core.billing.models import CreditEntry, Invoice, InvoiceItem, Payment
@@ -28,11 +25,13 @@ from scheduler_core.people.models import Breed, Pet, Tutor
 from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
+
+
 TUTOR_FORM_FIELDS = ("name", "whatsapp", "phone2", "cpf", "email", "birth_date", "notes", "cep",
                      "street", "number", "complement", "neighborhood", "city", "state")
 
 
-def _shop(request: web.Request) -> Shop:
+def required_shop(request: web.Request) -> Shop:
     shop = staff(request).shop
     if shop is None:
         raise redirect("/admin/config/loja", "Cadastre os dados da loja primeiro.", "aviso")
@@ -47,14 +46,14 @@ def mask_phone(phone: str) -> str:
     return f"(**) *****-{phone[-4:]}" if len(phone) >= 4 else ""
 
 
-def _phone(value: str) -> str:
+def phone_text(value: str) -> str:
     try:
         return format_phone_br(value) if value else ""
     except Exception:  # noqa: BLE001 - show what is stored when it cannot be formatted
         return value
 
 
-def _field_errors(exc: ValidationFailed) -> dict[str, str]:
+def field_errors(exc: ValidationFailed) -> dict[str, str]:
     field = exc.details.get("field") if isinstance(exc.details, dict) else None
     return {field or "": exc.message}
 
@@ -62,7 +61,7 @@ def _field_errors(exc: ValidationFailed) -> dict[str, str]:
 @routes.get("/admin/tutores")
 @page(Perm.TUTORS_VIEW)
 async def tutors_search(request: web.Request) -> web.Response:
-    shop = _shop(request)
+    shop = required_shop(request)
     q = request.query.get("q", "").strip()
     with Session(engine(request)) as session:
         if q:
@@ -79,7 +78,7 @@ async def tutors_search(request: web.Request) -> web.Response:
     sensitive = staff(request).can(Perm.TUTORS_SENSITIVE)
     return render(request, "tutors/search.html", {
         "q": q, "tutors": tutors, "pets": pets,
-        "phone": (lambda t: _phone(t.whatsapp)) if sensitive else (lambda t: mask_phone(
+        "phone": (lambda t: phone_text(t.whatsapp)) if sensitive else (lambda t: mask_phone(
             t.whatsapp)),
     })
 
@@ -93,7 +92,7 @@ async def tutor_new(request: web.Request) -> web.Response:
 @routes.post("/admin/tutores/novo")
 @page(Perm.TUTORS_EDIT)
 async def tutor_create(request: web.Request) -> web.Response:
-    shop = _shop(request)
+    shop = required_shop(request)
     data = await form(request)
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
     values["allow_bot"] = data.get("allow_bot") == "1"
@@ -108,7 +107,7 @@ async def tutor_create(request: web.Request) -> web.Response:
             tutor_id = tutor.id
     except ValidationFailed as exc:
         return render(request, "tutors/tutor_form.html", {
-            "values": values, "tutor": None, "errors": _field_errors(exc)}, status=422)
+            "values": values, "tutor": None, "errors": field_errors(exc)}, status=422)
     raise redirect(f"/admin/tutores/{tutor_id}", "Tutor cadastrado.")
 
 
@@ -125,7 +124,7 @@ def _invoice_rows(session: Session, tutor_id: int) -> list[dict]:
     return rows
 
 
-def _visits(session: Session, shop: Shop, tutor_id: int | None = None,
+def visits_of(session: Session, shop: Shop, tutor_id: int | None = None,
             pet_id: int | None = None) -> list[ApptView]:
     query = select(Appointment).where(Appointment.shop_id == shop.id)
     if tutor_id:
@@ -161,7 +160,7 @@ def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: b
     pets = people.pets_of(session, tutor.id)
     breeds = {b.id: b.name for b in session.exec(select(Breed).where(
         col(Breed.id).in_([p.breed_id for p in pets if p.breed_id]))).all()} if pets else {}
-    visits = _visits(session, shop, tutor_id=tutor.id)
+    visits = visits_of(session, shop, tutor_id=tutor.id)
     current = now_.astimezone(visits[0].start.tzinfo) if visits else now_
     future = sorted([v for v in visits if v.start >= current
                      and v.status not in ("cancelado", "nao_compareceu")], key=lambda v: v.start)
@@ -176,15 +175,15 @@ def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: b
                                                     "cancelada", "sem_cobranca")],
         "credit": credit, "sensitive": sensitive,
         "cpf": format_cpf(tutor.cpf) if sensitive else mask_cpf(tutor.cpf),
-        "whatsapp": _phone(tutor.whatsapp) if sensitive else mask_phone(tutor.whatsapp),
-        "phone2": _phone(tutor.phone2) if sensitive else mask_phone(tutor.phone2),
+        "whatsapp": phone_text(tutor.whatsapp) if sensitive else mask_phone(tutor.whatsapp),
+        "phone2": phone_text(tutor.phone2) if sensitive else mask_phone(tutor.phone2),
     }
 
 
 @routes.get("/admin/tutores/{id:[0-9]{1,9}}")
 @page(Perm.TUTORS_VIEW)
 async def tutor_page(request: web.Request) -> web.Response:
-    shop = _shop(request)
+    shop = required_shop(request)
     with Session(engine(request)) as session:
         tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
         ctx = tutor_context(session, shop, tutor, now(request),
@@ -196,7 +195,7 @@ async def tutor_page(request: web.Request) -> web.Response:
 @routes.get("/admin/tutores/{id:[0-9]{1,9}}/editar")
 @page(Perm.TUTORS_EDIT)
 async def tutor_edit(request: web.Request) -> web.Response:
-    shop = _shop(request)
+    shop = required_shop(request)
     with Session(engine(request)) as session:
         tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
         values = tutor.model_dump()
@@ -207,7 +206,7 @@ async def tutor_edit(request: web.Request) -> web.Response:
 @routes.post("/admin/tutores/{id:[0-9]{1,9}}/editar")
 @page(Perm.TUTORS_EDIT)
 async def tutor_update(request: web.Request) -> web.Response:
-    shop = _shop(request)
+    shop = required_shop(request)
     data = await form(request)
     tutor_id = int(request.match_info["id"])
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
@@ -224,14 +223,14 @@ async def tutor_update(request: web.Request) -> web.Response:
         with Session(engine(request)) as session:
             tutor = people.get_tutor(session, tutor_id, shop.id)
         return render(request, "tutors/tutor_form.html", {
-            "values": values, "tutor": tutor, "errors": _field_errors(exc)}, status=422)
+            "values": values, "tutor": tutor, "errors": field_errors(exc)}, status=422)
     raise redirect(f"/admin/tutores/{tutor_id}", "Dados do tutor salvos.")
 
 
 @routes.post("/admin/tutores/{id:[0-9]{1,9}}/robo")
 @page(Perm.TUTORS_EDIT)
 async def tutor_allow_bot(request: web.Request) -> web.Response:
-    shop = _shop(request)
+    shop = required_shop(request)
     data = await form(request)
     tutor_id = int(request.match_info["id"])
     allow = data.get("allow_bot") == "1"
@@ -243,106 +242,3 @@ async def tutor_allow_bot(request: web.Request) -> web.Response:
         session.commit()
     raise redirect(f"/admin/tutores/{tutor_id}",
                    "Atendimento pelo robô ligado." if allow else "Atendimento pelo robô desligado.")
-
-
-@routes.post("/admin/tutores/{id:[0-9]{1,9}}/pets")
-@page(Perm.TUTORS_EDIT)
-async def tutor_add_pet(request: web.Request) -> web.Response:
-    shop = _shop(request)
-    data = await form(request)
-    tutor_id = int(request.match_info["id"])
-    values = pet_values(data)
-    try:
-        with locked_session(engine(request)) as session:
-            pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
-                                    today=today(now(request), shop.timezone))
-            session.commit()
-            pet_id = pet.id
-    except ValidationFailed as exc:
-        with Session(engine(request)) as session:
-            tutor = people.get_tutor(session, tutor_id, shop.id)
-            return render(request, "tutors/pet_new.html", {
-                "tutor": tutor, "new_pet": values, "errors": _field_errors(exc),
-                "breeds": session.exec(select(Breed).order_by(Breed.species, Breed.name)).all(),
-                "pet_action": f"/admin/tutores/{tutor_id}/pets"}, status=422)
-    raise redirect(f"/admin/pets/{pet_id}", "Pet cadastrado.")
-
-
-@routes.get("/admin/tutores/{id:[0-9]{1,9}}/pets/novo")
-@page(Perm.TUTORS_EDIT)
-async def tutor_pet_form(request: web.Request) -> web.Response:
-    shop = _shop(request)
-    with Session(engine(request)) as session:
-        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
-        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
-    return render(request, "tutors/pet_new.html", {
-        "tutor": tutor, "breeds": breeds, "pet_action": f"/admin/tutores/{tutor.id}/pets"})
-
-
-@routes.get("/admin/pets/{id:[0-9]{1,9}}")
-@page(Perm.TUTORS_VIEW)
-async def pet_page(request: web.Request) -> web.Response:
-    shop = _shop(request)
-    with Session(engine(request)) as session:
-        pet = people.get_pet(session, int(request.match_info["id"]), shop.id)
-        tutor = session.get(Tutor, pet.tutor_id)
-        breed = session.get(Breed, pet.breed_id) if pet.breed_id else None
-        visits = _visits(session, shop, pet_id=pet.id)
-        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
-    values = {
-        "name": pet.name, "species": pet.species, "breed_id": str(pet.breed_id or ""),
-        "porte": pet.porte or "", "pelagem": pet.pelagem or "", "sex": pet.sex or "",
-        "weight_kg": f"{pet.weight_grams / 1000:.1f}".replace(".", ",") if pet.weight_grams
-        else "", "birth_date": pet.birth_date.isoformat() if pet.birth_date else "",
-        "notes": pet.notes,
-    }
-    return render(request, "tutors/pet.html", {
-        "pet": pet, "tutor": tutor, "breed": breed, "visits": visits, "breeds": breeds,
-        "new_pet": values, "pet_action": f"/admin/pets/{pet.id}", "pet_title": "Editar pet"})
-
-
-@routes.post("/admin/pets/{id:[0-9]{1,9}}")
-@page(Perm.TUTORS_EDIT)
-async def pet_update(request: web.Request) -> web.Response:
-    shop = _shop(request)
-    data = await form(request)
-    pet_id = int(request.match_info["id"])
-    values = pet_values(data)
-    # A field left empty clears it ("—" as the breed: no breed).
-    for key in ("breed_id", "porte", "pelagem", "sex", "birth_date", "notes", "weight_kg"):
-        values.setdefault(key, "")
-    try:
-        with locked_session(engine(request)) as session:
-            if not values.get("weight_kg"):
-                values.pop("weight_kg")
-            people.update_pet(session, pet_id, values, shop_id=shop.id,
-                              today=today(now(request), shop.timezone))
-            session.commit()
-    except ValidationFailed as exc:
-        with Session(engine(request)) as session:
-            pet = people.get_pet(session, pet_id, shop.id)
-            return render(request, "tutors/pet.html", {
-                "pet": pet, "tutor": session.get(Tutor, pet.tutor_id), "breed": None,
-                "visits": [], "breeds": session.exec(select(Breed)).all(), "new_pet": values,
-                "pet_action": f"/admin/pets/{pet_id}", "pet_title": "Editar pet",
-                "errors": _field_errors(exc)}, status=422)
-    raise redirect(f"/admin/pets/{pet_id}", "Dados do pet salvos.")
-
-
-# --------------------------------------------------------------------------- placeholders
-
-_FUTURE = {
-    "planos": ("Planos & Pacotes",
-               "A venda e o acompanhamento de planos e pacotes chegam em breve."),
-    "cobrancas": ("Cobranças", "As telas de faturas e pagamentos chegam em breve."),
-}
-
-
-@routes.get("/admin/em-breve/{section}")
-@page()
-async def placeholder(request: web.Request) -> web.Response:
-    section = request.match_info["section"]
-    if section not in _FUTURE:
-        raise web.HTTPNotFound(text="Página não encontrada.")
-    title, message = _FUTURE[section]
-    return render(request, "placeholder.html", {"title": title, "message": message})

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from admin.panel.pages import engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local
-from admin.panel.views_tutors import tutor_context
+from admin.panel.tutors.tutor import tutor_context
 from scheduler_core.people.models import Tutor
 
 routes = web.RouteTableDef()

@@ -1,4 +1,5 @@
-"""Parsing of what staff type in the panel's forms, with pt-BR error messages.
+"""Parsing of what staff type in forms, with pt-BR error messages, and the collector of a form's
+field errors that the configuration use cases raise as one :class:`ValidationFailed`.
 
 Every parser raises :class:`FieldError` (a ValueError whose text is shown next to the field).
 """
@@ -6,6 +7,12 @@ Every parser raises :class:`FieldError` (a ValueError whose text is shown next t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
+
+from scheduler_core.kernel.errors import ValidationFailed
+
+T = TypeVar("T")
 
 
 class FieldError(ValueError):
@@ -115,3 +122,60 @@ def is_valid_cnpj(value: str) -> bool:
     first = digit(digits[:12], w1)
     second = digit(digits[:12] + first, [6, *w1])
     return digits[12:] == first + second
+
+
+def parse_id(value: object) -> int | None:
+    """A record id typed or posted in a form ("12") → 12; anything else (blank, "abc", "²",
+    "-3") → None, never an exception."""
+    raw = str(value if value is not None else "").strip()
+    return int(raw) if re.fullmatch(r"[0-9]{1,18}", raw) else None
+
+
+def parse_ids(values: Iterable[object]) -> list[int]:
+    """The ids of a multi-select, in order, without duplicates; values that are not ids are
+    dropped."""
+    return list(dict.fromkeys(i for i in map(parse_id, values) if i is not None))
+
+
+def text_of(values: Mapping, key: str, max_len: int = 200) -> str:
+    """A text field, trimmed and cut at ``max_len``."""
+    return str(values.get(key) or "").strip()[:max_len]
+
+
+def flag(values: Mapping, key: str) -> bool:
+    """A checkbox: "1", "on", "true" or "sim"."""
+    return str(values.get(key) or "").lower() in {"1", "on", "true", "sim"}
+
+
+class Collector:
+    """Collects the field errors of a form; ``check()`` raises them all at once as
+    :class:`ValidationFailed` with ``details["fields"] = {field: pt-BR message}``."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def run(self, field: str, fn: Callable[..., T], *args: object, **kwargs: object) -> T | None:
+        """``fn(*args, **kwargs)``, or None with the field's error noted on :class:`FieldError`."""
+        try:
+            return fn(*args, **kwargs)
+        except FieldError as exc:
+            self.errors.setdefault(field, str(exc))
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def check(self) -> None:
+        if self.errors:
+            raise ValidationFailed("; ".join(self.errors.values()),
+                                   details={"fields": dict(self.errors)})
+
+
+def parse_species(errs: Collector, chosen: Iterable[str], allowed: Iterable[str],
+                  field: str = "species") -> list[str]:
+    """The species picked among ``allowed`` (at least one), in order, without duplicates."""
+    ok = set(allowed)
+    picked = [s for s in chosen if s in ok]
+    if not picked:
+        errs.add(field, "Escolha pelo menos uma espécie.")
+    return list(dict.fromkeys(picked))

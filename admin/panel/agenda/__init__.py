@@ -1,0 +1,8 @@
+"""Agenda screens: the day/board/week views, the appointment window (status, reschedule,
+cancel, no-show), the new-appointment wizard, encaixe and "Buscar horários"."""
+
+from __future__ import annotations
+
+from admin.panel.agenda import board, encaixe, slots, visit, wizard
+
+ROUTES = [m.routes for m in (board, visit, wizard, encaixe, slots)]

@@ -1,0 +1,180 @@
+"""Slot search shared by the wizard, reschedule and encaixe, and the "Buscar horários" page."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from aiohttp import web
+from sqlmodel import Session, col, select
+
+from admin.panel.agenda.common import MAX_SEARCH_DAYS, core, required_shop, token_secret
+from admin.panel.pages import (
+    engine,
+    int_or_none,
+    now,
+    page,
+    render,
+)
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import parse_date, today
+from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.models import ComboItem, Service, ServiceCategory
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.scheduling import booking
+from scheduler_core.scheduling.agenda_types import NoSlotReason
+from scheduler_core.shop.models import Employee, EmployeeCategory, Shop
+
+routes = web.RouteTableDef()
+
+
+# --------------------------------------------------------------------------- slot search
+
+
+def categories_for(session: Session, service_ids: list[int]) -> list[dict]:
+    """For the optional "choose the professional": each category of the chosen services with
+    the employees who work in it."""
+    if not service_ids:
+        return []
+    cats = session.exec(
+        select(ServiceCategory).join(Service, Service.category_id == ServiceCategory.id)
+        .where(col(Service.id).in_(service_ids)).distinct()
+        .order_by(ServiceCategory.display_order, ServiceCategory.id)
+    ).all()
+    out = []
+    for cat in cats:
+        emps = session.exec(
+            select(Employee).join(EmployeeCategory, EmployeeCategory.employee_id == Employee.id)
+            .where(EmployeeCategory.category_id == cat.id, Employee.active.is_(True),
+                   Employee.has_calendar.is_(True))
+            .order_by(Employee.name)
+        ).all()
+        out.append({"id": cat.id, "name": cat.name, "employees": emps})
+    return out
+
+
+def employee_choice(query, categories: list[dict]) -> dict[int, int]:
+    choice = {}
+    for cat in categories:
+        emp = int_or_none(query.get(f"prof_{cat['id']}"))
+        if emp and any(e.id == emp for e in cat["employees"]):
+            choice[cat["id"]] = emp
+    return choice
+
+
+def expand_services(session: Session, service_ids: list[int], combo_ids: list[int]) -> list[int]:
+    ids = list(service_ids)
+    if combo_ids:
+        for item in session.exec(
+            select(ComboItem).where(col(ComboItem.combo_id).in_(combo_ids))
+        ).all():
+            ids.append(item.service_id)
+    return list(dict.fromkeys(ids))
+
+
+ONE_COMBO = "Escolha apenas um combo por agendamento; outros serviços podem ser marcados à parte."
+
+
+def one_combo(combo_ids: list[int]) -> int | None:
+    """The chosen combo (a visit is at most one combo; its discount is applied by the core)."""
+    if len(set(combo_ids)) > 1:
+        raise ValidationFailed(ONE_COMBO, details={"field": "combo"})
+    return combo_ids[0] if combo_ids else None
+
+
+async def search_slots(request, shop: Shop, *, pet_id: int, service_ids: list[int], date_from: date,
+            date_to: date, employee_by_category: dict[int, int],
+            moving_appointment_id: int | None = None, combo_id: int | None = None):
+    """Slots for the services, or for the combo (``service_ids`` then adds extra services);
+    a combo's slots are priced with its discount and the token books it as that combo."""
+    return await core(booking.find_slots,
+        engine(request), shop_id=shop.id, pet_id=pet_id, service_ids=service_ids,
+        date_from=date_from, date_to=date_to, channel="staff", now=now(request),
+        secret=token_secret(request), employee_by_category=employee_by_category or None,
+        moving_appointment_id=moving_appointment_id, combo_id=combo_id,
+    )
+
+
+def group_slots(offer, employees: dict[int, str], limit: int = 400) -> list[dict]:
+    days: dict[date, list] = {}
+    for slot in offer.slots[:limit]:
+        days.setdefault(slot.start.date(), []).append({
+            "start": slot.start, "end": slot.end, "token": slot.token,
+            "total_cents": slot.total_cents, "discount_cents": slot.discount_cents,
+            "who": ", ".join(dict.fromkeys(employees.get(i.employee_id, "?")
+                                           for i in slot.items)),
+        })
+    return [{"day": d, "slots": s} for d, s in sorted(days.items())]
+
+
+def encaixe_url(offer, pet_id: int, day: date, service_ids: list[int]) -> str | None:
+    """When a restriction is what stops the booking, the way to override it: an encaixe (staff
+    with agenda.book; the audit entry records the overridden restriction). Decision: the
+    restriction override of scheduling.md §3.3 step 4 is the encaixe, not a second path."""
+    if offer.slots or offer.reason is not NoSlotReason.RESTRICTION:
+        return None
+    query = [("pet", str(pet_id)), ("data", day.isoformat())]
+    query += [("servico", str(i)) for i in service_ids]
+    return "/admin/encaixe?" + urlencode(query)
+
+
+def employee_names(session: Session, shop_id: int) -> dict[int, str]:
+    return {e.id: e.name for e in session.exec(
+        select(Employee).where(Employee.shop_id == shop_id)).all()}
+
+
+# --------------------------------------------------------------------------- Buscar horários
+
+
+@routes.get("/admin/horarios")
+@page(Perm.AGENDA_BOOK)
+async def free_slots(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    q = request.query
+    ctx: dict = {"q": q.get("q", "")}
+    pet_id = int_or_none(q.get("pet"))
+    first = parse_date(q.get("de")) or today(now(request), shop.timezone)
+    last = parse_date(q.get("ate")) or first + timedelta(days=6)
+    ctx.update(date_from=first, date_to=last)
+    with Session(engine(request)) as session:
+        if not pet_id:
+            results = people.search_tutors(session, shop.id, ctx["q"]) if ctx["q"] else []
+            ctx["results"] = [(t, people.pets_of(session, t.id)) for t in results]
+            return render(request, "agenda/slots.html", ctx)
+        pet = people.get_pet(session, pet_id, shop.id)
+        ctx.update(pet=pet, tutor=session.get(Tutor, pet.tutor_id),
+                   catalog=catalog.services_for_pet(session, shop.id, pet.id, channel="staff"))
+        service_ids = [int(s) for s in q.getall("servico", []) if s.isdigit()]
+        combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
+        all_ids = expand_services(session, service_ids, combo_ids)
+        ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
+        if len(set(combo_ids)) > 1:
+            ctx.update(errors={"": ONE_COMBO}, categories=[])
+            return render(request, "agenda/slots.html", ctx, status=422)
+        combo_id = one_combo(combo_ids)
+        categories = categories_for(session, all_ids)
+        names = employee_names(session, shop.id)
+    ctx.update(categories=categories)
+    if not all_ids:
+        return render(request, "agenda/slots.html", ctx)
+    if last < first:
+        ctx["errors"] = {"": "A data final deve ser igual ou posterior à inicial."}
+        return render(request, "agenda/slots.html", ctx, status=422)
+    if (last - first).days >= MAX_SEARCH_DAYS:
+        ctx["errors"] = {"": f"Busque no máximo {MAX_SEARCH_DAYS} dias de cada vez."}
+        return render(request, "agenda/slots.html", ctx, status=422)
+    choice = employee_choice(q, categories)
+    offer = await search_slots(request, shop, pet_id=pet.id,
+                          service_ids=service_ids if combo_id else all_ids, date_from=first,
+                          date_to=last, employee_by_category=choice, combo_id=combo_id)
+    ctx.update(offer=offer, groups=group_slots(offer, names), choice=choice,
+               service_ids=service_ids, combo_ids=combo_ids,
+               encaixe_url=encaixe_url(offer, pet.id, first, all_ids),
+               idempotency_key=secrets.token_urlsafe(16))
+    return render(request, "agenda/slots.html", ctx)
+
+
+__all__ = ["routes", "Pet"]

@@ -1,0 +1,131 @@
+"""The appointment window: status, cancel, no-show, reschedule.
+
+Every write goes through the booking service (``visit_status``, ``booking``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from admin.models import Role, StaffUser
+from admin.panel import agenda_data
+from admin.panel.agenda.common import S, check_pin, core, required_shop, token_secret
+from admin.panel.agenda.slots import employee_names, group_slots, search_slots
+from admin.panel.pages import (
+    engine,
+    form,
+    now,
+    page,
+    redirect,
+    render,
+    staff,
+)
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import parse_date
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.scheduling import booking, recurrence, visit_status
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
+@page(Perm.AGENDA_VIEW)
+async def appointment_window(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    with Session(engine(request)) as session:
+        detail = agenda_data.appointment_detail(session, shop, int(request.match_info["id"]))
+        if detail is None:
+            raise web.HTTPNotFound(text="Agendamento não encontrado.")
+        actors = {f"staff:{u.id}": u.name for u in session.exec(select(StaffUser)).all()}
+    return render(request, "agenda/appointment.html", {
+        **detail, "flow": visit_status.FLOW, "actors": actors,
+        "is_open": detail["appt"].status in visit_status.OPEN_STATUSES,
+        "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
+    })
+
+
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/status")
+@page(Perm.AGENDA_STATUS)
+async def appointment_status(request: web.Request) -> web.Response:
+    data = await form(request)
+    me = staff(request)
+    appt_id = int(request.match_info["id"])
+    target = data.get("status", "")
+    if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in visit_status.FLOW:
+        raise ValidationFailed("Status inválido.")
+    await core(visit_status.set_status,
+        engine(request), appointment_id=appt_id, status=target, now=now(request),
+        actor=me.actor, allow_revert=me.user.role == Role.DONO,
+    )
+    back = data.get("back") or f"/admin/agendamentos/{appt_id}"
+    if not back.startswith("/admin"):
+        back = f"/admin/agendamentos/{appt_id}"
+    raise redirect(back, f"Agendamento #{appt_id}: {visit_status.STATUS_LABELS[target]}.")
+
+
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/cancelar")
+@page(Perm.APPOINTMENT_CANCEL)
+async def appointment_cancel(request: web.Request) -> web.Response:
+    data = await form(request)
+    check_pin(request, data.get("operator_pin"))
+    appt_id = int(request.match_info["id"])
+    reason = (data.get("reason") or "").strip()[:300]
+    if data.get("escopo") == "seguintes":
+        ids = await core(recurrence.cancel_following, engine(request), appointment_id=appt_id,
+                         now=now(request), actor=staff(request).actor, reason=reason)
+        raise redirect(f"/admin/agendamentos/{appt_id}",
+                       f"{len(ids)} agendamento(s) da série cancelado(s).")
+    await core(visit_status.cancel, engine(request), appointment_id=appt_id, now=now(request),
+                        actor=staff(request).actor, channel="staff", reason=reason)
+    raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
+
+
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/falta")
+@page(Perm.APPOINTMENT_CANCEL)
+async def appointment_no_show(request: web.Request) -> web.Response:
+    data = await form(request)
+    check_pin(request, data.get("operator_pin"))
+    appt_id = int(request.match_info["id"])
+    await core(visit_status.mark_no_show, engine(request), appointment_id=appt_id, now=now(request),
+                              actor=staff(request).actor)
+    raise redirect(f"/admin/agendamentos/{appt_id}",
+                   f"Agendamento #{appt_id} marcado como “Não compareceu”.")
+
+
+# --------------------------------------------------------------------------- reschedule
+
+
+@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}/remarcar")
+@page(Perm.AGENDA_BOOK)
+async def reschedule_form(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    appt_id = int(request.match_info["id"])
+    with Session(engine(request)) as session:
+        detail = agenda_data.appointment_detail(session, shop, appt_id)
+        if detail is None:
+            raise web.HTTPNotFound(text="Agendamento não encontrado.")
+        names = employee_names(session, shop.id)
+    day = parse_date(request.query.get("data")) or detail["start"].date()
+    offer = await search_slots(request, shop, pet_id=detail["appt"].pet_id, service_ids=[],
+                    date_from=day, date_to=day, employee_by_category={},
+                    moving_appointment_id=appt_id)
+    return render(request, "agenda/reschedule.html", {
+        **detail, "day": day, "offer": offer, "groups": group_slots(offer, names),
+        "prev_day": (day - timedelta(days=1)).isoformat(),
+        "next_day": (day + timedelta(days=1)).isoformat(),
+    })
+
+
+@routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/remarcar")
+@page(Perm.AGENDA_BOOK)
+async def reschedule_submit(request: web.Request) -> web.Response:
+    data = await form(request)
+    appt_id = int(request.match_info["id"])
+    if not data.get("token"):
+        raise ValidationFailed("Escolha um horário livre.")
+    await core(booking.reschedule, engine(request), appointment_id=appt_id, token=data["token"],
+                       now=now(request), secret=token_secret(request), actor=staff(request).actor,
+                       channel="staff")
+    raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} remarcado.")

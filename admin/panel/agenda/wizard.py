@@ -1,0 +1,234 @@
+"""The new-appointment wizard: tutor, pet, services, a free time, repeat; booked through
+``scheduler_core.scheduling.booking`` / ``recurrence``."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlmodel import Session, col, select
+
+from admin.panel.agenda.common import core, core_errors, required_shop, token_secret
+from admin.panel.agenda.slots import (
+    ONE_COMBO,
+    categories_for,
+    employee_choice,
+    employee_names,
+    encaixe_url,
+    expand_services,
+    group_slots,
+    one_combo,
+    search_slots,
+)
+from admin.panel.pages import (
+    engine,
+    form,
+    form_list,
+    int_or_none,
+    now,
+    page,
+    redirect,
+    render,
+    staff,
+)
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import parse_date, to_local, today
+from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.models import Combo, Service
+from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.people import registry as people
+from scheduler_core.scheduling import booking, recurrence
+
+routes = web.RouteTableDef()
+
+
+# --------------------------------------------------------------------------- wizard
+
+
+@routes.get("/admin/agenda/novo")
+@page(Perm.AGENDA_BOOK)
+async def wizard(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    q = request.query
+    ctx: dict = {"q": q.get("q", ""), "step": 1}
+    tutor_id = int_or_none(q.get("tutor"))
+    pet_id = int_or_none(q.get("pet"))
+    service_ids = [int(s) for s in q.getall("servico", []) if s.isdigit()]
+    combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
+    day = parse_date(q.get("data"))
+    with Session(engine(request)) as session:
+        if pet_id and not tutor_id:
+            pet = people.get_pet(session, pet_id, shop.id)
+            tutor_id = pet.tutor_id
+        if not tutor_id:
+            ctx["results"] = people.search_tutors(session, shop.id, ctx["q"]) if ctx["q"] else []
+            return render(request, "agenda/new.html", ctx)
+        tutor = people.get_tutor(session, tutor_id, shop.id)
+        ctx.update(tutor=tutor, step=2, pets=people.pets_of(session, tutor.id))
+        if not pet_id:
+            ctx["breeds"] = _breeds(session)
+            return render(request, "agenda/new.html", ctx)
+        pet = people.get_pet(session, pet_id, shop.id)
+        cat = catalog.services_for_pet(session, shop.id, pet.id, channel="staff")
+        ctx.update(pet=pet, step=3, catalog=cat, chosen=set(service_ids),
+                   chosen_combos=set(combo_ids), leva_e_traz=q.get("lt") == "1",
+                   shop=shop)
+        all_ids = expand_services(session, service_ids, combo_ids)
+        if not all_ids or q.get("etapa") == "servicos":
+            if q.get("etapa") != "servicos" and (service_ids or combo_ids):
+                ctx["errors"] = {"": "Escolha pelo menos um serviço."}
+            return render(request, "agenda/new.html", ctx)
+        if len(set(combo_ids)) > 1:
+            ctx["errors"] = {"": ONE_COMBO}
+            return render(request, "agenda/new.html", ctx, status=422)
+        combo_id = one_combo(combo_ids)
+        combo = session.get(Combo, combo_id) if combo_id else None
+        categories = categories_for(session, all_ids)
+        names = employee_names(session, shop.id)
+        services = {s.id: s.name for s in session.exec(
+            select(Service).where(col(Service.id).in_(all_ids))).all()}
+    day = day or today(now(request), shop.timezone)
+    choice = employee_choice(q, categories)
+    offer = await search_slots(request, shop, pet_id=pet.id,
+                          service_ids=service_ids if combo_id else all_ids, date_from=day,
+                          date_to=day, employee_by_category=choice, combo_id=combo_id)
+    ctx.update(step=4, day=day, categories=categories, choice=choice, offer=offer,
+               combo_name=combo.name if combo else "",
+               groups=group_slots(offer, names), service_ids=service_ids, combo_ids=combo_ids,
+               encaixe_url=encaixe_url(offer, pet.id, day, all_ids), all_ids=all_ids,
+               service_names=[services[i] for i in all_ids if i in services],
+               prev_day=(day - timedelta(days=1)).isoformat(),
+               next_day=(day + timedelta(days=1)).isoformat(),
+               idempotency_key=secrets.token_urlsafe(16))
+    return render(request, "agenda/new.html", ctx)
+
+
+def _breeds(session: Session):
+    from scheduler_core.people.models import Breed
+
+    return session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+
+
+@routes.post("/admin/agenda/novo/tutor")
+@page(Perm.AGENDA_BOOK)
+async def wizard_new_tutor(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    values = {k: data.get(k, "") for k in ("name", "whatsapp", "cpf", "email")}
+    try:
+        with locked_session(engine(request)) as session:
+            tutor = people.create_tutor(session, shop.id, values,
+                                        today=today(now(request), shop.timezone))
+            from scheduler_core.audit import log as audit
+
+            audit.record(session, at=now(request), actor=staff(request).actor,
+                            action="tutor.create", entity="tutor", entity_id=tutor.id,
+                            shop_id=shop.id)
+            session.commit()
+            tutor_id = tutor.id
+    except ValidationFailed as exc:
+        return render(request, "agenda/new.html", {
+            "step": 1, "q": "", "results": [], "errors": core_errors(exc), "new_tutor": values,
+        }, status=422)
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}", "Tutor cadastrado.")
+
+
+PET_FORM_FIELDS = ("name", "species", "breed_id", "porte", "pelagem", "sex", "weight_kg",
+                   "birth_date", "notes")
+
+
+def pet_values(data: dict) -> dict:
+    """The pet form's fields for people.create_pet / update_pet.
+
+    The breed select posts the breed's id as text; the core takes an int id (or a free-text
+    ``breed``), so an ASCII-digit id becomes an int here and anything else is passed on for the
+    core to refuse ("Raça inválida.").
+    """
+    values = {k: data.get(k, "").strip() for k in PET_FORM_FIELDS if data.get(k, "").strip()}
+    values.setdefault("name", "")
+    if "weight_kg" in values:
+        values["weight_kg"] = values["weight_kg"].replace(",", ".")
+    breed_id = values.get("breed_id")
+    if breed_id is not None and breed_id.isascii() and breed_id.isdigit():
+        values["breed_id"] = int(breed_id)
+    return values
+
+
+@routes.post("/admin/agenda/novo/pet")
+@page(Perm.AGENDA_BOOK)
+async def wizard_new_pet(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    tutor_id = int_or_none(data.get("tutor_id")) or 0
+    values = pet_values(data)
+    try:
+        with locked_session(engine(request)) as session:
+            pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
+                                    today=today(now(request), shop.timezone))
+            session.commit()
+            pet_id = pet.id
+    except ValidationFailed as exc:
+        with Session(engine(request)) as session:
+            tutor = people.get_tutor(session, tutor_id, shop.id)
+            return render(request, "agenda/new.html", {
+                "step": 2, "tutor": tutor, "pets": people.pets_of(session, tutor.id),
+                "breeds": _breeds(session), "errors": core_errors(exc), "new_pet": values,
+            }, status=422)
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}&pet={pet_id}", "Pet cadastrado.")
+
+
+@routes.post("/admin/agenda/novo")
+@page(Perm.AGENDA_BOOK)
+async def wizard_book(request: web.Request) -> web.Response:
+    data = await form(request)
+    token = data.get("token", "")
+    if not token:
+        raise ValidationFailed("Escolha um horário livre.")
+    checklist = await form_list(request, "checklist")
+    notes = (data.get("notes") or "").strip()
+    if checklist:
+        notes = ("Checklist: " + ", ".join(checklist) + (". " + notes if notes else "")).strip()
+    common = {"token": token, "now": now(request), "secret": token_secret(request),
+              "actor": staff(request).actor, "notes": notes[:2000],
+              "idempotency_key": data.get("idempotency_key") or None,
+              "leva_e_traz": data.get("leva_e_traz") == "1"}
+    rule = _repeat_rule(data)
+    shop = required_shop(request)
+    if rule is None:
+        appt = await core(booking.book, engine(request), origin="staff", **common)
+        message = f"Agendamento #{appt.id} criado."
+    else:
+        result = await core(recurrence.book_series, engine(request), **rule, **common)
+        appt = result.appointments[0]
+        message = _series_message(result, shop.timezone)
+    day = appt.start
+    local_day = (day if day.tzinfo else day.replace(tzinfo=ZoneInfo("UTC"))).astimezone(
+        ZoneInfo(shop.timezone)).date()
+    raise redirect(f"/admin/agenda?data={local_day.isoformat()}", message)
+
+
+def _repeat_rule(data) -> dict | None:
+    """The wizard's "Repetir" fields → book_series arguments (None: no repetition). An end date
+    wins over a count; the core validates the ranges (pt-BR errors)."""
+    every = int_or_none(data.get("repetir"))
+    if not every:
+        return None
+    until = parse_date(data.get("ate"))
+    if until is not None:
+        return {"every_weeks": every, "until": until}
+    count = int_or_none(data.get("vezes"))
+    if count is None:
+        raise ValidationFailed("Repetição: informe quantas vezes ou até que data.")
+    return {"every_weeks": every, "count": count}
+
+
+def _series_message(result, tz: str) -> str:
+    booked = ", ".join(f"{to_local(a.start, tz):%d/%m}" for a in result.appointments)
+    text = f"Série criada: {len(result.appointments)} agendamento(s) ({booked})."
+    if result.conflicts:
+        missed = "; ".join(f"{c.day:%d/%m}: {c.message}" for c in result.conflicts)
+        text += f" Não couberam, marque outro horário ou um encaixe: {missed}"
+    return text

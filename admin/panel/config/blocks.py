@@ -1,0 +1,138 @@
+"""Blocks: days or hours closed for the shop or one employee, and the visits under them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from admin.panel import accounts
+from admin.panel.config.common import (
+    field_errors,
+    operator_pin_refusal,
+    record_audit,
+    required_shop,
+)
+from admin.panel.pages import (
+    engine,
+    form,
+    form_list,
+    int_or_none,
+    now,
+    page,
+    redirect,
+    render,
+)
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import today
+from scheduler_core.agenda.models import Block
+from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_list
+from scheduler_core.scheduling import appointments
+from scheduler_core.shop import service as shop_service
+from scheduler_core.shop.models import (
+    Employee,
+    Shop,
+)
+
+routes = web.RouteTableDef()
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def block_conflicts(session: Session, shop: Shop, block: Block) -> list:
+    """Active appointments under a block (the block never cancels them)."""
+    tz = ZoneInfo(shop.timezone)
+    found = {}
+    for text in block.dates:
+        day = date.fromisoformat(text)
+        if block.all_day:
+            start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+            end = datetime.combine(day, datetime.max.time(), tzinfo=tz)
+        else:
+            sh, sm = (int(x) for x in block.start.split(":"))
+            eh, em = (int(x) for x in block.end.split(":"))
+            start = datetime(day.year, day.month, day.day, sh, sm, tzinfo=tz)
+            end = datetime(day.year, day.month, day.day, eh, em, tzinfo=tz)
+        for summary in appointments.overlapping_appointments(session, shop.id, start, end):
+            items = summary.items
+            if block.employee_id is not None:
+                items = [it for it in items if it.employee_id == block.employee_id
+                         and it.start < end and it.end > start]
+                if not items:
+                    continue
+            found[summary.id] = summary
+    return sorted(found.values(), key=lambda s: s.start)
+
+
+def _blocks_ctx(session: Session, shop: Shop, now_: datetime) -> dict:
+    blocks = session.exec(select(Block).where(Block.shop_id == shop.id)
+                          .order_by(Block.id.desc())).all()
+    current_day = today(now_, shop.timezone).isoformat()
+    blocks = [b for b in blocks if any(d >= current_day for d in b.dates)] + \
+        [b for b in blocks if not any(d >= current_day for d in b.dates)][:10]
+    employees = session.exec(select(Employee).where(Employee.shop_id == shop.id,
+                                                    Employee.active.is_(True))
+                             .order_by(Employee.name)).all()
+    return {"blocks": blocks, "employees": employees,
+            "employee_names": {e.id: e.name for e in employees},
+            "conflicts": {b.id: block_conflicts(session, shop, b) for b in blocks},
+            "today": current_day}
+
+
+@routes.get("/admin/config/bloqueios")
+@page(Perm.BLOCKS_EDIT)
+async def blocks_page(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    with Session(engine(request)) as session:
+        ctx = _blocks_ctx(session, shop, now(request))
+        ctx["focus"] = int_or_none(request.query.get("novo"))
+        return render(request, "config/blocks.html", ctx)
+
+
+@routes.post("/admin/config/bloqueios")
+@page(Perm.BLOCKS_EDIT)
+async def blocks_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    dates = await form_list(request, "dates")
+    extra = parse_list(data.get("more_dates", ""))
+    pin_refusal = operator_pin_refusal(request, data)
+    with locked_session(engine(request)) as session:
+        try:
+            if pin_refusal is not None:
+                raise pin_refusal
+            if data.get("action") == "delete":
+                block = session.get(Block, int_or_none(data.get("block_id")) or 0)
+                if block is None or block.shop_id != shop.id:
+                    raise web.HTTPNotFound(text="Bloqueio não encontrado.")
+                session.delete(block)
+                record_audit(session, request, "block.delete", "block", block.id,
+                       {"dates": block.dates})
+                session.commit()
+                raise redirect("/admin/config/bloqueios", "Bloqueio removido.")
+            block = shop_service.create_block(session, shop, data, dates + extra,
+                                              now=now(request))
+        except (ValidationFailed, accounts.AccountError) as exc:
+            session.rollback()
+            ctx = _blocks_ctx(session, shop, now(request))
+            ctx.update(errors=field_errors(exc),
+                       values={**data, "dates": dates})
+            return render(request, "config/blocks.html", ctx, status=422)
+        conflicts = block_conflicts(session, shop, block)
+        record_audit(session, request, "block.create", "block", block.id,
+               {"dates": block.dates, "employee_id": block.employee_id,
+                "all_day": block.all_day, "start": block.start, "end": block.end,
+                "conflicting_appointments": [c.id for c in conflicts]})
+        session.commit()
+        block_id = block.id
+    message = "Bloqueio criado."
+    if conflicts:
+        message += (f" Atenção: {len(conflicts)} agendamento(s) dentro do bloqueio continuam "
+                    "marcados — remarque-os.")
+    raise redirect(f"/admin/config/bloqueios?novo={block_id}", message,
+                   "aviso" if conflicts else "ok")

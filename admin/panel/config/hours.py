@@ -1,0 +1,82 @@
+"""Opening hours of a segment (days, ranges, 24 h, slot step)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from admin.panel.config.common import (
+    field_errors,
+    range_pairs,
+    record_audit,
+    required_shop,
+    segment_of,
+    segments_of,
+)
+from admin.panel.pages import (
+    engine,
+    form,
+    form_list,
+    int_or_none,
+    page,
+    redirect,
+    render,
+)
+from admin.panel.permissions import Perm
+from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_ids
+from scheduler_core.shop import service as shop_service
+from scheduler_core.shop.models import (
+    OpeningRange,
+)
+
+routes = web.RouteTableDef()
+
+
+# --------------------------------------------------------------------------- opening hours
+
+
+@routes.get("/admin/config/horarios")
+@page(Perm.SETTINGS)
+async def hours_form(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    with Session(engine(request)) as session:
+        segment = segment_of(session, shop, int_or_none(request.query.get("segmento")))
+        if segment is None:
+            raise redirect("/admin/config/segmentos", "Cadastre um segmento primeiro.", "aviso")
+        ranges = session.exec(select(OpeningRange).where(OpeningRange.segment_id == segment.id)
+                              .order_by(OpeningRange.weekday, OpeningRange.start)).all()
+        days = {d: [(r.start, r.end) for r in ranges if r.weekday == d] for d in range(7)}
+        return render(request, "config/hours.html", {
+            "segments": segments_of(session, shop), "segment": segment,
+            "days": days, "open_days": {d for d in range(7) if days[d]},
+            "step": segment.slot_step_min, "open_24h": segment.open_24h,
+        })
+
+
+@routes.post("/admin/config/horarios")
+@page(Perm.SETTINGS)
+async def hours_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    open_days = set(parse_ids(await form_list(request, "open")))
+    days = {d: (d in open_days, range_pairs(data, f"d{d}")) for d in range(7)}
+    with locked_session(engine(request)) as session:
+        segment = segment_of(session, shop, int_or_none(data.get("segment_id")))
+        try:
+            shop_service.save_opening_hours(
+                session, segment, open_24h=data.get("open_24h") == "1",
+                slot_step_min=data.get("slot_step_min", ""), days=days)
+        except ValidationFailed as exc:
+            return render(request, "config/hours.html", {
+                "segments": segments_of(session, shop), "segment": segment,
+                "days": {d: [p for p in days[d][1] if p[0] or p[1]] for d in range(7)},
+                "open_days": open_days, "step": data.get("slot_step_min"),
+                "open_24h": data.get("open_24h") == "1", "errors": field_errors(exc),
+            }, status=422)
+        record_audit(session, request, "config.opening_hours", "segment", segment.id)
+        session.commit()
+        segment_id = segment.id
+    raise redirect(f"/admin/config/horarios?segmento={segment_id}",
+                   "Horário de funcionamento salvo.")

@@ -1,0 +1,76 @@
+"""Leva e Traz: settings (fee, notice, pickup window) and zones."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from admin.panel.config.common import field_errors, record_audit, required_shop
+from admin.panel.pages import (
+    engine,
+    form,
+    int_or_none,
+    page,
+    redirect,
+    render,
+)
+from admin.panel.permissions import Perm
+from scheduler_core.catalog import service as catalog_service
+from scheduler_core.catalog.models import (
+    LevaETrazZone,
+)
+from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.shop.models import (
+    Shop,
+)
+
+routes = web.RouteTableDef()
+
+
+# --------------------------------------------------------------------------- Leva e Traz
+
+
+@routes.get("/admin/config/leva-e-traz")
+@page(Perm.SETTINGS)
+async def leva_page(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    with Session(engine(request)) as session:
+        zones = session.exec(select(LevaETrazZone).where(LevaETrazZone.shop_id == shop.id)
+                             .order_by(LevaETrazZone.name)).all()
+        return render(request, "config/leva.html", {"shop": session.get(Shop, shop.id),
+                                                    "zones": zones})
+
+
+@routes.post("/admin/config/leva-e-traz")
+@page(Perm.SETTINGS)
+async def leva_submit(request: web.Request) -> web.Response:
+    shop_ref = required_shop(request)
+    data = await form(request)
+    with locked_session(engine(request)) as session:
+        shop = session.get(Shop, shop_ref.id)
+        zone = session.get(LevaETrazZone, int_or_none(data.get("zone_id")) or 0)
+        if zone is not None and zone.shop_id != shop.id:
+            raise web.HTTPNotFound(text="Zona não encontrada.")
+        try:
+            action = data.get("action")
+            if action == "settings":
+                catalog_service.save_leva_e_traz(session, shop, data)
+                message = "Leva e Traz salvo."
+            elif action == "delete" and zone is not None:
+                session.delete(zone)
+                message = "Zona removida."
+            else:
+                zone = catalog_service.save_zone(session, shop, zone, data)
+                message = f"Zona “{zone.name}” salva."
+        except ValidationFailed as exc:
+            session.rollback()
+            zones = session.exec(select(LevaETrazZone)
+                                 .where(LevaETrazZone.shop_id == shop.id)).all()
+            return render(request, "config/leva.html", {
+                "shop": session.get(Shop, shop.id), "zones": zones, "errors": field_errors(exc),
+                "values": data}, status=422)
+        record_audit(session, request, "config.leva_e_traz", "shop", shop.id,
+               {"action": data.get("action", "zone")})
+        session.commit()
+    raise redirect("/admin/config/leva-e-traz", message)

@@ -1,0 +1,7 @@
+"""Tutors and pets: search, tutor page, pet page."""
+
+from __future__ import annotations
+
+from admin.panel.tutors import pets, tutor
+
+ROUTES = [m.routes for m in (tutor, pets)]

@@ -1,0 +1,103 @@
+"""Pets: add a pet to a tutor, the pet page and its edit form
+(``scheduler_core.people.registry``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from admin.panel.agenda.wizard import pet_values
+from admin.panel.pages import engine, form, now, page, redirect, render
+from admin.panel.permissions import Perm
+from admin.panel.timeutil import today
+from admin.panel.tutors.tutor import field_errors, required_shop, visits_of
+from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Breed, Tutor
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/admin/tutores/{id:[0-9]{1,9}}/pets")
+@page(Perm.TUTORS_EDIT)
+async def tutor_add_pet(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    tutor_id = int(request.match_info["id"])
+    values = pet_values(data)
+    try:
+        with locked_session(engine(request)) as session:
+            pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
+                                    today=today(now(request), shop.timezone))
+            session.commit()
+            pet_id = pet.id
+    except ValidationFailed as exc:
+        with Session(engine(request)) as session:
+            tutor = people.get_tutor(session, tutor_id, shop.id)
+            return render(request, "tutors/pet_new.html", {
+                "tutor": tutor, "new_pet": values, "errors": field_errors(exc),
+                "breeds": session.exec(select(Breed).order_by(Breed.species, Breed.name)).all(),
+                "pet_action": f"/admin/tutores/{tutor_id}/pets"}, status=422)
+    raise redirect(f"/admin/pets/{pet_id}", "Pet cadastrado.")
+
+
+@routes.get("/admin/tutores/{id:[0-9]{1,9}}/pets/novo")
+@page(Perm.TUTORS_EDIT)
+async def tutor_pet_form(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    with Session(engine(request)) as session:
+        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
+        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+    return render(request, "tutors/pet_new.html", {
+        "tutor": tutor, "breeds": breeds, "pet_action": f"/admin/tutores/{tutor.id}/pets"})
+
+
+@routes.get("/admin/pets/{id:[0-9]{1,9}}")
+@page(Perm.TUTORS_VIEW)
+async def pet_page(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    with Session(engine(request)) as session:
+        pet = people.get_pet(session, int(request.match_info["id"]), shop.id)
+        tutor = session.get(Tutor, pet.tutor_id)
+        breed = session.get(Breed, pet.breed_id) if pet.breed_id else None
+        visits = visits_of(session, shop, pet_id=pet.id)
+        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+    values = {
+        "name": pet.name, "species": pet.species, "breed_id": str(pet.breed_id or ""),
+        "porte": pet.porte or "", "pelagem": pet.pelagem or "", "sex": pet.sex or "",
+        "weight_kg": f"{pet.weight_grams / 1000:.1f}".replace(".", ",") if pet.weight_grams
+        else "", "birth_date": pet.birth_date.isoformat() if pet.birth_date else "",
+        "notes": pet.notes,
+    }
+    return render(request, "tutors/pet.html", {
+        "pet": pet, "tutor": tutor, "breed": breed, "visits": visits, "breeds": breeds,
+        "new_pet": values, "pet_action": f"/admin/pets/{pet.id}", "pet_title": "Editar pet"})
+
+
+@routes.post("/admin/pets/{id:[0-9]{1,9}}")
+@page(Perm.TUTORS_EDIT)
+async def pet_update(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    pet_id = int(request.match_info["id"])
+    values = pet_values(data)
+    # A field left empty clears it ("—" as the breed: no breed).
+    for key in ("breed_id", "porte", "pelagem", "sex", "birth_date", "notes", "weight_kg"):
+        values.setdefault(key, "")
+    try:
+        with locked_session(engine(request)) as session:
+            if not values.get("weight_kg"):
+                values.pop("weight_kg")
+            people.update_pet(session, pet_id, values, shop_id=shop.id,
+                              today=today(now(request), shop.timezone))
+            session.commit()
+    except ValidationFailed as exc:
+        with Session(engine(request)) as session:
+            pet = people.get_pet(session, pet_id, shop.id)
+            return render(request, "tutors/pet.html", {
+                "pet": pet, "tutor": session.get(Tutor, pet.tutor_id), "breed": None,
+                "visits": [], "breeds": session.exec(select(Breed)).all(), "new_pet": values,
+                "pet_action": f"/admin/pets/{pet_id}", "pet_title": "Editar pet",
+                "errors": field_errors(exc)}, status=422)
+    raise redirect(f"/admin/pets/{pet_id}", "Dados do pet salvos.")

@@ -1,0 +1,205 @@
+"""The shop's data (with the breeds it does not accept), its segments and its team (employees,
+the service categories each one does, their hours and operator PIN), and removing a resource.
+
+Configuration use cases of the shop that name breeds, species and service categories; they sit
+in ``catalog`` because ``catalog`` and ``people`` build on ``shop`` (never the reverse). Each
+takes a Session (the caller commits) and raw form values, validates everything first and raises
+:class:`~scheduler_core.kernel.errors.ValidationFailed` (``details["fields"]``) writing nothing
+when anything is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from zoneinfo import available_timezones
+
+from sqlmodel import Session, col, delete, select
+
+from scheduler_core.catalog.models import (
+    ServiceCategory,
+    ServiceResource,
+)
+from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
+from scheduler_core.kernel.forms import (
+    Collector,
+    flag,
+    is_valid_cnpj,
+    parse_ids,
+    parse_int,
+    parse_ranges,
+    parse_species,
+    text_of,
+)
+from scheduler_core.kernel.phones import InvalidPhone, parse_phone
+from scheduler_core.people.models import Breed, NotAcceptedBreed, Species
+from scheduler_core.shop.info import WEEKDAY_NAMES
+from scheduler_core.shop.models import (
+    Employee,
+    EmployeeCategory,
+    Resource,
+    Segment,
+    Shop,
+    WorkingRange,
+)
+from scheduler_core.shop.service import MAX_WORKING_RANGES, OPERATOR_PIN_FORMAT, is_operator_pin
+
+SPECIES = frozenset(s.value for s in Species)
+
+
+
+def save_shop(session: Session, shop: Shop | None, values: Mapping,
+              not_accepted_breed_ids: Iterable[int] = ()) -> Shop:
+    errs = Collector()
+    name = text_of(values, "name")
+    if not name:
+        errs.add("name", "O nome da loja é obrigatório.")
+    whatsapp = text_of(values, "whatsapp", 40)
+    if not whatsapp:
+        errs.add("whatsapp", "O WhatsApp de atendimento é obrigatório.")
+    else:
+        try:
+            whatsapp = parse_phone(whatsapp)
+        except InvalidPhone as exc:
+            errs.add("whatsapp", str(exc))
+    cnpj = re.sub(r"\D", "", text_of(values, "cnpj", 30))
+    if cnpj and not is_valid_cnpj(cnpj):
+        errs.add("cnpj", "CNPJ inválido: confira os números.")
+    description = str(values.get("description") or "").strip()
+    if len(description) > 500:
+        errs.add("description", "A descrição pode ter no máximo 500 caracteres.")
+    timezone = text_of(values, "timezone", 60) or "America/Sao_Paulo"
+    if timezone not in available_timezones():
+        errs.add("timezone", "Fuso horário desconhecido (ex.: America/Sao_Paulo).")
+    cep = re.sub(r"\D", "", text_of(values, "cep", 12))
+    if cep and len(cep) != 8:
+        errs.add("cep", "CEP inválido: use 8 dígitos, por exemplo 05433-000.")
+    state = text_of(values, "state", 5).upper()
+    if state and not re.fullmatch(r"[A-Z]{2}", state):
+        errs.add("state", "Estado inválido: use a sigla, por exemplo SP.")
+    breed_ids = sorted(set(parse_ids(not_accepted_breed_ids)))
+    if breed_ids:
+        found = set(session.exec(select(Breed.id).where(col(Breed.id).in_(breed_ids))).all())
+        if set(breed_ids) - found:
+            errs.add("not_accepted", "Raça desconhecida na lista de não aceitas.")
+    errs.check()
+    if shop is None:
+        shop = Shop(name=name)
+    shop.name, shop.whatsapp, shop.cnpj = name, whatsapp, cnpj
+    shop.description, shop.timezone = description, timezone
+    shop.cep = f"{cep[:5]}-{cep[5:]}" if cep else ""
+    for key in ("street", "number", "complement", "neighborhood", "city"):
+        setattr(shop, key, text_of(values, key))
+    shop.state = state
+    session.add(shop)
+    session.flush()
+    current = {n.breed_id: n for n in session.exec(
+        select(NotAcceptedBreed).where(NotAcceptedBreed.shop_id == shop.id)).all()}
+    for breed_id, row in current.items():
+        if breed_id not in breed_ids:
+            session.delete(row)
+    for breed_id in breed_ids:
+        if breed_id not in current:
+            session.add(NotAcceptedBreed(shop_id=shop.id, breed_id=breed_id))
+    session.flush()
+    return shop
+
+
+def save_segment(session: Session, shop: Shop, segment: Segment | None, values: Mapping,
+                 species: Iterable[str]) -> Segment:
+    from scheduler_core.shop.models import SegmentKind
+
+    errs = Collector()
+    name = text_of(values, "name")
+    if not name:
+        errs.add("name", "Dê um nome ao segmento (ex.: Banho e Tosa).")
+    kind = text_of(values, "kind")
+    if kind not in {k.value for k in SegmentKind}:
+        errs.add("kind", "Escolha o tipo do segmento.")
+    chosen_species = parse_species(errs, species, SPECIES)
+    capacity = errs.run("daily_capacity", parse_int, values.get("daily_capacity"),
+                        label="Capacidade por dia", minimum=1, maximum=500, required=False)
+    errs.check()
+    segment = segment or Segment(shop_id=shop.id, name=name)
+    segment.name, segment.kind, segment.species = name, kind, chosen_species
+    segment.active = flag(values, "active")
+    segment.daily_capacity = capacity
+    session.add(segment)
+    session.flush()
+    return segment
+
+
+def save_employee(session: Session, shop_id: int, employee: Employee | None, values: Mapping, *,
+                  category_ids: Iterable[object], species: Iterable[str],
+                  days: Mapping[int, list[tuple[str, str]]],
+                  hash_pin: Callable[[str], str]) -> Employee:
+    """Create or update an employee with their categories and working hours; a typed
+    ``employee_pin`` is stored through ``hash_pin`` (the panel's argon2)."""
+    errs = Collector()
+    name = text_of(values, "name")
+    if not name:
+        errs.add("name", "O nome é obrigatório.")
+    cpf = text_of(values, "cpf", 20)
+    if cpf:
+        try:
+            cpf = normalize_cpf(cpf)
+        except InvalidCPF as exc:
+            errs.add("cpf", str(exc))
+    email = text_of(values, "email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errs.add("email", "E-mail inválido.")
+    phone = text_of(values, "phone", 40)
+    if phone:
+        try:
+            phone = parse_phone(phone)
+        except InvalidPhone as exc:
+            errs.add("phone", str(exc))
+    chosen_species = parse_species(errs, species, SPECIES)
+    cat_ids = sorted(set(parse_ids(category_ids)))
+    valid_cats = set(session.exec(
+        select(ServiceCategory.id).join(Segment, Segment.id == ServiceCategory.segment_id)
+        .where(Segment.shop_id == shop_id)).all())
+    if set(cat_ids) - valid_cats:
+        errs.add("categories", "Categoria de serviço desconhecida.")
+    has_calendar = flag(values, "has_calendar")
+    if has_calendar and not cat_ids:
+        errs.add("categories", "Escolha as categorias que este profissional atende.")
+    pin = text_of(values, "employee_pin", 10)
+    if pin and not is_operator_pin(pin):
+        errs.add("employee_pin", OPERATOR_PIN_FORMAT)
+    ranges: dict[int, list[tuple[str, str]]] = {}
+    for weekday in range(7):
+        got = errs.run(f"day_{weekday}", parse_ranges, days.get(weekday, []),
+                       max_ranges=MAX_WORKING_RANGES, what=WEEKDAY_NAMES[weekday])
+        ranges[weekday] = got or []
+    if has_calendar and not any(ranges.values()) and not errs.errors:
+        errs.add("day_0", "Informe pelo menos um dia e horário de trabalho.")
+    errs.check()
+    if employee is None:
+        employee = Employee(shop_id=shop_id, name=name)
+    employee.name, employee.cpf, employee.email, employee.phone = name, cpf, email.lower(), phone
+    employee.species = chosen_species
+    employee.has_calendar = has_calendar
+    employee.active = flag(values, "active")
+    for key in ("can_cancel", "can_edit_invoices", "can_edit_blocks", "can_see_sensitive"):
+        setattr(employee, key, flag(values, key))
+    if pin:
+        employee.operator_pin_hash = hash_pin(pin)
+    session.add(employee)
+    session.flush()
+    session.exec(delete(EmployeeCategory).where(EmployeeCategory.employee_id == employee.id))
+    for cat_id in cat_ids:
+        session.add(EmployeeCategory(employee_id=employee.id, category_id=cat_id))
+    session.exec(delete(WorkingRange).where(WorkingRange.employee_id == employee.id))
+    for weekday, rows in ranges.items():
+        for start, end in rows:
+            session.add(WorkingRange(employee_id=employee.id, weekday=weekday, start=start,
+                                     end=end))
+    session.flush()
+    return employee
+
+
+def delete_resource(session: Session, resource: Resource) -> None:
+    session.exec(delete(ServiceResource).where(ServiceResource.resource_id == resource.id))
+    session.delete(resource)
+    session.flush()
