@@ -10,7 +10,7 @@ from scheduler_core.agenda.models import Block, Restriction
 from scheduler_core.catalog.models import Combo, Service
 from scheduler_core.shop.models import Segment
 
-from ..conftest import PIN, logged_in, page_csrf
+from .conftest import PIN, logged_in, page_csrf
 
 
 async def _post(client, path: str, data, csrf_path: str | None = None):
