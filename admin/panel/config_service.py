@@ -38,6 +38,7 @@ from scheduler_core.catalog.models import (
     ServiceCategory,
     ServiceResource,
 )
+from scheduler_core.chatbot import menu as chatbot_menu
 from scheduler_core.chatbot.models import BotMode, BotSettings, PriceDisplay, SlotDisplay
 from scheduler_core.chatbot.triggers import MATCH_KINDS, MAX_TRIGGERS
 from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
@@ -55,15 +56,9 @@ from scheduler_core.shop.models import (
 
 MAX_OPENING_RANGES = 4  # 3 breaks a day (spec/scheduling.md §2.2)
 MAX_WORKING_RANGES = 4
-MAX_ACTIVE_MENU = 10
-MENU_LABELS = {
-    "agendar_banho_tosa": "Agendar banho e tosa",
-    "agendar_clinica": "Agendar clínica",
-    "agendar_creche": "Agendar creche/hotel",
-    "meus_agendamentos": "Meus agendamentos",
-    "repetir_ultimo": "Repetir último serviço",
-    "falar_atendente": "Falar com atendente",
-}
+# The one list of menu actions and labels (the bot shows the same titles).
+MAX_ACTIVE_MENU = chatbot_menu.MAX_ACTIVE_MENU
+MENU_LABELS = chatbot_menu.MENU_LABELS
 
 
 class Invalid(ValueError):

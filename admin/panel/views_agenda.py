@@ -42,7 +42,8 @@ from scheduler_core.people import registry as people
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.scheduling import booking, encaixe, recurrence, visit_status
 from scheduler_core.scheduling.agenda_types import NoSlotReason
-from scheduler_core.shop.models import Employee, EmployeeCategory, Shop
+from scheduler_core.shop import team
+from scheduler_core.shop.models import Employee, Shop
 
 routes = web.RouteTableDef()
 S = AppointmentStatus
@@ -176,9 +177,10 @@ async def appointment_no_show(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- slot search
 
 
-def _categories_for(session: Session, service_ids: list[int]) -> list[dict]:
+def _categories_for(session: Session, shop_id: int, service_ids: list[int],
+                    species: str | None) -> list[dict]:
     """For the optional "choose the professional": each category of the chosen services with
-    the employees who work in it."""
+    the employees who can do it for the pet (:func:`scheduler_core.shop.team.employees_for`)."""
     if not service_ids:
         return []
     cats = session.exec(
@@ -188,12 +190,7 @@ def _categories_for(session: Session, service_ids: list[int]) -> list[dict]:
     ).all()
     out = []
     for cat in cats:
-        emps = session.exec(
-            select(Employee).join(EmployeeCategory, EmployeeCategory.employee_id == Employee.id)
-            .where(EmployeeCategory.category_id == cat.id, Employee.active.is_(True),
-                   Employee.has_calendar.is_(True))
-            .order_by(Employee.name)
-        ).all()
+        emps = team.employees_for(session, shop_id, cat.id, species)
         out.append({"id": cat.id, "name": cat.name, "employees": emps})
     return out
 
@@ -309,7 +306,7 @@ async def wizard(request: web.Request) -> web.Response:
             return render(request, "agenda/new.html", ctx, status=422)
         combo_id = _one_combo(combo_ids)
         combo = session.get(Combo, combo_id) if combo_id else None
-        categories = _categories_for(session, all_ids)
+        categories = _categories_for(session, shop.id, all_ids, pet.species)
         names = _employee_names(session, shop.id)
         services = {s.id: s.name for s in session.exec(
             select(Service).where(col(Service.id).in_(all_ids))).all()}
@@ -616,7 +613,7 @@ async def free_slots(request: web.Request) -> web.Response:
             ctx.update(errors={"": ONE_COMBO}, categories=[])
             return render(request, "agenda/slots.html", ctx, status=422)
         combo_id = _one_combo(combo_ids)
-        categories = _categories_for(session, all_ids)
+        categories = _categories_for(session, shop.id, all_ids, pet.species)
         names = _employee_names(session, shop.id)
     ctx.update(categories=categories)
     if not all_ids:
