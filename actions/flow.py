@@ -31,26 +31,24 @@ from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.catalog import leva_e_traz
 from scheduler_core.catalog.models import Service
 from scheduler_core.catalog.offers import leva_e_traz_fee
-from scheduler_core.chatbot import triggers
+from scheduler_core.chatbot import answering, triggers
+from scheduler_core.chatbot import menu as bot_menu
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import transaction
 from scheduler_core.kernel.dates_ptbr import normalize, parse_date_ptbr
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
-from scheduler_core.people import names
-from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet, PetStatus, Tutor
-from scheduler_core.scheduling import open_now
+from scheduler_core.people import acceptance, names
+from scheduler_core.people.models import Breed, Pet, PetStatus, Tutor
+from scheduler_core.scheduling import notice, open_now
 from scheduler_core.shop import info as shop_info
-from scheduler_core.shop.models import Employee, EmployeeCategory, Segment, SegmentKind, Shop
+from scheduler_core.shop import team
+from scheduler_core.shop.models import Employee, Segment, SegmentKind, Shop
 
-MENU_LABELS = {
-    "agendar_banho_tosa": ("Banho e tosa", "Agendar banho, tosa e adicionais"),
-    "agendar_clinica": ("Clínica veterinária", "Consultas, vacinas e exames"),
-    "meus_agendamentos": ("Meus agendamentos", "Ver, remarcar ou cancelar"),
-    "repetir_ultimo": ("Repetir último serviço", "Agendar de novo o último atendimento"),
-    "falar_atendente": ("Falar com atendente", "Conversar com uma pessoa da equipe"),
-}
-MENU_SEGMENT = {"agendar_banho_tosa": "pet_shop", "agendar_clinica": "clinica"}
+# Menu actions, their labels and the segment each books: scheduler_core.chatbot.menu.
+MENU_SEGMENT = bot_menu.BOOKING_KIND
+MENU_INTENTS = {*MENU_SEGMENT, "meus_agendamentos", "repetir_ultimo"}
+MIDFLOW_INTENTS = {*MENU_INTENTS, "cancelar", "remarcar"}
 SPECIES = [("Cão", "cao"), ("Gato", "gato")]
 PORTES = [("Mini", "mini"), ("Pequeno", "pequeno"), ("Médio", "medio"), ("Grande", "grande"),
           ("Gigante", "gigante")]
@@ -250,87 +248,183 @@ def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str)
     return reply
 
 
-def _dispatch(ctx: Ctx, reply: Reply) -> None:
-    turn, flow = ctx.turn, ctx.flow
-    step = flow.get("step")
-    tutor = ctx.tutor()
-    if tutor is not None and not tutor.allow_bot:
-        # "Permitir atendimento pelo chatbot" off: the bot stays silent.
-        return
-    if ctx.settings.mode == "off":
-        return
-    if ctx.settings.mode == "auto_reply":
-        reply.text(ctx.settings.auto_reply_text)
-        return
-    option = turn.option
-    intent = turn.intent or ""
-    confident = turn.confidence >= CONFIDENT
-    free_text_step = step in TEXT_STEPS and option is None
-    # An answer that fits the current question wins over any intent the NLU guessed
-    # ("tanto faz" at the professional step, "sexta à tarde" at the date step).
-    fits_step = option is None and step is not None and step != "menu" and (
-        match_option(flow.get("options", []), turn.text) is not None
-        or (step in ("slot", "period") and parse_date_ptbr(turn.text, ctx.today) is not None)
-    )
-    if fits_step:
-        confident = False
+@dataclass(frozen=True)
+class Signals:
+    """What one turn says, as the dispatch rules read it."""
 
-    if option and option.startswith("menu:"):
-        return _menu_choice(ctx, reply, option.split(":", 1)[1])
-    if intent == "urgencia" and option is None and turn.confidence >= (
-        URGENT_IN_ANSWER if free_text_step or fits_step else CONFIDENT
+    step: str | None
+    option: str | None
+    intent: str
+    confident: bool
+    free_text_step: bool
+    fits_step: bool
+
+    @classmethod
+    def of(cls, ctx: Ctx) -> Signals:
+        turn, flow = ctx.turn, ctx.flow
+        step = flow.get("step")
+        option = turn.option
+        # An answer that fits the current question wins over any intent the NLU guessed
+        # ("tanto faz" at the professional step, "sexta à tarde" at the date step).
+        fits_step = option is None and step is not None and step != "menu" and (
+            match_option(flow.get("options", []), turn.text) is not None
+            or (step in ("slot", "period") and parse_date_ptbr(turn.text, ctx.today) is not None)
+        )
+        return cls(
+            step=step, option=option, intent=turn.intent or "",
+            confident=turn.confidence >= CONFIDENT and not fits_step,
+            free_text_step=step in TEXT_STEPS and option is None, fits_step=fits_step,
+        )
+
+    @property
+    def typed_confident(self) -> bool:
+        """Typed text (no button) the NLU is sure about."""
+        return self.option is None and self.confident
+
+
+def _bot_answers(ctx: Ctx, reply: Reply) -> bool:
+    """Whether the dialogue answers this turn (:mod:`scheduler_core.chatbot.answering`): a
+    tutor with the bot off gets silence (a person answers), the shop's mode may keep the bot
+    off or send its auto-reply (once per ``AUTO_REPLY_EVERY``; the time is kept in the flow)."""
+    tutor = ctx.tutor()
+    if not answering.bot_may_answer(ctx.s, ctx.shop.id, tutor.id if tutor else None):
+        return False
+    last = ctx.flow.get("auto_reply_at")
+    # In simulation mode the gateway forwards only the simulator's messages to the dialogue.
+    answer = answering.mode_decision(
+        ctx.settings, ctx.turn.now, datetime.fromisoformat(last) if last else None,
+        simulator=True,
+    )
+    if answer == answering.Answer.AUTO_REPLY:
+        reply.text(ctx.settings.auto_reply_text)
+        ctx.flow["auto_reply_at"] = ctx.turn.now.isoformat()
+    return answer == answering.Answer.BOT
+
+
+def _dispatch(ctx: Ctx, reply: Reply) -> None:
+    if not _bot_answers(ctx, reply):
+        return
+    sig = Signals.of(ctx)
+    for rule in RULES:
+        if rule(ctx, reply, sig):
+            return
+    _at_step(ctx, reply, sig)
+
+
+# Each rule handles the turn (True) or lets the next one look at it (False), in this order.
+
+
+def _rule_menu_button(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    if sig.option and sig.option.startswith("menu:"):
+        _menu_choice(ctx, reply, sig.option.split(":", 1)[1])
+        return True
+    return False
+
+
+def _rule_urgent(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    needed = URGENT_IN_ANSWER if sig.free_text_step or sig.fits_step else CONFIDENT
+    if sig.intent == "urgencia" and sig.option is None and ctx.turn.confidence >= needed:
+        urgent_handoff(ctx, reply)
+        return True
+    return False
+
+
+def _rule_human(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    if sig.intent == "falar_atendente" and sig.typed_confident and (
+        not sig.free_text_step or len(ctx.turn.text.split()) >= 2
     ):
-        return urgent_handoff(ctx, reply)
-    if intent == "falar_atendente" and option is None and (
-        confident and (not free_text_step or len(turn.text.split()) >= 2)
+        handoff(ctx, reply, "pedido do tutor")
+        return True
+    return False
+
+
+def _rule_keyword(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    if sig.option is None and sig.step in (None, "menu") and (
+        action := keyword_action(ctx, ctx.turn.text)
     ):
-        return handoff(ctx, reply, "pedido do tutor")
-    if option is None and step in (None, "menu") and (action := keyword_action(ctx, turn.text)):
-        return _menu_choice(ctx, reply, action)
+        _menu_choice(ctx, reply, action)
+        return True
+    return False
+
+
+def _rule_greeting(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     # A greeting restarts the conversation, but not at a name question: there "oi" is
     # answered in kind and the name asked again (see not_a_name).
-    restart_words = {"menu", "inicio"} if step in NAME_STEPS else RESTART_WORDS
-    if option is None and confident and intent in ("cumprimentar", "voltar_menu") and (
-        not free_text_step or intent == "voltar_menu" or len(turn.text.split()) <= 2
-        and normalize(turn.text) in restart_words
+    restart_words = {"menu", "inicio"} if sig.step in NAME_STEPS else RESTART_WORDS
+    text = ctx.turn.text
+    if sig.typed_confident and sig.intent in ("cumprimentar", "voltar_menu") and (
+        not sig.free_text_step or sig.intent == "voltar_menu" or len(text.split()) <= 2
+        and normalize(text) in restart_words
     ):
-        return greet(ctx, reply)
-    if option is None and confident and not free_text_step and intent in QUESTION_INTENTS:
-        answer_question(ctx, reply, intent)
-        if step:
-            _reprompt(ctx, reply)
-        else:
-            show_menu(ctx, reply, again=True)
-        return
-    if option is None and confident and not step and intent in MENU_SEGMENT | {
-        "meus_agendamentos": 1, "repetir_ultimo": 1
-    }:
-        return _menu_choice(ctx, reply, intent)
-    if option is None and confident and step in (None, "menu") and intent == "agradecer":
+        greet(ctx, reply)
+        return True
+    return False
+
+
+def _rule_question(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    if not (sig.typed_confident and not sig.free_text_step and sig.intent in QUESTION_INTENTS):
+        return False
+    answer_question(ctx, reply, sig.intent)
+    if sig.step:
+        _reprompt(ctx, reply)
+    else:
+        show_menu(ctx, reply, again=True)
+    return True
+
+
+def _rule_menu_intent(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    if sig.typed_confident and not sig.step and sig.intent in MENU_INTENTS:
+        _menu_choice(ctx, reply, sig.intent)
+        return True
+    return False
+
+
+def _rule_thanks(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    if sig.typed_confident and sig.step in (None, "menu") and sig.intent == "agradecer":
         reply.say("utter_thanks")
-        return
-    if option is None and confident and step and not free_text_step and intent in (
-        "meus_agendamentos", "agendar_banho_tosa", "agendar_clinica", "repetir_ultimo",
-        "cancelar", "remarcar",
-    ) and not (intent in ("cancelar", "remarcar") and step in ("appt_action", "confirm",
-                                                              "confirm_cancel")) \
-            and match_option(flow.get("options", []), turn.text) is None:
-        # Starting another menu action from the middle of a flow.
-        key = {"cancelar": "meus_agendamentos", "remarcar": "meus_agendamentos"}.get(intent, intent)
-        return _menu_choice(ctx, reply, key)
-    if not step or step == "menu":
-        if option is None and confident and intent in ("cancelar", "remarcar"):
+        return True
+    return False
+
+
+def _rule_other_action(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    """Starting another menu action from the middle of a flow."""
+    if not (sig.typed_confident and sig.step and not sig.free_text_step
+            and sig.intent in MIDFLOW_INTENTS):
+        return False
+    if sig.intent in ("cancelar", "remarcar") and sig.step in (
+        "appt_action", "confirm", "confirm_cancel"
+    ):
+        return False
+    if match_option(ctx.flow.get("options", []), ctx.turn.text) is not None:
+        return False
+    key = {"cancelar": "meus_agendamentos", "remarcar": "meus_agendamentos"}.get(
+        sig.intent, sig.intent
+    )
+    _menu_choice(ctx, reply, key)
+    return True
+
+
+def _at_step(ctx: Ctx, reply: Reply, sig: Signals) -> None:
+    """No rule took the turn: the current step reads it (none or the menu: the menu)."""
+    if not sig.step or sig.step == "menu":
+        if sig.typed_confident and sig.intent in ("cancelar", "remarcar"):
             return _menu_choice(ctx, reply, "meus_agendamentos")
-        if step == "menu" and option is None:
-            picked = match_option(flow.get("options", []), turn.text)
-            if picked:
-                return _menu_choice(ctx, reply, picked.split(":", 1)[1])
+        if sig.step == "menu" and sig.option is None:
+            chosen = match_option(ctx.flow.get("options", []), ctx.turn.text)
+            if chosen:
+                return _menu_choice(ctx, reply, chosen.split(":", 1)[1])
             return misunderstood(ctx, reply)
         return greet(ctx, reply)
-    handler = STEPS.get(step)
+    handler = STEPS.get(sig.step)
     if handler is None:
         return greet(ctx, reply)
     handler(ctx, reply)
+
+
+RULES = (
+    _rule_menu_button, _rule_urgent, _rule_human, _rule_keyword, _rule_greeting,
+    _rule_question, _rule_menu_intent, _rule_thanks, _rule_other_action,
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -429,26 +523,22 @@ def reset_flow(ctx: Ctx) -> None:
 # --------------------------------------------------------------------------- greeting and menu
 
 
+def _menu_actions(ctx: Ctx) -> list[bot_menu.MenuAction]:
+    """The shop's menu as the tutor may use it (``chatbot.menu.visible_actions``)."""
+    return bot_menu.visible_actions(ctx.settings.menu, _segment_kinds(ctx))
+
+
 def menu_buttons(ctx: Ctx, tutor: Tutor | None) -> list[dict]:
     buttons = []
-    enabled = [item["key"] for item in ctx.settings.menu or [] if item.get("enabled")]
-    kinds = _segment_kinds(ctx)
-    for key in enabled[:10]:
-        if key in MENU_SEGMENT and MENU_SEGMENT[key] not in kinds:
+    for action in _menu_actions(ctx):
+        if action.key == "repetir_ultimo" and (tutor is None or not _has_history(ctx, tutor)):
             continue
-        if key == "repetir_ultimo" and (tutor is None or not _has_history(ctx, tutor)):
-            continue
-        if key not in MENU_LABELS:
-            continue
-        title, description = MENU_LABELS[key]
-        buttons.append(button(title, f"menu:{key}", description))
+        buttons.append(button(action.title, f"menu:{action.key}", action.description))
     return buttons
 
 
 def _segment_kinds(ctx: Ctx) -> set[str]:
-    return set(ctx.s.exec(select(Segment.kind).where(
-        Segment.shop_id == ctx.shop.id, Segment.active == True  # noqa: E712
-    )).all())
+    return bot_menu.active_kinds(ctx.s, ctx.shop.id)
 
 
 def _has_history(ctx: Ctx, tutor: Tutor) -> bool:
@@ -491,11 +581,10 @@ def _join(names: list[str]) -> str:
 
 
 def keyword_action(ctx: Ctx, text: str) -> str | None:
-    """The menu action a shop-defined keyword trigger sends this message to (when that action
-    is on in the menu), see :mod:`scheduler_core.chatbot.triggers`."""
+    """The menu action a shop-defined keyword trigger sends this message to (when the menu
+    shows that action), see :mod:`scheduler_core.chatbot.triggers`."""
     action = triggers.first_match(ctx.settings.triggers or [], text)
-    enabled = {item["key"] for item in ctx.settings.menu or [] if item.get("enabled")}
-    return action if action in enabled else None
+    return action if action in {a.key for a in _menu_actions(ctx)} else None
 
 
 def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
@@ -503,6 +592,10 @@ def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
     understood(ctx)
     if key == "falar_atendente":
         return handoff(ctx, reply, "pedido do tutor")
+    if key == "agendar_creche" and key in {a.key for a in _menu_actions(ctx)}:
+        # No creche dialogue yet: staff book the stay (scheduler_core.chatbot.menu).
+        reply.text(bot_menu.CRECHE_HANDOFF_TEXT)
+        return handoff(ctx, reply, "agendamento de creche/hotel")
     if key in MENU_SEGMENT:
         ctx.flow["kind"] = MENU_SEGMENT[key]
         ctx.flow["mode"] = "book"
@@ -853,9 +946,9 @@ def _breed_chosen(ctx: Ctx, reply: Reply, breed_id: int) -> None:
     breed = ctx.s.get(Breed, breed_id)
     if breed is None:
         return misunderstood(ctx, reply)
-    refused = ctx.s.get(NotAcceptedBreed, (ctx.shop.id, breed.id))
-    if refused is not None:
-        reply.text(refused.message or f"Infelizmente não atendemos a raça {breed.name}.")
+    refusal = acceptance.pet_refusal(ctx.s, ctx.shop, breed_id=breed.id)
+    if refusal is not None:
+        reply.text(refusal)
         return handoff(ctx, reply, f"raça não aceita: {breed.name}")
     new["breed_id"] = breed.id
     new["default_porte"] = breed.default_porte
@@ -870,8 +963,9 @@ def step_porte(ctx: Ctx, reply: Reply) -> None:
         understood(ctx)
     if value is None:
         return misunderstood(ctx, reply)
-    if value in (ctx.shop.not_accepted_portes or []):
-        reply.say("utter_porte_not_accepted")
+    refusal = acceptance.pet_refusal(ctx.s, ctx.shop, porte=value)
+    if refusal is not None:
+        reply.text(refusal)
         return handoff(ctx, reply, f"porte não aceito: {value}")
     ctx.flow["new_pet"]["porte"] = value
     next_pet_question(ctx, reply)
@@ -1060,13 +1154,8 @@ def _eligible_employees(ctx: Ctx) -> list[Employee]:
     if main is None:
         return []
     pet = ctx.pet()
-    rows = ctx.s.exec(
-        select(Employee).join(EmployeeCategory, EmployeeCategory.employee_id == Employee.id)
-        .where(EmployeeCategory.category_id == main.category_id, Employee.active == True,  # noqa: E712
-               Employee.has_calendar == True)  # noqa: E712
-        .order_by(Employee.name)
-    ).all()
-    return [e for e in rows if pet is None or not e.species or pet.species in e.species]
+    return team.employees_for(ctx.s, ctx.shop.id, main.category_id,
+                              pet.species if pet is not None else None)
 
 
 def ask_employee(ctx: Ctx, reply: Reply) -> None:
@@ -1132,6 +1221,8 @@ def _search(ctx: Ctx, window: tuple[date, date], any_employee: bool = False):
         moving_appointment_id=ctx.flow.get("appt_id") if moving else None,
         # A combo is priced (and stored on the booking) by the core through its token.
         combo_id=None if moving else ctx.flow.get("combo_id"),
+        # Slots inside the Leva e Traz notice are dropped by the core, which says why.
+        leva_e_traz=bool(ctx.flow.get("leva")),
     )
 
 
@@ -1142,6 +1233,11 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
         return handoff(ctx, reply, "sem horários na janela do robô")
     try:
         offer = _search(ctx, window)
+        if offer.leva_e_traz_refusal:
+            # Every free time is too close for the pick-up: the same times without it.
+            ctx.flow["leva"] = False
+            reply.say("utter_leva_e_traz_too_soon", reason=offer.leva_e_traz_refusal)
+            offer = _search(ctx, window)
         slots = list(offer.slots)
         if not slots and ctx.flow.get("emp_soft") and ctx.flow.get("emp"):
             offer = _search(ctx, window, any_employee=True)
@@ -1153,15 +1249,6 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
             reply.text(exc.message)
             return handoff(ctx, reply, f"erro na busca de horários: {exc.code}")
         raise
-    # Leva e Traz notice: drop slots too close for the pick-up.
-    if ctx.flow.get("leva"):
-        limit = ctx.turn.now + timedelta(hours=ctx.shop.leva_e_traz_min_notice_hours)
-        kept = [s for s in slots if s.start >= limit]
-        if slots and not kept:
-            ctx.flow["leva"] = False
-            reply.say("utter_leva_e_traz_too_soon", hours=ctx.shop.leva_e_traz_min_notice_hours)
-        else:
-            slots = kept
     period = ctx.flow.get("period")
     if period:
         slots = [s for s in slots if (ctx.local(s.start).hour < 12) == (period == "manha")]
@@ -1542,12 +1629,10 @@ def step_appt_action(ctx: Ctx, reply: Reply) -> None:
     appt = _own_appointment(ctx, ctx.flow["appt_id"])
     if value == "voltar" or appt is None:
         return show_menu(ctx, reply, again=True)
-    hours = (ctx.settings.cancel_min_notice_hours if value == "cancelar"
-             else ctx.settings.reschedule_min_notice_hours)
-    if ctx.local(appt.start) < ctx.local_now + timedelta(hours=hours):
-        # Shown before asking anything; the core enforces the same rule when it acts.
-        reply.say("utter_notice_too_short_cancel" if value == "cancelar"
-                  else "utter_notice_too_short_reschedule", hours=hours)
+    refusal = notice.change_refusal(ctx.settings, value, ctx.local(appt.start), ctx.turn.now)
+    if refusal is not None:
+        # Shown before asking anything: the words the core raises when it acts.
+        reply.text(refusal)
         return handoff(ctx, reply, "antecedência mínima não atendida")
     if value == "cancelar":
         buttons = [button("Sim, cancelar", "cancela:sim"), button("Não", "cancela:nao")]

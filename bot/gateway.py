@@ -82,6 +82,8 @@ from bot.rasa_client import RasaClient, RasaUnavailable, Turn
 from bot.sender import GraphSender, SendError
 from bot.texts import t
 from bot.wa_types import FILE_KINDS, InboundMessage, PayloadError, WebhookBatch, parse_webhook
+from scheduler_core.chatbot import answering
+from scheduler_core.chatbot.answering import Answer
 from scheduler_core.chatbot.models import BotMode, BotSettings
 from scheduler_core.db.engine import read_session, write_connection, write_session
 from scheduler_core.people import registry as people
@@ -112,8 +114,9 @@ _REFRESH_LUA = (
 
 
 # Auto-reply mode sends its fixed message once per conversation in this period, not to every
-# message (a tutor who writes five lines gets one notice; the messages wait for staff).
-AUTO_REPLY_EVERY = timedelta(hours=12)
+# message (a tutor who writes five lines gets one notice; the messages wait for staff): the
+# rule is scheduler_core.chatbot.answering.mode_decision.
+AUTO_REPLY_EVERY = answering.AUTO_REPLY_EVERY
 # What the bot cannot read (photos, audio, locations, contacts, orders, unsupported kinds) gets
 # the polite "only text and buttons" notice at most once per conversation in this period: a
 # tutor who sends five photos is told once; after five minutes a new one is told again, since by
@@ -121,19 +124,22 @@ AUTO_REPLY_EVERY = timedelta(hours=12)
 NOTICE_EVERY = timedelta(minutes=5)
 
 
-def _auto_replied_since(s: Session, conv_id: int, text: str, since: datetime) -> bool:
-    return (
-        s.exec(
-            select(WaMessage.id).where(
-                WaMessage.conversation_id == conv_id,
-                WaMessage.direction == Direction.OUT,
-                WaMessage.author == Author.SYSTEM,
-                WaMessage.text == text,
-                WaMessage.created_at >= since,
-            )
-        ).first()
-        is not None
-    )
+def _last_auto_reply_at(s: Session, conv_id: int, text: str) -> datetime | None:
+    """When this conversation last got the shop's auto-reply text (aware UTC), or None."""
+    found = s.exec(
+        select(WaMessage.created_at)
+        .where(
+            WaMessage.conversation_id == conv_id,
+            WaMessage.direction == Direction.OUT,
+            WaMessage.author == Author.SYSTEM,
+            WaMessage.text == text,
+        )
+        .order_by(WaMessage.created_at.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def _noticed_since(s: Session, conv_id: int, since: datetime) -> bool:
@@ -165,12 +171,11 @@ class _Decision:
     wa_user_id: str | None
     profile_name: str
     business_phone_id: str
-    mode: str
+    answer: Answer  # what the shop's bot mode makes of this message
     owner: str
     auto_reply_text: str
     menu_state: dict
     finished: bool = False
-    auto_reply_due: bool = True
     notice_due: bool = True
     waiting_notice_due: bool = False  # human-owned, nobody answered yet: "já avisei a equipe"
 
@@ -178,9 +183,7 @@ class _Decision:
     def marks_read(self) -> bool:
         """Whether the gateway sends the read receipt now: only when the bot handles the
         message; a human-owned one is marked read when an attendant opens it in the inbox."""
-        if self.mode == BotMode.OFF or self.owner == Owner.HUMAN:
-            return False
-        return not (self.mode == BotMode.SIMULATION and self.business_phone_id != SIM_PHONE_ID)
+        return self.answer != Answer.OFF and self.owner != Owner.HUMAN
 
 
 class Gateway:
@@ -661,12 +664,16 @@ class Gateway:
                     )
                 )
             bs = s.get(BotSettings, shop_id) or BotSettings(shop_id=shop_id)
-            auto_reply_due = bs.mode != BotMode.AUTO_REPLY or not _auto_replied_since(
-                s, conv.id, bs.auto_reply_text, now - AUTO_REPLY_EVERY
+            answer = answering.mode_decision(
+                bs,
+                now,
+                _last_auto_reply_at(s, conv.id, bs.auto_reply_text)
+                if bs.mode == BotMode.AUTO_REPLY
+                else None,
+                simulator=conv.business_phone_id == SIM_PHONE_ID,
             )
             notice_due = _unreadable(msg) and not _noticed_since(s, conv.id, now - NOTICE_EVERY)
-            tutor = s.get(Tutor, conv.tutor_id) if conv.tutor_id else None
-            if tutor is not None and not tutor.allow_bot:
+            if not answering.bot_may_answer(s, shop_id, conv.tutor_id):
                 take_over(s, conv, now, ALLOW_BOT_OFF_REASON)
             waiting_due = msg.kind not in SILENT_KINDS and waiting_notice_due(s, conv)
             d = _Decision(
@@ -677,19 +684,17 @@ class Gateway:
                 wa_user_id=conv.wa_user_id,
                 profile_name=conv.profile_name,
                 business_phone_id=conv.business_phone_id,
-                mode=bs.mode,
+                answer=answer,
                 owner=conv.owner,
                 auto_reply_text=bs.auto_reply_text,
                 menu_state=dict(conv.menu_state or {}),
-                auto_reply_due=auto_reply_due,
                 notice_due=notice_due,
                 waiting_notice_due=waiting_due,
             )
             if inbound is not None and d.marks_read:
                 inbound.status = "read"
             if row_id is not None and (
-                d.mode == BotMode.OFF
-                or (d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID)
+                d.answer == Answer.OFF
                 or (d.owner == Owner.HUMAN and not d.waiting_notice_due)
                 or msg.kind in SILENT_KINDS
             ):
@@ -700,10 +705,8 @@ class Gateway:
     async def _act(self, d: _Decision, resumed: bool, msg: InboundMessage) -> None:
         if resumed:
             self.spawn(self.rasa.resume(d.key))
-        if d.mode == BotMode.OFF:
-            return
-        if d.mode == BotMode.SIMULATION and d.business_phone_id != SIM_PHONE_ID:
-            return  # simulation answers only the simulator; real tutors are stored only
+        if d.answer == Answer.OFF:
+            return  # bot off, or simulation and a real tutor: stored only
         if d.owner == Owner.HUMAN:
             # The inbox has it (read receipt when an attendant opens it); the bot is silent,
             # except for one "já avisei a equipe" per hand-off while nobody has answered.
@@ -713,8 +716,8 @@ class Gateway:
         self.spawn(self.sender_for(d.business_phone_id).mark_read(msg.wa_id))
         if msg.kind in SILENT_KINDS:
             return  # e.g. "user changed number" notices: stored, nothing to answer
-        if d.mode == BotMode.AUTO_REPLY:
-            if d.auto_reply_due:
+        if d.answer in (Answer.AUTO_REPLY, Answer.AUTO_REPLIED):
+            if d.answer == Answer.AUTO_REPLY:  # at most once per AUTO_REPLY_EVERY
                 await self.deliver(d.conv_id, rnd.TextOut(d.auto_reply_text), Author.SYSTEM)
             return
         if _unreadable(msg):

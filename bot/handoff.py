@@ -39,6 +39,7 @@ from sqlmodel import Session, select
 from bot.models import Direction, Owner, WaConversation, WaMessage
 from bot.texts import t
 from scheduler_core.audit.models import AuditLog
+from scheduler_core.chatbot import answering
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.people.models import Tutor
 
@@ -216,10 +217,8 @@ def resume_bot(session: Session, conversation_id: int, actor: str,
 
 
 def _allow_bot_off(session: Session, conv: WaConversation) -> bool:
-    if not conv.tutor_id:
-        return False
-    tutor = session.get(Tutor, conv.tutor_id)
-    return tutor is not None and not tutor.allow_bot
+    """The conversation's tutor has the bot switched off (:func:`answering.bot_may_answer`)."""
+    return not answering.bot_may_answer(session, conv.shop_id, conv.tutor_id)
 
 
 def resume_expired(session: Session, now: datetime, conversation: WaConversation | None = None

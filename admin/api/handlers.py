@@ -35,7 +35,8 @@ from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Breed, Pet, Tutor
 from scheduler_core.scheduling import appointments, booking, visit_status
-from scheduler_core.shop.models import Employee, EmployeeCategory, Shop
+from scheduler_core.shop import team
+from scheduler_core.shop.models import Employee, Shop
 
 MAX_IDS = 20
 # Ids are 32-bit integers in the database; a larger number cannot exist.
@@ -336,36 +337,39 @@ async def update_pet(request: web.Request) -> web.Response:
 
 
 def _employee_by_category(
-    session: Session, service_ids: list[int], employee_ids: list[int]
+    session: Session, shop_id: int, pet_id: int, service_ids: list[int], employee_ids: list[int]
 ) -> dict[int, int]:
-    """Chosen professionals → {category id: employee id} for the requested services."""
+    """Chosen professionals → {category id: employee id} for the requested services; each must
+    be able to do one of them for this pet (:func:`scheduler_core.shop.team.employees_for`)."""
     if not employee_ids:
         return {}
     employees = {
         e.id: e
-        for e in session.exec(select(Employee).where(col(Employee.id).in_(employee_ids))).all()
+        for e in session.exec(
+            select(Employee).where(
+                Employee.shop_id == shop_id, col(Employee.id).in_(employee_ids)
+            )
+        ).all()
     }
     missing = [eid for eid in employee_ids if eid not in employees]
     if missing:
         raise NotFound("Profissional não encontrado.", details={"employee_ids": missing})
-    categories = {
+    categories = [
         s.category_id
         for s in session.exec(select(Service).where(col(Service.id).in_(service_ids))).all()
-    }
-    works: dict[int, set[int]] = {}
-    for link in session.exec(
-        select(EmployeeCategory).where(col(EmployeeCategory.employee_id).in_(employee_ids))
-    ).all():
-        works.setdefault(link.employee_id, set()).add(link.category_id)
+    ]
+    pet = session.get(Pet, pet_id)
+    species = pet.species if pet is not None else None
     chosen: dict[int, int] = {}
     for employee_id in employee_ids:
-        useful = works.get(employee_id, set()) & categories
+        useful = team.categories_of(session, shop_id, employee_id, categories, species)
         if not useful:
             raise ValidationFailed(
-                f"{employees[employee_id].name} não faz nenhum dos serviços escolhidos.",
+                f"{employees[employee_id].name} não faz nenhum dos serviços escolhidos"
+                + (" para este pet." if pet is not None else "."),
                 details={"field": "employee_ids", "employee_id": employee_id},
             )
-        for category_id in useful:
+        for category_id in sorted(useful):
             chosen.setdefault(category_id, employee_id)
     return chosen
 
@@ -397,7 +401,7 @@ async def availability(request: web.Request) -> web.Response:
             if not ids and appointment_id is not None:
                 items = appointments.appointment_items(session, appointment_id)
                 ids = [it.service_id for it in items]
-            by_category = _employee_by_category(session, ids, employee_ids)
+            by_category = _employee_by_category(session, shop.id, pet_id, ids, employee_ids)
         offer = booking.find_slots(
             app[DB],
             shop_id=shop.id,

@@ -44,6 +44,8 @@ class BotSettings(SQLModel, table=True):
         [
             {"key": "agendar_banho_tosa", "enabled": True},
             {"key": "agendar_clinica", "enabled": True},
+            # Shown only to shops with an active creche or hotel segment (chatbot/menu.py).
+            {"key": "agendar_creche", "enabled": True},
             {"key": "meus_agendamentos", "enabled": True},
             {"key": "repetir_ultimo", "enabled": True},
             {"key": "falar_atendente", "enabled": True},

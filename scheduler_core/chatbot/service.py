@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlmodel import Session
 
+from scheduler_core.chatbot import menu as chatbot_menu
 from scheduler_core.chatbot.models import BotMode, BotSettings, PriceDisplay, SlotDisplay
 from scheduler_core.chatbot.triggers import MATCH_KINDS, MAX_TRIGGERS
 from scheduler_core.kernel.forms import (
@@ -15,19 +16,11 @@ from scheduler_core.kernel.forms import (
     parse_int,
     text_of,
 )
-from scheduler_core.shop.models import (
-    Shop,
-)
+from scheduler_core.shop.models import Shop
 
-MAX_ACTIVE_MENU = 10
-MENU_LABELS = {
-    "agendar_banho_tosa": "Agendar banho e tosa",
-    "agendar_clinica": "Agendar clínica",
-    "agendar_creche": "Agendar creche/hotel",
-    "meus_agendamentos": "Meus agendamentos",
-    "repetir_ultimo": "Repetir último serviço",
-    "falar_atendente": "Falar com atendente",
-}
+# The one list of menu actions and labels (the bot shows the same titles).
+MAX_ACTIVE_MENU = chatbot_menu.MAX_ACTIVE_MENU
+MENU_LABELS = chatbot_menu.MENU_LABELS
 
 
 # --------------------------------------------------------------------------- bot settings

@@ -133,7 +133,7 @@ class AgendaSnapshot:
     blocks: tuple[BlockInfo, ...]
     busy: tuple[BusyItem, ...]
     restrictions: tuple[RestrictionInfo, ...]
-    not_accepted_breeds: dict[int, str]  # breed_id → message
+    not_accepted_breeds: dict[int, str]  # breed_id → pt-BR refusal (people.acceptance)
     not_accepted_portes: frozenset[str]
     staff_rules: ChannelRules
     bot_rules: ChannelRules

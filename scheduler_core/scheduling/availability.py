@@ -55,6 +55,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from scheduler_core.people.acceptance import PORTE_REFUSAL
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     Availability,
@@ -92,7 +93,7 @@ MESSAGES: dict[R, str] = {
     R.FULL: "Não temos horários livres nessas datas.",
     R.BEYOND_HORIZON: "Só conseguimos agendar com até {days} dias de antecedência.",
     R.BREED_NOT_ACCEPTED: "Infelizmente não atendemos essa raça.",
-    R.PORTE_NOT_ACCEPTED: "Infelizmente não atendemos pets desse porte.",
+    R.PORTE_NOT_ACCEPTED: PORTE_REFUSAL,
     R.SPECIES_NOT_SERVED: "Infelizmente não atendemos essa espécie nesse serviço.",
     R.PET_DATA_MISSING: "Precisamos completar o cadastro do pet antes de agendar.",
     R.INVALID_QUERY: "Não entendi o pedido de horários.",
@@ -304,6 +305,7 @@ def resolve_items(
             )
     if pet.breed_id is not None and pet.breed_id in snapshot.not_accepted_breeds:
         message = snapshot.not_accepted_breeds[pet.breed_id] or MESSAGES[R.BREED_NOT_ACCEPTED]
+        # (the snapshot holds people.acceptance.breed_refusal, the bot's words)
         raise NotBookable(R.BREED_NOT_ACCEPTED, message)
     if pet.porte is not None and pet.porte in snapshot.not_accepted_portes:
         raise NotBookable(R.PORTE_NOT_ACCEPTED, MESSAGES[R.PORTE_NOT_ACCEPTED])

@@ -99,7 +99,6 @@ from scheduler_core.scheduling.booking_support import (
     combo_discount,
     get_appointment,
     get_pet,
-    hours_delta,
     hours_text,
     insert_visit,
     is_postgres,
@@ -108,6 +107,7 @@ from scheduler_core.scheduling.booking_support import (
     to_utc,
     valid_channel,
 )
+from scheduler_core.scheduling.notice import change_refusal, leva_e_traz_refusal
 from scheduler_core.scheduling.snapshot import get_bot_settings, load_snapshot, pet_info
 from scheduler_core.scheduling.visit_status import OPEN_STATUSES, STATUS_LABELS
 from scheduler_core.shop.models import Segment, Shop
@@ -163,6 +163,8 @@ class Offer:
     pet_id: int = 0
     service_ids: tuple[int, ...] = ()
     combo_id: int | None = None
+    # pt-BR, set when every free slot was inside the Leva e Traz notice (``leva_e_traz=True``)
+    leva_e_traz_refusal: str = ""
 
 
 # --------------------------------------------------------------------------- guards
@@ -366,6 +368,7 @@ def find_slots(
     ttl_min: int = 30,
     combo_id: int | None = None,
     preferred_employee_ids: Iterable[int] = (),
+    leva_e_traz: bool = False,
 ) -> Offer:
     """Free slots for a pet and services between two dates (shop wall clock, inclusive).
 
@@ -380,6 +383,9 @@ def find_slots(
     appointment's services are used), the appointment's own slot does not block it, and its
     current professionals are preferred (any other qualified one is used when they are busy);
     ``preferred_employee_ids`` adds professionals preferred the same way.
+    With ``leva_e_traz`` on the bot channel, slots inside the shop's Leva e Traz notice are
+    dropped (:func:`book` would refuse them); when that leaves none, ``leva_e_traz_refusal``
+    says why in pt-BR.
     No slot → ``Offer.slots`` empty with ``reason`` and a pt-BR ``message``.
     """
     require_aware(now)
@@ -421,6 +427,8 @@ def find_slots(
             raise ValidationFailed("Escolha pelo menos um serviço.")
         segment_id = services_segment(session, ids)
         snapshot = load_snapshot(session, shop_id, segment_id, date_from, date_to)
+        shop = session.get(Shop, shop_id)
+        leva_notice = shop.leva_e_traz_min_notice_hours if shop is not None else 0
 
     query = AvailabilityQuery(
         pet=pet_info(pet),
@@ -436,7 +444,14 @@ def find_slots(
     result = availability.find_slots(snapshot, query)
     key = secret if moving_appointment_id is None else _move_secret(secret, moving_appointment_id)
     offered = []
-    for slot in result.slots:
+    slots = list(result.slots)
+    refusal = ""
+    if leva_e_traz and channel == Channel.BOT and slots:
+        kept = [sl for sl in slots if leva_e_traz_refusal(leva_notice, sl.start, now) is None]
+        if not kept:
+            refusal = leva_e_traz_refusal(leva_notice, slots[0].start, now) or ""
+        slots = kept
+    for slot in slots:
         grant = None
         if combo is not None:
             discount = combo_discount(
@@ -482,6 +497,7 @@ def find_slots(
         pet_id=pet.id,
         service_ids=tuple(ids),
         combo_id=combo.id if combo else None,
+        leva_e_traz_refusal=refusal,
     )
 
 
@@ -688,12 +704,9 @@ def book_outcome(
             if leva_e_traz:
                 if not shop.leva_e_traz_enabled:
                     raise ValidationFailed("Esta loja não oferece Leva e Traz.")
-                notice = hours_delta(shop.leva_e_traz_min_notice_hours)
-                if channel == Channel.BOT and slot.start - now < notice:
-                    raise NoticeTooShort(
-                        "O Leva e Traz precisa ser pedido com pelo menos "
-                        f"{hours_text(shop.leva_e_traz_min_notice_hours)} de antecedência."
-                    )
+                refusal = leva_e_traz_refusal(shop.leva_e_traz_min_notice_hours, slot.start, now)
+                if channel == Channel.BOT and refusal is not None:
+                    raise NoticeTooShort(refusal)
                 fee, zone_id = _leva_e_traz_fee(session, shop, tutor)
 
             lines = [
@@ -821,15 +834,9 @@ def reschedule(
                 raise ActionDisabled(
                     "A remarcação pelo WhatsApp não está disponível. Vou chamar um atendente."
                 )
-            hours = settings.reschedule_min_notice_hours
-            if old_start <= now or old_start - now < hours_delta(hours):
-                raise NoticeTooShort(
-                    "Remarcações por aqui precisam ser feitas com pelo menos "
-                    f"{hours_text(hours)} de antecedência. Vou chamar um atendente para te "
-                    "ajudar."
-                    if hours
-                    else "Este agendamento já começou e não pode ser remarcado por aqui."
-                )
+            refusal = change_refusal(settings, "remarcar", old_start, now)
+            if refusal is not None:
+                raise NoticeTooShort(refusal)
         items = appointment_items(session, appt.id)
         if sorted(it.service_id for it in items) != sorted(it.service_id for it in slot.items):
             raise TokenInvalid(

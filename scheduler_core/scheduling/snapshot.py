@@ -34,7 +34,8 @@ from scheduler_core.catalog.models import PriceEntry, Service, ServiceCategory, 
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.kernel.clock import from_utc_naive, local
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
-from scheduler_core.people.models import NotAcceptedBreed, Pet
+from scheduler_core.people.acceptance import breed_refusal
+from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     BlockInfo,
@@ -308,10 +309,12 @@ def load_snapshot(
         )
     )
     not_accepted = {
-        n.breed_id: n.message
-        for n in _scalars(
-            session, select(NotAcceptedBreed).where(NotAcceptedBreed.shop_id == shop_id)
-        )
+        n.breed_id: breed_refusal(n.message, name)
+        for n, name in session.execute(
+            select(NotAcceptedBreed, Breed.name)
+            .join(Breed, Breed.id == NotAcceptedBreed.breed_id)
+            .where(NotAcceptedBreed.shop_id == shop_id)
+        ).all()
     }
 
     return AgendaSnapshot(

@@ -33,11 +33,11 @@ from scheduler_core.scheduling.booking_support import (
     check_owner,
     get_appointment,
     hours_delta,
-    hours_text,
     require_aware,
     to_utc,
     valid_channel,
 )
+from scheduler_core.scheduling.notice import change_refusal
 from scheduler_core.scheduling.snapshot import get_bot_settings
 
 S = AppointmentStatus
@@ -166,16 +166,9 @@ def cancel(
                 )
             if paid:
                 raise PaidNotCancellableByBot()
-            if start <= now:
-                raise NoticeTooShort(
-                    "Este agendamento já passou e não pode ser cancelado por aqui."
-                )
-            if late:
-                raise NoticeTooShort(
-                    "Cancelamentos por aqui precisam ser feitos com pelo menos "
-                    f"{hours_text(notice_hours)} de antecedência. "
-                    "Vou chamar um atendente para te ajudar."
-                )
+            refusal = change_refusal(settings, "cancelar", start, now)
+            if refusal is not None:
+                raise NoticeTooShort(refusal)
         old_status = appt.status
         _status_change(session, appt, S.CANCELADO, now, actor)
         appt.cancelled_at = to_utc(now)

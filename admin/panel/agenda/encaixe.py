@@ -24,6 +24,7 @@ from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, today
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import Service
+from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Tutor
 from scheduler_core.scheduling import encaixe
@@ -53,7 +54,7 @@ async def _encaixe_context(request: web.Request, shop: Shop, values: dict) -> di
             return ctx
         ctx["tutor"] = session.get(Tutor, pet.tutor_id)
         ctx["catalog"] = catalog.services_for_pet(session, shop.id, pet.id, channel="staff")
-        chosen = [int(s) for s in values.get("servico", []) if str(s).isdigit()]
+        chosen = parse_ids(values.get("servico", []))
         ctx["chosen"] = set(chosen)
         employees = session.exec(
             select(Employee).where(Employee.shop_id == shop.id, Employee.active.is_(True),
@@ -93,7 +94,7 @@ async def encaixe_submit(request: web.Request) -> web.Response:
     start = _parse_local(values["data"], values["hora"], shop.timezone)
     if start is None:
         errors["hora"] = "Informe a data e a hora (HH:MM)."
-    service_ids = [int(s) for s in values["servico"] if s.isdigit()]
+    service_ids = parse_ids(values["servico"])
     if not service_ids:
         errors["servico"] = "Escolha pelo menos um serviço."
     choice = {}

@@ -22,11 +22,13 @@ from admin.panel.timeutil import parse_date, today
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import ComboItem, Service, ServiceCategory
 from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.scheduling import booking
 from scheduler_core.scheduling.agenda_types import NoSlotReason
-from scheduler_core.shop.models import Employee, EmployeeCategory, Shop
+from scheduler_core.shop import team
+from scheduler_core.shop.models import Employee, Shop
 
 routes = web.RouteTableDef()
 
@@ -34,9 +36,10 @@ routes = web.RouteTableDef()
 # --------------------------------------------------------------------------- slot search
 
 
-def categories_for(session: Session, service_ids: list[int]) -> list[dict]:
+def categories_for(session: Session, shop_id: int, service_ids: list[int],
+                   species: str | None) -> list[dict]:
     """For the optional "choose the professional": each category of the chosen services with
-    the employees who work in it."""
+    the employees who can do it for the pet (:func:`scheduler_core.shop.team.employees_for`)."""
     if not service_ids:
         return []
     cats = session.exec(
@@ -44,16 +47,8 @@ def categories_for(session: Session, service_ids: list[int]) -> list[dict]:
         .where(col(Service.id).in_(service_ids)).distinct()
         .order_by(ServiceCategory.display_order, ServiceCategory.id)
     ).all()
-    out = []
-    for cat in cats:
-        emps = session.exec(
-            select(Employee).join(EmployeeCategory, EmployeeCategory.employee_id == Employee.id)
-            .where(EmployeeCategory.category_id == cat.id, Employee.active.is_(True),
-                   Employee.has_calendar.is_(True))
-            .order_by(Employee.name)
-        ).all()
-        out.append({"id": cat.id, "name": cat.name, "employees": emps})
-    return out
+    return [{"id": cat.id, "name": cat.name,
+             "employees": team.employees_for(session, shop_id, cat.id, species)} for cat in cats]
 
 
 def employee_choice(query, categories: list[dict]) -> dict[int, int]:
@@ -147,15 +142,15 @@ async def free_slots(request: web.Request) -> web.Response:
         pet = people.get_pet(session, pet_id, shop.id)
         ctx.update(pet=pet, tutor=session.get(Tutor, pet.tutor_id),
                    catalog=catalog.services_for_pet(session, shop.id, pet.id, channel="staff"))
-        service_ids = [int(s) for s in q.getall("servico", []) if s.isdigit()]
-        combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
+        service_ids = parse_ids(q.getall("servico", []))
+        combo_ids = parse_ids(q.getall("combo", []))
         all_ids = expand_services(session, service_ids, combo_ids)
         ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
         if len(set(combo_ids)) > 1:
             ctx.update(errors={"": ONE_COMBO}, categories=[])
             return render(request, "agenda/slots.html", ctx, status=422)
         combo_id = one_combo(combo_ids)
-        categories = categories_for(session, all_ids)
+        categories = categories_for(session, shop.id, all_ids, pet.species)
         names = employee_names(session, shop.id)
     ctx.update(categories=categories)
     if not all_ids:

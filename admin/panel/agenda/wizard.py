@@ -39,6 +39,7 @@ from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import Combo, Service
 from scheduler_core.db.engine import locked_session
 from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.scheduling import booking, recurrence
 
@@ -56,8 +57,8 @@ async def wizard(request: web.Request) -> web.Response:
     ctx: dict = {"q": q.get("q", ""), "step": 1}
     tutor_id = int_or_none(q.get("tutor"))
     pet_id = int_or_none(q.get("pet"))
-    service_ids = [int(s) for s in q.getall("servico", []) if s.isdigit()]
-    combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
+    service_ids = parse_ids(q.getall("servico", []))
+    combo_ids = parse_ids(q.getall("combo", []))
     day = parse_date(q.get("data"))
     with Session(engine(request)) as session:
         if pet_id and not tutor_id:
@@ -86,7 +87,7 @@ async def wizard(request: web.Request) -> web.Response:
             return render(request, "agenda/new.html", ctx, status=422)
         combo_id = one_combo(combo_ids)
         combo = session.get(Combo, combo_id) if combo_id else None
-        categories = categories_for(session, all_ids)
+        categories = categories_for(session, shop.id, all_ids, pet.species)
         names = employee_names(session, shop.id)
         services = {s.id: s.name for s in session.exec(
             select(Service).where(col(Service.id).in_(all_ids))).all()}

@@ -338,3 +338,31 @@ async def test_concurrent_bookings_of_one_slot_give_one_appointment(api_client, 
     )
     assert {r.status for r in same_key} <= {200, 201}
     assert len({r.body["id"] for r in same_key}) == 1
+
+
+async def test_a_professional_who_does_not_take_the_pet_s_species_is_a_clear_422(
+    api_client, world
+):
+    """Bruno baths only cats now: choosing him for the dog's banho is refused with his name,
+    as the wizard and the bot would not offer him (one core query)."""
+    from sqlmodel import Session
+
+    from scheduler_core.shop.models import Employee
+
+    with Session(world.engine) as s:
+        bruno = s.get(Employee, world.employees["bruno"])
+        bruno.species = ["gato"]
+        s.add(bruno)
+        s.commit()
+    reply = await api_client.get(
+        "/api/availability",
+        params={
+            "pet_id": world.pet_id,
+            "service_ids": str(world.services["banho"]),
+            "employee_ids": str(world.employees["bruno"]),
+            "date_from": THURSDAY.isoformat(),
+            "date_to": THURSDAY.isoformat(),
+        },
+    )
+    assert reply.status == 422, reply.body
+    assert "Bruno" in reply.body["error"]["message"]

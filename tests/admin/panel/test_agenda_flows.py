@@ -369,3 +369,32 @@ async def test_free_slot_search_prices_a_combo(client, panel_db):
         f"&ate={(first + timedelta(days=4)).isoformat()}")).text()
     assert "horário(s) livre(s)" in body and TOKEN_RE.search(body)
     assert f"desconto de {format_brl(combo.discount_cents)}" in body
+
+
+async def test_wizard_offers_for_a_cat_only_professionals_who_take_cats(client, panel_db):
+    """Diego Almeida does banho but only dogs: the wizard's "choose the professional" does not
+    offer him for a cat (the bot and the API ask the same core query)."""
+    from scheduler_core.shop.models import Employee
+
+    engine = panel_db[0]
+    with Session(engine) as session:
+        cat = session.exec(select(Pet).where(Pet.species == "gato", col(Pet.porte).is_not(None),
+                                             col(Pet.pelagem).is_not(None))
+                           .order_by(Pet.id)).first()
+        bath = session.exec(select(Service).where(Service.name == "Banho")).one()
+        diego = session.exec(select(Employee).where(Employee.name == "Diego Almeida")).one()
+        dog, _ = _dog(engine)
+    assert diego.species == ["cao"]
+    await logged_in(client, panel_db, "attendant")
+    day = (date.today() + timedelta(days=5)).isoformat()
+    for_cat = await (await client.get(
+        f"/admin/agenda/novo?tutor={cat.tutor_id}&pet={cat.id}&servico={bath.id}&data={day}"
+    )).text()
+    for_dog = await (await client.get(
+        f"/admin/agenda/novo?tutor={dog.tutor_id}&pet={dog.id}&servico={bath.id}&data={day}"
+    )).text()
+    def offered(body: str) -> str:
+        return " ".join(re.findall(r'<select name="prof_\d+">(.*?)</select>', body, re.S))
+
+    assert f'<option value="{diego.id}" >Diego Almeida' in offered(for_dog)
+    assert "Diego Almeida" not in offered(for_cat) and offered(for_cat)
