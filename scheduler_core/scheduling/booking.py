@@ -547,6 +547,36 @@ def _leva_e_traz_fee(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, i
     return fee, zone.id if zone is not None else None
 
 
+def _leva_e_traz_booking(
+    session: Session, shop: Shop, tutor: Tutor, slot: Slot, *, now: datetime, channel: str
+) -> tuple[int, int | None]:
+    """(fee, zone id) of a visit booked with Leva e Traz; refused when the shop does not offer
+    it or, on the bot channel, when it is asked for with less than the shop's notice."""
+    if not shop.leva_e_traz_enabled:
+        raise ValidationFailed("Esta loja não oferece Leva e Traz.")
+    notice = hours_delta(shop.leva_e_traz_min_notice_hours)
+    if channel == Channel.BOT and slot.start - now < notice:
+        raise NoticeTooShort(
+            "O Leva e Traz precisa ser pedido com pelo menos "
+            f"{hours_text(shop.leva_e_traz_min_notice_hours)} de antecedência."
+        )
+    return _leva_e_traz_fee(session, shop, tutor)
+
+
+def _combo_discount(
+    combo: tokens.ComboGrant | None, lines: list[tuple[SlotItem, int, bool]]
+) -> int:
+    """The combo's discount over the lines' prices (0 without a combo)."""
+    if combo is None:
+        return 0
+    return combo_discount(
+        combo.discount_kind,
+        combo.discount_value,
+        [(it.service_id, price) for it, price, _p in lines],
+        combo.service_ids,
+    )
+
+
 def _plan_for_booking(
     session: Session, pet_plan_id: int | None, pet: Pet, segment_id: int, day: date
 ) -> tuple[PetPlan | None, str]:
@@ -568,7 +598,7 @@ def _plan_for_booking(
     return plan, ""
 
 
-def book(engine: Engine, **kwargs: Any) -> Appointment:
+def book(engine: Engine, **kwargs: Any) -> Appointment:  # noqa: ANN401 - book_outcome's keywords
     """The appointment of :func:`book_outcome` (same arguments)."""
     return book_outcome(engine, **kwargs).appointment
 
@@ -684,33 +714,17 @@ def book_outcome(
                 else None
             )
             in_plan = claim.covered if claim is not None else set()
-            fee, zone_id = 0, None
-            if leva_e_traz:
-                if not shop.leva_e_traz_enabled:
-                    raise ValidationFailed("Esta loja não oferece Leva e Traz.")
-                notice = hours_delta(shop.leva_e_traz_min_notice_hours)
-                if channel == Channel.BOT and slot.start - now < notice:
-                    raise NoticeTooShort(
-                        "O Leva e Traz precisa ser pedido com pelo menos "
-                        f"{hours_text(shop.leva_e_traz_min_notice_hours)} de antecedência."
-                    )
-                fee, zone_id = _leva_e_traz_fee(session, shop, tutor)
-
+            fee, zone_id = (
+                _leva_e_traz_booking(session, shop, tutor, slot, now=now, channel=channel)
+                if leva_e_traz
+                else (0, None)
+            )
             lines = [
                 (it, 0 if it.service_id in in_plan else it.price_cents, it.service_id in in_plan)
                 for it in slot.items
             ]
             combo = grant.combo
-            discount = (
-                combo_discount(
-                    combo.discount_kind,
-                    combo.discount_value,
-                    [(it.service_id, price) for it, price, _p in lines],
-                    combo.service_ids,
-                )
-                if combo is not None
-                else 0
-            )
+            discount = _combo_discount(combo, lines)
             appt = Appointment(
                 shop_id=grant.shop_id,
                 segment_id=grant.segment_id,
