@@ -146,7 +146,11 @@ def _pet_key(pet: Pet | None, billing_mode: str) -> bool:
     return bool(pet.porte and pet.pelagem)
 
 
-def _load(session: Session, shop_id: int, segment_kind: str | None, channel: str, species):
+def _load(
+    session: Session, shop_id: int, segment_kind: str | None, channel: str, species: str | None
+) -> tuple[
+    dict[int, Segment], dict[int, ServiceCategory], list[Service], dict[int, list[PriceEntry]]
+]:
     """Segments, categories, services and price entries visible on ``channel``."""
     if segment_kind is not None and segment_kind not in {k.value for k in SegmentKind}:
         raise ValidationFailed(
@@ -163,7 +167,7 @@ def _load(session: Session, shop_id: int, segment_kind: str | None, channel: str
         for s in session.exec(query).all()
         if species is None or species in (s.species or [])
     }
-    categories = {}
+    categories: dict[int, ServiceCategory] = {}
     if segments:
         categories = {
             c.id: c
@@ -172,7 +176,7 @@ def _load(session: Session, shop_id: int, segment_kind: str | None, channel: str
             ).all()
             if c.kind != CategoryKind.LEVA_E_TRAZ
         }
-    services = []
+    services: list[Service] = []
     if categories:
         services = [
             s

@@ -598,7 +598,7 @@ def _plan_for_booking(
     return plan, ""
 
 
-def book(engine: Engine, **kwargs: Any) -> Appointment:  # noqa: ANN401 - book_outcome's keywords
+def book(engine: Engine, **kwargs: Any) -> Appointment:
     """The appointment of :func:`book_outcome` (same arguments)."""
     return book_outcome(engine, **kwargs).appointment
 
