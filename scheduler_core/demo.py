@@ -1,4 +1,6 @@
-"""The demo shop: a realistic São Paulo pet shop loaded into an empty database.
+"""Long because: seed data, builder and planner together until issue 9 item 5 moves the data out.
+
+The demo shop: a realistic São Paulo pet shop loaded into an empty database.
 
 ``load_demo(engine, now)`` creates, in one transaction and only when the database has no shop:
 

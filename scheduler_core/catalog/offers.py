@@ -1,4 +1,6 @@
-"""The service catalogue as a tutor or staff member sees it for one pet.
+"""Long because: the pet's catalogue and the price table without a pet share one loader (_load).
+
+The service catalogue as a tutor or staff member sees it for one pet.
 
 A service's price and duration come from its Price & Duration table (spec scheduling.md §2.4):
 in billing mode ``porte_pelagem`` the cell of the pet's porte × pelagem, in mode ``raca`` the cell

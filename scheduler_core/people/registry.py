@@ -1,4 +1,6 @@
-"""Tutors (pet owners) and their pets: registration, updates, look-ups and search.
+"""Long because: tutors and pets are registered together and share the field validators below.
+
+Tutors (pet owners) and their pets: registration, updates, look-ups and search.
 
 Every function takes a session and leaves the commit to the caller. Bad input raises
 :class:`~scheduler_core.kernel.errors.ValidationFailed` (code ``validation``) with a pt-BR message

@@ -1,4 +1,6 @@
-"""Pure availability engine: an :class:`AgendaSnapshot` + an :class:`AvailabilityQuery` → slots.
+"""Long because: one pure algorithm whose hot loop shares the per-query plan (bench/ guards it).
+
+Pure availability engine: an :class:`AgendaSnapshot` + an :class:`AvailabilityQuery` → slots.
 
 No database and no clock: ``query.now`` is the only notion of "now". Rules follow
 spec/scheduling.md §3.3 (with the decisions of §8) and spec/chatbot.md §8.4.

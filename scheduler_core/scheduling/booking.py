@@ -1,4 +1,6 @@
-"""Booking use cases: :func:`find_slots` (free slots, each with a token), :func:`book` (take
+"""Long because: find, book and reschedule share token checks and revalidation (others edit it).
+
+Booking use cases: :func:`find_slots` (free slots, each with a token), :func:`book` (take
 one) and :func:`reschedule` (move a booking). The REST API, the Rasa actions and the admin panel
 all call the booking service; none of them re-implements a rule. Its other modules:
 :mod:`scheduler_core.scheduling.visit_status` (status flow, cancel, no-show),
