@@ -95,7 +95,7 @@ class ActionPetbot(Action):
             log.warning("action_petbot: database busy (sender %s)", tracker.sender_id)
             dispatcher.utter_message(text=render("utter_busy"))
             return []
-        except Exception:  # noqa: BLE001 - never a stack trace to the tutor
+        except Exception:  # never a stack trace to the tutor
             log.exception("action_petbot failed (sender %s)", tracker.sender_id)
             dispatcher.utter_message(text=render("utter_error"))
             return [SlotSet("flow", {})]

@@ -1242,7 +1242,7 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
         if not slots and ctx.flow.get("emp_soft") and ctx.flow.get("emp"):
             offer = _search(ctx, window, any_employee=True)
             slots = list(offer.slots)
-    except Exception as exc:  # noqa: BLE001 - fail closed into the "no times" branch
+    except Exception as exc:  # fail closed into the "no times" branch
         from scheduler_core.kernel.errors import CoreError
 
         if isinstance(exc, CoreError) and not isinstance(exc, Busy):

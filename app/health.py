@@ -129,7 +129,7 @@ async def _timed(probe: Callable[[], Awaitable[None]] | None) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         await asyncio.wait_for(probe(), TIMEOUT_S)
-    except Exception as exc:  # noqa: BLE001 - any failure is "down", reported by category
+    except Exception as exc:  # any failure is "down", reported by category
         return {"status": DOWN, "latency_ms": _ms(started), "error": _reason(exc)}
     return {"status": OK, "latency_ms": _ms(started)}
 

@@ -350,22 +350,31 @@ def validate_send(data: Any) -> web.Response | None:
         return _missing("Parameter 'to' is required")
     typ = data.get("type", "text")
     if typ == "text":
-        text = data.get("text")
-        if not isinstance(text, dict) or "body" not in text:
-            return _missing("Parameter 'text.body' is required")
-        if err := _check_len(text["body"], "Text body", 4096):
-            return _invalid(err)
-        return None
+        return _validate_text(data.get("text"))
     if typ == "template":
-        tpl = data.get("template")
-        if not isinstance(tpl, dict) or not tpl.get("name") or not isinstance(
-            tpl.get("language"), dict
-        ):
-            return _missing("Parameters 'template.name' and 'template.language' are required")
-        return None
+        return _validate_template(data.get("template"))
     if typ != "interactive":
         return _graph_error(400, 100, "(#100) Invalid parameter", f"Unsupported type {typ}")
-    inter = data.get("interactive")
+    return _validate_interactive(data.get("interactive"))
+
+
+def _validate_text(text: Any) -> web.Response | None:
+    if not isinstance(text, dict) or "body" not in text:
+        return _missing("Parameter 'text.body' is required")
+    if err := _check_len(text["body"], "Text body", 4096):
+        return _invalid(err)
+    return None
+
+
+def _validate_template(tpl: Any) -> web.Response | None:
+    if not isinstance(tpl, dict) or not tpl.get("name") or not isinstance(
+        tpl.get("language"), dict
+    ):
+        return _missing("Parameters 'template.name' and 'template.language' are required")
+    return None
+
+
+def _validate_interactive(inter: Any) -> web.Response | None:
     if not isinstance(inter, dict):
         return _missing("Parameter 'interactive' is required")
     body = inter.get("body")
@@ -375,58 +384,72 @@ def validate_send(data: Any) -> web.Response | None:
     if not isinstance(action, dict):
         return _missing("Parameter 'interactive.action' is required")
     if inter.get("type") == "button":
-        buttons = action.get("buttons")
-        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
-            return _invalid("Buttons count invalid. Min: 1, Max: 3")
-        titles, ids = [], []
-        for b in buttons:
-            reply = b.get("reply") if isinstance(b, dict) else None
-            if not isinstance(reply, dict):
-                return _missing("Parameter 'reply' is required")
-            if err := _check_len(reply.get("title"), "Button title", 20):
-                return _invalid(err)
-            if err := _check_len(reply.get("id"), "Button id", 256):
-                return _invalid(err)
-            titles.append(reply["title"])
-            ids.append(reply["id"])
-        if len(set(titles)) != len(titles):
-            return _invalid("Button title must be unique")
-        if len(set(ids)) != len(ids):
-            return _invalid("Button id must be unique")
-        return None
+        return _validate_buttons(action)
     if inter.get("type") == "list":
-        if err := _check_len(action.get("button"), "Button label", 20):
-            return _invalid(err)
-        sections = action.get("sections")
-        if not isinstance(sections, list) or not 1 <= len(sections) <= 10:
-            return _invalid("Sections count invalid. Min: 1, Max: 10")
-        rows_total, ids = 0, []
-        for sec in sections:
-            rows = sec.get("rows") if isinstance(sec, dict) else None
-            if not isinstance(rows, list) or not rows:
-                return _missing("Parameter 'rows' is required")
-            if len(sections) > 1 and (err := _check_len(sec.get("title"), "Section title", 24)):
-                return _invalid(err)
-            for row in rows:
-                if not isinstance(row, dict):
-                    return _invalid("Row must be an object")
-                if err := _check_len(row.get("title"), "Row title", 24):
-                    return _invalid(err)
-                if err := _check_len(row.get("id"), "Row id", 200):
-                    return _invalid(err)
-                if "description" in row and (
-                    err := _check_len(row["description"], "Row description", 72, 0)
-                ):
-                    return _invalid(err)
-                ids.append(row["id"])
-            rows_total += len(rows)
-        if rows_total > 10:
-            return _invalid("Total row count exceed max allowed count: 10")
-        if len(set(ids)) != len(ids):
-            return _invalid("Row id must be unique")
-        return None
+        return _validate_list(action)
     return _graph_error(400, 100, "(#100) Invalid parameter",
                         f"Unsupported interactive type {inter.get('type')}")
+
+
+def _validate_buttons(action: dict) -> web.Response | None:
+    """Reply buttons: 1 to 3, each with a title (≤ 20) and an id (≤ 256), both unique."""
+    buttons = action.get("buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return _invalid("Buttons count invalid. Min: 1, Max: 3")
+    titles, ids = [], []
+    for b in buttons:
+        reply = b.get("reply") if isinstance(b, dict) else None
+        if not isinstance(reply, dict):
+            return _missing("Parameter 'reply' is required")
+        if err := _check_len(reply.get("title"), "Button title", 20):
+            return _invalid(err)
+        if err := _check_len(reply.get("id"), "Button id", 256):
+            return _invalid(err)
+        titles.append(reply["title"])
+        ids.append(reply["id"])
+    if len(set(titles)) != len(titles):
+        return _invalid("Button title must be unique")
+    if len(set(ids)) != len(ids):
+        return _invalid("Button id must be unique")
+    return None
+
+
+def _validate_list(action: dict) -> web.Response | None:
+    """A list message: a button label, 1 to 10 sections, at most 10 rows in all, unique ids."""
+    if err := _check_len(action.get("button"), "Button label", 20):
+        return _invalid(err)
+    sections = action.get("sections")
+    if not isinstance(sections, list) or not 1 <= len(sections) <= 10:
+        return _invalid("Sections count invalid. Min: 1, Max: 10")
+    rows_total, ids = 0, []
+    for sec in sections:
+        rows = sec.get("rows") if isinstance(sec, dict) else None
+        if not isinstance(rows, list) or not rows:
+            return _missing("Parameter 'rows' is required")
+        if len(sections) > 1 and (err := _check_len(sec.get("title"), "Section title", 24)):
+            return _invalid(err)
+        for row in rows:
+            if (failure := _validate_row(row)) is not None:
+                return failure
+            ids.append(row["id"])
+        rows_total += len(rows)
+    if rows_total > 10:
+        return _invalid("Total row count exceed max allowed count: 10")
+    if len(set(ids)) != len(ids):
+        return _invalid("Row id must be unique")
+    return None
+
+
+def _validate_row(row: Any) -> web.Response | None:
+    if not isinstance(row, dict):
+        return _invalid("Row must be an object")
+    if err := _check_len(row.get("title"), "Row title", 24):
+        return _invalid(err)
+    if err := _check_len(row.get("id"), "Row id", 200):
+        return _invalid(err)
+    if "description" in row and (err := _check_len(row["description"], "Row description", 72, 0)):
+        return _invalid(err)
+    return None
 
 
 def _bubble_text(data: dict) -> tuple[str, dict | None]:

@@ -1,4 +1,6 @@
-"""The demo shop: a realistic São Paulo pet shop loaded into an empty database.
+"""Long because: seed data, builder and planner together until issue 9 item 5 moves the data out.
+
+The demo shop: a realistic São Paulo pet shop loaded into an empty database.
 
 ``load_demo(engine, now)`` creates, in one transaction and only when the database has no shop:
 
@@ -21,12 +23,14 @@ Everything is deterministic for a given ``now`` (fixed random seed).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Column
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from scheduler_core.agenda.models import (
     Appointment,
@@ -75,6 +79,9 @@ SINCE = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
 PORTES = ("mini", "pequeno", "medio", "grande", "gigante")
 PELAGENS = ("curta", "media", "longa")
 
+# (porte, pelagem) → (price in centavos, minutes)
+PriceTable = dict[tuple[str, str], tuple[int, int]]
+
 
 @dataclass
 class DemoSummary:
@@ -88,7 +95,9 @@ class DemoSummary:
 # --------------------------------------------------------------------------- price tables
 
 
-def _table(prices: dict[str, tuple[int, int, int]], minutes: dict[str, tuple[int, int, int]]):
+def _table(
+    prices: dict[str, tuple[int, int, int]], minutes: dict[str, tuple[int, int, int]]
+) -> PriceTable:
     """{porte: (curta, media, longa)} in reais and minutes → {(porte, pelagem): (cents, min)}."""
     return {
         (porte, pelagem): (prices[porte][i] * 100, minutes[porte][i])
@@ -97,11 +106,11 @@ def _table(prices: dict[str, tuple[int, int, int]], minutes: dict[str, tuple[int
     }
 
 
-def _flat(reais: int, minutes: int):
+def _flat(reais: int, minutes: int) -> PriceTable:
     return {(p, c): (reais * 100, minutes) for p in PORTES for c in PELAGENS}
 
 
-def _by_porte(prices: dict[str, int], minutes: dict[str, int]):
+def _by_porte(prices: dict[str, int], minutes: dict[str, int]) -> PriceTable:
     return {(p, c): (prices[p] * 100, minutes[p]) for p in PORTES for c in PELAGENS}
 
 
@@ -266,18 +275,20 @@ LEVA_E_TRAZ_ZONES = [
 # --------------------------------------------------------------------------- helpers
 
 
-def _stamp(column, moment: datetime) -> datetime:
+def _stamp(column: Column, moment: datetime) -> datetime:
     """A datetime as the column stores it: aware UTC for timezone-aware columns, naive UTC
     otherwise (the core's convention)."""
     utc = moment.astimezone(UTC)
     return utc if getattr(column.type, "timezone", False) else utc.replace(tzinfo=None)
 
 
-def _col(model, name):
+def _col(model: type[SQLModel], name: str) -> Column:
     return model.__table__.c[name]
 
 
-def _week(ranges: list[tuple[str, str]], days=range(5)) -> dict[int, list[tuple[str, str]]]:
+def _week(
+    ranges: list[tuple[str, str]], days: Iterable[int] = range(5)
+) -> dict[int, list[tuple[str, str]]]:
     return {day: ranges for day in days}
 
 
@@ -319,7 +330,66 @@ def _build(session: Session, now: datetime) -> DemoSummary:
     rng = random.Random(SEED)
     load_breeds(session)
     breeds = {(b.species, b.name): b for b in session.exec(select(Breed)).all()}
+    shop = _new_shop(session)
+    petshop, clinica, opening = _segments(session, shop)
+    banheira = Resource(segment_id=petshop.id, name="Banheira", capacity=2)
+    secador = Resource(segment_id=petshop.id, name="Secador", capacity=2)
+    session.add_all([banheira, secador])
+    cat = _categories(session, petshop, clinica)
+    services, tables = _services(session, cat, banheira, secador)
+    combo_bt, combo_spa = _combos(session, petshop, services)
+    employees, employee_cats, working = _staff(session, shop, cat, rng)
+    zones = _leva_e_traz_zones(session, shop)
+    _rules(session, shop, services, breeds)
+    _plan_templates(session, shop, services)
+    _bot_settings(session, shop)
 
+    # Tutors and pets.
+    tutors, pets = _people(session, shop, rng, breeds)
+
+    # Appointments.
+    planner = _Planner(
+        rng=rng,
+        now=now,
+        shop=shop,
+        services=services,
+        tables=tables,
+        employees=employees,
+        employee_cats=employee_cats,
+        working=working,
+        opening={
+            seg: {wd: [(minutes_of(s), minutes_of(e)) for s, e in rs] for wd, rs in week.items()}
+            for seg, week in opening.items()
+        },
+        petshop_id=petshop.id,
+        clinica_id=clinica.id,
+        capacity={banheira.id: banheira.capacity, secador.id: secador.capacity},
+        service_resources={
+            services["banho"].id: [banheira.id, secador.id],
+            services["hidratacao"].id: [banheira.id],
+        },
+        combos={
+            frozenset([services["banho"].id, services["tosa_higienica"].id]): combo_bt,
+            frozenset(
+                [services["banho"].id, services["hidratacao"].id, services["unhas"].id]
+            ): combo_spa,
+        },
+        zones=zones,
+        tutors=tutors,
+        pets=pets,
+    )
+    count = planner.run(session)
+    return DemoSummary(
+        shop_id=shop.id,
+        tutors=len(tutors),
+        pets=len(pets),
+        appointments=count,
+        services={s.name: s.id for s in services.values()},
+    )
+
+
+def _new_shop(session: Session) -> Shop:
+    """The shop itself, with its Leva e Traz settings."""
     shop = Shop(
         name="Patas & Cia Pet Shop",
         whatsapp="+5511940028922",
@@ -348,8 +418,13 @@ def _build(session: Session, now: datetime) -> DemoSummary:
     )
     session.add(shop)
     session.flush()
+    return shop
 
-    # Segments and hours.
+
+def _segments(
+    session: Session, shop: Shop
+) -> tuple[Segment, Segment, dict[int, dict[int, list[tuple[str, str]]]]]:
+    """Banho e Tosa and the clinic with their opening hours (segment id → weekday → ranges)."""
     petshop = Segment(shop_id=shop.id, kind="pet_shop", name="Banho e Tosa", slot_step_min=15)
     clinica = Segment(shop_id=shop.id, kind="clinica", name="Clínica Veterinária", slot_step_min=15)
     session.add_all([petshop, clinica])
@@ -370,12 +445,12 @@ def _build(session: Session, now: datetime) -> DemoSummary:
                 session.add(
                     OpeningRange(segment_id=segment_id, weekday=weekday, start=start, end=end)
                 )
+    return petshop, clinica, opening
 
-    banheira = Resource(segment_id=petshop.id, name="Banheira", capacity=2)
-    secador = Resource(segment_id=petshop.id, name="Secador", capacity=2)
-    session.add_all([banheira, secador])
 
-    # Categories.
+def _categories(
+    session: Session, petshop: Segment, clinica: Segment
+) -> dict[str, ServiceCategory]:
     cat = {
         "banho": ServiceCategory(
             segment_id=petshop.id, name="Banho", kind="banho", display_order=1
@@ -393,7 +468,13 @@ def _build(session: Session, now: datetime) -> DemoSummary:
     }
     session.add_all(cat.values())
     session.flush()
+    return cat
 
+
+def _services(
+    session: Session, cat: dict[str, ServiceCategory], banheira: Resource, secador: Resource
+) -> tuple[dict[str, Service], dict[str, dict]]:
+    """The catalogue (key → service), its price tables (key → table) and the resources it uses."""
     # Services: (key, category, name, table, order, options).
     specs = [
         ("banho", "banho", "Banho", BANHO, 1, {
@@ -463,8 +544,12 @@ def _build(session: Session, now: datetime) -> DemoSummary:
     session.add(ServiceResource(service_id=services["banho"].id, resource_id=banheira.id))
     session.add(ServiceResource(service_id=services["banho"].id, resource_id=secador.id))
     session.add(ServiceResource(service_id=services["hidratacao"].id, resource_id=banheira.id))
+    return services, tables
 
-    # Combos.
+
+def _combos(
+    session: Session, petshop: Segment, services: dict[str, Service]
+) -> tuple[Combo, Combo]:
     combo_bt = Combo(
         segment_id=petshop.id,
         name="Banho + Tosa higiênica",
@@ -487,7 +572,13 @@ def _build(session: Session, now: datetime) -> DemoSummary:
                         (combo_spa, ["banho", "hidratacao", "unhas"])):  # fmt: skip
         for key in keys:
             session.add(ComboItem(combo_id=combo.id, service_id=services[key].id))
+    return combo_bt, combo_spa
 
+
+def _staff(
+    session: Session, shop: Shop, cat: dict[str, ServiceCategory], rng: random.Random
+) -> tuple[dict[str, Employee], dict[int, set[str]], dict[int, dict[int, list[tuple[int, int]]]]]:
+    """The team: employees by name, their category keys and working minutes per weekday."""
     # Staff: name → (categories, species, week, phone).
     staff_specs = {
         "Juliana Ferreira": (
@@ -548,8 +639,10 @@ def _build(session: Session, now: datetime) -> DemoSummary:
                     WorkingRange(employee_id=employee.id, weekday=weekday, start=start, end=end)
                 )
             working[employee.id][weekday] = [(minutes_of(s), minutes_of(e)) for s, e in ranges]
+    return employees, employee_cats, working
 
-    # Leva e Traz zones.
+
+def _leva_e_traz_zones(session: Session, shop: Shop) -> list[LevaETrazZone]:
     zones = []
     for zone_name, bairros, prefixes, fee in LEVA_E_TRAZ_ZONES:
         zone = LevaETrazZone(
@@ -561,8 +654,13 @@ def _build(session: Session, now: datetime) -> DemoSummary:
         )
         session.add(zone)
         zones.append(zone)
+    return zones
 
-    # Rules.
+
+def _rules(
+    session: Session, shop: Shop, services: dict[str, Service], breeds: dict[tuple[str, str], Breed]
+) -> None:
+    """The scissor-grooming restriction and the breed the shop does not accept."""
     session.add(
         Restriction(
             shop_id=shop.id,
@@ -585,7 +683,9 @@ def _build(session: Session, now: datetime) -> DemoSummary:
             )
         )
 
-    # Plans and package.
+
+def _plan_templates(session: Session, shop: Shop, services: dict[str, Service]) -> None:
+    """Two monthly plans and a package."""
     banho_semanal = PlanTemplate(
         shop_id=shop.id,
         name="Plano Banho Semanal",
@@ -662,6 +762,8 @@ def _build(session: Session, now: datetime) -> DemoSummary:
         ]
     )  # fmt: skip
 
+
+def _bot_settings(session: Session, shop: Shop) -> None:
     session.add(
         BotSettings(
             shop_id=shop.id,
@@ -679,51 +781,10 @@ def _build(session: Session, now: datetime) -> DemoSummary:
         )
     )
 
-    # Tutors and pets.
-    tutors, pets = _people(session, shop, rng, breeds)
 
-    # Appointments.
-    planner = _Planner(
-        rng=rng,
-        now=now,
-        shop=shop,
-        services=services,
-        tables=tables,
-        employees=employees,
-        employee_cats=employee_cats,
-        working=working,
-        opening={
-            seg: {wd: [(minutes_of(s), minutes_of(e)) for s, e in rs] for wd, rs in week.items()}
-            for seg, week in opening.items()
-        },
-        petshop_id=petshop.id,
-        clinica_id=clinica.id,
-        capacity={banheira.id: banheira.capacity, secador.id: secador.capacity},
-        service_resources={
-            services["banho"].id: [banheira.id, secador.id],
-            services["hidratacao"].id: [banheira.id],
-        },
-        combos={
-            frozenset([services["banho"].id, services["tosa_higienica"].id]): combo_bt,
-            frozenset(
-                [services["banho"].id, services["hidratacao"].id, services["unhas"].id]
-            ): combo_spa,
-        },
-        zones=zones,
-        tutors=tutors,
-        pets=pets,
-    )
-    count = planner.run(session)
-    return DemoSummary(
-        shop_id=shop.id,
-        tutors=len(tutors),
-        pets=len(pets),
-        appointments=count,
-        services={s.name: s.id for s in services.values()},
-    )
-
-
-def _people(session: Session, shop: Shop, rng: random.Random, breeds) -> tuple[list, list]:
+def _people(
+    session: Session, shop: Shop, rng: random.Random, breeds: dict[tuple[str, str], Breed]
+) -> tuple[list[Tutor], list[Pet]]:
     names: set[str] = set()
     phones: set[str] = set()
     tutors: list[Tutor] = []
@@ -887,7 +948,9 @@ class _Planner:
                 count += self._fill(session, employee, day, offset, busy_pets)
         return count
 
-    def _fill(self, session, employee: Employee, day: date, offset: int, busy_pets: set) -> int:
+    def _fill(
+        self, session: Session, employee: Employee, day: date, offset: int, busy_pets: set[int]
+    ) -> int:
         weekday = day.weekday()
         segment_id = (
             self.clinica_id if "clinica" in self.employee_cats[employee.id] else (self.petshop_id)
@@ -917,8 +980,17 @@ class _Planner:
                 cursor = -(-placed // 15) * 15  # next quarter hour after the visit
         return made
 
-    def _try_place(self, session, employee, segment_id, day, weekday, cursor, window_end,
-                   busy_pets) -> int | None:  # fmt: skip
+    def _try_place(
+        self,
+        session: Session,
+        employee: Employee,
+        segment_id: int,
+        day: date,
+        weekday: int,
+        cursor: int,
+        window_end: int,
+        busy_pets: set[int],
+    ) -> int | None:
         candidates = [
             p for p in self.pets if p.id not in busy_pets and p.species in employee.species
         ]
@@ -955,7 +1027,15 @@ class _Planner:
         self._save(session, employee, segment_id, day, pet, items)
         return start
 
-    def _save(self, session, employee, segment_id, day, pet, items) -> None:
+    def _save(
+        self,
+        session: Session,
+        employee: Employee,
+        segment_id: int,
+        day: date,
+        pet: Pet,
+        items: list[tuple[str, int, int, int, int]],
+    ) -> None:
         rng = self.rng
         tz = self.shop.timezone
 

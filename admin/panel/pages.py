@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
@@ -218,77 +219,21 @@ def _no_store(response: web.StreamResponse) -> None:
     response.headers.setdefault("Cache-Control", "no-store")
 
 
-def page(perm: str | None = None, *, public: bool = False):
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def page(perm: str | None = None, *, public: bool = False) -> Callable[[Handler], Handler]:
     """Wrap a panel handler: session, login redirect, CSRF on POST, permission, pt-BR errors."""
 
-    def decorate(handler):
+    def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def wrapper(request: web.Request) -> web.StreamResponse:
-            new_pre = None
-            pre = request.cookies.get(PRE_COOKIE)
-            if not pre:
-                pre = new_pre = secrets.token_urlsafe(24)
-            request[PRE] = pre
-            raw_flash = request.cookies.get(FLASH_COOKIE)
-            if raw_flash:
-                kind, _, text = unquote(raw_flash).partition("|")
-                request[FLASH] = {"kind": kind, "text": text}
+            new_pre, raw_flash = _read_cookies(request)
             try:
-                current = await asyncio.to_thread(_load_staff, request)
-                if current is not None:
-                    request[STAFF] = current
-                if current is None and not public:
-                    if request.method == "GET":
-                        target = quote(request.path_qs, safe="")
-                        raise web.HTTPSeeOther(f"/admin/login?next={target}")
-                    response = error_page(
-                        request, 401, "Sessão expirada",
-                        "Sua sessão expirou. Entre de novo para continuar.",
-                    )
-                elif request.method == "POST" and not await _check_csrf(request):
-                    response = error_page(
-                        request, 403, "Formulário recusado",
-                        "Este formulário expirou ou não veio desta página (proteção CSRF). "
-                        "Volte, recarregue a página e tente de novo.",
-                    )
-                elif perm and current is not None and not current.can(perm):
-                    response = error_page(
-                        request, 403, "Sem permissão",
-                        "Seu perfil não tem permissão para abrir esta página. "
-                        "Fale com o dono da loja se precisar de acesso.",
-                    )
-                else:
-                    response = await handler(request)
-            except web.HTTPException as exc:
-                response = exc
-                if exc.status >= 400:
-                    title = {403: "Sem permissão", 404: "Não encontrado"}.get(
-                        exc.status, "Não foi possível")
-                    text = exc.text if exc.text and not exc.text[:3].isdigit() else (
-                        "Você não tem permissão para esta ação." if exc.status == 403
-                        else "A página ou o registro não existe.")
-                    response = error_page(request, exc.status, title, text)
-            except Busy as exc:
-                response = busy_page(request, exc)
-            except CoreError as exc:
-                response = error_page(request, exc.http_status, "Não foi possível", exc.message)
-            except accounts.AccountError as exc:
-                response = error_page(request, 400, "Não foi possível", str(exc))
-            except Exception as exc:  # noqa: BLE001 - never show a stack trace to staff
-                if is_busy_error(exc):
-                    response = busy_page(request, Busy())
-                else:
-                    log.exception("admin panel error on %s", request.path)
-                    response = error_page(
-                        request, 500, "Erro inesperado",
-                        "Algo deu errado do nosso lado. Tente de novo; se continuar, avise o "
-                        "suporte.",
-                    )
-            if new_pre:
-                set_cookie(request, response, PRE_COOKIE, new_pre)
-            if raw_flash and FLASH_COOKIE not in response.cookies:
-                response.del_cookie(FLASH_COOKIE, path="/")
-            _no_store(response)
+                response = await _guarded(request, handler, perm, public)
+            except Exception as exc:  # never show a stack trace to staff
+                response = _failure_page(request, exc)
+            _finish(request, response, new_pre, raw_flash)
             if isinstance(response, web.HTTPException):
                 raise response
             return response
@@ -296,6 +241,88 @@ def page(perm: str | None = None, *, public: bool = False):
         return wrapper
 
     return decorate
+
+
+def _read_cookies(request: web.Request) -> tuple[str | None, str | None]:
+    """Store the pre-session id and the flash message on the request; return the pre-session id
+    when it is new (to be set) and the raw flash cookie (to be cleared once shown)."""
+    new_pre = None
+    pre = request.cookies.get(PRE_COOKIE)
+    if not pre:
+        pre = new_pre = secrets.token_urlsafe(24)
+    request[PRE] = pre
+    raw_flash = request.cookies.get(FLASH_COOKIE)
+    if raw_flash:
+        kind, _, text = unquote(raw_flash).partition("|")
+        request[FLASH] = {"kind": kind, "text": text}
+    return new_pre, raw_flash
+
+
+async def _guarded(
+    request: web.Request, handler: Handler, perm: str | None, public: bool
+) -> web.StreamResponse:
+    """The handler's response once the session, the CSRF token and the permission pass; else
+    the login redirect (raised) or the refusal page."""
+    current = await asyncio.to_thread(_load_staff, request)
+    if current is not None:
+        request[STAFF] = current
+    if current is None and not public:
+        if request.method == "GET":
+            target = quote(request.path_qs, safe="")
+            raise web.HTTPSeeOther(f"/admin/login?next={target}")
+        return error_page(
+            request, 401, "Sessão expirada",
+            "Sua sessão expirou. Entre de novo para continuar.",
+        )
+    if request.method == "POST" and not await _check_csrf(request):
+        return error_page(
+            request, 403, "Formulário recusado",
+            "Este formulário expirou ou não veio desta página (proteção CSRF). "
+            "Volte, recarregue a página e tente de novo.",
+        )
+    if perm and current is not None and not current.can(perm):
+        return error_page(
+            request, 403, "Sem permissão",
+            "Seu perfil não tem permissão para abrir esta página. "
+            "Fale com o dono da loja se precisar de acesso.",
+        )
+    return await handler(request)
+
+
+def _failure_page(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """What staff see when a panel handler raised ``exc`` (called inside the ``except``)."""
+    if isinstance(exc, web.HTTPException):
+        if exc.status < 400:
+            return exc
+        title = {403: "Sem permissão", 404: "Não encontrado"}.get(exc.status, "Não foi possível")
+        text = exc.text if exc.text and not exc.text[:3].isdigit() else (
+            "Você não tem permissão para esta ação." if exc.status == 403
+            else "A página ou o registro não existe.")
+        return error_page(request, exc.status, title, text)
+    if isinstance(exc, Busy):
+        return busy_page(request, exc)
+    if isinstance(exc, CoreError):
+        return error_page(request, exc.http_status, "Não foi possível", exc.message)
+    if isinstance(exc, accounts.AccountError):
+        return error_page(request, 400, "Não foi possível", str(exc))
+    if is_busy_error(exc):
+        return busy_page(request, Busy())
+    log.exception("admin panel error on %s", request.path)
+    return error_page(
+        request, 500, "Erro inesperado",
+        "Algo deu errado do nosso lado. Tente de novo; se continuar, avise o suporte.",
+    )
+
+
+def _finish(
+    request: web.Request, response: web.StreamResponse, new_pre: str | None, raw_flash: str | None
+) -> None:
+    """Set a new pre-session cookie, clear a shown flash message, forbid caching."""
+    if new_pre:
+        set_cookie(request, response, PRE_COOKIE, new_pre)
+    if raw_flash and FLASH_COOKIE not in response.cookies:
+        response.del_cookie(FLASH_COOKIE, path="/")
+    _no_store(response)
 
 
 # --------------------------------------------------------------------------- form helpers

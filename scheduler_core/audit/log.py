@@ -17,7 +17,7 @@ from sqlmodel import Session, desc, select
 from scheduler_core.audit.models import AuditLog
 
 
-def json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value, in and out
     """A copy of ``value`` that the JSON column accepts."""
     if isinstance(value, Enum):
         return value.value

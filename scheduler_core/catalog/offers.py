@@ -1,4 +1,6 @@
-"""The service catalogue as a tutor or staff member sees it for one pet.
+"""Long because: the pet's catalogue and the price table without a pet share one loader (_load).
+
+The service catalogue as a tutor or staff member sees it for one pet.
 
 A service's price and duration come from its Price & Duration table (spec scheduling.md §2.4):
 in billing mode ``porte_pelagem`` the cell of the pet's porte × pelagem, in mode ``raca`` the cell
@@ -146,7 +148,11 @@ def _pet_key(pet: Pet | None, billing_mode: str) -> bool:
     return bool(pet.porte and pet.pelagem)
 
 
-def _load(session: Session, shop_id: int, segment_kind: str | None, channel: str, species):
+def _load(
+    session: Session, shop_id: int, segment_kind: str | None, channel: str, species: str | None
+) -> tuple[
+    dict[int, Segment], dict[int, ServiceCategory], list[Service], dict[int, list[PriceEntry]]
+]:
     """Segments, categories, services and price entries visible on ``channel``."""
     if segment_kind is not None and segment_kind not in {k.value for k in SegmentKind}:
         raise ValidationFailed(
@@ -163,7 +169,7 @@ def _load(session: Session, shop_id: int, segment_kind: str | None, channel: str
         for s in session.exec(query).all()
         if species is None or species in (s.species or [])
     }
-    categories = {}
+    categories: dict[int, ServiceCategory] = {}
     if segments:
         categories = {
             c.id: c
@@ -172,7 +178,7 @@ def _load(session: Session, shop_id: int, segment_kind: str | None, channel: str
             ).all()
             if c.kind != CategoryKind.LEVA_E_TRAZ
         }
-    services = []
+    services: list[Service] = []
     if categories:
         services = [
             s

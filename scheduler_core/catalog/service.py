@@ -73,6 +73,68 @@ class PriceCellInput:
     duration: str
 
 
+def _grid_cells(errs: Collector, grid: Mapping[tuple[str, str], PriceCellInput] | None
+                ) -> list[PriceEntry]:
+    """The porte × pelagem cells typed (a blank cell is not offered)."""
+    cells: list[PriceEntry] = []
+    for (porte, pelagem), cell in (grid or {}).items():
+        if porte not in {p.value for p in Porte} or pelagem not in {p.value for p in Pelagem}:
+            continue
+        key = f"cell_{porte}_{pelagem}"
+        if not (cell.price or "").strip() and not (cell.duration or "").strip():
+            continue
+        price = errs.run(key, parse_money, cell.price, label="O preço")
+        duration = errs.run(key, parse_int, cell.duration, label="Duração (min)", minimum=5,
+                            maximum=24 * 60)
+        if price is not None and duration is not None:
+            cells.append(PriceEntry(porte=porte, pelagem=pelagem, price_cents=price,
+                                    duration_min=duration, service_id=0))
+    return cells
+
+
+def _breed_cells(session: Session, errs: Collector,
+                 breed_rows: list[tuple[str, str, str]] | None,
+                 cells: list[PriceEntry]) -> list[PriceEntry]:
+    """The rows of a price table by breed; a breed listed twice is an error."""
+    out: list[PriceEntry] = []
+    for index, (breed_id, price_text, duration_text) in enumerate(breed_rows or []):
+        if not str(breed_id).strip():
+            continue
+        key = f"breed_{index}"
+        breed_pk = parse_id(breed_id)
+        breed = session.get(Breed, breed_pk) if breed_pk else None
+        if breed is None:
+            errs.add(key, "Raça desconhecida.")
+            continue
+        price = errs.run(key, parse_money, price_text, label="O preço")
+        duration = errs.run(key, parse_int, duration_text, label="Duração (min)", minimum=5,
+                            maximum=24 * 60)
+        if any(c.breed_id == breed.id for c in [*cells, *out]):
+            errs.add(key, f"A raça {breed.name} aparece duas vezes na tabela.")
+        elif price is not None and duration is not None:
+            out.append(PriceEntry(breed_id=breed.id, price_cents=price, duration_min=duration,
+                                  service_id=0))
+    return out
+
+
+def _resource_units(session: Session, errs: Collector, segment: Segment | None,
+                    resources: Mapping[int, str] | None) -> dict[int, int]:
+    """Resource id → units the service uses (blank or 0 = not used), of its own segment."""
+    units: dict[int, int] = {}
+    valid_resources = {r.id for r in session.exec(select(Resource).where(
+        Resource.segment_id == (segment.id if segment else -1))).all()}
+    for resource_id, text in (resources or {}).items():
+        if not str(text).strip():
+            continue
+        n = errs.run(f"res_{resource_id}", parse_int, text, label="Unidades", minimum=0,
+                     maximum=10)
+        if n and resource_id in valid_resources:
+            units[resource_id] = n
+        elif n and resource_id not in valid_resources:
+            errs.add(f"res_{resource_id}", "Recurso de outro segmento.")
+    return units
+
+
 def save_service(session: Session, shop: Shop, service: Service | None, values: Mapping, *,
                  species: Iterable[str],
                  grid: Mapping[tuple[str, str], PriceCellInput] | None = None,
@@ -95,50 +157,11 @@ def save_service(session: Session, shop: Shop, service: Service | None, values: 
                           label="Comissão (%)", minimum=0, maximum=100)
     order = errs.run("display_order", parse_int, values.get("display_order") or "0",
                      label="Ordem", minimum=0, maximum=999)
-    cells: list[PriceEntry] = []
-    for (porte, pelagem), cell in (grid or {}).items():
-        if porte not in {p.value for p in Porte} or pelagem not in {p.value for p in Pelagem}:
-            continue
-        key = f"cell_{porte}_{pelagem}"
-        if not (cell.price or "").strip() and not (cell.duration or "").strip():
-            continue
-        price = errs.run(key, parse_money, cell.price, label="O preço")
-        duration = errs.run(key, parse_int, cell.duration, label="Duração (min)", minimum=5,
-                            maximum=24 * 60)
-        if price is not None and duration is not None:
-            cells.append(PriceEntry(porte=porte, pelagem=pelagem, price_cents=price,
-                                    duration_min=duration, service_id=0))
-    for index, (breed_id, price_text, duration_text) in enumerate(breed_rows or []):
-        if not str(breed_id).strip():
-            continue
-        key = f"breed_{index}"
-        breed_pk = parse_id(breed_id)
-        breed = session.get(Breed, breed_pk) if breed_pk else None
-        if breed is None:
-            errs.add(key, "Raça desconhecida.")
-            continue
-        price = errs.run(key, parse_money, price_text, label="O preço")
-        duration = errs.run(key, parse_int, duration_text, label="Duração (min)", minimum=5,
-                            maximum=24 * 60)
-        if any(c.breed_id == breed.id for c in cells):
-            errs.add(key, f"A raça {breed.name} aparece duas vezes na tabela.")
-        elif price is not None and duration is not None:
-            cells.append(PriceEntry(breed_id=breed.id, price_cents=price, duration_min=duration,
-                                    service_id=0))
+    cells = _grid_cells(errs, grid)
+    cells += _breed_cells(session, errs, breed_rows, cells)
     if not cells and not errs.errors:
         errs.add("grid", "Preencha pelo menos uma célula da tabela de preço e duração.")
-    units: dict[int, int] = {}
-    valid_resources = {r.id for r in session.exec(select(Resource).where(
-        Resource.segment_id == (segment.id if segment else -1))).all()}
-    for resource_id, text in (resources or {}).items():
-        if not str(text).strip():
-            continue
-        n = errs.run(f"res_{resource_id}", parse_int, text, label="Unidades", minimum=0,
-                     maximum=10)
-        if n and resource_id in valid_resources:
-            units[resource_id] = n
-        elif n and resource_id not in valid_resources:
-            errs.add(f"res_{resource_id}", "Recurso de outro segmento.")
+    units = _resource_units(session, errs, segment, resources)
     errs.check()
     service = service or Service(category_id=category.id, name=name)
     service.name, service.category_id = name, category.id

@@ -20,7 +20,7 @@ from scheduler_core.catalog.models import (
     ServiceCategory,
     ServiceResource,
 )
-from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
+from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
 from scheduler_core.kernel.forms import (
     Collector,
     flag,
@@ -71,17 +71,8 @@ def save_shop(session: Session, shop: Shop | None, values: Mapping,
     timezone = text_of(values, "timezone", 60) or "America/Sao_Paulo"
     if timezone not in available_timezones():
         errs.add("timezone", "Fuso horário desconhecido (ex.: America/Sao_Paulo).")
-    cep = re.sub(r"\D", "", text_of(values, "cep", 12))
-    if cep and len(cep) != 8:
-        errs.add("cep", "CEP inválido: use 8 dígitos, por exemplo 05433-000.")
-    state = text_of(values, "state", 5).upper()
-    if state and not re.fullmatch(r"[A-Z]{2}", state):
-        errs.add("state", "Estado inválido: use a sigla, por exemplo SP.")
-    breed_ids = sorted(set(parse_ids(not_accepted_breed_ids)))
-    if breed_ids:
-        found = set(session.exec(select(Breed.id).where(col(Breed.id).in_(breed_ids))).all())
-        if set(breed_ids) - found:
-            errs.add("not_accepted", "Raça desconhecida na lista de não aceitas.")
+    cep, state = _address(errs, values)
+    breed_ids = _known_breeds(session, errs, not_accepted_breed_ids)
     errs.check()
     if shop is None:
         shop = Shop(name=name)
@@ -93,16 +84,42 @@ def save_shop(session: Session, shop: Shop | None, values: Mapping,
     shop.state = state
     session.add(shop)
     session.flush()
+    _sync_not_accepted(session, shop.id, breed_ids)
+    return shop
+
+
+def _address(errs: Collector, values: Mapping) -> tuple[str, str]:
+    """(CEP digits, state) of the shop's address, or their errors (ASCII digits only)."""
+    raw_cep = text_of(values, "cep", 12)
+    cep = digits_only(raw_cep)
+    if has_foreign_digits(raw_cep) or (cep and len(cep) != 8):
+        errs.add("cep", "CEP inválido: use 8 dígitos, por exemplo 05433-000.")
+    state = text_of(values, "state", 5).upper()
+    if state and not re.fullmatch(r"[A-Z]{2}", state):
+        errs.add("state", "Estado inválido: use a sigla, por exemplo SP.")
+    return cep, state
+
+
+def _known_breeds(session: Session, errs: Collector, ids: Iterable[int]) -> list[int]:
+    """The breeds the shop does not accept, each one known."""
+    breed_ids = sorted(set(parse_ids(ids)))
+    if breed_ids:
+        found = set(session.exec(select(Breed.id).where(col(Breed.id).in_(breed_ids))).all())
+        if set(breed_ids) - found:
+            errs.add("not_accepted", "Raça desconhecida na lista de não aceitas.")
+    return breed_ids
+
+
+def _sync_not_accepted(session: Session, shop_id: int, breed_ids: list[int]) -> None:
     current = {n.breed_id: n for n in session.exec(
-        select(NotAcceptedBreed).where(NotAcceptedBreed.shop_id == shop.id)).all()}
+        select(NotAcceptedBreed).where(NotAcceptedBreed.shop_id == shop_id)).all()}
     for breed_id, row in current.items():
         if breed_id not in breed_ids:
             session.delete(row)
     for breed_id in breed_ids:
         if breed_id not in current:
-            session.add(NotAcceptedBreed(shop_id=shop.id, breed_id=breed_id))
+            session.add(NotAcceptedBreed(shop_id=shop_id, breed_id=breed_id))
     session.flush()
-    return shop
 
 
 def save_segment(session: Session, shop: Shop, segment: Segment | None, values: Mapping,
@@ -145,33 +162,16 @@ def save_employee(session: Session, shop_id: int, employee: Employee | None, val
             cpf = normalize_cpf(cpf)
         except InvalidCPF as exc:
             errs.add("cpf", str(exc))
-    email = text_of(values, "email")
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        errs.add("email", "E-mail inválido.")
-    phone = text_of(values, "phone", 40)
-    if phone:
-        try:
-            phone = parse_phone(phone)
-        except InvalidPhone as exc:
-            errs.add("phone", str(exc))
+    email, phone = _contacts(errs, values)
     chosen_species = parse_species(errs, species, SPECIES)
-    cat_ids = sorted(set(parse_ids(category_ids)))
-    valid_cats = set(session.exec(
-        select(ServiceCategory.id).join(Segment, Segment.id == ServiceCategory.segment_id)
-        .where(Segment.shop_id == shop_id)).all())
-    if set(cat_ids) - valid_cats:
-        errs.add("categories", "Categoria de serviço desconhecida.")
+    cat_ids = _shop_categories(session, errs, shop_id, category_ids)
     has_calendar = flag(values, "has_calendar")
     if has_calendar and not cat_ids:
         errs.add("categories", "Escolha as categorias que este profissional atende.")
     pin = text_of(values, "employee_pin", 10)
     if pin and not is_operator_pin(pin):
         errs.add("employee_pin", OPERATOR_PIN_FORMAT)
-    ranges: dict[int, list[tuple[str, str]]] = {}
-    for weekday in range(7):
-        got = errs.run(f"day_{weekday}", parse_ranges, days.get(weekday, []),
-                       max_ranges=MAX_WORKING_RANGES, what=WEEKDAY_NAMES[weekday])
-        ranges[weekday] = got or []
+    ranges = _week(errs, days)
     if has_calendar and not any(ranges.values()) and not errs.errors:
         errs.add("day_0", "Informe pelo menos um dia e horário de trabalho.")
     errs.check()
@@ -187,6 +187,50 @@ def save_employee(session: Session, shop_id: int, employee: Employee | None, val
         employee.operator_pin_hash = hash_pin(pin)
     session.add(employee)
     session.flush()
+    _replace_categories_and_week(session, employee.id, cat_ids, ranges)
+    return employee
+
+
+def _contacts(errs: Collector, values: Mapping) -> tuple[str, str]:
+    """(e-mail, phone in E.164) of an employee, or their errors."""
+    email = text_of(values, "email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errs.add("email", "E-mail inválido.")
+    phone = text_of(values, "phone", 40)
+    if phone:
+        try:
+            phone = parse_phone(phone)
+        except InvalidPhone as exc:
+            errs.add("phone", str(exc))
+    return email, phone
+
+
+def _shop_categories(session: Session, errs: Collector, shop_id: int,
+                     category_ids: Iterable[object]) -> list[int]:
+    """The chosen service categories, each one of this shop."""
+    cat_ids = sorted(set(parse_ids(category_ids)))
+    valid_cats = set(session.exec(
+        select(ServiceCategory.id).join(Segment, Segment.id == ServiceCategory.segment_id)
+        .where(Segment.shop_id == shop_id)).all())
+    if set(cat_ids) - valid_cats:
+        errs.add("categories", "Categoria de serviço desconhecida.")
+    return cat_ids
+
+
+def _week(errs: Collector, days: Mapping[int, list[tuple[str, str]]]
+          ) -> dict[int, list[tuple[str, str]]]:
+    """Weekday → working ranges typed (at most MAX_WORKING_RANGES a day)."""
+    ranges: dict[int, list[tuple[str, str]]] = {}
+    for weekday in range(7):
+        got = errs.run(f"day_{weekday}", parse_ranges, days.get(weekday, []),
+                       max_ranges=MAX_WORKING_RANGES, what=WEEKDAY_NAMES[weekday])
+        ranges[weekday] = got or []
+    return ranges
+
+
+def _replace_categories_and_week(session: Session, employee_id: int, cat_ids: list[int],
+                                 ranges: dict[int, list[tuple[str, str]]]) -> None:
+    employee = session.get(Employee, employee_id)
     session.exec(delete(EmployeeCategory).where(EmployeeCategory.employee_id == employee.id))
     for cat_id in cat_ids:
         session.add(EmployeeCategory(employee_id=employee.id, category_id=cat_id))
@@ -196,7 +240,6 @@ def save_employee(session: Session, shop_id: int, employee: Employee | None, val
             session.add(WorkingRange(employee_id=employee.id, weekday=weekday, start=start,
                                      end=end))
     session.flush()
-    return employee
 
 
 def delete_resource(session: Session, resource: Resource) -> None:

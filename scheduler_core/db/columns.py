@@ -26,7 +26,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def json_field(default: Any = None) -> Any:
+def json_field(default: dict | list | None = None) -> Any:  # noqa: ANN401 - sqlmodel's Field()
     """A JSON column whose default is a fresh copy of ``default`` (a list unless given)."""
     is_dict = isinstance(default, dict)
     factory = (lambda: dict(default)) if is_dict else (lambda: list(default or []))

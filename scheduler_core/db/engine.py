@@ -42,11 +42,14 @@ import random
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+from contextlib import AbstractContextManager, contextmanager
+from types import TracebackType
+from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from scheduler_core.kernel.errors import Busy
@@ -77,7 +80,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, lock_wait_s: float = LOCK_WAIT_S, **kwargs) -> Engine:
+def make_engine(url: str, *, lock_wait_s: float = LOCK_WAIT_S, **kwargs: Any) -> Engine:
     """The engine for ``url``. ``lock_wait_s``: how long a SQLite statement waits for the write
     lock, and the time budget of :func:`transaction` (tests shorten it)."""
     url = normalize_url(url)
@@ -96,7 +99,7 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, and explicit BEGIN so that IMMEDIATE transactions are possible."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -106,7 +109,7 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -164,7 +167,12 @@ def _immediate(engine: Engine) -> Engine:
 class _LockedSession(Session):
     """A Session that turns a busy database into :class:`Busy` when its block ends."""
 
-    def __exit__(self, type_, value, traceback) -> None:
+    def __exit__(
+        self,
+        type_: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         super().__exit__(type_, value, traceback)
         if value is not None and not isinstance(value, Busy) and is_busy_error(value):
             raise Busy() from value
@@ -177,7 +185,7 @@ def locked_session(engine: Engine, *, expire_on_commit: bool = True) -> Session:
     return _LockedSession(_immediate(engine), expire_on_commit=expire_on_commit)
 
 
-def write_connection(engine: Engine):
+def write_connection(engine: Engine) -> AbstractContextManager[Connection]:
     """``with write_connection(engine) as conn:`` — ``engine.begin()`` (Core statements, commit
     at the end) whose transaction holds the write lock from its start on SQLite."""
     return _immediate(engine).begin()

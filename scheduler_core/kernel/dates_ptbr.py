@@ -109,70 +109,78 @@ def _monday_next_week(today: date) -> date:
     return today - timedelta(days=today.weekday()) + timedelta(days=7)
 
 
-def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
-    """Parse a typed pt-BR date relative to ``today`` (the shop's wall-clock date)."""
-    norm = normalize(text)
-    if not norm:
-        return None
-    period = _period(norm)
+class _NotADate(Exception):
+    """A rule recognised the text's shape but it names no real date ("31/02"): stop, no date."""
 
+
+def _next_year_if_past(today: date, month: int, day: int) -> date:
+    """That day and month this year, or next year when already past; _NotADate if impossible."""
+    try:
+        candidate = date(today.year, month, day)
+    except ValueError:
+        raise _NotADate from None
+    if candidate < today:
+        candidate = date(today.year + 1, month, day)
+    return candidate
+
+
+def _relative(norm: str, today: date) -> date | None:
+    """ "depois de amanhã", "amanhã", "hoje", "semana que vem" (optionally with a weekday)."""
     if re.search(r"\bdepois de amanha\b", norm):
-        return TypedDate(today + timedelta(days=2), period)
+        return today + timedelta(days=2)
     if re.search(r"\bamanha\b", norm):
-        return TypedDate(today + timedelta(days=1), period)
+        return today + timedelta(days=1)
     if re.search(r"\b(hoje|agora|ainda hoje)\b", norm):
-        return TypedDate(today, period)
+        return today
     if re.search(r"\b(semana que vem|proxima semana|semana seguinte)\b", norm):
         # Monday of next week, unless a weekday is named ("terça da semana que vem").
         for word, weekday in WEEKDAYS.items():
             if len(word) > 3 and re.search(rf"\b{word}(-feira)?\b", norm):
-                return TypedDate(_monday_next_week(today) + timedelta(days=weekday), period)
-        return TypedDate(_monday_next_week(today), period)
+                return _monday_next_week(today) + timedelta(days=weekday)
+        return _monday_next_week(today)
+    return None
 
-    # "15/12", "15/12/2026", "15-12", "15.12"
+
+def _numeric(norm: str, today: date) -> date | None:
+    """ "15/12", "15/12/2026", "15-12", "15.12"."""
     numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", norm)
-    if numeric:
+    if not numeric:
+        return None
+    try:
+        parsed = date_parser.parse(numeric.group(0).replace(".", "/").replace("-", "/"),
+                                   dayfirst=True, default=date_parser.parse("2000-01-01"))
+    except (ValueError, OverflowError):
+        raise _NotADate from None
+    day, month = parsed.day, parsed.month
+    if numeric.group(3):
         try:
-            parsed = date_parser.parse(numeric.group(0).replace(".", "/").replace("-", "/"),
-                                       dayfirst=True, default=date_parser.parse("2000-01-01"))
-        except (ValueError, OverflowError):
-            return None
-        day, month = parsed.day, parsed.month
-        if numeric.group(3):
-            year = parsed.year
-            try:
-                return TypedDate(date(year, month, day), period)
-            except ValueError:
-                return None
-        try:
-            candidate = date(today.year, month, day)
+            return date(parsed.year, month, day)
         except ValueError:
-            return None
-        if candidate < today:
-            candidate = date(today.year + 1, month, day)
-        return TypedDate(candidate, period)
+            raise _NotADate from None
+    return _next_year_if_past(today, month, day)
 
-    # "15 de dezembro", "dia 15 de dez"
+
+def _named_month(norm: str, today: date) -> date | None:
+    """ "15 de dezembro", "dia 15 de dez"."""
     named = re.search(r"\b(\d{1,2}) (?:de )?([a-z]{3,9})\b", norm)
-    if named and named.group(2) in MONTHS:
-        day, month = int(named.group(1)), MONTHS[named.group(2)]
-        try:
-            candidate = date(today.year, month, day)
-        except ValueError:
-            return None
-        if candidate < today:
-            candidate = date(today.year + 1, month, day)
-        return TypedDate(candidate, period)
+    if not named or named.group(2) not in MONTHS:
+        return None
+    return _next_year_if_past(today, MONTHS[named.group(2)], int(named.group(1)))
 
-    # "dia 15"
+
+def _day_only(norm: str, today: date) -> date | None:
+    """ "dia 15": the next date with that day of month."""
     day_only = re.search(r"\bdia (\d{1,2})\b", norm)
-    if day_only:
-        day = int(day_only.group(1))
-        if not 1 <= day <= 31:
-            return None
-        return TypedDate(_day_of_month(today, day), period)
+    if not day_only:
+        return None
+    day = int(day_only.group(1))
+    if not 1 <= day <= 31:
+        raise _NotADate
+    return _day_of_month(today, day)
 
-    # "sexta", "sexta-feira", "sexta que vem", "próxima sexta"
+
+def _weekday(norm: str, today: date) -> date | None:
+    """ "sexta", "sexta-feira", "sexta que vem", "próxima sexta"."""
     for word, weekday in WEEKDAYS.items():
         if re.search(rf"\b{word}(-feira| feira)?\b", norm):
             if len(word) == 3 and not re.search(rf"\b{word}\b", norm):
@@ -182,11 +190,28 @@ def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
             )
             if next_week:
                 # "sexta que vem" / "próxima sexta": the one in next calendar week.
-                day = _monday_next_week(today) + timedelta(days=weekday)
-            else:
-                day = _next_weekday(today, weekday, strictly_after=False)
-            return TypedDate(day, period)
+                return _monday_next_week(today) + timedelta(days=weekday)
+            return _next_weekday(today, weekday, strictly_after=False)
+    return None
 
+
+# Tried in this order; the first that recognises the text decides.
+_RULES = (_relative, _numeric, _named_month, _day_only, _weekday)
+
+
+def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
+    """Parse a typed pt-BR date relative to ``today`` (the shop's wall-clock date)."""
+    norm = normalize(text)
+    if not norm:
+        return None
+    period = _period(norm)
+    try:
+        for rule in _RULES:
+            day = rule(norm, today)
+            if day is not None:
+                return TypedDate(day, period)
+    except _NotADate:
+        return None
     # A bare period ("de tarde") refers to today.
     if period and re.fullmatch(r"(a |de |pela |na |a parte da )?(manha|tarde|tardinha)", norm):
         return TypedDate(today, period)

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
@@ -139,7 +140,7 @@ def match_breeds(session: Session, species: str, text: str, limit: int = 5) -> l
     return scored[:limit]
 
 
-def _score(query: str, candidate: str, **_kwargs) -> float:
+def _score(query: str, candidate: str, **_kwargs: Any) -> float:
     """Whole-text similarity, with partial matches ("golden" in "golden retriever") counted
     slightly lower than an exact alias so that nicknames win ties."""
     whole = fuzz.ratio(query, candidate)

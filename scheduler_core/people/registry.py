@@ -1,4 +1,6 @@
-"""Tutors (pet owners) and their pets: registration, updates, look-ups and search.
+"""Long because: tutors and pets are registered together and share the field validators below.
+
+Tutors (pet owners) and their pets: registration, updates, look-ups and search.
 
 Every function takes a session and leaves the commit to the caller. Bad input raises
 :class:`~scheduler_core.kernel.errors.ValidationFailed` (code ``validation``) with a pt-BR message
@@ -13,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -117,39 +120,61 @@ def get_tutor(session: Session, tutor_id: int, shop_id: int | None = None) -> Tu
 
 
 def _apply_tutor(
-    session: Session, tutor: Tutor, values: Mapping[str, Any], today, creating: bool
+    session: Session, tutor: Tutor, values: Mapping[str, Any], today: date | None, creating: bool
 ) -> None:
     _unknown_fields(values, TUTOR_FIELDS)
     if "name" in values or creating:
         tutor.name = _name(values, "do tutor")
     if "cpf" in values:
-        raw = _text(values, "cpf", 20)
-        if raw:
-            try:
-                cpf = normalize_cpf(raw)
-            except InvalidCPF as exc:
-                raise _invalid("cpf", str(exc)) from None
-            clash = session.exec(
-                select(Tutor).where(Tutor.shop_id == tutor.shop_id, Tutor.cpf == cpf)
-            ).first()
-            if clash is not None and clash.id != tutor.id:
-                raise _invalid("cpf", "Já existe um tutor cadastrado com este CPF.")
-            tutor.cpf = cpf
-        else:
-            tutor.cpf = ""
+        _apply_tutor_cpf(session, tutor, values)
     if "whatsapp" in values:
-        raw = _text(values, "whatsapp", 40)
-        if raw:
-            try:
-                phone = parse_phone(raw)
-            except InvalidPhone as exc:
-                raise _invalid("whatsapp", str(exc)) from None
-            clash = _tutor_by_phones(session, tutor.shop_id, phone_variants(phone))
-            if clash is not None and clash.id != tutor.id:
-                raise _invalid("whatsapp", "Já existe um tutor cadastrado com este WhatsApp.")
-            tutor.whatsapp = phone
-        else:
-            tutor.whatsapp = ""
+        _apply_tutor_whatsapp(session, tutor, values)
+    _apply_tutor_contacts(tutor, values)
+    if "birth_date" in values:
+        tutor.birth_date = _date(values, "birth_date", today)
+    if "notes" in values:
+        tutor.notes = _text(values, "notes", 2000)
+    if "allow_bot" in values:
+        tutor.allow_bot = _bool(values, "allow_bot")
+    _apply_tutor_address(tutor, values)
+
+
+def _apply_tutor_cpf(session: Session, tutor: Tutor, values: Mapping[str, Any]) -> None:
+    """A valid CPF no other tutor of the shop has, or empty."""
+    raw = _text(values, "cpf", 20)
+    if not raw:
+        tutor.cpf = ""
+        return
+    try:
+        cpf = normalize_cpf(raw)
+    except InvalidCPF as exc:
+        raise _invalid("cpf", str(exc)) from None
+    clash = session.exec(
+        select(Tutor).where(Tutor.shop_id == tutor.shop_id, Tutor.cpf == cpf)
+    ).first()
+    if clash is not None and clash.id != tutor.id:
+        raise _invalid("cpf", "Já existe um tutor cadastrado com este CPF.")
+    tutor.cpf = cpf
+
+
+def _apply_tutor_whatsapp(session: Session, tutor: Tutor, values: Mapping[str, Any]) -> None:
+    """A valid phone (E.164) no other tutor of the shop has in any form, or empty."""
+    raw = _text(values, "whatsapp", 40)
+    if not raw:
+        tutor.whatsapp = ""
+        return
+    try:
+        phone = parse_phone(raw)
+    except InvalidPhone as exc:
+        raise _invalid("whatsapp", str(exc)) from None
+    clash = _tutor_by_phones(session, tutor.shop_id, phone_variants(phone))
+    if clash is not None and clash.id != tutor.id:
+        raise _invalid("whatsapp", "Já existe um tutor cadastrado com este WhatsApp.")
+    tutor.whatsapp = phone
+
+
+def _apply_tutor_contacts(tutor: Tutor, values: Mapping[str, Any]) -> None:
+    """The second phone, the WhatsApp user id and the e-mail, when given."""
     if "phone2" in values:
         raw = _text(values, "phone2", 40)
         try:
@@ -163,12 +188,10 @@ def _apply_tutor(
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             raise _invalid("email", "E-mail inválido.")
         tutor.email = email.lower()
-    if "birth_date" in values:
-        tutor.birth_date = _date(values, "birth_date", today)
-    if "notes" in values:
-        tutor.notes = _text(values, "notes", 2000)
-    if "allow_bot" in values:
-        tutor.allow_bot = _bool(values, "allow_bot")
+
+
+def _apply_tutor_address(tutor: Tutor, values: Mapping[str, Any]) -> None:
+    """CEP (8 digits, stored 00000-000), street to city, state (two letters), when given."""
     if "cep" in values:
         cep = digits_only(_text(values, "cep", 12))
         if cep and len(cep) != 8:
@@ -327,7 +350,9 @@ def porte_for_weight(shop: Shop, weight_grams: int) -> str | None:
     return None
 
 
-def _choice(values: Mapping[str, Any], field: str, allowed, label: str) -> str | None:
+def _choice(
+    values: Mapping[str, Any], field: str, allowed: type[StrEnum], label: str
+) -> str | None:
     value = values.get(field)
     if value in (None, ""):
         return None
@@ -395,53 +420,19 @@ def _resolve_breed(session: Session, species: str, values: Mapping[str, Any]) ->
     )
 
 
-def _apply_pet(session: Session, pet: Pet, values: Mapping[str, Any], today, creating) -> None:
+def _apply_pet(
+    session: Session, pet: Pet, values: Mapping[str, Any], today: date | None, creating: bool
+) -> None:
     _unknown_fields(values, PET_FIELDS)
     if "name" in values or creating:
         pet.name = _name(values, "do pet")
-    if "species" in values and values["species"] not in (None, ""):
-        species = _SPECIES_ALIASES.get(str(values["species"]).strip().lower())
-        if species is None:
-            raise _invalid("species", "Espécie inválida: use cao, gato ou roedor.")
-        pet.species = species
-    elif creating:
-        pet.species = Species.CAO.value
-    breed: Breed | None = None
-    if "breed_id" in values or "breed" in values:
-        breed = _resolve_breed(session, pet.species, values)
-        pet.breed_id = breed.id if breed else None
-    elif pet.breed_id is not None:
-        current = session.get(Breed, pet.breed_id)
-        if current is not None and current.species != pet.species:
-            raise _invalid(
-                "species", "A espécie não combina com a raça cadastrada; informe a raça."
-            )
-    if "porte" in values:
-        pet.porte = _choice(values, "porte", Porte, "Porte")
-    if "pelagem" in values:
-        pet.pelagem = _choice(values, "pelagem", Pelagem, "Pelagem")
-    if breed is not None:
-        # A newly chosen breed fills in what the caller did not give.
-        if "porte" not in values or pet.porte is None:
-            pet.porte = breed.default_porte
-        if "pelagem" not in values or pet.pelagem is None:
-            pet.pelagem = breed.default_pelagem
+    _apply_species(pet, values, creating)
+    breed = _apply_breed(session, pet, values)
+    _apply_porte_pelagem(pet, values, breed)
     if "weight_grams" in values or "weight_kg" in values:
-        pet.weight_grams = _weight_grams(values)
-        if pet.weight_grams is not None:
-            # The shop's weight bands decide the porte (Parâmetros de Cobrança).
-            shop = _shop_of_tutor(session, pet.tutor_id)
-            derived = porte_for_weight(shop, pet.weight_grams) if shop else None
-            if derived:
-                pet.porte = derived
+        _apply_weight(session, pet, values)
     if "sex" in values:
-        sex = values.get("sex")
-        if sex in (None, ""):
-            pet.sex = None
-        else:
-            pet.sex = _SEX_ALIASES.get(str(sex).strip().lower())
-            if pet.sex is None:
-                raise _invalid("sex", "Sexo inválido: use macho ou femea.")
+        _apply_sex(pet, values)
     if "birth_date" in values:
         pet.birth_date = _date(values, "birth_date", today)
     if "status" in values:
@@ -450,6 +441,65 @@ def _apply_pet(session: Session, pet: Pet, values: Mapping[str, Any], today, cre
         pet.microchip = _text(values, "microchip", 40)
     if "notes" in values:
         pet.notes = _text(values, "notes", 2000)
+
+
+def _apply_species(pet: Pet, values: Mapping[str, Any], creating: bool) -> None:
+    """The given species (aliases accepted); cão for a new pet that names none."""
+    if "species" in values and values["species"] not in (None, ""):
+        species = _SPECIES_ALIASES.get(str(values["species"]).strip().lower())
+        if species is None:
+            raise _invalid("species", "Espécie inválida: use cao, gato ou roedor.")
+        pet.species = species
+    elif creating:
+        pet.species = Species.CAO.value
+
+
+def _apply_breed(session: Session, pet: Pet, values: Mapping[str, Any]) -> Breed | None:
+    """The newly chosen breed (None when none is given); the kept breed must match the species."""
+    if "breed_id" in values or "breed" in values:
+        breed = _resolve_breed(session, pet.species, values)
+        pet.breed_id = breed.id if breed else None
+        return breed
+    if pet.breed_id is not None:
+        current = session.get(Breed, pet.breed_id)
+        if current is not None and current.species != pet.species:
+            raise _invalid(
+                "species", "A espécie não combina com a raça cadastrada; informe a raça."
+            )
+    return None
+
+
+def _apply_porte_pelagem(pet: Pet, values: Mapping[str, Any], breed: Breed | None) -> None:
+    """The given porte and pelagem; a newly chosen breed fills in what the caller did not give."""
+    if "porte" in values:
+        pet.porte = _choice(values, "porte", Porte, "Porte")
+    if "pelagem" in values:
+        pet.pelagem = _choice(values, "pelagem", Pelagem, "Pelagem")
+    if breed is not None:
+        if "porte" not in values or pet.porte is None:
+            pet.porte = breed.default_porte
+        if "pelagem" not in values or pet.pelagem is None:
+            pet.pelagem = breed.default_pelagem
+
+
+def _apply_weight(session: Session, pet: Pet, values: Mapping[str, Any]) -> None:
+    """The weight; the shop's weight bands decide the porte (Parâmetros de Cobrança)."""
+    pet.weight_grams = _weight_grams(values)
+    if pet.weight_grams is not None:
+        shop = _shop_of_tutor(session, pet.tutor_id)
+        derived = porte_for_weight(shop, pet.weight_grams) if shop else None
+        if derived:
+            pet.porte = derived
+
+
+def _apply_sex(pet: Pet, values: Mapping[str, Any]) -> None:
+    sex = values.get("sex")
+    if sex in (None, ""):
+        pet.sex = None
+        return
+    pet.sex = _SEX_ALIASES.get(str(sex).strip().lower())
+    if pet.sex is None:
+        raise _invalid("sex", "Sexo inválido: use macho ou femea.")
 
 
 def _shop_of_tutor(session: Session, tutor_id: int) -> Shop | None:

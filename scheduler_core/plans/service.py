@@ -1,4 +1,6 @@
-"""Plans and packages: the sale, allowances per billing cycle and per service, and how bookings
+"""Long because: the sale, allowances and bookings share the cycle layout and allowance locks.
+
+Plans and packages: the sale, allowances per billing cycle and per service, and how bookings
 use them (spec/scheduling.md §2.8, §4; spec/backoffice.md §2.4–§2.8, §3.1–§3.3).
 
 Model:

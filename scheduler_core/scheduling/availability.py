@@ -1,4 +1,6 @@
-"""Pure availability engine: an :class:`AgendaSnapshot` + an :class:`AvailabilityQuery` → slots.
+"""Long because: one pure algorithm whose hot loop shares the per-query plan (bench/ guards it).
+
+Pure availability engine: an :class:`AgendaSnapshot` + an :class:`AvailabilityQuery` → slots.
 
 No database and no clock: ``query.now`` is the only notion of "now". Rules follow
 spec/scheduling.md §3.3 (with the decisions of §8) and spec/chatbot.md §8.4.
@@ -51,8 +53,9 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler_core.people.acceptance import PORTE_REFUSAL
@@ -145,11 +148,11 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _UNKNOWN = object()
 
 
-def _day_offset(tzinfo, ordinal: int) -> int | None:
+def _day_offset(zone: tzinfo | None, ordinal: int) -> int | None:
     """UTC offset in minutes that holds for the whole local day, or None (DST change that day,
     or an offset with seconds)."""
     day = date.fromordinal(ordinal)
-    midnight = datetime(day.year, day.month, day.day, tzinfo=tzinfo)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
     first = midnight.utcoffset()
     last = (midnight + timedelta(days=1)).utcoffset()
     if first is None or first != last:
@@ -175,7 +178,7 @@ def _to_minutes(moment: datetime, ordinal: int, cache: dict, *, ceil: bool) -> i
     return minutes
 
 
-def _at(plan, day: date, minute_of_day: int) -> int:
+def _at(plan: _Plan, day: date, minute_of_day: int) -> int:
     """``_epoch`` memoised per query (many employees share the same shift boundaries)."""
     key = (day, minute_of_day)
     value = plan.epochs.get(key)
@@ -334,7 +337,14 @@ def resolve_items(
     return out
 
 
-def _condition_matches(key: str, wanted, pet: PetInfo, service_ids, day, segment_id) -> bool:
+def _condition_matches(
+    key: str,
+    wanted: Any,  # noqa: ANN401 - a restriction condition's JSON value (list or number)
+    pet: PetInfo,
+    service_ids: Sequence[int],
+    day: date,
+    segment_id: int,
+) -> bool:
     if key == "service_ids":
         return any(s in wanted for s in service_ids)
     if key == "segment_ids":
@@ -393,7 +403,7 @@ def check_restrictions(
     return None
 
 
-def _block_whole_day(block) -> bool:
+def _block_whole_day(block: BlockInfo) -> bool:
     return block.all_day or block.start is None or block.end is None
 
 
@@ -467,15 +477,37 @@ def _prepare(
     plan.zone = ZoneInfo(snapshot.timezone)
     plan.epochs = {}
     plan.items = items
+    plan.offsets, plan.total = _item_offsets(items)
+    plan.preferred = query.preferred_employee_ids
+    plan.eligible, relevant = _eligible_employees(snapshot, query, items)
+    needed = _needed_units(items)
+    emp_busy, res_usage, pet_busy = _collect_busy(snapshot, query, plan, relevant, needed)
+    merged = _merge(pet_busy)
+    plan.pet_busy = ([a for a, _b in merged], [b for _a, b in merged])
+    _index_employee_busy(plan, emp_busy)
+    plan.res_blocked = {}
+    for rid, unit_set in needed.items():
+        capacity = snapshot.resource_capacity.get(rid, 0)
+        for units in unit_set:
+            plan.res_blocked[(rid, units)] = _resource_blocked(res_usage[rid], capacity, units)
+    plan.shop_blocks, plan.emp_blocks = _blocks_by_day(snapshot, relevant)
+    return plan
+
+
+def _item_offsets(items: list[tuple[ServiceInfo, PriceCell]]) -> tuple[list[int], int]:
+    """Each item's start offset from the visit's start, and the visit's total minutes."""
     offsets = []
     total = 0
     for _service, cell in items:
         offsets.append(total)
         total += cell.duration_min
-    plan.offsets = offsets
-    plan.total = total
-    plan.preferred = query.preferred_employee_ids
+    return offsets, total
 
+
+def _eligible_employees(
+    snapshot: AgendaSnapshot, query: AvailabilityQuery, items: list[tuple[ServiceInfo, PriceCell]]
+) -> tuple[list[list[EmployeeInfo]], set[int]]:
+    """Per item, the employees who may do it for this pet; and the ids of all of them."""
     pet = query.pet
     eligible: list[list[EmployeeInfo]] = []
     relevant: set[int] = set()
@@ -491,14 +523,30 @@ def _prepare(
         ]
         eligible.append(employees)
         relevant.update(e.id for e in employees)
-    plan.eligible = eligible
+    return eligible, relevant
 
+
+def _needed_units(items: list[tuple[ServiceInfo, PriceCell]]) -> dict[int, set[int]]:
+    """Resource id -> the unit counts the visit's items take of it."""
     needed: dict[int, set[int]] = {}
     for service, _cell in items:
         for rid, units in service.resources.items():
             if units > 0:
                 needed.setdefault(rid, set()).add(units)
+    return needed
 
+
+def _collect_busy(
+    snapshot: AgendaSnapshot,
+    query: AvailabilityQuery,
+    plan: _Plan,
+    relevant: set[int],
+    needed: dict[int, set[int]],
+) -> tuple[
+    dict[int, list[tuple[int, int]]], dict[int, list[tuple[int, int, int]]], list[tuple[int, int]]
+]:
+    """The busy items that matter, in minutes: per employee, per resource, and the pet's own."""
+    pet = query.pet
     moving = query.moving_appointment_id
     emp_busy: dict[int, list[tuple[int, int]]] = {e: [] for e in relevant}
     res_usage: dict[int, list[tuple[int, int, int]]] = {r: [] for r in needed}
@@ -534,8 +582,11 @@ def _prepare(
             for rid, units in resources.items():
                 if rid in res_usage:
                     res_usage[rid].append((start, end, units))
-    merged = _merge(pet_busy)
-    plan.pet_busy = ([a for a, _b in merged], [b for _a, b in merged])
+    return emp_busy, res_usage, pet_busy
+
+
+def _index_employee_busy(plan: _Plan, emp_busy: dict[int, list[tuple[int, int]]]) -> None:
+    """Sorted busy intervals per employee, their starts (for bisect) and the longest one."""
     plan.emp_busy = {}
     plan.emp_busy_starts = {}
     plan.emp_max_len = {}
@@ -545,22 +596,19 @@ def _prepare(
         plan.emp_busy_starts[emp_id] = [s for s, _e in intervals]
         plan.emp_max_len[emp_id] = max((e - s for s, e in intervals), default=0)
 
-    plan.res_blocked = {}
-    for rid, unit_set in needed.items():
-        capacity = snapshot.resource_capacity.get(rid, 0)
-        for units in unit_set:
-            plan.res_blocked[(rid, units)] = _resource_blocked(res_usage[rid], capacity, units)
 
-    shop_blocks: dict[date, list] = {}
-    emp_blocks: dict[tuple[int, date], list] = {}
+def _blocks_by_day(
+    snapshot: AgendaSnapshot, relevant: set[int]
+) -> tuple[dict[date, list[BlockInfo]], dict[tuple[int, date], list[BlockInfo]]]:
+    """Shop-wide blocks per day, and blocks of the relevant employees per (employee, day)."""
+    shop_blocks: dict[date, list[BlockInfo]] = {}
+    emp_blocks: dict[tuple[int, date], list[BlockInfo]] = {}
     for block in snapshot.blocks:
         if block.employee_id is None:
             shop_blocks.setdefault(block.day, []).append(block)
         elif block.employee_id in relevant:
             emp_blocks.setdefault((block.employee_id, block.day), []).append(block)
-    plan.shop_blocks = shop_blocks
-    plan.emp_blocks = emp_blocks
-    return plan
+    return shop_blocks, emp_blocks
 
 
 def _employee_day(
@@ -612,19 +660,12 @@ def _day(
 ) -> tuple[R, str] | None:
     """Append the slots of ``day`` to ``out``; return (reason, message) when there is none."""
     segment = snapshot.segment
-    weekday = day.weekday()
-    if segment.open_24h:
-        opening = [(0, 1440)]
-    else:
-        opening = [(_hm(r.start), _hm(r.end)) for r in segment.opening.get(weekday, ())]
-        opening = [r for r in opening if r[1] > r[0]]
+    opening = _opening(segment, day.weekday())
     if not opening:
         return R.CLOSED, MESSAGES[R.CLOSED]
-    cuts = []
-    for block in plan.shop_blocks.get(day, ()):
-        if _block_whole_day(block):
-            return R.BLOCKED, MESSAGES[R.BLOCKED]
-        cuts.append((_at(plan, day, _hm(block.start)), _at(plan, day, _hm(block.end))))
+    cuts = _shop_cuts(plan, day)
+    if cuts is None:
+        return R.BLOCKED, MESSAGES[R.BLOCKED]
     restriction = check_restrictions(
         snapshot, query.pet, [s.id for s, _c in plan.items], day, query.channel
     )
@@ -635,10 +676,42 @@ def _day(
     windows = _merge((_at(plan, day, s), _at(plan, day, e)) for s, e in opening)
     if cuts:
         windows = _subtract(windows, _merge(cuts))
+    per_item = _ranked_employees(plan, day)
+    if per_item is None:
+        return R.NO_EMPLOYEE, MESSAGES[R.NO_EMPLOYEE]
+    step = max(1, segment.slot_step_min)
+    thin = int(rules.display) if rules.display in ("30", "60") else 0
+    if not _scan_windows(plan, windows, per_item, step, thin, anchor, earliest, out):
+        return R.FULL, MESSAGES[R.FULL]
+    return None
+
+
+def _opening(segment: SegmentInfo, weekday: int) -> list[tuple[int, int]]:
+    """The segment's non-empty opening ranges that weekday, in minutes of the day."""
+    if segment.open_24h:
+        return [(0, 1440)]
+    opening = [(_hm(r.start), _hm(r.end)) for r in segment.opening.get(weekday, ())]
+    return [r for r in opening if r[1] > r[0]]
+
+
+def _shop_cuts(plan: _Plan, day: date) -> list[tuple[int, int]] | None:
+    """The shop's partial blocks of ``day`` as intervals; None when one blocks the whole day."""
+    cuts = []
+    for block in plan.shop_blocks.get(day, ()):
+        if _block_whole_day(block):
+            return None
+        cuts.append((_at(plan, day, _hm(block.start)), _at(plan, day, _hm(block.end))))
+    return cuts
+
+
+def _ranked_employees(
+    plan: _Plan, day: date
+) -> list[list[tuple[int, list[int], list[int]]]] | None:
+    """Per item: (employee id, free starts, free ends) of those working that day, in preference
+    order; None when some item has nobody."""
+    weekday = day.weekday()
     day_lo = _at(plan, day, 0)
     day_hi = _at(plan, day, 1440)
-
-    # Per item: employees available that day, in preference order.
     per_item: list[list[tuple[int, list[int], list[int]]]] = []
     cache: dict[int, tuple[list[int], list[int], int] | None] = {}
     for employees in plan.eligible:
@@ -652,12 +725,23 @@ def _day(
                     ((employee.id not in plan.preferred, info[2], employee.id), info[0], info[1])
                 )
         if not ranked:
-            return R.NO_EMPLOYEE, MESSAGES[R.NO_EMPLOYEE]
+            return None
         ranked.sort(key=lambda r: r[0])
         per_item.append([(key[2], starts, ends) for key, starts, ends in ranked])
+    return per_item
 
-    step = max(1, segment.slot_step_min)
-    thin = int(rules.display) if rules.display in ("30", "60") else 0
+
+def _scan_windows(
+    plan: _Plan,
+    windows: list[tuple[int, int]],
+    per_item: list[list[tuple[int, list[int], list[int]]]],
+    step: int,
+    thin: int,
+    anchor: int,
+    earliest: int,
+    out: list[Slot],
+) -> int:
+    """Append every bookable start of the open ``windows`` to ``out``; return how many."""
     total = plan.total
     offsets = plan.offsets
     durations = [cell.duration_min for _s, cell in plan.items]
@@ -694,9 +778,7 @@ def _day(
                 out.append(_make_slot(plan, t, chosen))
                 found += 1
             t += step
-    if not found:
-        return R.FULL, MESSAGES[R.FULL]
-    return None
+    return found
 
 
 def _make_slot(plan: _Plan, t: int, employee_ids: list[int]) -> Slot:

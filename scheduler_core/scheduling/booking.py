@@ -1,4 +1,6 @@
-"""Booking use cases: :func:`find_slots` (free slots, each with a token), :func:`book` (take
+"""Long because: find, book and reschedule share token checks and revalidation (others edit it).
+
+Booking use cases: :func:`find_slots` (free slots, each with a token), :func:`book` (take
 one) and :func:`reschedule` (move a booking). The REST API, the Rasa actions and the admin panel
 all call the booking service; none of them re-implements a rule. Its other modules:
 :mod:`scheduler_core.scheduling.visit_status` (status flow, cancel, no-show),
@@ -563,6 +565,33 @@ def _leva_e_traz_fee(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, i
     return fee, zone.id if zone is not None else None
 
 
+def _leva_e_traz_booking(
+    session: Session, shop: Shop, tutor: Tutor, slot: Slot, *, now: datetime, channel: str
+) -> tuple[int, int | None]:
+    """(fee, zone id) of a visit booked with Leva e Traz; refused when the shop does not offer
+    it or, on the bot channel, when it is asked for with less than the shop's notice."""
+    if not shop.leva_e_traz_enabled:
+        raise ValidationFailed("Esta loja não oferece Leva e Traz.")
+    refusal = leva_e_traz_refusal(shop.leva_e_traz_min_notice_hours, slot.start, now)
+    if channel == Channel.BOT and refusal is not None:
+        raise NoticeTooShort(refusal)
+    return _leva_e_traz_fee(session, shop, tutor)
+
+
+def _combo_discount(
+    combo: tokens.ComboGrant | None, lines: list[tuple[SlotItem, int, bool]]
+) -> int:
+    """The combo's discount over the lines' prices (0 without a combo)."""
+    if combo is None:
+        return 0
+    return combo_discount(
+        combo.discount_kind,
+        combo.discount_value,
+        [(it.service_id, price) for it, price, _p in lines],
+        combo.service_ids,
+    )
+
+
 def _plan_for_booking(
     session: Session, pet_plan_id: int | None, pet: Pet, segment_id: int, day: date
 ) -> tuple[PetPlan | None, str]:
@@ -700,30 +729,17 @@ def book_outcome(
                 else None
             )
             in_plan = claim.covered if claim is not None else set()
-            fee, zone_id = 0, None
-            if leva_e_traz:
-                if not shop.leva_e_traz_enabled:
-                    raise ValidationFailed("Esta loja não oferece Leva e Traz.")
-                refusal = leva_e_traz_refusal(shop.leva_e_traz_min_notice_hours, slot.start, now)
-                if channel == Channel.BOT and refusal is not None:
-                    raise NoticeTooShort(refusal)
-                fee, zone_id = _leva_e_traz_fee(session, shop, tutor)
-
+            fee, zone_id = (
+                _leva_e_traz_booking(session, shop, tutor, slot, now=now, channel=channel)
+                if leva_e_traz
+                else (0, None)
+            )
             lines = [
                 (it, 0 if it.service_id in in_plan else it.price_cents, it.service_id in in_plan)
                 for it in slot.items
             ]
             combo = grant.combo
-            discount = (
-                combo_discount(
-                    combo.discount_kind,
-                    combo.discount_value,
-                    [(it.service_id, price) for it, price, _p in lines],
-                    combo.service_ids,
-                )
-                if combo is not None
-                else 0
-            )
+            discount = _combo_discount(combo, lines)
             appt = Appointment(
                 shop_id=grant.shop_id,
                 segment_id=grant.segment_id,

@@ -22,7 +22,14 @@ from scheduler_core.kernel.clock import minutes_of
 from scheduler_core.kernel.errors import PetNotBookable, ValidationFailed
 from scheduler_core.people.models import Pet
 from scheduler_core.scheduling import availability
-from scheduler_core.scheduling.agenda_types import SlotItem, TimeRange
+from scheduler_core.scheduling.agenda_types import (
+    AgendaSnapshot,
+    EmployeeInfo,
+    PriceCell,
+    ServiceInfo,
+    SlotItem,
+    TimeRange,
+)
 from scheduler_core.scheduling.booking_support import (
     audit_appointment,
     check_pet_bookable,
@@ -105,6 +112,36 @@ def _encaixe_plan(
     except availability.NotBookable as exc:
         raise PetNotBookable(exc.message, details={"reason": str(exc.reason)}) from exc
     employees = {e.id: e for e in snapshot.employees}
+    items = _chain_items(resolved, employees, employee_by_service, start)
+
+    conflicts = _visit_conflicts(snapshot, items, day, zone, now)
+    conflicts += _block_conflicts(snapshot, items, employees, day, zone)
+    seen_overlaps: set[tuple[int, int]] = set()
+    for it in items:
+        conflicts += _item_conflicts(
+            snapshot, pet, it, employees[it.employee_id], day, zone, seen_overlaps
+        )
+    restriction = availability.check_restrictions(
+        snapshot, info, [s.id for s, _c in resolved], day, Channel.STAFF
+    )
+    if restriction is not None:
+        conflicts.append(
+            Conflict(
+                "restriction",
+                restriction.description or f"Restrição: {restriction.name}.",
+                restriction_id=restriction.id,
+            )
+        )
+    return segment_id, items, conflicts
+
+
+def _chain_items(
+    resolved: list[tuple[ServiceInfo, PriceCell]],
+    employees: Mapping[int, EmployeeInfo],
+    employee_by_service: Mapping[int, int],
+    start: datetime,
+) -> list[SlotItem]:
+    """The items back to back from ``start``, each with its chosen professional."""
     items: list[SlotItem] = []
     t = start
     for service, cell in resolved:
@@ -130,7 +167,13 @@ def _encaixe_plan(
             )
         )
         t = end
+    return items
 
+
+def _visit_conflicts(
+    snapshot: AgendaSnapshot, items: list[SlotItem], day: date, zone: ZoneInfo, now: datetime
+) -> list[Conflict]:
+    """The whole visit: already past, outside the shop's opening hours."""
     conflicts: list[Conflict] = []
     visit_start, visit_end = items[0].start, items[-1].end
     if visit_start < now:
@@ -143,6 +186,18 @@ def _encaixe_plan(
                 "outside_hours", "Fora do horário de funcionamento ou atravessa um intervalo."
             )
         )
+    return conflicts
+
+
+def _block_conflicts(
+    snapshot: AgendaSnapshot,
+    items: list[SlotItem],
+    employees: Mapping[int, EmployeeInfo],
+    day: date,
+    zone: ZoneInfo,
+) -> list[Conflict]:
+    """One conflict per block of ``day`` that covers some item (shop-wide or its professional)."""
+    conflicts: list[Conflict] = []
     for block in snapshot.blocks:
         if block.day != day:
             continue
@@ -162,71 +217,70 @@ def _encaixe_plan(
                     )
                 )
                 break
-    seen_overlaps: set[tuple[int, int]] = set()
-    for it in items:
-        emp = employees[it.employee_id]
-        service = snapshot.services[it.service_id]
-        if service.category_id not in emp.category_ids:
-            conflicts.append(
-                Conflict(
-                    "wrong_category",
-                    f"{emp.name} não atende a categoria de {service.name}.",
-                    employee_id=emp.id,
-                )
-            )
-        if emp.species and pet.species not in emp.species:
-            conflicts.append(
-                Conflict("species", f"{emp.name} não atende essa espécie.", employee_id=emp.id)
-            )
-        ia, ib = _minutes(it.start, day, zone), _minutes(it.end, day, zone)
-        if not _fits(emp.working.get(day.weekday(), ()), ia, ib):
-            conflicts.append(
-                Conflict(
-                    "outside_working_hours",
-                    f"Fora do horário de trabalho de {emp.name}.",
-                    employee_id=emp.id,
-                )
-            )
-        for busy in snapshot.busy:
-            if busy.employee_id == it.employee_id and busy.start < it.end and it.start < busy.end:
-                key = (busy.appointment_id, it.employee_id)
-                if key not in seen_overlaps:
-                    seen_overlaps.add(key)
-                    conflicts.append(
-                        Conflict(
-                            "overlap",
-                            f"{emp.name} já tem um atendimento nesse horário.",
-                            employee_id=emp.id,
-                            appointment_id=busy.appointment_id,
-                        )
-                    )
-        for rid, units in service.resources.items():
-            used = sum(
-                b.resources.get(rid, 0)
-                for b in snapshot.busy
-                if b.start < it.end and it.start < b.end
-            )
-            if used + units > snapshot.resource_capacity.get(rid, 0):
-                conflicts.append(
-                    Conflict(
-                        "resource",
-                        "Um recurso compartilhado (ex.: banheira) já está todo ocupado nesse "
-                        "horário.",
-                        resource_id=rid,
-                    )
-                )
-    restriction = availability.check_restrictions(
-        snapshot, info, [s.id for s, _c in resolved], day, Channel.STAFF
-    )
-    if restriction is not None:
+    return conflicts
+
+
+def _item_conflicts(
+    snapshot: AgendaSnapshot,
+    pet: Pet,
+    it: SlotItem,
+    emp: EmployeeInfo,
+    day: date,
+    zone: ZoneInfo,
+    seen_overlaps: set[tuple[int, int]],
+) -> list[Conflict]:
+    """One item: category, species, working hours, overlaps (each visit once per professional,
+    tracked in ``seen_overlaps``) and shared resources."""
+    conflicts: list[Conflict] = []
+    service = snapshot.services[it.service_id]
+    if service.category_id not in emp.category_ids:
         conflicts.append(
             Conflict(
-                "restriction",
-                restriction.description or f"Restrição: {restriction.name}.",
-                restriction_id=restriction.id,
+                "wrong_category",
+                f"{emp.name} não atende a categoria de {service.name}.",
+                employee_id=emp.id,
             )
         )
-    return segment_id, items, conflicts
+    if emp.species and pet.species not in emp.species:
+        conflicts.append(
+            Conflict("species", f"{emp.name} não atende essa espécie.", employee_id=emp.id)
+        )
+    ia, ib = _minutes(it.start, day, zone), _minutes(it.end, day, zone)
+    if not _fits(emp.working.get(day.weekday(), ()), ia, ib):
+        conflicts.append(
+            Conflict(
+                "outside_working_hours",
+                f"Fora do horário de trabalho de {emp.name}.",
+                employee_id=emp.id,
+            )
+        )
+    for busy in snapshot.busy:
+        if busy.employee_id == it.employee_id and busy.start < it.end and it.start < busy.end:
+            key = (busy.appointment_id, it.employee_id)
+            if key not in seen_overlaps:
+                seen_overlaps.add(key)
+                conflicts.append(
+                    Conflict(
+                        "overlap",
+                        f"{emp.name} já tem um atendimento nesse horário.",
+                        employee_id=emp.id,
+                        appointment_id=busy.appointment_id,
+                    )
+                )
+    for rid, units in service.resources.items():
+        used = sum(
+            b.resources.get(rid, 0) for b in snapshot.busy if b.start < it.end and it.start < b.end
+        )
+        if used + units > snapshot.resource_capacity.get(rid, 0):
+            conflicts.append(
+                Conflict(
+                    "resource",
+                    "Um recurso compartilhado (ex.: banheira) já está todo ocupado nesse "
+                    "horário.",
+                    resource_id=rid,
+                )
+            )
+    return conflicts
 
 
 def encaixe_conflicts(

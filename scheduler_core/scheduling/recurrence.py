@@ -146,7 +146,15 @@ def _visit_plan(session: Session, appt: Appointment) -> _VisitPlan:
     )
 
 
-def _new_series(engine, first, every_weeks, count, until, actor, now) -> int:
+def _new_series(
+    engine: Engine,
+    first: Appointment,
+    every_weeks: int,
+    count: int | None,
+    until: date | None,
+    actor: str,
+    now: datetime,
+) -> int:
     with write_session(engine) as session:
         series = RecurrenceSeries(
             shop_id=first.shop_id, pet_id=first.pet_id, every_weeks=every_weeks, count=count,

@@ -18,9 +18,11 @@ clock, inclusive) and loads only what that range needs:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, select
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session
 
 from scheduler_core.agenda.models import (
@@ -100,14 +102,14 @@ def get_bot_settings(session: Session, shop_id: int) -> BotSettings:
     return session.get(BotSettings, shop_id) or BotSettings(shop_id=shop_id)
 
 
-def range_bounds_utc(tz: str, date_from: date, date_to: date):
+def range_bounds_utc(tz: str, date_from: date, date_to: date) -> tuple[datetime, datetime]:
     """Aware-UTC [start, end) covering the wall-clock dates ``date_from``..``date_to``."""
     start = local(date_from, "00:00", tz).astimezone(UTC)
     end = local(date_to + timedelta(days=1), "00:00", tz).astimezone(UTC)
     return start, end
 
 
-def _ranges(rows) -> dict[int, tuple[TimeRange, ...]]:
+def _ranges(rows: Iterable[OpeningRange | WorkingRange]) -> dict[int, tuple[TimeRange, ...]]:
     by_day: dict[int, list[TimeRange]] = defaultdict(list)
     for row in rows:
         by_day[int(row.weekday)].append(TimeRange(row.start, row.end))
@@ -120,8 +122,8 @@ def _ranges(rows) -> dict[int, tuple[TimeRange, ...]]:
 def load_busy(
     session: Session,
     shop_id: int,
-    start_utc,
-    end_utc,
+    start_utc: datetime,
+    end_utc: datetime,
     tz: str,
 ) -> tuple[BusyItem, ...]:
     """Active appointment items of the shop overlapping [start_utc, end_utc) (aware)."""
@@ -365,6 +367,6 @@ def blocks_in_range(
     return tuple(out)
 
 
-def _scalars(session: Session, statement) -> list:
+def _scalars(session: Session, statement: Executable) -> list:
     """Rows of a single-entity select as ORM objects (works for Session.exec and execute)."""
     return list(session.execute(statement).scalars().all())

@@ -49,7 +49,7 @@ def mask_phone(phone: str) -> str:
 def phone_text(value: str) -> str:
     try:
         return format_phone_br(value) if value else ""
-    except Exception:  # noqa: BLE001 - show what is stored when it cannot be formatted
+    except Exception:  # show what is stored when it cannot be formatted
         return value
 
 

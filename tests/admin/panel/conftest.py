@@ -163,7 +163,7 @@ class LiveServer:
             self.runner = web.AppRunner(self.app)
             self.loop.run_until_complete(self.runner.setup())
             self.loop.run_until_complete(web.SockSite(self.runner, self.sock).start())
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+        except BaseException as exc:  # reported to the test thread
             self._error = exc
             self._started.set()
             return

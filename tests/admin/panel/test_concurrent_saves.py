@@ -52,7 +52,7 @@ class Writers:
             try:
                 transaction(self.engine, unit)
                 self.done[0] += 1
-            except Exception as exc:  # noqa: BLE001 - reported by the test
+            except Exception as exc:  # reported by the test
                 self.errors.append(repr(exc))
             time.sleep(0.001)
 
