@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scheduler_core.kernel.cpf import InvalidCPF, digits_only, normalize_cpf
+from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone, phone_variants, try_parse_phone
 from scheduler_core.people.breeds import match_breeds, normalize
@@ -170,8 +170,9 @@ def _apply_tutor(
     if "allow_bot" in values:
         tutor.allow_bot = _bool(values, "allow_bot")
     if "cep" in values:
-        cep = digits_only(_text(values, "cep", 12))
-        if cep and len(cep) != 8:
+        raw_cep = _text(values, "cep", 12)
+        cep = digits_only(raw_cep)
+        if has_foreign_digits(raw_cep) or (cep and len(cep) != 8):
             raise _invalid("cep", "CEP inválido: use 8 dígitos, por exemplo 01310-100.")
         tutor.cep = f"{cep[:5]}-{cep[5:]}" if cep else ""
     for field in ("street", "number", "complement", "neighborhood", "city"):
@@ -346,6 +347,8 @@ def _weight_grams(values: Mapping[str, Any]) -> int | None:
     else:
         return None
     if isinstance(raw, str):
+        if has_foreign_digits(raw):
+            raise _invalid(field, "Peso inválido: informe um número.")
         try:
             raw = float(raw.replace(",", "."))
         except ValueError:
