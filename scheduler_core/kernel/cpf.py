@@ -14,7 +14,14 @@ class InvalidCPF(ValueError):
 
 
 def digits_only(value: str) -> str:
-    return re.sub(r"\D", "", value or "")
+    """The ASCII digits of ``value`` (other scripts' digits, "١٢", are not digits here)."""
+    return re.sub(r"[^0-9]", "", value or "")
+
+
+def has_foreign_digits(value: str) -> bool:
+    """Digits of another script ("١٢", "１２"): refused where a number is typed, so "١٢" is never
+    read as 12 nor silently dropped."""
+    return any(c.isdigit() and not c.isascii() for c in value or "")
 
 
 def _check_digit(digits: str) -> int:

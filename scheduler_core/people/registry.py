@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scheduler_core.kernel.cpf import InvalidCPF, digits_only, normalize_cpf
+from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone, phone_variants, try_parse_phone
 from scheduler_core.people.breeds import match_breeds, normalize
@@ -193,8 +193,9 @@ def _apply_tutor_contacts(tutor: Tutor, values: Mapping[str, Any]) -> None:
 def _apply_tutor_address(tutor: Tutor, values: Mapping[str, Any]) -> None:
     """CEP (8 digits, stored 00000-000), street to city, state (two letters), when given."""
     if "cep" in values:
-        cep = digits_only(_text(values, "cep", 12))
-        if cep and len(cep) != 8:
+        raw_cep = _text(values, "cep", 12)
+        cep = digits_only(raw_cep)
+        if has_foreign_digits(raw_cep) or (cep and len(cep) != 8):
             raise _invalid("cep", "CEP inválido: use 8 dígitos, por exemplo 01310-100.")
         tutor.cep = f"{cep[:5]}-{cep[5:]}" if cep else ""
     for field in ("street", "number", "complement", "neighborhood", "city"):
@@ -371,6 +372,8 @@ def _weight_grams(values: Mapping[str, Any]) -> int | None:
     else:
         return None
     if isinstance(raw, str):
+        if has_foreign_digits(raw):
+            raise _invalid(field, "Peso inválido: informe um número.")
         try:
             raw = float(raw.replace(",", "."))
         except ValueError:

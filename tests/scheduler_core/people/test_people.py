@@ -416,3 +416,19 @@ def test_pets_belong_to_a_tutor_of_the_shop(world):
             people.get_pet(s, world.pet_id, shop_id=world.shop_id + 1)
         assert people.get_pet(s, world.pet_id, shop_id=world.shop_id).name == "Thor"
         assert [p.name for p in people.pets_of(s, world.tutor_id)] == ["Thor"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("cep", "٠١٣١٠١٠٠"), ("cep", "０１３１０-１００"), ("weight_kg", "١٢"),
+     ("weight_kg", "１２,５")],
+)
+def test_digits_of_another_script_are_refused_not_read_or_dropped(world, field, value):
+    """A CEP or a weight typed in Arabic-Indic or full-width digits gets a pt-BR message: it is
+    neither read as the number (١٢ = 12) nor silently saved blank."""
+    with world.session() as s, pytest.raises(ValidationFailed) as err:
+        if field == "cep":
+            people.create_tutor(s, world.shop_id, {"name": "Ana", "cep": value})
+        else:
+            people.create_pet(s, world.tutor_id, {"name": "Rex", "species": "cao", field: value})
+    assert err.value.details["field"] == field and "inválido" in err.value.message
