@@ -702,7 +702,9 @@ def mark_overdue(
     session: Session, today: date, *, shop_id: int | None = None, now: datetime | None = None
 ) -> list[int]:
     """The day-rollover job: open invoices (pendente, parcial) due before ``today`` (the shop's
-    date) become ``vencida``. Returns their ids; idempotent. One audit row per shop."""
+    date) become ``vencida``. Returns their ids; idempotent. One audit row per shop. On
+    PostgreSQL an invoice locked by a payment in progress is skipped (the payment re-evaluates
+    its status; the next run catches it otherwise)."""
     stmt = (
         select(Invoice)
         .where(
