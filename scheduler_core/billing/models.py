@@ -23,6 +23,7 @@ class InvoiceKind(StrEnum):
 class InvoiceStatus(StrEnum):
     PENDENTE = "pendente"
     PAGA = "paga"
+    PARCIAL = "parcial"
     VENCIDA = "vencida"
     CANCELADA = "cancelada"
     SEM_COBRANCA = "sem_cobranca"
@@ -79,6 +80,8 @@ class Invoice(SQLModel, table=True):
     note: str = ""
     created_at: datetime = Field(default_factory=utc_now)
     paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
 
 
 class InvoiceItem(SQLModel, table=True):
@@ -89,6 +92,9 @@ class InvoiceItem(SQLModel, table=True):
     unit_cents: int
     quantity: int = 1
     in_plan: bool = False
+    # Discount on this line (centavos, whole line); the invoice's own discount_cents is split
+    # over the lines by scheduler_core.billing.invoices.split_discount.
+    discount_cents: int = 0
 
 
 class Payment(SQLModel, table=True):
@@ -99,6 +105,9 @@ class Payment(SQLModel, table=True):
     at: datetime = Field(default_factory=utc_now)
     actor: str = ""
     reversed_at: datetime | None = None
+    # One payment the tutor made (one receipt) may settle several invoices: one row per invoice,
+    # all with the same batch; the change credited to the tutor carries it too (CreditEntry).
+    batch: str = Field(default="", index=True)
 
 
 class CreditEntry(SQLModel, table=True):
@@ -112,3 +121,4 @@ class CreditEntry(SQLModel, table=True):
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
     actor: str = ""
     created_at: datetime = Field(default_factory=utc_now)
+    batch: str = Field(default="", index=True)  # the Payment.batch it belongs to, if any

@@ -52,6 +52,7 @@ from sqlmodel import Session
 
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.audit.log import record
+from scheduler_core.billing.invoices import next_invoice_number
 from scheduler_core.billing.models import (
     BillingCycle,
     Invoice,
@@ -188,14 +189,6 @@ def _is_pg(session: Session) -> bool:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-def next_invoice_number(session: Session, shop_id: int) -> int:
-    """The shop's next invoice number (callers serialise: write lock / locked Shop row)."""
-    last = session.execute(
-        select(func.max(Invoice.number)).where(Invoice.shop_id == shop_id)
-    ).scalar_one()
-    return int(last or 0) + 1
 
 
 def _split(total: int, parts: int) -> list[int]:

@@ -41,6 +41,8 @@ class Shop(SQLModel, table=True):
     neighborhood: str = ""
     city: str = ""
     state: str = ""
+    # The shop's Pix key (CPF, CNPJ, e-mail, +55 phone or random key) for the invoices' BR Code.
+    pix_key: str = ""
     payment_methods: list[str] = json_field(["pix", "dinheiro", "cartao_credito", "cartao_debito"])
     # Portes the shop does not accept (Parâmetros de Cobrança).
     not_accepted_portes: list[str] = json_field()
