@@ -454,7 +454,8 @@ def _editable(invoice: Invoice, what: str) -> None:
 
 
 def _audit(
-    session: Session, invoice: Invoice, action: str, *, actor: str, now: datetime, **details
+    session: Session, invoice: Invoice, action: str, *, actor: str, now: datetime,
+    **details: object,
 ) -> None:
     record(
         session,

@@ -131,18 +131,8 @@ def _order_key(invoice: Invoice) -> tuple[date, int, int]:
     return (invoice.due_date or date.max, invoice.number, invoice.id)
 
 
-def pay(
-    session: Session,
-    *,
-    invoice_ids: Iterable[int],
-    method: str,
-    amount_cents: int,
-    now: datetime,
-    actor: str,
-    expected_open_cents: int | None = None,
-) -> Receipt:
-    """Pay ``amount_cents`` with ``method`` over ``invoice_ids`` (module docstring)."""
-    require_now(now)
+def _check_request(method: str, amount_cents: int, invoice_ids: Iterable[int]) -> list[int]:
+    """The invoice ids of a well-formed payment request."""
     if method not in set(PaymentMethod):
         raise ValidationFailed("Forma de pagamento inválida.", details={"field": "method"})
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
@@ -152,7 +142,11 @@ def pay(
     ids = list(dict.fromkeys(int(i) for i in invoice_ids))
     if not ids:
         raise ValidationFailed("Escolha pelo menos uma fatura.", details={"field": "invoice_ids"})
-    invoices = lock_invoices(session, ids)
+    return ids
+
+
+def _open_amounts(session: Session, invoices: list[Invoice], ids: list[int]) -> dict[int, int]:
+    """Invoice id → open amount; every invoice of one tutor and open."""
     tutors = {i.tutor_id for i in invoices}
     shops = {i.shop_id for i in invoices}
     if len(tutors) > 1 or len(shops) > 1:
@@ -174,7 +168,12 @@ def pay(
                 details={"invoice_id": invoice.id, "status": invoice.status},
             )
         opens[invoice.id] = amounts.open_cents
-    open_total = sum(opens.values())
+    return opens
+
+
+def _check_amount(invoices: list[Invoice], method: str, amount_cents: int, open_total: int,
+                  expected_open_cents: int | None) -> None:
+    """The open amount is what the screen showed; credit pays at most what is open."""
     if expected_open_cents is not None and expected_open_cents != open_total:
         raise OpenAmountChanged(
             f"O valor em aberto agora é {format_brl(open_total)} "
@@ -192,6 +191,25 @@ def pay(
                 f"({format_brl(open_total)}).",
                 details={"field": "amount_cents", "open_cents": open_total},
             )
+
+
+def pay(
+    session: Session,
+    *,
+    invoice_ids: Iterable[int],
+    method: str,
+    amount_cents: int,
+    now: datetime,
+    actor: str,
+    expected_open_cents: int | None = None,
+) -> Receipt:
+    """Pay ``amount_cents`` with ``method`` over ``invoice_ids`` (module docstring)."""
+    require_now(now)
+    ids = _check_request(method, amount_cents, invoice_ids)
+    invoices = lock_invoices(session, ids)
+    opens = _open_amounts(session, invoices, ids)
+    open_total = sum(opens.values())
+    _check_amount(invoices, method, amount_cents, open_total, expected_open_cents)
     tutor_id = invoices[0].tutor_id
     batch = secrets.token_hex(8)
     at = now.astimezone(UTC)
