@@ -34,9 +34,10 @@ from scheduler_core.catalog.offers import leva_e_traz_fee
 from scheduler_core.chatbot import triggers
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import transaction
-from scheduler_core.kernel.dates_ptbr import normalize, parse_date_ptbr
+from scheduler_core.kernel.dates_ptbr import parse_date_ptbr
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
+from scheduler_core.kernel.text import normalize
 from scheduler_core.people import names
 from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet, PetStatus, Tutor
 from scheduler_core.scheduling import open_now
@@ -292,7 +293,7 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
     restart_words = {"menu", "inicio"} if step in NAME_STEPS else RESTART_WORDS
     if option is None and confident and intent in ("cumprimentar", "voltar_menu") and (
         not free_text_step or intent == "voltar_menu" or len(turn.text.split()) <= 2
-        and normalize(turn.text) in restart_words
+        and normalize(turn.text, keep_punctuation=True) in restart_words
     ):
         return greet(ctx, reply)
     if option is None and confident and not free_text_step and intent in QUESTION_INTENTS:
@@ -338,14 +339,14 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
 
 def match_option(options: list[list[str]], text: str) -> str | None:
     """Free text → one of the offered options: its number, its title, or a close match."""
-    norm = normalize(text)
+    norm = normalize(text, keep_punctuation=True)
     if not norm or not options:
         return None
     digits = re.fullmatch(r"(?:opcao |opção |numero )?(\d{1,2})", norm)
     if digits:
         index = int(digits.group(1)) - 1
         return options[index][1] if 0 <= index < len(options) else None
-    titles = [normalize(option[0]) for option in options]
+    titles = [normalize(option[0], keep_punctuation=True) for option in options]
     values = [option[1] for option in options]
     for title, value in zip(titles, values, strict=True):
         if norm == title:
@@ -612,8 +613,8 @@ def answer_price_table(ctx: Ctx, reply: Reply) -> None:
 
 def _filter_named(offers: list, text: str | None) -> list:
     """The offers the question names ("quanto custa a tosa?"), else all of them."""
-    norm = " " + re.sub(r"[^a-z0-9]+", " ", normalize(text or "")) + " "
-    names = {o.id: re.sub(r"[^a-z0-9]+", " ", normalize(o.name)).strip() for o in offers}
+    norm = " " + normalize(text) + " "
+    names = {o.id: normalize(o.name) for o in offers}
     named = [o for o in offers if f" {names[o.id]} " in norm]
     if not named:
         named = [o for o in offers if f" {names[o.id].split()[0]} " in norm]
@@ -1302,7 +1303,8 @@ def step_slot(ctx: Ctx, reply: Reply) -> None:
 
 def _slot_by_time(ctx: Ctx) -> str | None:
     """"às 14h", "14:30" → the listed slot at that time (first day that has it)."""
-    match = re.search(r"\b(\d{1,2})(?:[:h](\d{2}))?\s*h?\b", normalize(ctx.turn.text))
+    typed = normalize(ctx.turn.text, keep_punctuation=True)
+    match = re.search(r"\b(\d{1,2})(?:[:h](\d{2}))?\s*h?\b", typed)
     if not match or ctx.turn.option is not None:
         return None
     hour, minute = int(match.group(1)), int(match.group(2) or 0)

@@ -34,7 +34,7 @@ from scheduler_core.catalog.models import (
 from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.money import format_brl
-from scheduler_core.people.breeds import normalize
+from scheduler_core.kernel.text import normalize
 from scheduler_core.people.models import Pet, Porte, Tutor
 from scheduler_core.shop.models import BillingMode, Segment, SegmentKind, Shop
 

@@ -8,12 +8,13 @@ python-dateutil with ``dayfirst=True`` (Brazilian order); words are handled by t
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
+
+from scheduler_core.kernel.text import normalize
 
 WEEKDAYS = {
     "segunda": 0,
@@ -69,13 +70,6 @@ class TypedDate:
     period: str | None = None  # "manha" | "tarde" | None
 
 
-def normalize(text: str) -> str:
-    """Lower case, no accents, single spaces ("Amanhã  à Tarde" → "amanha a tarde")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", plain).strip()
-
-
 def _period(norm: str) -> str | None:
     if re.search(r"\b(manha|cedo|de manha|pela manha)\b", norm):
         return MORNING
@@ -111,7 +105,7 @@ def _monday_next_week(today: date) -> date:
 
 def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
     """Parse a typed pt-BR date relative to ``today`` (the shop's wall-clock date)."""
-    norm = normalize(text)
+    norm = normalize(text, keep_punctuation=True)
     if not norm:
         return None
     period = _period(norm)

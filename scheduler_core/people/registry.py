@@ -20,7 +20,8 @@ from sqlmodel import Session, col, select
 from scheduler_core.kernel.cpf import InvalidCPF, digits_only, normalize_cpf
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone, phone_variants, try_parse_phone
-from scheduler_core.people.breeds import match_breeds, normalize
+from scheduler_core.kernel.text import normalize
+from scheduler_core.people.breeds import match_breeds
 from scheduler_core.people.models import Breed, Pelagem, Pet, PetStatus, Porte, Species, Tutor
 from scheduler_core.shop.models import Shop
 
