@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from zoneinfo import available_timezones
 
 from sqlmodel import Session, col, delete, select
@@ -40,6 +40,7 @@ from scheduler_core.catalog.models import (
 )
 from scheduler_core.chatbot.models import BotMode, BotSettings, PriceDisplay, SlotDisplay
 from scheduler_core.chatbot.triggers import MATCH_KINDS, MAX_TRIGGERS
+from scheduler_core.kernel.clock import utc_now
 from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone
 from scheduler_core.people.models import Breed, NotAcceptedBreed, Pelagem, Porte, Species
@@ -107,10 +108,6 @@ def _species(errs: _Collector, chosen: Iterable[str], field: str = "species") ->
     if not picked:
         errs.add(field, "Escolha pelo menos uma espécie.")
     return list(dict.fromkeys(picked))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- shop
@@ -622,7 +619,7 @@ def create_block(session: Session, shop: Shop, values: Mapping, dates: Iterable[
     block = Block(shop_id=shop.id, employee_id=employee_id,
                   dates=sorted({d.isoformat() for d in days}), all_day=all_day, start=start,
                   end=end, reason=_text(values, "reason", 300))
-    block.created_at = for_column(Block.__table__.c.created_at, _now())
+    block.created_at = for_column(Block.__table__.c.created_at, utc_now())
     session.add(block)
     session.flush()
     return block

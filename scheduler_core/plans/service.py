@@ -61,6 +61,7 @@ from scheduler_core.billing.models import (
 from scheduler_core.catalog.models import Service
 from scheduler_core.catalog.segments import services_segment
 from scheduler_core.db.engine import locked_session
+from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.plans.models import (
@@ -184,10 +185,6 @@ def _is_pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
 def next_invoice_number(session: Session, shop_id: int) -> int:
     """The shop's next invoice number (callers serialise: write lock / locked Shop row)."""
     last = session.execute(
@@ -224,7 +221,7 @@ def _log(
         PlanLog(
             pet_plan_id=plan_id,
             kind=kind,
-            at=_utc(now),
+            at=to_utc(now),
             note=note,
             actor=actor,
             appointment_id=appointment_id,
@@ -387,7 +384,7 @@ def _sell(
         end_date=end_date,
         price_cents=price_cents,
         status=PetPlanStatus.ATIVO,
-        created_at=_utc(now),
+        created_at=to_utc(now),
     )
     session.add(plan)
     session.flush()
@@ -412,7 +409,7 @@ def _sell(
             pet_id=pet.id,
             due_date=cycle.due_date,
             note=f"{KIND_LABELS.get(template.kind, template.kind)} de {pet.name}",
-            created_at=_utc(now),
+            created_at=to_utc(now),
         )
         number += 1
         session.add(invoice)
@@ -557,8 +554,8 @@ def attach(
                 allowance_id=allowance_id,
                 service_id=service_id,
                 state=PlanUsageState.HELD,
-                created_at=_utc(now),
-                updated_at=_utc(now),
+                created_at=to_utc(now),
+                updated_at=to_utc(now),
             )
         )
     session.flush()
@@ -603,7 +600,7 @@ def release(
         )
     }
     for usage in usages:
-        usage.updated_at = _utc(now)
+        usage.updated_at = to_utc(now)
         if late:
             usage.state = PlanUsageState.CONSUMED
         else:
@@ -634,7 +631,7 @@ def forfeit(session: Session, appointment: Appointment, *, now: datetime, actor:
         return
     for usage in usages:
         usage.state = PlanUsageState.CONSUMED
-        usage.updated_at = _utc(now)
+        usage.updated_at = to_utc(now)
         session.add(usage)
     names = _service_names(session, [u.service_id for u in usages])
     label = ", ".join(names.get(u.service_id, str(u.service_id)) for u in usages)

@@ -66,7 +66,7 @@ from scheduler_core.catalog.models import Combo, ComboItem, Service, ServiceCate
 from scheduler_core.catalog.segments import services_segment
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
-from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.clock import from_utc_naive, to_utc
 from scheduler_core.kernel.errors import (
     ActionDisabled,
     NotFound,
@@ -105,7 +105,6 @@ from scheduler_core.scheduling.booking_support import (
     is_postgres,
     lock_capacity,
     require_aware,
-    to_utc,
     valid_channel,
 )
 from scheduler_core.scheduling.snapshot import get_bot_settings, load_snapshot, pet_info

@@ -9,7 +9,7 @@ never call these directly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from scheduler_core.audit.log import record
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import ServiceResource
 from scheduler_core.kernel.channels import Channel
+from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, PetNotBookable, ValidationFailed
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.scheduling.agenda_types import SlotItem
@@ -47,11 +48,6 @@ def valid_channel(channel: str) -> str:
     if value not in (Channel.STAFF, Channel.BOT):
         raise ValidationFailed("Canal inválido.", details={"channel": value})
     return value
-
-
-def to_utc(moment: datetime) -> datetime:
-    """Aware UTC, as the timestamp columns store it."""
-    return moment.astimezone(UTC)
 
 
 def hours_delta(hours: int | None) -> timedelta:

@@ -18,7 +18,7 @@ from scheduler_core.agenda.models import Appointment, AppointmentStatus, StatusC
 from scheduler_core.billing.models import Invoice, InvoiceStatus, Payment
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
-from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.clock import from_utc_naive, to_utc
 from scheduler_core.kernel.errors import (
     ActionDisabled,
     InvalidTransition,
@@ -35,7 +35,6 @@ from scheduler_core.scheduling.booking_support import (
     hours_delta,
     hours_text,
     require_aware,
-    to_utc,
     valid_channel,
 )
 from scheduler_core.scheduling.snapshot import get_bot_settings
