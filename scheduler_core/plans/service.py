@@ -60,7 +60,7 @@ from scheduler_core.billing.models import (
 )
 from scheduler_core.catalog.models import Service
 from scheduler_core.catalog.segments import services_segment
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import is_postgres, locked_session
 from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.people.models import Pet, PetStatus, Tutor
@@ -179,10 +179,6 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def next_invoice_number(session: Session, shop_id: int) -> int:
@@ -371,7 +367,7 @@ def _sell(
         price_cents = base - round(base * max(0, min(100, template.discount_pct)) / 100)
 
     shop = session.get(Shop, tutor.shop_id)
-    if _is_pg(session):  # serialise invoice numbering per shop
+    if is_postgres(session):  # serialise invoice numbering per shop
         session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update()).all()
     end_date, layout = _layout(template, quantities, start_date)
     today = now.astimezone(ZoneInfo(shop.timezone)).date()
@@ -482,7 +478,7 @@ def _locked_allowances(
         stmt = stmt.where(Allowance.service_id.in_(sorted(set(service_ids)) or [0]))
     if allowance_ids is not None:
         stmt = stmt.where(Allowance.id.in_(sorted(set(allowance_ids)) or [0]))
-    if _is_pg(session):
+    if is_postgres(session):
         stmt = stmt.with_for_update(of=Allowance)
     return [(a, c) for a, c in session.execute(stmt).all()]
 

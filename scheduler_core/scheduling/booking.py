@@ -64,7 +64,7 @@ from scheduler_core.agenda.models import (
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import Combo, ComboItem, Service, ServiceCategory
 from scheduler_core.catalog.segments import services_segment
-from scheduler_core.db.engine import write_session
+from scheduler_core.db.engine import is_postgres, write_session
 from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.clock import from_utc_naive, to_utc
 from scheduler_core.kernel.errors import (
@@ -102,7 +102,6 @@ from scheduler_core.scheduling.booking_support import (
     hours_delta,
     hours_text,
     insert_visit,
-    is_postgres,
     lock_capacity,
     require_aware,
     valid_channel,

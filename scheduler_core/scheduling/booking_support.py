@@ -25,6 +25,7 @@ from scheduler_core.agenda.models import (
 from scheduler_core.audit.log import record
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import ServiceResource
+from scheduler_core.db.engine import is_postgres
 from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, PetNotBookable, ValidationFailed
@@ -58,11 +59,6 @@ def hours_delta(hours: int | None) -> timedelta:
 def hours_text(hours: int) -> str:
     """pt-BR: "1 hora", "24 horas"."""
     return "1 hora" if hours == 1 else f"{hours} horas"
-
-
-def is_postgres(session: Session) -> bool:
-    """PostgreSQL takes row locks (FOR UPDATE); SQLite holds one write lock instead."""
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def get_pet(session: Session, pet_id: int, shop_id: int | None = None) -> tuple[Pet, Tutor]:
