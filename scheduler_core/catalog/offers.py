@@ -31,6 +31,7 @@ from scheduler_core.catalog.models import (
     Service,
     ServiceCategory,
 )
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.money import format_brl
@@ -46,12 +47,6 @@ def price_label(price_cents: int | None, min_price_cents: int | None) -> str:
     if min_price_cents is not None:
         return "a partir de " + format_brl(min_price_cents)
     return "sob consulta"
-
-
-@dataclass(frozen=True)
-class PriceCell:
-    price_cents: int
-    duration_min: int
 
 
 @dataclass(frozen=True)

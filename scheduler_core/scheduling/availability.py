@@ -55,6 +55,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     Availability,
@@ -63,7 +64,6 @@ from scheduler_core.scheduling.agenda_types import (
     ChannelRules,
     EmployeeInfo,
     PetInfo,
-    PriceCell,
     RestrictionInfo,
     SegmentInfo,
     ServiceInfo,

@@ -31,6 +31,7 @@ from scheduler_core.agenda.models import (
     Restriction,
 )
 from scheduler_core.catalog.models import PriceEntry, Service, ServiceCategory, ServiceResource
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.kernel.clock import from_utc_naive, local
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
@@ -42,7 +43,6 @@ from scheduler_core.scheduling.agenda_types import (
     ChannelRules,
     EmployeeInfo,
     PetInfo,
-    PriceCell,
     RestrictionInfo,
     SegmentInfo,
     ServiceInfo,
