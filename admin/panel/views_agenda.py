@@ -35,7 +35,8 @@ from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core.agenda.models import AppointmentStatus
 from scheduler_core.catalog import offers as catalog
-from scheduler_core.catalog.models import Combo, ComboItem, Service, ServiceCategory
+from scheduler_core.catalog.combos import visit_services
+from scheduler_core.catalog.models import Combo, Service, ServiceCategory
 from scheduler_core.db.engine import locked_session
 from scheduler_core.kernel.errors import CoreError, ValidationFailed
 from scheduler_core.people import registry as people
@@ -207,16 +208,6 @@ def _employee_choice(query, categories: list[dict]) -> dict[int, int]:
     return choice
 
 
-def _expand_services(session: Session, service_ids: list[int], combo_ids: list[int]) -> list[int]:
-    ids = list(service_ids)
-    if combo_ids:
-        for item in session.exec(
-            select(ComboItem).where(col(ComboItem.combo_id).in_(combo_ids))
-        ).all():
-            ids.append(item.service_id)
-    return list(dict.fromkeys(ids))
-
-
 ONE_COMBO = "Escolha apenas um combo por agendamento; outros serviços podem ser marcados à parte."
 
 
@@ -299,7 +290,7 @@ async def wizard(request: web.Request) -> web.Response:
         ctx.update(pet=pet, step=3, catalog=cat, chosen=set(service_ids),
                    chosen_combos=set(combo_ids), leva_e_traz=q.get("lt") == "1",
                    shop=shop)
-        all_ids = _expand_services(session, service_ids, combo_ids)
+        all_ids = visit_services(session, service_ids, combo_ids)
         if not all_ids or q.get("etapa") == "servicos":
             if q.get("etapa") != "servicos" and (service_ids or combo_ids):
                 ctx["errors"] = {"": "Escolha pelo menos um serviço."}
@@ -610,7 +601,7 @@ async def free_slots(request: web.Request) -> web.Response:
                    catalog=catalog.services_for_pet(session, shop.id, pet.id, channel="staff"))
         service_ids = [int(s) for s in q.getall("servico", []) if s.isdigit()]
         combo_ids = [int(s) for s in q.getall("combo", []) if s.isdigit()]
-        all_ids = _expand_services(session, service_ids, combo_ids)
+        all_ids = visit_services(session, service_ids, combo_ids)
         ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
         if len(set(combo_ids)) > 1:
             ctx.update(errors={"": ONE_COMBO}, categories=[])
