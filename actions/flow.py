@@ -34,12 +34,13 @@ from scheduler_core.catalog.offers import leva_e_traz_fee
 from scheduler_core.chatbot import triggers
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import transaction
-from scheduler_core.kernel.dates_ptbr import parse_date_ptbr
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES, WEEKDAY_SHORT_NAMES, parse_date_ptbr
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.kernel.text import normalize
 from scheduler_core.people import names
-from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet, PetStatus, Tutor
+from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
+from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet, PetStatus, Species, Tutor
 from scheduler_core.scheduling import open_now
 from scheduler_core.shop import info as shop_info
 from scheduler_core.shop.models import Employee, EmployeeCategory, Segment, SegmentKind, Shop
@@ -52,10 +53,9 @@ MENU_LABELS = {
     "falar_atendente": ("Falar com atendente", "Conversar com uma pessoa da equipe"),
 }
 MENU_SEGMENT = {"agendar_banho_tosa": "pet_shop", "agendar_clinica": "clinica"}
-SPECIES = [("Cão", "cao"), ("Gato", "gato")]
-PORTES = [("Mini", "mini"), ("Pequeno", "pequeno"), ("Médio", "medio"), ("Grande", "grande"),
-          ("Gigante", "gigante")]
-PELAGENS = [("Curta", "curta"), ("Média", "media"), ("Longa", "longa")]
+SPECIES = [(SPECIES_LABELS[s], str(s)) for s in (Species.CAO, Species.GATO)]
+PORTES = [(label, str(value)) for value, label in PORTE_LABELS.items()]
+PELAGENS = [(label, str(value)) for value, label in PELAGEM_LABELS.items()]
 MAX_SLOT_ROWS = 9
 QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "leva_e_traz_info",
                     "preco_servico"}
@@ -202,12 +202,11 @@ class Ctx:
         return self.s.get(Pet, pet_id) if pet_id else None
 
     def fmt_day(self, day: date) -> str:
-        names = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"]
         if day == self.today:
             return f"hoje ({day:%d/%m})"
         if day == self.today + timedelta(days=1):
             return f"amanhã ({day:%d/%m})"
-        return f"{names[day.weekday()]}, {day:%d/%m}"
+        return f"{WEEKDAY_NAMES[day.weekday()].lower()}, {day:%d/%m}"
 
     def local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
@@ -1201,7 +1200,7 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
     for index, slot in enumerate(shown):
         start = ctx.local(slot.start)
         names = _employee_names(ctx, [it.employee_id for it in slot.items])
-        title = f"{['seg', 'ter', 'qua', 'qui', 'sex', 'sáb', 'dom'][start.weekday()]} " \
+        title = f"{WEEKDAY_SHORT_NAMES[start.weekday()].lower()} " \
                 f"{start:%d/%m} às {start:%H:%M}"
         buttons.append(button(title, f"slot:{index}", names))
     buttons.append(button("Outra data", "data:outra", "Ver os próximos dias ou digite uma data"))

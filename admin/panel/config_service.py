@@ -42,6 +42,7 @@ from scheduler_core.chatbot.models import BotMode, BotSettings, PriceDisplay, Sl
 from scheduler_core.chatbot.triggers import MATCH_KINDS, MAX_TRIGGERS
 from scheduler_core.kernel.clock import utc_now
 from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone
 from scheduler_core.people.models import Breed, NotAcceptedBreed, Pelagem, Porte, Species
 from scheduler_core.shop.models import (
@@ -212,13 +213,11 @@ def save_opening_hours(session: Session, segment: Segment, *, open_24h: bool, sl
         if not is_open:
             checked[weekday] = []
             continue
-        from admin.panel.fmt import WEEKDAYS
-
         ranges = errs.run(f"day_{weekday}", parse_ranges, pairs,
-                          max_ranges=MAX_OPENING_RANGES, what=WEEKDAYS[weekday])
+                          max_ranges=MAX_OPENING_RANGES, what=WEEKDAY_NAMES[weekday])
         if ranges is not None and not ranges and not open_24h:
             errs.add(f"day_{weekday}",
-                     f"{WEEKDAYS[weekday]}: informe o horário ou desmarque o dia.")
+                     f"{WEEKDAY_NAMES[weekday]}: informe o horário ou desmarque o dia.")
         checked[weekday] = ranges or []
     errs.check()
     segment.open_24h = open_24h
@@ -269,12 +268,10 @@ def save_employee(session: Session, shop_id: int, employee: Employee | None, val
     pin = _text(values, "employee_pin", 10)
     if pin:
         errs.run("employee_pin", check_pin_format, pin)
-    from admin.panel.fmt import WEEKDAYS
-
     ranges: dict[int, list[tuple[str, str]]] = {}
     for weekday in range(7):
         got = errs.run(f"day_{weekday}", parse_ranges, days.get(weekday, []),
-                       max_ranges=MAX_WORKING_RANGES, what=WEEKDAYS[weekday])
+                       max_ranges=MAX_WORKING_RANGES, what=WEEKDAY_NAMES[weekday])
         ranges[weekday] = got or []
     if has_calendar and not any(ranges.values()) and not errs.errors:
         errs.add("day_0", "Informe pelo menos um dia e horário de trabalho.")

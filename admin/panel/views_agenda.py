@@ -33,6 +33,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
+from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import AppointmentStatus
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.combos import visit_services
@@ -137,7 +138,7 @@ async def appointment_status(request: web.Request) -> web.Response:
     back = data.get("back") or f"/admin/agendamentos/{appt_id}"
     if not back.startswith("/admin"):
         back = f"/admin/agendamentos/{appt_id}"
-    raise redirect(back, f"Agendamento #{appt_id}: {visit_status.STATUS_LABELS[target]}.")
+    raise redirect(back, f"Agendamento #{appt_id}: {STATUS_LABELS[target]}.")
 
 
 def _check_pin(request: web.Request, pin: str | None) -> None:

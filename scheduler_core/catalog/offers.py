@@ -36,6 +36,7 @@ from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.kernel.text import normalize
+from scheduler_core.people.labels import PORTE_LABELS
 from scheduler_core.people.models import Pet, Porte, Tutor
 from scheduler_core.shop.models import BillingMode, Segment, SegmentKind, Shop
 
@@ -336,15 +337,6 @@ def list_services(
     if shop is None:
         raise NotFound("Loja não encontrada.", details={"shop_id": shop_id})
     return _catalog(session, shop, None, segment_kind, channel)
-
-
-PORTE_LABELS = {
-    Porte.MINI: "Mini",
-    Porte.PEQUENO: "Pequeno",
-    Porte.MEDIO: "Médio",
-    Porte.GRANDE: "Grande",
-    Porte.GIGANTE: "Gigante",
-}
 
 
 @dataclass(frozen=True)

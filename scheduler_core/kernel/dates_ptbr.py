@@ -16,6 +16,13 @@ from dateutil.relativedelta import relativedelta
 
 from scheduler_core.kernel.text import normalize
 
+#: pt-BR names to show, 0 = Monday (``date.weekday()``); lower-case them inside a sentence.
+WEEKDAY_NAMES = ("Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo")
+WEEKDAY_SHORT_NAMES = ("Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "Dom")
+MONTH_NAMES = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+               "setembro", "outubro", "novembro", "dezembro")
+
+# Words tutors type → weekday / month (accents folded).
 WEEKDAYS = {
     "segunda": 0,
     "seg": 0,

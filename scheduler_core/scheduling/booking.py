@@ -55,6 +55,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import (
     FREEING_STATUSES,
     Appointment,
@@ -108,7 +109,7 @@ from scheduler_core.scheduling.booking_support import (
     valid_channel,
 )
 from scheduler_core.scheduling.snapshot import get_bot_settings, load_snapshot, pet_info
-from scheduler_core.scheduling.visit_status import OPEN_STATUSES, STATUS_LABELS
+from scheduler_core.scheduling.visit_status import OPEN_STATUSES
 from scheduler_core.shop.models import Segment, Shop
 
 S = AppointmentStatus
