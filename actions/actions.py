@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow import Turn, handle, render
+from scheduler_core.kernel.clock import to_utc, utc_now
 from scheduler_core.kernel.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,7 @@ def _engine_and_secret():
 def _now() -> datetime:
     """The clock; PETBOT_FAKE_NOW (ISO, tests only) pins it."""
     fake = os.environ.get("PETBOT_FAKE_NOW")
-    if fake:
-        moment = datetime.fromisoformat(fake)
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return datetime.now(UTC)
+    return to_utc(datetime.fromisoformat(fake)) if fake else utc_now()
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:

@@ -35,11 +35,13 @@ from scheduler_core.chatbot import answering, triggers
 from scheduler_core.chatbot import menu as bot_menu
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import transaction
-from scheduler_core.kernel.dates_ptbr import normalize, parse_date_ptbr
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES, WEEKDAY_SHORT_NAMES, parse_date_ptbr
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
+from scheduler_core.kernel.text import normalize
 from scheduler_core.people import acceptance, names
-from scheduler_core.people.models import Breed, Pet, PetStatus, Tutor
+from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
+from scheduler_core.people.models import Breed, Pet, PetStatus, Species, Tutor
 from scheduler_core.scheduling import notice, open_now
 from scheduler_core.shop import info as shop_info
 from scheduler_core.shop import team
@@ -49,10 +51,9 @@ from scheduler_core.shop.models import Employee, Segment, SegmentKind, Shop
 MENU_SEGMENT = bot_menu.BOOKING_KIND
 MENU_INTENTS = {*MENU_SEGMENT, "meus_agendamentos", "repetir_ultimo"}
 MIDFLOW_INTENTS = {*MENU_INTENTS, "cancelar", "remarcar"}
-SPECIES = [("Cão", "cao"), ("Gato", "gato")]
-PORTES = [("Mini", "mini"), ("Pequeno", "pequeno"), ("Médio", "medio"), ("Grande", "grande"),
-          ("Gigante", "gigante")]
-PELAGENS = [("Curta", "curta"), ("Média", "media"), ("Longa", "longa")]
+SPECIES = [(SPECIES_LABELS[s], str(s)) for s in (Species.CAO, Species.GATO)]
+PORTES = [(label, str(value)) for value, label in PORTE_LABELS.items()]
+PELAGENS = [(label, str(value)) for value, label in PELAGEM_LABELS.items()]
 MAX_SLOT_ROWS = 9
 QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "leva_e_traz_info",
                     "preco_servico"}
@@ -199,12 +200,11 @@ class Ctx:
         return self.s.get(Pet, pet_id) if pet_id else None
 
     def fmt_day(self, day: date) -> str:
-        names = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"]
         if day == self.today:
             return f"hoje ({day:%d/%m})"
         if day == self.today + timedelta(days=1):
             return f"amanhã ({day:%d/%m})"
-        return f"{names[day.weekday()]}, {day:%d/%m}"
+        return f"{WEEKDAY_NAMES[day.weekday()].lower()}, {day:%d/%m}"
 
     def local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
@@ -354,7 +354,7 @@ def _rule_greeting(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     text = ctx.turn.text
     if sig.typed_confident and sig.intent in ("cumprimentar", "voltar_menu") and (
         not sig.free_text_step or sig.intent == "voltar_menu" or len(text.split()) <= 2
-        and normalize(text) in restart_words
+        and normalize(text, keep_punctuation=True) in restart_words
     ):
         greet(ctx, reply)
         return True
@@ -432,14 +432,14 @@ RULES = (
 
 def match_option(options: list[list[str]], text: str) -> str | None:
     """Free text → one of the offered options: its number, its title, or a close match."""
-    norm = normalize(text)
+    norm = normalize(text, keep_punctuation=True)
     if not norm or not options:
         return None
     digits = re.fullmatch(r"(?:opcao |opção |numero )?(\d{1,2})", norm)
     if digits:
         index = int(digits.group(1)) - 1
         return options[index][1] if 0 <= index < len(options) else None
-    titles = [normalize(option[0]) for option in options]
+    titles = [normalize(option[0], keep_punctuation=True) for option in options]
     values = [option[1] for option in options]
     for title, value in zip(titles, values, strict=True):
         if norm == title:
@@ -705,8 +705,8 @@ def answer_price_table(ctx: Ctx, reply: Reply) -> None:
 
 def _filter_named(offers: list, text: str | None) -> list:
     """The offers the question names ("quanto custa a tosa?"), else all of them."""
-    norm = " " + re.sub(r"[^a-z0-9]+", " ", normalize(text or "")) + " "
-    names = {o.id: re.sub(r"[^a-z0-9]+", " ", normalize(o.name)).strip() for o in offers}
+    norm = " " + normalize(text) + " "
+    names = {o.id: normalize(o.name) for o in offers}
     named = [o for o in offers if f" {names[o.id]} " in norm]
     if not named:
         named = [o for o in offers if f" {names[o.id].split()[0]} " in norm]
@@ -1287,7 +1287,7 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
     for index, slot in enumerate(shown):
         start = ctx.local(slot.start)
         names = _employee_names(ctx, [it.employee_id for it in slot.items])
-        title = f"{['seg', 'ter', 'qua', 'qui', 'sex', 'sáb', 'dom'][start.weekday()]} " \
+        title = f"{WEEKDAY_SHORT_NAMES[start.weekday()].lower()} " \
                 f"{start:%d/%m} às {start:%H:%M}"
         buttons.append(button(title, f"slot:{index}", names))
     buttons.append(button("Outra data", "data:outra", "Ver os próximos dias ou digite uma data"))
@@ -1389,7 +1389,8 @@ def step_slot(ctx: Ctx, reply: Reply) -> None:
 
 def _slot_by_time(ctx: Ctx) -> str | None:
     """"às 14h", "14:30" → the listed slot at that time (first day that has it)."""
-    match = re.search(r"\b(\d{1,2})(?:[:h](\d{2}))?\s*h?\b", normalize(ctx.turn.text))
+    typed = normalize(ctx.turn.text, keep_punctuation=True)
+    match = re.search(r"\b(\d{1,2})(?:[:h](\d{2}))?\s*h?\b", typed)
     if not match or ctx.turn.option is not None:
         return None
     hour, minute = int(match.group(1)), int(match.group(2) or 0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from datetime import UTC, datetime
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -17,11 +16,8 @@ from sqlalchemy.engine import Engine
 from app.keys import CLOCK, DB, SETTINGS
 from scheduler_core.db.engine import make_engine
 from scheduler_core.kernel import settings as settings_mod
+from scheduler_core.kernel.clock import utc_now
 from scheduler_core.kernel.settings import Settings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def simulator_access(request: web.Request, test_hook: bool) -> bool:

@@ -19,6 +19,7 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
@@ -27,7 +28,6 @@ from scheduler_core.scheduling.agenda_types import (
     ChannelRules,
     EmployeeInfo,
     PetInfo,
-    PriceCell,
     SegmentInfo,
     ServiceInfo,
     Slot,

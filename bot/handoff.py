@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -41,21 +41,13 @@ from bot.texts import t
 from scheduler_core.audit.models import AuditLog
 from scheduler_core.chatbot import answering
 from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.kernel.clock import to_utc, utc_now
 from scheduler_core.people.models import Tutor
 
 log = logging.getLogger(__name__)
 
 RESUME_COMMAND = "@robo"
 ALLOW_BOT_OFF_REASON = t("handoff_allow_bot_off")
-
-
-def _utc(now: datetime | None) -> datetime:
-    """Aware UTC (a naive value is taken as UTC)."""
-    if now is None:
-        return datetime.now(UTC)
-    if now.tzinfo is None:
-        return now.replace(tzinfo=UTC)
-    return now.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -109,7 +101,7 @@ def waiting_conversations(
     session: Session, now: datetime | None = None, shop_id: int | None = None
 ) -> list[WaitingConversation]:
     """Conversations a human owns, oldest wait first, with how long each has been waiting."""
-    current = _utc(now)
+    current = to_utc(now or utc_now())
     stmt = select(WaConversation).where(WaConversation.owner == Owner.HUMAN)
     if shop_id is not None:
         stmt = stmt.where(WaConversation.shop_id == shop_id)
@@ -173,7 +165,7 @@ def conversation_history(session: Session, conversation_id: int) -> list[History
 
 def take_over(session: Session, conv: WaConversation, now: datetime, reason: str) -> None:
     """Give the conversation to a human (idempotent; keeps the first hand-off moment)."""
-    current = _utc(now)
+    current = to_utc(now or utc_now())
     if conv.owner != Owner.HUMAN:
         conv.owner = Owner.HUMAN
         conv.handoff_at = current
@@ -213,7 +205,7 @@ def resume_bot(session: Session, conversation_id: int, actor: str,
     conv = session.get(WaConversation, conversation_id)
     if conv is None or _allow_bot_off(session, conv):
         return False
-    return _resume(session, conv, actor, _utc(now))
+    return _resume(session, conv, actor, to_utc(now or utc_now()))
 
 
 def _allow_bot_off(session: Session, conv: WaConversation) -> bool:
@@ -229,7 +221,7 @@ def resume_expired(session: Session, now: datetime, conversation: WaConversation
     With ``conversation`` only that one is checked (the lazy check on each inbound).
     Returns the conversations resumed (the caller commits).
     """
-    current = _utc(now)
+    current = to_utc(now or utc_now())
     if conversation is not None:
         candidates = [conversation] if conversation.owner == Owner.HUMAN else []
     else:

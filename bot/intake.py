@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 from bot.models import WaInbound
 from bot.wa_types import InboundMessage, Rejected, StatusUpdate
-from scheduler_core.db.engine import write_connection
+from scheduler_core.db.engine import is_postgres, write_connection
 from scheduler_core.kernel.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _rows(hook: Webhook, now: datetime) -> list[tuple[str, dict[str, Any]]]:
 
 def _insert(engine: Engine, rows: list[dict[str, Any]]) -> set[str]:
     """Insert ``rows`` in one transaction; the ``wa_id`` of those that were new."""
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if is_postgres(engine) else sqlite_insert
     table = WaInbound.__table__
     inserted: set[str] = set()
     with write_connection(engine) as conn:

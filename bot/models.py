@@ -23,11 +23,13 @@ UTCDateTime refuses naive ones), enumerations are strings.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from scheduler_core.kernel.clock import utc_now
 
 
 class Owner(StrEnum):
@@ -66,10 +68,6 @@ STATUS_RANK = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class WaConversation(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("shop_id", "key"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -89,8 +87,8 @@ class WaConversation(SQLModel, table=True):
     # Remaining pages of a long choice list and the options of the last numbered/listed menu:
     # {"pages": [[{"id","title","description"}...], ...], "options": ["payload", ...]}
     menu_state: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
 
 
 class WaMessage(SQLModel, table=True):
@@ -106,7 +104,7 @@ class WaMessage(SQLModel, table=True):
     body: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = ""  # OutStatus for outbound rows; "received" for inbound
     error: str = ""
-    created_at: datetime = Field(default_factory=_now, index=True)
+    created_at: datetime = Field(default_factory=utc_now, index=True)
 
 
 class WaInbound(SQLModel, table=True):
@@ -115,7 +113,7 @@ class WaInbound(SQLModel, table=True):
     conv_key: str = Field(index=True)  # "<business phone id>|<tutor key>"
     wa_timestamp: int = 0
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    received_at: datetime = Field(default_factory=_now)
+    received_at: datetime = Field(default_factory=utc_now)
     processed_at: datetime | None = Field(default=None, index=True)
     attempts: int = 0
     error: str = ""
@@ -128,7 +126,7 @@ class WaStatusEvent(SQLModel, table=True):
     status: str
     wa_timestamp: int = 0
     error: str = ""
-    received_at: datetime = Field(default_factory=_now)
+    received_at: datetime = Field(default_factory=utc_now)
 
 
 class WaReplyId(SQLModel, table=True):

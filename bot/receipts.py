@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.intake import ROWS_PER_STATEMENT, is_transient
 from bot.models import STATUS_RANK, WaInbound, WaMessage, WaStatusEvent
 from bot.wa_types import StatusUpdate
-from scheduler_core.db.engine import write_connection
+from scheduler_core.db.engine import is_postgres, write_connection
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _finish(conn: Connection, done: list[int], now: datetime) -> None:
 
 
 def _apply(conn: Connection, statuses: list[StatusUpdate], now: datetime) -> None:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if is_postgres(conn) else sqlite_insert
     events = WaStatusEvent.__table__
     rows = [{"wa_id": s.wa_id, "status": s.status, "wa_timestamp": s.timestamp,
              "error": s.error, "received_at": now} for s in statuses]

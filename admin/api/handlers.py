@@ -29,6 +29,7 @@ from app.keys import CLOCK, DB, SETTINGS
 from scheduler_core.agenda.models import AppointmentStatus, Origin
 from scheduler_core.audit import log as audit
 from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.combos import visit_services
 from scheduler_core.catalog.models import Service
 from scheduler_core.db.engine import transaction
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
@@ -397,7 +398,7 @@ async def availability(request: web.Request) -> web.Response:
             end = date_to or _days_after(start, DEFAULT_RANGE_DAYS)
             ids = service_ids
             if combo_id is not None:
-                ids = [*booking.combo_services(session, combo_id), *service_ids]
+                ids = visit_services(session, service_ids, [combo_id])
             if not ids and appointment_id is not None:
                 items = appointments.appointment_items(session, appointment_id)
                 ids = [it.service_id for it in items]

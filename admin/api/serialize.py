@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.catalog.offers import ComboOffer, PetCatalog, ServiceOffer
 from scheduler_core.kernel.cpf import format_cpf
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.people.models import Breed, Pet, Tutor
 from scheduler_core.scheduling.appointments import AppointmentSummary
 from scheduler_core.scheduling.booking import Offer
-from scheduler_core.scheduling.visit_status import STATUS_LABELS
 
 
 def iso(moment: datetime | date | None) -> str | None:

@@ -16,6 +16,7 @@ from aiohttp import web
 from admin.panel import fmt
 from admin.panel.accounts import ensure_owner
 from admin.panel.pages import PANEL_JINJA
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_SHORT_NAMES
 
 ADMIN_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = ADMIN_DIR / "templates"
@@ -40,7 +41,7 @@ def setup(app: web.Application) -> None:
     )
     env.globals.update(
         local=fmt.local_dt, STATUS_LABELS=fmt.STATUS_LABELS, WEEKDAYS=fmt.WEEKDAYS,
-        WEEKDAYS_SHORT=fmt.WEEKDAYS_SHORT, PORTE_LABELS=fmt.PORTE_LABELS,
+        WEEKDAYS_SHORT=WEEKDAY_SHORT_NAMES, PORTE_LABELS=fmt.PORTE_LABELS,
         PELAGEM_LABELS=fmt.PELAGEM_LABELS, SPECIES_LABELS=fmt.SPECIES_LABELS,
         SEGMENT_LABELS=fmt.SEGMENT_LABELS, CATEGORY_KIND_LABELS=fmt.CATEGORY_KIND_LABELS,
         SCOPE_LABELS=fmt.SCOPE_LABELS, BOARD_STATUSES=fmt.BOARD_STATUSES,

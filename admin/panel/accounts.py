@@ -42,6 +42,7 @@ from sqlmodel import Session, col, delete, select
 from admin.models import LoginAttempt, Role, StaffSession, StaffUser
 from scheduler_core.audit import log as audit
 from scheduler_core.db.engine import locked_session, write_session
+from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.shop.models import Employee, Shop
 from scheduler_core.shop.service import OPERATOR_PIN_FORMAT, is_operator_pin
@@ -247,7 +248,7 @@ def lock_wait(session: Session, *, login: str, ip: str, now: datetime) -> timede
     waits = []
     if len(failures) >= FREE_FAILURES:
         lock = min(FIRST_LOCK * 2 ** (len(failures) - FREE_FAILURES), MAX_LOCK)
-        waits.append(_aware(failures[0]) + lock - at)
+        waits.append(to_utc(failures[0]) + lock - at)
     from_ip = session.exec(
         select(LoginAttempt.at)
         .where(LoginAttempt.ip == ip, LoginAttempt.at >= at - THROTTLE_WINDOW,
@@ -256,13 +257,9 @@ def lock_wait(session: Session, *, login: str, ip: str, now: datetime) -> timede
         .limit(MAX_FAILURES_PER_IP)
     ).all()
     if len(from_ip) >= MAX_FAILURES_PER_IP:
-        waits.append(_aware(from_ip[-1]) + THROTTLE_WINDOW - at)
+        waits.append(to_utc(from_ip[-1]) + THROTTLE_WINDOW - at)
     wait = max(waits, default=timedelta(0))
     return wait if wait > timedelta(0) else None
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def check_credentials(user: StaffUser | None, password: str) -> bool:

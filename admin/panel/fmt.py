@@ -4,52 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from scheduler_core.agenda.models import AppointmentStatus, RestrictionScope
-from scheduler_core.billing.models import InvoiceStatus
-from scheduler_core.catalog.models import CategoryKind
+from scheduler_core.agenda.labels import SCOPE_LABELS, STATUS_LABELS
+from scheduler_core.agenda.models import AppointmentStatus
+from scheduler_core.billing.labels import INVOICE_STATUS_LABELS
+from scheduler_core.catalog.labels import CATEGORY_KIND_LABELS
 from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.dates_ptbr import MONTH_NAMES as MONTHS
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES as WEEKDAYS
 from scheduler_core.kernel.money import format_brl
-from scheduler_core.people.models import Pelagem, Porte, Species
-from scheduler_core.shop.models import SegmentKind
+from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
+from scheduler_core.shop.labels import SEGMENT_LABELS
 
-WEEKDAYS = ["Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo"]
-WEEKDAYS_SHORT = ["Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "Dom"]
-MONTHS = ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
-          "setembro", "outubro", "novembro", "dezembro"]
-
-STATUS_LABELS = {
-    AppointmentStatus.AGENDADO: "Agendado",
-    AppointmentStatus.CONFIRMADO: "Confirmado",
-    AppointmentStatus.RECEBIDO: "Recebido",
-    AppointmentStatus.EM_ATENDIMENTO: "Em atendimento",
-    AppointmentStatus.FINALIZADO: "Finalizado",
-    AppointmentStatus.ENTREGUE: "Entregue",
-    AppointmentStatus.CANCELADO: "Cancelado",
-    AppointmentStatus.NAO_COMPARECEU: "Não compareceu",
-}
 BOARD_STATUSES = [
     AppointmentStatus.AGENDADO, AppointmentStatus.CONFIRMADO, AppointmentStatus.RECEBIDO,
     AppointmentStatus.EM_ATENDIMENTO, AppointmentStatus.FINALIZADO, AppointmentStatus.ENTREGUE,
 ]
-SPECIES_LABELS = {Species.CAO: "Cão", Species.GATO: "Gato", Species.ROEDOR: "Roedor"}
-PORTE_LABELS = {Porte.MINI: "Mini", Porte.PEQUENO: "Pequeno", Porte.MEDIO: "Médio",
-                Porte.GRANDE: "Grande", Porte.GIGANTE: "Gigante"}
-PELAGEM_LABELS = {Pelagem.CURTA: "Curta", Pelagem.MEDIA: "Média", Pelagem.LONGA: "Longa"}
-SEGMENT_LABELS = {SegmentKind.PET_SHOP: "Pet Shop", SegmentKind.CLINICA: "Clínica",
-                  SegmentKind.CRECHE: "Creche", SegmentKind.HOTEL: "Hotel"}
-CATEGORY_KIND_LABELS = {
-    CategoryKind.BANHO: "Banho", CategoryKind.TOSA: "Tosa", CategoryKind.CLINICA: "Clínica",
-    CategoryKind.CRECHE: "Creche", CategoryKind.HOTEL: "Hotel",
-    CategoryKind.ADICIONAL: "Adicional", CategoryKind.OUTRO: "Outro",
-    CategoryKind.LEVA_E_TRAZ: "Leva e Traz",
-}
-SCOPE_LABELS = {RestrictionScope.AGENDA: "Agenda", RestrictionScope.ROBO: "Robô",
-                RestrictionScope.AMBOS: "Agenda e robô"}
-INVOICE_STATUS_LABELS = {
-    InvoiceStatus.PENDENTE: "Pendente", InvoiceStatus.PAGA: "Paga",
-    InvoiceStatus.VENCIDA: "Vencida", InvoiceStatus.CANCELADA: "Cancelada",
-    InvoiceStatus.SEM_COBRANCA: "Sem cobrança",
-}
 
 
 def money(cents: int | None) -> str:

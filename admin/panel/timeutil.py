@@ -1,8 +1,8 @@
 """Time helpers of the panel: shop-day bounds and values shaped for the datetime columns.
 
 The core stores UTC. Depending on the column type a stored value is aware (SQLModel's
-UTCDateTime) or naive UTC; :func:`for_column` shapes a bound value for the column at hand and
-:func:`as_utc` reads either form back.
+UTCDateTime) or naive UTC; :func:`for_column` shapes a bound value for the column at hand
+(``scheduler_core.kernel.clock.to_utc`` reads either form back).
 """
 
 from __future__ import annotations
@@ -13,14 +13,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime
 
 from scheduler_core.kernel.clock import from_utc_naive
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def for_column(column, moment: datetime) -> datetime:

@@ -33,10 +33,12 @@ from scheduler_core.catalog.models import (
     Service,
     ServiceCategory,
 )
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.money import format_brl
-from scheduler_core.people.breeds import normalize
+from scheduler_core.kernel.text import normalize
+from scheduler_core.people.labels import PORTE_LABELS
 from scheduler_core.people.models import Pet, Porte, Tutor
 from scheduler_core.shop.models import BillingMode, Segment, SegmentKind, Shop
 
@@ -48,12 +50,6 @@ def price_label(price_cents: int | None, min_price_cents: int | None) -> str:
     if min_price_cents is not None:
         return "a partir de " + format_brl(min_price_cents)
     return "sob consulta"
-
-
-@dataclass(frozen=True)
-class PriceCell:
-    price_cents: int
-    duration_min: int
 
 
 @dataclass(frozen=True)
@@ -347,15 +343,6 @@ def list_services(
     if shop is None:
         raise NotFound("Loja não encontrada.", details={"shop_id": shop_id})
     return _catalog(session, shop, None, segment_kind, channel)
-
-
-PORTE_LABELS = {
-    Porte.MINI: "Mini",
-    Porte.PEQUENO: "Pequeno",
-    Porte.MEDIO: "Médio",
-    Porte.GRANDE: "Grande",
-    Porte.GIGANTE: "Gigante",
-}
 
 
 @dataclass(frozen=True)

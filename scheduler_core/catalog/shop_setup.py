@@ -21,6 +21,7 @@ from scheduler_core.catalog.models import (
     ServiceResource,
 )
 from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
 from scheduler_core.kernel.forms import (
     Collector,
     flag,
@@ -33,7 +34,6 @@ from scheduler_core.kernel.forms import (
 )
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone
 from scheduler_core.people.models import Breed, NotAcceptedBreed, Species
-from scheduler_core.shop.info import WEEKDAY_NAMES
 from scheduler_core.shop.models import (
     Employee,
     EmployeeCategory,

@@ -2,9 +2,10 @@
 sends the tutor's first message straight to a menu action.
 
 A trigger is ``{"text": ..., "match": "exata" | "contem", "action": <menu key>}``, kept in list
-order in ``BotSettings.triggers``. Matching ignores case and accents; "exata" needs the text as
-whole words of the message ("promo" hits "quero a promo" but not "promoção"); "contem" finds it
-anywhere, also when the tutor spaced the letters out ("b a n h o"). The first hit wins.
+order in ``BotSettings.triggers``. Matching ignores case, accents and punctuation; "exata" needs
+the text as whole words of the message ("promo" hits "quero a promo" but not "promoção");
+"contem" finds it anywhere, also when the tutor spaced the letters out ("b a n h o"). The first
+hit wins.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from scheduler_core.kernel.dates_ptbr import normalize
+from scheduler_core.kernel.text import normalize
 
 MATCH_KINDS = {"exata": "Palavra exata", "contem": "Contém o texto"}
 MAX_TRIGGERS = 20
@@ -20,7 +21,7 @@ MAX_TRIGGERS = 20
 
 def matches(trigger: Mapping, message: str) -> bool:
     key = normalize(str(trigger.get("text") or ""))
-    text = normalize(message or "")
+    text = normalize(message)
     if not key or not text:
         return False
     if trigger.get("match") == "exata":

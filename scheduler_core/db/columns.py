@@ -14,16 +14,12 @@ Conventions used everywhere in the core:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field
 
-
-def utc_now() -> datetime:
-    """Aware UTC now: the default of every timestamp column (naive values are refused)."""
-    return datetime.now(UTC)
+from scheduler_core.kernel.clock import utc_now as utc_now  # the timestamp columns' default
 
 
 def json_field(default: dict | list | None = None) -> Any:  # noqa: ANN401 - sqlmodel's Field()

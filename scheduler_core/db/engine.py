@@ -114,8 +114,20 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def _dialect(bind: Engine | Connection | Session) -> str:
+    if isinstance(bind, Session):
+        bind = bind.get_bind()
+    return bind.dialect.name
+
+
+def is_sqlite(bind: Engine | Connection | Session) -> bool:
+    """SQLite: one write lock for the whole file (``locked_session`` takes it up front)."""
+    return _dialect(bind) == "sqlite"
+
+
+def is_postgres(bind: Engine | Connection | Session) -> bool:
+    """PostgreSQL: row locks (FOR UPDATE) and ``ON CONFLICT`` of its own dialect."""
+    return _dialect(bind) == "postgresql"
 
 
 def lock_wait_s(engine: Engine) -> float:

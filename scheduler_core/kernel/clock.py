@@ -7,15 +7,33 @@ clock.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import overload
 from zoneinfo import ZoneInfo
+
+
+def utc_now() -> datetime:
+    """The clock, aware UTC. Only the edges (and the timestamp columns' default) read it."""
+    return datetime.now(UTC)
+
+
+@overload
+def to_utc(moment: datetime) -> datetime: ...
+@overload
+def to_utc(moment: None) -> None: ...
+def to_utc(moment: datetime | None) -> datetime | None:
+    """Aware UTC, as the timestamp columns store it; a naive value is taken as UTC (never as
+    the machine's zone). ``None`` stays ``None``."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def from_utc_naive(stored: datetime, tz: str | ZoneInfo) -> datetime:
     """A stored UTC datetime (aware, or naive meaning UTC) → aware datetime on the shop's clock."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    if stored.tzinfo is None:
-        stored = stored.replace(tzinfo=UTC)
-    return stored.astimezone(zone)
+    return to_utc(stored).astimezone(zone)
 
 
 def local(day: date, hhmm: str, tz: str | ZoneInfo) -> datetime:

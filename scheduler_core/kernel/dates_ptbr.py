@@ -8,13 +8,21 @@ python-dateutil with ``dayfirst=True`` (Brazilian order); words are handled by t
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
+from scheduler_core.kernel.text import normalize
+
+#: pt-BR names to show, 0 = Monday (``date.weekday()``); lower-case them inside a sentence.
+WEEKDAY_NAMES = ("Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo")
+WEEKDAY_SHORT_NAMES = ("Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "Dom")
+MONTH_NAMES = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+               "setembro", "outubro", "novembro", "dezembro")
+
+# Words tutors type → weekday / month (accents folded).
 WEEKDAYS = {
     "segunda": 0,
     "seg": 0,
@@ -67,13 +75,6 @@ AFTERNOON = "tarde"
 class TypedDate:
     day: date
     period: str | None = None  # "manha" | "tarde" | None
-
-
-def normalize(text: str) -> str:
-    """Lower case, no accents, single spaces ("Amanhã  à Tarde" → "amanha a tarde")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", plain).strip()
 
 
 def _period(norm: str) -> str | None:
@@ -201,7 +202,7 @@ _RULES = (_relative, _numeric, _named_month, _day_only, _weekday)
 
 def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
     """Parse a typed pt-BR date relative to ``today`` (the shop's wall-clock date)."""
-    norm = normalize(text)
+    norm = normalize(text, keep_punctuation=True)
     if not norm:
         return None
     period = _period(norm)

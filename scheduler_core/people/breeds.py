@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
 
+from scheduler_core.kernel.text import normalize
 from scheduler_core.people.models import Breed
 
 CSV_PATH = Path(__file__).with_name("breeds.csv")
@@ -43,14 +43,6 @@ class BreedMatch:
     default_porte: str | None
     default_pelagem: str | None
     score: float  # 0–100, 100 for an exact name or alias
-
-
-def normalize(text: str) -> str:
-    """Lower case, no accents, punctuation as spaces, single spaces: "Lulu-da-Pomerânia" →
-    "lulu da pomerania"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", " ", plain).strip()
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,9 @@ from sqlmodel import Session, col, select
 from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone, phone_variants, try_parse_phone
-from scheduler_core.people.breeds import match_breeds, normalize
+from scheduler_core.kernel.text import normalize
+from scheduler_core.people.breeds import match_breeds
+from scheduler_core.people.labels import SPECIES_LABELS
 from scheduler_core.people.models import Breed, Pelagem, Pet, PetStatus, Porte, Species, Tutor
 from scheduler_core.shop.models import Shop
 
@@ -41,7 +43,6 @@ PET_FIELDS = (
     "weight_grams", "weight_kg", "status", "microchip", "notes",
 )  # fmt: skip
 
-SPECIES_LABELS = {"cao": "cão", "gato": "gato", "roedor": "roedor"}
 _SEX_ALIASES = {
     "macho": "macho", "m": "macho", "male": "macho",
     "femea": "femea", "fêmea": "femea", "f": "femea", "female": "femea",
@@ -397,9 +398,8 @@ def _resolve_breed(session: Session, species: str, values: Mapping[str, Any]) ->
         if breed is None:
             raise _invalid("breed_id", "Raça não encontrada.")
         if breed.species != species:
-            raise _invalid(
-                "breed_id", f"A raça {breed.name} não é de {SPECIES_LABELS.get(species, species)}."
-            )
+            kind = SPECIES_LABELS.get(species, species).lower()
+            raise _invalid("breed_id", f"A raça {breed.name} não é de {kind}.")
         return breed
     text = values.get("breed")
     if text in (None, ""):

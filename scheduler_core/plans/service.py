@@ -63,7 +63,8 @@ from scheduler_core.billing.models import (
 )
 from scheduler_core.catalog.models import Service
 from scheduler_core.catalog.segments import services_segment
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import is_postgres, locked_session
+from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.plans.models import (
@@ -183,12 +184,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -219,7 +214,7 @@ def _log(
         PlanLog(
             pet_plan_id=plan_id,
             kind=kind,
-            at=_utc(now),
+            at=to_utc(now),
             note=note,
             actor=actor,
             appointment_id=appointment_id,
@@ -369,7 +364,7 @@ def _sell(
         price_cents = base - round(base * max(0, min(100, template.discount_pct)) / 100)
 
     shop = session.get(Shop, tutor.shop_id)
-    if _is_pg(session):  # serialise invoice numbering per shop
+    if is_postgres(session):  # serialise invoice numbering per shop
         session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update()).all()
     end_date, layout = _layout(template, quantities, start_date)
     today = now.astimezone(ZoneInfo(shop.timezone)).date()
@@ -382,7 +377,7 @@ def _sell(
         end_date=end_date,
         price_cents=price_cents,
         status=PetPlanStatus.ATIVO,
-        created_at=_utc(now),
+        created_at=to_utc(now),
     )
     session.add(plan)
     session.flush()
@@ -407,7 +402,7 @@ def _sell(
             pet_id=pet.id,
             due_date=cycle.due_date,
             note=f"{KIND_LABELS.get(template.kind, template.kind)} de {pet.name}",
-            created_at=_utc(now),
+            created_at=to_utc(now),
         )
         number += 1
         session.add(invoice)
@@ -480,7 +475,7 @@ def _locked_allowances(
         stmt = stmt.where(Allowance.service_id.in_(sorted(set(service_ids)) or [0]))
     if allowance_ids is not None:
         stmt = stmt.where(Allowance.id.in_(sorted(set(allowance_ids)) or [0]))
-    if _is_pg(session):
+    if is_postgres(session):
         stmt = stmt.with_for_update(of=Allowance)
     return [(a, c) for a, c in session.execute(stmt).all()]
 
@@ -552,8 +547,8 @@ def attach(
                 allowance_id=allowance_id,
                 service_id=service_id,
                 state=PlanUsageState.HELD,
-                created_at=_utc(now),
-                updated_at=_utc(now),
+                created_at=to_utc(now),
+                updated_at=to_utc(now),
             )
         )
     session.flush()
@@ -598,7 +593,7 @@ def release(
         )
     }
     for usage in usages:
-        usage.updated_at = _utc(now)
+        usage.updated_at = to_utc(now)
         if late:
             usage.state = PlanUsageState.CONSUMED
         else:
@@ -629,7 +624,7 @@ def forfeit(session: Session, appointment: Appointment, *, now: datetime, actor:
         return
     for usage in usages:
         usage.state = PlanUsageState.CONSUMED
-        usage.updated_at = _utc(now)
+        usage.updated_at = to_utc(now)
         session.add(usage)
     names = _service_names(session, [u.service_id for u in usages])
     label = ", ".join(names.get(u.service_id, str(u.service_id)) for u in usages)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from scheduler_core.catalog.prices import PriceCell
+
 
 @dataclass(frozen=True)
 class TimeRange:
@@ -40,12 +42,6 @@ class EmployeeInfo:
     species: frozenset[str]
     working: dict[int, tuple[TimeRange, ...]]  # weekday → ranges (several allowed)
     has_calendar: bool = True
-
-
-@dataclass(frozen=True)
-class PriceCell:
-    price_cents: int
-    duration_min: int
 
 
 @dataclass(frozen=True)

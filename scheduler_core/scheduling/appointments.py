@@ -14,12 +14,12 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
+from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import Appointment, AppointmentItem, AppointmentStatus
 from scheduler_core.catalog.models import Service
-from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.clock import from_utc_naive, to_utc
 from scheduler_core.people.models import Pet
-from scheduler_core.scheduling.booking_support import get_appointment, require_aware, to_utc
-from scheduler_core.scheduling.visit_status import STATUS_LABELS
+from scheduler_core.scheduling.booking_support import get_appointment, require_aware
 from scheduler_core.shop.models import Employee, Shop
 
 S = AppointmentStatus

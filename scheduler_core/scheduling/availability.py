@@ -58,6 +58,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.people.acceptance import PORTE_REFUSAL
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
@@ -67,7 +68,6 @@ from scheduler_core.scheduling.agenda_types import (
     ChannelRules,
     EmployeeInfo,
     PetInfo,
-    PriceCell,
     RestrictionInfo,
     SegmentInfo,
     ServiceInfo,

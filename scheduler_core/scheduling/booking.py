@@ -57,6 +57,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import (
     FREEING_STATUSES,
     Appointment,
@@ -64,11 +65,12 @@ from scheduler_core.agenda.models import (
     Origin,
 )
 from scheduler_core.catalog import offers as catalog
-from scheduler_core.catalog.models import Combo, ComboItem, Service, ServiceCategory
+from scheduler_core.catalog.combos import combo_services, visit_services
+from scheduler_core.catalog.models import Combo, Service
 from scheduler_core.catalog.segments import services_segment
-from scheduler_core.db.engine import write_session
+from scheduler_core.db.engine import is_postgres, write_session
 from scheduler_core.kernel.channels import Channel
-from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.clock import from_utc_naive, to_utc
 from scheduler_core.kernel.errors import (
     ActionDisabled,
     NotFound,
@@ -103,15 +105,13 @@ from scheduler_core.scheduling.booking_support import (
     get_pet,
     hours_text,
     insert_visit,
-    is_postgres,
     lock_capacity,
     require_aware,
-    to_utc,
     valid_channel,
 )
 from scheduler_core.scheduling.notice import change_refusal, leva_e_traz_refusal
 from scheduler_core.scheduling.snapshot import get_bot_settings, load_snapshot, pet_info
-from scheduler_core.scheduling.visit_status import OPEN_STATUSES, STATUS_LABELS
+from scheduler_core.scheduling.visit_status import OPEN_STATUSES
 from scheduler_core.shop.models import Segment, Shop
 
 S = AppointmentStatus
@@ -415,7 +415,7 @@ def find_slots(
                     "Na remarcação os serviços do agendamento são mantidos; não informe combo."
                 )
             combo, combo_ids = _combo_for_pet(session, combo_id, pet, shop_id, channel)
-            ids = list(dict.fromkeys([*combo_ids, *ids]))
+            ids = visit_services(session, ids, [combo.id])
         if moving_appointment_id is not None:
             appt = get_appointment(session, moving_appointment_id)
             if appt.pet_id != pet.id or appt.shop_id != shop_id:
@@ -504,20 +504,6 @@ def find_slots(
 
 
 # --------------------------------------------------------------------------- combos
-
-
-def combo_services(session: Session, combo_id: int) -> list[int]:
-    """The combo's service ids in catalogue order (category order, display order)."""
-    return [
-        sid
-        for (sid,) in session.execute(
-            select(Service.id)
-            .join(ComboItem, ComboItem.service_id == Service.id)
-            .join(ServiceCategory, ServiceCategory.id == Service.category_id)
-            .where(ComboItem.combo_id == combo_id)
-            .order_by(ServiceCategory.display_order, Service.display_order, Service.id)
-        ).all()
-    ]
 
 
 def _combo_for_pet(

@@ -9,7 +9,7 @@ never call these directly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +25,9 @@ from scheduler_core.agenda.models import (
 from scheduler_core.audit.log import record
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import ServiceResource
+from scheduler_core.db.engine import is_postgres
 from scheduler_core.kernel.channels import Channel
+from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, PetNotBookable, ValidationFailed
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.scheduling.agenda_types import SlotItem
@@ -49,11 +51,6 @@ def valid_channel(channel: str) -> str:
     return value
 
 
-def to_utc(moment: datetime) -> datetime:
-    """Aware UTC, as the timestamp columns store it."""
-    return moment.astimezone(UTC)
-
-
 def hours_delta(hours: int | None) -> timedelta:
     """A notice setting in hours as a timedelta (None or negative → zero)."""
     return timedelta(hours=max(0, int(hours or 0)))
@@ -62,11 +59,6 @@ def hours_delta(hours: int | None) -> timedelta:
 def hours_text(hours: int) -> str:
     """pt-BR: "1 hora", "24 horas"."""
     return "1 hora" if hours == 1 else f"{hours} horas"
-
-
-def is_postgres(session: Session) -> bool:
-    """PostgreSQL takes row locks (FOR UPDATE); SQLite holds one write lock instead."""
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def get_pet(session: Session, pet_id: int, shop_id: int | None = None) -> tuple[Pet, Tutor]:

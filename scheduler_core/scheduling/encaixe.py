@@ -18,7 +18,7 @@ from scheduler_core.agenda.models import Appointment, AppointmentStatus, Origin
 from scheduler_core.catalog.segments import services_segment
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
-from scheduler_core.kernel.clock import minutes_of
+from scheduler_core.kernel.clock import minutes_of, to_utc
 from scheduler_core.kernel.errors import PetNotBookable, ValidationFailed
 from scheduler_core.people.models import Pet
 from scheduler_core.scheduling import availability
@@ -37,7 +37,6 @@ from scheduler_core.scheduling.booking_support import (
     insert_visit,
     lock_capacity,
     require_aware,
-    to_utc,
 )
 from scheduler_core.scheduling.snapshot import load_snapshot, pet_info
 from scheduler_core.shop.models import Shop

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 
 from scheduler_core.agenda.models import Appointment
+from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import IdempotencyKeyReused, ValidationFailed
 from scheduler_core.scheduling.tokens import SlotGrant
 
@@ -39,10 +39,6 @@ def scoped_key(key: str | None, client: str = "") -> str | None:
     return f"{client}:{key}" if client else key
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
 def fingerprint(grant: SlotGrant, *, notes: str, leva_e_traz: bool, pet_plan_id: int | None) -> str:
     """The fingerprint of a booking request (see the module's decisions)."""
     slot = grant.slot
@@ -50,10 +46,16 @@ def fingerprint(grant: SlotGrant, *, notes: str, leva_e_traz: bool, pet_plan_id:
         "shop": grant.shop_id,
         "pet": grant.pet_id,
         "segment": grant.segment_id,
-        "start": _utc(slot.start),
-        "end": _utc(slot.end),
+        "start": to_utc(slot.start).isoformat(),
+        "end": to_utc(slot.end).isoformat(),
         "items": [
-            [it.service_id, it.employee_id, _utc(it.start), _utc(it.end)] for it in slot.items
+            [
+                it.service_id,
+                it.employee_id,
+                to_utc(it.start).isoformat(),
+                to_utc(it.end).isoformat(),
+            ]
+            for it in slot.items
         ],
         "combo": grant.combo.combo_id if grant.combo is not None else None,
         "leva_e_traz": bool(leva_e_traz),

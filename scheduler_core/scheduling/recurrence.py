@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from scheduler_core.agenda.models import Appointment, AppointmentStatus, RecurrenceSeries
+from scheduler_core.catalog.combos import combo_services
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.clock import from_utc_naive
 from scheduler_core.kernel.errors import CoreError, ValidationFailed
@@ -137,7 +138,7 @@ def _visit_plan(session: Session, appt: Appointment) -> _VisitPlan:
     items = appointment_items(session, appt.id)
     ids = [item.service_id for item in items]
     if appt.combo_id is not None:
-        in_combo = set(booking.combo_services(session, appt.combo_id))
+        in_combo = set(combo_services(session, appt.combo_id))
         ids = [i for i in ids if i not in in_combo]
     return _VisitPlan(
         service_ids=tuple(ids),

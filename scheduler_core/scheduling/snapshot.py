@@ -33,6 +33,7 @@ from scheduler_core.agenda.models import (
     Restriction,
 )
 from scheduler_core.catalog.models import PriceEntry, Service, ServiceCategory, ServiceResource
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.kernel.clock import from_utc_naive, local
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
@@ -45,7 +46,6 @@ from scheduler_core.scheduling.agenda_types import (
     ChannelRules,
     EmployeeInfo,
     PetInfo,
-    PriceCell,
     RestrictionInfo,
     SegmentInfo,
     ServiceInfo,

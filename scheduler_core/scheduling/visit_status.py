@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import Appointment, AppointmentStatus, StatusChange
 from scheduler_core.billing.models import Invoice, InvoiceStatus, Payment
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
-from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.clock import from_utc_naive, to_utc
 from scheduler_core.kernel.errors import (
     ActionDisabled,
     InvalidTransition,
@@ -34,7 +35,6 @@ from scheduler_core.scheduling.booking_support import (
     get_appointment,
     hours_delta,
     require_aware,
-    to_utc,
     valid_channel,
 )
 from scheduler_core.scheduling.notice import change_refusal
@@ -55,18 +55,6 @@ FLOW: tuple[str, ...] = (
 OPEN_STATUSES = frozenset({S.AGENDADO, S.CONFIRMADO})
 #: Statuses that end a visit for good.
 CLOSED_STATUSES = frozenset({S.CANCELADO, S.NAO_COMPARECEU})
-
-STATUS_LABELS: dict[str, str] = {
-    S.AGENDADO: "Agendado",
-    S.CONFIRMADO: "Confirmado",
-    S.RECEBIDO: "Recebido",
-    S.EM_ATENDIMENTO: "Em atendimento",
-    S.FINALIZADO: "Finalizado",
-    S.ENTREGUE: "Entregue",
-    S.CANCELADO: "Cancelado",
-    S.NAO_COMPARECEU: "Não compareceu",
-}
-
 
 def _status_change(
     session: Session, appt: Appointment, to_status: str, now: datetime, actor: str

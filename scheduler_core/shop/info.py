@@ -12,15 +12,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from scheduler_core.kernel.clock import minutes_of
-from scheduler_core.shop.models import OpeningRange, Segment, SegmentKind, Shop
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
+from scheduler_core.shop.labels import SEGMENT_LABELS
+from scheduler_core.shop.models import OpeningRange, Segment, Shop
 
-WEEKDAY_NAMES = ["Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo"]
-SEGMENT_LABELS = {
-    SegmentKind.PET_SHOP: "Banho e tosa",
-    SegmentKind.CLINICA: "Clínica",
-    SegmentKind.CRECHE: "Creche",
-    SegmentKind.HOTEL: "Hotel",
-}
 PAYMENT_LABELS = {
     "pix": "Pix",
     "dinheiro": "Dinheiro",

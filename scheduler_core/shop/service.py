@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session, delete
 
 from scheduler_core.agenda.models import Block
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
 from scheduler_core.kernel.forms import (
     Collector,
     flag,
@@ -24,7 +25,6 @@ from scheduler_core.kernel.forms import (
     parse_ranges,
     text_of,
 )
-from scheduler_core.shop.info import WEEKDAY_NAMES
 from scheduler_core.shop.models import (
     Employee,
     OpeningRange,

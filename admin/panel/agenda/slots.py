@@ -20,7 +20,8 @@ from admin.panel.pages import (
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, today
 from scheduler_core.catalog import offers as catalog
-from scheduler_core.catalog.models import ComboItem, Service, ServiceCategory
+from scheduler_core.catalog.combos import visit_services
+from scheduler_core.catalog.models import Service, ServiceCategory
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
@@ -58,16 +59,6 @@ def employee_choice(query, categories: list[dict]) -> dict[int, int]:
         if emp and any(e.id == emp for e in cat["employees"]):
             choice[cat["id"]] = emp
     return choice
-
-
-def expand_services(session: Session, service_ids: list[int], combo_ids: list[int]) -> list[int]:
-    ids = list(service_ids)
-    if combo_ids:
-        for item in session.exec(
-            select(ComboItem).where(col(ComboItem.combo_id).in_(combo_ids))
-        ).all():
-            ids.append(item.service_id)
-    return list(dict.fromkeys(ids))
 
 
 ONE_COMBO = "Escolha apenas um combo por agendamento; outros serviços podem ser marcados à parte."
@@ -144,7 +135,7 @@ async def free_slots(request: web.Request) -> web.Response:
                    catalog=catalog.services_for_pet(session, shop.id, pet.id, channel="staff"))
         service_ids = parse_ids(q.getall("servico", []))
         combo_ids = parse_ids(q.getall("combo", []))
-        all_ids = expand_services(session, service_ids, combo_ids)
+        all_ids = visit_services(session, service_ids, combo_ids)
         ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
         if len(set(combo_ids)) > 1:
             ctx.update(errors={"": ONE_COMBO}, categories=[])

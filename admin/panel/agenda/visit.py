@@ -24,6 +24,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date
+from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.scheduling import booking, recurrence, visit_status
 
@@ -62,7 +63,7 @@ async def appointment_status(request: web.Request) -> web.Response:
     back = data.get("back") or f"/admin/agendamentos/{appt_id}"
     if not back.startswith("/admin"):
         back = f"/admin/agendamentos/{appt_id}"
-    raise redirect(back, f"Agendamento #{appt_id}: {visit_status.STATUS_LABELS[target]}.")
+    raise redirect(back, f"Agendamento #{appt_id}: {STATUS_LABELS[target]}.")
 
 
 @routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/cancelar")

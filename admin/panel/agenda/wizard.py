@@ -17,7 +17,6 @@ from admin.panel.agenda.slots import (
     employee_choice,
     employee_names,
     encaixe_url,
-    expand_services,
     group_slots,
     one_combo,
     search_slots,
@@ -36,6 +35,7 @@ from admin.panel.pages import (
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core.catalog import offers as catalog
+from scheduler_core.catalog.combos import visit_services
 from scheduler_core.catalog.models import Combo, Service
 from scheduler_core.db.engine import locked_session
 from scheduler_core.kernel.errors import ValidationFailed
@@ -77,7 +77,7 @@ async def wizard(request: web.Request) -> web.Response:
         ctx.update(pet=pet, step=3, catalog=cat, chosen=set(service_ids),
                    chosen_combos=set(combo_ids), leva_e_traz=q.get("lt") == "1",
                    shop=shop)
-        all_ids = expand_services(session, service_ids, combo_ids)
+        all_ids = visit_services(session, service_ids, combo_ids)
         if not all_ids or q.get("etapa") == "servicos":
             if q.get("etapa") != "servicos" and (service_ids or combo_ids):
                 ctx["errors"] = {"": "Escolha pelo menos um serviço."}

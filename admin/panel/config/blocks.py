@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from aiohttp import web
 from sqlmodel import Session, select
@@ -31,7 +30,7 @@ from scheduler_core.agenda.models import Block
 from scheduler_core.db.engine import locked_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_list
-from scheduler_core.scheduling import appointments
+from scheduler_core.scheduling.blocks import block_conflicts
 from scheduler_core.shop import service as shop_service
 from scheduler_core.shop.models import (
     Employee,
@@ -42,31 +41,6 @@ routes = web.RouteTableDef()
 
 
 # --------------------------------------------------------------------------- blocks
-
-
-def block_conflicts(session: Session, shop: Shop, block: Block) -> list:
-    """Active appointments under a block (the block never cancels them)."""
-    tz = ZoneInfo(shop.timezone)
-    found = {}
-    for text in block.dates:
-        day = date.fromisoformat(text)
-        if block.all_day:
-            start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-            end = datetime.combine(day, datetime.max.time(), tzinfo=tz)
-        else:
-            sh, sm = (int(x) for x in block.start.split(":"))
-            eh, em = (int(x) for x in block.end.split(":"))
-            start = datetime(day.year, day.month, day.day, sh, sm, tzinfo=tz)
-            end = datetime(day.year, day.month, day.day, eh, em, tzinfo=tz)
-        for summary in appointments.overlapping_appointments(session, shop.id, start, end):
-            items = summary.items
-            if block.employee_id is not None:
-                items = [it for it in items if it.employee_id == block.employee_id
-                         and it.start < end and it.end > start]
-                if not items:
-                    continue
-            found[summary.id] = summary
-    return sorted(found.values(), key=lambda s: s.start)
 
 
 def _blocks_ctx(session: Session, shop: Shop, now_: datetime) -> dict:

@@ -341,6 +341,36 @@ async def test_wizard_books_a_combo_at_the_combo_price(client, panel_db):
         assert "Desconto do combo" in window and format_brl(combo.discount_cents) in window
 
 
+async def test_wizard_lists_a_combo_and_an_extra_in_the_visit_order(client, panel_db):
+    """The wizard expands a combo as the booking service does (scheduler_core.catalog.combos):
+    the services it shows are the booked visit's items, in their order."""
+    from scheduler_core.agenda.models import AppointmentItem
+
+    engine = panel_db[0]
+    pet, _bath = _dog(engine)
+    combo = _combo_for(engine, pet, "Banho + Tosa higiênica")
+    with Session(engine) as session:
+        nails = session.exec(select(Service).where(Service.name == "Corte de unhas")).one()
+    await logged_in(client, panel_db, "attendant")
+    path = (f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={nails.id}"
+            f"&combo={combo.id}")
+    token, day = await _first_token(client, path, date.today() + timedelta(days=6))
+    page = await (await client.get(f"{path}&data={day.isoformat()}")).text()
+    shown = re.search(r"Combo Banho \+ Tosa higiênica: (.*?) · <a", page).group(1).split(" + ")
+    csrf = await page_csrf(client)
+    response = await client.post("/admin/agenda/novo", data={
+        "csrf_token": csrf, "token": token, "idempotency_key": "combo-and-extra"})
+    assert response.status == 200
+    with Session(engine) as session:
+        appt = session.exec(select(Appointment).where(
+            Appointment.idempotency_key == "combo-and-extra")).one()
+        visit = [session.get(Service, it.service_id).name for it in session.exec(
+            select(AppointmentItem).where(AppointmentItem.appointment_id == appt.id)
+            .order_by(AppointmentItem.position)).all()]
+    assert visit == ["Banho", "Tosa higiênica", "Corte de unhas"]
+    assert shown == visit
+
+
 async def test_wizard_refuses_two_combos_in_one_visit(client, panel_db):
     engine = panel_db[0]
     pet, _bath = _dog(engine)

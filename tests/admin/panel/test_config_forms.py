@@ -336,3 +336,14 @@ async def test_a_new_segment_needs_a_species_and_then_gets_its_hours_tab(client,
         assert segment.daily_capacity == 12 and segment.species == ["cao"]
     hours = await client.get("/admin/config/horarios")
     assert "Creche Diurna" in await hours.text()
+
+
+async def test_the_pet_shop_segment_kind_is_named_as_the_bot_names_it(client, panel_db):
+    """One label per segment kind (scheduler_core.shop.labels): the panel's kind choice says
+    "Banho e tosa", as the bot's menu and its opening-hours answer do."""
+    import re
+
+    await logged_in(client, panel_db)
+    page = await (await client.get("/admin/config/segmentos")).text()
+    assert re.search(r'value="pet_shop"[^>]*>Banho e tosa<', page)
+    assert ">Pet Shop</option>" not in page

@@ -28,3 +28,9 @@ def test_first_hit_in_list_order_wins_and_no_hit_is_none():
     assert first_match(TRIGGERS, "oi") is None
     assert first_match([], "promo") is None
     assert first_match([{"text": "", "match": "contem", "action": "x"}], "qualquer") is None
+
+
+def test_punctuation_in_the_trigger_or_the_message_is_ignored():
+    assert matches({"text": "Promoção!", "match": "exata"}, "quero a promoção")
+    assert matches({"text": "banho-e-tosa", "match": "contem"}, "Banho e tosa, por favor")
+    assert not matches({"text": "Promo!", "match": "exata"}, "tem promoção?")

@@ -23,8 +23,9 @@ from scheduler_core.kernel.phones import (
     phone_variants,
     wa_id_to_e164,
 )
+from scheduler_core.kernel.text import normalize
 from scheduler_core.people import registry as people
-from scheduler_core.people.breeds import load_breeds, match_breeds, normalize, shipped_breeds
+from scheduler_core.people.breeds import load_breeds, match_breeds, shipped_breeds
 from scheduler_core.people.models import Breed, Tutor
 from tests.scheduler_core.factories import build_shop
 

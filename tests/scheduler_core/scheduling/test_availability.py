@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
@@ -15,7 +16,6 @@ from scheduler_core.scheduling.agenda_types import (
     EmployeeInfo,
     NoSlotReason,
     PetInfo,
-    PriceCell,
     RestrictionInfo,
     SegmentInfo,
     ServiceInfo,

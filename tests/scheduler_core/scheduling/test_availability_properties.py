@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scheduler_core.catalog.prices import PriceCell
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
@@ -22,7 +23,6 @@ from scheduler_core.scheduling.agenda_types import (
     ChannelRules,
     EmployeeInfo,
     PetInfo,
-    PriceCell,
     SegmentInfo,
     ServiceInfo,
     TimeRange,
