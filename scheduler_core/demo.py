@@ -13,9 +13,11 @@ The demo shop: a realistic São Paulo pet shop loaded into an empty database.
 - plan templates (Plano Banho Semanal, Plano Banho & Tosa) and a package (Pacote 10 banhos);
 - bot settings with pt-BR greetings; the breed table;
 - 40 tutors with valid CPFs and WhatsApp numbers and their pets;
-- past and future appointments relative to ``now``, placed by a small planner that respects the
-  hours, breaks, work categories, species, the shared resources and the restriction, so no
-  professional is ever double-booked.
+- past and future appointments relative to ``now``: a small planner picks free places that
+  respect the hours, breaks, work categories, species, the shared resources and the
+  restriction (so no professional is ever double-booked), and each visit is priced and stored
+  as the booking service stores one (``booking_support.combo_discount`` and ``insert_visit``:
+  total = services − combo discount, the Leva e Traz fee apart).
 
 Everything is deterministic for a given ``now`` (fixed random seed).
 """
