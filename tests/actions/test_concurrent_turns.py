@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 import actions.actions as action_module
 from actions.flow import Turn, handle, render
-from scheduler_core.db.engine import is_sqlite, make_engine, write_session
+from scheduler_core.db.engine import make_engine, write_session
 from scheduler_core.demo import load_demo
 from scheduler_core.people.models import Tutor
 
@@ -67,10 +67,20 @@ def _answer_together(engine, flows: list[dict]) -> list[list[str]]:
 
 @pytest.fixture
 def shop(db_engine, monkeypatch):
-    load_demo(db_engine, NOW)
-    monkeypatch.setattr(action_module, "_engine_and_secret", lambda: (db_engine, SECRET))
+    return _demo_shop(db_engine, monkeypatch)
+
+
+@pytest.fixture
+def sqlite_shop(sqlite_engine, monkeypatch):
+    """SQLite only: a whole-database write lock is SQLite's (PostgreSQL locks rows)."""
+    return _demo_shop(sqlite_engine, monkeypatch)
+
+
+def _demo_shop(engine, monkeypatch):
+    load_demo(engine, NOW)
+    monkeypatch.setattr(action_module, "_engine_and_secret", lambda: (engine, SECRET))
     monkeypatch.setenv("PETBOT_FAKE_NOW", NOW.isoformat())
-    return db_engine
+    return engine
 
 
 def test_nine_tutors_answering_the_name_question_at_once_are_all_registered(shop):
@@ -85,11 +95,10 @@ def test_nine_tutors_answering_the_name_question_at_once_are_all_registered(shop
 
 
 def test_a_tutor_gets_the_busy_reply_and_keeps_the_step_when_the_database_stays_locked(
-        shop, monkeypatch):
+        sqlite_shop, monkeypatch):
     """The database held by another writer longer than the action's budget: the tutor is asked
     to send it again (never "tive um problema"), nothing is saved, the step stays the name."""
-    if not is_sqlite(shop):
-        pytest.skip("a whole-database write lock is SQLite's; PostgreSQL locks rows")
+    shop = sqlite_shop
     flow = _asked_name(shop, _phone(0))
     short = make_engine(shop.url.render_as_string(hide_password=False), lock_wait_s=0.3)
     monkeypatch.setattr(action_module, "_engine_and_secret", lambda: (short, SECRET))
