@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # scheduler_core/kernel/settings.py → the repository
 VAR = Path(os.environ.get("PETBOT_VAR", ROOT / "var"))
 
 
