@@ -21,13 +21,14 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from admin.models import StaffSession, StaffUser
 from admin.panel import accounts
 from admin.panel.permissions import ROLE_LABELS, Perm, permissions_for
 from app.http_security import client_address
 from app.keys import CLOCK, DB, SETTINGS
+from scheduler_core.audit import log as audit
 from scheduler_core.db.engine import RETRY_AFTER_S, is_busy_error, read_session
 from scheduler_core.kernel.errors import Busy, CoreError
 from scheduler_core.shop.models import Employee, Shop
@@ -90,6 +91,16 @@ def now(request: web.Request):
 
 def staff(request: web.Request) -> Staff:
     return request[STAFF]
+
+
+def record_audit(session: Session, request: web.Request, action: str, entity: str,
+                 entity_id: int | None, details: dict | None = None) -> None:
+    """Audit a staff action of this request: its clock, the signed-in staff as actor, their
+    shop (the row commits with the caller's session)."""
+    me = staff(request)
+    audit.record(session, at=now(request), actor=me.actor, action=action, entity=entity,
+                 entity_id=entity_id, shop_id=me.shop.id if me.shop else None,
+                 details=details or {})
 
 
 def client_ip(request: web.Request) -> str:

@@ -11,14 +11,13 @@ from admin.panel.pages import (
     engine,
     form,
     int_or_none,
-    now,
     page,
+    record_audit,
     redirect,
     render,
     staff,
 )
 from admin.panel.permissions import ROLE_LABELS, Perm
-from scheduler_core.audit import log as audit
 from scheduler_core.db.engine import locked_session
 from scheduler_core.shop.models import Employee
 
@@ -73,8 +72,7 @@ async def team_submit(request: web.Request) -> web.Response:
                 "employee_names": {e.id: e.name for e in employees},
                 "error": str(exc), "form": data,
             }, status=422)
-        audit.record(session, at=now(request), actor=me.actor, action=action, entity="staffuser",
-                     entity_id=user.id, shop_id=me.shop.id if me.shop else None,
-                     details={"login": user.login, "role": user.role, "active": user.active})
+        record_audit(session, request, action, "staffuser", user.id,
+                     {"login": user.login, "role": user.role, "active": user.active})
         session.commit()
     raise redirect("/admin/config/equipe", message)

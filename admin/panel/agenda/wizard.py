@@ -28,6 +28,7 @@ from admin.panel.pages import (
     int_or_none,
     now,
     page,
+    record_audit,
     redirect,
     render,
     staff,
@@ -123,11 +124,7 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
         with locked_session(engine(request)) as session:
             tutor = people.create_tutor(session, shop.id, values,
                                         today=today(now(request), shop.timezone))
-            from scheduler_core.audit import log as audit
-
-            audit.record(session, at=now(request), actor=staff(request).actor,
-                            action="tutor.create", entity="tutor", entity_id=tutor.id,
-                            shop_id=shop.id)
+            record_audit(session, request, "tutor.create", "tutor", tutor.id)
             session.commit()
             tutor_id = tutor.id
     except ValidationFailed as exc:

@@ -8,12 +8,7 @@ from aiohttp import web
 from sqlmodel import Session, select
 
 from admin.panel import accounts
-from admin.panel.config.common import (
-    field_errors,
-    operator_pin_refusal,
-    record_audit,
-    required_shop,
-)
+from admin.panel.config.common import field_errors, operator_pin_refusal, required_shop
 from admin.panel.pages import (
     engine,
     form,
@@ -21,6 +16,7 @@ from admin.panel.pages import (
     int_or_none,
     now,
     page,
+    record_audit,
     redirect,
     render,
 )

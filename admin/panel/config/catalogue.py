@@ -5,19 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, col, select
 
-from admin.panel.config.common import (
-    field_errors,
-    record_audit,
-    required_shop,
-    segment_of,
-    segments_of,
-)
+from admin.panel.config.common import field_errors, required_shop, segment_of, segments_of
 from admin.panel.pages import (
     engine,
     form,
     form_list,
     int_or_none,
     page,
+    record_audit,
     redirect,
     render,
 )

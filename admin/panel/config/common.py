@@ -10,11 +10,9 @@ from admin.models import StaffUser
 from admin.panel import accounts
 from admin.panel.pages import (
     engine,
-    now,
     redirect,
     staff,
 )
-from scheduler_core.audit import log as audit
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.shop.models import (
     Segment,
@@ -31,14 +29,6 @@ def required_shop(request: web.Request) -> Shop:
     if shop is None:
         raise redirect("/admin/config/loja", "Cadastre os dados da loja primeiro.", "aviso")
     return shop
-
-
-def record_audit(session: Session, request: web.Request, action: str, entity: str,
-                 entity_id: int | None, details: dict | None = None) -> None:
-    me = staff(request)
-    audit.record(session, at=now(request), actor=me.actor, action=action, entity=entity,
-                 entity_id=entity_id, shop_id=me.shop.id if me.shop else None,
-                 details=details or {})
 
 
 def require_pin(request: web.Request, data: dict) -> None:

@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 from admin.panel.config.common import (
     field_errors,
     range_pairs,
-    record_audit,
     required_shop,
     segment_of,
     segments_of,
@@ -19,6 +18,7 @@ from admin.panel.pages import (
     form_list,
     int_or_none,
     page,
+    record_audit,
     redirect,
     render,
 )

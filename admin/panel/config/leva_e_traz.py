@@ -5,12 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, select
 
-from admin.panel.config.common import field_errors, record_audit, required_shop
+from admin.panel.config.common import field_errors, required_shop
 from admin.panel.pages import (
     engine,
     form,
     int_or_none,
     page,
+    record_audit,
     redirect,
     render,
 )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import Session, col, select
 
-from admin.panel.config.common import field_errors, record_audit, required_shop, segments_of
+from admin.panel.config.common import field_errors, required_shop, segments_of
 from admin.panel.pages import (
     engine,
     form,
     form_list,
     page,
+    record_audit,
     redirect,
     render,
 )

@@ -6,19 +6,14 @@ from aiohttp import web
 from sqlmodel import Session, select
 
 from admin.models import StaffUser
-from admin.panel.config.common import (
-    field_errors,
-    record_audit,
-    required_shop,
-    segments_of,
-    shop_or_none,
-)
+from admin.panel.config.common import field_errors, required_shop, segments_of, shop_or_none
 from admin.panel.pages import (
     engine,
     form,
     form_list,
     int_or_none,
     page,
+    record_audit,
     redirect,
     render,
     staff,

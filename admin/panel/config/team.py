@@ -10,7 +10,6 @@ from admin.panel.config.common import (
     field_errors,
     operator_pin_refusal,
     range_pairs,
-    record_audit,
     required_shop,
     segments_of,
 )
@@ -19,6 +18,7 @@ from admin.panel.pages import (
     form,
     form_list,
     page,
+    record_audit,
     redirect,
     render,
 )

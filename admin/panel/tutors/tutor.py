@@ -9,11 +9,10 @@ from sqlalchemy import desc, func
 from sqlmodel import Session, col, select
 
 from admin.panel.agenda_data import ApptView
-from admin.panel.pages import engine, form, now, page, redirect, render, staff
+from admin.panel.pages import engine, form, now, page, record_audit, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
 from scheduler_core.agenda.models import Appointment, AppointmentItem
-from scheduler_core.audit import log as audit
 from scheduler_core.billing.models import CreditEntry, Invoice, InvoiceItem, Payment
 from scheduler_core.catalog.models import Service
 from scheduler_core.db.engine import locked_session
@@ -100,9 +99,7 @@ async def tutor_create(request: web.Request) -> web.Response:
         with locked_session(engine(request)) as session:
             tutor = people.create_tutor(session, shop.id, values,
                                         today=today(now(request), shop.timezone))
-            audit.record(session, at=now(request), actor=staff(request).actor,
-                            action="tutor.create", entity="tutor", entity_id=tutor.id,
-                            shop_id=shop.id)
+            record_audit(session, request, "tutor.create", "tutor", tutor.id)
             session.commit()
             tutor_id = tutor.id
     except ValidationFailed as exc:
@@ -215,9 +212,7 @@ async def tutor_update(request: web.Request) -> web.Response:
         with locked_session(engine(request)) as session:
             people.update_tutor(session, tutor_id, values, shop_id=shop.id,
                                 today=today(now(request), shop.timezone))
-            audit.record(session, at=now(request), actor=staff(request).actor,
-                            action="tutor.update", entity="tutor", entity_id=tutor_id,
-                            shop_id=shop.id)
+            record_audit(session, request, "tutor.update", "tutor", tutor_id)
             session.commit()
     except ValidationFailed as exc:
         with Session(engine(request)) as session:
@@ -236,9 +231,7 @@ async def tutor_allow_bot(request: web.Request) -> web.Response:
     allow = data.get("allow_bot") == "1"
     with locked_session(engine(request)) as session:
         people.update_tutor(session, tutor_id, {"allow_bot": allow}, shop_id=shop.id)
-        audit.record(session, at=now(request), actor=staff(request).actor,
-                        action="tutor.allow_bot", entity="tutor", entity_id=tutor_id,
-                        shop_id=shop.id, details={"allow_bot": allow})
+        record_audit(session, request, "tutor.allow_bot", "tutor", tutor_id, {"allow_bot": allow})
         session.commit()
     raise redirect(f"/admin/tutores/{tutor_id}",
                    "Atendimento pelo robô ligado." if allow else "Atendimento pelo robô desligado.")
