@@ -605,17 +605,13 @@ class Gateway:
         conv.profile_name = msg.profile_name or conv.profile_name
         conv.business_phone_id = msg.business_phone_id
         if conv.tutor_id is None:
-            conv.tutor_id = self._find_tutor(s, shop_id, msg)
+            tutor = people.find_sender(s, shop_id, wa_user_id=msg.user_id, phone=msg.phone)
+            conv.tutor_id = tutor.id if tutor else None
         elif msg.user_id:
             tutor = s.get(Tutor, conv.tutor_id)
-            if tutor is not None and not tutor.wa_user_id:
-                tutor.wa_user_id = msg.user_id  # key on the BSUID, keep the phone
-                s.add(tutor)
+            if tutor is not None:
+                people.key_on_wa_user_id(s, tutor, msg.user_id)
         return conv
-
-    def _find_tutor(self, s: Session, shop_id: int, msg: InboundMessage) -> int | None:
-        tutor = people.find_sender(s, shop_id, wa_user_id=msg.user_id, phone=msg.phone)
-        return tutor.id if tutor else None
 
     async def handle(self, msg: InboundMessage, row_id: int | None = None) -> bool:
         """Process one accepted inbound message (called once per WhatsApp message id).

@@ -280,10 +280,17 @@ def find_sender(
     tutor = find_tutor_by_wa_user_id(session, shop_id, wa_user_id) if wa_user_id else None
     if tutor is None and phone:
         tutor = find_tutor_by_phone(session, shop_id, phone)
-        if tutor is not None and wa_user_id and not tutor.wa_user_id:
-            tutor.wa_user_id = wa_user_id
-            session.add(tutor)
+        if tutor is not None and wa_user_id:
+            key_on_wa_user_id(session, tutor, wa_user_id)
     return tutor
+
+
+def key_on_wa_user_id(session: Session, tutor: Tutor, wa_user_id: str) -> None:
+    """A tutor known by phone who has no BSUID yet is keyed on it from now on (the phone is
+    kept); an existing BSUID is never replaced."""
+    if not tutor.wa_user_id:
+        tutor.wa_user_id = wa_user_id
+        session.add(tutor)
 
 
 def search_tutors(session: Session, shop_id: int, q: str, limit: int = 20) -> list[Tutor]:
