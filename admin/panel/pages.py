@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import quote, unquote
 
 import aiohttp_jinja2
@@ -34,6 +35,7 @@ from scheduler_core.kernel.errors import Busy, CoreError
 from scheduler_core.shop.models import Employee, Shop
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PANEL_JINJA = web.AppKey("admin_panel_jinja", jinja2.Environment)
 SESSION_COOKIE = "petbot_session"
@@ -186,6 +188,13 @@ def busy_page(request: web.Request, exc: Busy) -> web.Response:
     response = error_page(request, 503, "Sistema ocupado", message)
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response
+
+
+async def db(request: web.Request, fn: Callable[..., T], *args, **kwargs) -> T:
+    """Run a view's database work off the event loop, which also acknowledges WhatsApp
+    webhooks: the one way a panel view calls the core or opens a session."""
+    del request  # kept so a view's call reads the same everywhere; the pool may become per-app
+    return await asyncio.to_thread(fn, *args, **kwargs)
 
 
 # --------------------------------------------------------------------------- the decorator
