@@ -1,4 +1,9 @@
-"""REST API handlers: parse the request, call one core function in a worker thread, render JSON.
+"""REST API handlers: parse the request, call one core function off the event loop, render JSON.
+
+Each handler's database work is a small sync function (``work``) run with
+``await db(request, work)`` (:mod:`app.offload`, the one way the panel and the API do it); a
+write is ``await db(request, transaction, engine, work)``: ``work(session)`` as one retried
+unit of work, still busy after the retries → ``Busy`` (503).
 
 Every rule lives in ``scheduler_core`` (people, catalog, booking); a handler only checks the
 shape of its input (400) and maps core errors through the middleware (404/409/410/422).
@@ -6,7 +11,6 @@ shape of its input (400) and maps core errors through the middleware (404/409/41
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -26,6 +30,7 @@ from admin.api.serialize import (
     tutor_json,
 )
 from app.keys import CLOCK, DB, SETTINGS
+from app.offload import db
 from scheduler_core.agenda.models import AppointmentStatus, Origin
 from scheduler_core.audit import log as audit
 from scheduler_core.catalog import offers as catalog
@@ -135,18 +140,6 @@ def _path_id(request: web.Request) -> int:
     return _existing_id(int(raw), "id")
 
 
-def _run(request: web.Request, fn, *args, **kwargs):
-    """Blocking database work off the event loop."""
-    return asyncio.to_thread(fn, *args, **kwargs)
-
-
-def _unit(request: web.Request, fn):
-    """``fn(session)`` as one retried unit of work (:func:`scheduler_core.db.engine.transaction`),
-    off
-    the event loop; a database still busy after the retries is ``Busy`` (503)."""
-    return asyncio.to_thread(transaction, request.app[DB], fn)
-
-
 def _shop(session: Session) -> Shop:
     """The shop this process serves (one shop per installation)."""
     shop = session.exec(select(Shop).order_by(Shop.id)).first()
@@ -220,7 +213,7 @@ async def list_services(request: web.Request) -> web.Response:
                 result = catalog.services_for_pet(session, shop.id, pet_id, segment, channel)
             return catalog_json(result)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 # --------------------------------------------------------------------------- tutors and pets
@@ -240,7 +233,7 @@ async def create_tutor(request: web.Request) -> web.Response:
         session.flush()
         return _tutor_payload(session, tutor)
 
-    return json_response(await _unit(request, work), status=201)
+    return json_response(await db(request, transaction, request.app[DB], work), status=201)
 
 
 async def find_tutors(request: web.Request) -> web.Response:
@@ -261,7 +254,7 @@ async def find_tutors(request: web.Request) -> web.Response:
                 found = people.search_tutors(session, shop.id, q)
             return {"tutors": [_tutor_payload(session, t) for t in found]}
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def get_tutor(request: web.Request) -> web.Response:
@@ -272,7 +265,7 @@ async def get_tutor(request: web.Request) -> web.Response:
             shop = _shop(session)
             return _tutor_payload(session, people.get_tutor(session, tutor_id, shop.id))
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def update_tutor(request: web.Request) -> web.Response:
@@ -288,7 +281,7 @@ async def update_tutor(request: web.Request) -> web.Response:
         _audit(session, request, shop, "tutor.update", "tutor", tutor.id, body)
         return _tutor_payload(session, tutor)
 
-    return json_response(await _unit(request, work))
+    return json_response(await db(request, transaction, request.app[DB], work))
 
 
 async def create_pet(request: web.Request) -> web.Response:
@@ -304,7 +297,7 @@ async def create_pet(request: web.Request) -> web.Response:
         _audit(session, request, shop, "pet.create", "pet", pet.id, body)
         return _pets_json(session, [pet])[0]
 
-    return json_response(await _unit(request, work), status=201)
+    return json_response(await db(request, transaction, request.app[DB], work), status=201)
 
 
 async def get_pet(request: web.Request) -> web.Response:
@@ -315,7 +308,7 @@ async def get_pet(request: web.Request) -> web.Response:
             shop = _shop(session)
             return _pets_json(session, [people.get_pet(session, pet_id, shop.id)])[0]
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def update_pet(request: web.Request) -> web.Response:
@@ -331,7 +324,7 @@ async def update_pet(request: web.Request) -> web.Response:
         _audit(session, request, shop, "pet.update", "pet", pet.id, body)
         return _pets_json(session, [pet])[0]
 
-    return json_response(await _unit(request, work))
+    return json_response(await db(request, transaction, request.app[DB], work))
 
 
 # --------------------------------------------------------------------------- availability
@@ -438,7 +431,7 @@ async def availability(request: web.Request) -> web.Response:
             )
         return offer_json(offer, services, employees)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 # --------------------------------------------------------------------------- appointments
@@ -505,7 +498,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         )
         return outcome.created, _summary(app[DB], outcome.appointment.id)
 
-    created, payload = await _run(request, work)
+    created, payload = await db(request, work)
     # A replay of the same request (same key, same client) is 200 with the same appointment.
     return json_response(payload, status=201 if created else 200)
 
@@ -518,7 +511,7 @@ async def get_appointment(request: web.Request) -> web.Response:
             shop_id = _shop(session).id
         return _summary(request.app[DB], appointment_id, shop_id)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def reschedule_appointment(request: web.Request) -> web.Response:
@@ -543,7 +536,7 @@ async def reschedule_appointment(request: web.Request) -> web.Response:
         )
         return _summary(app[DB], appointment_id)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def cancel_appointment(request: web.Request) -> web.Response:
@@ -566,7 +559,7 @@ async def cancel_appointment(request: web.Request) -> web.Response:
         )
         return _summary(app[DB], appointment_id)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 STATUSES = tuple(s.value for s in AppointmentStatus)
@@ -592,4 +585,4 @@ async def set_appointment_status(request: web.Request) -> web.Response:
         )
         return _summary(app[DB], appointment_id)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))

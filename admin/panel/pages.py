@@ -1,5 +1,7 @@
 """Request plumbing of the panel: the ``page`` decorator (session, permission, CSRF, errors),
-rendering with the panel's jinja2 environment, flash messages and form helpers.
+rendering with the panel's jinja2 environment, flash messages and form helpers, and ``db``
+(re-exported from :mod:`app.offload`): the one way a view runs its database work —
+``await db(request, sync_fn, ...)``, never a session inside an ``async def``.
 
 Other components that add pages under /admin can reuse ``page`` and ``render`` to get the same
 login, CSRF and layout.
@@ -7,7 +9,6 @@ login, CSRF and layout.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import hmac
@@ -15,7 +16,6 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 from urllib.parse import quote, unquote
 
 import aiohttp_jinja2
@@ -29,13 +29,13 @@ from admin.panel import accounts
 from admin.panel.permissions import ROLE_LABELS, Perm, permissions_for
 from app.http_security import client_address
 from app.keys import CLOCK, DB, SETTINGS
+from app.offload import db
 from scheduler_core.audit import log as audit
 from scheduler_core.db.engine import RETRY_AFTER_S, is_busy_error, read_session
 from scheduler_core.kernel.errors import Busy, CoreError
 from scheduler_core.shop.models import Employee, Shop
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PANEL_JINJA = web.AppKey("admin_panel_jinja", jinja2.Environment)
 SESSION_COOKIE = "petbot_session"
@@ -190,13 +190,6 @@ def busy_page(request: web.Request, exc: Busy) -> web.Response:
     return response
 
 
-async def db(request: web.Request, fn: Callable[..., T], *args, **kwargs) -> T:
-    """Run a view's database work off the event loop, which also acknowledges WhatsApp
-    webhooks: the one way a panel view calls the core or opens a session."""
-    del request  # kept so a view's call reads the same everywhere; the pool may become per-app
-    return await asyncio.to_thread(fn, *args, **kwargs)
-
-
 # --------------------------------------------------------------------------- the decorator
 
 
@@ -219,7 +212,7 @@ def _load_staff(request: web.Request) -> Staff | None:
 async def signed_in_staff(request: web.Request) -> Staff | None:
     """The staff member whose panel session cookie this request carries (for pages outside
     /admin, e.g. the simulator), loaded off the event loop."""
-    return await asyncio.to_thread(_load_staff, request)
+    return await db(request, _load_staff, request)
 
 
 async def _check_csrf(request: web.Request) -> bool:
@@ -283,7 +276,7 @@ async def _guarded(
 ) -> web.StreamResponse:
     """The handler's response once the session, the CSRF token and the permission pass; else
     the login redirect (raised) or the refusal page."""
-    current = await asyncio.to_thread(_load_staff, request)
+    current = await db(request, _load_staff, request)
     if current is not None:
         request[STAFF] = current
     if current is None and not public:

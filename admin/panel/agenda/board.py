@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from aiohttp import web
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
 
 from admin.panel import agenda_data
 from admin.panel.agenda.common import VIEWS, S, required_shop
 from admin.panel.pages import (
+    db,
     engine,
     int_or_none,
     now,
@@ -18,12 +19,23 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, today
+from scheduler_core.db.engine import read_session
 from scheduler_core.scheduling import visit_status
+from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
 
 
 # --------------------------------------------------------------------------- agenda views
+
+
+def _load_agenda(db_engine: Engine, shop: Shop, first: date, days: int,
+                 filters: dict) -> tuple[agenda_data.AgendaData, list]:
+    """The agenda of ``days`` days from ``first`` (``filters``: segment, employee, status) and
+    every employee with a calendar."""
+    with read_session(db_engine) as session:
+        data = agenda_data.load_agenda(session, shop, first, days=days, **filters)
+        return data, agenda_data.employees_of(session, shop.id, calendar_only=True)
 
 
 @routes.get("/admin/agenda")
@@ -37,12 +49,9 @@ async def agenda(request: web.Request) -> web.Response:
     employee_id = int_or_none(q.get("funcionario"))
     status = q.get("status") if q.get("status") in {s.value for s in S} else None
     first = day - timedelta(days=day.weekday()) if view == "semana" else day
-    with Session(engine(request)) as session:
-        data = agenda_data.load_agenda(
-            session, shop, first, days=7 if view == "semana" else 1, segment_id=segment_id,
-            employee_id=employee_id, status=status,
-        )
-        all_employees = agenda_data.employees_of(session, shop.id, calendar_only=True)
+    data, all_employees = await db(
+        request, _load_agenda, engine(request), shop, first, 7 if view == "semana" else 1,
+        {"segment_id": segment_id, "employee_id": employee_id, "status": status})
     step = 7 if view == "semana" else 1
     return render(request, "agenda/agenda.html", {
         "view": view, "day": day, "data": data, "segment_id": segment_id,

@@ -1,12 +1,9 @@
-"""What the agenda screens share: the shop, the worker-thread call into the core, error mapping,
-the operator PIN check."""
+"""What the agenda screens share: the shop, error mapping, the operator PIN check. (Database
+work goes through ``admin.panel.pages.db``, like every panel view.)"""
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
-from sqlmodel import Session
 
 from admin.models import StaffUser
 from admin.panel import accounts
@@ -17,16 +14,12 @@ from admin.panel.pages import (
 )
 from app.keys import SETTINGS
 from scheduler_core.agenda.models import AppointmentStatus
+from scheduler_core.db.engine import read_session
 from scheduler_core.kernel.errors import CoreError
 from scheduler_core.shop.models import Shop
 
 S = AppointmentStatus
 
-
-async def core(fn, *args, **kwargs):
-    """Run a booking-service call in a worker thread: it may wait on the database write lock
-    or compute many slots, and the event loop also serves the WhatsApp gateway."""
-    return await asyncio.to_thread(fn, *args, **kwargs)
 VIEWS = ("dia", "quadro", "semana")
 MAX_SEARCH_DAYS = 31
 
@@ -48,5 +41,7 @@ def core_errors(exc: CoreError) -> dict[str, str]:
 
 
 def check_pin(request: web.Request, pin: str | None) -> None:
-    with Session(engine(request)) as session:
+    """The operator PIN of the signed-in staff (``AccountError`` when wrong); blocking
+    (argon2 and a read): call it through ``db``."""
+    with read_session(engine(request)) as session:
         accounts.check_pin(session.get(StaffUser, staff(request).user.id), pin)

@@ -6,10 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
-from admin.panel.agenda.common import check_pin, core, required_shop
+from admin.panel.agenda.common import check_pin, required_shop
 from admin.panel.pages import (
+    db,
     engine,
     form,
     form_list,
@@ -24,6 +26,7 @@ from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, today
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.models import Service
+from scheduler_core.db.engine import read_session
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Tutor
@@ -45,9 +48,11 @@ def _parse_local(day_text: str, time_text: str, tz: str) -> datetime | None:
         return None
 
 
-async def _encaixe_context(request: web.Request, shop: Shop, values: dict) -> dict:
+def _encaixe_context(db_engine: Engine, shop: Shop, values: dict) -> dict:
+    """The form's context: the pet, its tutor and catalogue, the chosen services and the
+    employees with a calendar."""
     pet_id = int_or_none(values.get("pet"))
-    with Session(engine(request)) as session:
+    with read_session(db_engine) as session:
         pet = people.get_pet(session, pet_id, shop.id) if pet_id else None
         ctx = {"pet": pet, "values": values}
         if pet is None:
@@ -74,7 +79,7 @@ async def encaixe_form(request: web.Request) -> web.Response:
     values = {"pet": q.get("pet", ""), "servico": q.getall("servico", []),
               "data": q.get("data", today(now(request), shop.timezone).isoformat()),
               "hora": q.get("hora", "")}
-    ctx = await _encaixe_context(request, shop, values)
+    ctx = await db(request, _encaixe_context, engine(request), shop, values)
     return render(request, "agenda/encaixe.html", ctx)
 
 
@@ -89,7 +94,7 @@ async def encaixe_submit(request: web.Request) -> web.Response:
     for key, val in data.items():
         if key.startswith("emp_"):
             values[key] = val
-    ctx = await _encaixe_context(request, shop, values)
+    ctx = await db(request, _encaixe_context, engine(request), shop, values)
     errors: dict[str, str] = {}
     start = _parse_local(values["data"], values["hora"], shop.timezone)
     if start is None:
@@ -108,14 +113,14 @@ async def encaixe_submit(request: web.Request) -> web.Response:
         ctx["errors"] = errors or {"": "Escolha o pet."}
         return render(request, "agenda/encaixe.html", ctx, status=422)
     if data.get("confirm") != "1":
-        conflicts = await core(encaixe.encaixe_conflicts,
+        conflicts = await db(request, encaixe.encaixe_conflicts,
             engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
             employee_by_service=choice, now=now(request),
         )
         ctx.update(conflicts=conflicts, preview=True)
         return render(request, "agenda/encaixe.html", ctx)
-    check_pin(request, data.get("operator_pin"))
-    result = await core(encaixe.encaixe,
+    await db(request, check_pin, request, data.get("operator_pin"))
+    result = await db(request, encaixe.encaixe,
         engine(request), pet_id=ctx["pet"].id, service_ids=service_ids, start=start,
         employee_by_service=choice, now=now(request), actor=staff(request).actor,
         notes=(data.get("notes") or "")[:2000],

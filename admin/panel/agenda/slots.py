@@ -7,10 +7,12 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from admin.panel.agenda.common import MAX_SEARCH_DAYS, core, required_shop, token_secret
+from admin.panel.agenda.common import MAX_SEARCH_DAYS, required_shop, token_secret
 from admin.panel.pages import (
+    db,
     engine,
     int_or_none,
     now,
@@ -22,6 +24,7 @@ from admin.panel.timeutil import parse_date, today
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.combos import visit_services
 from scheduler_core.catalog.models import Service, ServiceCategory
+from scheduler_core.db.engine import read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
@@ -76,7 +79,7 @@ async def search_slots(request, shop: Shop, *, pet_id: int, service_ids: list[in
             moving_appointment_id: int | None = None, combo_id: int | None = None):
     """Slots for the services, or for the combo (``service_ids`` then adds extra services);
     a combo's slots are priced with its discount and the token books it as that combo."""
-    return await core(booking.find_slots,
+    return await db(request, booking.find_slots,
         engine(request), shop_id=shop.id, pet_id=pet_id, service_ids=service_ids,
         date_from=date_from, date_to=date_to, channel="staff", now=now(request),
         secret=token_secret(request), employee_by_category=employee_by_category or None,
@@ -115,6 +118,26 @@ def employee_names(session: Session, shop_id: int) -> dict[int, str]:
 # --------------------------------------------------------------------------- Buscar horários
 
 
+def _load_slot_page(db_engine: Engine, shop: Shop, q_text: str, pet_id: int | None,
+                    service_ids: list[int], combo_ids: list[int]) -> dict:
+    """Without a pet: the tutors matching ``q_text`` with their pets. With one: the pet, its
+    tutor and catalogue, the visit's services (combos expanded), and — when at most one combo
+    was chosen — the categories with who can do them and the employees' names."""
+    with read_session(db_engine) as session:
+        if not pet_id:
+            results = people.search_tutors(session, shop.id, q_text) if q_text else []
+            return {"results": [(t, people.pets_of(session, t.id)) for t in results]}
+        pet = people.get_pet(session, pet_id, shop.id)
+        found = {"pet": pet, "tutor": session.get(Tutor, pet.tutor_id),
+                 "catalog": catalog.services_for_pet(session, shop.id, pet.id, channel="staff"),
+                 "all_ids": visit_services(session, service_ids, combo_ids)}
+        if len(set(combo_ids)) <= 1:
+            found["categories"] = categories_for(session, shop.id, found["all_ids"],
+                                                 pet.species)
+            found["names"] = employee_names(session, shop.id)
+        return found
+
+
 @routes.get("/admin/horarios")
 @page(Perm.AGENDA_BOOK)
 async def free_slots(request: web.Request) -> web.Response:
@@ -125,24 +148,21 @@ async def free_slots(request: web.Request) -> web.Response:
     first = parse_date(q.get("de")) or today(now(request), shop.timezone)
     last = parse_date(q.get("ate")) or first + timedelta(days=6)
     ctx.update(date_from=first, date_to=last)
-    with Session(engine(request)) as session:
-        if not pet_id:
-            results = people.search_tutors(session, shop.id, ctx["q"]) if ctx["q"] else []
-            ctx["results"] = [(t, people.pets_of(session, t.id)) for t in results]
-            return render(request, "agenda/slots.html", ctx)
-        pet = people.get_pet(session, pet_id, shop.id)
-        ctx.update(pet=pet, tutor=session.get(Tutor, pet.tutor_id),
-                   catalog=catalog.services_for_pet(session, shop.id, pet.id, channel="staff"))
-        service_ids = parse_ids(q.getall("servico", []))
-        combo_ids = parse_ids(q.getall("combo", []))
-        all_ids = visit_services(session, service_ids, combo_ids)
-        ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
-        if len(set(combo_ids)) > 1:
-            ctx.update(errors={"": ONE_COMBO}, categories=[])
-            return render(request, "agenda/slots.html", ctx, status=422)
-        combo_id = one_combo(combo_ids)
-        categories = categories_for(session, shop.id, all_ids, pet.species)
-        names = employee_names(session, shop.id)
+    service_ids = parse_ids(q.getall("servico", []))
+    combo_ids = parse_ids(q.getall("combo", []))
+    found = await db(request, _load_slot_page, engine(request), shop, ctx["q"], pet_id,
+                     service_ids, combo_ids)
+    if not pet_id:
+        ctx["results"] = found["results"]
+        return render(request, "agenda/slots.html", ctx)
+    pet, all_ids = found["pet"], found["all_ids"]
+    ctx.update(pet=pet, tutor=found["tutor"], catalog=found["catalog"])
+    ctx.update(chosen=set(service_ids), chosen_combos=set(combo_ids))
+    if len(set(combo_ids)) > 1:
+        ctx.update(errors={"": ONE_COMBO}, categories=[])
+        return render(request, "agenda/slots.html", ctx, status=422)
+    combo_id = one_combo(combo_ids)
+    categories, names = found["categories"], found["names"]
     ctx.update(categories=categories)
     if not all_ids:
         return render(request, "agenda/slots.html", ctx)

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.models import Role, StaffUser
 from admin.panel import agenda_data
-from admin.panel.agenda.common import S, check_pin, core, required_shop, token_secret
+from admin.panel.agenda.common import S, check_pin, required_shop, token_secret
 from admin.panel.agenda.slots import employee_names, group_slots, search_slots
 from admin.panel.pages import (
+    db,
     engine,
     form,
     now,
@@ -25,21 +27,34 @@ from admin.panel.pages import (
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date
 from scheduler_core.agenda.labels import STATUS_LABELS
+from scheduler_core.db.engine import read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.scheduling import booking, recurrence, visit_status
+from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
+
+
+def _detail(session: Session, shop: Shop, appt_id: int) -> dict:
+    detail = agenda_data.appointment_detail(session, shop, appt_id)
+    if detail is None:
+        raise web.HTTPNotFound(text="Agendamento não encontrado.")
+    return detail
+
+
+def _load_window(db_engine: Engine, shop: Shop, appt_id: int) -> tuple[dict, dict[str, str]]:
+    """The visit's details and the staff names by actor id (for its history)."""
+    with read_session(db_engine) as session:
+        return _detail(session, shop, appt_id), {
+            f"staff:{u.id}": u.name for u in session.exec(select(StaffUser)).all()}
 
 
 @routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
 @page(Perm.AGENDA_VIEW)
 async def appointment_window(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        detail = agenda_data.appointment_detail(session, shop, int(request.match_info["id"]))
-        if detail is None:
-            raise web.HTTPNotFound(text="Agendamento não encontrado.")
-        actors = {f"staff:{u.id}": u.name for u in session.exec(select(StaffUser)).all()}
+    detail, actors = await db(request, _load_window, engine(request), shop,
+                              int(request.match_info["id"]))
     return render(request, "agenda/appointment.html", {
         **detail, "flow": visit_status.FLOW, "actors": actors,
         "is_open": detail["appt"].status in visit_status.OPEN_STATUSES,
@@ -56,10 +71,9 @@ async def appointment_status(request: web.Request) -> web.Response:
     target = data.get("status", "")
     if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in visit_status.FLOW:
         raise ValidationFailed("Status inválido.")
-    await core(visit_status.set_status,
-        engine(request), appointment_id=appt_id, status=target, now=now(request),
-        actor=me.actor, allow_revert=me.user.role == Role.DONO,
-    )
+    await db(request, visit_status.set_status,
+             engine(request), appointment_id=appt_id, status=target, now=now(request),
+             actor=me.actor, allow_revert=me.user.role == Role.DONO)
     back = data.get("back") or f"/admin/agendamentos/{appt_id}"
     if not back.startswith("/admin"):
         back = f"/admin/agendamentos/{appt_id}"
@@ -70,16 +84,17 @@ async def appointment_status(request: web.Request) -> web.Response:
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_cancel(request: web.Request) -> web.Response:
     data = await form(request)
-    check_pin(request, data.get("operator_pin"))
+    await db(request, check_pin, request, data.get("operator_pin"))
     appt_id = int(request.match_info["id"])
     reason = (data.get("reason") or "").strip()[:300]
     if data.get("escopo") == "seguintes":
-        ids = await core(recurrence.cancel_following, engine(request), appointment_id=appt_id,
-                         now=now(request), actor=staff(request).actor, reason=reason)
+        ids = await db(request, recurrence.cancel_following, engine(request),
+                       appointment_id=appt_id, now=now(request), actor=staff(request).actor,
+                       reason=reason)
         raise redirect(f"/admin/agendamentos/{appt_id}",
                        f"{len(ids)} agendamento(s) da série cancelado(s).")
-    await core(visit_status.cancel, engine(request), appointment_id=appt_id, now=now(request),
-                        actor=staff(request).actor, channel="staff", reason=reason)
+    await db(request, visit_status.cancel, engine(request), appointment_id=appt_id,
+             now=now(request), actor=staff(request).actor, channel="staff", reason=reason)
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
 
 
@@ -87,10 +102,10 @@ async def appointment_cancel(request: web.Request) -> web.Response:
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_no_show(request: web.Request) -> web.Response:
     data = await form(request)
-    check_pin(request, data.get("operator_pin"))
+    await db(request, check_pin, request, data.get("operator_pin"))
     appt_id = int(request.match_info["id"])
-    await core(visit_status.mark_no_show, engine(request), appointment_id=appt_id, now=now(request),
-                              actor=staff(request).actor)
+    await db(request, visit_status.mark_no_show, engine(request), appointment_id=appt_id,
+             now=now(request), actor=staff(request).actor)
     raise redirect(f"/admin/agendamentos/{appt_id}",
                    f"Agendamento #{appt_id} marcado como “Não compareceu”.")
 
@@ -98,16 +113,17 @@ async def appointment_no_show(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- reschedule
 
 
+def _load_reschedule(db_engine: Engine, shop: Shop, appt_id: int) -> tuple[dict, dict[int, str]]:
+    with read_session(db_engine) as session:
+        return _detail(session, shop, appt_id), employee_names(session, shop.id)
+
+
 @routes.get("/admin/agendamentos/{id:[0-9]{1,9}}/remarcar")
 @page(Perm.AGENDA_BOOK)
 async def reschedule_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
     appt_id = int(request.match_info["id"])
-    with Session(engine(request)) as session:
-        detail = agenda_data.appointment_detail(session, shop, appt_id)
-        if detail is None:
-            raise web.HTTPNotFound(text="Agendamento não encontrado.")
-        names = employee_names(session, shop.id)
+    detail, names = await db(request, _load_reschedule, engine(request), shop, appt_id)
     day = parse_date(request.query.get("data")) or detail["start"].date()
     offer = await search_slots(request, shop, pet_id=detail["appt"].pet_id, service_ids=[],
                     date_from=day, date_to=day, employee_by_category={},
@@ -126,7 +142,7 @@ async def reschedule_submit(request: web.Request) -> web.Response:
     appt_id = int(request.match_info["id"])
     if not data.get("token"):
         raise ValidationFailed("Escolha um horário livre.")
-    await core(booking.reschedule, engine(request), appointment_id=appt_id, token=data["token"],
-                       now=now(request), secret=token_secret(request), actor=staff(request).actor,
-                       channel="staff")
+    await db(request, booking.reschedule, engine(request), appointment_id=appt_id,
+             token=data["token"], now=now(request), secret=token_secret(request),
+             actor=staff(request).actor, channel="staff")
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} remarcado.")

@@ -8,9 +8,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from admin.panel.agenda.common import core, core_errors, required_shop, token_secret
+from admin.panel.agenda.common import core_errors, required_shop, token_secret
 from admin.panel.agenda.slots import (
     ONE_COMBO,
     categories_for,
@@ -22,6 +23,7 @@ from admin.panel.agenda.slots import (
     search_slots,
 )
 from admin.panel.pages import (
+    db,
     engine,
     form,
     form_list,
@@ -38,16 +40,58 @@ from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.combos import visit_services
 from scheduler_core.catalog.models import Combo, Service
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.scheduling import booking, recurrence
+from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
 
 
 # --------------------------------------------------------------------------- wizard
+
+
+def _wizard_steps(db_engine: Engine, shop: Shop, ctx: dict, chosen: dict,
+                  etapa: str | None) -> tuple[int, dict | None]:
+    """Fill ``ctx`` for the wizard's steps 1-3 (tutor, pet, services) from ``chosen`` (tutor,
+    pet, services, combos, Leva e Traz). (status, None): render the step now; (200, what the
+    slot search of step 4 needs) once the services are chosen."""
+    tutor_id, pet_id = chosen["tutor"], chosen["pet"]
+    service_ids, combo_ids = chosen["services"], chosen["combos"]
+    with read_session(db_engine) as session:
+        if pet_id and not tutor_id:
+            tutor_id = people.get_pet(session, pet_id, shop.id).tutor_id
+        if not tutor_id:
+            ctx["results"] = people.search_tutors(session, shop.id, ctx["q"]) if ctx["q"] else []
+            return 200, None
+        tutor = people.get_tutor(session, tutor_id, shop.id)
+        ctx.update(tutor=tutor, step=2, pets=people.pets_of(session, tutor.id))
+        if not pet_id:
+            ctx["breeds"] = _breeds(session)
+            return 200, None
+        pet = people.get_pet(session, pet_id, shop.id)
+        cat = catalog.services_for_pet(session, shop.id, pet.id, channel="staff")
+        ctx.update(pet=pet, step=3, catalog=cat, chosen=set(service_ids),
+                   chosen_combos=set(combo_ids), leva_e_traz=chosen["lt"], shop=shop)
+        all_ids = visit_services(session, service_ids, combo_ids)
+        if not all_ids or etapa == "servicos":
+            if etapa != "servicos" and (service_ids or combo_ids):
+                ctx["errors"] = {"": "Escolha pelo menos um serviço."}
+            return 200, None
+        if len(set(combo_ids)) > 1:
+            ctx["errors"] = {"": ONE_COMBO}
+            return 422, None
+        combo_id = one_combo(combo_ids)
+        return 200, {
+            "pet": pet, "all_ids": all_ids, "combo_id": combo_id,
+            "combo": session.get(Combo, combo_id) if combo_id else None,
+            "categories": categories_for(session, shop.id, all_ids, pet.species),
+            "names": employee_names(session, shop.id),
+            "services": {s.id: s.name for s in session.exec(
+                select(Service).where(col(Service.id).in_(all_ids))).all()},
+        }
 
 
 @routes.get("/admin/agenda/novo")
@@ -56,42 +100,18 @@ async def wizard(request: web.Request) -> web.Response:
     shop = required_shop(request)
     q = request.query
     ctx: dict = {"q": q.get("q", ""), "step": 1}
-    tutor_id = int_or_none(q.get("tutor"))
-    pet_id = int_or_none(q.get("pet"))
-    service_ids = parse_ids(q.getall("servico", []))
-    combo_ids = parse_ids(q.getall("combo", []))
+    chosen = {"tutor": int_or_none(q.get("tutor")), "pet": int_or_none(q.get("pet")),
+              "services": parse_ids(q.getall("servico", [])),
+              "combos": parse_ids(q.getall("combo", [])), "lt": q.get("lt") == "1"}
     day = parse_date(q.get("data"))
-    with Session(engine(request)) as session:
-        if pet_id and not tutor_id:
-            pet = people.get_pet(session, pet_id, shop.id)
-            tutor_id = pet.tutor_id
-        if not tutor_id:
-            ctx["results"] = people.search_tutors(session, shop.id, ctx["q"]) if ctx["q"] else []
-            return render(request, "agenda/new.html", ctx)
-        tutor = people.get_tutor(session, tutor_id, shop.id)
-        ctx.update(tutor=tutor, step=2, pets=people.pets_of(session, tutor.id))
-        if not pet_id:
-            ctx["breeds"] = _breeds(session)
-            return render(request, "agenda/new.html", ctx)
-        pet = people.get_pet(session, pet_id, shop.id)
-        cat = catalog.services_for_pet(session, shop.id, pet.id, channel="staff")
-        ctx.update(pet=pet, step=3, catalog=cat, chosen=set(service_ids),
-                   chosen_combos=set(combo_ids), leva_e_traz=q.get("lt") == "1",
-                   shop=shop)
-        all_ids = visit_services(session, service_ids, combo_ids)
-        if not all_ids or q.get("etapa") == "servicos":
-            if q.get("etapa") != "servicos" and (service_ids or combo_ids):
-                ctx["errors"] = {"": "Escolha pelo menos um serviço."}
-            return render(request, "agenda/new.html", ctx)
-        if len(set(combo_ids)) > 1:
-            ctx["errors"] = {"": ONE_COMBO}
-            return render(request, "agenda/new.html", ctx, status=422)
-        combo_id = one_combo(combo_ids)
-        combo = session.get(Combo, combo_id) if combo_id else None
-        categories = categories_for(session, shop.id, all_ids, pet.species)
-        names = employee_names(session, shop.id)
-        services = {s.id: s.name for s in session.exec(
-            select(Service).where(col(Service.id).in_(all_ids))).all()}
+    status, found = await db(request, _wizard_steps, engine(request), shop, ctx, chosen,
+                             q.get("etapa"))
+    if found is None:
+        return render(request, "agenda/new.html", ctx, status=status)
+    service_ids, combo_ids = chosen["services"], chosen["combos"]
+    pet, all_ids, combo_id = found["pet"], found["all_ids"], found["combo_id"]
+    combo = found["combo"]
+    categories, names, services = found["categories"], found["names"], found["services"]
     day = day or today(now(request), shop.timezone)
     choice = employee_choice(q, categories)
     offer = await search_slots(request, shop, pet_id=pet.id,
@@ -114,6 +134,15 @@ def _breeds(session: Session):
     return session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
 
 
+def _create_tutor(request: web.Request, shop: Shop, values: dict) -> int:
+    with locked_session(engine(request)) as session:
+        tutor = people.create_tutor(session, shop.id, values,
+                                    today=today(now(request), shop.timezone))
+        record_audit(session, request, "tutor.create", "tutor", tutor.id)
+        session.commit()
+        return tutor.id
+
+
 @routes.post("/admin/agenda/novo/tutor")
 @page(Perm.AGENDA_BOOK)
 async def wizard_new_tutor(request: web.Request) -> web.Response:
@@ -121,12 +150,7 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
     data = await form(request)
     values = {k: data.get(k, "") for k in ("name", "whatsapp", "cpf", "email")}
     try:
-        with locked_session(engine(request)) as session:
-            tutor = people.create_tutor(session, shop.id, values,
-                                        today=today(now(request), shop.timezone))
-            record_audit(session, request, "tutor.create", "tutor", tutor.id)
-            session.commit()
-            tutor_id = tutor.id
+        tutor_id = await db(request, _create_tutor, request, shop, values)
     except ValidationFailed as exc:
         return render(request, "agenda/new.html", {
             "step": 1, "q": "", "results": [], "errors": core_errors(exc), "new_tutor": values,
@@ -155,6 +179,21 @@ def pet_values(data: dict) -> dict:
     return values
 
 
+def _create_pet(db_engine: Engine, shop: Shop, tutor_id: int, values: dict, now_) -> int:
+    with locked_session(db_engine) as session:
+        pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
+                                today=today(now_, shop.timezone))
+        session.commit()
+        return pet.id
+
+
+def _load_pet_step(db_engine: Engine, shop_id: int, tutor_id: int) -> tuple:
+    """The tutor (404 when not of this shop), their pets and the breeds: the wizard's step 2."""
+    with read_session(db_engine) as session:
+        tutor = people.get_tutor(session, tutor_id, shop_id)
+        return tutor, people.pets_of(session, tutor.id), _breeds(session)
+
+
 @routes.post("/admin/agenda/novo/pet")
 @page(Perm.AGENDA_BOOK)
 async def wizard_new_pet(request: web.Request) -> web.Response:
@@ -163,18 +202,15 @@ async def wizard_new_pet(request: web.Request) -> web.Response:
     tutor_id = int_or_none(data.get("tutor_id")) or 0
     values = pet_values(data)
     try:
-        with locked_session(engine(request)) as session:
-            pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
-                                    today=today(now(request), shop.timezone))
-            session.commit()
-            pet_id = pet.id
+        pet_id = await db(request, _create_pet, engine(request), shop, tutor_id, values,
+                          now(request))
     except ValidationFailed as exc:
-        with Session(engine(request)) as session:
-            tutor = people.get_tutor(session, tutor_id, shop.id)
-            return render(request, "agenda/new.html", {
-                "step": 2, "tutor": tutor, "pets": people.pets_of(session, tutor.id),
-                "breeds": _breeds(session), "errors": core_errors(exc), "new_pet": values,
-            }, status=422)
+        tutor, pets, breeds = await db(request, _load_pet_step, engine(request), shop.id,
+                                       tutor_id)
+        return render(request, "agenda/new.html", {
+            "step": 2, "tutor": tutor, "pets": pets, "breeds": breeds,
+            "errors": core_errors(exc), "new_pet": values,
+        }, status=422)
     raise redirect(f"/admin/agenda/novo?tutor={tutor_id}&pet={pet_id}", "Pet cadastrado.")
 
 
@@ -196,10 +232,10 @@ async def wizard_book(request: web.Request) -> web.Response:
     rule = _repeat_rule(data)
     shop = required_shop(request)
     if rule is None:
-        appt = await core(booking.book, engine(request), origin="staff", **common)
+        appt = await db(request, booking.book, engine(request), origin="staff", **common)
         message = f"Agendamento #{appt.id} criado."
     else:
-        result = await core(recurrence.book_series, engine(request), **rule, **common)
+        result = await db(request, recurrence.book_series, engine(request), **rule, **common)
         appt = result.appointments[0]
         message = _series_message(result, shop.timezone)
     day = appt.start

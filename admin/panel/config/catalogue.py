@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from admin.panel.config.common import field_errors, required_shop, segment_of, segments_of
 from admin.panel.pages import (
+    db,
     engine,
     form,
     form_list,
@@ -28,7 +30,7 @@ from scheduler_core.catalog.models import (
     ServiceResource,
 )
 from scheduler_core.catalog.service import PriceCellInput
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_id, parse_ids
 from scheduler_core.people.models import Breed, Pelagem, Porte
@@ -44,23 +46,28 @@ routes = web.RouteTableDef()
 # --------------------------------------------------------------------------- resources & categories
 
 
+def _resources_of(session: Session, segments: list) -> list[Resource]:
+    return list(session.exec(select(Resource).where(
+        col(Resource.segment_id).in_([s.id for s in segments])).order_by(Resource.id)).all())
+
+
+def _load_resources(db_engine: Engine, shop: Shop) -> dict:
+    with read_session(db_engine) as session:
+        segments = segments_of(session, shop)
+        return {"segments": segments, "resources": _resources_of(session, segments)}
+
+
 @routes.get("/admin/config/recursos")
 @page(Perm.SETTINGS)
 async def resources_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        segments = segments_of(session, shop)
-        resources = session.exec(select(Resource).where(
-            col(Resource.segment_id).in_([s.id for s in segments])).order_by(Resource.id)).all()
-        return render(request, "config/resources.html",
-                      {"segments": segments, "resources": resources})
+    ctx = await db(request, _load_resources, engine(request), shop)
+    return render(request, "config/resources.html", ctx)
 
 
-@routes.post("/admin/config/recursos")
-@page(Perm.SETTINGS)
-async def resources_submit(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    data = await form(request)
+def _save_resource(request: web.Request, shop: Shop, data: dict) -> tuple[str, dict | None]:
+    """(flash message, None) when saved or removed; ("", the page's context with the errors)
+    when refused."""
     with locked_session(engine(request)) as session:
         segments = segments_of(session, shop)
         resource = session.get(Resource, int_or_none(data.get("resource_id")) or 0)
@@ -75,35 +82,48 @@ async def resources_submit(request: web.Request) -> web.Response:
                 resource = shop_service.save_resource(session, segment, resource, data)
                 message = f"Recurso “{resource.name}” salvo."
         except ValidationFailed as exc:
-            resources = session.exec(select(Resource).where(
-                col(Resource.segment_id).in_([s.id for s in segments]))).all()
-            return render(request, "config/resources.html", {
-                "segments": segments, "resources": resources, "errors": field_errors(exc),
-                "values": data}, status=422)
+            return "", {"segments": segments, "resources": _resources_of(session, segments),
+                        "errors": field_errors(exc), "values": data}
         record_audit(session, request, "config.resource", "resource", int_or_none(data.get(
             "resource_id")), {"action": data.get("action", "save")})
         session.commit()
+    return message, None
+
+
+@routes.post("/admin/config/recursos")
+@page(Perm.SETTINGS)
+async def resources_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    message, refused = await db(request, _save_resource, request, shop, data)
+    if refused is not None:
+        return render(request, "config/resources.html", refused, status=422)
     raise redirect("/admin/config/recursos", message)
+
+
+def _categories_of(session: Session, segments: list) -> list[ServiceCategory]:
+    return list(session.exec(select(ServiceCategory).where(
+        col(ServiceCategory.segment_id).in_([s.id for s in segments]))
+        .order_by(ServiceCategory.segment_id, ServiceCategory.display_order)).all())
+
+
+def _load_categories(db_engine: Engine, shop: Shop) -> dict:
+    with read_session(db_engine) as session:
+        segments = segments_of(session, shop)
+        return {"segments": segments, "categories": _categories_of(session, segments)}
 
 
 @routes.get("/admin/config/categorias")
 @page(Perm.SETTINGS)
 async def categories_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        segments = segments_of(session, shop)
-        categories = session.exec(select(ServiceCategory).where(
-            col(ServiceCategory.segment_id).in_([s.id for s in segments]))
-            .order_by(ServiceCategory.segment_id, ServiceCategory.display_order)).all()
-        return render(request, "config/categories.html",
-                      {"segments": segments, "categories": categories})
+    ctx = await db(request, _load_categories, engine(request), shop)
+    return render(request, "config/categories.html", ctx)
 
 
-@routes.post("/admin/config/categorias")
-@page(Perm.SETTINGS)
-async def categories_submit(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    data = await form(request)
+def _save_category(request: web.Request, shop: Shop, data: dict) -> tuple[str, dict | None]:
+    """(the category's name, None) when saved; ("", the page's context with the errors) when
+    refused."""
     with locked_session(engine(request)) as session:
         segments = segments_of(session, shop)
         category = session.get(ServiceCategory, int_or_none(data.get("category_id")) or 0)
@@ -113,29 +133,31 @@ async def categories_submit(request: web.Request) -> web.Response:
         try:
             category = catalog_service.save_category(session, segment, category, data)
         except ValidationFailed as exc:
-            categories = session.exec(select(ServiceCategory).where(
-                col(ServiceCategory.segment_id).in_([s.id for s in segments]))).all()
-            return render(request, "config/categories.html", {
-                "segments": segments, "categories": categories, "errors": field_errors(exc),
-                "values": data}, status=422)
+            return "", {"segments": segments, "categories": _categories_of(session, segments),
+                        "errors": field_errors(exc), "values": data}
         record_audit(session, request, "config.category", "servicecategory", category.id)
         session.commit()
-        name = category.name
+        return category.name, None
+
+
+@routes.post("/admin/config/categorias")
+@page(Perm.SETTINGS)
+async def categories_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    name, refused = await db(request, _save_category, request, shop, data)
+    if refused is not None:
+        return render(request, "config/categories.html", refused, status=422)
     raise redirect("/admin/config/categorias", f"Categoria “{name}” salva.")
 
 
 # --------------------------------------------------------------------------- services
 
 
-@routes.get("/admin/config/servicos")
-@page(Perm.SETTINGS)
-async def services_list(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    with Session(engine(request)) as session:
+def _load_services(db_engine: Engine, shop: Shop) -> dict:
+    with read_session(db_engine) as session:
         segments = segments_of(session, shop)
-        cats = session.exec(select(ServiceCategory).where(
-            col(ServiceCategory.segment_id).in_([s.id for s in segments]))
-            .order_by(ServiceCategory.segment_id, ServiceCategory.display_order)).all()
+        cats = _categories_of(session, segments)
         services = session.exec(select(Service).where(
             col(Service.category_id).in_([c.id for c in cats]))
             .order_by(Service.display_order, Service.name)).all()
@@ -145,9 +167,16 @@ async def services_list(request: web.Request) -> web.Response:
             prices.setdefault(p.service_id, []).append(p.price_cents)
         combos = session.exec(select(Combo).where(
             col(Combo.segment_id).in_([s.id for s in segments])).order_by(Combo.name)).all()
-        return render(request, "config/services.html", {
-            "segments": segments, "categories": cats, "services": services,
-            "prices": prices, "combos": combos})
+        return {"segments": segments, "categories": cats, "services": services,
+                "prices": prices, "combos": combos}
+
+
+@routes.get("/admin/config/servicos")
+@page(Perm.SETTINGS)
+async def services_list(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    return render(request, "config/services.html",
+                  await db(request, _load_services, engine(request), shop))
 
 
 def _service_ctx(session: Session, shop: Shop, service: Service | None) -> dict:
@@ -183,21 +212,60 @@ def _cents_text(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d}"
 
 
+def _url_id(request: web.Request) -> int | None:
+    return int(request.match_info["id"]) if "id" in request.match_info else None
+
+
+def _service_of(session: Session, service_id: int | None) -> Service | None:
+    if service_id is None:
+        return None
+    service = session.get(Service, service_id)
+    if service is None:
+        raise web.HTTPNotFound(text="Serviço não encontrado.")
+    return service
+
+
+def _load_service(db_engine: Engine, shop: Shop, service_id: int | None,
+                  category_id: int | None) -> dict:
+    with read_session(db_engine) as session:
+        service = _service_of(session, service_id)
+        ctx = _service_ctx(session, shop, service)
+    if service is None and category_id is not None:
+        ctx["values"]["category_id"] = category_id
+    return ctx
+
+
 @routes.get("/admin/config/servicos/novo")
 @routes.get("/admin/config/servicos/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def service_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        service = None
-        if "id" in request.match_info:
-            service = session.get(Service, int(request.match_info["id"]))
-            if service is None:
-                raise web.HTTPNotFound(text="Serviço não encontrado.")
-        ctx = _service_ctx(session, shop, service)
-        if service is None and parse_id(request.query.get("categoria")) is not None:
-            ctx["values"]["category_id"] = parse_id(request.query["categoria"])
-        return render(request, "config/service.html", ctx)
+    ctx = await db(request, _load_service, engine(request), shop, _url_id(request),
+                   parse_id(request.query.get("categoria")))
+    return render(request, "config/service.html", ctx)
+
+
+def _save_service(request: web.Request, shop: Shop, service_id: int | None, data: dict,
+                  posted: dict) -> tuple[str, dict | None]:
+    """(the service's name, None) when saved; ("", the form's context with the errors) when
+    refused. ``posted``: the species, the price grid, the breed rows and the resources."""
+    with locked_session(engine(request)) as session:
+        service = _service_of(session, service_id)
+        try:
+            service = catalog_service.save_service(session, shop, service, data, **posted)
+        except ValidationFailed as exc:
+            session.rollback()
+            ctx = _service_ctx(session, shop, service)
+            ctx.update(errors=field_errors(exc),
+                       values={**data, "species": posted["species"],
+                               "category_id": int_or_none(data.get("category_id"))},
+                       grid={k: (v.price, v.duration) for k, v in posted["grid"].items()},
+                       breed_rows=posted["breed_rows"], units=posted["resources"])
+            return "", ctx
+        record_audit(session, request, "config.service", "service", service.id,
+                     {"name": service.name})
+        session.commit()
+        return service.name, None
 
 
 @routes.post("/admin/config/servicos/novo")
@@ -206,7 +274,6 @@ async def service_form(request: web.Request) -> web.Response:
 async def service_submit(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
-    species = await form_list(request, "species")
     grid = {(p.value, c.value): PriceCellInput(data.get(f"price_{p.value}_{c.value}", ""),
                                                data.get(f"dur_{p.value}_{c.value}", ""))
             for p in Porte for c in Pelagem}
@@ -215,29 +282,12 @@ async def service_submit(request: web.Request) -> web.Response:
                   if f"breed_{i}" in data]
     resources = {parse_id(k[4:]): v for k, v in data.items() if k.startswith("res_")
                  and parse_id(k[4:]) is not None}
-    with locked_session(engine(request)) as session:
-        service = None
-        if "id" in request.match_info:
-            service = session.get(Service, int(request.match_info["id"]))
-            if service is None:
-                raise web.HTTPNotFound(text="Serviço não encontrado.")
-        try:
-            service = catalog_service.save_service(
-                session, shop, service, data, species=species, grid=grid,
-                breed_rows=breed_rows, resources=resources)
-        except ValidationFailed as exc:
-            session.rollback()
-            ctx = _service_ctx(session, shop, service)
-            ctx.update(errors=field_errors(exc), values={**data, "species": species,
-                                                  "category_id": int_or_none(
-                                                      data.get("category_id"))},
-                       grid={k: (v.price, v.duration) for k, v in grid.items()},
-                       breed_rows=breed_rows, units=resources)
-            return render(request, "config/service.html", ctx, status=422)
-        record_audit(session, request, "config.service", "service", service.id,
-                     {"name": service.name})
-        session.commit()
-        name = service.name
+    posted = {"species": await form_list(request, "species"), "grid": grid,
+              "breed_rows": breed_rows, "resources": resources}
+    name, refused = await db(request, _save_service, request, shop, _url_id(request), data,
+                             posted)
+    if refused is not None:
+        return render(request, "config/service.html", refused, status=422)
     raise redirect("/admin/config/servicos", f"Serviço “{name}” salvo.")
 
 
@@ -273,24 +323,24 @@ def _combo_or_404(session: Session, shop: Shop, request: web.Request) -> Combo |
     return combo
 
 
+def _load_combo(db_engine: Engine, shop: Shop, request: web.Request) -> dict:
+    with read_session(db_engine) as session:
+        return _combo_ctx(session, shop, _combo_or_404(session, shop, request))
+
+
 @routes.get("/admin/config/combos/novo")
 @routes.get("/admin/config/combos/{id:[0-9]{1,9}}")
 @page(Perm.SETTINGS)
 async def combo_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        combo = _combo_or_404(session, shop, request)
-        return render(request, "config/combo.html", _combo_ctx(session, shop, combo))
+    ctx = await db(request, _load_combo, engine(request), shop, request)
+    return render(request, "config/combo.html", ctx)
 
 
-@routes.post("/admin/config/combos/novo")
-@routes.post("/admin/config/combos/{id:[0-9]{1,9}}")
-@page(Perm.SETTINGS)
-async def combo_submit(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    data = await form(request)
-    service_ids = parse_ids(await form_list(request, "services"))
-    species = await form_list(request, "species")
+def _save_combo(request: web.Request, shop: Shop, data: dict, service_ids: list[int],
+                species: list[str]) -> tuple[str, dict | None]:
+    """(the combo's name, None) when saved; ("", the form's context with the errors) when
+    refused."""
     with locked_session(engine(request)) as session:
         combo = _combo_or_404(session, shop, request)
         try:
@@ -301,8 +351,21 @@ async def combo_submit(request: web.Request) -> web.Response:
             ctx = _combo_ctx(session, shop, combo)
             ctx.update(errors=field_errors(exc), values={**data, "species": species},
                        chosen=set(service_ids))
-            return render(request, "config/combo.html", ctx, status=422)
+            return "", ctx
         record_audit(session, request, "config.combo", "combo", combo.id)
         session.commit()
-        name = combo.name
+        return combo.name, None
+
+
+@routes.post("/admin/config/combos/novo")
+@routes.post("/admin/config/combos/{id:[0-9]{1,9}}")
+@page(Perm.SETTINGS)
+async def combo_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    service_ids = parse_ids(await form_list(request, "services"))
+    species = await form_list(request, "species")
+    name, refused = await db(request, _save_combo, request, shop, data, service_ids, species)
+    if refused is not None:
+        return render(request, "config/combo.html", refused, status=422)
     raise redirect("/admin/config/servicos", f"Combo “{name}” salvo.")

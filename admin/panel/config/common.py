@@ -13,6 +13,7 @@ from admin.panel.pages import (
     redirect,
     staff,
 )
+from scheduler_core.db.engine import read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.shop.models import (
     Segment,
@@ -32,7 +33,9 @@ def required_shop(request: web.Request) -> Shop:
 
 
 def require_pin(request: web.Request, data: dict) -> None:
-    with Session(engine(request)) as session:
+    """The operator PIN of the signed-in staff (``AccountError`` when wrong); blocking: call
+    it from a view's sync function run through ``db``."""
+    with read_session(engine(request)) as session:
         accounts.check_pin(session.get(StaffUser, staff(request).user.id),
                            data.get("operator_pin"))
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.panel.config.common import field_errors, required_shop
 from admin.panel.pages import (
+    db,
     engine,
     form,
     int_or_none,
@@ -20,7 +22,7 @@ from scheduler_core.catalog import service as catalog_service
 from scheduler_core.catalog.models import (
     LevaETrazZone,
 )
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.shop.models import (
     Shop,
@@ -32,24 +34,30 @@ routes = web.RouteTableDef()
 # --------------------------------------------------------------------------- Leva e Traz
 
 
+def _leva_ctx(session: Session, shop_id: int) -> dict:
+    zones = session.exec(select(LevaETrazZone).where(LevaETrazZone.shop_id == shop_id)
+                         .order_by(LevaETrazZone.name)).all()
+    return {"shop": session.get(Shop, shop_id), "zones": zones}
+
+
+def _load_leva(db_engine: Engine, shop_id: int) -> dict:
+    with read_session(db_engine) as session:
+        return _leva_ctx(session, shop_id)
+
+
 @routes.get("/admin/config/leva-e-traz")
 @page(Perm.SETTINGS)
 async def leva_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        zones = session.exec(select(LevaETrazZone).where(LevaETrazZone.shop_id == shop.id)
-                             .order_by(LevaETrazZone.name)).all()
-        return render(request, "config/leva.html", {"shop": session.get(Shop, shop.id),
-                                                    "zones": zones})
+    return render(request, "config/leva.html",
+                  await db(request, _load_leva, engine(request), shop.id))
 
 
-@routes.post("/admin/config/leva-e-traz")
-@page(Perm.SETTINGS)
-async def leva_submit(request: web.Request) -> web.Response:
-    shop_ref = required_shop(request)
-    data = await form(request)
+def _save_leva(request: web.Request, shop_id: int, data: dict) -> tuple[str, dict | None]:
+    """(flash message, None) when saved; ("", the form's context with the errors) when
+    refused."""
     with locked_session(engine(request)) as session:
-        shop = session.get(Shop, shop_ref.id)
+        shop = session.get(Shop, shop_id)
         zone = session.get(LevaETrazZone, int_or_none(data.get("zone_id")) or 0)
         if zone is not None and zone.shop_id != shop.id:
             raise web.HTTPNotFound(text="Zona não encontrada.")
@@ -66,12 +74,20 @@ async def leva_submit(request: web.Request) -> web.Response:
                 message = f"Zona “{zone.name}” salva."
         except ValidationFailed as exc:
             session.rollback()
-            zones = session.exec(select(LevaETrazZone)
-                                 .where(LevaETrazZone.shop_id == shop.id)).all()
-            return render(request, "config/leva.html", {
-                "shop": session.get(Shop, shop.id), "zones": zones, "errors": field_errors(exc),
-                "values": data}, status=422)
+            return "", {**_leva_ctx(session, shop_id), "errors": field_errors(exc),
+                        "values": data}
         record_audit(session, request, "config.leva_e_traz", "shop", shop.id,
-               {"action": data.get("action", "zone")})
+                     {"action": data.get("action", "zone")})
         session.commit()
+    return message, None
+
+
+@routes.post("/admin/config/leva-e-traz")
+@page(Perm.SETTINGS)
+async def leva_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    message, refused = await db(request, _save_leva, request, shop.id, data)
+    if refused is not None:
+        return render(request, "config/leva.html", refused, status=422)
     raise redirect("/admin/config/leva-e-traz", message)

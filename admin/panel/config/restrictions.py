@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from admin.panel.config.common import field_errors, required_shop, segments_of
 from admin.panel.pages import (
+    db,
     engine,
     form,
     form_list,
@@ -22,7 +24,7 @@ from scheduler_core.catalog.models import (
     Service,
     ServiceCategory,
 )
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_id
 from scheduler_core.people.models import Breed
@@ -54,14 +56,38 @@ def _restriction_ctx(session: Session, shop: Shop, restriction: Restriction | No
     }
 
 
+def _load_restrictions(db_engine: Engine, shop_id: int) -> list[Restriction]:
+    with read_session(db_engine) as session:
+        return list(session.exec(select(Restriction).where(Restriction.shop_id == shop_id)
+                                 .order_by(Restriction.name)).all())
+
+
 @routes.get("/admin/config/restricoes")
 @page(Perm.SETTINGS)
 async def restrictions_list(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        rows = session.exec(select(Restriction).where(Restriction.shop_id == shop.id)
-                            .order_by(Restriction.name)).all()
-        return render(request, "config/restrictions.html", {"restrictions": rows})
+    rows = await db(request, _load_restrictions, engine(request), shop.id)
+    return render(request, "config/restrictions.html", {"restrictions": rows})
+
+
+def _restriction_of(session: Session, shop: Shop, restriction_id: int | None
+                    ) -> Restriction | None:
+    """The restriction of the URL (None on /novo); another shop's or a missing one is a 404."""
+    if restriction_id is None:
+        return None
+    restriction = session.get(Restriction, restriction_id)
+    if restriction is None or restriction.shop_id != shop.id:
+        raise web.HTTPNotFound(text="Restrição não encontrada.")
+    return restriction
+
+
+def _load_restriction(db_engine: Engine, shop: Shop, restriction_id: int | None) -> dict:
+    with read_session(db_engine) as session:
+        return _restriction_ctx(session, shop, _restriction_of(session, shop, restriction_id))
+
+
+def _url_id(request: web.Request) -> int | None:
+    return int(request.match_info["id"]) if "id" in request.match_info else None
 
 
 @routes.get("/admin/config/restricoes/novo")
@@ -69,29 +95,16 @@ async def restrictions_list(request: web.Request) -> web.Response:
 @page(Perm.SETTINGS)
 async def restriction_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        restriction = session.get(Restriction, int(request.match_info["id"])) \
-            if "id" in request.match_info else None
-        if "id" in request.match_info and (restriction is None
-                                           or restriction.shop_id != shop.id):
-            raise web.HTTPNotFound(text="Restrição não encontrada.")
-        return render(request, "config/restriction.html",
-                      _restriction_ctx(session, shop, restriction))
+    ctx = await db(request, _load_restriction, engine(request), shop, _url_id(request))
+    return render(request, "config/restriction.html", ctx)
 
 
-@routes.post("/admin/config/restricoes/novo")
-@routes.post("/admin/config/restricoes/{id:[0-9]{1,9}}")
-@page(Perm.SETTINGS)
-async def restriction_submit(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    data = await form(request)
-    lists = {k: await form_list(request, k) for k in RESTRICTION_LISTS}
+def _save_restriction(request: web.Request, shop: Shop, restriction_id: int | None,
+                      data: dict, lists: dict) -> dict | None:
+    """Save (or switch on/off) a restriction; the form's context with the errors when
+    refused, None when saved."""
     with locked_session(engine(request)) as session:
-        restriction = session.get(Restriction, int(request.match_info["id"])) \
-            if "id" in request.match_info else None
-        if "id" in request.match_info and (restriction is None
-                                           or restriction.shop_id != shop.id):
-            raise web.HTTPNotFound(text="Restrição não encontrada.")
+        restriction = _restriction_of(session, shop, restriction_id)
         try:
             if data.get("action") == "toggle" and restriction is not None:
                 restriction.active = not restriction.active
@@ -105,8 +118,21 @@ async def restriction_submit(request: web.Request) -> web.Response:
             ctx.update(errors=field_errors(exc), values=data,
                        cond={k: [v if parse_id(v) is None else parse_id(v) for v in vals]
                              for k, vals in lists.items()})
-            return render(request, "config/restriction.html", ctx, status=422)
+            return ctx
         record_audit(session, request, "config.restriction", "restriction", restriction.id,
-               {"active": restriction.active})
+                     {"active": restriction.active})
         session.commit()
+    return None
+
+
+@routes.post("/admin/config/restricoes/novo")
+@routes.post("/admin/config/restricoes/{id:[0-9]{1,9}}")
+@page(Perm.SETTINGS)
+async def restriction_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    lists = {k: await form_list(request, k) for k in RESTRICTION_LISTS}
+    refused = await db(request, _save_restriction, request, shop, _url_id(request), data, lists)
+    if refused is not None:
+        return render(request, "config/restriction.html", refused, status=422)
     raise redirect("/admin/config/restricoes", "Restrição salva.")

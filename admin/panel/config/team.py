@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.panel import accounts
@@ -14,6 +15,7 @@ from admin.panel.config.common import (
     segments_of,
 )
 from admin.panel.pages import (
+    db,
     engine,
     form,
     form_list,
@@ -27,7 +29,7 @@ from scheduler_core.catalog import shop_setup
 from scheduler_core.catalog.models import (
     ServiceCategory,
 )
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.shop.models import (
@@ -44,12 +46,9 @@ routes = web.RouteTableDef()
 # --------------------------------------------------------------------------- employees
 
 
-@routes.get("/admin/config/funcionarios")
-@page(Perm.EMPLOYEES)
-async def employees_list(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    with Session(engine(request)) as session:
-        employees = session.exec(select(Employee).where(Employee.shop_id == shop.id)
+def _load_employees(db_engine: Engine, shop_id: int) -> dict:
+    with read_session(db_engine) as session:
+        employees = session.exec(select(Employee).where(Employee.shop_id == shop_id)
                                  .order_by(Employee.name)).all()
         cats = {c.id: c.name for c in session.exec(select(ServiceCategory)).all()}
         emp_cats: dict[int, list[str]] = {}
@@ -58,10 +57,18 @@ async def employees_list(request: web.Request) -> web.Response:
         ranges: dict[int, set[int]] = {}
         for r in session.exec(select(WorkingRange)).all():
             ranges.setdefault(r.employee_id, set()).add(r.weekday)
-    return render(request, "config/employees.html", {
+    return {
         "employees": employees, "emp_cats": emp_cats, "work_days": ranges,
         "calendars": sum(1 for e in employees if e.active and e.has_calendar),
-    })
+    }
+
+
+@routes.get("/admin/config/funcionarios")
+@page(Perm.EMPLOYEES)
+async def employees_list(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    ctx = await db(request, _load_employees, engine(request), shop.id)
+    return render(request, "config/employees.html", ctx)
 
 
 def _employee_ctx(session: Session, shop: Shop, employee: Employee | None) -> dict:
@@ -83,37 +90,42 @@ def _employee_ctx(session: Session, shop: Shop, employee: Employee | None) -> di
             {"has_calendar": True, "active": True, "species": ["cao", "gato"]}}
 
 
+def _employee_of(session: Session, shop: Shop, employee_id: int | None) -> Employee | None:
+    """The employee of the URL (None on /novo); another shop's or a missing one is a 404."""
+    if employee_id is None:
+        return None
+    employee = session.get(Employee, employee_id)
+    if employee is None or employee.shop_id != shop.id:
+        raise web.HTTPNotFound(text="Funcionário não encontrado.")
+    return employee
+
+
+def _load_employee(db_engine: Engine, shop: Shop, employee_id: int | None) -> dict:
+    with read_session(db_engine) as session:
+        return _employee_ctx(session, shop, _employee_of(session, shop, employee_id))
+
+
+def _url_id(request: web.Request) -> int | None:
+    return int(request.match_info["id"]) if "id" in request.match_info else None
+
+
 @routes.get("/admin/config/funcionarios/novo")
 @routes.get("/admin/config/funcionarios/{id:[0-9]{1,9}}")
 @page(Perm.EMPLOYEES)
 async def employee_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        employee = None
-        if "id" in request.match_info:
-            employee = session.get(Employee, int(request.match_info["id"]))
-            if employee is None or employee.shop_id != shop.id:
-                raise web.HTTPNotFound(text="Funcionário não encontrado.")
-        return render(request, "config/employee.html", _employee_ctx(session, shop, employee))
+    ctx = await db(request, _load_employee, engine(request), shop, _url_id(request))
+    return render(request, "config/employee.html", ctx)
 
 
-@routes.post("/admin/config/funcionarios/novo")
-@routes.post("/admin/config/funcionarios/{id:[0-9]{1,9}}")
-@page(Perm.EMPLOYEES)
-async def employee_submit(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    data = await form(request)
-    category_ids = parse_ids(await form_list(request, "categories"))
-    species = await form_list(request, "species")
-    work_days = set(parse_ids(await form_list(request, "works")))
-    days = {d: (range_pairs(data, f"d{d}") if d in work_days else []) for d in range(7)}
+def _save_employee(request: web.Request, shop: Shop, employee_id: int | None, data: dict,
+                   form_lists: dict, days: dict) -> tuple[str, dict | None]:
+    """(the employee's name, None) when saved; ("", the form's context with the errors) when
+    refused. The operator PIN is checked before the write lock is taken (argon2 is slow)."""
+    category_ids, species = form_lists["categories"], form_lists["species"]
     pin_refusal = operator_pin_refusal(request, data)
     with locked_session(engine(request)) as session:
-        employee = None
-        if "id" in request.match_info:
-            employee = session.get(Employee, int(request.match_info["id"]))
-            if employee is None or employee.shop_id != shop.id:
-                raise web.HTTPNotFound(text="Funcionário não encontrado.")
+        employee = _employee_of(session, shop, employee_id)
         try:
             if pin_refusal is not None:
                 raise pin_refusal
@@ -130,9 +142,25 @@ async def employee_submit(request: web.Request) -> web.Response:
                 chosen=set(category_ids),
                 days={d: [p for p in days[d] if p[0] or p[1]] for d in range(7)},
             )
-            return render(request, "config/employee.html", ctx, status=422)
+            return "", ctx
         record_audit(session, request, "config.employee", "employee", employee.id,
-               {"name": employee.name, "categories": category_ids})
+                     {"name": employee.name, "categories": category_ids})
         session.commit()
-        name = employee.name
+        return employee.name, None
+
+
+@routes.post("/admin/config/funcionarios/novo")
+@routes.post("/admin/config/funcionarios/{id:[0-9]{1,9}}")
+@page(Perm.EMPLOYEES)
+async def employee_submit(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    data = await form(request)
+    lists = {"categories": parse_ids(await form_list(request, "categories")),
+             "species": await form_list(request, "species")}
+    work_days = set(parse_ids(await form_list(request, "works")))
+    days = {d: (range_pairs(data, f"d{d}") if d in work_days else []) for d in range(7)}
+    name, refused = await db(request, _save_employee, request, shop, _url_id(request), data,
+                             lists, days)
+    if refused is not None:
+        return render(request, "config/employee.html", refused, status=422)
     raise redirect("/admin/config/funcionarios", f"Funcionário “{name}” salvo.")

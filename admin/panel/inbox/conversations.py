@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
 
-from admin.panel.pages import engine, form, now, page, redirect, render, staff
+from admin.panel.pages import db, engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local
 from admin.panel.tutors.tutor import tutor_context
+from scheduler_core.db.engine import read_session
 from scheduler_core.people.models import Tutor
+from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
 
@@ -39,23 +41,45 @@ def _display_name(conv) -> str:
     return conv.tutor_name or conv.profile_name or conv.phone or conv.key
 
 
-def _waiting(request: web.Request) -> list:
+def _waiting(db_engine: Engine, now_, shop_id: int | None) -> list:
+    with read_session(db_engine) as session:
+        return _inbox().waiting_conversations(session, now_, shop_id=shop_id)
+
+
+async def _queue(request: web.Request) -> list:
+    """The conversations waiting for a human in the staff's shop, oldest first."""
     shop = staff(request).shop
-    with Session(engine(request)) as session:
-        return _inbox().waiting_conversations(session, now(request),
-                                                shop_id=shop.id if shop else None)
+    return await db(request, _waiting, engine(request), now(request),
+                    shop.id if shop else None)
 
 
 @routes.get("/admin/atendimento/fila.json")
 @page(Perm.INBOX)
 async def inbox_queue(request: web.Request) -> web.Response:
-    convs = _waiting(request)
+    convs = await _queue(request)
     return web.json_response({"conversations": [
         {"id": c.id, "name": _display_name(c), "waiting": waiting_label(c.waiting_seconds),
          "waiting_seconds": c.waiting_seconds, "reason": c.reason,
          "last_message": c.last_message_text[:120]}
         for c in convs
     ]})
+
+
+def _conversation(db_engine: Engine, shop: Shop | None, conv_id: int, now_,
+                  sensitive: bool) -> dict:
+    """One conversation of the shop (404 otherwise), its history, its tutor and what the side
+    panel shows about them."""
+    from bot.models import WaConversation
+
+    with read_session(db_engine) as session:
+        conv = session.get(WaConversation, conv_id)
+        if conv is None or (shop and conv.shop_id != shop.id):
+            raise web.HTTPNotFound(text="Conversa não encontrada.")
+        tutor = session.get(Tutor, conv.tutor_id) if conv.tutor_id else None
+        return {"conv": conv, "history": _inbox().conversation_history(session, conv.id),
+                "tutor": tutor,
+                "tutor_ctx": tutor_context(session, shop, tutor, now_, sensitive)
+                if tutor and shop else None}
 
 
 @routes.get("/admin/atendimento")
@@ -65,24 +89,17 @@ async def inbox(request: web.Request) -> web.Response:
     me = staff(request)
     shop = me.shop
     tz = shop.timezone if shop else "America/Sao_Paulo"
-    convs = _waiting(request)
+    convs = await _queue(request)
     current_id = int(request.match_info["id"]) if "id" in request.match_info else None
     ctx = {"convs": convs, "current_id": current_id, "waiting_label": waiting_label,
            "display_name": _display_name, "authors": AUTHOR_LABELS, "tz": tz}
     if current_id is None:
         return render(request, "inbox/inbox.html", ctx)
-    from bot.models import WaConversation
-
-    with Session(engine(request)) as session:
-        conv = session.get(WaConversation, current_id)
-        if conv is None or (shop and conv.shop_id != shop.id):
-            raise web.HTTPNotFound(text="Conversa não encontrada.")
-        history = _inbox().conversation_history(session, conv.id)
-        tutor = session.get(Tutor, conv.tutor_id) if conv.tutor_id else None
-        context = tutor_context(session, shop, tutor, now(request),
-                                me.can(Perm.TUTORS_SENSITIVE)) if tutor and shop else None
+    context = await db(request, _conversation, engine(request), shop, current_id, now(request),
+                       me.can(Perm.TUTORS_SENSITIVE))
+    conv, history, tutor = context["conv"], context["history"], context["tutor"]
     await _inbox().attendant_seen(request.app, conv.id)
-    ctx.update(conv=conv, history=history, tutor_ctx=context,
+    ctx.update(conv=conv, history=history, tutor_ctx=context["tutor_ctx"],
                history_local=[(h, to_local(h.at, tz)) for h in history],
                is_human=conv.owner == "human",
                name=(tutor.name if tutor else None) or conv.profile_name or conv.phone
@@ -118,6 +135,9 @@ async def inbox_reply(request: web.Request) -> web.Response:
 @page(Perm.INBOX)
 async def inbox_resume(request: web.Request) -> web.Response:
     conv_id = int(request.match_info["id"])
+    # bot.inbox.resume_bot commits and then schedules the Rasa un-pause on the running loop,
+    # so it is called here, not through db(): a worker thread has no loop to schedule on.
+    # (Its short write is the channel's seam to move off the loop, with the rest of bot/.)
     done = _inbox().resume_bot(request.app, conv_id, staff(request).actor)
     if not done:
         raise redirect(f"/admin/atendimento/{conv_id}",

@@ -4,19 +4,39 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.panel.agenda.wizard import pet_values
-from admin.panel.pages import engine, form, now, page, redirect, render
+from admin.panel.pages import db, engine, form, now, page, redirect, render
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
 from admin.panel.tutors.tutor import field_errors, required_shop, visits_of
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Breed, Tutor
+from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
+
+
+def _breeds(session: Session) -> list[Breed]:
+    return list(session.exec(select(Breed).order_by(Breed.species, Breed.name)).all())
+
+
+def _create_pet(db_engine: Engine, shop: Shop, tutor_id: int, values: dict, now_) -> int:
+    with locked_session(db_engine) as session:
+        pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
+                                today=today(now_, shop.timezone))
+        session.commit()
+        return pet.id
+
+
+def _load_new_pet(db_engine: Engine, shop_id: int, tutor_id: int) -> tuple[Tutor, list[Breed]]:
+    """The tutor (404 when not of this shop) and the breeds for the new-pet form."""
+    with read_session(db_engine) as session:
+        return people.get_tutor(session, tutor_id, shop_id), _breeds(session)
 
 
 @routes.post("/admin/tutores/{id:[0-9]{1,9}}/pets")
@@ -27,18 +47,13 @@ async def tutor_add_pet(request: web.Request) -> web.Response:
     tutor_id = int(request.match_info["id"])
     values = pet_values(data)
     try:
-        with locked_session(engine(request)) as session:
-            pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
-                                    today=today(now(request), shop.timezone))
-            session.commit()
-            pet_id = pet.id
+        pet_id = await db(request, _create_pet, engine(request), shop, tutor_id, values,
+                          now(request))
     except ValidationFailed as exc:
-        with Session(engine(request)) as session:
-            tutor = people.get_tutor(session, tutor_id, shop.id)
-            return render(request, "tutors/pet_new.html", {
-                "tutor": tutor, "new_pet": values, "errors": field_errors(exc),
-                "breeds": session.exec(select(Breed).order_by(Breed.species, Breed.name)).all(),
-                "pet_action": f"/admin/tutores/{tutor_id}/pets"}, status=422)
+        tutor, breeds = await db(request, _load_new_pet, engine(request), shop.id, tutor_id)
+        return render(request, "tutors/pet_new.html", {
+            "tutor": tutor, "new_pet": values, "errors": field_errors(exc), "breeds": breeds,
+            "pet_action": f"/admin/tutores/{tutor_id}/pets"}, status=422)
     raise redirect(f"/admin/pets/{pet_id}", "Pet cadastrado.")
 
 
@@ -46,23 +61,26 @@ async def tutor_add_pet(request: web.Request) -> web.Response:
 @page(Perm.TUTORS_EDIT)
 async def tutor_pet_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
-        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+    tutor, breeds = await db(request, _load_new_pet, engine(request), shop.id,
+                             int(request.match_info["id"]))
     return render(request, "tutors/pet_new.html", {
         "tutor": tutor, "breeds": breeds, "pet_action": f"/admin/tutores/{tutor.id}/pets"})
+
+
+def _load_pet(db_engine: Engine, shop: Shop, pet_id: int) -> dict:
+    with read_session(db_engine) as session:
+        pet = people.get_pet(session, pet_id, shop.id)
+        return {"pet": pet, "tutor": session.get(Tutor, pet.tutor_id),
+                "breed": session.get(Breed, pet.breed_id) if pet.breed_id else None,
+                "visits": visits_of(session, shop, pet_id=pet.id), "breeds": _breeds(session)}
 
 
 @routes.get("/admin/pets/{id:[0-9]{1,9}}")
 @page(Perm.TUTORS_VIEW)
 async def pet_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        pet = people.get_pet(session, int(request.match_info["id"]), shop.id)
-        tutor = session.get(Tutor, pet.tutor_id)
-        breed = session.get(Breed, pet.breed_id) if pet.breed_id else None
-        visits = visits_of(session, shop, pet_id=pet.id)
-        breeds = session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
+    ctx = await db(request, _load_pet, engine(request), shop, int(request.match_info["id"]))
+    pet = ctx["pet"]
     values = {
         "name": pet.name, "species": pet.species, "breed_id": str(pet.breed_id or ""),
         "porte": pet.porte or "", "pelagem": pet.pelagem or "", "sex": pet.sex or "",
@@ -71,8 +89,24 @@ async def pet_page(request: web.Request) -> web.Response:
         "notes": pet.notes,
     }
     return render(request, "tutors/pet.html", {
-        "pet": pet, "tutor": tutor, "breed": breed, "visits": visits, "breeds": breeds,
-        "new_pet": values, "pet_action": f"/admin/pets/{pet.id}", "pet_title": "Editar pet"})
+        **ctx, "new_pet": values, "pet_action": f"/admin/pets/{pet.id}",
+        "pet_title": "Editar pet"})
+
+
+def _update_pet(db_engine: Engine, shop: Shop, pet_id: int, values: dict, now_) -> None:
+    with locked_session(db_engine) as session:
+        if not values.get("weight_kg"):
+            values.pop("weight_kg")
+        people.update_pet(session, pet_id, values, shop_id=shop.id,
+                          today=today(now_, shop.timezone))
+        session.commit()
+
+
+def _load_pet_refused(db_engine: Engine, shop_id: int, pet_id: int) -> dict:
+    with read_session(db_engine) as session:
+        pet = people.get_pet(session, pet_id, shop_id)
+        return {"pet": pet, "tutor": session.get(Tutor, pet.tutor_id),
+                "breeds": session.exec(select(Breed)).all()}
 
 
 @routes.post("/admin/pets/{id:[0-9]{1,9}}")
@@ -86,18 +120,11 @@ async def pet_update(request: web.Request) -> web.Response:
     for key in ("breed_id", "porte", "pelagem", "sex", "birth_date", "notes", "weight_kg"):
         values.setdefault(key, "")
     try:
-        with locked_session(engine(request)) as session:
-            if not values.get("weight_kg"):
-                values.pop("weight_kg")
-            people.update_pet(session, pet_id, values, shop_id=shop.id,
-                              today=today(now(request), shop.timezone))
-            session.commit()
+        await db(request, _update_pet, engine(request), shop, pet_id, values, now(request))
     except ValidationFailed as exc:
-        with Session(engine(request)) as session:
-            pet = people.get_pet(session, pet_id, shop.id)
-            return render(request, "tutors/pet.html", {
-                "pet": pet, "tutor": session.get(Tutor, pet.tutor_id), "breed": None,
-                "visits": [], "breeds": session.exec(select(Breed)).all(), "new_pet": values,
-                "pet_action": f"/admin/pets/{pet_id}", "pet_title": "Editar pet",
-                "errors": field_errors(exc)}, status=422)
+        ctx = await db(request, _load_pet_refused, engine(request), shop.id, pet_id)
+        return render(request, "tutors/pet.html", {
+            **ctx, "breed": None, "visits": [], "new_pet": values,
+            "pet_action": f"/admin/pets/{pet_id}", "pet_title": "Editar pet",
+            "errors": field_errors(exc)}, status=422)
     raise redirect(f"/admin/pets/{pet_id}", "Dados do pet salvos.")

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from aiohttp import web
 from sqlalchemy import desc, func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from admin.panel.agenda_data import ApptView
-from admin.panel.pages import engine, form, now, page, record_audit, redirect, render, staff
+from admin.panel.pages import db, engine, form, now, page, record_audit, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
 from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.billing.models import CreditEntry, Invoice, InvoiceItem, Payment
 from scheduler_core.catalog.models import Service
-from scheduler_core.db.engine import locked_session
+from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.cpf import format_cpf
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.phones import format_phone_br
@@ -57,16 +58,13 @@ def field_errors(exc: ValidationFailed) -> dict[str, str]:
     return {field or "": exc.message}
 
 
-@routes.get("/admin/tutores")
-@page(Perm.TUTORS_VIEW)
-async def tutors_search(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    q = request.query.get("q", "").strip()
-    with Session(engine(request)) as session:
+def _search(db_engine: Engine, shop_id: int, q: str) -> tuple[list[Tutor], dict[int, list[Pet]]]:
+    """The tutors matching ``q`` (the 30 newest when empty) and their pets."""
+    with read_session(db_engine) as session:
         if q:
-            tutors = people.search_tutors(session, shop.id, q, limit=50)
+            tutors = people.search_tutors(session, shop_id, q, limit=50)
         else:
-            tutors = session.exec(select(Tutor).where(Tutor.shop_id == shop.id)
+            tutors = session.exec(select(Tutor).where(Tutor.shop_id == shop_id)
                                   .order_by(desc(Tutor.created_at), desc(Tutor.id))
                                   .limit(30)).all()
         pets: dict[int, list[Pet]] = {}
@@ -74,6 +72,15 @@ async def tutors_search(request: web.Request) -> web.Response:
             for pet in session.exec(select(Pet).where(
                     col(Pet.tutor_id).in_([t.id for t in tutors]))).all():
                 pets.setdefault(pet.tutor_id, []).append(pet)
+    return tutors, pets
+
+
+@routes.get("/admin/tutores")
+@page(Perm.TUTORS_VIEW)
+async def tutors_search(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    q = request.query.get("q", "").strip()
+    tutors, pets = await db(request, _search, engine(request), shop.id, q)
     sensitive = staff(request).can(Perm.TUTORS_SENSITIVE)
     return render(request, "tutors/search.html", {
         "q": q, "tutors": tutors, "pets": pets,
@@ -88,6 +95,15 @@ async def tutor_new(request: web.Request) -> web.Response:
     return render(request, "tutors/tutor_form.html", {"values": {}, "tutor": None})
 
 
+def _create_tutor(request: web.Request, shop: Shop, values: dict) -> int:
+    with locked_session(engine(request)) as session:
+        tutor = people.create_tutor(session, shop.id, values,
+                                    today=today(now(request), shop.timezone))
+        record_audit(session, request, "tutor.create", "tutor", tutor.id)
+        session.commit()
+        return tutor.id
+
+
 @routes.post("/admin/tutores/novo")
 @page(Perm.TUTORS_EDIT)
 async def tutor_create(request: web.Request) -> web.Response:
@@ -96,12 +112,7 @@ async def tutor_create(request: web.Request) -> web.Response:
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
     values["allow_bot"] = data.get("allow_bot") == "1"
     try:
-        with locked_session(engine(request)) as session:
-            tutor = people.create_tutor(session, shop.id, values,
-                                        today=today(now(request), shop.timezone))
-            record_audit(session, request, "tutor.create", "tutor", tutor.id)
-            session.commit()
-            tutor_id = tutor.id
+        tutor_id = await db(request, _create_tutor, request, shop, values)
     except ValidationFailed as exc:
         return render(request, "tutors/tutor_form.html", {
             "values": values, "tutor": None, "errors": field_errors(exc)}, status=422)
@@ -177,27 +188,48 @@ def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: b
     }
 
 
+def _load_tutor_page(db_engine: Engine, shop: Shop, tutor_id: int, now_,
+                     sensitive: bool) -> dict:
+    with read_session(db_engine) as session:
+        tutor = people.get_tutor(session, tutor_id, shop.id)
+        return tutor_context(session, shop, tutor, now_, sensitive)
+
+
 @routes.get("/admin/tutores/{id:[0-9]{1,9}}")
 @page(Perm.TUTORS_VIEW)
 async def tutor_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
-        ctx = tutor_context(session, shop, tutor, now(request),
-                            staff(request).can(Perm.TUTORS_SENSITIVE))
+    ctx = await db(request, _load_tutor_page, engine(request), shop,
+                   int(request.match_info["id"]), now(request),
+                   staff(request).can(Perm.TUTORS_SENSITIVE))
     ctx["tab"] = request.query.get("aba", "geral")
     return render(request, "tutors/tutor.html", ctx)
+
+
+def _get_tutor(db_engine: Engine, tutor_id: int, shop_id: int) -> Tutor:
+    with read_session(db_engine) as session:
+        return people.get_tutor(session, tutor_id, shop_id)
 
 
 @routes.get("/admin/tutores/{id:[0-9]{1,9}}/editar")
 @page(Perm.TUTORS_EDIT)
 async def tutor_edit(request: web.Request) -> web.Response:
     shop = required_shop(request)
-    with Session(engine(request)) as session:
-        tutor = people.get_tutor(session, int(request.match_info["id"]), shop.id)
-        values = tutor.model_dump()
-        values["birth_date"] = tutor.birth_date.isoformat() if tutor.birth_date else ""
+    tutor = await db(request, _get_tutor, engine(request), int(request.match_info["id"]),
+                     shop.id)
+    values = tutor.model_dump()
+    values["birth_date"] = tutor.birth_date.isoformat() if tutor.birth_date else ""
     return render(request, "tutors/tutor_form.html", {"values": values, "tutor": tutor})
+
+
+def _update_tutor(request: web.Request, shop: Shop, tutor_id: int, values: dict,
+                  action: str = "tutor.update", details: dict | None = None,
+                  today_: bool = True) -> None:
+    with locked_session(engine(request)) as session:
+        people.update_tutor(session, tutor_id, values, shop_id=shop.id,
+                            **({"today": today(now(request), shop.timezone)} if today_ else {}))
+        record_audit(session, request, action, "tutor", tutor_id, details)
+        session.commit()
 
 
 @routes.post("/admin/tutores/{id:[0-9]{1,9}}/editar")
@@ -209,14 +241,9 @@ async def tutor_update(request: web.Request) -> web.Response:
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
     values["allow_bot"] = data.get("allow_bot") == "1"
     try:
-        with locked_session(engine(request)) as session:
-            people.update_tutor(session, tutor_id, values, shop_id=shop.id,
-                                today=today(now(request), shop.timezone))
-            record_audit(session, request, "tutor.update", "tutor", tutor_id)
-            session.commit()
+        await db(request, _update_tutor, request, shop, tutor_id, values)
     except ValidationFailed as exc:
-        with Session(engine(request)) as session:
-            tutor = people.get_tutor(session, tutor_id, shop.id)
+        tutor = await db(request, _get_tutor, engine(request), tutor_id, shop.id)
         return render(request, "tutors/tutor_form.html", {
             "values": values, "tutor": tutor, "errors": field_errors(exc)}, status=422)
     raise redirect(f"/admin/tutores/{tutor_id}", "Dados do tutor salvos.")
@@ -229,9 +256,7 @@ async def tutor_allow_bot(request: web.Request) -> web.Response:
     data = await form(request)
     tutor_id = int(request.match_info["id"])
     allow = data.get("allow_bot") == "1"
-    with locked_session(engine(request)) as session:
-        people.update_tutor(session, tutor_id, {"allow_bot": allow}, shop_id=shop.id)
-        record_audit(session, request, "tutor.allow_bot", "tutor", tutor_id, {"allow_bot": allow})
-        session.commit()
+    await db(request, _update_tutor, request, shop, tutor_id, {"allow_bot": allow},
+             "tutor.allow_bot", {"allow_bot": allow}, today_=False)
     raise redirect(f"/admin/tutores/{tutor_id}",
                    "Atendimento pelo robô ligado." if allow else "Atendimento pelo robô desligado.")
