@@ -134,7 +134,9 @@ def _breeds(session: Session):
     return session.exec(select(Breed).order_by(Breed.species, Breed.name)).all()
 
 
-def _create_tutor(request: web.Request, shop: Shop, values: dict) -> int:
+def create_tutor(request: web.Request, shop: Shop, values: dict) -> int:
+    """A new tutor from a panel form (the wizard's or the tutors page's), audited: its id.
+    Blocking: run it through ``db``."""
     with locked_session(engine(request)) as session:
         tutor = people.create_tutor(session, shop.id, values,
                                     today=today(now(request), shop.timezone))
@@ -150,7 +152,7 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
     data = await form(request)
     values = {k: data.get(k, "") for k in ("name", "whatsapp", "cpf", "email")}
     try:
-        tutor_id = await db(request, _create_tutor, request, shop, values)
+        tutor_id = await db(request, create_tutor, request, shop, values)
     except ValidationFailed as exc:
         return render(request, "agenda/new.html", {
             "step": 1, "q": "", "results": [], "errors": core_errors(exc), "new_tutor": values,
@@ -179,7 +181,9 @@ def pet_values(data: dict) -> dict:
     return values
 
 
-def _create_pet(db_engine: Engine, shop: Shop, tutor_id: int, values: dict, now_) -> int:
+def create_pet(db_engine: Engine, shop: Shop, tutor_id: int, values: dict, now_) -> int:
+    """A new pet of the tutor from a panel form (``pet_values``): its id. Blocking: run it
+    through ``db``."""
     with locked_session(db_engine) as session:
         pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
                                 today=today(now_, shop.timezone))
@@ -202,7 +206,7 @@ async def wizard_new_pet(request: web.Request) -> web.Response:
     tutor_id = int_or_none(data.get("tutor_id")) or 0
     values = pet_values(data)
     try:
-        pet_id = await db(request, _create_pet, engine(request), shop, tutor_id, values,
+        pet_id = await db(request, create_pet, engine(request), shop, tutor_id, values,
                           now(request))
     except ValidationFailed as exc:
         tutor, pets, breeds = await db(request, _load_pet_step, engine(request), shop.id,

@@ -7,7 +7,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from admin.panel.agenda.wizard import pet_values
+from admin.panel.agenda.wizard import create_pet, pet_values
 from admin.panel.pages import db, engine, form, now, page, redirect, render
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
@@ -25,14 +25,6 @@ def _breeds(session: Session) -> list[Breed]:
     return list(session.exec(select(Breed).order_by(Breed.species, Breed.name)).all())
 
 
-def _create_pet(db_engine: Engine, shop: Shop, tutor_id: int, values: dict, now_) -> int:
-    with locked_session(db_engine) as session:
-        pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
-                                today=today(now_, shop.timezone))
-        session.commit()
-        return pet.id
-
-
 def _load_new_pet(db_engine: Engine, shop_id: int, tutor_id: int) -> tuple[Tutor, list[Breed]]:
     """The tutor (404 when not of this shop) and the breeds for the new-pet form."""
     with read_session(db_engine) as session:
@@ -47,7 +39,7 @@ async def tutor_add_pet(request: web.Request) -> web.Response:
     tutor_id = int(request.match_info["id"])
     values = pet_values(data)
     try:
-        pet_id = await db(request, _create_pet, engine(request), shop, tutor_id, values,
+        pet_id = await db(request, create_pet, engine(request), shop, tutor_id, values,
                           now(request))
     except ValidationFailed as exc:
         tutor, breeds = await db(request, _load_new_pet, engine(request), shop.id, tutor_id)

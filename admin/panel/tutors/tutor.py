@@ -9,6 +9,7 @@ from sqlalchemy import desc, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from admin.panel.agenda.wizard import create_tutor
 from admin.panel.agenda_data import ApptView
 from admin.panel.pages import db, engine, form, now, page, record_audit, redirect, render, staff
 from admin.panel.permissions import Perm
@@ -95,15 +96,6 @@ async def tutor_new(request: web.Request) -> web.Response:
     return render(request, "tutors/tutor_form.html", {"values": {}, "tutor": None})
 
 
-def _create_tutor(request: web.Request, shop: Shop, values: dict) -> int:
-    with locked_session(engine(request)) as session:
-        tutor = people.create_tutor(session, shop.id, values,
-                                    today=today(now(request), shop.timezone))
-        record_audit(session, request, "tutor.create", "tutor", tutor.id)
-        session.commit()
-        return tutor.id
-
-
 @routes.post("/admin/tutores/novo")
 @page(Perm.TUTORS_EDIT)
 async def tutor_create(request: web.Request) -> web.Response:
@@ -112,7 +104,7 @@ async def tutor_create(request: web.Request) -> web.Response:
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
     values["allow_bot"] = data.get("allow_bot") == "1"
     try:
-        tutor_id = await db(request, _create_tutor, request, shop, values)
+        tutor_id = await db(request, create_tutor, request, shop, values)
     except ValidationFailed as exc:
         return render(request, "tutors/tutor_form.html", {
             "values": values, "tutor": None, "errors": field_errors(exc)}, status=422)
@@ -222,13 +214,18 @@ async def tutor_edit(request: web.Request) -> web.Response:
     return render(request, "tutors/tutor_form.html", {"values": values, "tutor": tutor})
 
 
-def _update_tutor(request: web.Request, shop: Shop, tutor_id: int, values: dict,
-                  action: str = "tutor.update", details: dict | None = None,
-                  today_: bool = True) -> None:
+def _update_tutor(request: web.Request, shop: Shop, tutor_id: int, values: dict) -> None:
     with locked_session(engine(request)) as session:
         people.update_tutor(session, tutor_id, values, shop_id=shop.id,
-                            **({"today": today(now(request), shop.timezone)} if today_ else {}))
-        record_audit(session, request, action, "tutor", tutor_id, details)
+                            today=today(now(request), shop.timezone))
+        record_audit(session, request, "tutor.update", "tutor", tutor_id)
+        session.commit()
+
+
+def _set_allow_bot(request: web.Request, shop: Shop, tutor_id: int, allow: bool) -> None:
+    with locked_session(engine(request)) as session:
+        people.update_tutor(session, tutor_id, {"allow_bot": allow}, shop_id=shop.id)
+        record_audit(session, request, "tutor.allow_bot", "tutor", tutor_id, {"allow_bot": allow})
         session.commit()
 
 
@@ -256,7 +253,6 @@ async def tutor_allow_bot(request: web.Request) -> web.Response:
     data = await form(request)
     tutor_id = int(request.match_info["id"])
     allow = data.get("allow_bot") == "1"
-    await db(request, _update_tutor, request, shop, tutor_id, {"allow_bot": allow},
-             "tutor.allow_bot", {"allow_bot": allow}, today_=False)
+    await db(request, _set_allow_bot, request, shop, tutor_id, allow)
     raise redirect(f"/admin/tutores/{tutor_id}",
                    "Atendimento pelo robô ligado." if allow else "Atendimento pelo robô desligado.")
