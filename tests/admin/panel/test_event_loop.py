@@ -19,6 +19,7 @@ import urllib.request
 import pytest
 from sqlmodel import Session, select
 
+from app.offload import STAFF_DB_THREADS, db
 from bot import simulator as sim
 from scheduler_core.demo import load_demo
 from scheduler_core.kernel import settings as settings_mod
@@ -27,8 +28,6 @@ from scheduler_core.shop.models import Shop
 from tests.bot.conftest import Clock, FakeRasa, _start_fake_rasa, start_wa, stop_wa
 
 from .conftest import csrf_of
-
-pytestmark = pytest.mark.postgres
 
 HOLD_S = 1.5
 
@@ -54,6 +53,7 @@ def _hold_row_lock(engine, tutor_id: int, locked: threading.Event) -> None:
         session.commit()
 
 
+@pytest.mark.postgres
 async def test_webhook_ack_is_not_delayed_by_a_panel_save_waiting_on_a_lock(
         pg_engine, pg_url, tmp_path, monkeypatch):
     monkeypatch.setattr(settings_mod, "VAR", tmp_path)
@@ -105,3 +105,23 @@ async def test_webhook_ack_is_not_delayed_by_a_panel_save_waiting_on_a_lock(
             holder.join(5)
         await stop_wa(wa)
         await rasa.cleanup()
+
+
+async def test_staff_database_work_runs_on_its_own_bounded_pool():
+    """db() uses the staff pool: at most STAFF_DB_THREADS calls at once, on its own threads
+    (not the loop's default executor, nor the gateway's database thread)."""
+    lock = threading.Lock()
+    state = {"running": 0, "peak": 0, "threads": set()}
+
+    def work() -> None:
+        with lock:
+            state["running"] += 1
+            state["peak"] = max(state["peak"], state["running"])
+            state["threads"].add(threading.current_thread().name)
+        time.sleep(0.1)
+        with lock:
+            state["running"] -= 1
+
+    await asyncio.gather(*(db(None, work) for _ in range(3 * STAFF_DB_THREADS)))
+    assert state["peak"] == STAFF_DB_THREADS
+    assert all(name.startswith("petbot-staff-db") for name in state["threads"])
