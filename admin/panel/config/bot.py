@@ -17,6 +17,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from scheduler_core.chatbot import service as chatbot_service
+from scheduler_core.chatbot.menu import MENU_LABELS
 from scheduler_core.chatbot.models import BotMode, BotSettings
 from scheduler_core.chatbot.triggers import MATCH_KINDS
 from scheduler_core.db.engine import locked_session
@@ -35,7 +36,7 @@ async def bot_form(request: web.Request) -> web.Response:
     with Session(engine(request)) as session:
         settings = session.get(BotSettings, shop.id) or BotSettings(shop_id=shop.id)
         return render(request, "config/bot.html", {
-            "s": settings, "menu_labels": chatbot_service.MENU_LABELS, "modes": list(BotMode),
+            "s": settings, "menu_labels": MENU_LABELS, "modes": list(BotMode),
             "match_kinds": MATCH_KINDS})
 
 
@@ -64,7 +65,7 @@ async def bot_submit(request: web.Request) -> web.Response:
             session.rollback()
             settings = session.get(BotSettings, shop.id) or BotSettings(shop_id=shop.id)
             return render(request, "config/bot.html", {
-                "s": settings, "menu_labels": chatbot_service.MENU_LABELS,
+                "s": settings, "menu_labels": MENU_LABELS,
                 "modes": list(BotMode), "match_kinds": MATCH_KINDS, "errors": field_errors(exc)},
                 status=422)
         record_audit(session, request, "config.bot", "botsettings", shop.id,
