@@ -37,17 +37,18 @@ def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) 
     from app import health, http_security
     from bot import gateway, simulator
     from bot.config import BotConfig
+    from bot.keys import BOT_CONFIG
 
     app = web.Application(client_max_size=4 * 1024**2)
     app[SETTINGS] = settings
     app[DB] = engine or make_engine(settings.database_url)
     app[CLOCK] = clock
-    app[gateway.BOT_CONFIG] = BotConfig.from_env(settings)
+    app[BOT_CONFIG] = BotConfig.from_env(settings)
     http_security.setup(app)
     health.setup(app)
     for component in (api, panel, gateway):
         component.setup(app)
-    if app[gateway.BOT_CONFIG].uses_simulator:
+    if app[BOT_CONFIG].uses_simulator:
         simulator.setup(app, simulator_access)
     return app
 

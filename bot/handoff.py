@@ -22,7 +22,7 @@ The bot takes over again when
 Until an attendant has written, the conversation stays in the attendant queue with its waiting
 time however long that takes (a hand-off at 01:30 is still waiting at 08:00), and the bot stays
 quiet: if the tutor writes again they get at most one "já avisei a equipe" notice per hand-off
-(``bot.gateway``; :func:`waiting_notice_due`).
+(``bot.turns``; :func:`waiting_notice_due`).
 
 Timestamps are aware UTC datetimes, as stored. Functions taking ``now`` want an aware
 datetime (``app[CLOCK]()``); without it the system clock is used.
@@ -34,6 +34,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.models import Direction, Owner, WaConversation, WaMessage
@@ -41,6 +42,7 @@ from bot.texts import t
 from scheduler_core.audit.models import AuditLog
 from scheduler_core.chatbot import answering
 from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.db.engine import read_session, write_session
 from scheduler_core.kernel.clock import to_utc, utc_now
 from scheduler_core.people.models import Tutor
 
@@ -175,6 +177,28 @@ def take_over(session: Session, conv: WaConversation, now: datetime, reason: str
     session.add(conv)
 
 
+def hand_over(engine: Engine, conv_id: int, now: datetime, reason: str,
+              attendant: bool = False) -> None:
+    """:func:`take_over` in its own transaction (the engine asked for a human, or an
+    attendant wrote: ``attendant`` also starts the timeout from now). KeyError when the
+    conversation does not exist."""
+    with write_session(engine) as s:
+        conv = s.get(WaConversation, conv_id)
+        if conv is None:
+            raise KeyError(conv_id)
+        take_over(s, conv, now, reason)
+        if attendant:
+            conv.last_attendant_at = now
+            s.add(conv)
+
+
+def bot_owns(engine: Engine, conv_id: int) -> bool:
+    """Whether the bot (not a human) answers this conversation now."""
+    with read_session(engine) as s:
+        conv = s.get(WaConversation, conv_id)
+        return conv is not None and conv.owner == Owner.BOT
+
+
 def _resume(session: Session, conv: WaConversation, actor: str, now: datetime) -> bool:
     if conv.owner != Owner.HUMAN:
         return False
@@ -203,14 +227,9 @@ def resume_bot(session: Session, conversation_id: int, actor: str,
     Returns False when the bot already owned it or the conversation does not exist. Tutors
     with allow-bot off cannot be given back."""
     conv = session.get(WaConversation, conversation_id)
-    if conv is None or _allow_bot_off(session, conv):
+    if conv is None or not answering.bot_may_answer(session, conv.shop_id, conv.tutor_id):
         return False
     return _resume(session, conv, actor, to_utc(now or utc_now()))
-
-
-def _allow_bot_off(session: Session, conv: WaConversation) -> bool:
-    """The conversation's tutor has the bot switched off (:func:`answering.bot_may_answer`)."""
-    return not answering.bot_may_answer(session, conv.shop_id, conv.tutor_id)
 
 
 def resume_expired(session: Session, now: datetime, conversation: WaConversation | None = None
@@ -239,7 +258,7 @@ def resume_expired(session: Session, now: datetime, conversation: WaConversation
             continue
         if current - since < timedelta(minutes=timeouts[conv.shop_id]):
             continue
-        if _allow_bot_off(session, conv):
+        if not answering.bot_may_answer(session, conv.shop_id, conv.tutor_id):
             continue
         if _resume(session, conv, "sistema:tempo_esgotado", current):
             resumed.append(conv)
@@ -255,7 +274,9 @@ def waiting_notice_due(session: Session, conv: WaConversation) -> bool:
     never for tutors with the bot switched off (they never talk to the bot)."""
     if conv.owner != Owner.HUMAN or conv.last_attendant_at is not None or conv.handoff_at is None:
         return False
-    if conv.handoff_reason == ALLOW_BOT_OFF_REASON or _allow_bot_off(session, conv):
+    if conv.handoff_reason == ALLOW_BOT_OFF_REASON or not answering.bot_may_answer(
+        session, conv.shop_id, conv.tutor_id
+    ):
         return False
     sent = session.exec(
         select(WaMessage.id).where(
@@ -272,7 +293,9 @@ __all__ = [
     "AttendantResult",
     "HistoryItem",
     "WaitingConversation",
+    "bot_owns",
     "conversation_history",
+    "hand_over",
     "resume_bot",
     "resume_expired",
     "take_over",

@@ -14,7 +14,6 @@ from aiohttp import web
 
 from app.keys import CLOCK, DB
 from bot import handoff
-from bot.gateway import GATEWAY
 from bot.handoff import (
     RESUME_COMMAND,
     AttendantResult,
@@ -23,6 +22,7 @@ from bot.handoff import (
     conversation_history,
     waiting_conversations,
 )
+from bot.keys import GATEWAY
 from bot.models import WaConversation
 from bot.texts import t
 from scheduler_core.db.engine import write_session

@@ -1,9 +1,9 @@
 """Meta's delivery receipts (status webhooks), applied in bulk off the acknowledging path.
 
 The acknowledgement only queues a webhook's statuses as one ``WaInbound`` row
-(``bot.intake``); the gateway's ``statuses`` worker then applies the queued rows here, in units
-of at most :data:`UNIT` receipts, each unit one short transaction on the database thread's
-WORK queue (webhook acknowledgements go first between units):
+(``bot.intake``); the delivery pipeline's ``statuses`` worker (``bot.delivery``) then applies
+the queued rows here, in units of at most :data:`UNIT` receipts, each unit one short
+transaction on the database thread's WORK queue (webhook acknowledgements go first between units):
 
 1. each receipt is recorded once in ``WaStatusEvent`` (unique ``(wa_id, status)``;
    multi-row ``INSERT … ON CONFLICT DO NOTHING``);

@@ -12,7 +12,7 @@ Supervision (issue 8, findings 7 and 14):
   (30 s); a child that had run :data:`STABLE_S` before dying starts again at 1 s. Each exit is
   logged, e.g. ``Rasa engine exited with code -9; restarting in 2 s``. Meanwhile the other
   children keep running: the app acknowledges and stores webhooks, and the gateway answers the
-  parked messages in order when the engine is back (``bot.gateway``).
+  parked messages in order when the engine is back (``bot.engine_turn``).
 - The engine and the action server run at a lower CPU priority than the app, so the webhook
   acknowledgement wins the CPU when the engine is saturated: ``PETBOT_ENGINE_NICE`` (default
   10; 0 turns it off). With Linux autogroup (``/proc/sys/kernel/sched_autogroup_enabled``) a

@@ -464,7 +464,7 @@ def _bubble_text(data: dict) -> tuple[str, dict | None]:
 
 async def graph_messages(request: web.Request) -> web.Response:
     """The Graph API ``POST /{version}/{phone-number-id}/messages`` endpoint."""
-    from bot.gateway import BOT_CONFIG
+    from bot.keys import BOT_CONFIG
 
     state = request.app[SIMULATOR]
     config = request.app[BOT_CONFIG]
@@ -559,7 +559,7 @@ def _norm_phone(raw: Any) -> str | None:
 @_guarded()
 async def api_send(request: web.Request) -> web.Response:
     """The tutor on the chat page sends text or taps a button / list row."""
-    from bot.gateway import BOT_CONFIG
+    from bot.keys import BOT_CONFIG
 
     state = request.app[SIMULATOR]
     config = request.app[BOT_CONFIG]
@@ -600,7 +600,7 @@ async def api_send(request: web.Request) -> web.Response:
 @_guarded()
 async def api_conversation(request: web.Request) -> web.Response:
     """Messages of one simulated phone after ``depois`` (seq); business messages become read."""
-    from bot.gateway import BOT_CONFIG
+    from bot.keys import BOT_CONFIG
 
     state = request.app[SIMULATOR]
     config = request.app[BOT_CONFIG]
@@ -624,7 +624,7 @@ async def api_conversation(request: web.Request) -> web.Response:
 @_guarded(test_hook=True)
 async def api_deliver(request: web.Request) -> web.Response:
     """Test hook: deliver the given webhook bodies, ``copias`` times each, maybe shuffled."""
-    from bot.gateway import BOT_CONFIG
+    from bot.keys import BOT_CONFIG
 
     config = request.app[BOT_CONFIG]
     state = request.app[SIMULATOR]

@@ -1,6 +1,6 @@
 """Who answers a tutor's message: the bot, its fixed auto-reply, nobody, or a person.
 
-The one home of two rules that the gateway (``bot/gateway.py``), the hand-off state
+The one home of two rules that the gateway's turn decisions (``bot/turns.py``), the hand-off state
 (``bot/handoff.py``) and the dialogue (``actions/flow.py``) all apply:
 
 - :func:`bot_may_answer`: a tutor whose record has "Permitir atendimento pelo robô" off

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlmodel import Session
 
-from scheduler_core.chatbot import menu as chatbot_menu
+from scheduler_core.chatbot.menu import MAX_ACTIVE_MENU, MENU_LABELS
 from scheduler_core.chatbot.models import BotMode, BotSettings, PriceDisplay, SlotDisplay
 from scheduler_core.chatbot.triggers import MATCH_KINDS, MAX_TRIGGERS
 from scheduler_core.kernel.forms import (
@@ -18,9 +18,7 @@ from scheduler_core.kernel.forms import (
 )
 from scheduler_core.shop.models import Shop
 
-# The one list of menu actions and labels (the bot shows the same titles).
-MAX_ACTIVE_MENU = chatbot_menu.MAX_ACTIVE_MENU
-MENU_LABELS = chatbot_menu.MENU_LABELS
+# The one list of menu actions and labels (the bot shows the same titles) is chatbot.menu.
 
 
 # --------------------------------------------------------------------------- bot settings

@@ -25,7 +25,8 @@ from admin.panel import accounts
 from admin.panel.pages import SESSION_COOKIE
 from app.server import create_app
 from bot import simulator as sim
-from bot.gateway import BOT_CONFIG, GATEWAY, WEBHOOK_PATH
+from bot.input_channel import WEBHOOK_PATH
+from bot.keys import BOT_CONFIG, GATEWAY
 from bot.models import WaConversation, WaInbound, WaMessage
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import write_session

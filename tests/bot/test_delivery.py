@@ -171,7 +171,7 @@ async def test_restart_picks_up_accepted_but_unprocessed_messages(sqlite_engine,
     second = await start_wa(sqlite_engine, sqlite_url, fast, clock, shop_id=shop_id)
     try:
         for _ in range(300):
-            if second.pending() == 0 and not second.gateway._workers:
+            if second.pending() == 0 and not second.gateway.pipeline.workers:
                 break
             await asyncio.sleep(0.02)
         await second.settle()

@@ -161,7 +161,7 @@ async def test_timeout_is_configurable_and_checked_periodically(wa):
     assert wa.gateway.resume_idle() == []
     wa.clock.advance(minutes=2)
     wa.gateway.config.handoff_check_s = 0.05
-    task = wa.gateway.spawn(wa.gateway._handoff_loop())
+    task = wa.gateway.spawn(wa.gateway.turns.handoff_loop())
     for _ in range(100):
         if wa.conversation(UID).owner == "bot":
             break

@@ -141,7 +141,7 @@ async def test_template_quick_reply_button_reaches_rasa_as_its_payload(wa):
 
 @pytest.mark.parametrize("kind", sorted(set(sim.MEDIA_SAMPLES) - {"reaction"}))
 async def test_media_gets_a_polite_answer_and_never_reaches_rasa(wa, kind):
-    # (reactions get no answer at all: tests/bot/test_reply_spam.py)
+    # (reactions get no answer at all: tests/bot/test_turns.py)
     await _turn(wa, sim.media_message(PHONE, kind))
     assert wa.rasa.turns == []
     [answer] = wa.phone_view(PHONE)

@@ -98,7 +98,7 @@ async def test_receipts_acknowledged_just_before_a_stop_are_applied_after_the_re
     wa = await start_wa(sqlite_engine, sqlite_url, fake_rasa, clock)
     ids = _sent_messages(wa, 300, "RESTART")
     try:
-        wa.gateway._stopping = True  # the process is going down: nothing new gets processed
+        wa.gateway.rt.stopping = True  # the process is going down: nothing new gets processed
         assert (await wa.post(_statuses_body(ids, "read")))[0] == 200
     finally:
         await stop_wa(wa)

@@ -19,6 +19,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from scheduler_core.chatbot import service as chatbot_service
+from scheduler_core.chatbot.menu import MENU_LABELS
 from scheduler_core.chatbot.models import BotMode, BotSettings
 from scheduler_core.chatbot.triggers import MATCH_KINDS
 from scheduler_core.db.engine import locked_session, read_session
@@ -33,7 +34,7 @@ routes = web.RouteTableDef()
 
 def _bot_ctx(session: Session, shop_id: int) -> dict:
     settings = session.get(BotSettings, shop_id) or BotSettings(shop_id=shop_id)
-    return {"s": settings, "menu_labels": chatbot_service.MENU_LABELS, "modes": list(BotMode),
+    return {"s": settings, "menu_labels": MENU_LABELS, "modes": list(BotMode),
             "match_kinds": MATCH_KINDS}
 
 

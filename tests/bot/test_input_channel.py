@@ -18,7 +18,7 @@ PHONE = "+5511987654321"
 
 
 async def test_get_verification_echoes_the_challenge_only_with_the_right_token(wa):
-    from bot.gateway import BOT_CONFIG
+    from bot.keys import BOT_CONFIG
 
     token = wa.app[BOT_CONFIG].verify_token
     q = {"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1158201444"}

@@ -76,7 +76,8 @@ async def test_two_app_workers_share_redis_one_conversation_in_order_exactly_onc
             assert (await first.post(body))[0] == 200
             assert (await second.post(body))[0] == 200  # the retry lands on the other one
         for _ in range(400):
-            if a.pending() == 0 and not a.gateway._workers and not b.gateway._workers:
+            busy = a.gateway.pipeline.workers or b.gateway.pipeline.workers
+            if a.pending() == 0 and not busy:
                 break
             await asyncio.sleep(0.02)
         await a.settle()
