@@ -117,6 +117,16 @@ def parse_answers(items: list[ChecklistItem], raw: Mapping[str, str],
     return values
 
 
+def check_booking_answers(engine: Engine, *, shop_id: int, segment_id: int,
+                          raw: Mapping[str, str]) -> None:
+    """Before booking: the "Agendado" answers typed in the wizard are valid and every required
+    item is answered (pt-BR refusal otherwise)."""
+    from scheduler_core.checklists.service import segment_items
+
+    items = segment_items(engine, shop_id=shop_id, segment_id=segment_id, stage="agendado")
+    parse_answers(items, raw, require=True)
+
+
 def record_answers(
     engine: Engine, *, appointment_id: int, stage: str, raw: Mapping[str, str],
     photos: Mapping[int, bytes] | None = None, photo_folder: Path | None = None,

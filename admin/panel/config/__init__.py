@@ -7,6 +7,7 @@ from admin.panel.config import (
     blocks,
     bot,
     catalogue,
+    checklists,
     hours,
     leva_e_traz,
     restrictions,
@@ -14,4 +15,5 @@ from admin.panel.config import (
     team,
 )
 
-ROUTES = [m.routes for m in (shop, hours, team, catalogue, leva_e_traz, restrictions, blocks, bot)]
+ROUTES = [m.routes for m in (shop, hours, team, catalogue, leva_e_traz, restrictions, blocks, bot,
+                                checklists)]
