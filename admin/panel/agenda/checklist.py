@@ -11,6 +11,7 @@ from aiohttp import web
 
 from admin.models import Role
 from admin.panel.agenda.common import S, required_shop
+from admin.panel.fmt import plural
 from admin.panel.pages import db, engine, now, page, redirect, staff
 from admin.panel.permissions import Perm
 from app.keys import SETTINGS
@@ -97,8 +98,8 @@ async def appointment_checklist(request: web.Request) -> web.Response:
     except CoreError as exc:
         raise redirect(back, exc.message, "erro") from None
     label = STAGE_LABELS.get(stage, stage)
-    raise redirect(back, f"Checklist de {label}: {count} resposta(s) salva(s)." if count != 1
-                   else f"Checklist de {label}: 1 resposta salva.")
+    raise redirect(back, f"Checklist de {label}: "
+                   f"{plural(count, 'resposta salva', 'respostas salvas')}.")
 
 
 def _visit_shop(eng, appt_id: int) -> int | None:

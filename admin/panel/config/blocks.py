@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from admin.panel import accounts
 from admin.panel.config.common import field_errors, operator_pin_refusal, required_shop
+from admin.panel.fmt import plural
 from admin.panel.pages import (
     engine,
     form,
@@ -102,7 +103,9 @@ async def blocks_submit(request: web.Request) -> web.Response:
         block_id = block.id
     message = "Bloqueio criado."
     if conflicts:
-        message += (f" Atenção: {len(conflicts)} agendamento(s) dentro do bloqueio continuam "
-                    "marcados — remarque-os.")
+        count = plural(len(conflicts), "agendamento", "agendamentos")
+        keeps = "continua marcado — remarque-o" if len(conflicts) == 1 else (
+            "continuam marcados — remarque-os")
+        message += f" Atenção: {count} dentro do bloqueio {keeps}."
     raise redirect(f"/admin/config/bloqueios?novo={block_id}", message,
                    "aviso" if conflicts else "ok")
