@@ -6,6 +6,7 @@ from __future__ import annotations
 from admin.panel.config import (
     blocks,
     bot,
+    breeds,
     catalogue,
     checklists,
     hours,
@@ -16,4 +17,4 @@ from admin.panel.config import (
 )
 
 ROUTES = [m.routes for m in (shop, hours, team, catalogue, leva_e_traz, restrictions, blocks, bot,
-                                checklists)]
+                                checklists, breeds)]
