@@ -56,5 +56,6 @@ async def agenda(request: web.Request) -> web.Response:
         "next_day": (day + timedelta(days=step)).isoformat(),
         "today": today(now(request), shop.timezone),
         "hour_px": 72, "flow": visit_status.FLOW, "checklists": checklists,
+        "open_checklist": int_or_none(q.get("checklist")),
         "next_status": {s: visit_status.FLOW[i + 1] for i, s in enumerate(visit_status.FLOW[:-1])},
     })

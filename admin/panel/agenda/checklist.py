@@ -78,7 +78,9 @@ async def appointment_move(request: web.Request) -> web.Response:
                  status=target, raw=raw, photos=photos, photo_folder=_folder(request),
                  now=now(request), actor=me.actor, allow_revert=me.user.role == Role.DONO)
     except (ValidationFailed, checklist_answers.ChecklistIncomplete) as exc:
-        raise redirect(back, f"Agendamento #{appt_id}: {exc.message}", "erro") from None
+        # Back on the board, the card's checklist opens (``checklist`` names the visit).
+        opened = f"{back}{'&' if '?' in back else '?'}checklist={appt_id}"
+        raise redirect(opened, f"Agendamento #{appt_id}: {exc.message}", "erro") from None
     raise redirect(back, f"Agendamento #{appt_id}: {STATUS_LABELS[target]}.")
 
 

@@ -58,8 +58,9 @@ def test_a_required_item_blocks_the_board_move_until_answered(desk, panel_db):
     expect(ticket).to_be_visible()
     shot(desk, "desk-quadro-checklist-bloqueado")
 
-    ticket.locator("summary:has-text('Checklist')").click()
-    ticket.locator("label:has-text('Temperatura') input").fill("38,5")
+    field = ticket.locator("label:has-text('Temperatura') input")
+    expect(field).to_be_visible()  # the refused card's checklist is open
+    field.fill("38,5")
     ticket.locator("button:has-text('Recebido')").click()
     expect(desk.locator(".flash-ok")).to_contain_text(f"#{appt.id}: Recebido")
     moved = desk.locator(".lane[data-status=recebido] .ticket",
