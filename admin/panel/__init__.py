@@ -29,7 +29,7 @@ async def _root(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Register this component's routes on the app."""
-    from admin.panel import access, agenda, config, inbox, soon, tutors
+    from admin.panel import access, agenda, config, inbox, not_found, soon, tutors
 
     env = aiohttp_jinja2.setup(
         app,
@@ -52,6 +52,7 @@ def setup(app: web.Application) -> None:
             app.router.add_routes(table)
     app.router.add_routes(soon.routes)
     app.router.add_get("/", _root)
+    not_found.setup(app)
 
 
 __all__ = ["ensure_owner", "setup"]

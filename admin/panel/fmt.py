@@ -50,12 +50,35 @@ def hm(value: datetime | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
+def number_br(value: float | int | None, decimals: int = 1) -> str:
+    """A number as a Brazilian reads it: "6,5", "1.234,5"; trailing zeros dropped ("6")."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return text
+
+
+def kg(grams: int | None) -> str:
+    """A weight stored in grams → "6,5 kg"."""
+    return "" if grams is None else f"{number_br(grams / 1000)} kg"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """ "1 conflito", "2 conflitos", "0 conflitos" (``plural_form`` defaults to singular + s)."""
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
 def label(value, table: dict) -> str:
     return table.get(value, value or "")
 
 
 FILTERS = {
     "money": money,
+    "number_br": number_br,
+    "kg": kg,
+    "plural": plural,
     "cents_input": cents_input,
     "date_br": date_br,
     "date_long": date_long,

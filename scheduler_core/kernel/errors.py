@@ -29,6 +29,8 @@ code                           status  meaning
 ``pet_not_bookable``           422     pet data missing, breed/porte not accepted...
 ``idempotency_key_reused``     422     the idempotency key was used for another booking request
 ``busy``                       503     the database stayed busy (locked) after the retries
+``checklist_incomplete``       409     a required checklist item of the entered stage is
+                                       unanswered (``checklists.answers``)
 =============================  ======  ==================================================
 """
 

@@ -36,6 +36,13 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # False when the product runs without the Rasa engine (PETBOT_NO_ENGINE set).
     engine_enabled: bool = True
+    # Folder of the checklists' photos ("" = var/photos, see photos_folder).
+    photos_dir: str = ""
+
+
+def photos_folder(settings: Settings) -> Path:
+    """Where checklist photos are stored: PETBOT_PHOTOS_DIR, else ``<var>/photos``."""
+    return Path(settings.photos_dir) if settings.photos_dir else VAR / "photos"
 
 
 def load() -> Settings:
@@ -53,4 +60,5 @@ def load() -> Settings:
             p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()
         ),
         engine_enabled=not os.environ.get("PETBOT_NO_ENGINE"),
+        photos_dir=os.environ.get("PETBOT_PHOTOS_DIR", ""),
     )

@@ -2,7 +2,8 @@
 
 ``breeds.csv`` (next to this module) lists common Brazilian dog, cat and rodent breeds with their
 default porte (size) and pelagem (coat) and the nicknames tutors type ("lulu", "salsicha",
-"vira-lata"). The aliases live only in the CSV; the database keeps the breed rows.
+"vira-lata"). The shipped aliases live in the CSV; the ones staff add in Configuração → Raças
+are ``BreedAlias`` rows (``breed_table.py``); the matcher uses both.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from scheduler_core.kernel.text import normalize
-from scheduler_core.people.models import Breed
+from scheduler_core.people.models import Breed, BreedAlias
 
 CSV_PATH = Path(__file__).with_name("breeds.csv")
 SRD_NAME = "SRD (sem raça definida)"
@@ -85,16 +86,34 @@ def load_breeds(session: Session) -> int:
     return added
 
 
-def _candidate_texts(breed: Breed) -> set[str]:
+def shipped_aliases(breed: Breed) -> tuple[str, ...]:
+    """The CSV's nicknames of a breed (none for a breed staff added)."""
+    for row in shipped_breeds():
+        if row.species == breed.species and row.name == breed.name:
+            return row.aliases
+    return ()
+
+
+def staff_aliases(session: Session, breed_ids: list[int]) -> dict[int, list[str]]:
+    """The nicknames staff added, by breed id."""
+    found: dict[int, list[str]] = {}
+    if not breed_ids:
+        return found
+    rows = session.exec(select(BreedAlias).where(col(BreedAlias.breed_id).in_(breed_ids))).all()
+    for row in rows:
+        found.setdefault(row.breed_id, []).append(row.alias)
+    return found
+
+
+def candidate_texts(breed: Breed, extra: list[str] | None = None) -> set[str]:
     """Everything a tutor might type for this breed: the name, its parts, the aliases."""
     texts = {normalize(breed.name)}
+    texts.update(normalize(alias) for alias in extra or ())
     # "Dachshund (Salsicha)" → also "dachshund" and "salsicha".
     outside = re.sub(r"\(.*?\)", " ", breed.name)
     texts.add(normalize(outside))
     texts.update(normalize(inside) for inside in re.findall(r"\((.*?)\)", breed.name))
-    for row in shipped_breeds():
-        if row.species == breed.species and row.name == breed.name:
-            texts.update(normalize(alias) for alias in row.aliases)
+    texts.update(normalize(alias) for alias in shipped_aliases(breed))
     return {t for t in texts if t}
 
 
@@ -109,9 +128,10 @@ def match_breeds(session: Session, species: str, text: str, limit: int = 5) -> l
     if not query:
         return []
     breeds = session.exec(select(Breed).where(Breed.species == species)).all()
+    added = staff_aliases(session, [b.id for b in breeds])
     scored: list[BreedMatch] = []
     for breed in breeds:
-        candidates = _candidate_texts(breed)
+        candidates = candidate_texts(breed, added.get(breed.id))
         if query in candidates:
             score = 100.0
         else:

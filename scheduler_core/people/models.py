@@ -47,6 +47,16 @@ class Breed(SQLModel, table=True):
     default_pelagem: str | None = None
 
 
+class BreedAlias(SQLModel, table=True):
+    """A nickname staff added to a breed (Configuração → Raças); the bot's fuzzy match uses it
+    beside the shipped aliases of breeds.csv."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    breed_id: int = Field(foreign_key="breed.id", index=True)
+    alias: str
+    created_at: datetime = Field(default_factory=utc_now)
+
+
 class NotAcceptedBreed(SQLModel, table=True):
     shop_id: int = Field(foreign_key="shop.id", primary_key=True)
     breed_id: int = Field(foreign_key="breed.id", primary_key=True)

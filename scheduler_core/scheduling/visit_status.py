@@ -17,6 +17,7 @@ from sqlmodel import Session
 from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import Appointment, AppointmentStatus, StatusChange
 from scheduler_core.billing.models import Invoice, InvoiceStatus, Payment
+from scheduler_core.checklists.answers import require_complete
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.clock import from_utc_naive, to_utc
@@ -223,7 +224,9 @@ def set_status(
     """Move a visit along Agendado → Confirmado → Recebido → Em atendimento → Finalizado →
     Entregue. Skipping forward is allowed (Agendado → Recebido); going back needs
     ``allow_revert=True`` (a permission the caller checked). Setting the current status again is
-    a no-op. "cancelado" is delegated to :func:`cancel` (staff channel) and "nao_compareceu" to
+    a no-op. A forward move needs the required checklist items of the stages it enters
+    (``checklist_incomplete``, :func:`scheduler_core.checklists.answers.require_complete`).
+    "cancelado" is delegated to :func:`cancel` (staff channel) and "nao_compareceu" to
     :func:`mark_no_show`. Cancelled and no-show visits never change status again.
     """
     require_aware(now)
@@ -254,6 +257,7 @@ def set_status(
                 f"{STATUS_LABELS[target]}.",
                 details={"from": current, "to": target},
             )
+        require_complete(session, appt, target, FLOW)
         _status_change(session, appt, target, now, actor)
         session.add(appt)
         audit_appointment(

@@ -3,6 +3,6 @@ cancel, no-show), the new-appointment wizard, encaixe and "Buscar horários"."""
 
 from __future__ import annotations
 
-from admin.panel.agenda import board, encaixe, slots, visit, wizard
+from admin.panel.agenda import board, checklist, encaixe, slots, visit, wizard
 
-ROUTES = [m.routes for m in (board, visit, wizard, encaixe, slots)]
+ROUTES = [m.routes for m in (board, visit, checklist, wizard, encaixe, slots)]

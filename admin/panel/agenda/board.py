@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from admin.panel import agenda_data
+from admin.panel.agenda.checklist import board_checklists
 from admin.panel.agenda.common import VIEWS, S, required_shop
 from admin.panel.pages import (
     db,
@@ -53,12 +54,17 @@ async def agenda(request: web.Request) -> web.Response:
         request, _load_agenda, engine(request), shop, first, 7 if view == "semana" else 1,
         {"segment_id": segment_id, "employee_id": employee_id, "status": status})
     step = 7 if view == "semana" else 1
+    checklists = {}
+    if view == "quadro":
+        segment_ids = {a.segment_id for a in data.for_day(day)}
+        checklists = await board_checklists(request, shop.id, segment_ids)
     return render(request, "agenda/agenda.html", {
         "view": view, "day": day, "data": data, "segment_id": segment_id,
         "employee_id": employee_id, "status": status, "all_employees": all_employees,
         "prev_day": (day - timedelta(days=step)).isoformat(),
         "next_day": (day + timedelta(days=step)).isoformat(),
         "today": today(now(request), shop.timezone),
-        "hour_px": 72, "flow": visit_status.FLOW,
+        "hour_px": 72, "flow": visit_status.FLOW, "checklists": checklists,
+        "open_checklist": int_or_none(q.get("checklist")),
         "next_status": {s: visit_status.FLOW[i + 1] for i, s in enumerate(visit_status.FLOW[:-1])},
     })

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from admin.panel.agenda.common import check_pin, required_shop
+from admin.panel.fmt import plural
 from admin.panel.pages import (
     db,
     engine,
@@ -125,7 +126,7 @@ async def encaixe_submit(request: web.Request) -> web.Response:
         employee_by_service=choice, now=now(request), actor=staff(request).actor,
         notes=(data.get("notes") or "")[:2000],
     )
+    logged = plural(len(result.conflicts), "conflito registrado", "conflitos registrados")
     raise redirect(f"/admin/agenda?data={start.date().isoformat()}",
                    f"Encaixe #{result.appointment.id} criado"
-                   + (f" ({len(result.conflicts)} conflito(s) registrado(s) na auditoria)."
-                      if result.conflicts else "."))
+                   + (f" ({logged} na auditoria)." if result.conflicts else "."))

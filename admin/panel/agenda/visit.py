@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from admin.models import Role, StaffUser
 from admin.panel import agenda_data
+from admin.panel.agenda.checklist import visit_checklist
 from admin.panel.agenda.common import S, check_pin, required_shop, token_secret
 from admin.panel.agenda.slots import employee_names, group_slots, search_slots
 from admin.panel.pages import (
@@ -55,8 +56,10 @@ async def appointment_window(request: web.Request) -> web.Response:
     shop = required_shop(request)
     detail, actors = await db(request, _load_window, engine(request), shop,
                               int(request.match_info["id"]))
+    appt = detail["appt"]
+    checklist = await visit_checklist(request, shop.id, appt.segment_id, appt.id)
     return render(request, "agenda/appointment.html", {
-        **detail, "flow": visit_status.FLOW, "actors": actors,
+        **detail, **checklist, "tz": shop.timezone, "flow": visit_status.FLOW, "actors": actors,
         "is_open": detail["appt"].status in visit_status.OPEN_STATUSES,
         "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
     })

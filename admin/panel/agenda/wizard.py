@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from admin.panel.agenda.checklist import posted_answers
 from admin.panel.agenda.common import core_errors, required_shop, token_secret
 from admin.panel.agenda.slots import (
     ONE_COMBO,
@@ -26,7 +27,6 @@ from admin.panel.pages import (
     db,
     engine,
     form,
-    form_list,
     int_or_none,
     now,
     page,
@@ -40,6 +40,9 @@ from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.combos import visit_services
 from scheduler_core.catalog.models import Combo, Service
+from scheduler_core.catalog.segments import services_segment
+from scheduler_core.checklists import answers as checklist_answers
+from scheduler_core.checklists import service as checklists
 from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
@@ -91,6 +94,7 @@ def _wizard_steps(db_engine: Engine, shop: Shop, ctx: dict, chosen: dict,
             "names": employee_names(session, shop.id),
             "services": {s.id: s.name for s in session.exec(
                 select(Service).where(col(Service.id).in_(all_ids))).all()},
+            "segment_id": services_segment(session, all_ids),
         }
 
 
@@ -112,6 +116,9 @@ async def wizard(request: web.Request) -> web.Response:
     pet, all_ids, combo_id = found["pet"], found["all_ids"], found["combo_id"]
     combo = found["combo"]
     categories, names, services = found["categories"], found["names"], found["services"]
+    segment_id = found["segment_id"]
+    checklist = await db(request, checklists.segment_items, engine(request), shop_id=shop.id,
+                         segment_id=segment_id, stage="agendado")
     day = day or today(now(request), shop.timezone)
     choice = employee_choice(q, categories)
     offer = await search_slots(request, shop, pet_id=pet.id,
@@ -124,7 +131,8 @@ async def wizard(request: web.Request) -> web.Response:
                service_names=[services[i] for i in all_ids if i in services],
                prev_day=(day - timedelta(days=1)).isoformat(),
                next_day=(day + timedelta(days=1)).isoformat(),
-               idempotency_key=secrets.token_urlsafe(16))
+               idempotency_key=secrets.token_urlsafe(16), checklist=checklist,
+               segment_id=segment_id)
     return render(request, "agenda/new.html", ctx)
 
 
@@ -225,23 +233,31 @@ async def wizard_book(request: web.Request) -> web.Response:
     token = data.get("token", "")
     if not token:
         raise ValidationFailed("Escolha um horário livre.")
-    checklist = await form_list(request, "checklist")
+    raw, _photos, _ = await posted_answers(request)
     notes = (data.get("notes") or "").strip()
-    if checklist:
-        notes = ("Checklist: " + ", ".join(checklist) + (". " + notes if notes else "")).strip()
+    shop = required_shop(request)
+    segment_id = int_or_none(data.get("segment_id"))
+    if segment_id:
+        await db(request, checklist_answers.check_booking_answers, engine(request),
+                 shop_id=shop.id, segment_id=segment_id, raw=raw)
     common = {"token": token, "now": now(request), "secret": token_secret(request),
               "actor": staff(request).actor, "notes": notes[:2000],
               "idempotency_key": data.get("idempotency_key") or None,
               "leva_e_traz": data.get("leva_e_traz") == "1"}
     rule = _repeat_rule(data)
-    shop = required_shop(request)
     if rule is None:
         appt = await db(request, booking.book, engine(request), origin="staff", **common)
+        booked = [appt]
         message = f"Agendamento #{appt.id} criado."
     else:
         result = await db(request, recurrence.book_series, engine(request), **rule, **common)
+        booked = result.appointments
         appt = result.appointments[0]
         message = _series_message(result, shop.timezone)
+    for visit in booked:
+        await db(request, checklist_answers.record_answers, engine(request),
+                 appointment_id=visit.id, stage="agendado", raw=raw, now=now(request),
+                 actor=staff(request).actor)
     day = appt.start
     local_day = (day if day.tzinfo else day.replace(tzinfo=ZoneInfo("UTC"))).astimezone(
         ZoneInfo(shop.timezone)).date()

@@ -6,7 +6,9 @@ from __future__ import annotations
 from admin.panel.config import (
     blocks,
     bot,
+    breeds,
     catalogue,
+    checklists,
     hours,
     leva_e_traz,
     restrictions,
@@ -14,4 +16,5 @@ from admin.panel.config import (
     team,
 )
 
-ROUTES = [m.routes for m in (shop, hours, team, catalogue, leva_e_traz, restrictions, blocks, bot)]
+ROUTES = [m.routes for m in (shop, hours, team, catalogue, leva_e_traz, restrictions, blocks, bot,
+                                checklists, breeds)]

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from admin.panel import accounts
 from admin.panel.config.common import field_errors, operator_pin_refusal, required_shop
+from admin.panel.fmt import plural
 from admin.panel.pages import (
     db,
     engine,
@@ -129,7 +130,9 @@ async def blocks_submit(request: web.Request) -> web.Response:
         raise redirect("/admin/config/bloqueios", outcome.message)
     message = outcome.message
     if outcome.conflicts:
-        message += (f" Atenção: {outcome.conflicts} agendamento(s) dentro do bloqueio "
-                    "continuam marcados — remarque-os.")
+        count = plural(outcome.conflicts, "agendamento", "agendamentos")
+        keeps = "continua marcado — remarque-o" if outcome.conflicts == 1 else (
+            "continuam marcados — remarque-os")
+        message += f" Atenção: {count} dentro do bloqueio {keeps}."
     raise redirect(f"/admin/config/bloqueios?novo={outcome.block_id}", message,
                    "aviso" if outcome.conflicts else "ok")

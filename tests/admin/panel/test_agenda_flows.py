@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.catalog.models import Service
+from scheduler_core.checklists.answers import answer_lines
 from scheduler_core.people.models import Pet, Tutor
 
 from .conftest import PIN, logged_in, page_csrf
@@ -45,8 +46,14 @@ async def test_wizard_books_once_even_when_the_form_is_sent_twice(client, panel_
         client, f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}",
         date.today() + timedelta(days=5))
     csrf = await page_csrf(client)
+    page_body = await (await client.get(
+        f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}"
+        f"&data={day.isoformat()}")).text()
+    agitated = re.search(r'name="(ck_\d+)" value="sim"\s*> Pet agitado / morde', page_body)
+    assert agitated, "the default Agendado checklist is on the wizard"
+    segment = re.search(r'name="segment_id" value="(\d+)"', page_body).group(1)
     data = {"csrf_token": csrf, "token": token, "idempotency_key": "wizard-abc",
-            "notes": "Primeira visita", "checklist": "pet agitado/morde"}
+            "notes": "Primeira visita", agitated.group(1): "sim", "segment_id": segment}
     first = await client.post("/admin/agenda/novo", data=data)
     assert first.status == 200
     body = await first.text()
@@ -57,7 +64,8 @@ async def test_wizard_books_once_even_when_the_form_is_sent_twice(client, panel_
         booked = session.exec(select(Appointment).where(
             Appointment.idempotency_key == "wizard-abc")).all()
         assert len(booked) == 1
-        assert booked[0].origin == "staff" and "pet agitado/morde" in booked[0].notes
+        assert booked[0].origin == "staff" and booked[0].notes == "Primeira visita"
+    assert answer_lines(engine, booked[0].id) == ["Pet agitado / morde: Sim"]
 
 
 async def test_wizard_repeats_weekly_and_cancels_this_and_following(client, panel_db):
@@ -247,8 +255,8 @@ async def test_free_slot_search_over_a_range_and_its_limits(client, panel_db):
     ok = await client.get(f"/admin/horarios?pet={pet.id}&servico={bath.id}"
                           f"&de={first.isoformat()}&ate={(first + timedelta(days=4)).isoformat()}")
     body = await ok.text()
-    assert ok.status == 200 and "horário(s) livre(s)" in body
-    assert len(TOKEN_RE.findall(body)) > 1
+    assert ok.status == 200 and len(TOKEN_RE.findall(body)) > 1
+    assert f"{len(TOKEN_RE.findall(body))} horários livres" in body
     too_long = await client.get(f"/admin/horarios?pet={pet.id}&servico={bath.id}"
                                 f"&de={first.isoformat()}"
                                 f"&ate={(first + timedelta(days=60)).isoformat()}")
@@ -397,7 +405,8 @@ async def test_free_slot_search_prices_a_combo(client, panel_db):
     body = await (await client.get(
         f"/admin/horarios?pet={pet.id}&combo={combo.id}&de={first.isoformat()}"
         f"&ate={(first + timedelta(days=4)).isoformat()}")).text()
-    assert "horário(s) livre(s)" in body and TOKEN_RE.search(body)
+    count = len(TOKEN_RE.findall(body))
+    assert count and (f"{count} horários livres" in body or "1 horário livre" in body)
     assert f"desconto de {format_brl(combo.discount_cents)}" in body
 
 

@@ -16,6 +16,7 @@ from bot.config import SIM_PHONE_ID
 from bot.models import Author, Direction, Owner, WaConversation, WaMessage
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.catalog.models import PriceEntry, Service, ServiceCategory
+from scheduler_core.checklists.answers import answer_lines
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.shop.models import Employee, Shop
 
@@ -156,7 +157,7 @@ def test_staff_books_from_the_agenda_and_sees_it_in_the_day_view(desk, phone, pa
     radio = desk.locator("input[name=token]").first
     chosen_time = radio.locator("xpath=..").locator("strong").inner_text()
     radio.check()
-    desk.check("input[name=checklist][value='nós na pelagem']")
+    desk.locator("label.check", has_text="Nós na pelagem").locator("input").check()
     desk.fill("textarea[name=notes]", "Cliente pediu perfume suave")
     shot(desk, "desk-wizard-horarios")
     desk.click("button:has-text('Agendar')")
@@ -169,9 +170,11 @@ def test_staff_books_from_the_agenda_and_sees_it_in_the_day_view(desk, phone, pa
         appt = session.exec(select(Appointment).where(Appointment.pet_id == pet.id)
                             .order_by(Appointment.id.desc())).first()
         assert appt.origin == "staff" and appt.status == AppointmentStatus.AGENDADO
-        assert "nós na pelagem" in appt.notes and "perfume" in appt.notes
+        assert "perfume" in appt.notes
+    assert answer_lines(engine, appt.id) == ["Nós na pelagem: Sim"]
     card.first.click()
     expect(desk.locator("h1")).to_contain_text(pet.name)
+    expect(desk.locator(".checklist-answers")).to_contain_text("Nós na pelagem: Sim")
     shot(desk, "desk-agendamento")
     desk.click("form:has(input[value=confirmado]) button")
     expect(desk.locator(".flash-ok")).to_contain_text("Confirmado")
