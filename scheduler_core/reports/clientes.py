@@ -55,35 +55,37 @@ def active_tutor_ids(session: Session, f: ReportFilter) -> set[int]:
 
 def clientes(session: Session, f: ReportFilter, risk_days: int = RISK_DAYS) -> Clientes:
     lo, hi = f.utc_bounds()
-    new = session.execute(
+    new = session.connection().execute(
         select(func.count(Tutor.id)).where(Tutor.shop_id == f.shop_id, Tutor.created_at >= lo,
                                            Tutor.created_at < hi)
     ).scalar_one()
     active = active_tutor_ids(session, f)
     done = sorted(rows.DONE)
-    before = set(session.execute(
-        select(Appointment.tutor_id).where(
-            Appointment.shop_id == f.shop_id, Appointment.status.in_(done),
-            Appointment.start < lo).distinct()
-    ).scalars().all()) if active else set()
     cutoff = hi - timedelta(days=risk_days)
     last = func.max(Appointment.start)
-    risk_rows = session.execute(
-        select(Appointment.tutor_id, last)
+    per_tutor = (
+        select(Appointment.tutor_id, func.min(Appointment.start) < lo, last < cutoff)
         .where(Appointment.shop_id == f.shop_id, Appointment.status.in_(done),
                Appointment.start < hi)
         .group_by(Appointment.tutor_id)
-        .having(last < cutoff)
-        .order_by(last.desc())
+    )
+    before: set[int] = set()
+    risk_count = 0
+    for tutor, was_before, at_risk in session.connection().execute(per_tutor).all():
+        if was_before:
+            before.add(tutor)
+        risk_count += bool(at_risk)
+    shown = session.connection().execute(
+        per_tutor.with_only_columns(Appointment.tutor_id, last).having(last < cutoff)
+        .order_by(last.desc()).limit(LIST_LIMIT)
     ).all()
-    shown = risk_rows[:LIST_LIMIT]
     people = _tutors(session, [t for t, _ in shown])
     at_risk = [
         TutorLine(t, *people.get(t, ("", "")), f.local_date(at),
                   (f.end - f.local_date(at)).days)
         for t, at in shown
     ]
-    born = session.execute(
+    born = session.connection().execute(
         select(Tutor.id, Tutor.name, Tutor.whatsapp, Tutor.birth_date)
         .where(Tutor.shop_id == f.shop_id, Tutor.birth_date.is_not(None),
                extract("month", Tutor.birth_date) == f.start.month)
@@ -92,12 +94,12 @@ def clientes(session: Session, f: ReportFilter, risk_days: int = RISK_DAYS) -> C
     birthdays = sorted((TutorLine(i, n, w, b) for i, n, w, b in born),
                        key=lambda t: (t.day.day, t.name))
     return Clientes(new_tutors=new, active_tutors=len(active),
-                    returning_tutors=len(active & before), at_risk_count=len(risk_rows),
+                    returning_tutors=len(active & before), at_risk_count=risk_count,
                     at_risk=at_risk, birthdays=birthdays, risk_days=risk_days)
 
 
 def _tutors(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
     if not ids:
         return {}
-    return {i: (n, w) for i, n, w in session.execute(
+    return {i: (n, w) for i, n, w in session.connection().execute(
         select(Tutor.id, Tutor.name, Tutor.whatsapp).where(Tutor.id.in_(ids))).all()}

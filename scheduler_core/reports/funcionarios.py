@@ -74,7 +74,7 @@ class Comissoes:
 
 
 def employee_names(session: Session, shop_id: int) -> dict[int, str]:
-    return dict(session.execute(
+    return dict(session.connection().execute(
         select(Employee.id, Employee.name).where(Employee.shop_id == shop_id)).all())
 
 
@@ -98,10 +98,10 @@ def commission(base_cents: int, pct: int) -> int:
 
 def comissoes(session: Session, f: ReportFilter) -> Comissoes:
     names = employee_names(session, f.shop_id)
-    services = {i: (n, p) for i, n, p in session.execute(
+    services = {i: (n, p) for i, n, p in session.connection().execute(
         select(Service.id, Service.name, Service.commission_pct)).all()}
     lines = []
-    for line in rows.lines(session, f, rows.DONE | rows.OPEN):
+    for line in rows.lines(session, f, rows.DONE | rows.OPEN, with_start=True):
         name, p = services.get(line.service_id, (f"#{line.service_id}", 0))
         lines.append(CommissionLine(
             day=f.local_date(line.visit_start), appointment_id=line.appointment_id,

@@ -73,15 +73,15 @@ def available_minutes(session: Session, f: ReportFilter) -> dict[int, tuple[str,
         Employee.has_calendar.is_(True))
     if f.employee_id is not None:
         stmt = stmt.where(Employee.id == f.employee_id)
-    staff = dict(session.execute(stmt.order_by(Employee.name)).all())
+    staff = dict(session.connection().execute(stmt.order_by(Employee.name)).all())
     week: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for emp, weekday, start, end in session.execute(
+    for emp, weekday, start, end in session.connection().execute(
         select(WorkingRange.employee_id, WorkingRange.weekday, WorkingRange.start,
                WorkingRange.end).where(WorkingRange.employee_id.in_(list(staff) or [-1]))
     ).all():
         week[emp][weekday] += max(0, minutes_of(end) - minutes_of(start))
     blocked: dict[int | None, set[str]] = defaultdict(set)
-    for emp, dates in session.execute(
+    for emp, dates in session.connection().execute(
         select(Block.employee_id, Block.dates).where(Block.shop_id == f.shop_id,
                                                      Block.all_day.is_(True))
     ).all():
@@ -105,9 +105,7 @@ def geral(session: Session, f: ReportFilter) -> Geral:
         per_day[f.local_date(v.start)][v.status] += 1
     by_status = Counter(v.status for v in visits)
     by_origin = Counter(v.origin for v in visits)
-    booked: Counter = Counter()
-    for line in rows.lines(session, f, rows.DONE | rows.OPEN):
-        booked[line.employee_id] += line.duration_min
+    booked = rows.booked_minutes(session, f, rows.DONE | rows.OPEN)
     occupancy = [
         Occupancy(emp, name, booked.get(emp, 0), minutes)
         for emp, (name, minutes) in available_minutes(session, f).items()

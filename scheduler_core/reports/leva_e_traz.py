@@ -57,7 +57,7 @@ class LevaETraz:
 def leva_e_traz(session: Session, f: ReportFilter) -> LevaETraz:
     visits = [v for v in rows.visits(session, f)
               if v.leva_e_traz and v.status not in rows.FREEING]
-    zones = dict(session.execute(
+    zones = dict(session.connection().execute(
         select(LevaETrazZone.id, LevaETrazZone.name).where(LevaETrazZone.shop_id == f.shop_id)
     ).all())
     days: dict[date, list[int]] = defaultdict(lambda: [0, 0])

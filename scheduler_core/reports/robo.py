@@ -69,8 +69,8 @@ def robo(session: Session, f: ReportFilter, conversations: list[ConversationRow]
         Appointment.created_at >= lo, Appointment.created_at < hi)
     if f.segment_id is not None:
         stmt = stmt.where(Appointment.segment_id == f.segment_id)
-    bookers = list(session.execute(stmt).scalars().all())
-    resumed = set(session.execute(
+    bookers = list(session.connection().execute(stmt).scalars().all())
+    resumed = set(session.connection().execute(
         select(AuditLog.entity_id).where(
             AuditLog.shop_id == f.shop_id, AuditLog.action == "whatsapp.resume_bot",
             AuditLog.at >= lo)).scalars().all())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists
+from sqlalchemy import exists, func, literal
 from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Appointment, AppointmentItem, AppointmentStatus
@@ -31,7 +31,6 @@ FREEING = frozenset({S.CANCELADO, S.NAO_COMPARECEU})
 class VisitRow:
     id: int
     start: datetime
-    end: datetime
     status: str
     origin: str
     tutor_id: int
@@ -39,14 +38,13 @@ class VisitRow:
     leva_e_traz: bool
     fee_cents: int
     zone_id: int | None
-    created_at: datetime
 
 
 @dataclass(frozen=True)
 class LineRow:
     appointment_id: int
     status: str
-    visit_start: datetime
+    visit_start: datetime | None
     service_id: int
     employee_id: int
     duration_min: int
@@ -79,21 +77,24 @@ def _visit_query(f: ReportFilter):  # noqa: ANN202 - a SQLAlchemy select
 def visits(session: Session, f: ReportFilter) -> list[VisitRow]:
     """The period's visits (every status), oldest first."""
     cols = (
-        Appointment.id, Appointment.start, Appointment.end, Appointment.status,
+        Appointment.id, Appointment.start, Appointment.status,
         Appointment.origin, Appointment.tutor_id, Appointment.segment_id,
         Appointment.leva_e_traz, Appointment.leva_e_traz_fee_cents,
-        Appointment.leva_e_traz_zone_id, Appointment.created_at,
+        Appointment.leva_e_traz_zone_id,
     )
     stmt = _visit_query(f).with_only_columns(*cols).order_by(Appointment.start, Appointment.id)
-    return [VisitRow(*row) for row in session.execute(stmt).all()]
+    return [VisitRow(*row) for row in session.connection().execute(stmt).all()]
 
 
-def lines(session: Session, f: ReportFilter, statuses: frozenset[str] | None = None
-          ) -> list[LineRow]:
+def lines(session: Session, f: ReportFilter, statuses: frozenset[str] | None = None, *,
+          with_start: bool = False) -> list[LineRow]:
     """The service lines of the period's visits (of ``statuses`` when given), with each line's
-    share of its visit's discount; only the filtered employee's lines when one is set."""
+    share of its visit's discount; only the filtered employee's lines when one is set. The
+    visit's start is read only ``with_start`` (a datetime per row costs; ``None`` otherwise)."""
     visit = _visit_query(f).with_only_columns(
-        Appointment.id, Appointment.status, Appointment.start, Appointment.discount_cents
+        Appointment.id, Appointment.status,
+        Appointment.start if with_start else literal(None).label("start"),
+        Appointment.discount_cents,
     )
     if statuses is not None:
         visit = visit.where(Appointment.status.in_(sorted(statuses)))
@@ -109,7 +110,7 @@ def lines(session: Session, f: ReportFilter, statuses: frozenset[str] | None = N
     )
     out: list[LineRow] = []
     group: list = []
-    for row in session.execute(stmt).all():
+    for row in session.connection().execute(stmt).all():
         if group and group[0][0] != row[0]:
             out.extend(_shared(group, f.employee_id))
             group = []
@@ -131,3 +132,15 @@ def _shared(group: list, employee_id: int | None) -> list[LineRow]:
         for r, share in zip(group, shares, strict=True)
         if employee_id is None or r[5] == employee_id
     ]
+
+
+def booked_minutes(session: Session, f: ReportFilter, statuses: frozenset[str]) -> dict[int, int]:
+    """{employee: Σ line minutes} of the period's visits in ``statuses`` (summed in SQL)."""
+    sub = _visit_query(f).with_only_columns(Appointment.id).where(
+        Appointment.status.in_(sorted(statuses))).subquery()
+    stmt = (select(AppointmentItem.employee_id, func.sum(AppointmentItem.duration_min))
+            .where(AppointmentItem.appointment_id.in_(select(sub.c.id)))
+            .group_by(AppointmentItem.employee_id))
+    if f.employee_id is not None:
+        stmt = stmt.where(AppointmentItem.employee_id == f.employee_id)
+    return {e: int(m or 0) for e, m in session.connection().execute(stmt).all()}

@@ -45,7 +45,7 @@ def real_minutes(session: Session, appointment_ids: list[int]) -> dict[int, floa
     wanted = (AppointmentStatus.EM_ATENDIMENTO, AppointmentStatus.FINALIZADO)
     for chunk in range(0, len(appointment_ids), 900):
         part = appointment_ids[chunk:chunk + 900]
-        for aid, to, at in session.execute(
+        for aid, to, at in session.connection().execute(
             select(StatusChange.appointment_id, StatusChange.to_status, StatusChange.at)
             .where(StatusChange.appointment_id.in_(part), StatusChange.to_status.in_(wanted))
             .order_by(StatusChange.at)
@@ -59,7 +59,7 @@ def real_minutes(session: Session, appointment_ids: list[int]) -> dict[int, floa
 def servicos(session: Session, f: ReportFilter, *, avulso_only: bool = False
              ) -> list[ServiceLine]:
     lines = [x for x in rows.lines(session, f, rows.DONE) if not (avulso_only and x.in_plan)]
-    names = dict(session.execute(select(Service.id, Service.name)).all())
+    names = dict(session.connection().execute(select(Service.id, Service.name)).all())
     weight: dict[int, int] = defaultdict(int)
     for x in lines:
         weight[x.appointment_id] += x.duration_min

@@ -19,14 +19,14 @@ def load(session: Session, f: ReportFilter) -> RoboRows:
     lo, hi = f.utc_bounds()
     convs = [
         ConversationRow(*row)
-        for row in session.execute(
+        for row in session.connection().execute(
             select(WaConversation.id, WaConversation.created_at, WaConversation.tutor_id,
                    WaConversation.handoff_at, WaConversation.handoff_reason)
             .where(WaConversation.shop_id == f.shop_id, WaConversation.created_at >= lo,
                    WaConversation.created_at < hi)
         ).all()
     ]
-    times = list(session.execute(
+    times = list(session.connection().execute(
         select(WaMessage.created_at)
         .join(WaConversation, WaConversation.id == WaMessage.conversation_id)
         .where(WaConversation.shop_id == f.shop_id, WaMessage.direction == Direction.IN,
