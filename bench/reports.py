@@ -32,21 +32,21 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlalchemy import create_engine, insert, text
+from sqlmodel import Session
 
-from admin.panel.reports import robo_rows  # noqa: E402
-from bot.models import WaConversation, WaMessage  # noqa: E402
-from scheduler_core.agenda.models import Appointment, AppointmentItem, StatusChange  # noqa: E402
-from scheduler_core.billing.models import Invoice, InvoiceItem, Payment  # noqa: E402
-from scheduler_core.catalog.models import LevaETrazZone, Service, ServiceCategory  # noqa: E402
-from scheduler_core.db.engine import make_engine  # noqa: E402
-from scheduler_core.db.migrate import upgrade  # noqa: E402
-from scheduler_core.people.models import Pet, Tutor  # noqa: E402
-from scheduler_core.reports import panels  # noqa: E402
-from scheduler_core.reports.indexes import INDEXES  # noqa: E402
-from scheduler_core.reports.period import make_filter, month_of, previous_month  # noqa: E402
-from scheduler_core.shop.models import Employee, Segment, Shop, WorkingRange  # noqa: E402
+from admin.panel.reports import robo_rows
+from bot.models import WaConversation, WaMessage
+from scheduler_core.agenda.models import Appointment, AppointmentItem, StatusChange
+from scheduler_core.billing.models import Invoice, InvoiceItem, Payment
+from scheduler_core.catalog.models import LevaETrazZone, Service, ServiceCategory
+from scheduler_core.db.engine import make_engine
+from scheduler_core.db.migrate import upgrade
+from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.reports import panels
+from scheduler_core.reports.indexes import INDEXES
+from scheduler_core.reports.period import make_filter, month_of, previous_month
+from scheduler_core.shop.models import Employee, Segment, Shop, WorkingRange
 
 TZ = ZoneInfo("America/Sao_Paulo")
 TODAY = date(2026, 11, 30)
@@ -68,7 +68,7 @@ def _bulk(s: Session, model, rows: list[dict]) -> None:
         s.execute(insert(model), part)
 
 
-def seed(engine) -> int:  # noqa: C901 - one flat seeding script
+def seed(engine) -> int:
     rnd = random.Random(14)
     with Session(engine) as s:
         shop = Shop(name="Bench Pet", timezone="America/Sao_Paulo", leva_e_traz_enabled=True)
@@ -81,9 +81,10 @@ def seed(engine) -> int:  # noqa: C901 - one flat seeding script
         s.add(cat)
         s.flush()
         services = []
-        for name, price, minutes, pct in (("Banho", 5000, 60, 10), ("Tosa", 4000, 30, 20),
-                                          ("Hidratação", 3000, 20, 15), ("Tosa higiênica", 3500, 30, 20),
-                                          ("Corte de unhas", 1500, 10, 10), ("Banho gato", 6000, 60, 12)):
+        catalogue = (("Banho", 5000, 60, 10), ("Tosa", 4000, 30, 20),
+                     ("Hidratação", 3000, 20, 15), ("Tosa higiênica", 3500, 30, 20),
+                     ("Corte de unhas", 1500, 10, 10), ("Banho gato", 6000, 60, 12))
+        for name, price, minutes, pct in catalogue:
             svc = Service(category_id=cat.id, name=name, commission_pct=pct)
             s.add(svc)
             s.flush()
@@ -121,7 +122,8 @@ def seed(engine) -> int:  # noqa: C901 - one flat seeding script
             day = FIRST + timedelta(days=rnd.randrange(span + 30))
             start = datetime(day.year, day.month, day.day, rnd.randrange(8, 21),
                              rnd.choice((0, 15, 30, 45)), tzinfo=TZ).astimezone(UTC)
-            status = rnd.choice(STATUSES) if day <= TODAY else rnd.choice(("agendado", "confirmado"))
+            status = (rnd.choice(STATUSES) if day <= TODAY
+                      else rnd.choice(("agendado", "confirmado")))
             lines = rnd.sample(services, rnd.choice((1, 1, 2)))
             emp = rnd.choice(employees)
             total = sum(p for _, p, _ in lines)
@@ -161,11 +163,13 @@ def seed(engine) -> int:  # noqa: C901 - one flat seeding script
         for n, v in enumerate(sorted(done[:N_INVOICES], key=lambda v: v["start"]), start=1):
             total = v["total_cents"]
             r = rnd.random()
-            status = "paga" if r < 0.85 else "parcial" if r < 0.9 else "cancelada" if r < 0.93 else "pendente"
+            status = ("paga" if r < 0.85 else "parcial" if r < 0.9
+                      else "cancelada" if r < 0.93 else "pendente")
             paid_at = v["start"] + timedelta(hours=2) if status == "paga" else None
             invoices.append({"id": n, "shop_id": shop_id, "number": n, "kind": "agendamento",
                              "status": status, "tutor_id": v["tutor_id"], "pet_id": v["pet_id"],
-                             "appointment_id": v["id"], "due_date": v["start"].astimezone(TZ).date(),
+                             "appointment_id": v["id"],
+                             "due_date": v["start"].astimezone(TZ).date(),
                              "discount_cents": v["discount_cents"], "created_at": v["start"],
                              "paid_at": paid_at})
             inv_items.append({"invoice_id": n, "kind": "servico", "name": "Serviços",
@@ -209,14 +213,17 @@ def seed(engine) -> int:  # noqa: C901 - one flat seeding script
 def headline(name: str, figures) -> str:
     f = figures
     return {
-        "financeiro": lambda: f"faturado {f.billed_cents / 100:,.2f} recebido {f.received_cents / 100:,.2f} "
-                              f"faturas {f.invoice_count}",
-        "geral": lambda: f"visitas {f.total} cancel {f.cancel_rate_pct}% falta {f.no_show_rate_pct}%",
-        "clientes": lambda: f"novos {f.new_tutors} ativos {f.active_tutors} risco {f.at_risk_count}",
+        "financeiro": lambda: f"faturado {f.billed_cents / 100:,.2f} "
+                              f"recebido {f.received_cents / 100:,.2f} faturas {f.invoice_count}",
+        "geral": lambda: f"visitas {f.total} cancel {f.cancel_rate_pct}% "
+                         f"falta {f.no_show_rate_pct}%",
+        "clientes": lambda: f"novos {f.new_tutors} ativos {f.active_tutors} "
+                            f"risco {f.at_risk_count}",
         "funcionarios": lambda: f"{len(f)} funcionários, {sum(e.visits for e in f)} atendimentos",
         "servicos": lambda: f"{len(f)} serviços, {sum(x.count for x in f)} linhas",
         "leva-e-traz": lambda: f"viagens {f.trips} taxas {f.fee_cents / 100:,.2f}",
-        "comissoes": lambda: f"realizada {f.earned_cents / 100:,.2f} prevista {f.projected_cents / 100:,.2f}",
+        "comissoes": lambda: f"realizada {f.earned_cents / 100:,.2f} "
+                             f"prevista {f.projected_cents / 100:,.2f}",
         "robo": lambda: f"conversas {f.started} agendaram {f.booked} transferidas {f.handed_off}",
     }[name]()
 
@@ -232,7 +239,8 @@ def measure(engine, shop_id: int, runs: int) -> dict:
                 with Session(engine) as s:
                     f = make_filter(s, shop_id, start, end)
                     rows = robo_rows.load(s, f) if name == "robo" else None
-                    figures = panels.panel(s, name, f, today=TODAY, mask=str, robo_rows=rows).figures
+                    figures = panels.panel(s, name, f, today=TODAY, mask=str,
+                                           robo_rows=rows).figures
                 times.append((time.perf_counter() - t0) * 1000)
                 cpu.append((time.process_time() - c0) * 1000)
             out[(label, name)] = (statistics.median(times), max(times), statistics.median(cpu),
