@@ -11,12 +11,13 @@ is stored yet (nothing to read).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import extract, func
 from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Appointment
+from scheduler_core.kernel.clock import to_utc
 from scheduler_core.people.models import Tutor
 from scheduler_core.reports import rows
 from scheduler_core.reports.period import ReportFilter, pct
@@ -62,23 +63,23 @@ def clientes(session: Session, f: ReportFilter, risk_days: int = RISK_DAYS) -> C
     active = active_tutor_ids(session, f)
     done = sorted(rows.DONE)
     cutoff = hi - timedelta(days=risk_days)
-    last = func.max(Appointment.start)
     per_tutor = (
-        select(Appointment.tutor_id, func.min(Appointment.start) < lo, last < cutoff)
+        select(Appointment.tutor_id, func.min(Appointment.start) < lo,
+               func.max(Appointment.start))
         .where(Appointment.shop_id == f.shop_id, Appointment.status.in_(done),
                Appointment.start < hi)
         .group_by(Appointment.tutor_id)
     )
     before: set[int] = set()
-    risk_count = 0
-    for tutor, was_before, at_risk in session.connection().execute(per_tutor).all():
+    risky: list[tuple[int, datetime]] = []
+    for tutor, was_before, last in session.connection().execute(per_tutor).all():
         if was_before:
             before.add(tutor)
-        risk_count += bool(at_risk)
-    shown = session.connection().execute(
-        per_tutor.with_only_columns(Appointment.tutor_id, last).having(last < cutoff)
-        .order_by(last.desc()).limit(LIST_LIMIT)
-    ).all()
+        last = to_utc(last)
+        if last < cutoff:
+            risky.append((tutor, last))
+    risky.sort(key=lambda t: t[1], reverse=True)
+    risk_count, shown = len(risky), risky[:LIST_LIMIT]
     people = _tutors(session, [t for t, _ in shown])
     at_risk = [
         TutorLine(t, *people.get(t, ("", "")), f.local_date(at),

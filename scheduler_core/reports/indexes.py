@@ -2,7 +2,8 @@
 packages' tables; ``scheduler_core.metadata`` imports this module so migrations see them.
 
 Each serves one access path of the panels (bench/reports.py measures them):
-- a shop's visits by start (every panel) and a shop's finished visits per tutor (Clientes);
+- a shop's visits by start (every panel) and, covering, a shop's visits per tutor with
+  status and start (Clientes: one ordered pass per tutor, no table lookups);
 - a shop's bot bookings by creation (Robô);
 - a shop's invoices by creation, due date and paid date (Financeiro bases);
 - payments by date (received), tutors by registration (new tutors).
@@ -21,7 +22,7 @@ APPT, INV, PAY, TUTOR = (Appointment.__table__.c, Invoice.__table__.c, Payment._
 
 INDEXES = [
     Index("ix_report_appointment_shop_start", APPT.shop_id, APPT.start),
-    Index("ix_report_appointment_shop_status_tutor", APPT.shop_id, APPT.status, APPT.tutor_id,
+    Index("ix_report_appointment_shop_tutor_status", APPT.shop_id, APPT.tutor_id, APPT.status,
           APPT.start),
     Index("ix_report_appointment_shop_origin_created", APPT.shop_id, APPT.origin, APPT.created_at),
     Index("ix_report_invoice_shop_created", INV.shop_id, INV.created_at),

@@ -20,7 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table('appointment', schema=None) as batch_op:
         batch_op.create_index('ix_report_appointment_shop_origin_created', ['shop_id', 'origin', 'created_at'], unique=False)
         batch_op.create_index('ix_report_appointment_shop_start', ['shop_id', 'start'], unique=False)
-        batch_op.create_index('ix_report_appointment_shop_status_tutor', ['shop_id', 'status', 'tutor_id', 'start'], unique=False)
+        batch_op.create_index('ix_report_appointment_shop_tutor_status', ['shop_id', 'tutor_id', 'status', 'start'], unique=False)
 
     with op.batch_alter_table('invoice', schema=None) as batch_op:
         batch_op.create_index('ix_report_invoice_shop_created', ['shop_id', 'created_at'], unique=False)
@@ -50,7 +50,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_report_invoice_shop_created')
 
     with op.batch_alter_table('appointment', schema=None) as batch_op:
-        batch_op.drop_index('ix_report_appointment_shop_status_tutor')
+        batch_op.drop_index('ix_report_appointment_shop_tutor_status')
         batch_op.drop_index('ix_report_appointment_shop_start')
         batch_op.drop_index('ix_report_appointment_shop_origin_created')
 
