@@ -138,21 +138,13 @@ class InvoiceFigures:
 
 
 def invoices(session: Session, f: ReportFilter) -> list[InvoiceFigures]:
-    """The period's invoices (by basis) with their totals and what was paid on them."""
-    ids = [row[0] for row in session.connection().execute(_scope(f)).all()]
-    if not ids:
-        return []
-    return _figures(session, f, ids)
+    """The period's invoices (by basis) with their totals and what was paid on them. The
+    three reads (lines, payments, invoices) take the period's ids as a subquery."""
+    return sorted(_figures(session, f, _scope(f).subquery()), key=lambda i: i.number)
 
 
-def _figures(session: Session, f: ReportFilter, all_ids: list[int]) -> list[InvoiceFigures]:
-    out: list[InvoiceFigures] = []
-    for chunk in range(0, len(all_ids), 900):
-        out.extend(_chunk_figures(session, f, all_ids[chunk:chunk + 900]))
-    return sorted(out, key=lambda i: i.number)
-
-
-def _chunk_figures(session: Session, f: ReportFilter, ids: list[int]) -> list[InvoiceFigures]:
+def _figures(session: Session, f: ReportFilter, scope) -> list[InvoiceFigures]:  # noqa: ANN001
+    ids = select(scope.c.id)
     discountable = sorted(DISCOUNTABLE)
     gross = func.sum(InvoiceItem.unit_cents * InvoiceItem.quantity)
     lines = func.sum(InvoiceItem.discount_cents)

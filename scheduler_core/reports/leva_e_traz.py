@@ -55,8 +55,7 @@ class LevaETraz:
 
 
 def leva_e_traz(session: Session, f: ReportFilter) -> LevaETraz:
-    visits = [v for v in rows.visits(session, f)
-              if v.leva_e_traz and v.status not in rows.FREEING]
+    visits = rows.visits(session, f, leva_e_traz_only=True)
     zones = dict(session.connection().execute(
         select(LevaETrazZone.id, LevaETrazZone.name).where(LevaETrazZone.shop_id == f.shop_id)
     ).all())

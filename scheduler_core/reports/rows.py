@@ -74,8 +74,10 @@ def _visit_query(f: ReportFilter):  # noqa: ANN202 - a SQLAlchemy select
     return stmt
 
 
-def visits(session: Session, f: ReportFilter) -> list[VisitRow]:
-    """The period's visits (every status), oldest first."""
+def visits(session: Session, f: ReportFilter, *, leva_e_traz_only: bool = False
+           ) -> list[VisitRow]:
+    """The period's visits (every status; only the kept Leva e Traz ones with
+    ``leva_e_traz_only``), oldest first."""
     cols = (
         Appointment.id, Appointment.start, Appointment.status,
         Appointment.origin, Appointment.tutor_id, Appointment.segment_id,
@@ -83,6 +85,9 @@ def visits(session: Session, f: ReportFilter) -> list[VisitRow]:
         Appointment.leva_e_traz_zone_id,
     )
     stmt = _visit_query(f).with_only_columns(*cols).order_by(Appointment.start, Appointment.id)
+    if leva_e_traz_only:
+        stmt = stmt.where(Appointment.leva_e_traz.is_(True),
+                          Appointment.status.not_in(sorted(FREEING)))
     return [VisitRow(*row) for row in session.connection().execute(stmt).all()]
 
 
@@ -123,7 +128,8 @@ def lines(session: Session, f: ReportFilter, statuses: frozenset[str] | None = N
 def _shared(group: list, employee_id: int | None) -> list[LineRow]:
     discount = group[0][3] or 0
     weights = [r[7] for r in group]
-    shares = split_discount(min(discount, sum(weights)), weights) if sum(weights) else [0] * len(
+    total = sum(weights)
+    shares = split_discount(min(discount, total), weights) if discount and total else [0] * len(
         group)
     return [
         LineRow(appointment_id=r[0], status=r[1], visit_start=r[2], service_id=r[4],
@@ -132,6 +138,12 @@ def _shared(group: list, employee_id: int | None) -> list[LineRow]:
         for r, share in zip(group, shares, strict=True)
         if employee_id is None or r[5] == employee_id
     ]
+
+
+def done_visit_ids(f: ReportFilter):  # noqa: ANN201 - a SQLAlchemy select of visit ids
+    """The ids of the period's finished or delivered visits, as a subquery to filter by."""
+    return _visit_query(f).with_only_columns(Appointment.id).where(
+        Appointment.status.in_(sorted(DONE)))
 
 
 def booked_minutes(session: Session, f: ReportFilter, statuses: frozenset[str]) -> dict[int, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -36,22 +37,20 @@ class ServiceLine:
         return self.count - self.in_plan
 
 
-def real_minutes(session: Session, appointment_ids: list[int]) -> dict[int, float]:
-    """{visit: minutes from "em atendimento" to "finalizado"} for the visits with both."""
-    if not appointment_ids:
-        return {}
-    began: dict[int, object] = {}
-    ended: dict[int, object] = {}
+def real_minutes(session: Session, f: ReportFilter) -> dict[int, float]:
+    """{visit: minutes from "em atendimento" to "finalizado"} for the period's finished or
+    delivered visits with both moves."""
+    began: dict[int, datetime] = {}
+    ended: dict[int, datetime] = {}
     wanted = (AppointmentStatus.EM_ATENDIMENTO, AppointmentStatus.FINALIZADO)
-    for chunk in range(0, len(appointment_ids), 900):
-        part = appointment_ids[chunk:chunk + 900]
-        for aid, to, at in session.connection().execute(
-            select(StatusChange.appointment_id, StatusChange.to_status, StatusChange.at)
-            .where(StatusChange.appointment_id.in_(part), StatusChange.to_status.in_(wanted))
-            .order_by(StatusChange.at)
-        ).all():
-            target = began if to == AppointmentStatus.EM_ATENDIMENTO else ended
-            target.setdefault(aid, to_utc(at))
+    for aid, to, at in session.connection().execute(
+        select(StatusChange.appointment_id, StatusChange.to_status, StatusChange.at)
+        .where(StatusChange.appointment_id.in_(rows.done_visit_ids(f)),
+               StatusChange.to_status.in_(wanted))
+        .order_by(StatusChange.at)
+    ).all():
+        target = began if to == AppointmentStatus.EM_ATENDIMENTO else ended
+        target.setdefault(aid, to_utc(at))
     return {a: (ended[a] - began[a]).total_seconds() / 60 for a in began
             if a in ended and ended[a] >= began[a]}
 
@@ -63,7 +62,7 @@ def servicos(session: Session, f: ReportFilter, *, avulso_only: bool = False
     weight: dict[int, int] = defaultdict(int)
     for x in lines:
         weight[x.appointment_id] += x.duration_min
-    real = real_minutes(session, sorted(weight))
+    real = real_minutes(session, f)
     acc: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
     for x in lines:
         a = acc[x.service_id]

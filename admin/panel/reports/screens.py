@@ -35,6 +35,9 @@ PRESETS = {"mes": "Este mês", "mes_anterior": "Mês anterior", "hoje": "Hoje",
            "7dias": "Últimos 7 dias", "30dias": "Últimos 30 dias", "ano": "Este ano",
            "personalizado": "Personalizado"}
 CHUNK = 64 * 1024
+#: Rows a screen table shows (the download has them all): a year of commission lines would
+#: make a page too heavy for a phone.
+MAX_ROWS = 400
 
 
 def _period(q, today: date) -> tuple[date, date, str]:
@@ -144,7 +147,7 @@ async def panel_screen(request: web.Request) -> web.Response:
         **data, "name": name, "p": p, "presets": PRESETS, "basis_labels": BASIS_LABELS,
         "panels": _visible(request, panels.PANELS), "kpis": charts.kpis(name, result.figures),
         "charts": [json.dumps(c, ensure_ascii=False).replace("</", "<\\/") for c in chart_list],
-        "qs": request.query_string, "show_basis": name == "financeiro"})
+        "qs": request.query_string, "show_basis": name == "financeiro", "max_rows": MAX_ROWS})
 
 
 @routes.get("/admin/relatorios/{name}/exportar.{fmt}")
