@@ -74,7 +74,25 @@ def label(value, table: dict) -> str:
     return table.get(value, value or "")
 
 
+def report_cell(value, kind: str) -> str:
+    """A report table's cell on screen (the kinds of scheduler_core.reports.tables)."""
+    if value is None:
+        return "—"
+    if kind == "money":
+        return format_brl(int(value))
+    if kind == "pct":
+        return f"{float(value):.1f}".replace(".", ",") + " %"
+    if kind == "datetime" and isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if kind == "date" and isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if kind == "int" and isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
 FILTERS = {
+    "report_cell": report_cell,
     "money": money,
     "number_br": number_br,
     "kg": kg,

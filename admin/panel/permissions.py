@@ -26,6 +26,8 @@ class Perm(StrEnum):
     SETTINGS = "settings"  # shop, hours, catalogue, bot, restrictions
     EMPLOYEES = "employees"  # employee settings and staff accounts
     AUDIT = "audit"
+    REPORTS = "reports"  # the dashboards without money per person or the shop's takings
+    FINANCIAL = "reports.financial"  # Financeiro, Funcionários, Comissões, sales and closing
 
 
 ALL = frozenset(Perm)
@@ -36,7 +38,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         {
             Perm.AGENDA_VIEW, Perm.AGENDA_BOOK, Perm.AGENDA_STATUS, Perm.APPOINTMENT_CANCEL,
             Perm.INVOICES_EDIT, Perm.BLOCKS_EDIT, Perm.TUTORS_VIEW, Perm.TUTORS_EDIT,
-            Perm.TUTORS_SENSITIVE, Perm.INBOX,
+            Perm.TUTORS_SENSITIVE, Perm.INBOX, Perm.REPORTS,
         }
     ),
     Role.TOSADOR: frozenset({Perm.AGENDA_VIEW, Perm.AGENDA_STATUS, Perm.TUTORS_VIEW}),
