@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from scheduler_core.agenda.history import change_status
 from scheduler_core.agenda.labels import STATUS_LABELS
-from scheduler_core.agenda.models import Appointment, AppointmentStatus, StatusChange
+from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.billing.models import Invoice, InvoiceStatus, Payment
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
@@ -55,23 +56,6 @@ FLOW: tuple[str, ...] = (
 OPEN_STATUSES = frozenset({S.AGENDADO, S.CONFIRMADO})
 #: Statuses that end a visit for good.
 CLOSED_STATUSES = frozenset({S.CANCELADO, S.NAO_COMPARECEU})
-
-def _status_change(
-    session: Session, appt: Appointment, to_status: str, now: datetime, actor: str
-) -> None:
-    """Set the status and log the move in the status history."""
-    session.add(
-        StatusChange(
-            appointment_id=appt.id,
-            from_status=str(appt.status or ""),
-            to_status=str(to_status),
-            at=to_utc(now),
-            actor=actor,
-        )
-    )
-    appt.status = str(to_status)
-    appt.updated_at = to_utc(now)
-
 
 def is_paid(session: Session, appointment_id: int) -> bool:
     """An invoice of the appointment is paid, or any (not reversed) payment was made on one."""
@@ -158,7 +142,7 @@ def cancel(
             if refusal is not None:
                 raise NoticeTooShort(refusal)
         old_status = appt.status
-        _status_change(session, appt, S.CANCELADO, now, actor)
+        change_status(session, appt, S.CANCELADO, now, actor)
         appt.cancelled_at = to_utc(now)
         appt.cancel_reason = (reason or "").strip()
         session.add(appt)
@@ -195,7 +179,7 @@ def mark_no_show(
                 details={"from": appt.status, "to": S.NAO_COMPARECEU},
             )
         old_status = appt.status
-        _status_change(session, appt, S.NAO_COMPARECEU, now, actor)
+        change_status(session, appt, S.NAO_COMPARECEU, now, actor)
         session.add(appt)
         plans.forfeit(session, appt, now=now, actor=actor)
         audit_appointment(
@@ -254,7 +238,7 @@ def set_status(
                 f"{STATUS_LABELS[target]}.",
                 details={"from": current, "to": target},
             )
-        _status_change(session, appt, target, now, actor)
+        change_status(session, appt, target, now, actor)
         session.add(appt)
         audit_appointment(
             session,
