@@ -17,6 +17,7 @@ from sqlmodel import Session
 from scheduler_core.agenda.history import change_status
 from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
+from scheduler_core.billing.invoices import invoice_for_visit
 from scheduler_core.billing.models import Invoice, InvoiceStatus, Payment
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
@@ -205,7 +206,9 @@ def set_status(
     reason: str = "",
 ) -> Appointment:
     """Move a visit along Agendado → Confirmado → Recebido → Em atendimento → Finalizado →
-    Entregue. Skipping forward is allowed (Agendado → Recebido); going back needs
+    Entregue; reaching Finalizado (or Entregue) makes the visit's invoice
+    (:func:`scheduler_core.billing.invoices.invoice_for_visit`). Skipping forward is allowed
+    (Agendado → Recebido); going back needs
     ``allow_revert=True`` (a permission the caller checked). Setting the current status again is
     a no-op. "cancelado" is delegated to :func:`cancel` (staff channel) and "nao_compareceu" to
     :func:`mark_no_show`. Cancelled and no-show visits never change status again.
@@ -240,6 +243,11 @@ def set_status(
             )
         change_status(session, appt, target, now, actor)
         session.add(appt)
+        if target in (S.FINALIZADO, S.ENTREGUE):
+            # TecPet bills at the visit: the invoice is made when the visit is finalised
+            # (billing.invoices docstring); idempotent, so Finalizado → Entregue adds nothing.
+            session.flush()
+            invoice_for_visit(session, appt.id, now, actor=actor)
         audit_appointment(
             session,
             appt,
