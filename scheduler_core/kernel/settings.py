@@ -36,6 +36,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # False when the product runs without the Rasa engine (PETBOT_NO_ENGINE set).
     engine_enabled: bool = True
+    # Seconds between two runs of the back-office jobs (overdue invoices, plan expiry);
+    # 0 turns the periodic runner off (PETBOT_JOBS_INTERVAL_S).
+    jobs_interval_s: float = 300.0
 
 
 def load() -> Settings:
@@ -53,4 +56,5 @@ def load() -> Settings:
             p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()
         ),
         engine_enabled=not os.environ.get("PETBOT_NO_ENGINE"),
+        jobs_interval_s=float(os.environ.get("PETBOT_JOBS_INTERVAL_S", "300")),
     )
