@@ -23,10 +23,10 @@ from tests.actions.test_conversations import _book_until_slots
 pytestmark = pytest.mark.engine
 
 
-def _plan_with_banhos(bot, pet, quantity: int) -> int:
+def _plan_with_banhos(bot, tutor, pet, quantity: int) -> int:
     with bot.session() as s:
         banho = s.exec(select(Service).where(Service.name == "Banho")).first()
-        template = PlanTemplate(shop_id=banho.shop_id, name="Plano Teste Banhos", kind="mensal",
+        template = PlanTemplate(shop_id=tutor.shop_id, name="Plano Teste Banhos", kind="mensal",
                                 species=["cao"], price_cents=12000)
         s.add(template)
         s.flush()
@@ -50,7 +50,7 @@ def _to_summary(chat, pet_name: str) -> None:
 def test_a_plan_pet_books_banho_included_then_at_the_normal_price(bot, chat_with):
     with bot.session() as s:
         tutor, pets = _new_tutor(s, 1)
-    plan_id = _plan_with_banhos(bot, pets[0], 3)
+    plan_id = _plan_with_banhos(bot, tutor, pets[0], 3)
     chat = chat_with(tutor.whatsapp)
     _to_summary(chat, pets[0].name)
     assert "incluso no seu plano — restam 2 sessões de Banho neste ciclo" in chat.text
