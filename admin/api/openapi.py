@@ -301,6 +301,13 @@ SCHEMAS: dict[str, Any] = {
             },
             "notes": {"type": "string", "examples": ["Tutor pediu laço rosa."]},
             "leva_e_traz": {"type": "boolean", "default": False},
+            "pet_plan_id": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Book by the pet's plan (GET /api/pets/{id}/plans): each service "
+                "it includes takes one session of the current cycle and costs 0; used up, the "
+                "normal price and plan_note says so.",
+            },
         },
         required=["token"],
     ),

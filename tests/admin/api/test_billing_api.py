@@ -110,3 +110,23 @@ async def test_bad_billing_input_is_a_clear_4xx(any_db_api):
     ]
     assert [status for reply, status in checks] == [reply.status for reply, _ in checks], [
         (r.status, r.body) for r, _ in checks]
+
+
+async def test_booking_by_the_plan_through_the_api_costs_nothing(any_db_api):
+    api, world = any_db_api
+    template = world.add_plan_template(services={"banho": 1})
+    plan = (await api.post(f"/api/pets/{world.pet_id}/plans", {"template_id": template})).body
+    day = (NOW + timedelta(days=1)).date().isoformat()
+    slots = (await api.get("/api/availability", params={
+        "pet_id": str(world.pet_id), "service_ids": str(world.services["banho"]),
+        "date_from": day, "date_to": day})).body["slots"]
+    first = await api.post("/api/appointments", {"token": slots[0]["token"],
+                                                 "pet_plan_id": plan["id"]})
+    assert first.status == 201, first.body
+    assert (first.body["total_cents"], first.body["pet_plan_id"]) == (0, plan["id"])
+    second = await api.post("/api/appointments", {"token": slots[-1]["token"],
+                                                  "pet_plan_id": plan["id"]})
+    assert second.status == 201 and second.body["total_cents"] > 0
+    assert "esgotada" in second.body["plan_note"]
+    assert (await api.post("/api/appointments", {"token": slots[-1]["token"],
+                                                 "pet_plan_id": "1"})).status == 400
