@@ -1,8 +1,9 @@
 """The app process: REST API, admin panel, WhatsApp gateway and simulator on one aiohttp server.
 
-Each component exposes ``setup(app)``; this module only composes them. The WhatsApp simulator
-is mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``); its access rule is
-:func:`simulator_access`.
+Each component exposes ``setup(app)``; this module only composes them. ``app/jobs.py`` runs the
+back office's periodic jobs (overdue invoices, plan expiry) while the app runs. The WhatsApp
+simulator is mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``); its access
+rule is :func:`simulator_access`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ async def simulator_access(request: web.Request, test_hook: bool) -> bool:
 
 def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) -> web.Application:
     from admin import api, panel
-    from app import health, http_security
+    from app import health, http_security, jobs
     from bot import gateway, simulator
     from bot.config import BotConfig
     from bot.keys import BOT_CONFIG
@@ -46,6 +47,7 @@ def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) 
     app[BOT_CONFIG] = BotConfig.from_env(settings)
     http_security.setup(app)
     health.setup(app)
+    jobs.setup(app)
     for component in (api, panel, gateway):
         component.setup(app)
     if app[BOT_CONFIG].uses_simulator:

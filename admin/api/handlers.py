@@ -465,8 +465,12 @@ def _summary(engine, appointment_id: int, shop_id: int | None = None) -> dict[st
 
 async def create_appointment(request: web.Request) -> web.Response:
     body = await _body(request)
-    _only(body, {"token", "idempotency_key", "notes", "leva_e_traz"})
+    _only(body, {"token", "idempotency_key", "notes", "leva_e_traz", "pet_plan_id"})
     token = _body_str(body, "token", required=True, max_len=4000)
+    plan_id = body.get("pet_plan_id")
+    if plan_id is not None and (isinstance(plan_id, bool) or not isinstance(plan_id, int)
+                                or not 1 <= plan_id <= MAX_ID):
+        raise bad_request("O campo pet_plan_id deve ser o id de um plano.", field="pet_plan_id")
     notes = _body_str(body, "notes")
     body_key = _idempotency_key(body.get("idempotency_key"), "idempotency_key")
     header_key = _idempotency_key(request.headers.get("Idempotency-Key"), "Idempotency-Key")
@@ -495,6 +499,7 @@ async def create_appointment(request: web.Request) -> web.Response:
             client=actor,  # keys are scoped per API client (per bearer token)
             notes=notes,
             leva_e_traz=leva,
+            pet_plan_id=plan_id,
         )
         return outcome.created, _summary(app[DB], outcome.appointment.id)
 

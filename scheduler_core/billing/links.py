@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from scheduler_core.billing import pix
+from scheduler_core.billing import pix, qr
 from scheduler_core.billing.invoices import InvoiceView, get_invoice, invoice_view
 from scheduler_core.kernel.errors import NotFound, TokenExpired, TokenInvalid, ValidationFailed
 from scheduler_core.shop.models import Shop
@@ -108,6 +108,11 @@ class PublicInvoice:
     invoice: InvoiceView
     pix: pix.PixCode | None  # None when nothing is open or the shop has no Pix key
     shop_name: str
+
+    @property
+    def qr_svg(self) -> str:
+        """The Pix QR image (inline SVG), "" without a Pix code."""
+        return qr.pix_qr_svg(self.pix.payload) if self.pix is not None else ""
 
 
 def public_invoice(session: Session, token: str, *, secret: str, now: datetime) -> PublicInvoice:

@@ -36,6 +36,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # False when the product runs without the Rasa engine (PETBOT_NO_ENGINE set).
     engine_enabled: bool = True
+    # Seconds between two runs of the back-office jobs (overdue invoices, plan expiry);
+    # 0 turns the periodic runner off (PETBOT_JOBS_INTERVAL_S).
+    jobs_interval_s: float = 300.0
     # Folder of the checklists' photos ("" = var/photos, see photos_folder).
     photos_dir: str = ""
 
@@ -61,4 +64,5 @@ def load() -> Settings:
         ),
         engine_enabled=not os.environ.get("PETBOT_NO_ENGINE"),
         photos_dir=os.environ.get("PETBOT_PHOTOS_DIR", ""),
+        jobs_interval_s=float(os.environ.get("PETBOT_JOBS_INTERVAL_S", "300")),
     )

@@ -52,7 +52,7 @@ from sqlmodel import Session
 
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.audit.log import record
-from scheduler_core.billing.invoices import next_invoice_number
+from scheduler_core.billing.invoices import next_invoice_number, paid_cents, refresh_status
 from scheduler_core.billing.models import (
     BillingCycle,
     Invoice,
@@ -78,6 +78,7 @@ from scheduler_core.plans.models import (
     PlanUsage,
     PlanUsageState,
 )
+from scheduler_core.plans.regroup import regroup_package
 from scheduler_core.shop.models import Segment, Shop
 
 #: Length of a recurring plan's period in months; plans are charged monthly.
@@ -561,7 +562,7 @@ def attach(
         session, taken.pet_plan_id, "new_booking", now=now, actor=actor, note=note,
         appointment_id=appointment.id,
     )
-    _refresh_package(session, taken.pet_plan_id)
+    _refresh_package(session, taken.pet_plan_id, now=now)
 
 
 def _held_usages(session: Session, appointment_id: int) -> list[PlanUsage]:
@@ -614,7 +615,26 @@ def release(
         appointment_id=appointment.id,
     )
     session.flush()
-    _refresh_package(session, appointment.pet_plan_id)
+    plan = session.get(PetPlan, appointment.pet_plan_id)
+    template = session.get(PlanTemplate, plan.template_id)
+    if not late and template.kind == PlanKind.PACOTE:
+        moved = regroup_package(session, plan.id)
+        if moved:
+            _log(
+                session, plan.id, "regroup", now=now, actor=actor,
+                appointment_id=appointment.id,
+                note=f"Ciclos reorganizados: {moved} sessão(ões) adiantada(s); a sessão "
+                "devolvida vai para o fim do pacote.",
+            )
+    _refresh_package(session, appointment.pet_plan_id, now=now)
+
+
+def moved(session: Session, appointment: Appointment, *, now: datetime) -> None:
+    """A plan visit was rescheduled: it keeps its unit and its cycle; a package cycle's due
+    date follows its (possibly new) first appointment. No other cycle changes."""
+    if appointment.pet_plan_id is not None:
+        session.flush()
+        _refresh_package(session, appointment.pet_plan_id, now=now)
 
 
 def forfeit(session: Session, appointment: Appointment, *, now: datetime, actor: str) -> None:
@@ -635,9 +655,11 @@ def forfeit(session: Session, appointment: Appointment, *, now: datetime, actor:
     session.flush()
 
 
-def _refresh_package(session: Session, plan_id: int) -> None:
+def _refresh_package(session: Session, plan_id: int, *, now: datetime | None = None) -> None:
     """Packages: each cycle's due date is the date of its first appointment (the cycle
-    invoice follows while it is pending); the current cycle is the first with a unit left."""
+    invoice follows while nothing was paid on it: pendente, or vencida with ``now`` to
+    re-evaluate it; a paid or partly paid invoice is never rewritten); the current cycle is
+    the first with a unit left."""
     plan = session.get(PetPlan, plan_id)
     template = session.get(PlanTemplate, plan.template_id)
     if template.kind != PlanKind.PACOTE:
@@ -691,6 +713,12 @@ def _refresh_package(session: Session, plan_id: int) -> None:
             if invoice is not None and invoice.status == InvoiceStatus.PENDENTE:
                 invoice.due_date = due
                 session.add(invoice)
+            elif (
+                invoice is not None and invoice.status == InvoiceStatus.VENCIDA
+                and now is not None and paid_cents(session, invoice.id) == 0
+            ):
+                invoice.due_date = due
+                refresh_status(session, invoice, now)
         session.add(cycle)
     session.flush()
 

@@ -874,6 +874,7 @@ def reschedule(
         appt.is_encaixe = False
         appt.updated_at = to_utc(now)
         session.add(appt)
+        plans.moved(session, appt, now=now)
         audit_appointment(
             session,
             appt,

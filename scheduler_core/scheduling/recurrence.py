@@ -90,9 +90,11 @@ def book_series(
     idempotency_key: str | None = None,
     notes: str = "",
     leva_e_traz: bool = False,
+    pet_plan_id: int | None = None,
 ) -> SeriesResult:
     """Book the chosen slot (staff) and its repetitions; see the module's decisions. A bad
-    rule is refused before anything is booked."""
+    rule is refused before anything is booked. With ``pet_plan_id`` every occurrence is booked
+    by the plan (its sessions, while they last; then the normal price, as a single booking)."""
     require_aware(now)
     try:
         chosen_day = tokens.slot_from_token(token, secret=secret, now=now).day
@@ -103,6 +105,7 @@ def book_series(
     first = booking.book(
         engine, token=token, now=now, secret=secret, origin="staff", actor=actor,
         idempotency_key=idempotency_key, notes=notes, leva_e_traz=leva_e_traz,
+        pet_plan_id=pet_plan_id,
     )
     with Session(engine) as session:
         zone = ZoneInfo(session.get(Shop, first.shop_id).timezone)
@@ -119,6 +122,7 @@ def book_series(
         found = _book_occurrence(
             engine, first, plan, datetime.combine(day, start.time(), tzinfo=zone), series_id,
             now=now, secret=secret, actor=actor, notes=notes, leva_e_traz=leva_e_traz,
+            pet_plan_id=pet_plan_id,
         )
         if isinstance(found, str):
             conflicts.append(Conflict(day, found))
@@ -172,6 +176,7 @@ def _new_series(
 def _book_occurrence(
     engine: Engine, first: Appointment, plan: _VisitPlan, when: datetime, series_id: int, *,
     now: datetime, secret: str, actor: str, notes: str, leva_e_traz: bool,
+    pet_plan_id: int | None = None,
 ) -> Appointment | str:
     """The occurrence at ``when``: booked (or already booked by an earlier try of the same
     request), or the pt-BR reason it does not fit."""
@@ -195,6 +200,7 @@ def _book_occurrence(
         return booking.book(
             engine, token=slot.token, now=now, secret=secret, origin="staff", actor=actor,
             idempotency_key=key, notes=notes, leva_e_traz=leva_e_traz, series_id=series_id,
+            pet_plan_id=pet_plan_id,
         )
     except CoreError as exc:
         return exc.message

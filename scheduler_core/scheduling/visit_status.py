@@ -14,8 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from scheduler_core.agenda.history import change_status
 from scheduler_core.agenda.labels import STATUS_LABELS
-from scheduler_core.agenda.models import Appointment, AppointmentStatus, StatusChange
+from scheduler_core.agenda.models import Appointment, AppointmentStatus
+from scheduler_core.billing.invoices import invoice_for_visit
 from scheduler_core.billing.models import Invoice, InvoiceStatus, Payment
 from scheduler_core.checklists.answers import require_complete
 from scheduler_core.db.engine import write_session
@@ -56,23 +58,6 @@ FLOW: tuple[str, ...] = (
 OPEN_STATUSES = frozenset({S.AGENDADO, S.CONFIRMADO})
 #: Statuses that end a visit for good.
 CLOSED_STATUSES = frozenset({S.CANCELADO, S.NAO_COMPARECEU})
-
-def _status_change(
-    session: Session, appt: Appointment, to_status: str, now: datetime, actor: str
-) -> None:
-    """Set the status and log the move in the status history."""
-    session.add(
-        StatusChange(
-            appointment_id=appt.id,
-            from_status=str(appt.status or ""),
-            to_status=str(to_status),
-            at=to_utc(now),
-            actor=actor,
-        )
-    )
-    appt.status = str(to_status)
-    appt.updated_at = to_utc(now)
-
 
 def is_paid(session: Session, appointment_id: int) -> bool:
     """An invoice of the appointment is paid, or any (not reversed) payment was made on one."""
@@ -159,7 +144,7 @@ def cancel(
             if refusal is not None:
                 raise NoticeTooShort(refusal)
         old_status = appt.status
-        _status_change(session, appt, S.CANCELADO, now, actor)
+        change_status(session, appt, S.CANCELADO, now, actor)
         appt.cancelled_at = to_utc(now)
         appt.cancel_reason = (reason or "").strip()
         session.add(appt)
@@ -196,7 +181,7 @@ def mark_no_show(
                 details={"from": appt.status, "to": S.NAO_COMPARECEU},
             )
         old_status = appt.status
-        _status_change(session, appt, S.NAO_COMPARECEU, now, actor)
+        change_status(session, appt, S.NAO_COMPARECEU, now, actor)
         session.add(appt)
         plans.forfeit(session, appt, now=now, actor=actor)
         audit_appointment(
@@ -222,7 +207,9 @@ def set_status(
     reason: str = "",
 ) -> Appointment:
     """Move a visit along Agendado → Confirmado → Recebido → Em atendimento → Finalizado →
-    Entregue. Skipping forward is allowed (Agendado → Recebido); going back needs
+    Entregue; reaching Finalizado (or Entregue) makes the visit's invoice
+    (:func:`scheduler_core.billing.invoices.invoice_for_visit`). Skipping forward is allowed
+    (Agendado → Recebido); going back needs
     ``allow_revert=True`` (a permission the caller checked). Setting the current status again is
     a no-op. A forward move needs the required checklist items of the stages it enters
     (``checklist_incomplete``, :func:`scheduler_core.checklists.answers.require_complete`).
@@ -258,8 +245,13 @@ def set_status(
                 details={"from": current, "to": target},
             )
         require_complete(session, appt, target, FLOW)
-        _status_change(session, appt, target, now, actor)
+        change_status(session, appt, target, now, actor)
         session.add(appt)
+        if target in (S.FINALIZADO, S.ENTREGUE):
+            # TecPet bills at the visit: the invoice is made when the visit is finalised
+            # (billing.invoices docstring); idempotent, so Finalizado → Entregue adds nothing.
+            session.flush()
+            invoice_for_visit(session, appt.id, now, actor=actor)
         audit_appointment(
             session,
             appt,

@@ -279,15 +279,19 @@ def test_package_cycles_of_n_appointments_due_on_their_first_appointment(world):
         due = [s.get(Invoice, c.invoice_id).due_date for c in status.cycles]
     assert due == [MONDAY, MONDAY + timedelta(days=7)]
 
-    # Cancelling the first visit of cycle 1 gives its unit back; the due date moves to the
-    # cycle's new first appointment.
+    # Cancelling the first visit of cycle 1 gives its unit back and regroups the package: the
+    # visit of cycle 2 moves up into cycle 1, the freed session goes to the end; the due dates
+    # follow the cycles' new first appointments.
     visit_status.cancel(world.engine, appointment_id=appts[1].id, now=NOW, actor="staff:1",
                         channel="staff")
     status = _status(world, plan.id)
-    assert status.cycles[0].due_date == MONDAY + timedelta(days=1)
-    assert [(a.used, a.remaining) for a in status.cycles[0].services] == [(3, 1)]
-    assert status.current.seq == 1
+    assert [c.due_date for c in status.cycles] == [MONDAY + timedelta(days=1), None]
+    assert [[(a.used, a.remaining) for a in c.services] for c in status.cycles] == [
+        [(4, 0)], [(0, 2)],
+    ]
+    assert status.current.seq == 2
     assert status.remaining(world.services["banho"]) == 2
+    assert _logs(world, plan.id)[-2:] == ["canceled_booking", "regroup"]
 
     # Six sessions in all: once used up, the normal price.
     book_at(world, "10:00", day=MONDAY + timedelta(days=8), pet_plan_id=plan.id)

@@ -115,3 +115,18 @@ def test_cancel_this_and_following_keeps_the_earlier_ones(world):
     with pytest.raises(ValidationFailed):
         recurrence.cancel_following(world.engine, appointment_id=single.id, now=NOW,
                                     actor="staff:1")
+
+
+def test_a_series_booked_by_a_package_uses_its_sessions_then_the_normal_price(world):
+    from scheduler_core.plans import service as plans
+
+    template = world.add_plan_template("Pacote 3", kind="pacote", services={"banho": 3},
+                                       months=3)
+    plan = plans.sell_plan(world.engine, pet_id=world.pet_id, template_id=template,
+                           start_date=NOW.date(), now=NOW, actor="staff:1")
+    token = slot_at(offer(world, MONDAY, employee="ana"), "10:00").token
+    result = recurrence.book_series(world.engine, token=token, now=NOW, secret=SECRET,
+                                    actor="staff:1", every_weeks=1, count=4,
+                                    pet_plan_id=plan.id)
+    assert [a.total_cents for a in result.appointments] == [0, 0, 0, 5000]
+    assert all(a.pet_plan_id == plan.id for a in result.appointments[:3])
