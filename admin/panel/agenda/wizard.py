@@ -22,6 +22,7 @@ from admin.panel.agenda.slots import (
     search_slots,
 )
 from admin.panel.pages import (
+    db,
     engine,
     form,
     form_list,
@@ -42,6 +43,7 @@ from scheduler_core.db.engine import locked_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
+from scheduler_core.plans import lifecycle
 from scheduler_core.scheduling import booking, recurrence
 
 routes = web.RouteTableDef()
@@ -93,6 +95,7 @@ async def wizard(request: web.Request) -> web.Response:
         services = {s.id: s.name for s in session.exec(
             select(Service).where(col(Service.id).in_(all_ids))).all()}
     day = day or today(now(request), shop.timezone)
+    plan_offer = await db(request, _plan_offer, engine(request), pet.id, all_ids, day)
     choice = employee_choice(q, categories)
     offer = await search_slots(request, shop, pet_id=pet.id,
                           service_ids=service_ids if combo_id else all_ids, date_from=day,
@@ -104,8 +107,14 @@ async def wizard(request: web.Request) -> web.Response:
                service_names=[services[i] for i in all_ids if i in services],
                prev_day=(day - timedelta(days=1)).isoformat(),
                next_day=(day + timedelta(days=1)).isoformat(),
-               idempotency_key=secrets.token_urlsafe(16))
+               idempotency_key=secrets.token_urlsafe(16), plan_offer=plan_offer)
     return render(request, "agenda/new.html", ctx)
+
+
+def _plan_offer(eng, pet_id: int, service_ids: list[int], day) -> lifecycle.PlanOffer | None:
+    """The pet's active plan covering these services on ``day``: "incluso no plano — restam N"."""
+    with Session(eng) as session:
+        return lifecycle.active_plan_for(session, pet_id, service_ids, day)
 
 
 def _breeds(session: Session):
@@ -196,7 +205,8 @@ async def wizard_book(request: web.Request) -> web.Response:
     rule = _repeat_rule(data)
     shop = required_shop(request)
     if rule is None:
-        appt = await core(booking.book, engine(request), origin="staff", **common)
+        appt = await core(booking.book, engine(request), origin="staff",
+                          pet_plan_id=int_or_none(data.get("pet_plan_id")), **common)
         message = f"Agendamento #{appt.id} criado."
     else:
         result = await core(recurrence.book_series, engine(request), **rule, **common)

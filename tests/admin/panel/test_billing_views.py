@@ -207,3 +207,35 @@ async def test_public_invoice_page_shows_pix_and_refuses_hostile_tokens(client, 
         assert "Fatura" in await response.text()
     with Session(engine) as s:
         assert s.get(Tutor, plan.tutor_id) is not None
+
+
+async def test_the_wizard_offers_the_pets_plan_and_the_booking_takes_a_session(client, panel_db):
+    from datetime import date, timedelta
+
+    from scheduler_core.agenda.models import Appointment
+
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    pet = _dog(engine)
+    plan = await _sell(client, engine, pet)
+    with Session(engine) as s:
+        bath = s.exec(select(Service).where(Service.name == "Banho")).first()
+    html, day = "", date(2026, 12, 3)
+    for offset in range(10):
+        day = date(2026, 12, 3) + timedelta(days=offset)
+        html = await (await client.get(
+            f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}"
+            f"&data={day.isoformat()}")).text()
+        if 'name="token"' in html:
+            break
+    assert "incluso no plano — restam 10" in html
+    assert f'name="pet_plan_id" value="{plan.id}" checked' in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    response = await _post(client, "/admin/agenda/novo",
+                           {"token": token, "pet_plan_id": str(plan.id)}, "/admin/conta")
+    assert response.status == 303, await response.text()
+    with Session(engine) as s:
+        appt = s.exec(select(Appointment).where(Appointment.pet_plan_id == plan.id)).one()
+        assert appt.pet_id == pet.id
+    page = await (await client.get(f"/admin/tutores/{pet.tutor_id}/planos")).text()
+    assert "Reservada" in page and "Agendamento" in page
