@@ -132,6 +132,8 @@ async def plan_sell(request: web.Request) -> web.Response:
         await read(request, _check_pet, pet_id, tutor_id, shop.id)
         if template_id is None:
             raise FieldError("Escolha o plano ou pacote.")
+        if price is None:
+            price = await read(request, templates.sale_price, template_id, pet_id)
         plan = await db(request, plans_service.sell_plan, engine(request), pet_id=pet_id,
                         template_id=template_id, start_date=start, now=now(request),
                         actor=actor(request), price_cents=price)

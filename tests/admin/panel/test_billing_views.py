@@ -77,6 +77,10 @@ async def test_template_form_keeps_what_was_typed_and_answers_in_portuguese(clie
     assert response.status == 303
     listing = await (await client.get("/admin/config/planos")).text()
     assert "Pacote Gato Feliz" in listing and "4 × Banho" in listing
+    with Session(panel_db[0]) as s:
+        saved = s.exec(select(PlanTemplate).where(PlanTemplate.name == "Pacote Gato Feliz")).one()
+    edit = await (await client.get(f"/admin/config/planos/{saved.id}")).text()
+    assert 'value="200,00"' in edit and 'name="charge_every_n" value="2"' in edit
 
 
 async def test_sell_a_package_see_cycles_pay_partially_then_fully(client, panel_db):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.errors import ValidationFailed
@@ -23,11 +23,12 @@ def world(db_engine):
     return build_shop(db_engine, bot_settings={"min_notice_hours": 0})
 
 
-def _save(world, values, species=("cao",), rows=None, template_id=None):
+def _save(world, values, species=("cao",), rows=None, template_id=None, breed_ids=()):
     rows = rows if rows is not None else [
         {"service_id": str(world.services["banho"]), "quantity": "4"}]
     with write_session(world.engine, expire_on_commit=False) as s:
-        return templates.save_template(s, world.shop_id, template_id, values, species, rows)
+        return templates.save_template(s, world.shop_id, template_id, values, species, rows,
+                                       breed_ids, now=NOW, actor="staff:1")
 
 
 PACKAGE = {"name": "Pacote 8 banhos", "kind": "pacote", "price": "320,00", "months": "3",
@@ -138,3 +139,51 @@ def test_the_tutor_card_shows_cycles_invoices_counters_and_records(world):
     assert card.invoices[first.id].totals.total_cents == first.amount_cents
     assert (first.id, world.services["banho"]) in card.allowance_ids
     assert [r.label for r in card.records] == ["Venda"] and card.usage == ()
+
+
+def test_breeds_finer_prices_and_the_fixed_slot_are_stored_and_used(world):
+    from scheduler_core.people.models import Breed, Pet
+
+    with write_session(world.engine, expire_on_commit=False) as s:
+        dog_breed, cat_breed = Breed(species="cao", name="Poodle"), Breed(species="gato",
+                                                                           name="Persa")
+        s.add_all([dog_breed, cat_breed, Breed(species="cao", name="Pug")])
+        s.flush()
+        pet = s.get(Pet, world.pet_id)
+        porte, pelagem = pet.porte, pet.pelagem
+    values = {**PACKAGE, "discount_pct": "10", f"price_{porte}_{pelagem}": "300",
+              "breed_price_id_0": str(dog_breed.id), "breed_price_0": "250"}
+    rows = [{"service_id": str(world.services["banho"]), "quantity": "8", "reserve": "semanal",
+             "per_week": "1", "weekday": "2", "start_time": "9:30"}]
+    with pytest.raises(ValidationFailed) as info:
+        _save(world, values, rows=rows, breed_ids=[str(cat_breed.id)])
+    assert "espécies do plano" in info.value.details["fields"]["breed_ids"]
+    with pytest.raises(ValidationFailed) as info:
+        _save(world, {**values, "breed_price_0": ""}, rows=[{**rows[0], "start_time": "25:00"}])
+    fields = info.value.details["fields"]
+    assert "preço desta raça" in fields["breed_price_0"] and "inválido" in fields["start_time_0"]
+    t = _save(world, values, rows=rows)
+    with Session(world.engine) as s:
+        row = templates.get_template(s, world.shop_id, t.id)
+        pet = s.get(Pet, world.pet_id)
+        assert (row.services[0].weekday, row.services[0].start_time) == (2, "09:30")
+        # Porte × pelagem beats the base price; the discount comes off (R$ 300 − 10 %).
+        pet.breed_id = None
+        assert templates.price_for_pet(row.template, pet) == 27000
+        pet.breed_id = dog_breed.id
+        assert templates.price_for_pet(row.template, pet) == 22500
+    only_other = _save(world, {**values, "name": "Só outra raça"}, rows=rows,
+                       breed_ids=[str(b) for b in _other_breeds(world, dog_breed.id)])
+    with write_session(world.engine) as s:
+        s.get(Pet, world.pet_id).breed_id = dog_breed.id
+    with Session(world.engine) as s:
+        offered = [r.template.id for r in templates.templates_for_pet(s, world.pet_id)]
+    assert t.id in offered and only_other.id not in offered
+
+
+def _other_breeds(world, breed_id):
+    from scheduler_core.people.models import Breed
+
+    with Session(world.engine) as s:
+        return [b.id for b in s.exec(select(Breed).where(Breed.species == "cao",
+                                                         Breed.id != breed_id)).all()][:2]
