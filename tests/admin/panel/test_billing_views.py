@@ -243,3 +243,52 @@ async def test_the_wizard_offers_the_pets_plan_and_the_booking_takes_a_session(c
         assert appt.pet_id == pet.id
     page = await (await client.get(f"/admin/tutores/{pet.tutor_id}/planos")).text()
     assert "Reservada" in page and "Agendamento" in page
+
+
+async def test_hostile_input_answers_in_portuguese_and_never_500(client, panel_db):
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    pet = _dog(engine)
+    plan = await _sell(client, engine, pet)
+    first = _cycle_invoices(engine, plan.id)[0]
+    inv = f"/admin/cobrancas/{first}"
+    for data in ({"action": "pay", "method": "boleto", "amount": "10"},
+                 {"action": "pay", "method": "pix", "amount": "abc"},
+                 {"action": "pay", "method": "pix", "amount": "0"},
+                 {"action": "pay", "method": "credito_tutor", "amount": "10"},
+                 {"action": "pay", "method": "pix", "amount": "10", "expected_open": "1"},
+                 {"action": "due", "due_date": "31/02"},
+                 {"action": "add_item", "kind": "x", "name": "a", "unit": "1"},
+                 {"action": "add_item", "kind": "produto", "name": "", "unit": "-1"},
+                 {"action": "remove_item", "item_id": "999999"},
+                 {"action": "zzz"}):
+        response = await _post(client, inv, data, inv)
+        assert response.status == 303, data
+        assert response.headers["Location"] == inv
+        flash = response.cookies["petbot_flash"].value
+        assert flash.startswith("erro"), (data, flash)
+    with Session(engine) as s:
+        assert s.get(Invoice, first).status == "pendente"
+    page = f"/admin/tutores/{pet.tutor_id}/planos"
+    for data in ({"pet_id": "abc", "template_id": "1", "start_date": "2026-12-01"},
+                 {"pet_id": str(pet.id), "template_id": "999", "start_date": "2026-12-01"},
+                 {"pet_id": str(pet.id), "template_id": "1", "start_date": "ontem"}):
+        response = await _post(client, page + "/vender", data, page)
+        assert response.status == 303 and response.cookies["petbot_flash"].value.startswith(
+            "erro"), data
+    for path in ("/admin/cobrancas/999999", "/admin/planos/999999/cancelar",
+                 "/admin/cobrancas/recibo/0123456789abcdef", "/admin/tutores/999999/planos"):
+        response = await client.get(path)
+        assert response.status in (404, 405), path
+    odd = await client.get("/admin/cobrancas?status=x&de=ontem&ate=2026-99-01&tutor=abc&tipo=%00")
+    assert odd.status == 200
+    batch = await _post(client, "/admin/cobrancas/pagar", {"method": "pix", "amount": "1",
+                                                           "action": "pagar"}, "/admin/cobrancas")
+    assert batch.cookies["petbot_flash"].value.startswith("erro")
+
+
+async def test_roles_see_only_what_they_may(client, panel_db):
+    await logged_in(client, panel_db, "groomer")
+    for path in ("/admin/cobrancas", "/admin/config/planos"):
+        assert (await client.get(path)).status == 403, path
+    assert (await client.get("/admin/planos")).status == 200
