@@ -35,6 +35,16 @@ def _engine_and_secret():
     return make_engine(cfg.database_url), cfg.secret_key
 
 
+@lru_cache(maxsize=1)
+def _public_url() -> str:
+    """The app's own address, for the invoice links the bot sends (PETBOT_PUBLIC_URL, as the
+    gateway's bot/config.py reads it)."""
+    from scheduler_core.kernel import settings
+
+    cfg = settings.load()
+    return os.environ.get("PETBOT_PUBLIC_URL") or f"http://{cfg.app_host}:{cfg.app_port}"
+
+
 def _now() -> datetime:
     """The clock; PETBOT_FAKE_NOW (ISO, tests only) pins it."""
     fake = os.environ.get("PETBOT_FAKE_NOW")
@@ -86,7 +96,7 @@ class ActionPetbot(Action):
         flow = tracker.get_slot("flow") or {}
         try:
             # Database work off the event loop, so other conversations keep flowing.
-            reply = await asyncio.to_thread(handle, engine, turn, flow, secret)
+            reply = await asyncio.to_thread(handle, engine, turn, flow, secret, _public_url())
         except Busy:
             # The database stayed busy through the turn's retries: nothing was saved; the
             # tutor sends the same answer again, at the same step (the flow slot is kept).

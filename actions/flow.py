@@ -56,7 +56,7 @@ PORTES = [(label, str(value)) for value, label in PORTE_LABELS.items()]
 PELAGENS = [(label, str(value)) for value, label in PELAGEM_LABELS.items()]
 MAX_SLOT_ROWS = 9
 QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "leva_e_traz_info",
-                    "preco_servico"}
+                    "preco_servico", "minhas_faturas"}
 # Steps where the tutor types free text (a name, a breed): intents there are mostly noise.
 TEXT_STEPS = {"tutor_name", "pet_name", "breed"}
 NAME_STEPS = {"tutor_name", "pet_name"}
@@ -150,6 +150,8 @@ def buttons_of(options: list[list[str]]) -> list[dict]:
 class Ctx:
     """Per-turn access to the database and the shop, plus helpers shared by the steps."""
 
+    public_url = ""  # the app's address, for invoice links (set by handle)
+
     def __init__(self, session: Session, turn: Turn, flow: dict[str, Any], secret: str,
                  engine: Engine) -> None:
         self.s = session
@@ -206,6 +208,10 @@ class Ctx:
             return f"amanhã ({day:%d/%m})"
         return f"{WEEKDAY_NAMES[day.weekday()].lower()}, {day:%d/%m}"
 
+    def link(self, token: str) -> str:
+        """The public invoice page of ``token`` (the app's /fatura/<token>)."""
+        return f"{self.public_url}/fatura/{token}"
+
     def local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             from scheduler_core.kernel.clock import from_utc_naive
@@ -217,7 +223,8 @@ class Ctx:
 # --------------------------------------------------------------------------- entry point
 
 
-def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str) -> Reply:
+def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
+           public_url: str = "") -> Reply:
     """One user turn → the bot's messages and the new flow state (a JSON-safe dict).
 
     The turn is one unit of work (:func:`scheduler_core.db.engine.transaction`), run again from the
@@ -229,6 +236,7 @@ def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str)
         state = copy.deepcopy(dict(flow or {}))
         reply = Reply()
         ctx = Ctx(session, turn, state, secret, engine)
+        ctx.public_url = public_url.rstrip("/")
         if ctx.shop is None:
             reply.say("utter_unavailable")
             return reply, None
@@ -648,6 +656,32 @@ def answer_question(ctx: Ctx, reply: Reply, intent: str) -> None:
             reply.say("utter_leva_e_traz_info", zones=zones)
     elif intent == "preco_servico":
         answer_prices(ctx, reply)
+    elif intent == "minhas_faturas":
+        answer_statement(ctx, reply)
+
+
+def answer_statement(ctx: Ctx, reply: Reply) -> None:
+    """"Quanto devo?", "minhas faturas", "meu saldo": the tutor's open invoices with their
+    public links and the tutor's credit (scheduler_core.billing.queries.tutor_statement)."""
+    from scheduler_core.billing.queries import tutor_statement
+
+    tutor = ctx.tutor()
+    if tutor is None:
+        return reply.say("utter_statement_unknown")
+    statement = tutor_statement(ctx.s, tutor.id, secret=ctx.secret)
+    lines = []
+    for item in statement.open_invoices:
+        view = item.view
+        due = f" · vence {view.due_date:%d/%m}" if view.due_date else ""
+        late = " (vencida)" if view.status == "vencida" else ""
+        pet = f" – {view.pet_name}" if view.pet_name else ""
+        lines.append(f"• {view.label} {view.kind_label}{pet}: "
+                     f"{format_brl(view.totals.open_cents)}{due}{late}\n  {ctx.link(item.token)}")
+    credit = format_brl(statement.credit_cents)
+    if not lines:
+        return reply.say("utter_statement_none", credit=credit)
+    reply.say("utter_statement", invoices="\n".join(lines),
+              total=format_brl(statement.open_cents), credit=credit)
 
 
 def answer_prices(ctx: Ctx, reply: Reply) -> None:
@@ -1280,7 +1314,8 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
     shown = slots[:MAX_SLOT_ROWS]
     ctx.flow["slots"] = [
         {"token": s.token, "start": ctx.local(s.start).isoformat(), "total": s.total_cents,
-         "emp": [it.employee_id for it in s.items]}
+         "emp": [it.employee_id for it in s.items], "seg": offer.segment_id,
+         "prices": {str(it.service_id): it.price_cents for it in s.items}}
         for s in shown
     ]
     buttons = []
@@ -1418,12 +1453,49 @@ def show_summary(ctx: Ctx, reply: Reply) -> None:
         extra += f"\n👤 Profissional: {professional[4:]}"
     price = "valor sob consulta" if ctx.settings.price_display == "oculto" else \
         format_brl(total)
+    if ctx.flow.get("mode") != "reschedule":
+        price = _plan_price(ctx, chosen, start.date(), total) or price
     buttons = [button("Confirmar", "confirma:sim"), button("Outro horário", "confirma:outro"),
                button("Cancelar", "confirma:nao")]
     response = "utter_summary_reschedule" if ctx.flow.get("mode") == "reschedule" else \
         "utter_summary"
     ask(ctx, reply, "confirm", response, buttons, pet=pet.name, service=service,
         date=ctx.fmt_day(start.date()), time=f"{start:%H:%M}", price=price, extra=extra)
+
+
+def _plan_price(ctx: Ctx, chosen: dict, day: date, total: int) -> str | None:
+    """With an active plan covering the services: "incluso no seu plano — restam N …" (and the
+    plan to book with, in ``flow["pet_plan_id"]``); used up: says so, at the normal price.
+    None without a plan for these services."""
+    from scheduler_core.plans.lifecycle import active_plan_for
+
+    ctx.flow.pop("pet_plan_id", None)
+    prices = {int(k): v for k, v in (chosen.get("prices") or {}).items()}
+    offer = active_plan_for(ctx.s, ctx.flow["pet_id"], list(prices) or ctx.flow["service_ids"],
+                            day, segment_id=chosen.get("seg"))
+    if offer is None:
+        return None
+    ctx.flow["pet_plan_id"] = offer.pet_plan_id
+    left = [s for s in offer.covered if offer.remaining.get(s, 0) > 0]
+    if not left:
+        names = ", ".join(offer.names.get(s, "") for s in offer.covered)
+        return render("utter_plan_used_up", services=names, price=format_brl(total))
+    rest = max(0, total - sum(prices.get(s, 0) for s in left))
+    notes = "; ".join(_left_after(offer, s) for s in left)
+    if rest == 0:
+        return render("utter_plan_included", notes=notes)
+    return render("utter_plan_partly", price=format_brl(rest), notes=notes)
+
+
+def _left_after(offer, service_id: int) -> str:
+    """"restam 2 sessões de Banho neste ciclo" after this booking takes one."""
+    left = offer.remaining.get(service_id, 0) - 1
+    where = "no pacote" if offer.is_package else "neste ciclo"
+    name = offer.names.get(service_id, "")
+    if left <= 0:
+        return f"é a última sessão de {name} {where}"
+    return f"{'resta' if left == 1 else 'restam'} {left} {'sessão' if left == 1 else 'sessões'} " \
+           f"de {name} {where}"
 
 
 def step_confirm(ctx: Ctx, reply: Reply) -> None:
@@ -1464,6 +1536,7 @@ def do_book(ctx: Ctx, reply: Reply) -> None:
             actor="bot",
             idempotency_key=_idempotency_key(ctx, chosen["token"], "book"),
             leva_e_traz=bool(ctx.flow.get("leva")),
+            pet_plan_id=ctx.flow.get("pet_plan_id"),
         )
     except Busy:
         raise  # the whole turn is retried, then the tutor is asked to send it again

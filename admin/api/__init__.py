@@ -13,6 +13,10 @@ Endpoints (documented in :mod:`admin.api.openapi`, served at /api/openapi.json):
 - POST /api/appointments/{id}/reschedule {token}
 - POST /api/appointments/{id}/cancel {reason?}
 - POST /api/appointments/{id}/status {status}
+- GET  /api/plan-templates?pet_id= ;  GET/POST /api/pets/{id}/plans ;  POST /api/plans/{id}/cancel
+- GET  /api/invoices?status=&kind=&tutor_id=&due_from=&due_to= ;  GET /api/invoices/{id}
+- POST /api/payments {invoice_ids, method, amount_cents, expected_open_cents?}
+  (handlers in :mod:`admin.api.billing`)
 
 Authentication: ``Authorization: Bearer <token>`` (see :mod:`admin.api.auth`).
 """
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.api import handlers
+from admin.api import billing, handlers
 from admin.api.auth import API_TOKENS, auth_middleware, ensure_api_token
 from admin.api.errors import error_middleware
 from admin.api.openapi import openapi_json
@@ -43,6 +47,13 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("POST", "/api/appointments/{id:[0-9]+}/reschedule", handlers.reschedule_appointment),
     ("POST", "/api/appointments/{id:[0-9]+}/cancel", handlers.cancel_appointment),
     ("POST", "/api/appointments/{id:[0-9]+}/status", handlers.set_appointment_status),
+    ("GET", "/api/plan-templates", billing.list_plan_templates),
+    ("GET", "/api/pets/{id:[0-9]+}/plans", billing.list_pet_plans),
+    ("POST", "/api/pets/{id:[0-9]+}/plans", billing.sell_pet_plan),
+    ("POST", "/api/plans/{id:[0-9]+}/cancel", billing.cancel_pet_plan),
+    ("GET", "/api/invoices", billing.list_invoices),
+    ("GET", "/api/invoices/{id:[0-9]+}", billing.get_invoice),
+    ("POST", "/api/payments", billing.pay_invoices),
 )
 
 

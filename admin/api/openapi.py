@@ -12,11 +12,17 @@ from typing import Any
 from aiohttp import web
 
 from admin.api.errors import json_response
+from admin.api.openapi_billing import BILLING_PATHS, BILLING_SCHEMAS
+from admin.api.openapi_common import DATETIME, ID
+from admin.api.openapi_common import body as _body
+from admin.api.openapi_common import errors as _errors
+from admin.api.openapi_common import nullable as _nullable
+from admin.api.openapi_common import obj as _obj
+from admin.api.openapi_common import ok as _ok
+from admin.api.openapi_common import q as _q
+from admin.api.openapi_common import ref as _ref
 
 VERSION = "1.1.0"
-ID_PATTERN = "^[0-9]{1,12}$"
-IDS_PATTERN = "^[0-9]{1,12}(,[0-9]{1,12})*$"
-DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 KEY_PATTERN = "^[\\x20-\\x7e]{1,200}$"
 IDEMPOTENCY = (
     "Optional, 1 to 200 printable ASCII characters (a UUID is ideal). Keys belong to "
@@ -29,32 +35,12 @@ IDEMPOTENCY = (
 )
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
-    return {"type": [kind, "null"], **extra}
-
-
-def _obj(properties: dict[str, Any], required: list[str] | None = None, **extra) -> dict:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties) if required is None else required,
-        "additionalProperties": False,
-        **extra,
-    }
-
-
 PORTE = {"type": "string", "enum": ["mini", "pequeno", "medio", "grande", "gigante"]}
 PELAGEM = {"type": "string", "enum": ["curta", "media", "longa"]}
 STATUSES = [
     "agendado", "confirmado", "recebido", "em_atendimento", "finalizado", "entregue",
     "cancelado", "nao_compareceu",
 ]  # fmt: skip
-DATETIME = {"type": "string", "format": "date-time"}
-DATE = {"type": "string", "format": "date"}
 
 TUTOR_INPUT_PROPS: dict[str, Any] = {
     "name": {"type": "string", "examples": ["Ana Luíza Conceição"]},
@@ -358,55 +344,6 @@ RESPONSES = {
 }
 
 
-def _ok(schema: str, description: str, status: str = "200") -> dict[str, Any]:
-    return {
-        status: {
-            "description": description,
-            "content": {"application/json": {"schema": _ref(schema)}},
-        }
-    }
-
-
-def _errors(*statuses: str) -> dict[str, Any]:
-    return {s: {"$ref": f"#/components/responses/E{s}"} for s in ("401", *statuses, "500", "503")}
-
-
-def _body(schema: str, required: bool = True) -> dict[str, Any]:
-    return {
-        "required": required,
-        "content": {"application/json": {"schema": _ref(schema)}},
-    }
-
-
-ID = {
-    "name": "id",
-    "in": "path",
-    "required": True,
-    "description": "ASCII digits only; any other path (e.g. Arabic-Indic digits) is 404.",
-    "schema": {"type": "integer", "minimum": 1},
-}
-
-
-def _q(
-    name: str,
-    description: str,
-    *,
-    required: bool = False,
-    example: Any = None,
-    pattern: str | None = None,
-) -> dict:
-    param = {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": {"type": "string", **({"pattern": pattern} if pattern else {})},
-    }
-    if example is not None:
-        param["example"] = example
-    return param
-
-
 PATHS: dict[str, Any] = {
     "/api/openapi.json": {
         "get": {
@@ -622,10 +559,10 @@ DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}],
-    "paths": PATHS,
+    "paths": {**PATHS, **BILLING_PATHS},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": SCHEMAS,
+        "schemas": {**SCHEMAS, **BILLING_SCHEMAS},
         "responses": {f"E{status}": body for status, body in RESPONSES.items()},
     },
 }

@@ -353,17 +353,19 @@ def _remaining(session: Session, plan: PetPlan, day: date, package: bool,
 
 
 def active_plan_for(
-    session: Session, pet_id: int, service_ids: list[int], day: date
+    session: Session, pet_id: int, service_ids: list[int], day: date, *,
+    segment_id: int | None = None,
 ) -> PlanOffer | None:
     """The pet's active plan that includes some of ``service_ids`` on ``day`` (shop date), with
     the units left per service (the current cycle of a plan, the whole package); the plan
-    covering the most services, then the one ending first. None when no plan covers them."""
+    covering the most services, then the one ending first. None when no plan covers them.
+    ``segment_id``: only plans of that segment (a booking's plan must be of its segment)."""
     wanted = list(dict.fromkeys(int(s) for s in service_ids))
-    plans = session.execute(
-        select(PetPlan).where(PetPlan.pet_id == pet_id, PetPlan.status == PetPlanStatus.ATIVO,
-                              PetPlan.start_date <= day, PetPlan.end_date >= day)
-        .order_by(PetPlan.end_date, PetPlan.id)
-    ).scalars().all()
+    stmt = select(PetPlan).where(PetPlan.pet_id == pet_id, PetPlan.status == PetPlanStatus.ATIVO,
+                                 PetPlan.start_date <= day, PetPlan.end_date >= day)
+    if segment_id is not None:
+        stmt = stmt.where(PetPlan.segment_id == segment_id)
+    plans = session.execute(stmt.order_by(PetPlan.end_date, PetPlan.id)).scalars().all()
     best: PlanOffer | None = None
     for plan in plans:
         included = set(session.execute(

@@ -31,6 +31,8 @@ BASE_BODY = {
     "BookRequest": {"token": "t"},
     "RescheduleRequest": {"token": "t"},
     "StatusRequest": {"status": "confirmado"},
+    "SellPlanRequest": {"template_id": 1},
+    "PayRequest": {"invoice_ids": [1], "method": "pix", "amount_cents": 100},
 }
 
 
