@@ -81,6 +81,16 @@ class TemplateRow:
         return KIND_LABELS.get(self.template.kind, self.template.kind)
 
     @property
+    def reservation(self) -> ServiceLine | None:
+        """The first service with a fixed-slot reservation (its weekday and time are the sale
+        form's defaults)."""
+        return next((s for s in self.services if s.reserve), None)
+
+    @property
+    def has_reservation(self) -> bool:
+        return self.reservation is not None
+
+    @property
     def summary(self) -> str:
         """"4 × Banho + 1 × Tosa"."""
         return " + ".join(f"{s.quantity} × {s.name}" for s in self.services)

@@ -4,7 +4,7 @@ Histórico de uso, Registros do plano; sell, cancel, renew, manual counter edit)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from aiohttp import web
 from sqlmodel import Session
@@ -13,16 +13,19 @@ from admin.panel.billing.common import actor, read, shop_today, write
 from admin.panel.config.common import field_errors, required_shop
 from admin.panel.pages import db, engine, form, now, page, redirect, render
 from admin.panel.permissions import Perm
+from app.keys import SETTINGS
 from scheduler_core.billing.models import BillingCycle
 from scheduler_core.kernel.errors import CoreError, ValidationFailed
-from scheduler_core.kernel.forms import FieldError, parse_id, parse_int, parse_money
+from scheduler_core.kernel.forms import FieldError, parse_hhmm, parse_id, parse_int, parse_money
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.plans import lifecycle, queries, templates
 from scheduler_core.plans import service as plans_service
 from scheduler_core.plans.models import Allowance, PetPlan
+from scheduler_core.scheduling import plan_slots
 
 routes = web.RouteTableDef()
+MAX_FIXED_SLOTS = 3
 
 
 def _tutor_of_shop(session: Session, tutor_id: int, shop_id: int) -> Tutor:
@@ -90,7 +93,7 @@ def _tutor_ctx(session: Session, tutor_id: int, shop_id: int, today: date) -> di
         "tutor": tutor, "pets": pets,
         "cards": queries.tutor_plans(session, tutor.id, today=today),
         "offers": {p.id: templates.templates_for_pet(session, p.id) for p in pets},
-        "today": today,
+        "today": today, "slot_rows": range(MAX_FIXED_SLOTS),
     }
 
 
@@ -134,14 +137,47 @@ async def plan_sell(request: web.Request) -> web.Response:
             raise FieldError("Escolha o plano ou pacote.")
         if price is None:
             price = await read(request, templates.sale_price, template_id, pet_id)
-        plan = await db(request, plans_service.sell_plan, engine(request), pet_id=pet_id,
-                        template_id=template_id, start_date=start, now=now(request),
-                        actor=actor(request), price_cents=price)
+        sale = {"pet_id": pet_id, "template_id": template_id, "start_date": start,
+                "now": now(request), "actor": actor(request), "price_cents": price}
+        slots = _fixed_slots(data) if data.get("fixed") == "1" else []
+        if slots:
+            sold = await db(request, plan_slots.sell_with_fixed_slots, engine(request),
+                            slots=slots, secret=request.config_dict[SETTINGS].secret_key, **sale)
+            plan, message = sold.plan, _fixed_message(sold)
+        else:
+            plan = await db(request, plans_service.sell_plan, engine(request), **sale)
+            message = "Plano vendido: ciclos e faturas gerados."
     except FieldError as exc:
         raise redirect(back, str(exc), "erro") from exc
     except CoreError as exc:
         raise redirect(back, exc.message, "erro") from exc
-    raise redirect(f"{back}#plano-{plan.id}", "Plano vendido: ciclos e faturas gerados.")
+    raise redirect(f"{back}#plano-{plan.id}", message)
+
+
+def _fixed_slots(data: dict) -> list[plan_slots.FixedSlot]:
+    """The sale form's "horário fixo" rows (weekday + HH:MM); blank rows are skipped."""
+    slots = []
+    for i in range(MAX_FIXED_SLOTS):
+        day, hhmm = data.get(f"slot_day_{i}", ""), data.get(f"slot_time_{i}", "")
+        if not day and not hhmm:
+            continue
+        weekday = parse_int(day, label="Dia do horário fixo", minimum=0, maximum=6)
+        hours, minutes = parse_hhmm(hhmm, label="Hora do horário fixo").split(":")
+        if hours == "24":
+            raise FieldError("Hora do horário fixo: horário inválido (24:00).")
+        slots.append(plan_slots.FixedSlot(weekday, time(int(hours), int(minutes))))
+    if not slots:
+        raise FieldError("Horário fixo: escolha o dia da semana e a hora.")
+    return slots
+
+
+def _fixed_message(sold: plan_slots.FixedSlotSale) -> str:
+    text = (f"Plano vendido: ciclos e faturas gerados; {len(sold.appointments)} visita(s) "
+            f"agendada(s) no horário fixo.")
+    if sold.conflicts:
+        text += " Não couberam (agende outro horário): " + "; ".join(
+            f"{c.day:%d/%m}: {c.message}" for c in sold.conflicts)
+    return text
 
 
 def _cancel(session: Session, plan_id: int, shop_id: int, *, keep: bool, now_, who: str):

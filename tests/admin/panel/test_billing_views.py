@@ -292,3 +292,31 @@ async def test_roles_see_only_what_they_may(client, panel_db):
     for path in ("/admin/cobrancas", "/admin/config/planos"):
         assert (await client.get(path)).status == 403, path
     assert (await client.get("/admin/planos")).status == 200
+
+
+async def test_selling_a_plan_with_a_fixed_slot_books_its_visits(client, panel_db):
+    from urllib.parse import unquote
+
+    from scheduler_core.agenda.models import Appointment
+
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    pet = _dog(engine)
+    with Session(engine) as s:
+        weekly = s.exec(select(PlanTemplate).where(PlanTemplate.name == "Plano Banho Semanal")
+                        ).one()
+    page = f"/admin/tutores/{pet.tutor_id}/planos"
+    html = await (await client.get(page)).text()
+    assert "Reservar horário fixo" in html
+    base = {"pet_id": str(pet.id), "template_id": str(weekly.id), "start_date": "2026-12-07",
+            "fixed": "1"}
+    response = await _post(client, page + "/vender", {**base, "slot_day_0": "9"}, page)
+    assert unquote(response.cookies["petbot_flash"].value).startswith("erro|Dia do horário")
+    response = await _post(client, page + "/vender",
+                           {**base, "slot_day_0": "1", "slot_time_0": "10:00"}, page)
+    flash = unquote(response.cookies["petbot_flash"].value)
+    assert response.status == 303 and "agendada(s) no horário fixo" in flash, flash
+    with Session(engine) as s:
+        plan = s.exec(select(PetPlan).where(PetPlan.pet_id == pet.id)).one()
+        booked = s.exec(select(Appointment).where(Appointment.pet_plan_id == plan.id)).all()
+    assert booked and all(a.start.weekday() == 1 for a in booked)
