@@ -5,6 +5,7 @@ cycle invoice); the other actions through scheduler_core.billing.invoices."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from aiohttp import web
@@ -32,6 +33,12 @@ ITEM_KIND_LABELS = {InvoiceItemKind.PRODUTO: "Produto", InvoiceItemKind.SERVICO:
                     InvoiceItemKind.LEVA_E_TRAZ: "Leva e Traz", InvoiceItemKind.OUTRO: "Outro"}
 NO_WINDOW = ("O tutor não escreveu para a loja nas últimas 24 horas: o WhatsApp só aceita "
              "iniciar a conversa com um modelo aprovado. Copie o link e envie pelo modelo da loja.")
+
+
+def _public_base(request: web.Request) -> str:
+    """The app's public address for the tutor's link: PETBOT_PUBLIC_URL (as the gateway and the
+    bot read it), else the address this page was opened at."""
+    return (os.environ.get("PETBOT_PUBLIC_URL") or f"{request.scheme}://{request.host}").rstrip("/")
 
 
 def _day(text: str | None) -> date | None:
@@ -135,7 +142,7 @@ async def invoice_page(request: web.Request) -> web.Response:
                      request.config_dict[SETTINGS].secret_key)
     return render(request, "billing/invoice.html", {
         **ctx, "METHODS": billing_payments.METHOD_LABELS, "ITEM_KINDS": ITEM_KIND_LABELS,
-        "link": f"{request.scheme}://{request.host}/fatura/{ctx['token']}",
+        "link": f"{_public_base(request)}/fatura/{ctx['token']}",
         "closed": ctx["inv"].status in (InvoiceStatus.PAGA, InvoiceStatus.CANCELADA,
                                         InvoiceStatus.SEM_COBRANCA),
     })
@@ -231,7 +238,7 @@ async def _send_link(request: web.Request, invoice_id: int, shop_id: int) -> tup
         return "aviso", NO_WINDOW
     token = await read(request, lambda s: links.invoice_token(
         invoice_id, shop_id, request.config_dict[SETTINGS].secret_key))
-    link = f"{request.scheme}://{request.host}/fatura/{token}"
+    link = f"{_public_base(request)}/fatura/{token}"
     result = await send_attendant_message(request.app, conv, text + link, actor(request))
     if result.error or result.status == "failed":
         return "aviso", f"{result.error} {NO_WINDOW}".strip()

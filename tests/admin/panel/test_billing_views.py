@@ -320,3 +320,18 @@ async def test_selling_a_plan_with_a_fixed_slot_books_its_visits(client, panel_d
         plan = s.exec(select(PetPlan).where(PetPlan.pet_id == pet.id)).one()
         booked = s.exec(select(Appointment).where(Appointment.pet_plan_id == plan.id)).all()
     assert booked and all(a.start.weekday() == 1 for a in booked)
+
+
+async def test_send_link_without_a_recent_conversation_says_a_template_is_needed(client,
+                                                                               panel_db):
+    from urllib.parse import unquote
+
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    plan = await _sell(client, engine, _dog(engine))
+    inv = f"/admin/cobrancas/{_cycle_invoices(engine, plan.id)[0]}"
+    html = await (await client.get(inv)).text()
+    assert 'id="public-link"' in html and "/fatura/" in html
+    response = await _post(client, inv, {"action": "send"}, inv)
+    flash = unquote(response.cookies["petbot_flash"].value)
+    assert flash.startswith("aviso|") and "modelo aprovado" in flash
