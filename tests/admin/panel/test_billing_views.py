@@ -335,3 +335,33 @@ async def test_send_link_without_a_recent_conversation_says_a_template_is_needed
     response = await _post(client, inv, {"action": "send"}, inv)
     flash = unquote(response.cookies["petbot_flash"].value)
     assert flash.startswith("aviso|") and "modelo aprovado" in flash
+
+
+async def test_send_link_goes_through_the_gateway_and_refuses_outside_the_window(client,
+                                                                                panel_db):
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import unquote
+
+    from bot.config import SIM_PHONE_ID
+    from bot.models import WaConversation, WaMessage
+
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    pet = _dog(engine)
+    plan = await _sell(client, engine, pet)
+    inv = f"/admin/cobrancas/{_cycle_invoices(engine, plan.id)[0]}"
+    with Session(engine) as s:
+        tutor = s.get(Tutor, pet.tutor_id)
+        conv = WaConversation(shop_id=tutor.shop_id, key=tutor.whatsapp, phone=tutor.whatsapp,
+                              profile_name=tutor.name, business_phone_id=SIM_PHONE_ID,
+                              tutor_id=tutor.id,
+                              last_inbound_at=datetime.now(UTC) - timedelta(days=2))
+        s.add(conv)
+        s.commit()
+        conv_id = conv.id
+    response = await _post(client, inv, {"action": "send"}, inv)
+    flash = unquote(response.cookies["petbot_flash"].value)
+    assert flash.startswith("aviso|") and "modelo aprovado" in flash
+    with Session(engine) as s:
+        sent = s.exec(select(WaMessage).where(WaMessage.conversation_id == conv_id)).all()
+    assert sent and "/fatura/" in sent[-1].text and sent[-1].status != "sent"
