@@ -102,7 +102,7 @@ def test_sell_a_package_pay_partially_then_fully_batch_pay_and_cancel(desk, pane
     shot(desk, "desk-planos-cancelado")
 
 
-def test_public_invoice_page_copies_the_pix_code(desk, panel_db):
+def test_public_invoice_page_copies_the_pix_code(desk, phone, panel_db):
     engine, _, accs = panel_db
     with Session(engine) as s:
         pet = s.exec(select(Pet).where(Pet.species == "cao").order_by(Pet.id)).first()
@@ -126,6 +126,10 @@ def test_public_invoice_page_copies_the_pix_code(desk, panel_db):
     desk.click("button[data-copy]")
     expect(desk.locator("button[data-copy]")).to_have_text("Copiado!")
     shot(desk, "desk-fatura-publica")
+    phone.goto(link)  # the tutor opens it on a phone
+    expect(phone.locator(".qr svg")).to_be_in_viewport(ratio=0.5)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(phone, "phone-fatura-publica")
     response = desk.goto(link[:-4] + "AAAA")
     assert response.status == 404
     expect(desk.locator("h1")).to_have_text("Fatura indisponível")
