@@ -29,7 +29,7 @@ async def _root(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Register this component's routes on the app."""
-    from admin.panel import access, agenda, config, inbox, not_found, reports, soon, tutors
+    from admin.panel import access, agenda, billing, config, inbox, not_found, reports, tutors
 
     env = aiohttp_jinja2.setup(
         app,
@@ -47,10 +47,9 @@ def setup(app: web.Application) -> None:
         SCOPE_LABELS=fmt.SCOPE_LABELS, BOARD_STATUSES=fmt.BOARD_STATUSES,
     )
     app.router.add_static("/admin/static", STATIC, name="admin_static")
-    for package in (access, agenda, config, tutors, inbox, reports):
+    for package in (access, agenda, config, tutors, inbox, billing, reports):
         for table in package.ROUTES:
             app.router.add_routes(table)
-    app.router.add_routes(soon.routes)
     app.router.add_get("/", _root)
     not_found.setup(app)
 

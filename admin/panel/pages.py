@@ -167,11 +167,12 @@ def render(request: web.Request, template: str, context: dict | None = None,
 
 
 def _nav_href(request: web.Request, path: str) -> str:
-    """A link to a page another component may own (Planos, Cobranças), or its placeholder."""
+    """A link to a page another component may own (e.g. the simulator), or "" when that
+    component is not mounted on this app."""
     for resource in request.app.router.resources():
         if getattr(resource, "canonical", None) == path:
             return path
-    return "/admin/em-breve/" + path.rsplit("/", 1)[-1]
+    return ""
 
 
 def error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:

@@ -96,6 +96,20 @@
       }
       el.appendChild(fresh);
     }
+    // Copy a field (Pix copia e cola, invoice link) to the clipboard.
+    $all("[data-copy]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var field = $(btn.getAttribute("data-copy"));
+        if (!field) return;
+        field.select();
+        var done = function () { btn.textContent = "Copiado!"; };
+        if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+        else { document.execCommand("copy"); done(); }
+      });
+    });
+    $all("[data-print]").forEach(function (btn) {
+      btn.addEventListener("click", function () { window.print(); });
+    });
     // Chat: keep scrolled to the last message.
     var chat = $(".chat"); if (chat) chat.scrollTop = chat.scrollHeight;
   });

@@ -38,10 +38,14 @@ class PlanTemplate(SQLModel, table=True):
     show_on_bot: bool = False
     active: bool = True
     species: list[str] = json_field(["cao"])
+    breed_ids: list[int] = json_field([])  # empty: every breed of the species
     description: str = ""
     price_cents: int = 0
     # Optional price by porte: {"pequeno": 19900, ...}; falls back to price_cents.
     price_by_porte: dict = json_field({})
+    # Optional finer prices (scheduler_core.plans.templates.price_for_pet):
+    # {"porte|pelagem": cents, "breed:<id>": cents}.
+    price_table: dict = json_field({})
     discount_pct: int = 0
     payment_method: str = PaymentMethod.PIX
     charge_every_n: int | None = None  # packages: one cycle invoice per N appointments
@@ -55,6 +59,8 @@ class PlanTemplateService(SQLModel, table=True):
     quantity: int = 1  # per billing cycle
     reserve: str | None = None  # None | "semanal" | "quinzenal"
     per_week: int = 1
+    weekday: int | None = None  # fixed slot: 0 = Monday … 6 = Sunday
+    start_time: str | None = None  # fixed slot: "HH:MM" (shop time)
 
 
 class PetPlan(SQLModel, table=True):

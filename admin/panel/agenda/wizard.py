@@ -47,6 +47,7 @@ from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
+from scheduler_core.plans import lifecycle
 from scheduler_core.scheduling import booking, recurrence
 from scheduler_core.shop.models import Shop
 
@@ -120,6 +121,7 @@ async def wizard(request: web.Request) -> web.Response:
     checklist = await db(request, checklists.segment_items, engine(request), shop_id=shop.id,
                          segment_id=segment_id, stage="agendado")
     day = day or today(now(request), shop.timezone)
+    plan_offer = await db(request, _plan_offer, engine(request), pet.id, all_ids, day)
     choice = employee_choice(q, categories)
     offer = await search_slots(request, shop, pet_id=pet.id,
                           service_ids=service_ids if combo_id else all_ids, date_from=day,
@@ -132,8 +134,14 @@ async def wizard(request: web.Request) -> web.Response:
                prev_day=(day - timedelta(days=1)).isoformat(),
                next_day=(day + timedelta(days=1)).isoformat(),
                idempotency_key=secrets.token_urlsafe(16), checklist=checklist,
-               segment_id=segment_id)
+               segment_id=segment_id, plan_offer=plan_offer)
     return render(request, "agenda/new.html", ctx)
+
+
+def _plan_offer(eng, pet_id: int, service_ids: list[int], day) -> lifecycle.PlanOffer | None:
+    """The pet's active plan covering these services on ``day``: "incluso no plano — restam N"."""
+    with Session(eng) as session:
+        return lifecycle.active_plan_for(session, pet_id, service_ids, day)
 
 
 def _breeds(session: Session):
@@ -246,7 +254,8 @@ async def wizard_book(request: web.Request) -> web.Response:
               "leva_e_traz": data.get("leva_e_traz") == "1"}
     rule = _repeat_rule(data)
     if rule is None:
-        appt = await db(request, booking.book, engine(request), origin="staff", **common)
+        appt = await db(request, booking.book, engine(request), origin="staff",
+                        pet_plan_id=int_or_none(data.get("pet_plan_id")), **common)
         booked = [appt]
         message = f"Agendamento #{appt.id} criado."
     else:

@@ -70,3 +70,62 @@ async def test_panel_pages_and_writes_on_postgres(pg_engine, pg_url, aiohttp_cli
     with Session(pg_engine) as session:
         assert session.exec(select(Block)).first() is not None
         assert session.exec(select(Appointment).where(Appointment.origin == "staff")).first()
+
+
+async def test_plans_and_billing_core_path_on_postgres(pg_engine, pg_url, aiohttp_client,
+                                                       tmp_path, monkeypatch):
+    """Sell a package, pay one cycle partially then fully, batch-pay two, cancel the plan."""
+    from scheduler_core.billing.invoices import invoice_view
+    from scheduler_core.billing.models import BillingCycle, Invoice
+    from scheduler_core.plans.models import PetPlan, PlanTemplate
+
+    monkeypatch.setattr(settings_mod, "VAR", tmp_path)
+    load_demo(pg_engine, datetime.now(UTC))
+    login, password = accounts.ensure_owner(pg_engine)
+    with Session(pg_engine) as session:
+        pet = session.exec(select(Pet).where(Pet.species == "cao").order_by(Pet.id)).first()
+        package = session.exec(select(PlanTemplate).where(PlanTemplate.kind == "pacote")).first()
+        pet_id, tutor_id, package_id = pet.id, pet.tutor_id, package.id
+    client = await aiohttp_client(create_app(make_settings(pg_url), pg_engine))
+    token = csrf_of(await (await client.get("/admin/login")).text())
+    response = await client.post("/admin/login", data={"login": login, "password": password,
+                                                       "csrf_token": token})
+    csrf = csrf_of(await response.text())
+    page = f"/admin/tutores/{tutor_id}/planos"
+
+    async def sell() -> tuple[int, list[int]]:
+        sold = await client.post(page + "/vender", data={
+            "csrf_token": csrf, "pet_id": str(pet_id), "template_id": str(package_id),
+            "start_date": date.today().isoformat()})
+        assert sold.status == 200 and "Plano vendido" in await sold.text()
+        with Session(pg_engine) as session:
+            plan = session.exec(select(PetPlan).where(PetPlan.pet_id == pet_id)
+                                .order_by(PetPlan.id.desc())).first()
+            return plan.id, [c.invoice_id for c in session.exec(select(BillingCycle).where(
+                BillingCycle.pet_plan_id == plan.id).order_by(BillingCycle.seq)).all()]
+
+    plan_id, (first, second) = await sell()
+    for path in (page, "/admin/planos", "/admin/cobrancas?vencidas=1", f"/admin/cobrancas/{first}",
+                 "/admin/config/planos", "/admin/config/planos/novo"):
+        assert (await client.get(path)).status == 200, path
+    paid = await client.post(f"/admin/cobrancas/{first}", data={
+        "csrf_token": csrf, "action": "pay", "method": "dinheiro", "amount": "10,00"})
+    assert paid.status == 200 and "Recibo de pagamento" in await paid.text()
+    with Session(pg_engine) as session:
+        assert session.get(Invoice, first).status == "parcial"
+        rest = invoice_view(session, first).totals.open_cents
+    await client.post(f"/admin/cobrancas/{first}", data={
+        "csrf_token": csrf, "action": "pay", "method": "pix",
+        "amount": f"{rest // 100},{rest % 100:02d}"})
+    _, (third, fourth) = await sell()
+    batch = await client.post("/admin/cobrancas/pagar", data=[
+        ("csrf_token", csrf), ("id", str(third)), ("id", str(fourth)), ("method", "pix"),
+        ("amount", "9999,00"), ("action", "pagar")])
+    assert batch.status == 200 and "Troco como crédito" in await batch.text()
+    cancelled = await client.post(f"/admin/planos/{plan_id}/cancelar", data={
+        "csrf_token": csrf, "visits": "cancelar"})
+    assert cancelled.status == 200 and "Plano cancelado" in await cancelled.text()
+    with Session(pg_engine) as session:
+        assert [session.get(Invoice, i).status for i in (first, second, third, fourth)] == [
+            "paga", "cancelada", "paga", "paga"]
+        assert session.get(PetPlan, plan_id).status == "cancelado"

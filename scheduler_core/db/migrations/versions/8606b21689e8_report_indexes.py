@@ -1,7 +1,7 @@
 """report indexes (scheduler_core/reports/indexes.py: the panels' access paths)
 
 Revision ID: 8606b21689e8
-Revises: b2a718f3c5cf
+Revises: 7406f4fa630c
 Create Date: 2026-12-02 19:12:00.171763
 """
 from alembic import op
