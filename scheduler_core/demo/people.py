@@ -1,6 +1,7 @@
-"""The demo tutors and their pets, drawn with the fixed seed from ``data/people.yml``: valid
-CPFs, unique WhatsApp numbers, addresses around the shop, breeds with their usual porte and
-pelagem (a mixed-breed dog gets a drawn one)."""
+"""The demo tutors and their pets, drawn with the fixed seed from ``data/people.yml`` and
+registered through :mod:`scheduler_core.people.registry` (the panel's and the API's use cases:
+valid CPFs, unique WhatsApp numbers in E.164), with addresses around the shop and breeds with
+their usual porte and pelagem (a mixed-breed dog gets a drawn one)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlmodel import Session
 
 from scheduler_core.demo.seed import col, data, stamp
 from scheduler_core.kernel.cpf import generate_cpf
+from scheduler_core.people import registry
 from scheduler_core.people.models import Breed, Pet, Tutor
 from scheduler_core.shop.models import Shop
 
@@ -44,25 +46,23 @@ def _tutors(session: Session, shop: Shop, rng: random.Random, since: datetime) -
         names.add(name)
         phones.add(phone)
         bairro, prefix, street = rng.choice(seed["addresses"])
-        tutor = Tutor(
-            shop_id=shop.id,
-            name=name,
-            cpf=generate_cpf(rng),
-            whatsapp=phone,
-            email=name.split()[0].lower().translate(_ASCII)
+        tutor = registry.create_tutor(session, shop.id, {
+            "name": name,
+            "cpf": generate_cpf(rng),
+            "whatsapp": phone,
+            "email": name.split()[0].lower().translate(_ASCII)
             + f"{rng.randrange(10, 99)}@email.com.br",
-            allow_bot=len(tutors) != 7,  # one tutor prefers to talk to a person
-            cep=f"{prefix}-{rng.randrange(0, 999):03d}",
-            street=street,
-            number=str(rng.randrange(10, 2500)),
-            complement=rng.choice(["", "", "", f"Apto {rng.randrange(11, 184)}"]),
-            neighborhood=bairro,
-            city="São Paulo",
-            state="SP",
-            notes="Prefere ser avisada pelo WhatsApp." if len(tutors) == 3 else "",
-            created_at=stamp(col(Tutor, "created_at"), since),
-        )
-        session.add(tutor)
+            "allow_bot": len(tutors) != 7,  # one tutor prefers to talk to a person
+            "cep": f"{prefix}-{rng.randrange(0, 999):03d}",
+            "street": street,
+            "number": str(rng.randrange(10, 2500)),
+            "complement": rng.choice(["", "", "", f"Apto {rng.randrange(11, 184)}"]),
+            "neighborhood": bairro,
+            "city": "São Paulo",
+            "state": "SP",
+            "notes": "Prefere ser avisada pelo WhatsApp." if len(tutors) == 3 else "",
+        })
+        tutor.created_at = stamp(col(Tutor, "created_at"), since)
         tutors.append(tutor)
     session.flush()
     return tutors
@@ -91,21 +91,19 @@ def _pets(
             if breed.name.startswith("SRD") and not is_cat:
                 porte = rng.choice(seed["srd_portes"])
                 pelagem = rng.choice(seed["srd_pelagens"])
-            pet = Pet(
-                tutor_id=tutor.id,
-                name=name,
-                species=species,
-                breed_id=breed.id,
-                porte=porte,
-                pelagem=pelagem,
-                sex=rng.choice(["macho", "femea"]),
-                birth_date=date(
+            pet = registry.create_pet(session, tutor.id, {
+                "name": name,
+                "species": species,
+                "breed_id": breed.id,
+                "porte": porte,
+                "pelagem": pelagem,
+                "sex": rng.choice(["macho", "femea"]),
+                "birth_date": date(
                     rng.randrange(2013, 2025), rng.randrange(1, 13), rng.randrange(1, 28)
                 ),
-                notes=rng.choice(seed["pet_notes"]),
-                created_at=stamp(col(Pet, "created_at"), since),
-            )
-            session.add(pet)
+                "notes": rng.choice(seed["pet_notes"]),
+            })
+            pet.created_at = stamp(col(Pet, "created_at"), since)
             pets.append(pet)
     session.flush()
     return pets
