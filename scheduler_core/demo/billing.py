@@ -17,7 +17,7 @@ from sqlmodel import Session
 from scheduler_core.agenda.models import AppointmentStatus
 from scheduler_core.billing import credit, payments
 from scheduler_core.billing.invoices import invoice_for_visit, mark_overdue, totals
-from scheduler_core.billing.models import BillingCycle, Invoice
+from scheduler_core.billing.models import BillingCycle, Invoice, InvoiceKind
 from scheduler_core.db.engine import write_session
 from scheduler_core.demo.agenda import Visit
 from scheduler_core.demo.plans import ACTOR, Sale
@@ -39,12 +39,22 @@ def bill(
     methods = data("agenda")["payment_methods"]
     since = now - timedelta(days=data("agenda")["billing_days"])
     delivered = sorted(
-        (v for v in visits if v.status == AppointmentStatus.ENTREGUE and v.end >= since),
+        (v for v in visits if v.status == AppointmentStatus.ENTREGUE),
         key=lambda v: (v.end, v.appointment_id),
     )
-    for first in range(0, len(delivered), BATCH):
+    with Session(engine) as session:
+        invoiced = set(session.execute(
+            select(Invoice.appointment_id).where(
+                Invoice.appointment_id.in_([v.appointment_id for v in delivered] or [0]),
+                Invoice.kind == InvoiceKind.AGENDAMENTO,
+            )
+        ).scalars())
+    # Visits since billing started get their invoice; older ones are paid when the status
+    # flow already made one (finishing a visit invoices it once that is wired in set_status).
+    billed = [v for v in delivered if v.end >= since or v.appointment_id in invoiced]
+    for first in range(0, len(billed), BATCH):
         with write_session(engine) as session:
-            for visit in delivered[first:first + BATCH]:
+            for visit in billed[first:first + BATCH]:
                 _invoice_visit(session, visit, now, rng.choice(methods))
     with write_session(engine) as session:
         for sale in sales:
