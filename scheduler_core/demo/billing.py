@@ -1,8 +1,11 @@
 """Cobranças in the demo, through the billing services a user calls: each delivered visit's
 invoice (:func:`scheduler_core.billing.invoices.invoice_for_visit`, paid at the counter), the
 plans' past cycles paid, one partial payment (an invoice not yet due, so it shows "Parcial"), one
-cycle left unpaid and turned "Vencida" by the overdue job run at ``now``, and a manual credit
-for one tutor (:mod:`scheduler_core.billing.credit`)."""
+cycle left unpaid and turned "Vencida" by the overdue job run at ``now``, a manual credit for
+one tutor (:mod:`scheduler_core.billing.credit`) and the cancelled plan
+(:func:`scheduler_core.plans.lifecycle.cancel_plan`, its future visits cancelled: the panel's
+"Cancelar plano"; its paid invoice untouched, the unused share as tutor credit). Cycle invoices
+are paid through :func:`scheduler_core.plans.payments.pay`, which writes "Registros do plano"."""
 
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from scheduler_core.demo.agenda import Visit
 from scheduler_core.demo.plans import ACTOR, Sale
 from scheduler_core.demo.seed import data
 from scheduler_core.people.models import Tutor
+from scheduler_core.plans import payments as plan_payments
+from scheduler_core.plans.lifecycle import cancel_plan
 from scheduler_core.shop.models import Shop
 
 # Visits invoiced per transaction (a short unit of work keeps the session small).
@@ -66,6 +71,12 @@ def bill(
             reason_text=spec["reason"], now=now - timedelta(days=3), actor=ACTOR,
         )
         mark_overdue(session, today, shop_id=shop.id, now=now)
+    for sale in sales:
+        if sale.cancelled:
+            with write_session(engine) as session:
+                cancel_plan(
+                    session, sale.plan.id, cancel_future_visits=True, now=now, actor=ACTOR
+                )
 
 
 def _invoice_visit(session: Session, visit: Visit, now: datetime, method: str) -> None:
@@ -100,15 +111,15 @@ def _pay_cycles(
         at = min(now, datetime.combine(cycle.due_date, time(10), tzinfo=zone))
         open_cents = totals(session, invoice).open_cents
         if open_cents > 0:
-            payments.pay_invoice(
-                session, invoice.id, method=method, amount_cents=open_cents, now=at,
-                actor=ACTOR,
+            plan_payments.pay(
+                session, invoice_ids=[invoice.id], method=method, amount_cents=open_cents,
+                now=at, actor=ACTOR,
             )
     if sale.partial and ahead:
         invoice = ahead[0][1]
         half = totals(session, invoice).open_cents // 2
         if half > 0:
-            payments.pay_invoice(
-                session, invoice.id, method=rng.choice(["pix", "dinheiro"]), amount_cents=half,
-                now=now - timedelta(days=2), actor=ACTOR,
+            plan_payments.pay(
+                session, invoice_ids=[invoice.id], method=rng.choice(["pix", "dinheiro"]),
+                amount_cents=half, now=now - timedelta(days=2), actor=ACTOR,
             )

@@ -19,7 +19,7 @@ from scheduler_core.db.engine import make_engine
 from scheduler_core.db.migrate import upgrade
 from scheduler_core.demo import load_demo
 from scheduler_core.people.models import Pet, Tutor
-from scheduler_core.plans.models import PetPlan, PlanTemplate
+from scheduler_core.plans.models import PetPlan, PlanLog, PlanTemplate
 from scheduler_core.scheduling import availability
 from scheduler_core.scheduling.agenda_types import AvailabilityQuery
 from scheduler_core.scheduling.snapshot import load_snapshot, pet_info
@@ -139,11 +139,19 @@ def test_demo_shows_plans_and_billing_at_once(demo):
                 Appointment.status.not_in([str(x) for x in FREEING_STATUSES]),
             )
         ).all()
+        future_plan_visits = s.exec(
+            select(Appointment).where(
+                Appointment.pet_plan_id.is_not(None), Appointment.start > NOW.astimezone(UTC)
+            )
+        ).all()
         in_plan_lines = s.exec(
             select(AppointmentItem).where(
                 AppointmentItem.appointment_id.in_([a.id for a in future_on_plan]),
                 AppointmentItem.in_plan.is_(True),
             )
+        ).all()
+        paid_records = s.exec(
+            select(PlanLog).where(PlanLog.kind == "invoice_payment")
         ).all()
         manual = s.exec(
             select(CreditEntry).where(CreditEntry.reason == CreditReason.MANUAL)
@@ -163,13 +171,19 @@ def test_demo_shows_plans_and_billing_at_once(demo):
             for a in delivered if a.id in visit_invoices
         }
 
-    # About a dozen pets with a plan or a package, every kind of template sold.
+    # About a dozen pets with a plan or a package, every kind of template sold, one plan cancelled
+    # with its future visits.
     assert summary.plans == len(plans) and 10 <= len(plans) <= 14
     assert len({p.pet_id for p in plans}) == len(plans)
     assert {templates[p.template_id].kind for p in plans} >= {"mensal", "trimestral", "pacote"}
+    cancelled = [p for p in plans if p.status == "cancelado"]
+    assert len(cancelled) == 1
+    ahead = [a.status for a in future_plan_visits if a.pet_plan_id == cancelled[0].id]
+    assert ahead and set(ahead) == {"cancelado"}
     # Cobranças: past cycles paid, one partial payment, one overdue invoice.
     plan_invoices = [i for i in invoices if i.kind == InvoiceKind.PLANO]
     assert sum(1 for i in plan_invoices if i.status == "paga") >= 10
+    assert len(paid_records) >= 10  # "Registros do plano": each cycle payment
     assert [i.status for i in invoices].count("vencida") == 1
     assert [i.status for i in invoices].count("parcial") == 1
     assert all(
