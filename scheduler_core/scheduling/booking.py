@@ -456,20 +456,7 @@ def find_slots(
     for slot in slots:
         grant = None
         if combo is not None:
-            discount = combo_discount(
-                combo.discount_kind,
-                combo.discount_value,
-                [(it.service_id, it.price_cents) for it in slot.items],
-                combo_ids,
-            )
-            grant = tokens.ComboGrant(
-                combo_id=combo.id,
-                service_ids=tuple(combo_ids),
-                discount_kind=combo.discount_kind,
-                discount_value=combo.discount_value,
-                discount_cents=discount,
-            )
-            slot = replace(slot, total_cents=sum(it.price_cents for it in slot.items) - discount)
+            grant, slot = price_as_combo(combo, combo_ids, slot)
         offered.append(
             OfferedSlot(
                 start=slot.start,
@@ -504,6 +491,28 @@ def find_slots(
 
 
 # --------------------------------------------------------------------------- combos
+
+
+def price_as_combo(
+    combo: Combo, combo_ids: Iterable[int], slot: Slot
+) -> tuple[tokens.ComboGrant, Slot]:
+    """The combo grant a slot's token carries and the slot priced as the combo (its total less
+    the discount over the combo's components, as :func:`book` stores it)."""
+    members = tuple(combo_ids)
+    discount = combo_discount(
+        combo.discount_kind,
+        combo.discount_value,
+        [(it.service_id, it.price_cents) for it in slot.items],
+        members,
+    )
+    grant = tokens.ComboGrant(
+        combo_id=combo.id,
+        service_ids=members,
+        discount_kind=combo.discount_kind,
+        discount_value=combo.discount_value,
+        discount_cents=discount,
+    )
+    return grant, replace(slot, total_cents=sum(it.price_cents for it in slot.items) - discount)
 
 
 def _combo_for_pet(
@@ -597,6 +606,111 @@ def _plan_for_booking(
     if not (plan.start_date <= day <= plan.end_date):
         return None, "Data fora da vigência do plano: agendado com o preço normal."
     return plan, ""
+
+
+def store_booking(
+    session: Session,
+    *,
+    grant: tokens.SlotGrant,
+    pet: Pet,
+    tutor: Tutor,
+    now: datetime,
+    origin: str,
+    actor: str,
+    channel: str,
+    notes: str = "",
+    leva_e_traz: bool = False,
+    pet_plan_id: int | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    series_id: int | None = None,
+) -> Appointment:
+    """Store the visit of a slot the engine has just offered (``grant``), inside the caller's
+    write transaction: the plan's units (claim and attach), the Leva e Traz fee, the combo
+    discount, the visit and its items (``insert_visit``) and the audit entry. The one insert
+    path of :func:`book_outcome` (which locks and re-validates the slot first); the demo shop
+    calls it with slots from the engine on its own up-to-date snapshot."""
+    slot = grant.slot
+    shop = session.get(Shop, grant.shop_id)
+    visit_day = slot.start.astimezone(ZoneInfo(shop.timezone)).date()
+    plan, plan_note = _plan_for_booking(
+        session, pet_plan_id, pet, grant.segment_id, visit_day
+    )
+    claim = (
+        plans.claim(
+            session,
+            plan=plan,
+            service_ids=[it.service_id for it in slot.items],
+            day=visit_day,
+        )
+        if plan is not None
+        else None
+    )
+    in_plan = claim.covered if claim is not None else set()
+    fee, zone_id = (
+        _leva_e_traz_booking(session, shop, tutor, slot, now=now, channel=channel)
+        if leva_e_traz
+        else (0, None)
+    )
+    lines = [
+        (it, 0 if it.service_id in in_plan else it.price_cents, it.service_id in in_plan)
+        for it in slot.items
+    ]
+    combo = grant.combo
+    discount = _combo_discount(combo, lines)
+    appt = Appointment(
+        shop_id=grant.shop_id,
+        segment_id=grant.segment_id,
+        tutor_id=tutor.id,
+        pet_id=pet.id,
+        start=to_utc(slot.start),
+        end=to_utc(slot.end),
+        status=S.AGENDADO,
+        is_encaixe=False,
+        origin=str(origin),
+        pet_plan_id=plan.id if plan is not None else None,
+        combo_id=combo.combo_id if combo is not None else None,
+        total_cents=sum(price for _it, price, _p in lines) - discount,
+        discount_cents=discount,
+        plan_note=claim.note if claim is not None else plan_note,
+        leva_e_traz=bool(leva_e_traz),
+        leva_e_traz_fee_cents=fee,
+        leva_e_traz_zone_id=zone_id,
+        notes=notes or "",
+        idempotency_key=idempotency_key,
+        idempotency_fingerprint=fingerprint,
+        series_id=series_id,
+        created_at=to_utc(now),
+        updated_at=to_utc(now),
+    )
+    insert_visit(session, appt, lines, now=now, actor=actor)
+    if claim is not None:
+        plans.attach(session, claim, appt, now=now, actor=actor)
+    audit_appointment(
+        session,
+        appt,
+        "appointment.book",
+        actor=actor,
+        now=now,
+        details={
+            "origin": str(origin),
+            "pet_id": pet.id,
+            "start": slot.start,
+            "end": slot.end,
+            "items": [
+                {"service_id": it.service_id, "employee_id": it.employee_id,
+                 "price_cents": price, "in_plan": plan_line}
+                for it, price, plan_line in lines
+            ],
+            "combo_id": appt.combo_id,
+            "discount_cents": discount,
+            "pet_plan_id": pet_plan_id,
+            "plan_note": appt.plan_note,
+            "idempotency_key": idempotency_key,
+        },
+    )
+    session.flush()
+    return appt
 
 
 def book(engine: Engine, **kwargs: Any) -> Appointment:
@@ -699,83 +813,11 @@ def book_outcome(
                 raise
             _revalidate(session, grant=grant, pet=pet, now=now, channel=channel)
 
-            shop = session.get(Shop, grant.shop_id)
-            visit_day = slot.start.astimezone(ZoneInfo(shop.timezone)).date()
-            plan, plan_note = _plan_for_booking(
-                session, pet_plan_id, pet, grant.segment_id, visit_day
-            )
-            claim = (
-                plans.claim(
-                    session,
-                    plan=plan,
-                    service_ids=[it.service_id for it in slot.items],
-                    day=visit_day,
-                )
-                if plan is not None
-                else None
-            )
-            in_plan = claim.covered if claim is not None else set()
-            fee, zone_id = (
-                _leva_e_traz_booking(session, shop, tutor, slot, now=now, channel=channel)
-                if leva_e_traz
-                else (0, None)
-            )
-            lines = [
-                (it, 0 if it.service_id in in_plan else it.price_cents, it.service_id in in_plan)
-                for it in slot.items
-            ]
-            combo = grant.combo
-            discount = _combo_discount(combo, lines)
-            appt = Appointment(
-                shop_id=grant.shop_id,
-                segment_id=grant.segment_id,
-                tutor_id=tutor.id,
-                pet_id=pet.id,
-                start=to_utc(slot.start),
-                end=to_utc(slot.end),
-                status=S.AGENDADO,
-                is_encaixe=False,
-                origin=str(origin),
-                pet_plan_id=plan.id if plan is not None else None,
-                combo_id=combo.combo_id if combo is not None else None,
-                total_cents=sum(price for _it, price, _p in lines) - discount,
-                discount_cents=discount,
-                plan_note=claim.note if claim is not None else plan_note,
-                leva_e_traz=bool(leva_e_traz),
-                leva_e_traz_fee_cents=fee,
-                leva_e_traz_zone_id=zone_id,
-                notes=notes or "",
-                idempotency_key=key,
-                idempotency_fingerprint=request,
+            appt = store_booking(
+                session, grant=grant, pet=pet, tutor=tutor, now=now, origin=origin,
+                actor=actor, channel=channel, notes=notes, leva_e_traz=leva_e_traz,
+                pet_plan_id=pet_plan_id, idempotency_key=key, fingerprint=request,
                 series_id=series_id,
-                created_at=to_utc(now),
-                updated_at=to_utc(now),
-            )
-            insert_visit(session, appt, lines, now=now, actor=actor)
-            if claim is not None:
-                plans.attach(session, claim, appt, now=now, actor=actor)
-            audit_appointment(
-                session,
-                appt,
-                "appointment.book",
-                actor=actor,
-                now=now,
-                details={
-                    "origin": str(origin),
-                    "pet_id": pet.id,
-                    "start": slot.start,
-                    "end": slot.end,
-                    "items": [
-                        {"service_id": it.service_id, "employee_id": it.employee_id,
-                         "price_cents": price, "in_plan": plan_line}
-                        for it, price, plan_line in lines
-                    ],
-                    "combo_id": appt.combo_id,
-                    "discount_cents": discount,
-                    "pet_plan_id": pet_plan_id,
-                    "plan_note": appt.plan_note,
-                    "idempotency_key": key,
-                },
             )
             session.flush()
         return Booked(appt, created=True)
