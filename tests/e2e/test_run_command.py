@@ -228,6 +228,7 @@ def test_engine_killed_mid_conversation_is_restarted_and_nothing_is_lost_or_doub
     it is answered after the restart; no message lost, none processed twice."""
     from sqlmodel import Session, select
 
+    import scheduler_core.metadata  # noqa: F401  (every table, so the FKs resolve when run alone)
     from bot import simulator as sim
     from bot.models import Author, WaInbound, WaMessage
     from bot.texts import t
