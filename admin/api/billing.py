@@ -22,17 +22,17 @@ from admin.api.handlers import (
     _query_choice,
     _query_date,
     _query_int,
-    _run,
     _shop,
     _today,
-    _unit,
 )
 from admin.api.serialize import iso
 from app.keys import CLOCK, DB
+from app.offload import db
 from scheduler_core.billing import queries
 from scheduler_core.billing.invoices import InvoiceView, invoice_view
 from scheduler_core.billing.models import InvoiceKind, InvoiceStatus, PaymentMethod
 from scheduler_core.billing.payments import Receipt
+from scheduler_core.db.engine import transaction
 from scheduler_core.kernel.errors import NotFound
 from scheduler_core.people import registry as people
 from scheduler_core.plans import lifecycle, reads
@@ -155,7 +155,7 @@ async def list_plan_templates(request: web.Request) -> web.Response:
             return {"templates": [template_json(v) for v in
                                   reads.templates(session, shop.id, pet_id=pet_id)]}
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 def _pet_plans(session: Session, request: web.Request, pet_id: int) -> dict[str, Any]:
@@ -172,7 +172,7 @@ async def list_pet_plans(request: web.Request) -> web.Response:
         with Session(request.app[DB]) as session:
             return _pet_plans(session, request, pet_id)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def sell_pet_plan(request: web.Request) -> web.Response:
@@ -197,7 +197,7 @@ async def sell_pet_plan(request: web.Request) -> web.Response:
                     if p.status.pet_plan_id == plan.id]
             return plan_json(sold[0])
 
-    return json_response(await _run(request, work), status=201)
+    return json_response(await db(request, work), status=201)
 
 
 async def cancel_pet_plan(request: web.Request) -> web.Response:
@@ -220,7 +220,7 @@ async def cancel_pet_plan(request: web.Request) -> web.Response:
             "credit_cents": result.credit_cents,
         }
 
-    return json_response(await _unit(request, work))
+    return json_response(await db(request, transaction, request.app[DB], work))
 
 
 # --------------------------------------------------------------------------- invoices
@@ -240,7 +240,7 @@ async def list_invoices(request: web.Request) -> web.Response:
                                          tutor_id=tutor_id, due_from=due_from, due_to=due_to)
             return {"invoices": [invoice_json(v) for v in rows]}
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def get_invoice(request: web.Request) -> web.Response:
@@ -254,7 +254,7 @@ async def get_invoice(request: web.Request) -> web.Response:
                 raise NotFound("Fatura não encontrada.")
             return invoice_json(view)
 
-    return json_response(await _run(request, work))
+    return json_response(await db(request, work))
 
 
 async def pay_invoices(request: web.Request) -> web.Response:
@@ -282,4 +282,4 @@ async def pay_invoices(request: web.Request) -> web.Response:
             raise NotFound("Fatura não encontrada.")
         return receipt_json(receipt)
 
-    return json_response(await _unit(request, work))
+    return json_response(await db(request, transaction, request.app[DB], work))
