@@ -8,7 +8,9 @@ Alembic migrations, so the migrations are exercised by every database test.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -69,3 +71,43 @@ def pg_engine(pg_url):
 def db_engine(request):
     """The same test on SQLite and on PostgreSQL."""
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+_DEMO_FILES: dict[str, Path] = {}
+
+
+def _demo_file(now) -> Path:
+    """A migrated SQLite file holding the demo shop built at ``now``, made once per test run:
+    loading the demo through the real services takes seconds, copying the file milliseconds."""
+    key = now.isoformat()
+    if key not in _DEMO_FILES:
+        import tempfile
+
+        from scheduler_core.demo import load_demo
+
+        path = Path(tempfile.mkdtemp(prefix="petbot-demo-")) / "demo.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        engine = make_engine(url)
+        load_demo(engine, now)
+        engine.dispose()
+        _DEMO_FILES[key] = path
+    return _DEMO_FILES[key]
+
+
+@pytest.fixture
+def demo_sqlite(tmp_path):
+    """A fresh copy of the demo shop on SQLite: call it with the ``now`` the demo is built at;
+    returns the engine (disposed at the end of the test)."""
+    engines = []
+
+    def make(now):
+        path = tmp_path / "demo-copy.db"
+        shutil.copyfile(_demo_file(now), path)
+        engine = make_engine(f"sqlite:///{path}")
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()

@@ -13,7 +13,6 @@ from sqlmodel import Session, select
 from actions.flow import Turn, handle, match_option
 from scheduler_core.agenda.models import Appointment, Block, Restriction
 from scheduler_core.chatbot.models import BotSettings
-from scheduler_core.demo import load_demo
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
@@ -71,9 +70,8 @@ class Driver:
 
 
 @pytest.fixture
-def shop(sqlite_engine):
-    load_demo(sqlite_engine, NOW)
-    return sqlite_engine
+def shop(demo_sqlite):
+    return demo_sqlite(NOW)
 
 
 def _tutor(engine, n_pets: int) -> tuple[Tutor, list[Pet]]:

@@ -13,7 +13,6 @@ from scheduler_core.agenda.models import Appointment
 from scheduler_core.catalog.models import Service
 from scheduler_core.chatbot import menu
 from scheduler_core.chatbot.models import BotSettings
-from scheduler_core.demo import load_demo
 from scheduler_core.kernel.errors import NoticeTooShort
 from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet
 from scheduler_core.scheduling import booking, visit_status
@@ -22,9 +21,8 @@ from tests.actions.test_flow_unit import NOW, SECRET, Driver, _new_tutor_at, _tu
 
 
 @pytest.fixture
-def shop(sqlite_engine):
-    load_demo(sqlite_engine, NOW)
-    return sqlite_engine
+def shop(demo_sqlite):
+    return demo_sqlite(NOW)
 
 
 def _settings(engine, **values) -> None:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from admin.models import LoginAttempt, Role, StaffSession
 from admin.panel import accounts
 from app.server import create_app
+from scheduler_core.db.engine import write_session
 
 from .conftest import csrf_of, make_settings
 
@@ -130,7 +131,8 @@ async def test_a_disabled_account_cannot_log_in_and_looks_like_a_wrong_password(
                                                                               panel_db):
     engine, _, accs = panel_db
     login, password = accs.groomer
-    with Session(engine) as session:
+    # The app's start-up jobs may be writing: take the write lock up front, as the product does.
+    with write_session(engine) as session:
         user = session.exec(select(accounts.StaffUser).where(
             accounts.StaffUser.login == login)).one()
         user.active = False

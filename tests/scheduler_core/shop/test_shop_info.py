@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 from scheduler_core.agenda.models import Block
 from scheduler_core.catalog import leva_e_traz
 from scheduler_core.catalog.models import LevaETrazZone
-from scheduler_core.demo import load_demo
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.scheduling import open_now
 from scheduler_core.shop import info as shop_info
@@ -24,8 +23,8 @@ def test_format_brl():
     assert format_brl(5) == "R$ 0,05"
 
 
-def test_hours_address_payments_zones_from_the_database(sqlite_engine):
-    load_demo(sqlite_engine, NOW)
+def test_hours_address_payments_zones_from_the_database(demo_sqlite):
+    sqlite_engine = demo_sqlite(NOW)
     with Session(sqlite_engine) as s:
         shop = s.exec(select(Shop)).one()
         hours = shop_info.opening_hours_text(s, shop.id)
@@ -45,8 +44,8 @@ def test_hours_address_payments_zones_from_the_database(sqlite_engine):
         assert leva_e_traz.leva_e_traz_text(s, shop) is None
 
 
-def test_open_now_follows_the_timetable(sqlite_engine):
-    load_demo(sqlite_engine, NOW)
+def test_open_now_follows_the_timetable(demo_sqlite):
+    sqlite_engine = demo_sqlite(NOW)
     with Session(sqlite_engine) as s:
         shop = s.exec(select(Shop)).one()
         assert open_now.is_shop_open_now(s, shop.id, NOW) is True
@@ -55,10 +54,10 @@ def test_open_now_follows_the_timetable(sqlite_engine):
             is False
 
 
-def test_a_holiday_block_closes_the_shop_for_the_bot(sqlite_engine):
+def test_a_holiday_block_closes_the_shop_for_the_bot(demo_sqlite):
     """The bot's "open now" (greeting, hand-off message) follows the core's rule: a whole-day
     shop block is a holiday; a partial block or an employee's day off leaves the shop open."""
-    load_demo(sqlite_engine, NOW)
+    sqlite_engine = demo_sqlite(NOW)
     with Session(sqlite_engine) as s:
         shop = s.exec(select(Shop)).one()
         employee = s.exec(select(Employee).where(Employee.shop_id == shop.id)).first()
