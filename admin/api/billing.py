@@ -29,7 +29,7 @@ from admin.api.serialize import iso
 from app.keys import CLOCK, DB
 from app.offload import db
 from scheduler_core.billing import queries
-from scheduler_core.billing.invoices import InvoiceView, invoice_view
+from scheduler_core.billing.invoices import InvoiceView, invoice_view, shop_today
 from scheduler_core.billing.models import InvoiceKind, InvoiceStatus, PaymentMethod
 from scheduler_core.billing.payments import Receipt
 from scheduler_core.db.engine import transaction
@@ -236,8 +236,12 @@ async def list_invoices(request: web.Request) -> web.Response:
     def work():
         with Session(request.app[DB]) as session:
             shop = _shop(session)
-            rows = queries.list_invoices(session, shop.id, status=status, kind=kind,
-                                         tutor_id=tutor_id, due_from=due_from, due_to=due_to)
+            filters = queries.InvoiceFilter(status=status, kind=kind, tutor_id=tutor_id,
+                                            due_from=due_from, due_to=due_to)
+            rows = queries.search_invoices(session, shop.id, filters,
+                                           today=shop_today(session, shop.id,
+                                                            request.app[CLOCK]()),
+                                           limit=100).invoices
             return {"invoices": [invoice_json(v) for v in rows]}
 
     return json_response(await db(request, work))

@@ -23,10 +23,10 @@ from scheduler_core.billing import credit, links
 from scheduler_core.billing import invoices as billing
 from scheduler_core.billing import payments as billing_payments
 from scheduler_core.billing.models import InvoiceItemKind, InvoiceStatus
+from scheduler_core.billing.queries import InvoiceFilter, search_invoices
 from scheduler_core.kernel.errors import CoreError
 from scheduler_core.kernel.forms import FieldError, parse_id, parse_ids, parse_int, parse_money
 from scheduler_core.plans import payments as plan_payments
-from scheduler_core.plans.invoice_search import InvoiceFilter, search_invoices
 
 routes = web.RouteTableDef()
 ITEM_KIND_LABELS = {InvoiceItemKind.PRODUTO: "Produto", InvoiceItemKind.SERVICO: "Serviço",
@@ -49,8 +49,12 @@ def _day(text: str | None) -> date | None:
 
 
 def _filters(query) -> InvoiceFilter:
+    """The list's filters from the query string; an unknown status or kind (a hand-edited
+    address) is ignored rather than refused."""
+    status, kind = query.get("status"), query.get("tipo")
     return InvoiceFilter(
-        status=query.get("status") or None, kind=query.get("tipo") or None,
+        status=status if status in billing.STATUS_LABELS else None,
+        kind=kind if kind in billing.KIND_LABELS else None,
         due_from=_day(query.get("de")), due_to=_day(query.get("ate")),
         tutor_id=parse_id(query.get("tutor")), tutor_name=query.get("q", "")[:80],
         overdue=query.get("vencidas") == "1",
