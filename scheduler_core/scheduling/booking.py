@@ -304,7 +304,7 @@ def _revalidate(
     )
     rules = snapshot.bot_rules if channel == Channel.BOT else snapshot.staff_rules
     # A slot that got too close is simply gone: slot_taken, so callers offer times again.
-    if slot.start <= now:
+    if slot.start < now:  # as availability: a slot may start right now (min notice 0)
         raise SlotTaken(
             "Esse horário já passou. Vamos escolher outro horário?", details={"reason": "past"}
         )

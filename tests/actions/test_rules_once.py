@@ -64,7 +64,8 @@ def _booked_soon(engine, tutor, pet) -> Appointment:
     offer = booking.find_slots(engine, shop_id=1, pet_id=pet.id, service_ids=[bath.id],
                                date_from=NOW.date(), date_to=NOW.date() + timedelta(days=1),
                                channel="staff", now=NOW, secret=SECRET)
-    return booking.book(engine, token=offer.slots[0].token, now=NOW, secret=SECRET,
+    soon = next(slot for slot in offer.slots if slot.start > NOW)  # not one starting right now
+    return booking.book(engine, token=soon.token, now=NOW, secret=SECRET,
                         origin="staff", actor="teste")
 
 
