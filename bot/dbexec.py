@@ -29,7 +29,9 @@ ACK = 0
 WORK = 1
 
 
-def _resolve(fut: asyncio.Future, ok: bool, value: Any) -> None:
+def settle(fut: asyncio.Future, ok: bool, value: Any) -> None:
+    """Give a waiting future its result or exception (on the loop's thread), unless the waiter
+    gave up."""
     if fut.cancelled():
         return
     if ok:
@@ -86,7 +88,7 @@ class DbThread:
             else:
                 outcome = (True, result)
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutdown)
-                loop.call_soon_threadsafe(_resolve, fut, *outcome)
+                loop.call_soon_threadsafe(settle, fut, *outcome)
             if kind == ACK:
                 self._last_ack = time.monotonic()
             else:

@@ -26,13 +26,12 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import select
 
 from bot import intake, receipts
 from bot.coordination import Coordination, seen_key
-from bot.dbexec import ACK
+from bot.dbexec import ACK, settle
 from bot.models import WaInbound
 from bot.runtime import Runtime
 from bot.wa_types import InboundMessage, WebhookBatch
@@ -132,7 +131,7 @@ class Pipeline:
                 keys = [seen_key(m.wa_id) for m in hook.messages]
                 loop.call_soon_threadsafe(self.coord.forget, keys)
             with contextlib.suppress(RuntimeError):  # loop closed at shutdown
-                loop.call_soon_threadsafe(_settle, fut, ok, result)
+                loop.call_soon_threadsafe(settle, fut, ok, result)
 
     # ------------------------------------------------------------------ workers
 
@@ -294,15 +293,6 @@ class Pipeline:
         if finished:
             return True
         return await self.rt.db(self._mark_processed, row_id, None, self.rt.now())
-
-
-def _settle(fut: asyncio.Future, ok: bool, value: Any) -> None:
-    if fut.cancelled():
-        return
-    if ok:
-        fut.set_result(value)
-    else:
-        fut.set_exception(value)
 
 
 __all__ = ["MAX_ATTEMPTS", "Handler", "Parked", "Pipeline"]
