@@ -105,6 +105,14 @@ def record_audit(session: Session, request: web.Request, action: str, entity: st
                  details=details or {})
 
 
+def panel_path(value: str | None, fallback: str, prefix: str = "/admin") -> str:
+    """Where a form's "back" / "next" field may send staff: ``value`` when it is a path of this
+    panel under ``prefix``, else ``fallback`` (never another site)."""
+    if value and value.startswith(prefix) and "//" not in value and "\\" not in value:
+        return value
+    return fallback
+
+
 def client_ip(request: web.Request) -> str:
     return client_address(request)
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from admin.models import Role
 from admin.panel.agenda.common import S, required_shop
 from admin.panel.fmt import plural
-from admin.panel.pages import db, engine, now, page, redirect, staff
+from admin.panel.pages import db, engine, now, page, panel_path, redirect, staff
 from admin.panel.permissions import Perm
 from app.keys import SETTINGS
 from scheduler_core.agenda.labels import STATUS_LABELS
@@ -57,9 +57,7 @@ async def posted_answers(request: web.Request) -> tuple[dict, dict[int, bytes], 
 
 
 def _back(other: dict, appt_id: int) -> str:
-    back = other.get("back") or f"/admin/agendamentos/{appt_id}"
-    return back if back.startswith("/admin") and "//" not in back else (
-        f"/admin/agendamentos/{appt_id}")
+    return panel_path(other.get("back"), f"/admin/agendamentos/{appt_id}")
 
 
 @routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/mover")

@@ -21,6 +21,7 @@ from admin.panel.pages import (
     form,
     now,
     page,
+    panel_path,
     redirect,
     render,
     staff,
@@ -77,9 +78,7 @@ async def appointment_status(request: web.Request) -> web.Response:
     await db(request, visit_status.set_status,
              engine(request), appointment_id=appt_id, status=target, now=now(request),
              actor=me.actor, allow_revert=me.user.role == Role.DONO)
-    back = data.get("back") or f"/admin/agendamentos/{appt_id}"
-    if not back.startswith("/admin"):
-        back = f"/admin/agendamentos/{appt_id}"
+    back = panel_path(data.get("back"), f"/admin/agendamentos/{appt_id}")
     raise redirect(back, f"Agendamento #{appt_id}: {STATUS_LABELS[target]}.")
 
 

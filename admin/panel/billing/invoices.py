@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from admin.panel.billing.common import actor, read, shop_today, write
 from admin.panel.config.common import required_shop
-from admin.panel.pages import form, form_list, now, page, redirect, render
+from admin.panel.pages import form, form_list, now, page, panel_path, redirect, render
 from admin.panel.permissions import Perm
 from app.keys import SETTINGS
 from bot.inbox import send_attendant_message
@@ -22,6 +22,7 @@ from bot.models import WaConversation
 from scheduler_core.billing import credit, links
 from scheduler_core.billing import invoices as billing
 from scheduler_core.billing import payments as billing_payments
+from scheduler_core.billing.labels import INVOICE_KIND_LABELS, INVOICE_STATUS_LABELS
 from scheduler_core.billing.models import InvoiceItemKind, InvoiceStatus
 from scheduler_core.billing.queries import InvoiceFilter, search_invoices
 from scheduler_core.kernel.errors import CoreError
@@ -53,8 +54,8 @@ def _filters(query) -> InvoiceFilter:
     address) is ignored rather than refused."""
     status, kind = query.get("status"), query.get("tipo")
     return InvoiceFilter(
-        status=status if status in billing.STATUS_LABELS else None,
-        kind=kind if kind in billing.KIND_LABELS else None,
+        status=status if status in INVOICE_STATUS_LABELS else None,
+        kind=kind if kind in INVOICE_KIND_LABELS else None,
         due_from=_day(query.get("de")), due_to=_day(query.get("ate")),
         tutor_id=parse_id(query.get("tutor")), tutor_name=query.get("q", "")[:80],
         overdue=query.get("vencidas") == "1",
@@ -79,7 +80,7 @@ async def invoice_list(request: web.Request) -> web.Response:
     result = await read(request, search_invoices, shop.id, filters, today=shop_today(request))
     return render(request, "billing/invoices.html", {
         "result": result, "f": filters, "q": request.query,
-        "STATUSES": billing.STATUS_LABELS, "KINDS": billing.KIND_LABELS,
+        "STATUSES": INVOICE_STATUS_LABELS, "KINDS": INVOICE_KIND_LABELS,
         "METHODS": billing_payments.METHOD_LABELS,
     })
 
@@ -112,8 +113,7 @@ async def batch_pay(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
     ids = parse_ids(await form_list(request, "id"))
-    back = data.get("next", "")
-    back = back if back.startswith("/admin/cobrancas") else "/admin/cobrancas"
+    back = panel_path(data.get("next"), "/admin/cobrancas", "/admin/cobrancas")
     if data.get("action") == "imprimir":
         raise redirect("/admin/cobrancas/imprimir?" + "&".join(f"id={i}" for i in ids))
     try:

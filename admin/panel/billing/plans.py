@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from admin.panel.billing.common import actor, read, shop_today, write
 from admin.panel.config.common import field_errors, required_shop
-from admin.panel.pages import db, engine, form, now, page, redirect, render
+from admin.panel.pages import db, engine, form, now, page, panel_path, redirect, render
 from admin.panel.permissions import Perm
 from app.keys import SETTINGS
 from scheduler_core.billing.models import BillingCycle
@@ -73,8 +73,7 @@ def _renew(session: Session, plan_id: int, shop_id: int, *, now_, who: str) -> P
 async def plan_renew(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
-    back = data.get("next", "")
-    back = back if back.startswith("/admin/") else "/admin/planos"
+    back = panel_path(data.get("next"), "/admin/planos", "/admin/")
     try:
         new = await write(request, _renew, int(request.match_info["id"]), shop.id,
                           now_=now(request), who=actor(request))
@@ -222,8 +221,7 @@ def _edit(session: Session, allowance_id: int, shop_id: int, *, used: int, reaso
 async def counter_edit(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
-    back = data.get("next", "")
-    back = back if back.startswith("/admin/") else "/admin/planos"
+    back = panel_path(data.get("next"), "/admin/planos", "/admin/")
     try:
         used = parse_int(data.get("used"), label="Sessões usadas", minimum=0)
         await write(request, _edit, int(request.match_info["id"]), shop.id, used=used,
