@@ -46,6 +46,7 @@ from sqlmodel import Session
 from scheduler_core.agenda.models import Appointment, AppointmentItem, AppointmentStatus
 from scheduler_core.audit.log import record
 from scheduler_core.billing import credit
+from scheduler_core.billing.labels import INVOICE_KIND_LABELS, INVOICE_STATUS_LABELS
 from scheduler_core.billing.models import (
     Invoice,
     InvoiceItem,
@@ -66,20 +67,6 @@ DISCOUNTABLE = frozenset({InvoiceItemKind.SERVICO, InvoiceItemKind.OUTRO})
 #: An invoice in these statuses is closed: no item or due-date change, no payment.
 CLOSED = frozenset({S.PAGA, S.CANCELADA})
 OPEN_STATUSES = frozenset({S.PENDENTE, S.PARCIAL, S.VENCIDA})
-STATUS_LABELS: dict[str, str] = {
-    S.PENDENTE: "Pendente",
-    S.PARCIAL: "Parcial",
-    S.PAGA: "Paga",
-    S.VENCIDA: "Vencida",
-    S.CANCELADA: "Cancelada",
-    S.SEM_COBRANCA: "Sem cobrança",
-}
-KIND_LABELS: dict[str, str] = {
-    InvoiceKind.AGENDAMENTO: "Agendamento",
-    InvoiceKind.PLANO: "Plano/Pacote",
-    InvoiceKind.AVULSA: "Avulsa",
-    InvoiceKind.VOUCHER: "Voucher",
-}
 
 
 # --------------------------------------------------------------------------- values
@@ -164,11 +151,11 @@ class InvoiceView:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return INVOICE_STATUS_LABELS.get(self.status, self.status)
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return INVOICE_KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def open_label(self) -> str:

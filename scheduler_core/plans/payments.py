@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from scheduler_core.billing import payments
-from scheduler_core.billing.invoices import STATUS_LABELS
+from scheduler_core.billing.labels import INVOICE_STATUS_LABELS
 from scheduler_core.billing.models import BillingCycle, InvoiceKind
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.plans.service import _log
@@ -31,7 +31,7 @@ def record_payment(session: Session, receipt: payments.Receipt, *, now: datetime
         ).scalars().first()
         if cycle is None:
             continue
-        status = STATUS_LABELS.get(alloc.status_after, alloc.status_after).lower()
+        status = INVOICE_STATUS_LABELS.get(alloc.status_after, alloc.status_after).lower()
         _log(session, cycle.pet_plan_id, "invoice_payment", now=now, actor=actor,
              invoice_id=alloc.invoice_id,
              note=f"Fatura {alloc.label} do ciclo {cycle.seq}: {format_brl(alloc.amount_cents)} "

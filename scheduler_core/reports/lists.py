@@ -19,15 +19,11 @@ from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.billing.labels import INVOICE_STATUS_LABELS
-from scheduler_core.billing.models import InvoiceStatus
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.plans.models import PetPlan, PetPlanStatus
 from scheduler_core.reports import rows
 from scheduler_core.reports.financeiro import invoices
 from scheduler_core.reports.period import ReportFilter
-
-# billing.labels has no label for "parcial" yet (billing's owner adds it); until then, here.
-STATUS_LABELS = {InvoiceStatus.PARCIAL: "Parcial", **INVOICE_STATUS_LABELS}
 
 
 @dataclass(frozen=True)
@@ -115,5 +111,5 @@ def sales(session: Session, f: ReportFilter) -> list[Sale]:
         names.update(dict(session.execute(select(Tutor.id, Tutor.name).where(
             Tutor.id.in_(tutor_ids[chunk:chunk + 900]))).all()))
     return [Sale(i.number, i.day, names.get(i.tutor_id, ""), i.kind,
-                 STATUS_LABELS.get(i.status, i.status), i.total_cents, i.paid_cents,
+                 INVOICE_STATUS_LABELS.get(i.status, i.status), i.total_cents, i.paid_cents,
                  i.open_cents) for i in invs]
