@@ -15,8 +15,9 @@ from sqlmodel import select
 
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.billing.models import Invoice, InvoiceStatus
+from scheduler_core.catalog.models import Service
 from scheduler_core.people.models import Breed, Pet, Tutor
-from tests.actions.engine import NOW, tutor_with_pets
+from tests.actions.engine import _TAKEN, NOW, tutor_with_pets
 
 pytestmark = pytest.mark.engine
 
@@ -189,8 +190,30 @@ def test_booking_by_free_text_with_typed_date(bot, chat_with):
     assert new.origin == "bot"
 
 
+def _tutor_with_leva_e_traz_tomorrow(bot):
+    """A demo tutor whose one pet has a Banho time tomorrow far enough ahead for Leva e Traz
+    (the demo's agenda decides which pets do; otherwise the bot rightly offers times without
+    it, a path other tests cover)."""
+    from scheduler_core.scheduling import booking
+
+    with bot.session() as s:
+        bath = s.exec(select(Service).where(Service.name == "Banho")).first()
+    tomorrow = NOW.date() + timedelta(days=1)
+    passed_over = []
+    while True:
+        tutor, pets = tutor_with_pets(bot, 1)
+        offer = booking.find_slots(bot.engine, shop_id=1, pet_id=pets[0].id,
+                                   service_ids=[bath.id],
+                                   date_from=tomorrow, date_to=tomorrow, channel="bot", now=NOW,
+                                   secret="test-secret", leva_e_traz=True)
+        if offer.slots:
+            _TAKEN.difference_update(passed_over)  # the other tests keep the tutors they had
+            return tutor, pets
+        passed_over.append(tutor.id)
+
+
 def test_leva_e_traz_quotes_the_tutor_zone_and_books_its_fee(bot, chat_with):
-    tutor, pets = tutor_with_pets(bot, 1)
+    tutor, pets = _tutor_with_leva_e_traz_tomorrow(bot)
     with bot.session() as s:
         row = s.get(Tutor, tutor.id)
         row.neighborhood, row.cep = "Perdizes", ""  # Zona 2 of the demo shop: R$ 20,00
