@@ -93,9 +93,11 @@ def panel_db(panel_template, tmp_path, monkeypatch):
 
 
 def make_settings(url: str, port: int = 0) -> Settings:
+    """The panel tests' app: no back-office jobs (tests/app/test_jobs.py covers them), so a
+    test's own set-up writes never race the jobs' start-up run for SQLite's write lock."""
     return Settings(database_url=url, redis_url=None, secret_key="test-secret-key",
                     app_host="127.0.0.1", app_port=port, api_tokens=("t",),
-                    rasa_url="http://127.0.0.1:9", action_port=0)
+                    rasa_url="http://127.0.0.1:9", action_port=0, jobs_interval_s=0)
 
 
 @pytest.fixture
