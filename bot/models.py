@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from scheduler_core.kernel.clock import utc_now
@@ -111,7 +111,7 @@ class WaInbound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     wa_id: str = Field(unique=True)
     conv_key: str = Field(index=True)  # "<business phone id>|<tutor key>"
-    wa_timestamp: int = 0
+    wa_timestamp: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     received_at: datetime = Field(default_factory=utc_now)
     processed_at: datetime | None = Field(default=None, index=True)
@@ -124,7 +124,7 @@ class WaStatusEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     wa_id: str = Field(index=True)
     status: str
-    wa_timestamp: int = 0
+    wa_timestamp: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     error: str = ""
     received_at: datetime = Field(default_factory=utc_now)
 

@@ -15,7 +15,7 @@ not fit — an entry, a change, a message or a status — becomes a :class:`Reje
 gateway records it and acknowledges the body) and never takes its neighbours down with it.
 
 Every field read is checked: ids are printable ASCII of at most 256 characters, phones are
-digits, timestamps fit the queue's 32-bit column (until 2038), and free text has NUL removed,
+digits, timestamps have at most 10 digits (BIGINT columns: until 2286), and free text has NUL removed,
 lone surrogates replaced by U+FFFD (neither can be stored in PostgreSQL) and is cut at
 WhatsApp's own 4,096-character limit (:data:`TEXT_LIMIT`). A longer text cannot come from
 WhatsApp: it is cut there and processed as usual, nothing extra is said to the tutor (the
@@ -37,7 +37,6 @@ from typing import Any
 TEXT_LIMIT = 4096  # WhatsApp's limit on a text message body
 NAME_LIMIT = 256  # profile names (WhatsApp allows 25)
 ID_LIMIT = 256
-MAX_TIMESTAMP = 2**31 - 1  # wa_timestamp is a 32-bit INTEGER on PostgreSQL
 MAX_REJECTED = 100  # rejected items recorded per body; more are only counted and logged
 RAW_LIMIT = 4000  # characters of a rejected item's JSON kept for whoever investigates
 
@@ -188,10 +187,7 @@ def _ts(value: Any) -> int:
     digits = str(value).strip()
     if not digits.isascii() or not digits.isdigit() or len(digits) > 10:
         raise PayloadError("invalid timestamp")
-    ts = int(digits)
-    if ts > MAX_TIMESTAMP:
-        raise PayloadError("invalid timestamp (beyond 2038)")
-    return ts
+    return int(digits)  # at most 10 digits: up to the year 2286, a BIGINT column
 
 
 def _phone(value: Any, what: str) -> str | None:

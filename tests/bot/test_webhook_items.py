@@ -55,16 +55,21 @@ async def test_overflowing_timestamp_is_recorded_and_the_30_webhooks_beside_it_a
     assert len(_rejected(wa)) == 1 and wa.pending() == 0 and len(wa.rasa.turns) == 30
 
 
-async def test_timestamp_beyond_2038_would_break_postgresql_and_is_refused_per_item(wa_db):
+async def test_timestamp_beyond_2038_is_stored_and_answered(wa_db):
+    """PostgreSQL's 32-bit INTEGER ends in January 2038; the column is a BIGINT, so a message
+    stamped in 2065 is answered like any other (more than 10 digits is still refused)."""
     wa = wa_db
-    bad = sim.text_message(PHONE, "futuro", wa_id="wamid.FUTURE")
-    bad["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "3000000000"
-    assert (await wa.post(bad))[0] == 200
-    assert (await wa.post(sim.text_message("+5511911110002", "presente")))[0] == 200
+    later = sim.text_message(PHONE, "futuro", wa_id="wamid.FUTURE")
+    later["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "3000000000"
+    absurd = sim.text_message("+5511911110002", "absurdo", wa_id="wamid.ABSURD")
+    absurd["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "30000000000"
+    assert (await wa.post(later))[0] == 200
+    assert (await wa.post(absurd))[0] == 200
     await wa.settle()
-    assert [t["message"] for t in wa.rasa.turns] == ["presente"]
+    assert [t["message"] for t in wa.rasa.turns] == ["futuro"]
+    assert [m.text for m in wa.phone_view(PHONE)] == ["eco: futuro"]
     [rej] = _rejected(wa)
-    assert rej.data["wa_id"] == "wamid.FUTURE"
+    assert rej.data["wa_id"] == "wamid.ABSURD"
 
 
 async def test_body_nested_10000_deep_is_a_400_not_a_503(wa):
