@@ -15,8 +15,8 @@ not fit — an entry, a change, a message or a status — becomes a :class:`Reje
 gateway records it and acknowledges the body) and never takes its neighbours down with it.
 
 Every field read is checked: ids are printable ASCII of at most 256 characters, phones are
-digits, timestamps have at most 10 digits (BIGINT columns: until 2286), and free text has NUL removed,
-lone surrogates replaced by U+FFFD (neither can be stored in PostgreSQL) and is cut at
+digits, timestamps have at most 10 digits (BIGINT columns: until 2286), and free text has NUL
+removed, lone surrogates replaced by U+FFFD (neither can be stored in PostgreSQL) and is cut at
 WhatsApp's own 4,096-character limit (:data:`TEXT_LIMIT`). A longer text cannot come from
 WhatsApp: it is cut there and processed as usual, nothing extra is said to the tutor (the
 engine's memory grew to 13.5 GB on a 100,000-character text).
