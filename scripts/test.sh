@@ -14,4 +14,6 @@ done
 
 .venv/bin/ruff check .
 .venv/bin/lint-imports
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two workers (pytest-xdist): the Rasa engine's tests stay on one of them (tests/conftest.py);
+# PETBOT_TEST_WORKERS=0 runs everything in this process.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${PETBOT_TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -39,6 +39,15 @@ def _drop_pg_database(url: str) -> None:
     admin.dispose()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist (``--dist loadgroup``), every test of the one shared Rasa engine (the
+    ``bot`` fixture) runs on the same worker, so the engine is started and trained once."""
+    for item in items:
+        if "bot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("engine"))
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'petbot.db'}"

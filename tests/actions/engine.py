@@ -33,7 +33,9 @@ from scheduler_core.db.migrate import upgrade
 ROOT = Path(__file__).resolve().parents[2]
 # A Tuesday, 10:00 in São Paulo: the shop is open, today and tomorrow are working days.
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
-REDIS_URL = os.environ.get("PETBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Redis database 15 (14, 13, … for the other pytest-xdist workers: the engine fixture flushes it).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("PETBOT_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER}")
 
 
 def free_port() -> int:

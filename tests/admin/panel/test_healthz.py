@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import socket
 import sys
 import time
@@ -19,11 +18,11 @@ from aiohttp import web
 
 from app.server import create_app
 from scheduler_core.kernel import settings as settings_mod
+from tests.actions.engine import REDIS_URL
 
 from .conftest import make_settings
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = os.environ.get("PETBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 class FakeServer:
