@@ -111,6 +111,17 @@ class AgendaData:
                  if it.employee_id == employee_id]
         return sorted(pairs, key=lambda p: (p[1].start, p[0].id))
 
+    def visits_of(self, day: date, employee_id: int) -> list[tuple[ApptView, datetime, str]]:
+        """(visit, its first start with the employee, the services the employee does) of one
+        employee on ``day``: one line per visit in the week grid."""
+        grouped: dict[int, tuple[ApptView, datetime, list[str]]] = {}
+        for a, it in self.items_of(day, employee_id):
+            if a.id in grouped:
+                grouped[a.id][2].append(it.service)
+            else:
+                grouped[a.id] = (a, it.start, [it.service])
+        return [(a, start, " + ".join(names)) for a, start, names in grouped.values()]
+
     def off_in_view(self, day: date, employee_id: int) -> list[Unavailable]:
         """The employee's unavailable intervals of ``day`` clipped to the grid's hours."""
         lo, hi = self.day_start_min, self.day_end_min
