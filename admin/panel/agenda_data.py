@@ -136,12 +136,18 @@ class AgendaData:
                 return u
         return None
 
-    def free_cells(self, day: date, employee_id: int, step: int = 30) -> list[int]:
-        """Starts (minutes of the day) of the grid's ``step`` cells outside unavailable time:
-        where a click books."""
+    def free_cells(self, day: date, employee_id: int, now_local: datetime | None = None,
+                   step: int = 30) -> list[int]:
+        """Starts (minutes of the day) of the grid's ``step`` cells outside unavailable time
+        and not over by ``now_local`` (the shop's wall clock): where a click books."""
         off = self.unavailable.get((day, employee_id), [])
+        first = self.day_start_min
+        if now_local is not None and day <= now_local.date():
+            if day < now_local.date():
+                return []
+            first = max(first, now_local.hour * 60 + now_local.minute - step + 1)
         return [m for m in range(self.day_start_min, self.day_end_min, step)
-                if not any(u.start_min < m + step and u.end_min > m for u in off)]
+                if m >= first and not any(u.start_min < m + step and u.end_min > m for u in off)]
 
     def blocks_for(self, day: date, employee_id: int | None) -> list[BlockView]:
         return [

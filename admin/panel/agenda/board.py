@@ -21,7 +21,7 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import Perm
-from admin.panel.timeutil import parse_date, today
+from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core.checklists.service import STAGES
 from scheduler_core.db.engine import read_session
 from scheduler_core.scheduling import visit_status
@@ -76,4 +76,5 @@ async def agenda(request: web.Request) -> web.Response:
         "lanes": list(visit_status.FLOW) + ([status] if status and status not in
                                              visit_status.FLOW else []),
         "stages": STAGES, "can_book": staff(request).can(Perm.AGENDA_BOOK),
+        "now_local": to_local(now(request), shop.timezone),
     })

@@ -20,7 +20,7 @@ from scheduler_core.agenda.models import (
 )
 from scheduler_core.audit.models import AuditLog
 from scheduler_core.catalog.models import Service
-from scheduler_core.people.models import Pet
+from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.shop.models import Employee, Shop
 
 from .conftest import logged_in, page_csrf
@@ -238,3 +238,39 @@ async def test_wizard_opened_from_a_cell_keeps_day_time_and_professional(client,
         f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}&{keep}")).text()
     assert f'name="data" value="{day.isoformat()}"' in step4
     assert re.search(rf'<option value="{juliana.id}" selected>Juliana Ferreira', step4)
+
+
+async def test_a_short_visit_is_one_line_with_tutor_and_status_and_a_full_tooltip(
+        client, panel_db):
+    engine = panel_db[0]
+    with Session(engine) as session:
+        tz = ZoneInfo(session.exec(select(Shop)).first().timezone)
+        items = session.exec(select(AppointmentItem).where(
+            AppointmentItem.start > datetime.now(UTC) + timedelta(days=1))
+            .order_by(AppointmentItem.start)).all()
+        item = next(it for it in items if it.end - it.start <= timedelta(minutes=30)
+                    and session.get(Appointment, it.appointment_id).status == S.AGENDADO)
+        appt = session.get(Appointment, item.appointment_id)
+        tutor = session.get(Tutor, appt.tutor_id).name
+        pet = session.get(Pet, appt.pet_id).name
+        start = item.start if item.start.tzinfo else item.start.replace(tzinfo=UTC)
+        day = start.astimezone(tz).date()
+    await logged_in(client, panel_db)
+    body = await (await client.get(f"/admin/agenda?data={day.isoformat()}")).text()
+    card = re.search(rf'<a class="appt st-agendado\s+short" data-id="{appt.id}"[^>]*>(.*?)</a>',
+                     body, re.S)
+    assert card, "the short visit is drawn as a compact card"
+    assert "<br>" not in card.group(1)
+    text = " ".join(re.sub(r"<[^>]+>", " ", card.group(1)).split())
+    assert text == f"{start.astimezone(tz):%H:%M} {pet} · {tutor} · Agendado"
+    title = re.search(r'title="([^"]+)"', card.group(0)).group(1)
+    assert pet in title and tutor in title and "Agendado" in title and "–" in title
+
+
+async def test_no_free_cell_is_offered_in_the_past(client, panel_db):
+    engine = panel_db[0]
+    juliana = _juliana(engine)
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    await logged_in(client, panel_db)
+    body = await (await client.get(f"/admin/agenda?data={yesterday.isoformat()}")).text()
+    assert f"funcionario={juliana.id}" not in body
