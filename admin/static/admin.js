@@ -148,6 +148,11 @@
       fromLabel = fromLabel ? fromLabel.firstChild.textContent.trim() : from;
       sel.textContent = "";
       var chosen = false;
+      if (!moves.some(function (m) { return !m.backward; })) {
+        var none = document.createElement("option");
+        none.value = ""; none.textContent = "Voltar para…"; none.disabled = true; none.selected = true;
+        sel.appendChild(none);
+      }
       moves.forEach(function (m) {
         var o = document.createElement("option");
         o.value = m.status;
