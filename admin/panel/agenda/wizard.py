@@ -117,6 +117,11 @@ def _prefill(q) -> dict[str, str]:
     return keep
 
 
+def _and(keep: dict[str, str]) -> str:
+    """The prefill as the tail of a wizard address ("&data=…&hora=…"), or ""."""
+    return f"&{urlencode(keep)}" if keep else ""
+
+
 def _prefill_employee(db_engine: Engine, shop_id: int, employee_id: int | None) -> str:
     if not employee_id:
         return ""
@@ -201,13 +206,15 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
     values = {k: data.get(k, "") for k in ("name", "whatsapp", "cpf", "email")}
+    keep = _prefill(data)
     try:
         tutor_id = await db(request, create_tutor, request, shop, values)
     except ValidationFailed as exc:
         return render(request, "agenda/new.html", {
             "step": 1, "q": "", "results": [], "errors": core_errors(exc), "new_tutor": values,
+            "keep": keep, "keep_qs": urlencode(keep),
         }, status=422)
-    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}", "Tutor cadastrado.")
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}{_and(keep)}", "Tutor cadastrado.")
 
 
 PET_FORM_FIELDS = ("name", "species", "breed_id", "porte", "pelagem", "sex", "weight_kg",
@@ -264,8 +271,10 @@ async def wizard_new_pet(request: web.Request) -> web.Response:
         return render(request, "agenda/new.html", {
             "step": 2, "tutor": tutor, "pets": pets, "breeds": breeds,
             "errors": core_errors(exc), "new_pet": values,
+            "keep": _prefill(data), "keep_qs": urlencode(_prefill(data)),
         }, status=422)
-    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}&pet={pet_id}", "Pet cadastrado.")
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}&pet={pet_id}{_and(_prefill(data))}",
+                   "Pet cadastrado.")
 
 
 @routes.post("/admin/agenda/novo")

@@ -274,3 +274,28 @@ async def test_no_free_cell_is_offered_in_the_past(client, panel_db):
     await logged_in(client, panel_db)
     body = await (await client.get(f"/admin/agenda?data={yesterday.isoformat()}")).text()
     assert f"funcionario={juliana.id}" not in body
+
+
+async def test_the_cell_prefill_survives_registering_a_new_tutor_and_pet(client, panel_db):
+    engine = panel_db[0]
+    juliana = _juliana(engine)
+    day = _next_weekday(5)
+    keep = {"data": day.isoformat(), "hora": "14:00", "funcionario": str(juliana.id)}
+    tail = f"data={day.isoformat()}&hora=14%3A00&funcionario={juliana.id}"
+    await logged_in(client, panel_db, "attendant")
+    first = await (await client.get(f"/admin/agenda/novo?{tail}")).text()
+    tutor_form = first.split('action="/admin/agenda/novo/tutor"', 1)[1].split("</form>", 1)[0]
+    assert 'name="hora" value="14:00"' in tutor_form
+    csrf = await page_csrf(client)
+    made = await client.post("/admin/agenda/novo/tutor", allow_redirects=False, data={
+        "csrf_token": csrf, "name": "Tutora da Célula", "whatsapp": "(11) 98888-1234", **keep})
+    wanted = tail.replace("%3A", ":")  # the Location header as aiohttp normalises it
+    assert made.status == 303 and made.headers["Location"].endswith(wanted)
+    step2 = await (await client.get(made.headers["Location"])).text()
+    assert 'name="hora" value="14:00"' in step2.split('action="/admin/agenda/novo/pet"', 1)[1]
+    tutor_id = int(re.search(r"tutor=(\d+)", made.headers["Location"]).group(1))
+    pet = await client.post("/admin/agenda/novo/pet", allow_redirects=False, data={
+        "csrf_token": csrf, "tutor_id": str(tutor_id), "name": "Bolinha", "species": "cao",
+        "porte": "pequeno", "pelagem": "curta", **keep})
+    assert pet.status == 303, await pet.text()
+    assert pet.headers["Location"].endswith(wanted)
