@@ -147,6 +147,10 @@ def test_the_board_fits_a_1366_window_and_a_phone(laptop, phone, panel_db):
                             ".map(l => l.getBoundingClientRect().right))")
         assert right <= client, f"{name}: the last lane ends at {right}px"
         shot(pg, f"{name}-quadro")
+        for view in ("dia", "semana"):  # the grids scroll inside their own box
+            pg.goto(pg.base + f"/admin/agenda?visao={view}&data={day}")
+            scroll, client = _no_horizontal_overflow(pg)
+            assert scroll <= client, f"{name} {view}: page {scroll}px wide in {client}px"
 
 
 def _juliana(engine) -> int:
