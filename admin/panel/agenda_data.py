@@ -23,7 +23,8 @@ from scheduler_core.agenda.models import (
 from scheduler_core.catalog.models import Service, ServiceCategory
 from scheduler_core.kernel.clock import minutes_of
 from scheduler_core.people.models import Pet, Tutor
-from scheduler_core.scheduling.visit_status import OPEN_STATUSES
+from scheduler_core.scheduling.unavailable import Unavailable, team_unavailable
+from scheduler_core.scheduling.visit_status import OPEN_STATUSES, is_backward
 from scheduler_core.shop.models import (
     Employee,
     EmployeeCategory,
@@ -62,10 +63,17 @@ class ApptView:
     leva_e_traz: bool
     notes: str
     items: list[ItemView] = field(default_factory=list)
+    professionals: str = ""  # the items' employees, in order, e.g. "Bruna, Carlos"
 
     @property
     def services(self) -> str:
         return " + ".join(i.service for i in self.items)
+
+    def detail(self, item: ItemView | None = None) -> str:
+        """The one-line full description a short card shows as its tooltip."""
+        when = f"{(item or self).start:%H:%M}–{(item or self).end:%H:%M}"
+        what = item.service if item else self.services
+        return f"{when} · {self.pet} ({self.tutor}) · {what} · {self.professionals}"
 
     @property
     def employee_ids(self) -> set[int]:
@@ -91,9 +99,55 @@ class AgendaData:
     blocks: list[BlockView]
     day_start_min: int = 7 * 60
     day_end_min: int = 20 * 60
+    #: {(day, employee id): unavailable intervals} (scheduling.unavailable)
+    unavailable: dict[tuple[date, int], list[Unavailable]] = field(default_factory=dict)
 
     def for_day(self, day: date) -> list[ApptView]:
         return [a for a in self.appointments if a.start.date() == day]
+
+    def items_of(self, day: date, employee_id: int) -> list[tuple[ApptView, ItemView]]:
+        """The (visit, item) pairs of one employee on ``day``, by start."""
+        pairs = [(a, it) for a in self.for_day(day) for it in a.items
+                 if it.employee_id == employee_id]
+        return sorted(pairs, key=lambda p: (p[1].start, p[0].id))
+
+    def visits_of(self, day: date, employee_id: int) -> list[tuple[ApptView, datetime, str]]:
+        """(visit, its first start with the employee, the services the employee does) of one
+        employee on ``day``: one line per visit in the week grid."""
+        grouped: dict[int, tuple[ApptView, datetime, list[str]]] = {}
+        for a, it in self.items_of(day, employee_id):
+            if a.id in grouped:
+                grouped[a.id][2].append(it.service)
+            else:
+                grouped[a.id] = (a, it.start, [it.service])
+        return [(a, start, " + ".join(names)) for a, start, names in grouped.values()]
+
+    def off_in_view(self, day: date, employee_id: int) -> list[Unavailable]:
+        """The employee's unavailable intervals of ``day`` clipped to the grid's hours."""
+        lo, hi = self.day_start_min, self.day_end_min
+        return [Unavailable(max(u.start_min, lo), min(u.end_min, hi), u.kind, u.label)
+                for u in self.unavailable.get((day, employee_id), [])
+                if u.end_min > lo and u.start_min < hi]
+
+    def day_off(self, day: date, employee_id: int) -> Unavailable | None:
+        """The interval covering the whole day (a day off or an all-day block), if any."""
+        for u in self.unavailable.get((day, employee_id), []):
+            if u.start_min <= 0 and u.end_min >= 24 * 60:
+                return u
+        return None
+
+    def free_cells(self, day: date, employee_id: int, now_local: datetime | None = None,
+                   step: int = 30) -> list[int]:
+        """Starts (minutes of the day) of the grid's ``step`` cells outside unavailable time
+        and not over by ``now_local`` (the shop's wall clock): where a click books."""
+        off = self.unavailable.get((day, employee_id), [])
+        first = self.day_start_min
+        if now_local is not None and day <= now_local.date():
+            if day < now_local.date():
+                return []
+            first = max(first, now_local.hour * 60 + now_local.minute - step + 1)
+        return [m for m in range(self.day_start_min, self.day_end_min, step)
+                if m >= first and not any(u.start_min < m + step and u.end_min > m for u in off)]
 
     def blocks_for(self, day: date, employee_id: int | None) -> list[BlockView]:
         return [
@@ -157,6 +211,8 @@ def load_agenda(
         .order_by(AppointmentItem.position, AppointmentItem.id)
     ).all() if ids else []
     services = {s.id: s.name for s in session.exec(select(Service)).all()}
+    names = {e.id: e.name for e in session.exec(
+        select(Employee).where(Employee.shop_id == shop.id)).all()}
     pets = {p.id: p for p in session.exec(
         select(Pet).where(col(Pet.id).in_({a.pet_id for a in appts}))
     ).all()} if appts else {}
@@ -181,6 +237,8 @@ def load_agenda(
                          end=to_local(it.end, tz))
                 for it in by_appt[a.id]
             ],
+            professionals=", ".join(dict.fromkeys(
+                names.get(it.employee_id, "?") for it in by_appt[a.id])),
         )
         if employee_id and employee_id not in view.employee_ids:
             continue
@@ -196,6 +254,10 @@ def load_agenda(
                                         reason=b.reason))
     data = AgendaData(days=day_list, employees=employees, segments=segments_of(session, shop.id),
                       appointments=views, blocks=blocks)
+    emp_ids = [e.id for e in employees]
+    for d in day_list:
+        for emp_id, off in team_unavailable(session, shop.id, emp_ids, d).items():
+            data.unavailable[(d, emp_id)] = off
     _fit_hours(session, data, first_day, segment_id, shop.id)
     return data
 
@@ -256,7 +318,8 @@ def appointment_detail(session: Session, shop: Shop, appointment_id: int) -> dic
             for it in items
         ],
         "history": [{"from": h.from_status, "to": h.to_status, "at": to_local(h.at, tz),
-                     "actor": h.actor} for h in history],
+                     "actor": h.actor, "backward": is_backward(h.from_status, h.to_status)}
+                    for h in history],
         "series": _series_info(session, appt, tz),
     }
 

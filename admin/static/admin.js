@@ -21,7 +21,10 @@
     // Confirmation prompts.
     $all("form[data-confirm]").forEach(function (f) {
       f.addEventListener("submit", function (ev) {
-        if (!window.confirm(f.getAttribute("data-confirm"))) ev.preventDefault();
+        if (!window.confirm(f.getAttribute("data-confirm"))) { ev.preventDefault(); return; }
+        // A field the server reads as "confirmed" (else it asks on a page of its own).
+        var flag = $("input[data-confirmed]", f);
+        if (flag) flag.value = "1";
       });
     });
     // Auto-submit selects (filters).
@@ -110,6 +113,102 @@
     $all("[data-print]").forEach(function (btn) {
       btn.addEventListener("click", function () { window.print(); });
     });
+    // Service board: move a card to any allowed status without a reload (the form posts
+    // normally when this script does not run). The server says which moves exist and which
+    // are backward (visit_status.moves_from); a backward one is confirmed here first.
+    $all("form.move-form").forEach(bindMove);
+    function boardMessage(text, ok) {
+      var box = document.getElementById("board-msg");
+      if (!box) return;
+      box.textContent = text;
+      box.className = "flash " + (ok ? "flash-ok" : "flash-erro");
+      box.hidden = false;
+    }
+    function laneCounts() {
+      $all(".board .lane").forEach(function (lane) {
+        var count = $(".lane-count", lane);
+        if (count) count.textContent = "(" + $all(".ticket", lane).length + ")";
+      });
+    }
+    function showStages(form) {
+      var sel = $("select[name=status]", form);
+      var opt = sel.options[sel.selectedIndex];
+      var wanted = ((opt && opt.getAttribute("data-stages")) || "").split(",");
+      var any = false;
+      $all(".ck-stage", form).forEach(function (div) {
+        var on = wanted.indexOf(div.getAttribute("data-stage")) >= 0;
+        div.hidden = !on; any = any || on;
+      });
+      var details = $("details.ck-board", form);
+      if (details) details.hidden = !any;
+    }
+    function resetOptions(form, from, moves) {
+      var sel = $("select[name=status]", form);
+      var fromLabel = $(".lane[data-status='" + from + "'] h3", document);
+      fromLabel = fromLabel ? fromLabel.firstChild.textContent.trim() : from;
+      sel.textContent = "";
+      var chosen = false;
+      if (!moves.some(function (m) { return !m.backward; })) {
+        var none = document.createElement("option");
+        none.value = ""; none.textContent = "Voltar para…"; none.disabled = true; none.selected = true;
+        sel.appendChild(none);
+      }
+      moves.forEach(function (m) {
+        var o = document.createElement("option");
+        o.value = m.status;
+        o.textContent = (m.backward ? "↩ " : "→ ") + m.label;
+        o.setAttribute("data-stages", m.stages.join(","));
+        if (m.backward) {
+          o.setAttribute("data-backward", "1");
+          o.setAttribute("data-confirm", "Voltar o status de " + fromLabel + " para " + m.label + "? A volta fica registrada no histórico.");
+        } else if (!chosen) { o.selected = true; chosen = true; }
+        sel.appendChild(o);
+      });
+      form.hidden = moves.length === 0;
+    }
+    function bindMove(form) {
+      var sel = $("select[name=status]", form);
+      var ticket = form.closest(".ticket");
+      sel.addEventListener("change", function () { showStages(form); });
+      showStages(form);
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var opt = sel.options[sel.selectedIndex];
+        var confirmed = $("input[name=confirmed_revert]", form);
+        if (opt && opt.getAttribute("data-backward")) {
+          if (!window.confirm(opt.getAttribute("data-confirm"))) return;
+          confirmed.value = "1";
+        } else { confirmed.value = ""; }
+        var button = $("button", form);
+        button.disabled = true;
+        fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                             headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.json().catch(function () { return null; }); })
+          .then(function (data) {
+            button.disabled = false;
+            if (!data) { boardMessage("Não foi possível mover agora. Tente de novo.", false); return; }
+            if (!data.ok) {
+              boardMessage(data.message, false);
+              var details = $("details.ck-board", form);
+              if (details && data.code === "checklist_incomplete") { details.hidden = false; details.open = true; }
+              return;
+            }
+            var lane = $(".lane[data-status='" + data.status + "']");
+            if (lane) lane.appendChild(ticket);
+            ticket.setAttribute("data-status", data.status);
+            resetOptions(form, data.status, data.moves);
+            showStages(form);
+            var details = $("details.ck-board", form);
+            if (details) details.open = false;
+            laneCounts();
+            boardMessage(data.message, true);
+          })
+          .catch(function () {
+            button.disabled = false;
+            boardMessage("Sem conexão: o status não mudou. Tente de novo.", false);
+          });
+      });
+    }
     // Chat: keep scrolled to the last message.
     var chat = $(".chat"); if (chat) chat.scrollTop = chat.scrollHeight;
   });

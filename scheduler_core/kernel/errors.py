@@ -144,6 +144,13 @@ class InvalidTransition(CoreError):
     default_message = "Essa mudança de status não é permitida."
 
 
+class RevertNeedsConfirmation(InvalidTransition):
+    """A backward status move the person has not confirmed yet (the panel asks, then resends)."""
+
+    code = "revert_needs_confirmation"
+    default_message = "Confirme que deseja voltar o status deste agendamento."
+
+
 class ActionDisabled(CoreError):
     code = "action_disabled"
     http_status = 403

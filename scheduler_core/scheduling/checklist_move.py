@@ -21,7 +21,7 @@ from scheduler_core.scheduling.visit_status import FLOW, set_status
 def answer_and_set_status(
     engine: Engine, *, appointment_id: int, status: str, raw: Mapping[str, str],
     photos: Mapping[int, bytes] | None = None, photo_folder: Path | None = None,
-    now: datetime, actor: str, allow_revert: bool = False,
+    now: datetime, actor: str, allow_revert: bool = False, confirmed_revert: bool = False,
 ) -> Appointment:
     """Store the typed answers of every checklist stage the move enters, then move."""
     with read_session(engine) as session:
@@ -33,4 +33,5 @@ def answer_and_set_status(
         answers.record_answers(engine, appointment_id=appointment_id, stage=stage, raw=raw,
                                photos=photos, photo_folder=photo_folder, now=now, actor=actor)
     return set_status(engine, appointment_id=appointment_id, status=status, now=now,
-                      actor=actor, allow_revert=allow_revert)
+                      actor=actor, allow_revert=allow_revert,
+                      confirmed_revert=confirmed_revert)

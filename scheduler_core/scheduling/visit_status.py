@@ -8,6 +8,7 @@ write transaction. Conventions as in :mod:`scheduler_core.scheduling.booking`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.billing.invoices import invoice_for_visit
 from scheduler_core.billing.models import Invoice, InvoiceStatus, Payment
-from scheduler_core.checklists.answers import require_complete
+from scheduler_core.checklists.answers import require_complete, stages_between
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.clock import from_utc_naive, to_utc
@@ -29,6 +30,7 @@ from scheduler_core.kernel.errors import (
     NotCancellable,
     NoticeTooShort,
     PaidNotCancellableByBot,
+    RevertNeedsConfirmation,
     ValidationFailed,
 )
 from scheduler_core.plans import service as plans
@@ -58,6 +60,35 @@ FLOW: tuple[str, ...] = (
 OPEN_STATUSES = frozenset({S.AGENDADO, S.CONFIRMADO})
 #: Statuses that end a visit for good.
 CLOSED_STATUSES = frozenset({S.CANCELADO, S.NAO_COMPARECEU})
+
+
+@dataclass(frozen=True)
+class Move:
+    """A status a visit can be moved to from where it is: ``backward`` moves need the revert
+    permission and a confirmation; ``stages`` are the checklist stages a forward move enters."""
+
+    status: str
+    label: str
+    backward: bool
+    stages: tuple[str, ...]
+
+
+def is_backward(current: str, target: str) -> bool:
+    """``target`` comes before ``current`` on the flow (a revert)."""
+    return current in FLOW and target in FLOW and FLOW.index(target) < FLOW.index(current)
+
+
+def moves_from(current: str, *, may_revert: bool) -> list[Move]:
+    """Every status :func:`set_status` accepts from ``current``, in flow order: forward ones
+    (skipping allowed) and, with ``may_revert``, the earlier ones. None from a closed visit."""
+    if current not in FLOW:
+        return []
+    return [
+        Move(status=s, label=STATUS_LABELS[s], backward=is_backward(current, s),
+             stages=tuple(stages_between(current, s, FLOW)))
+        for s in FLOW
+        if s != current and (may_revert or not is_backward(current, s))
+    ]
 
 def is_paid(session: Session, appointment_id: int) -> bool:
     """An invoice of the appointment is paid, or any (not reversed) payment was made on one."""
@@ -204,13 +235,16 @@ def set_status(
     now: datetime,
     actor: str,
     allow_revert: bool = False,
+    confirmed_revert: bool = False,
     reason: str = "",
 ) -> Appointment:
     """Move a visit along Agendado → Confirmado → Recebido → Em atendimento → Finalizado →
     Entregue; reaching Finalizado (or Entregue) makes the visit's invoice
     (:func:`scheduler_core.billing.invoices.invoice_for_visit`). Skipping forward is allowed
     (Agendado → Recebido); going back needs
-    ``allow_revert=True`` (a permission the caller checked). Setting the current status again is
+    ``allow_revert=True`` (a permission the caller checked) and ``confirmed_revert=True`` (the
+    person confirmed it; else ``revert_needs_confirmation``); the audit entry marks it
+    ``revert``. Setting the current status again is
     a no-op. A forward move needs the required checklist items of the stages it enters
     (``checklist_incomplete``, :func:`scheduler_core.checklists.answers.require_complete`).
     "cancelado" is delegated to :func:`cancel` (staff channel) and "nao_compareceu" to
@@ -238,10 +272,17 @@ def set_status(
             )
         if current == target:
             return appt
-        if FLOW.index(target) < FLOW.index(current) and not allow_revert:
+        backward = is_backward(current, target)
+        if backward and not allow_revert:
             raise InvalidTransition(
                 f"Não é possível voltar o status de {STATUS_LABELS[current]} para "
                 f"{STATUS_LABELS[target]}.",
+                details={"from": current, "to": target},
+            )
+        if backward and not confirmed_revert:
+            raise RevertNeedsConfirmation(
+                f"Voltar o status de {STATUS_LABELS[current]} para {STATUS_LABELS[target]}? "
+                "Confirme para continuar.",
                 details={"from": current, "to": target},
             )
         require_complete(session, appt, target, FLOW)
@@ -261,7 +302,7 @@ def set_status(
             details={
                 "from": current,
                 "to": target,
-                "revert": FLOW.index(target) < FLOW.index(current),
+                "revert": backward,
             },
         )
         session.flush()

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from admin.models import Role
 from admin.panel import agenda_data
 from admin.panel.agenda.checklist import board_checklists
 from admin.panel.agenda.common import VIEWS, S, required_shop
@@ -17,9 +18,11 @@ from admin.panel.pages import (
     now,
     page,
     render,
+    staff,
 )
 from admin.panel.permissions import Perm
-from admin.panel.timeutil import parse_date, today
+from admin.panel.timeutil import parse_date, to_local, today
+from scheduler_core.checklists.service import STAGES
 from scheduler_core.db.engine import read_session
 from scheduler_core.scheduling import visit_status
 from scheduler_core.shop.models import Shop
@@ -58,6 +61,7 @@ async def agenda(request: web.Request) -> web.Response:
     if view == "quadro":
         segment_ids = {a.segment_id for a in data.for_day(day)}
         checklists = await board_checklists(request, shop.id, segment_ids)
+    may_revert = staff(request).user.role == Role.DONO
     return render(request, "agenda/agenda.html", {
         "view": view, "day": day, "data": data, "segment_id": segment_id,
         "employee_id": employee_id, "status": status, "all_employees": all_employees,
@@ -66,5 +70,11 @@ async def agenda(request: web.Request) -> web.Response:
         "today": today(now(request), shop.timezone),
         "hour_px": 72, "flow": visit_status.FLOW, "checklists": checklists,
         "open_checklist": int_or_none(q.get("checklist")),
-        "next_status": {s: visit_status.FLOW[i + 1] for i, s in enumerate(visit_status.FLOW[:-1])},
+        "moves": {s: visit_status.moves_from(s, may_revert=may_revert)
+                  for s in visit_status.FLOW},
+        # A closed status asked for by the filter gets its own lane after the flow's.
+        "lanes": list(visit_status.FLOW) + ([status] if status and status not in
+                                             visit_status.FLOW else []),
+        "stages": STAGES, "can_book": staff(request).can(Perm.AGENDA_BOOK),
+        "now_local": to_local(now(request), shop.timezone),
     })

@@ -12,7 +12,7 @@ from aiohttp import web
 from admin.models import Role
 from admin.panel.agenda.common import S, required_shop
 from admin.panel.fmt import plural
-from admin.panel.pages import db, engine, now, page, panel_path, redirect, staff
+from admin.panel.pages import db, engine, now, page, panel_path, redirect, render, staff
 from admin.panel.permissions import Perm
 from app.keys import SETTINGS
 from scheduler_core.agenda.labels import STATUS_LABELS
@@ -22,7 +22,12 @@ from scheduler_core.checklists import photos as checklist_photos
 from scheduler_core.checklists import service as checklists
 from scheduler_core.checklists.labels import STAGE_LABELS
 from scheduler_core.db.engine import read_session
-from scheduler_core.kernel.errors import CoreError, ValidationFailed
+from scheduler_core.kernel.errors import (
+    Busy,
+    CoreError,
+    RevertNeedsConfirmation,
+    ValidationFailed,
+)
 from scheduler_core.kernel.settings import photos_folder
 from scheduler_core.scheduling import visit_status
 from scheduler_core.scheduling.checklist_move import answer_and_set_status
@@ -60,25 +65,62 @@ def _back(other: dict, appt_id: int) -> str:
     return panel_path(other.get("back"), f"/admin/agendamentos/{appt_id}")
 
 
+def wants_json(request: web.Request) -> bool:
+    """The board's script asks for JSON (``Accept: application/json``); a plain form post
+    gets the redirect with a flash message."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _moved(appt_id: int, status: str, may_revert: bool) -> dict:
+    """The JSON answer of a move: the new status and the moves the card offers from it."""
+    return {"ok": True, "id": appt_id, "status": status, "label": STATUS_LABELS[status],
+            "message": f"Agendamento #{appt_id}: {STATUS_LABELS[status]}.",
+            "moves": [{"status": m.status, "label": m.label, "backward": m.backward,
+                       "stages": list(m.stages)}
+                      for m in visit_status.moves_from(status, may_revert=may_revert)]}
+
+
 @routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/mover")
 @page(Perm.AGENDA_STATUS)
 async def appointment_move(request: web.Request) -> web.Response:
-    """Answer the checklists of the stages the move enters, then move (board and visit page)."""
+    """Answer the checklists of the stages the move enters, then move (board and visit page).
+    Any status ``visit_status.moves_from`` offers, in one post; a backward one needs
+    ``confirmed_revert`` (the script asks with a confirm(); without script, a confirmation
+    page re-posts it)."""
     raw, photos, other = await posted_answers(request)
     me = staff(request)
     appt_id = int(request.match_info["id"])
     target = other.get("status", "")
-    if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in visit_status.FLOW:
-        raise ValidationFailed("Status inválido.")
+    may_revert = me.user.role == Role.DONO
+    as_json = wants_json(request)
     back = _back(other, appt_id)
     try:
-        await db(request, answer_and_set_status, engine(request), appointment_id=appt_id,
-                 status=target, raw=raw, photos=photos, photo_folder=_folder(request),
-                 now=now(request), actor=me.actor, allow_revert=me.user.role == Role.DONO)
-    except (ValidationFailed, checklist_answers.ChecklistIncomplete) as exc:
-        # Back on the board, the card's checklist opens (``checklist`` names the visit).
-        opened = f"{back}{'&' if '?' in back else '?'}checklist={appt_id}"
-        raise redirect(opened, f"Agendamento #{appt_id}: {exc.message}", "erro") from None
+        if target in (S.CANCELADO, S.NAO_COMPARECEU) or target not in visit_status.FLOW:
+            raise ValidationFailed("Status inválido.")
+        moved = await db(request, answer_and_set_status, engine(request),
+                         appointment_id=appt_id, status=target, raw=raw, photos=photos,
+                         photo_folder=_folder(request), now=now(request), actor=me.actor,
+                         allow_revert=may_revert,
+                         confirmed_revert=other.get("confirmed_revert") == "1")
+    except Busy:
+        raise  # the panel's 503 page: nothing was saved, sending again is safe
+    except RevertNeedsConfirmation as exc:
+        if as_json:
+            return web.json_response({"ok": False, "code": exc.code, "message": exc.message},
+                                     status=409)
+        return render(request, "agenda/confirm_move.html", {
+            "appt_id": appt_id, "status": target, "back": back, "message": exc.message})
+    except CoreError as exc:
+        if as_json:
+            return web.json_response({"ok": False, "code": exc.code,
+                                      "message": f"Agendamento #{appt_id}: {exc.message}"},
+                                     status=exc.http_status)
+        if isinstance(exc, ValidationFailed | checklist_answers.ChecklistIncomplete):
+            # Back on the board, the card's checklist opens (``checklist`` names the visit).
+            back = f"{back}{'&' if '?' in back else '?'}checklist={appt_id}"
+        raise redirect(back, f"Agendamento #{appt_id}: {exc.message}", "erro") from None
+    if as_json:
+        return web.json_response(_moved(appt_id, moved.status, may_revert))
     raise redirect(back, f"Agendamento #{appt_id}: {STATUS_LABELS[target]}.")
 
 

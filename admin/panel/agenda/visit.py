@@ -63,6 +63,8 @@ async def appointment_window(request: web.Request) -> web.Response:
         **detail, **checklist, "tz": shop.timezone, "flow": visit_status.FLOW, "actors": actors,
         "is_open": detail["appt"].status in visit_status.OPEN_STATUSES,
         "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
+        "moves": {m.status: m for m in visit_status.moves_from(
+            appt.status, may_revert=staff(request).user.role == Role.DONO)},
     })
 
 
@@ -77,7 +79,8 @@ async def appointment_status(request: web.Request) -> web.Response:
         raise ValidationFailed("Status inválido.")
     await db(request, visit_status.set_status,
              engine(request), appointment_id=appt_id, status=target, now=now(request),
-             actor=me.actor, allow_revert=me.user.role == Role.DONO)
+             actor=me.actor, allow_revert=me.user.role == Role.DONO,
+             confirmed_revert=data.get("confirmed_revert") == "1")
     back = panel_path(data.get("back"), f"/admin/agendamentos/{appt_id}")
     raise redirect(back, f"Agendamento #{appt_id}: {STATUS_LABELS[target]}.")
 

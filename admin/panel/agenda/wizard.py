@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -49,7 +51,7 @@ from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.plans import lifecycle
 from scheduler_core.scheduling import booking, recurrence
-from scheduler_core.shop.models import Shop
+from scheduler_core.shop.models import Employee, Shop
 
 routes = web.RouteTableDef()
 
@@ -99,12 +101,45 @@ def _wizard_steps(db_engine: Engine, shop: Shop, ctx: dict, chosen: dict,
         }
 
 
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _prefill(q) -> dict[str, str]:
+    """The day, time and professional of an empty agenda cell the wizard was opened from,
+    carried through its steps (only well-formed values)."""
+    keep = {}
+    if parse_date(q.get("data")):
+        keep["data"] = q["data"]
+    if HHMM.match(q.get("hora", "")):
+        keep["hora"] = q["hora"]
+    if int_or_none(q.get("funcionario")):
+        keep["funcionario"] = q["funcionario"]
+    return keep
+
+
+def _and(keep: dict[str, str]) -> str:
+    """The prefill as the tail of a wizard address ("&data=…&hora=…"), or ""."""
+    return f"&{urlencode(keep)}" if keep else ""
+
+
+def _prefill_employee(db_engine: Engine, shop_id: int, employee_id: int | None) -> str:
+    if not employee_id:
+        return ""
+    with read_session(db_engine) as session:
+        found = session.get(Employee, employee_id)
+        return found.name if found and found.shop_id == shop_id else ""
+
+
 @routes.get("/admin/agenda/novo")
 @page(Perm.AGENDA_BOOK)
 async def wizard(request: web.Request) -> web.Response:
     shop = required_shop(request)
     q = request.query
-    ctx: dict = {"q": q.get("q", ""), "step": 1}
+    keep = _prefill(q)
+    ctx: dict = {"q": q.get("q", ""), "step": 1, "keep": keep, "keep_qs": urlencode(keep)}
+    if keep.get("hora"):
+        ctx["prefill_who"] = await db(request, _prefill_employee, engine(request), shop.id,
+                                      int_or_none(keep.get("funcionario")))
     chosen = {"tutor": int_or_none(q.get("tutor")), "pet": int_or_none(q.get("pet")),
               "services": parse_ids(q.getall("servico", [])),
               "combos": parse_ids(q.getall("combo", [])), "lt": q.get("lt") == "1"}
@@ -123,6 +158,10 @@ async def wizard(request: web.Request) -> web.Response:
     day = day or today(now(request), shop.timezone)
     plan_offer = await db(request, _plan_offer, engine(request), pet.id, all_ids, day)
     choice = employee_choice(q, categories)
+    wanted = int_or_none(keep.get("funcionario"))
+    for cat in categories:  # the professional of the agenda cell, where he does the service
+        if wanted and cat["id"] not in choice and any(e.id == wanted for e in cat["employees"]):
+            choice[cat["id"]] = wanted
     offer = await search_slots(request, shop, pet_id=pet.id,
                           service_ids=service_ids if combo_id else all_ids, date_from=day,
                           date_to=day, employee_by_category=choice, combo_id=combo_id)
@@ -167,13 +206,15 @@ async def wizard_new_tutor(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
     values = {k: data.get(k, "") for k in ("name", "whatsapp", "cpf", "email")}
+    keep = _prefill(data)
     try:
         tutor_id = await db(request, create_tutor, request, shop, values)
     except ValidationFailed as exc:
         return render(request, "agenda/new.html", {
             "step": 1, "q": "", "results": [], "errors": core_errors(exc), "new_tutor": values,
+            "keep": keep, "keep_qs": urlencode(keep),
         }, status=422)
-    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}", "Tutor cadastrado.")
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}{_and(keep)}", "Tutor cadastrado.")
 
 
 PET_FORM_FIELDS = ("name", "species", "breed_id", "porte", "pelagem", "sex", "weight_kg",
@@ -230,8 +271,10 @@ async def wizard_new_pet(request: web.Request) -> web.Response:
         return render(request, "agenda/new.html", {
             "step": 2, "tutor": tutor, "pets": pets, "breeds": breeds,
             "errors": core_errors(exc), "new_pet": values,
+            "keep": _prefill(data), "keep_qs": urlencode(_prefill(data)),
         }, status=422)
-    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}&pet={pet_id}", "Pet cadastrado.")
+    raise redirect(f"/admin/agenda/novo?tutor={tutor_id}&pet={pet_id}{_and(_prefill(data))}",
+                   "Pet cadastrado.")
 
 
 @routes.post("/admin/agenda/novo")

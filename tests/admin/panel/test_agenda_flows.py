@@ -242,8 +242,13 @@ async def test_only_the_owner_may_move_a_card_back(client, panel_db):
     client.session.cookie_jar.clear()
     await logged_in(client, panel_db)
     csrf = await page_csrf(client)
+    unconfirmed = await client.post(f"/admin/agendamentos/{appt.id}/status",
+                                    data={"csrf_token": csrf, "status": "agendado"})
+    assert unconfirmed.status == 409
+    assert "Voltar o status de Confirmado para Agendado?" in await unconfirmed.text()
     ok = await client.post(f"/admin/agendamentos/{appt.id}/status",
-                           data={"csrf_token": csrf, "status": "agendado"})
+                           data={"csrf_token": csrf, "status": "agendado",
+                                 "confirmed_revert": "1"})
     assert ok.status == 200
 
 

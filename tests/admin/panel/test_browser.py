@@ -51,7 +51,7 @@ def test_owner_logs_in_and_sees_one_column_per_employee(desk, phone, panel_db):
         expect(desk.locator(".lane h3", has_text=lane)).to_be_visible()
     shot(desk, "desk-agenda-quadro")
     desk.click(".tabs >> text=Semana")
-    expect(desk.locator(".week .day")).to_have_count(7)
+    expect(desk.locator(".week-grid .wk-head a")).to_have_count(7)  # a column per day
     shot(desk, "desk-agenda-semana")
 
     browser_login(phone, *_owner(panel_db))
@@ -211,7 +211,7 @@ def test_blocking_a_day_lists_the_appointments_it_conflicts_with(desk, panel_db)
     with Session(engine) as session:
         assert session.get(Appointment, appt.id).status == AppointmentStatus.AGENDADO
     desk.goto(desk.base + f"/admin/agenda?data={day.isoformat()}")
-    expect(desk.locator(".blocked").first).to_contain_text("Dedetização")
+    expect(desk.locator(".off.bloqueio").first).to_contain_text("Bloqueado: Dedetização")
 
 
 def _handed_off_conversation(engine, name: str, phone: str, with_tutor: bool = True) -> int:

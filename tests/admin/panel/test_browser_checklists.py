@@ -50,7 +50,8 @@ def test_a_required_item_blocks_the_board_move_until_answered(desk, panel_db):
     desk.goto(desk.base + f"/admin/agenda?visao=quadro&data={day}")
     lane = desk.locator(".lane[data-status=confirmado]")
     ticket = lane.locator(".ticket", has=desk.locator(f"a[href='/admin/agendamentos/{appt.id}']"))
-    ticket.locator("button:has-text('Recebido')").click()
+    ticket.locator("select[name=status]").select_option("recebido")
+    ticket.locator("button:has-text('Mover')").click()
     expect(desk.locator(".flash-erro")).to_contain_text("Checklist de Recebido incompleta")
     expect(desk.locator(".flash-erro")).to_contain_text("Temperatura")
     ticket = desk.locator(".lane[data-status=confirmado] .ticket",
@@ -61,7 +62,7 @@ def test_a_required_item_blocks_the_board_move_until_answered(desk, panel_db):
     field = ticket.locator("label:has-text('Temperatura') input")
     expect(field).to_be_visible()  # the refused card's checklist is open
     field.fill("38,5")
-    ticket.locator("button:has-text('Recebido')").click()
+    ticket.locator("button:has-text('Mover')").click()
     expect(desk.locator(".flash-ok")).to_contain_text(f"#{appt.id}: Recebido")
     moved = desk.locator(".lane[data-status=recebido] .ticket",
                          has=desk.locator(f"a[href='/admin/agendamentos/{appt.id}']"))

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from scheduler_core.audit.models import AuditLog
 from scheduler_core.billing.models import Invoice, Payment
 from scheduler_core.catalog.models import PriceEntry
 from scheduler_core.kernel.errors import (
@@ -20,6 +21,7 @@ from scheduler_core.kernel.errors import (
     NotReschedulable,
     PaidNotCancellableByBot,
     PetNotBookable,
+    RevertNeedsConfirmation,
     TokenInvalid,
     ValidationFailed,
 )
@@ -260,11 +262,20 @@ def test_status_cannot_go_back_without_permission(world):
             world.engine, appointment_id=appt.id, status="confirmado", now=NOW, actor="s"
         )
     assert err.value.message == "Não é possível voltar o status de Recebido para Confirmado."
+    with pytest.raises(RevertNeedsConfirmation) as unconfirmed:
+        visit_status.set_status(world.engine, appointment_id=appt.id, status="confirmado",
+                                now=NOW, actor="s", allow_revert=True)
+    assert unconfirmed.value.message.startswith("Voltar o status de Recebido para Confirmado?")
+    assert get_appointment(world, appt.id).status == "recebido"
     reverted = visit_status.set_status(
         world.engine, appointment_id=appt.id, status="confirmado", now=NOW, actor="s",
-        allow_revert=True,
+        allow_revert=True, confirmed_revert=True,
     )
     assert reverted.status == "confirmado"
+    with Session(world.engine) as session:
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "appointment.status")
+                             .order_by(AuditLog.id.desc())).first()
+    assert entry.details["revert"] is True
     # Setting the same status again changes nothing.
     visit_status.set_status(world.engine, appointment_id=appt.id, status="confirmado", now=NOW,
                             actor="s")
@@ -272,6 +283,16 @@ def test_status_cannot_go_back_without_permission(world):
     with pytest.raises(ValidationFailed):
         visit_status.set_status(world.engine, appointment_id=appt.id, status="voando", now=NOW,
                                 actor="s")
+
+
+def test_moves_from_lists_skips_and_marks_reverts():
+    forward = visit_status.moves_from("confirmado", may_revert=False)
+    assert [m.status for m in forward] == ["recebido", "em_atendimento", "finalizado", "entregue"]
+    assert forward[1].stages == ("recebido",)  # Confirmado → Em atendimento enters Recebido
+    owner = visit_status.moves_from("confirmado", may_revert=True)
+    assert [(m.status, m.backward) for m in owner][0] == ("agendado", True)
+    assert not any(m.backward for m in owner[1:])
+    assert visit_status.moves_from("cancelado", may_revert=True) == []
 
 
 def test_cancelled_visit_never_changes_status_again(world):
