@@ -64,7 +64,6 @@ from scheduler_core.agenda.models import (
     AppointmentStatus,
     Origin,
 )
-from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.combos import combo_services, visit_services
 from scheduler_core.catalog.models import Combo, Service
 from scheduler_core.catalog.segments import services_segment
@@ -105,6 +104,7 @@ from scheduler_core.scheduling.booking_support import (
     get_pet,
     hours_text,
     insert_visit,
+    leva_e_traz_fee_for,
     lock_capacity,
     require_aware,
     valid_channel,
@@ -548,18 +548,6 @@ def _combo_for_pet(
 # --------------------------------------------------------------------------- book
 
 
-def _leva_e_traz_fee(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, int | None]:
-    """(fee, zone id) for the tutor's address by the catalogue's rule; an address outside every
-    zone of a shop without a flat fee books with fee 0 (staff settle it with the tutor)."""
-    found = catalog.leva_e_traz_fee(
-        session, shop.id, neighborhood=tutor.neighborhood or "", cep=tutor.cep or ""
-    )
-    if found is None:
-        return 0, None
-    fee, zone = found
-    return fee, zone.id if zone is not None else None
-
-
 def _leva_e_traz_booking(
     session: Session, shop: Shop, tutor: Tutor, slot: Slot, *, now: datetime, channel: str
 ) -> tuple[int, int | None]:
@@ -570,7 +558,7 @@ def _leva_e_traz_booking(
     refusal = leva_e_traz_refusal(shop.leva_e_traz_min_notice_hours, slot.start, now)
     if channel == Channel.BOT and refusal is not None:
         raise NoticeTooShort(refusal)
-    return _leva_e_traz_fee(session, shop, tutor)
+    return leva_e_traz_fee_for(session, shop, tutor)
 
 
 def _combo_discount(
