@@ -52,6 +52,7 @@ from scheduler_core.kernel.channels import Channel
 from scheduler_core.kernel.clock import from_utc_naive, to_utc
 from scheduler_core.kernel.errors import (
     InvalidTransition,
+    NotFound,
     NoticeTooShort,
     PetNotBookable,
     ValidationFailed,
@@ -403,17 +404,21 @@ def edit_visit(
     notes: str | None = None,
     force: bool = False,
     employee_by_service: Mapping[int, int] | None = None,
+    shop_id: int | None = None,
 ) -> VisitEdit:
     """Edit a booked visit in place (module docstring). ``leva_e_traz`` / ``notes`` None leave
     them as they are. ``force`` keeps a service change that no longer fits as an Encaixe, with
     ``employee_by_service`` choosing professionals (default: the ones the visit has, then the
-    first who can do the new service)."""
+    first who can do the new service). ``shop_id``, when given, must own the visit (else
+    ``not_found``)."""
     require_aware(now)
     add, remove = _ids(add_service_ids), _ids(remove_service_ids)
     if set(add) & set(remove):
         raise ValidationFailed("Um serviço não pode ser incluído e retirado ao mesmo tempo.")
     with write_session(engine, expire_on_commit=False) as session:
         appt = get_appointment(session, appointment_id, lock=True)
+        if shop_id is not None and appt.shop_id != shop_id:
+            raise NotFound("Agendamento não encontrado.", details={"appointment_id": appt.id})
         _check_editable(appt)
         shop = session.get(Shop, appt.shop_id)
         pet, tutor = get_pet(session, appt.pet_id, appt.shop_id)
