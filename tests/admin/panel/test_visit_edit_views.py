@@ -4,13 +4,16 @@ endpoints (aiohttp test client); what staff read and what is stored."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from scheduler_core.agenda.models import Appointment, AppointmentItem
+from scheduler_core.agenda.models import Appointment, AppointmentItem, Block
 from scheduler_core.catalog.models import Service
+from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.shop.models import Shop
 
-from .conftest import logged_in, page_csrf
+from .conftest import PIN, logged_in, page_csrf
 from .visit_helpers import quiet_visit
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
@@ -66,3 +69,40 @@ async def test_adding_an_addon_from_the_visit_page_reprices_it(client, panel_db)
     response = await client.post(f"/admin/agendamentos/{visit.appointment_id}/editar", data={
         "csrf_token": csrf, "acao": "xyz"})
     assert response.status == 200 and "Alteração inválida." in await response.text()
+
+
+async def test_a_service_that_no_longer_fits_offers_the_encaixe(client, panel_db):
+    engine = panel_db[0]
+    visit = quiet_visit(engine, days_ahead=62)
+    with Session(engine) as session:  # the shop is closed for an hour right after the visit
+        addon_id = session.exec(select(Service.id).where(Service.name == "Hidratação")).one()
+        end = from_utc_naive(session.get(Appointment, visit.appointment_id).end,
+                             session.exec(select(Shop)).first().timezone)
+        session.add(Block(shop_id=visit.shop_id, dates=[visit.day.isoformat()], all_day=False,
+                          start=f"{end:%H:%M}", end=f"{end + timedelta(hours=1):%H:%M}",
+                          reason="Dedetização"))
+        session.commit()
+    await logged_in(client, panel_db, "owner")
+    csrf = await page_csrf(client)
+    path = f"/admin/agendamentos/{visit.appointment_id}/editar"
+    response = await client.post(path, data={"csrf_token": csrf, "acao": "incluir",
+                                             "servico": str(addon_id)})
+    body = await response.text()
+    assert response.status == 409, re.findall(r'class="flash[^>]*>([^<]*)', body)
+    assert "Não cabe mais no horário — encaixar?" in body
+    assert "A agenda da loja está bloqueada nesse horário." in body
+    assert f"/admin/encaixe?pet={visit.pet_id}&amp;servico={addon_id}" in body
+    assert len(_items(engine, visit.appointment_id)) == 1  # nothing changed yet
+
+    wrong = await client.post(path, data={"csrf_token": csrf, "acao": "incluir",
+                                          "servico": str(addon_id), "force": "1",
+                                          "operator_pin": "000000"})
+    assert "PIN" in await wrong.text()
+    assert len(_items(engine, visit.appointment_id)) == 1
+    kept = await client.post(path, data={"csrf_token": csrf, "acao": "incluir",
+                                         "servico": str(addon_id), "force": "1",
+                                         "operator_pin": PIN})
+    assert "Mantido como encaixe." in await kept.text()
+    with Session(engine) as session:
+        assert session.get(Appointment, visit.appointment_id).is_encaixe
+    assert len(_items(engine, visit.appointment_id)) == 2
