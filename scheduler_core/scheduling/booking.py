@@ -112,7 +112,7 @@ from scheduler_core.scheduling.booking_support import (
 from scheduler_core.scheduling.notice import change_refusal, leva_e_traz_refusal
 from scheduler_core.scheduling.snapshot import get_bot_settings, load_snapshot, pet_info
 from scheduler_core.scheduling.visit_status import OPEN_STATUSES
-from scheduler_core.shop.models import Segment, Shop
+from scheduler_core.shop.models import Employee, Segment, Shop
 
 S = AppointmentStatus
 
@@ -822,6 +822,25 @@ def book_outcome(
 # --------------------------------------------------------------------------- reschedule
 
 
+def _moved_summary(
+    session: Session, shop_id: int, old_start: datetime, before: list[dict], slot: Slot
+) -> str:
+    """pt-BR, for the audit log: "Remarcado de 09/03 10:00 (Ana) para 10/03 14:00 (Bruno)"."""
+    tz = ZoneInfo(session.get(Shop, shop_id).timezone)
+    ids = {b["employee_id"] for b in before} | {it.employee_id for it in slot.items}
+    names = dict(session.execute(
+        select(Employee.id, Employee.name).where(Employee.id.in_(ids or {0}))).all())
+
+    def who(emp_ids: Iterable[int]) -> str:
+        return ", ".join(names.get(e, "?") for e in dict.fromkeys(emp_ids))
+
+    was = from_utc_naive(old_start, "UTC").astimezone(tz)
+    return (
+        f"Remarcado de {was:%d/%m %H:%M} ({who(b['employee_id'] for b in before)}) para "
+        f"{slot.start.astimezone(tz):%d/%m %H:%M} ({who(it.employee_id for it in slot.items)})."
+    )
+
+
 def reschedule(
     engine: Engine,
     *,
@@ -912,6 +931,7 @@ def reschedule(
             actor=actor,
             now=now,
             details={
+                "summary": _moved_summary(session, appt.shop_id, old["start"], before, slot),
                 "channel": channel,
                 "from": {"start": old["start"], "end": old["end"], "items": before},
                 "to": {

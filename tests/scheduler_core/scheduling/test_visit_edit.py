@@ -15,12 +15,15 @@ from scheduler_core.billing.models import Invoice, InvoiceItem
 from scheduler_core.kernel.clock import from_utc_naive
 from scheduler_core.kernel.errors import InvalidTransition, NoticeTooShort, ValidationFailed
 from scheduler_core.plans import service as plans
-from scheduler_core.scheduling import visit_edit, visit_status
+from scheduler_core.scheduling import booking, visit_edit, visit_status
 from tests.scheduler_core.booking_helpers import (
+    SECRET,
     audit_rows,
     book_at,
     get_appointment,
     items_of,
+    offer,
+    slot_at,
 )
 from tests.scheduler_core.factories import NOW, TZ, build_shop
 
@@ -200,3 +203,13 @@ def test_a_cancelled_visit_is_not_edited(world):
                         channel="staff")
     with pytest.raises(InvalidTransition, match="Cancelado não podem ser alterados"):
         _edit(world, appt.id, notes="x")
+
+
+def test_rescheduling_to_another_professional_is_audited_in_portuguese(world):
+    appt = book_at(world, "10:00")
+    moving = offer(world, services=(), employee="bruno", moving=appt.id)
+    booking.reschedule(world.engine, appointment_id=appt.id, token=slot_at(moving, "14:00").token,
+                       now=NOW, secret=SECRET, actor="staff:1", channel="staff")
+    assert [it.employee_id for it in items_of(world, appt.id)] == [world.employees["bruno"]]
+    assert audit_rows(world, "appointment.reschedule")[-1].details["summary"] == (
+        "Remarcado de 09/03 10:00 (Ana) para 09/03 14:00 (Bruno).")
