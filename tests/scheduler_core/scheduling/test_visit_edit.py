@@ -17,6 +17,7 @@ from scheduler_core.kernel.errors import InvalidTransition, NoticeTooShort, Vali
 from scheduler_core.plans import service as plans
 from scheduler_core.scheduling import booking, visit_edit, visit_status
 from tests.scheduler_core.booking_helpers import (
+    MONDAY,
     SECRET,
     audit_rows,
     book_at,
@@ -213,3 +214,20 @@ def test_rescheduling_to_another_professional_is_audited_in_portuguese(world):
     assert [it.employee_id for it in items_of(world, appt.id)] == [world.employees["bruno"]]
     assert audit_rows(world, "appointment.reschedule")[-1].details["summary"] == (
         "Remarcado de 09/03 10:00 (Ana) para 09/03 14:00 (Bruno).")
+
+
+def test_a_combo_keeps_its_discount_only_while_complete(world):
+    combo = world.add_combo("Banho e tosa", ["banho", "tosa"], discount_kind="percentual",
+                            discount_value=10)
+    result = booking.find_slots(world.engine, shop_id=world.shop_id, pet_id=world.pet_id,
+                                service_ids=[], combo_id=combo, date_from=MONDAY,
+                                date_to=MONDAY, channel="staff", now=NOW, secret=SECRET)
+    appt = booking.book(world.engine, token=slot_at(result, "10:00").token, now=NOW,
+                        secret=SECRET, origin="staff", actor="staff:1")
+    assert get_appointment(world, appt.id).total_cents == 8100
+    _edit(world, appt.id, add_service_ids=[world.services["hidratacao"]])
+    assert get_appointment(world, appt.id).total_cents == 8100 + 2500
+    edited = _edit(world, appt.id, remove_service_ids=[world.services["tosa"]])
+    after = get_appointment(world, appt.id)
+    assert (after.total_cents, after.discount_cents, after.combo_id) == (7500, 0, None)
+    assert "O desconto do combo saiu: o combo não está mais completo." in edited.changes
