@@ -49,3 +49,15 @@ def test_adding_an_addon_shows_the_new_end_time_and_price(desk, panel_db):
     expect(card.locator("tfoot")).to_contain_text(new_total)
     expect(card.locator("tbody")).to_contain_text("Hidratação")
     shot(desk, "desk-visita-servico-incluido")
+
+
+def test_the_edit_section_fits_a_phone(phone, panel_db):
+    engine, _, accs = panel_db
+    visit = quiet_visit(engine)
+    browser_login(phone, accs.owner_login, accs.owner_password)
+    phone.goto(phone.base + f"/admin/agendamentos/{visit.appointment_id}")
+    edit = phone.locator("#editar")
+    edit.scroll_into_view_if_needed()
+    expect(edit.locator("select[name=servico]")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "phone-visita-editar")
