@@ -106,3 +106,5 @@ async def test_a_service_that_no_longer_fits_offers_the_encaixe(client, panel_db
     with Session(engine) as session:
         assert session.get(Appointment, visit.appointment_id).is_encaixe
     assert len(_items(engine, visit.appointment_id)) == 2
+    audit_page = await (await client.get("/admin/auditoria")).text()
+    assert "Incluído Hidratação" in audit_page and "Mantido como encaixe." in audit_page
