@@ -11,6 +11,8 @@ Endpoints (documented in :mod:`admin.api.openapi`, served at /api/openapi.json):
   (201 booked; 200 a retry of the same request by the same client; 422 key reused)
 - GET  /api/appointments/{id}
 - POST /api/appointments/{id}/reschedule {token}
+- POST /api/appointments/{id}/edit {add_service_ids?, remove_service_ids?, leva_e_traz?, notes?,
+  force?} (409 no_fit with the conflicts; handler in :mod:`admin.api.visits`)
 - POST /api/appointments/{id}/cancel {reason?}
 - POST /api/appointments/{id}/status {status}
 - GET  /api/plan-templates?pet_id= ;  GET/POST /api/pets/{id}/plans ;  POST /api/plans/{id}/cancel
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.api import billing, handlers
+from admin.api import billing, handlers, visits
 from admin.api.auth import API_TOKENS, auth_middleware, ensure_api_token
 from admin.api.errors import error_middleware
 from admin.api.openapi import openapi_json
@@ -45,6 +47,7 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("POST", "/api/appointments", handlers.create_appointment),
     ("GET", "/api/appointments/{id:[0-9]+}", handlers.get_appointment),
     ("POST", "/api/appointments/{id:[0-9]+}/reschedule", handlers.reschedule_appointment),
+    ("POST", "/api/appointments/{id:[0-9]+}/edit", visits.edit_appointment),
     ("POST", "/api/appointments/{id:[0-9]+}/cancel", handlers.cancel_appointment),
     ("POST", "/api/appointments/{id:[0-9]+}/status", handlers.set_appointment_status),
     ("GET", "/api/plan-templates", billing.list_plan_templates),

@@ -38,6 +38,8 @@ DETAILS: dict[str, str] = {
     "not_cancellable": "The appointment's status does not allow cancelling it.",
     "paid_not_cancellable_by_bot": "Paid appointments cannot be cancelled through the bot.",
     "not_reschedulable": "The appointment's status does not allow moving it.",
+    "no_fit": "With this change the visit no longer fits at its start; data.conflicts says why "
+    "(send force=true to keep it as an Encaixe).",
     "invalid_transition": "This status change is not allowed.",
     "action_disabled": "The shop switched this action off.",
     "pet_not_bookable": "The pet cannot be booked (missing data, breed or size not accepted).",

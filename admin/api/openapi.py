@@ -21,6 +21,7 @@ from admin.api.openapi_common import obj as _obj
 from admin.api.openapi_common import ok as _ok
 from admin.api.openapi_common import q as _q
 from admin.api.openapi_common import ref as _ref
+from admin.api.openapi_visits import VISIT_PATHS, VISIT_SCHEMAS
 
 VERSION = "1.1.0"
 KEY_PATTERN = "^[\\x20-\\x7e]{1,200}$"
@@ -566,10 +567,10 @@ DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}],
-    "paths": {**PATHS, **BILLING_PATHS},
+    "paths": {**PATHS, **VISIT_PATHS, **BILLING_PATHS},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {**SCHEMAS, **BILLING_SCHEMAS},
+        "schemas": {**SCHEMAS, **VISIT_SCHEMAS, **BILLING_SCHEMAS},
         "responses": {f"E{status}": body for status, body in RESPONSES.items()},
     },
 }

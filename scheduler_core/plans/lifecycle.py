@@ -78,6 +78,7 @@ RECORD_LABELS: dict[str, str] = {
     "sell": "Venda",
     "new_booking": "Agendamento",
     "canceled_booking": "Agendamento cancelado",
+    "service_removed": "Serviço retirado do agendamento",
     "late_cancel": "Cancelamento fora do prazo",
     "no_show": "Falta",
     "regroup": "Reorganização dos ciclos",

@@ -629,6 +629,44 @@ def release(
     _refresh_package(session, appointment.pet_plan_id, now=now)
 
 
+def return_services(
+    session: Session,
+    appointment: Appointment,
+    service_ids: Iterable[int],
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Services taken off a plan visit that is kept (a booked visit edited): the units they
+    held return to the plan (``service_removed``); the visit's other units stay held."""
+    wanted = {int(s) for s in service_ids}
+    usages = [u for u in _held_usages(session, appointment.id) if u.service_id in wanted]
+    if appointment.pet_plan_id is None or not usages:
+        return
+    allowances = {
+        a.id: a
+        for a, _c in _locked_allowances(
+            session, appointment.pet_plan_id, allowance_ids=[u.allowance_id for u in usages]
+        )
+    }
+    for usage in usages:
+        usage.state = PlanUsageState.RETURNED
+        usage.updated_at = to_utc(now)
+        allowance = allowances[usage.allowance_id]
+        allowance.used_qty = max(0, allowance.used_qty - 1)
+        session.add(allowance)
+        session.add(usage)
+    names = _service_names(session, [u.service_id for u in usages])
+    label = ", ".join(names.get(u.service_id, str(u.service_id)) for u in usages)
+    _log(
+        session, appointment.pet_plan_id, "service_removed", now=now, actor=actor,
+        note=f"Serviço retirado do agendamento: sessão devolvida ({label}).",
+        appointment_id=appointment.id,
+    )
+    session.flush()
+    _refresh_package(session, appointment.pet_plan_id, now=now)
+
+
 def moved(session: Session, appointment: Appointment, *, now: datetime) -> None:
     """A plan visit was rescheduled: it keeps its unit and its cycle; a package cycle's due
     date follows its (possibly new) first appointment. No other cycle changes."""

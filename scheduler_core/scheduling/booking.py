@@ -64,7 +64,6 @@ from scheduler_core.agenda.models import (
     AppointmentStatus,
     Origin,
 )
-from scheduler_core.catalog import offers as catalog
 from scheduler_core.catalog.combos import combo_services, visit_services
 from scheduler_core.catalog.models import Combo, Service
 from scheduler_core.catalog.segments import services_segment
@@ -105,6 +104,7 @@ from scheduler_core.scheduling.booking_support import (
     get_pet,
     hours_text,
     insert_visit,
+    leva_e_traz_fee_for,
     lock_capacity,
     require_aware,
     valid_channel,
@@ -112,7 +112,7 @@ from scheduler_core.scheduling.booking_support import (
 from scheduler_core.scheduling.notice import change_refusal, leva_e_traz_refusal
 from scheduler_core.scheduling.snapshot import get_bot_settings, load_snapshot, pet_info
 from scheduler_core.scheduling.visit_status import OPEN_STATUSES
-from scheduler_core.shop.models import Segment, Shop
+from scheduler_core.shop.models import Employee, Segment, Shop
 
 S = AppointmentStatus
 
@@ -548,18 +548,6 @@ def _combo_for_pet(
 # --------------------------------------------------------------------------- book
 
 
-def _leva_e_traz_fee(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, int | None]:
-    """(fee, zone id) for the tutor's address by the catalogue's rule; an address outside every
-    zone of a shop without a flat fee books with fee 0 (staff settle it with the tutor)."""
-    found = catalog.leva_e_traz_fee(
-        session, shop.id, neighborhood=tutor.neighborhood or "", cep=tutor.cep or ""
-    )
-    if found is None:
-        return 0, None
-    fee, zone = found
-    return fee, zone.id if zone is not None else None
-
-
 def _leva_e_traz_booking(
     session: Session, shop: Shop, tutor: Tutor, slot: Slot, *, now: datetime, channel: str
 ) -> tuple[int, int | None]:
@@ -570,7 +558,7 @@ def _leva_e_traz_booking(
     refusal = leva_e_traz_refusal(shop.leva_e_traz_min_notice_hours, slot.start, now)
     if channel == Channel.BOT and refusal is not None:
         raise NoticeTooShort(refusal)
-    return _leva_e_traz_fee(session, shop, tutor)
+    return leva_e_traz_fee_for(session, shop, tutor)
 
 
 def _combo_discount(
@@ -834,6 +822,25 @@ def book_outcome(
 # --------------------------------------------------------------------------- reschedule
 
 
+def _moved_summary(
+    session: Session, shop_id: int, old_start: datetime, before: list[dict], slot: Slot
+) -> str:
+    """pt-BR, for the audit log: "Remarcado de 09/03 10:00 (Ana) para 10/03 14:00 (Bruno)"."""
+    tz = ZoneInfo(session.get(Shop, shop_id).timezone)
+    ids = {b["employee_id"] for b in before} | {it.employee_id for it in slot.items}
+    names = dict(session.execute(
+        select(Employee.id, Employee.name).where(Employee.id.in_(ids or {0}))).all())
+
+    def who(emp_ids: Iterable[int]) -> str:
+        return ", ".join(names.get(e, "?") for e in dict.fromkeys(emp_ids))
+
+    was = from_utc_naive(old_start, "UTC").astimezone(tz)
+    return (
+        f"Remarcado de {was:%d/%m %H:%M} ({who(b['employee_id'] for b in before)}) para "
+        f"{slot.start.astimezone(tz):%d/%m %H:%M} ({who(it.employee_id for it in slot.items)})."
+    )
+
+
 def reschedule(
     engine: Engine,
     *,
@@ -924,6 +931,7 @@ def reschedule(
             actor=actor,
             now=now,
             details={
+                "summary": _moved_summary(session, appt.shop_id, old["start"], before, slot),
                 "channel": channel,
                 "from": {"start": old["start"], "end": old["end"], "items": before},
                 "to": {

@@ -31,7 +31,7 @@ from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, PetNotBookable, ValidationFailed
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.scheduling.agenda_types import SlotItem
-from scheduler_core.shop.models import Employee, Resource
+from scheduler_core.shop.models import Employee, Resource, Shop
 
 
 def require_aware(now: datetime, name: str = "now") -> datetime:
@@ -134,6 +134,19 @@ def _lock_ids(session: Session, column: InstrumentedAttribute[int], ids: Iterabl
         session.execute(
             select(column).where(column.in_(wanted)).order_by(column).with_for_update()
         ).all()
+
+
+def leva_e_traz_fee_for(session: Session, shop: Shop, tutor: Tutor) -> tuple[int, int | None]:
+    """(fee, zone id) of Leva e Traz for the tutor's address by the catalogue's rule; an address
+    outside every zone of a shop without a flat fee gets fee 0 (staff settle it with the
+    tutor). Booking and editing a visit both charge this."""
+    found = catalog.leva_e_traz_fee(
+        session, shop.id, neighborhood=tutor.neighborhood or "", cep=tutor.cep or ""
+    )
+    if found is None:
+        return 0, None
+    fee, zone = found
+    return fee, zone.id if zone is not None else None
 
 
 def combo_discount(

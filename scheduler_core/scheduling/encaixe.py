@@ -7,7 +7,7 @@ stored in the audit log. Conventions as in :mod:`scheduler_core.scheduling.booki
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -97,14 +97,19 @@ def _encaixe_plan(
     start: datetime,
     employee_by_service: Mapping[int, int],
     now: datetime,
+    except_appointment_id: int | None = None,
 ) -> tuple[int, list[SlotItem], list[Conflict]]:
-    """(segment id, chained items, conflicts) for an Encaixe; raises on what cannot be forced."""
+    """(segment id, chained items, conflicts) for an Encaixe; raises on what cannot be forced.
+    The visit ``except_appointment_id`` (one being edited in place) does not count as busy."""
     if not service_ids:
         raise ValidationFailed("Escolha pelo menos um serviço.")
     segment_id = services_segment(session, service_ids)
     zone = ZoneInfo(shop.timezone)
     day = start.astimezone(zone).date()
     snapshot = load_snapshot(session, shop.id, segment_id, day, day + timedelta(days=1))
+    if except_appointment_id is not None:
+        snapshot = replace(snapshot, busy=tuple(
+            b for b in snapshot.busy if b.appointment_id != except_appointment_id))
     info = pet_info(pet)
     try:
         resolved = availability.resolve_items(snapshot, info, service_ids)
@@ -280,6 +285,28 @@ def _item_conflicts(
                 )
             )
     return conflicts
+
+
+def plan_in_place(
+    session: Session,
+    *,
+    pet: Pet,
+    shop: Shop,
+    service_ids: list[int],
+    start: datetime,
+    employee_by_service: Mapping[int, int],
+    now: datetime,
+    appointment_id: int,
+) -> tuple[list[SlotItem], list[Conflict]]:
+    """The items of a booked visit re-chained from ``start`` with these services and
+    professionals, and the conflicts keeping it there would override (the visit itself not
+    counted as busy): what :mod:`scheduler_core.scheduling.visit_edit` shows and, when staff
+    force it, stores as an Encaixe."""
+    _seg, items, conflicts = _encaixe_plan(
+        session, pet=pet, shop=shop, service_ids=service_ids, start=start,
+        employee_by_service=employee_by_service, now=now, except_appointment_id=appointment_id,
+    )
+    return items, conflicts
 
 
 def encaixe_conflicts(

@@ -14,7 +14,14 @@ from admin.models import Role, StaffUser
 from admin.panel import agenda_data
 from admin.panel.agenda.checklist import visit_checklist
 from admin.panel.agenda.common import S, check_pin, required_shop, token_secret
-from admin.panel.agenda.slots import employee_names, group_slots, search_slots
+from admin.panel.agenda.slots import (
+    categories_for,
+    employee_choice,
+    employee_names,
+    group_slots,
+    search_slots,
+)
+from admin.panel.agenda.visit_options import edit_options
 from admin.panel.pages import (
     db,
     engine,
@@ -45,18 +52,21 @@ def _detail(session: Session, shop: Shop, appt_id: int) -> dict:
 
 
 def _load_window(db_engine: Engine, shop: Shop, appt_id: int) -> tuple[dict, dict[str, str]]:
-    """The visit's details and the staff names by actor id (for its history)."""
+    """The visit's details, what its "Editar" section offers and the staff names by actor id
+    (for its history)."""
     with read_session(db_engine) as session:
-        return _detail(session, shop, appt_id), {
+        detail = _detail(session, shop, appt_id)
+        if detail["appt"].status not in visit_status.CLOSED_STATUSES:
+            detail.update(edit_options(session, shop, detail))
+        return detail, {
             f"staff:{u.id}": u.name for u in session.exec(select(StaffUser)).all()}
 
 
-@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
-@page(Perm.AGENDA_VIEW)
-async def appointment_window(request: web.Request) -> web.Response:
+async def render_window(request: web.Request, appt_id: int, extra: dict | None = None,
+                        status: int = 200) -> web.Response:
+    """The appointment window (``extra``: e.g. the conflicts of an edit that no longer fits)."""
     shop = required_shop(request)
-    detail, actors = await db(request, _load_window, engine(request), shop,
-                              int(request.match_info["id"]))
+    detail, actors = await db(request, _load_window, engine(request), shop, appt_id)
     appt = detail["appt"]
     checklist = await visit_checklist(request, shop.id, appt.segment_id, appt.id)
     return render(request, "agenda/appointment.html", {
@@ -65,7 +75,14 @@ async def appointment_window(request: web.Request) -> web.Response:
         "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
         "moves": {m.status: m for m in visit_status.moves_from(
             appt.status, may_revert=staff(request).user.role == Role.DONO)},
-    })
+        **(extra or {}),
+    }, status=status)
+
+
+@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
+@page(Perm.AGENDA_VIEW)
+async def appointment_window(request: web.Request) -> web.Response:
+    return await render_window(request, int(request.match_info["id"]))
 
 
 @routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/status")
@@ -118,9 +135,16 @@ async def appointment_no_show(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- reschedule
 
 
-def _load_reschedule(db_engine: Engine, shop: Shop, appt_id: int) -> tuple[dict, dict[int, str]]:
+def _load_reschedule(db_engine: Engine, shop: Shop, appt_id: int
+                     ) -> tuple[dict, dict[int, str], list[dict]]:
+    """The visit, the employees' names, and per category of its services who can do it for
+    this pet (the professional choice)."""
     with read_session(db_engine) as session:
-        return _detail(session, shop, appt_id), employee_names(session, shop.id)
+        detail = _detail(session, shop, appt_id)
+        categories = categories_for(session, shop.id,
+                                    [it["service_id"] for it in detail["items"]],
+                                    detail["pet"].species if detail["pet"] else None)
+        return detail, employee_names(session, shop.id), categories
 
 
 @routes.get("/admin/agendamentos/{id:[0-9]{1,9}}/remarcar")
@@ -128,15 +152,19 @@ def _load_reschedule(db_engine: Engine, shop: Shop, appt_id: int) -> tuple[dict,
 async def reschedule_form(request: web.Request) -> web.Response:
     shop = required_shop(request)
     appt_id = int(request.match_info["id"])
-    detail, names = await db(request, _load_reschedule, engine(request), shop, appt_id)
+    detail, names, categories = await db(request, _load_reschedule, engine(request), shop,
+                                         appt_id)
     day = parse_date(request.query.get("data")) or detail["start"].date()
+    choice = employee_choice(request.query, categories)
     offer = await search_slots(request, shop, pet_id=detail["appt"].pet_id, service_ids=[],
-                    date_from=day, date_to=day, employee_by_category={},
+                    date_from=day, date_to=day, employee_by_category=choice,
                     moving_appointment_id=appt_id)
+    kept = "".join(f"&prof_{cat}={emp}" for cat, emp in choice.items())
     return render(request, "agenda/reschedule.html", {
         **detail, "day": day, "offer": offer, "groups": group_slots(offer, names),
-        "prev_day": (day - timedelta(days=1)).isoformat(),
-        "next_day": (day + timedelta(days=1)).isoformat(),
+        "categories": categories, "choice": choice,
+        "prev_day": (day - timedelta(days=1)).isoformat() + kept,
+        "next_day": (day + timedelta(days=1)).isoformat() + kept,
     })
 
 
