@@ -135,10 +135,9 @@ async def inbox_reply(request: web.Request) -> web.Response:
 @page(Perm.INBOX)
 async def inbox_resume(request: web.Request) -> web.Response:
     conv_id = int(request.match_info["id"])
-    # bot.inbox.resume_bot commits and then schedules the Rasa un-pause on the running loop,
-    # so it is called here, not through db(): a worker thread has no loop to schedule on.
-    # (Its short write is the channel's seam to move off the loop, with the rest of bot/.)
-    done = _inbox().resume_bot(request.app, conv_id, staff(request).actor)
+    # bot.inbox.resume_bot commits on the channel's database thread, tells the tutor and
+    # un-pauses the Rasa tracker: a coroutine, awaited here.
+    done = await _inbox().resume_bot(request.app, conv_id, staff(request).actor)
     if not done:
         raise redirect(f"/admin/atendimento/{conv_id}",
                        "Não foi possível devolver ao robô: a conversa já está com o robô ou o "
