@@ -14,6 +14,7 @@ from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from app.keys import CLOCK, DB
 from bot import handoff
@@ -30,8 +31,11 @@ from bot.handoff import (
     waiting_conversations,
 )
 from bot.keys import GATEWAY
+from bot.models import WaConversation
 from bot.texts import t
 from scheduler_core.db.engine import write_session
+from scheduler_core.people import registry as people
+from scheduler_core.people.models import Tutor
 
 __all__ = [
     "RESUMED_NOTICE",
@@ -44,11 +48,34 @@ __all__ = [
     "attendant_seen",
     "claim",
     "conversation_history",
+    "conversation_tutor",
     "resume_bot",
     "send_attendant_message",
+    "sender_of",
     "state_of",
     "waiting_conversations",
 ]
+
+
+def conversation_tutor(session: Session, conv: WaConversation) -> Tutor | None:
+    """The tutor of a conversation: the one linked to it, else (read only) the shop's tutor
+    with its BSUID or phone — e.g. registered from the inbox after the last message."""
+    if conv.tutor_id:
+        return session.get(Tutor, conv.tutor_id)
+    tutor = (people.find_tutor_by_wa_user_id(session, conv.shop_id, conv.wa_user_id)
+             if conv.wa_user_id else None)
+    if tutor is None and conv.phone:
+        tutor = people.find_tutor_by_phone(session, conv.shop_id, conv.phone)
+    return tutor
+
+
+def sender_of(session: Session, conversation_id: int, shop_id: int) -> tuple[str, str] | None:
+    """(phone, WhatsApp profile name) of a conversation of the shop — what "Cadastrar tutor"
+    fills in — or None when it is not the shop's."""
+    conv = session.get(WaConversation, conversation_id)
+    if conv is None or conv.shop_id != shop_id:
+        return None
+    return conv.phone or "", conv.profile_name or ""
 
 
 def claim(engine: Engine, conversation_id: int, actor: str, now: datetime,
