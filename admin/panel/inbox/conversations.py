@@ -64,8 +64,9 @@ def shown_phone(phone: str | None, sensitive: bool) -> str:
     return phone_text(phone) if sensitive else mask_phone(phone)
 
 
-def _display_name(conv) -> str:
-    return conv.tutor_name or conv.profile_name or conv.phone or conv.key
+def _display_name(conv, sensitive: bool) -> str:
+    return (conv.tutor_name or conv.profile_name or shown_phone(conv.phone, sensitive)
+            or "Contato do WhatsApp")
 
 
 def _staff_names(session, shop_id: int | None) -> dict[str, str]:
@@ -97,7 +98,7 @@ def _queue_rows(db_engine: Engine, now_, shop_id: int | None, sensitive: bool) -
         convs = _inbox().waiting_conversations(session, now_, shop_id=shop_id)
         names = _staff_names(session, shop_id)
     return [{
-        "id": c.id, "name": _display_name(c), "phone": shown_phone(c.phone, sensitive),
+        "id": c.id, "name": _display_name(c, sensitive), "phone": shown_phone(c.phone, sensitive),
         "state": c.state, "state_label": STATE_LABELS[c.state],
         "holder": holder_label(c.assignee, names), "assignee": c.assignee,
         "waiting": waiting_label(c.waiting_seconds), "reason": c.reason,
@@ -191,8 +192,8 @@ async def inbox(request: web.Request) -> web.Response:
                last_id=history[-1].id if history else 0, state=context["state"],
                is_human=conv.owner == "human", phone=shown_phone(conv.phone, sensitive),
                quick_replies=context["quick_replies"], attendants=context["attendants"],
-               name=(tutor.name if tutor else None) or conv.profile_name or conv.phone
-               or conv.key)
+               name=(tutor.name if tutor else None) or conv.profile_name
+               or shown_phone(conv.phone, sensitive) or "Contato do WhatsApp")
     return render(request, "inbox/inbox.html", ctx)
 
 
