@@ -177,6 +177,40 @@ def waiting_conversations(
     return out
 
 
+@dataclass(frozen=True)
+class ReturnedConversation:
+    """A conversation given back to the bot lately, as the inbox lists it."""
+
+    id: int
+    profile_name: str
+    tutor_name: str | None
+    phone: str | None
+    resumed_at: datetime  # aware UTC
+    resumed_by: str  # "staff:3", "sistema:tempo_esgotado"
+
+
+def returned_conversations(session: Session, now: datetime, shop_id: int | None = None,
+                           within: timedelta = timedelta(hours=24), limit: int = 20
+                           ) -> list[ReturnedConversation]:
+    """Conversations the bot owns again after a hand-off in the last ``within``, newest
+    first (at most ``limit``)."""
+    stmt = select(WaConversation).where(
+        WaConversation.owner == Owner.BOT,
+        WaConversation.resumed_at >= to_utc(now) - within,
+    )
+    if shop_id is not None:
+        stmt = stmt.where(WaConversation.shop_id == shop_id)
+    convs = session.exec(stmt.order_by(WaConversation.resumed_at.desc()).limit(limit)).all()
+    out = []
+    for c in convs:
+        tutor = session.get(Tutor, c.tutor_id) if c.tutor_id else None
+        out.append(ReturnedConversation(id=c.id, profile_name=c.profile_name,
+                                        tutor_name=tutor.name if tutor else None,
+                                        phone=c.phone, resumed_at=c.resumed_at,
+                                        resumed_by=c.resumed_by))
+    return out
+
+
 def conversation_history(session: Session, conversation_id: int, after_id: int = 0
                          ) -> list[HistoryItem]:
     """Every turn of one conversation in order (tutor, bot, attendant, system); with
@@ -393,6 +427,7 @@ __all__ = [
     "AttendantResult",
     "ClaimRefused",
     "HistoryItem",
+    "ReturnedConversation",
     "State",
     "WaitingConversation",
     "assign",
@@ -402,6 +437,7 @@ __all__ = [
     "hand_over",
     "resume_bot",
     "resume_expired",
+    "returned_conversations",
     "state_of",
     "take_over",
     "waiting_conversations",

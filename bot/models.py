@@ -88,7 +88,7 @@ class WaConversation(SQLModel, table=True):
     assignee: str = ""
     assigned_at: datetime | None = None
     # The last time it was given back to the bot, and by whom ("staff:3", "sistema:...").
-    resumed_at: datetime | None = None
+    resumed_at: datetime | None = Field(default=None, index=True)  # the inbox's "devolvidas"
     resumed_by: str = ""
     last_inbound_at: datetime | None = None  # opens the 24-hour window
     # Remaining pages of a long choice list and the options of the last numbered/listed menu:

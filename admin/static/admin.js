@@ -79,6 +79,8 @@
         var n = (data.conversations || []).length;
         if (badge) { badge.textContent = n; badge.hidden = n === 0; }
         if (list) renderList(list, data.conversations || []);
+        var returned = document.getElementById("returned-list");
+        if (returned && data.returned) renderReturned(returned, data.returned, list && list.getAttribute("data-current"));
       });
       pollList();
       setInterval(pollList, parseInt((list && list.getAttribute("data-interval")) || "5000", 10));
@@ -112,6 +114,24 @@
         el.appendChild(p);
       }
       el.appendChild(fresh);
+    }
+    function renderReturned(el, convs, current) {
+      el.textContent = "";
+      convs.forEach(function (c) {
+        var a = document.createElement("a");
+        a.setAttribute("data-id", String(c.id));
+        a.href = "/admin/atendimento/" + c.id;
+        a.className = String(c.id) === current ? "active" : "";
+        var strong = document.createElement("strong"); strong.textContent = c.name;
+        var rest = document.createElement("span"); rest.className = "muted";
+        rest.textContent = (c.phone ? " " + c.phone : "") + " · devolvido ao robô " + c.at + (c.by ? " · " + c.by : "");
+        a.appendChild(strong); a.appendChild(rest);
+        el.appendChild(a);
+      });
+      if (!convs.length) {
+        var p = document.createElement("p"); p.className = "muted"; p.textContent = "Nenhuma.";
+        el.appendChild(p);
+      }
     }
     // The open conversation: messages stored after the last one shown, and its state.
     var chatBox = document.getElementById("chat");

@@ -91,12 +91,26 @@ def holder_label(assignee: str, names: dict[str, str]) -> str:
     return names.get(assignee, "outro atendente") if assignee else ""
 
 
-def _queue_rows(db_engine: Engine, now_, shop_id: int | None, sensitive: bool) -> list[dict]:
-    """The conversations a human owns in the staff's shop, oldest wait first, as the list
-    shows them."""
+def _queue_rows(db_engine: Engine, now_, shop_id: int | None, sensitive: bool,
+                tz: str = "America/Sao_Paulo") -> dict:
+    """The conversations a human owns in the staff's shop, oldest wait first, and those given
+    back to the bot in the last 24 hours, as the list shows them."""
     with read_session(db_engine) as session:
         convs = _inbox().waiting_conversations(session, now_, shop_id=shop_id)
+        returned = _inbox().returned_conversations(session, now_, shop_id=shop_id)
         names = _staff_names(session, shop_id)
+    return {"conversations": _waiting_rows(convs, names, sensitive), "returned": [{
+        "id": r.id, "state_label": STATE_LABELS["devolvido"],
+        "name": r.tutor_name or r.profile_name or shown_phone(r.phone, sensitive)
+        or "Contato do WhatsApp",
+        "phone": shown_phone(r.phone, sensitive),
+        "at": to_local(r.resumed_at, tz).strftime("%d/%m %H:%M"),
+        "by": names.get(r.resumed_by) or ("tempo esgotado" if r.resumed_by.startswith(
+            "sistema") else ""),
+    } for r in returned]}
+
+
+def _waiting_rows(convs: list, names: dict[str, str], sensitive: bool) -> list[dict]:
     return [{
         "id": c.id, "name": _display_name(c, sensitive), "phone": shown_phone(c.phone, sensitive),
         "state": c.state, "state_label": STATE_LABELS[c.state],
@@ -106,10 +120,11 @@ def _queue_rows(db_engine: Engine, now_, shop_id: int | None, sensitive: bool) -
     } for c in convs]
 
 
-async def _queue(request: web.Request) -> list[dict]:
+async def _queue(request: web.Request) -> dict:
     me = staff(request)
     return await db(request, _queue_rows, engine(request), now(request),
-                    me.shop.id if me.shop else None, me.can(Perm.TUTORS_SENSITIVE))
+                    me.shop.id if me.shop else None, me.can(Perm.TUTORS_SENSITIVE),
+                    me.shop.timezone if me.shop else "America/Sao_Paulo")
 
 
 def _json_with_etag(request: web.Request, data: dict) -> web.Response:
@@ -125,7 +140,7 @@ def _json_with_etag(request: web.Request, data: dict) -> web.Response:
 @routes.get("/admin/atendimento/fila.json")
 @page(Perm.INBOX)
 async def inbox_queue(request: web.Request) -> web.Response:
-    return _json_with_etag(request, {"conversations": await _queue(request)})
+    return _json_with_etag(request, await _queue(request))
 
 
 def _message_row(h, tz: str) -> dict:
@@ -177,9 +192,10 @@ async def inbox(request: web.Request) -> web.Response:
     shop = me.shop
     tz = shop.timezone if shop else "America/Sao_Paulo"
     sensitive = me.can(Perm.TUTORS_SENSITIVE)
-    convs = await _queue(request)
+    queue = await _queue(request)
     current_id = int(request.match_info["id"]) if "id" in request.match_info else None
-    ctx = {"convs": convs, "current_id": current_id, "authors": AUTHOR_LABELS, "tz": tz,
+    ctx = {"convs": queue["conversations"], "returned": queue["returned"],
+           "current_id": current_id, "authors": AUTHOR_LABELS, "tz": tz,
            "poll_ms": POLL_MS}
     if current_id is None:
         return render(request, "inbox/inbox.html", ctx)

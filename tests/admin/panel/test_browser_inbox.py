@@ -109,6 +109,10 @@ def test_live_inbox_claim_quick_reply_and_return_to_bot(desk, phone, panel_db):
     expect(desk.locator(f"#conv-list a[data-id='{conv_id}']")).to_have_count(0)
     assert _phone_received(desk.base, PHONE)[-1] == RESUMED_NOTICE
     expect(owner_item).to_have_count(0, timeout=10000)
+    expect(phone.locator(f"#returned-list a[data-id='{conv_id}']")).to_contain_text(
+        "devolvido ao robô", timeout=10000)
+    expect(desk.locator(f"#returned-list a[data-id='{conv_id}']")).to_contain_text(
+        accs.attendant[0])
     with Session(engine) as session:
         conv = session.get(WaConversation, conv_id)
         assert (conv.owner, conv.assignee) == (Owner.BOT, "")
