@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from bot.models import Direction, Owner, WaConversation, WaMessage
 from bot.texts import t
@@ -141,16 +141,22 @@ def waiting_conversations(
     if shop_id is not None:
         stmt = stmt.where(WaConversation.shop_id == shop_id)
     convs = session.exec(stmt).all()
+    # Three queries whatever the queue's length (the inbox polls this every few seconds).
+    tutor_ids = {c.tutor_id for c in convs if c.tutor_id}
+    tutors = {t.id: t for t in session.exec(
+        select(Tutor).where(col(Tutor.id).in_(tutor_ids)))} if tutor_ids else {}
+    lasts: dict[int, WaMessage] = {}
+    if convs:
+        newest = (select(func.max(WaMessage.id))
+                  .where(col(WaMessage.conversation_id).in_([c.id for c in convs]))
+                  .group_by(WaMessage.conversation_id))
+        lasts = {m.conversation_id: m for m in session.exec(
+            select(WaMessage).where(col(WaMessage.id).in_(newest)))}
     out = []
     for c in convs:
         since = c.handoff_at or c.updated_at
-        tutor = session.get(Tutor, c.tutor_id) if c.tutor_id else None
-        last = session.exec(
-            select(WaMessage)
-            .where(WaMessage.conversation_id == c.id)
-            .order_by(WaMessage.created_at.desc(), WaMessage.id.desc())
-            .limit(1)
-        ).first()
+        tutor = tutors.get(c.tutor_id) if c.tutor_id else None
+        last = lasts.get(c.id)  # the last one stored
         out.append(
             WaitingConversation(
                 id=c.id,
