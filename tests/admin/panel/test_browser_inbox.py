@@ -137,3 +137,23 @@ def test_unknown_sender_is_registered_with_the_conversations_phone(desk, panel_d
     with Session(engine) as session:
         tutor = session.exec(select(Tutor).where(Tutor.name == "Joana do WhatsApp")).one()
         assert tutor.whatsapp.endswith("934567788")
+
+
+def test_owner_writes_a_quick_reply_that_goes_into_the_reply_box(desk, panel_db):
+    engine, _, accs = panel_db
+    conv_id = _waiting_for_a_human(engine, "+5511945671234")
+    browser_login(desk, accs.owner_login, accs.owner_password)
+    desk.goto(desk.base + "/admin/atendimento")
+    desk.click("text=Respostas rápidas")
+    form = desk.locator("#new-quick-reply")
+    form.locator("input[name=title]").fill("Vacina")
+    form.locator("textarea[name=text]").fill("O banho pode ser feito 48 horas após a vacina.")
+    form.locator("button").click()
+    expect(desk.locator(".flash-ok")).to_contain_text("Resposta rápida salva")
+    expect(desk.locator(".quick-reply-row")).to_have_count(2)  # with the one set up above
+    shot(desk, "desk-respostas-rapidas")
+    desk.goto(desk.base + f"/admin/atendimento/{conv_id}")
+    box = desk.locator("#reply-form textarea")
+    box.fill("Oi! ")
+    desk.click("#quick-replies >> text=Vacina")
+    expect(box).to_have_value("Oi! O banho pode ser feito 48 horas após a vacina.")
