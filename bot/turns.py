@@ -324,10 +324,20 @@ class Turns:
         while True:
             await asyncio.sleep(self.rt.config.handoff_check_s)
             try:
-                for key in await self.rt.db(self._resume_idle_tx):
-                    self.rt.spawn(self.rasa.resume(key[1]))
+                resumed = await self.rt.db(self._resume_idle_tx)
             except Exception:
                 log.exception("hand-off timeout check failed")
+                continue
+            for _conv_id, key in resumed:
+                self.rt.spawn(self.rasa.resume(key))
+            # Each tutor is told, like after "Devolver ao robô" (one who writes first, past
+            # the timeout, is simply answered by the bot: the lazy check).
+            for conv_id, _key in resumed:
+                try:
+                    await self.out.deliver(conv_id, rnd.TextOut(handoff.RESUMED_NOTICE),
+                                           Author.SYSTEM)
+                except Exception:
+                    log.exception("return-to-bot notice failed for conversation %s", conv_id)
 
     def _resume_idle_tx(self) -> list[tuple[int, str]]:
         with write_session(self.rt.engine) as s:

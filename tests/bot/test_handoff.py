@@ -177,8 +177,13 @@ async def test_timeout_is_configurable_and_checked_periodically(wa):
         if wa.conversation(UID).owner == "bot":
             break
         await asyncio.sleep(0.02)
+    for _ in range(100):
+        if RESUMED_NOTICE in bot_replies(wa):
+            break
+        await asyncio.sleep(0.02)
     task.cancel()
     assert wa.conversation(UID).owner == "bot"
+    assert bot_replies(wa).count(RESUMED_NOTICE) == 1  # the tutor is told, once
 
 
 async def test_night_handoff_waits_in_the_queue_until_an_attendant_answers(wa):
