@@ -171,7 +171,8 @@ async def test_owner_keeps_the_quick_replies_and_attendants_cannot_edit_them(cli
     refused = await client.post(path, data={"csrf_token": csrf, "title": "", "text": "x"})
     assert refused.status == 422 and "Dê um nome" in await refused.text()
     with Session(panel_db[0]) as session:
-        [reply] = session.exec(select(QuickReply)).all()
+        reply = session.exec(select(QuickReply).where(
+            QuickReply.text == "Nossa chave Pix é o CNPJ.")).one()
     await client.post(f"{path}/{reply.id}", data={"csrf_token": csrf, "title": "Pix",
                                                   "text": "Chave Pix: 12.345.678/0001-90"})
     conv_id = _waiting(panel_db[0], "+5511988889999", 5)
