@@ -122,6 +122,9 @@ class Gateway:
     async def attendant_message(self, conv_id: int, text: str, actor: str) -> AttendantResult:
         return await self.turns.attendant_message(conv_id, text, actor)
 
+    async def staff_resume(self, conv_id: int, actor: str) -> bool:
+        return await self.turns.staff_resume(conv_id, actor)
+
     async def send_template(self, to: str, name: str, language: str = "pt_BR",
                             params: list | None = None, **kwargs) -> WaMessage:
         return await self.out.send_template(to, name, language, params, **kwargs)

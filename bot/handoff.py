@@ -19,6 +19,11 @@ The bot takes over again when
   the last attendant message only (chatbot.md §9.4). This is checked by a periodic task of the
   app and lazily on every inbound message (:func:`resume_expired`).
 
+States as the inbox shows them (:func:`state_of`): **aguardando** (a human owns it, nobody holds
+it yet) → **em atendimento** (an attendant holds it: ``assignee``, set by :func:`claim` —
+"Assumir" —, by :func:`assign` — the owner hands it to someone — or by the first attendant
+message) → **devolvido ao robô** (the bot owns it again; ``resumed_at``/``resumed_by``).
+
 Until an attendant has written, the conversation stays in the attendant queue with its waiting
 time however long that takes (a hand-off at 01:30 is still waiting at 08:00), and the bot stays
 quiet: if the tutor writes again they get at most one "já avisei a equipe" notice per hand-off
@@ -33,9 +38,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from bot.models import Direction, Owner, WaConversation, WaMessage
 from bot.texts import t
@@ -50,6 +56,30 @@ log = logging.getLogger(__name__)
 
 RESUME_COMMAND = "@robo"
 ALLOW_BOT_OFF_REASON = t("handoff_allow_bot_off")
+RESUMED_NOTICE = t("handoff_resumed_notice")
+
+
+class State(StrEnum):
+    """Where a conversation stands for the inbox."""
+
+    WAITING = "aguardando"  # a human owns it, no attendant holds it
+    ATTENDING = "em_atendimento"  # an attendant holds it (``assignee``)
+    RETURNED = "devolvido"  # given back to the bot after a hand-off
+    BOT = "robo"  # the bot's, never handed off
+
+
+def state_of(conv: WaConversation) -> State:
+    if conv.owner == Owner.HUMAN:
+        return State.ATTENDING if conv.assignee else State.WAITING
+    return State.RETURNED if conv.resumed_at else State.BOT
+
+
+class ClaimRefused(Exception):
+    """Another attendant already holds the conversation (``holder``: their actor)."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -71,6 +101,9 @@ class WaitingConversation:
     last_message_text: str
     last_message_at: datetime | None
     last_message_author: str | None  # "tutor", "bot", "attendant", "system"
+    state: str = State.WAITING  # State: aguardando or em atendimento
+    assignee: str = ""  # the attendant holding it ("staff:3"), "" while waiting
+    last_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,16 +141,22 @@ def waiting_conversations(
     if shop_id is not None:
         stmt = stmt.where(WaConversation.shop_id == shop_id)
     convs = session.exec(stmt).all()
+    # Three queries whatever the queue's length (the inbox polls this every few seconds).
+    tutor_ids = {c.tutor_id for c in convs if c.tutor_id}
+    tutors = {t.id: t for t in session.exec(
+        select(Tutor).where(col(Tutor.id).in_(tutor_ids)))} if tutor_ids else {}
+    lasts: dict[int, WaMessage] = {}
+    if convs:
+        newest = (select(func.max(WaMessage.id))
+                  .where(col(WaMessage.conversation_id).in_([c.id for c in convs]))
+                  .group_by(WaMessage.conversation_id))
+        lasts = {m.conversation_id: m for m in session.exec(
+            select(WaMessage).where(col(WaMessage.id).in_(newest)))}
     out = []
     for c in convs:
         since = c.handoff_at or c.updated_at
-        tutor = session.get(Tutor, c.tutor_id) if c.tutor_id else None
-        last = session.exec(
-            select(WaMessage)
-            .where(WaMessage.conversation_id == c.id)
-            .order_by(WaMessage.created_at.desc(), WaMessage.id.desc())
-            .limit(1)
-        ).first()
+        tutor = tutors.get(c.tutor_id) if c.tutor_id else None
+        last = lasts.get(c.id)  # the last one stored
         out.append(
             WaitingConversation(
                 id=c.id,
@@ -135,19 +174,58 @@ def waiting_conversations(
                 last_message_text=last.text if last else "",
                 last_message_at=last.created_at if last else None,
                 last_message_author=last.author if last else None,
+                state=state_of(c),
+                assignee=c.assignee,
+                last_message_id=last.id if last else None,
             )
         )
     out.sort(key=lambda w: (w.since, w.id))
     return out
 
 
-def conversation_history(session: Session, conversation_id: int) -> list[HistoryItem]:
-    """Every turn of one conversation in order (tutor, bot, attendant, system)."""
-    rows = session.exec(
-        select(WaMessage)
-        .where(WaMessage.conversation_id == conversation_id)
-        .order_by(WaMessage.created_at, WaMessage.id)
-    ).all()
+@dataclass(frozen=True)
+class ReturnedConversation:
+    """A conversation given back to the bot lately, as the inbox lists it."""
+
+    id: int
+    profile_name: str
+    tutor_name: str | None
+    phone: str | None
+    resumed_at: datetime  # aware UTC
+    resumed_by: str  # "staff:3", "sistema:tempo_esgotado"
+
+
+def returned_conversations(session: Session, now: datetime, shop_id: int | None = None,
+                           within: timedelta = timedelta(hours=24), limit: int = 20
+                           ) -> list[ReturnedConversation]:
+    """Conversations the bot owns again after a hand-off in the last ``within``, newest
+    first (at most ``limit``)."""
+    stmt = select(WaConversation).where(
+        WaConversation.owner == Owner.BOT,
+        WaConversation.resumed_at >= to_utc(now) - within,
+    )
+    if shop_id is not None:
+        stmt = stmt.where(WaConversation.shop_id == shop_id)
+    convs = session.exec(stmt.order_by(WaConversation.resumed_at.desc()).limit(limit)).all()
+    out = []
+    for c in convs:
+        tutor = session.get(Tutor, c.tutor_id) if c.tutor_id else None
+        out.append(ReturnedConversation(id=c.id, profile_name=c.profile_name,
+                                        tutor_name=tutor.name if tutor else None,
+                                        phone=c.phone, resumed_at=c.resumed_at,
+                                        resumed_by=c.resumed_by))
+    return out
+
+
+def conversation_history(session: Session, conversation_id: int, after_id: int = 0
+                         ) -> list[HistoryItem]:
+    """Every turn of one conversation in order (tutor, bot, attendant, system); with
+    ``after_id`` only the messages stored after that one (the live inbox's cursor: ids grow
+    as messages are stored)."""
+    stmt = select(WaMessage).where(WaMessage.conversation_id == conversation_id)
+    if after_id:
+        stmt = stmt.where(WaMessage.id > after_id)
+    rows = session.exec(stmt.order_by(WaMessage.created_at, WaMessage.id)).all()
     return [
         HistoryItem(
             id=m.id,
@@ -173,15 +251,18 @@ def take_over(session: Session, conv: WaConversation, now: datetime, reason: str
         conv.handoff_at = current
         conv.handoff_reason = reason
         conv.last_attendant_at = None
+        conv.assignee = ""
+        conv.assigned_at = None
     conv.updated_at = current
     session.add(conv)
 
 
 def hand_over(engine: Engine, conv_id: int, now: datetime, reason: str,
-              attendant: bool = False) -> None:
+              attendant: bool = False, actor: str = "") -> None:
     """:func:`take_over` in its own transaction (the engine asked for a human, or an
-    attendant wrote: ``attendant`` also starts the timeout from now). KeyError when the
-    conversation does not exist."""
+    attendant wrote: ``attendant`` also starts the timeout from now, and the writing
+    ``actor`` holds the conversation when nobody did). KeyError when the conversation does
+    not exist."""
     with write_session(engine) as s:
         conv = s.get(WaConversation, conv_id)
         if conv is None:
@@ -189,7 +270,60 @@ def hand_over(engine: Engine, conv_id: int, now: datetime, reason: str,
         take_over(s, conv, now, reason)
         if attendant:
             conv.last_attendant_at = now
+            if actor and not conv.assignee:
+                _hold(s, conv, actor, actor, now, "whatsapp.claim")
             s.add(conv)
+
+
+def _hold(session: Session, conv: WaConversation, assignee: str, by: str, now: datetime,
+          action: str) -> None:
+    previous = conv.assignee
+    conv.assignee = assignee
+    conv.assigned_at = now
+    conv.updated_at = now
+    session.add(conv)
+    session.add(AuditLog(shop_id=conv.shop_id, at=now, actor=by, action=action,
+                         entity="waconversation", entity_id=conv.id,
+                         details={"assignee": assignee, "previous": previous}))
+
+
+def _locked(session: Session, conv_id: int, shop_id: int | None) -> WaConversation:
+    conv = session.get(WaConversation, conv_id, with_for_update=True)
+    if conv is None or (shop_id is not None and conv.shop_id != shop_id):
+        raise KeyError(conv_id)
+    return conv
+
+
+def claim(session: Session, conv_id: int, actor: str, now: datetime,
+          shop_id: int | None = None) -> WaConversation:
+    """"Assumir": ``actor`` holds the conversation (em atendimento). A conversation the bot
+    owns is taken from it first. Claiming one you already hold is a no-op. Raises
+    :class:`ClaimRefused` when another attendant holds it, KeyError when it does not exist
+    (or is another shop's). The caller commits; the row is locked for the rest of the unit
+    (PostgreSQL; SQLite's write lock is taken up front), so two claims never both win."""
+    current = to_utc(now)
+    conv = _locked(session, conv_id, shop_id)
+    if conv.owner != Owner.HUMAN:
+        take_over(session, conv, current, t("handoff_attendant"))
+    if conv.assignee and conv.assignee != actor:
+        raise ClaimRefused(conv.assignee)
+    if conv.assignee != actor:
+        _hold(session, conv, actor, actor, current, "whatsapp.claim")
+    return conv
+
+
+def assign(session: Session, conv_id: int, assignee: str, by: str, now: datetime,
+           shop_id: int | None = None) -> WaConversation:
+    """The owner gives the conversation to another attendant (``assignee``, e.g.
+    ``"staff:4"``), whoever held it; a bot-owned one is taken from the bot first. KeyError
+    when it does not exist. The caller commits."""
+    current = to_utc(now)
+    conv = _locked(session, conv_id, shop_id)
+    if conv.owner != Owner.HUMAN:
+        take_over(session, conv, current, t("handoff_attendant"))
+    if conv.assignee != assignee:
+        _hold(session, conv, assignee, by, current, "whatsapp.assign")
+    return conv
 
 
 def bot_owns(engine: Engine, conv_id: int) -> bool:
@@ -206,11 +340,16 @@ def _resume(session: Session, conv: WaConversation, actor: str, now: datetime) -
     conv.handoff_reason = ""
     conv.handoff_at = None
     conv.menu_state = {}
+    conv.assignee = ""
+    conv.assigned_at = None
+    conv.resumed_at = now
+    conv.resumed_by = actor
     conv.updated_at = now
     session.add(conv)
     session.add(
         AuditLog(
             shop_id=conv.shop_id,
+            at=now,
             actor=actor,
             action="whatsapp.resume_bot",
             entity="waconversation",
@@ -290,14 +429,22 @@ def waiting_notice_due(session: Session, conv: WaConversation) -> bool:
 
 
 __all__ = [
+    "RESUMED_NOTICE",
     "AttendantResult",
+    "ClaimRefused",
     "HistoryItem",
+    "ReturnedConversation",
+    "State",
     "WaitingConversation",
+    "assign",
     "bot_owns",
+    "claim",
     "conversation_history",
     "hand_over",
     "resume_bot",
     "resume_expired",
+    "returned_conversations",
+    "state_of",
     "take_over",
     "waiting_conversations",
     "waiting_notice_due",

@@ -5,7 +5,8 @@ UTCDateTime refuses naive ones), enumerations are strings.
 
 - :class:`WaConversation` — one per (shop, tutor key). The tutor key is Meta's business-scoped
   user id (BSUID, ``contacts[].user_id``) when the webhook carries one, else the E.164 phone
-  with ``+``. ``owner`` says who answers: ``"bot"`` or ``"human"`` (hand-off, see bot/handoff.py).
+  with ``+``. ``owner`` says who answers: ``"bot"`` or ``"human"`` (hand-off, see bot/handoff.py);
+  ``assignee`` is the attendant holding a human-owned one ("em atendimento").
 - :class:`WaMessage` — every turn of a conversation: tutor (in), bot / attendant / system (out).
   ``wa_id`` is WhatsApp's message id (``wamid...``), unique; outbound rows carry the delivery
   ``status`` reported by the status webhooks.
@@ -83,6 +84,12 @@ class WaConversation(SQLModel, table=True):
     handoff_reason: str = ""
     handoff_at: datetime | None = None  # when a human took it (start of the wait)
     last_attendant_at: datetime | None = None
+    # While a human owns it: the attendant holding it ("staff:3"), "" while it waits for one.
+    assignee: str = ""
+    assigned_at: datetime | None = None
+    # The last time it was given back to the bot, and by whom ("staff:3", "sistema:...").
+    resumed_at: datetime | None = Field(default=None, index=True)  # the inbox's "devolvidas"
+    resumed_by: str = ""
     last_inbound_at: datetime | None = None  # opens the 24-hour window
     # Remaining pages of a long choice list and the options of the last numbered/listed menu:
     # {"pages": [[{"id","title","description"}...], ...], "options": ["payload", ...]}

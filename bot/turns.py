@@ -293,10 +293,30 @@ class Turns:
 
     async def attendant_message(self, conv_id: int, text: str, actor: str) -> AttendantResult:
         await self.rt.db(handoff.hand_over, self.rt.engine, conv_id, self.rt.now(),
-                         t("handoff_attendant"), True)
+                         t("handoff_attendant"), True, actor)
         row = await self.out.deliver(conv_id, rnd.TextOut(rnd.cut_text(text)),
                                      Author.ATTENDANT, actor)
         return AttendantResult(False, row.id, row.status, row.error)
+
+    async def staff_resume(self, conv_id: int, actor: str) -> bool:
+        """"Devolver ao robô" (or "@robo"): committed on the database thread, then the tutor
+        is told they are back with the bot (the normal outbound path: 24-hour window,
+        retries) and the engine's tracker is un-paused. False when nothing changed."""
+        key = await self.rt.db(self._staff_resume_tx, conv_id, actor)
+        if key is None:
+            return False
+        try:
+            await self.out.deliver(conv_id, rnd.TextOut(handoff.RESUMED_NOTICE), Author.SYSTEM)
+        except Exception:  # the resume stands; the inbox shows the notice's failed row
+            log.exception("return-to-bot notice failed for conversation %s", conv_id)
+        self.rt.spawn(self.rasa.resume(key))
+        return True
+
+    def _staff_resume_tx(self, conv_id: int, actor: str) -> str | None:
+        with write_session(self.rt.engine) as s:
+            if not handoff.resume_bot(s, conv_id, actor, self.rt.now()):
+                return None
+            return s.get(WaConversation, conv_id).key
 
     async def handoff_loop(self) -> None:
         """Give conversations back to the bot after the hand-off timeout, every
@@ -304,10 +324,20 @@ class Turns:
         while True:
             await asyncio.sleep(self.rt.config.handoff_check_s)
             try:
-                for key in await self.rt.db(self._resume_idle_tx):
-                    self.rt.spawn(self.rasa.resume(key[1]))
+                resumed = await self.rt.db(self._resume_idle_tx)
             except Exception:
                 log.exception("hand-off timeout check failed")
+                continue
+            for _conv_id, key in resumed:
+                self.rt.spawn(self.rasa.resume(key))
+            # Each tutor is told, like after "Devolver ao robô" (one who writes first, past
+            # the timeout, is simply answered by the bot: the lazy check).
+            for conv_id, _key in resumed:
+                try:
+                    await self.out.deliver(conv_id, rnd.TextOut(handoff.RESUMED_NOTICE),
+                                           Author.SYSTEM)
+                except Exception:
+                    log.exception("return-to-bot notice failed for conversation %s", conv_id)
 
     def _resume_idle_tx(self) -> list[tuple[int, str]]:
         with write_session(self.rt.engine) as s:

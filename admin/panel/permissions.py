@@ -23,6 +23,7 @@ class Perm(StrEnum):
     TUTORS_EDIT = "tutors.edit"
     TUTORS_SENSITIVE = "tutors.sensitive"  # CPF, phones, address, e-mail
     INBOX = "inbox"
+    INBOX_ASSIGN = "inbox.assign"  # give a conversation to another attendant (the owner)
     SETTINGS = "settings"  # shop, hours, catalogue, bot, restrictions
     EMPLOYEES = "employees"  # employee settings and staff accounts
     AUDIT = "audit"

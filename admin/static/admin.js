@@ -56,24 +56,37 @@
         if (add) add.disabled = false;
       });
     });
-    // Inbox: poll the waiting-conversations endpoint.
-    var badge = document.getElementById("inbox-badge");
-    var list = document.getElementById("conv-list");
-    var url = (badge && badge.getAttribute("data-poll")) || (list && list.getAttribute("data-poll"));
-    if (url) {
-      var poll = function () {
-        fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-          .then(function (r) { return r.ok ? r.json() : null; })
-          .then(function (data) {
-            if (!data) return;
-            var n = (data.conversations || []).length;
-            if (badge) { badge.textContent = n; badge.hidden = n === 0; }
-            if (list) renderList(list, data.conversations || []);
+    // Inbox: short polling with an ETag (If-None-Match → 304 while nothing changed); see
+    // admin/panel/inbox/conversations.py. Paused while the tab is hidden.
+    function pollJson(url, onData) {
+      var etag = null;
+      return function () {
+        if (document.hidden) return;
+        var headers = { "Accept": "application/json" };
+        if (etag) headers["If-None-Match"] = etag;
+        fetch(typeof url === "function" ? url() : url, { credentials: "same-origin", cache: "no-store", headers: headers })
+          .then(function (r) {
+            if (r.status !== 200) return null;
+            etag = r.headers.get("ETag");
+            return r.json();
           })
+          .then(function (data) { if (data) onData(data); })
           .catch(function () { /* offline: try again later */ });
       };
-      poll();
-      setInterval(poll, parseInt((list && list.getAttribute("data-interval")) || "5000", 10));
+    }
+    var badge = document.getElementById("inbox-badge");
+    var list = document.getElementById("conv-list");
+    var url = (list && list.getAttribute("data-poll")) || (badge && badge.getAttribute("data-poll"));
+    if (url) {
+      var pollList = pollJson(url, function (data) {
+        var n = (data.conversations || []).length;
+        if (badge) { badge.textContent = n; badge.hidden = n === 0; }
+        if (list) renderList(list, data.conversations || []);
+        var returned = document.getElementById("returned-list");
+        if (returned && data.returned) renderReturned(returned, data.returned, list && list.getAttribute("data-current"));
+      });
+      pollList();
+      setInterval(pollList, parseInt((list && list.getAttribute("data-interval")) || "5000", 10));
     }
     function renderList(el, convs) {
       var current = el.getAttribute("data-current");
@@ -87,9 +100,15 @@
         a.className = String(c.id) === current ? "active" : "";
         a.textContent = "";
         var strong = document.createElement("strong"); strong.textContent = c.name;
-        var small = document.createElement("span"); small.className = "small muted";
-        small.textContent = " · aguardando há " + c.waiting;
-        a.appendChild(strong); a.appendChild(small);
+        a.appendChild(strong);
+        if (c.phone) {
+          var phone = document.createElement("span"); phone.className = "small muted conv-phone";
+          phone.textContent = " " + c.phone; a.appendChild(phone);
+        }
+        var small = document.createElement("span"); small.className = "small conv-state " + c.state;
+        small.textContent = c.state === "em_atendimento" ? " · em atendimento · " + c.holder
+                                                         : " · aguardando há " + c.waiting;
+        a.appendChild(small);
         fresh.appendChild(a);
       });
       el.textContent = "";
@@ -99,6 +118,66 @@
       }
       el.appendChild(fresh);
     }
+    function renderReturned(el, convs, current) {
+      el.textContent = "";
+      convs.forEach(function (c) {
+        var a = document.createElement("a");
+        a.setAttribute("data-id", String(c.id));
+        a.href = "/admin/atendimento/" + c.id;
+        a.className = String(c.id) === current ? "active" : "";
+        var strong = document.createElement("strong"); strong.textContent = c.name;
+        var rest = document.createElement("span"); rest.className = "muted";
+        rest.textContent = (c.phone ? " " + c.phone : "") + " · devolvido ao robô " + c.at + (c.by ? " · " + c.by : "");
+        a.appendChild(strong); a.appendChild(rest);
+        el.appendChild(a);
+      });
+      if (!convs.length) {
+        var p = document.createElement("p"); p.className = "muted"; p.textContent = "Nenhuma.";
+        el.appendChild(p);
+      }
+    }
+    // The open conversation: messages stored after the last one shown, and its state.
+    var chatBox = document.getElementById("chat");
+    if (chatBox && chatBox.getAttribute("data-poll")) {
+      var after = chatBox.getAttribute("data-after") || "0";
+      var pollChat = pollJson(function () { return chatBox.getAttribute("data-poll") + "?depois=" + after; }, function (data) {
+        var atBottom = chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 40;
+        (data.messages || []).forEach(function (m) {
+          if (chatBox.querySelector('.msg[data-id="' + m.id + '"]')) return;
+          var empty = document.getElementById("chat-empty"); if (empty) empty.remove();
+          var div = document.createElement("div");
+          div.className = "msg" + (m.from_tutor ? "" : " out") + (m.human ? " human" : "");
+          div.setAttribute("data-id", String(m.id));
+          var meta = document.createElement("span"); meta.className = "meta";
+          meta.textContent = m.author + " · " + m.at + (m.failed ? " · não entregue" : "");
+          var text = document.createElement("span"); text.className = "text"; text.textContent = m.text;
+          div.appendChild(meta); div.appendChild(text);
+          if (m.error) { var err = document.createElement("span"); err.className = "meta"; err.textContent = m.error; div.appendChild(err); }
+          chatBox.appendChild(div);
+        });
+        if (data.last_id) after = String(data.last_id);
+        if ((data.messages || []).length && atBottom) chatBox.scrollTop = chatBox.scrollHeight;
+        var pill = document.getElementById("conv-state");
+        if (pill) pill.textContent = data.state_label + (data.holder ? " · " + data.holder : "");
+        var claim = document.getElementById("claim-form");
+        if (claim) claim.hidden = !data.claimable || data.mine;
+        var resume = document.getElementById("resume-form");
+        if (resume) resume.hidden = !data.is_human;
+      });
+      setInterval(pollChat, parseInt(chatBox.getAttribute("data-interval") || "2000", 10));
+    }
+    // Quick replies: one click inserts the text at the cursor of the reply box.
+    $all("[data-quick-reply]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var box = $("#reply-form textarea");
+        if (!box) return;
+        var text = btn.getAttribute("data-quick-reply");
+        var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+        box.value = box.value.slice(0, start) + text + box.value.slice(end);
+        box.focus();
+        box.selectionStart = box.selectionEnd = start + text.length;
+      });
+    });
     // Copy a field (Pix copia e cola, invoice link) to the clipboard.
     $all("[data-copy]").forEach(function (btn) {
       btn.addEventListener("click", function () {

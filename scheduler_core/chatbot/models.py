@@ -1,15 +1,18 @@
-"""Tables of chatbot: the bot's settings (mode, greetings, rules per channel) and keyword triggers.
+"""Tables of chatbot: the bot's settings (mode, greetings, rules per channel), keyword triggers
+and the attendants' quick replies.
 
 Conventions: see scheduler_core/db/columns.py.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from scheduler_core.db.columns import json_field
+from scheduler_core.db.columns import json_field, utc_now
 
 
 class BotMode(StrEnum):
@@ -81,3 +84,15 @@ class BotSettings(SQLModel, table=True):
     msg_out_hours: str = (
         "Estamos fora do horário de atendimento agora. Um atendente responde assim que abrirmos."
     )
+
+
+class QuickReply(SQLModel, table=True):
+    """A ready answer the attendants insert into the inbox's reply box with one click; the
+    owner edits them (scheduler_core.chatbot.quick_replies)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    title: str  # the button's label
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    position: int = 0
+    created_at: datetime = Field(default_factory=utc_now)

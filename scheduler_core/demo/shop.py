@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from scheduler_core.catalog.models import ServiceCategory
-from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.chatbot.models import BotSettings, QuickReply
 from scheduler_core.demo.seed import data, week
 from scheduler_core.kernel.cpf import generate_cpf
 from scheduler_core.shop.models import (
@@ -115,3 +115,5 @@ def _team(session: Session, built: Built, rng: random.Random) -> None:
 def _bot_settings(session: Session, shop: Shop) -> None:
     spec = data("shop")["bot_settings"]
     session.add(BotSettings(shop_id=shop.id, **spec))
+    for position, reply in enumerate(data("shop").get("quick_replies", []), start=1):
+        session.add(QuickReply(shop_id=shop.id, position=position, **reply))

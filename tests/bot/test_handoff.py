@@ -9,8 +9,16 @@ from sqlmodel import Session
 
 from bot import handoff
 from bot import simulator as sim
-from bot.handoff import WAITING_NOTICE, conversation_history, waiting_conversations
-from bot.inbox import attendant_seen, resume_bot, send_attendant_message
+from bot.handoff import (
+    RESUMED_NOTICE,
+    WAITING_NOTICE,
+    ClaimRefused,
+    State,
+    conversation_history,
+    state_of,
+    waiting_conversations,
+)
+from bot.inbox import assign, attendant_seen, claim, resume_bot, send_attendant_message
 from bot.models import Author
 
 PHONE = "+5511987654321"
@@ -122,8 +130,11 @@ async def test_attendant_message_is_sent_pauses_the_bot_and_robo_resumes(wa):
 
 async def test_devolver_ao_robo_button(wa):
     conv_id = await _handed_off(wa)
-    assert resume_bot(wa.app, conv_id, "staff:2") is True
-    assert resume_bot(wa.app, conv_id, "staff:2") is False  # already the bot's
+    assert await resume_bot(wa.app, conv_id, "staff:2") is True
+    assert await resume_bot(wa.app, conv_id, "staff:2") is False  # already the bot's
+    # The tutor is told, once, through the normal outbound path.
+    assert bot_replies(wa).count(RESUMED_NOTICE) == 1
+    assert wa.conversation(UID).resumed_by == "staff:2"
     await say(wa, "voltei")
     assert bot_replies(wa)[-1] == "eco: voltei"
     with Session(wa.engine) as s:
@@ -166,8 +177,13 @@ async def test_timeout_is_configurable_and_checked_periodically(wa):
         if wa.conversation(UID).owner == "bot":
             break
         await asyncio.sleep(0.02)
+    for _ in range(100):
+        if RESUMED_NOTICE in bot_replies(wa):
+            break
+        await asyncio.sleep(0.02)
     task.cancel()
     assert wa.conversation(UID).owner == "bot"
+    assert bot_replies(wa).count(RESUMED_NOTICE) == 1  # the tutor is told, once
 
 
 async def test_night_handoff_waits_in_the_queue_until_an_attendant_answers(wa):
@@ -210,7 +226,7 @@ async def test_waiting_notice_is_once_per_handoff(wa):
     conv_id = await _handed_off(wa)
     await say(wa, "alô?")
     await say(wa, "alô??")
-    assert resume_bot(wa.app, conv_id, "staff:2")
+    assert await resume_bot(wa.app, conv_id, "staff:2")
     wa.clock.advance(minutes=1)
     await say(wa, "atendente")  # a second hand-off: one more notice, not more
     await say(wa, "oi?")
@@ -226,7 +242,7 @@ async def test_tutor_with_allow_bot_off_always_goes_to_the_inbox(wa):
     assert wa.rasa.turns == [] and bot_replies(wa) == []
     conv = wa.conversation(UID)
     assert conv.owner == "human"
-    assert resume_bot(wa.app, conv.id, "staff:1") is False
+    assert await resume_bot(wa.app, conv.id, "staff:1") is False
     wa.clock.advance(hours=2)
     assert wa.gateway.resume_idle() == []
     with Session(wa.engine) as s:
@@ -319,3 +335,37 @@ async def test_mode_live_answers_real_numbers(wa):
     assert wa.rasa.turns[-1]["message"] == "oi de verdade"
     sends = [r for r in wa.sim.requests if r.get("type") == "text"]
     assert sends and sends[-1]["text"]["body"] == "eco: oi de verdade"
+
+
+async def test_claim_assign_and_give_back_move_the_conversation_through_its_states(wa):
+    conv_id = await _handed_off(wa)
+    assert state_of(wa.conversation(UID)) == State.WAITING
+    claim(wa.engine, conv_id, "staff:1", wa.clock())
+    claim(wa.engine, conv_id, "staff:1", wa.clock())  # claiming again is harmless
+    conv = wa.conversation(UID)
+    assert (state_of(conv), conv.assignee) == (State.ATTENDING, "staff:1")
+    try:
+        claim(wa.engine, conv_id, "staff:2", wa.clock())
+    except ClaimRefused as exc:
+        assert exc.holder == "staff:1"
+    else:
+        raise AssertionError("a second attendant took a held conversation")
+    assign(wa.engine, conv_id, "staff:2", "staff:9", wa.clock())  # the owner reassigns
+    with Session(wa.engine) as s:
+        [waiting] = waiting_conversations(s, now=wa.clock())
+    assert (waiting.state, waiting.assignee) == (State.ATTENDING, "staff:2")
+    assert await resume_bot(wa.app, conv_id, "staff:2")
+    conv = wa.conversation(UID)
+    assert (state_of(conv), conv.assignee) == (State.RETURNED, "")
+
+
+async def test_the_first_attendant_to_answer_holds_the_conversation(wa):
+    conv_id = await _handed_off(wa)
+    await send_attendant_message(wa.app, conv_id, "Oi, é a Carla", "staff:3")
+    await send_attendant_message(wa.app, conv_id, "Também estou aqui", "staff:4")
+    conv = wa.conversation(UID)
+    assert (state_of(conv), conv.assignee) == (State.ATTENDING, "staff:3")
+    # A new hand-off after a give-back waits for someone again.
+    assert await resume_bot(wa.app, conv_id, "staff:3")
+    await say(wa, "atendente")
+    assert state_of(wa.conversation(UID)) == State.WAITING

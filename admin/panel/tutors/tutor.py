@@ -11,7 +11,18 @@ from sqlmodel import Session, col, select
 
 from admin.panel.agenda.wizard import create_tutor
 from admin.panel.agenda_data import ApptView
-from admin.panel.pages import db, engine, form, now, page, record_audit, redirect, render, staff
+from admin.panel.pages import (
+    db,
+    engine,
+    form,
+    int_or_none,
+    now,
+    page,
+    record_audit,
+    redirect,
+    render,
+    staff,
+)
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
 from scheduler_core.agenda.models import Appointment, AppointmentItem
@@ -90,10 +101,39 @@ async def tutors_search(request: web.Request) -> web.Response:
     })
 
 
+def _conversation_sender(db_engine: Engine, shop_id: int, conv_id: int | None
+                         ) -> tuple[str, str] | None:
+    """(phone, profile name) of an inbox conversation of the shop, for "Cadastrar tutor"."""
+    if conv_id is None:
+        return None
+    from bot import inbox
+
+    with read_session(db_engine) as session:
+        return inbox.sender_of(session, conv_id, shop_id)
+
+
+def _from_conversation(request: web.Request, sender: tuple[str, str] | None,
+                       conv_id: int | None) -> dict:
+    """The form's context when it was opened from an inbox conversation: its phone (shown
+    only to staff who may see sensitive data; the others save it without seeing it)."""
+    if sender is None:
+        return {}
+    return {"from_conv": conv_id, "phone_hidden": bool(sender[0]) and not staff(request).can(
+        Perm.TUTORS_SENSITIVE)}
+
+
 @routes.get("/admin/tutores/novo")
 @page(Perm.TUTORS_EDIT)
 async def tutor_new(request: web.Request) -> web.Response:
-    return render(request, "tutors/tutor_form.html", {"values": {}, "tutor": None})
+    shop = required_shop(request)
+    conv_id = int_or_none(request.query.get("conversa"))
+    sender = await db(request, _conversation_sender, engine(request), shop.id, conv_id)
+    extra = _from_conversation(request, sender, conv_id)
+    values = {}
+    if sender:
+        values = {"name": sender[1],
+                  "whatsapp": "" if extra["phone_hidden"] else phone_text(sender[0])}
+    return render(request, "tutors/tutor_form.html", {"values": values, "tutor": None, **extra})
 
 
 @routes.post("/admin/tutores/novo")
@@ -103,11 +143,20 @@ async def tutor_create(request: web.Request) -> web.Response:
     data = await form(request)
     values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
     values["allow_bot"] = data.get("allow_bot") == "1"
+    conv_id = int_or_none(data.get("conversa"))
+    sender = await db(request, _conversation_sender, engine(request), shop.id, conv_id)
+    extra = _from_conversation(request, sender, conv_id)
+    if sender and not values["whatsapp"].strip():
+        values["whatsapp"] = sender[0]  # the conversation's number, kept out of sight
     try:
         tutor_id = await db(request, create_tutor, request, shop, values)
     except ValidationFailed as exc:
+        if extra.get("phone_hidden") and values["whatsapp"] == sender[0]:
+            values["whatsapp"] = ""
         return render(request, "tutors/tutor_form.html", {
-            "values": values, "tutor": None, "errors": field_errors(exc)}, status=422)
+            "values": values, "tutor": None, "errors": field_errors(exc), **extra}, status=422)
+    if sender:
+        raise redirect(f"/admin/atendimento/{conv_id}", "Tutor cadastrado.")
     raise redirect(f"/admin/tutores/{tutor_id}", "Tutor cadastrado.")
 
 
