@@ -1,7 +1,7 @@
 """inbox claim state and quick replies
 
 Revision ID: e0d758c2dac4
-Revises: 17663cd1e240
+Revises: 35720c63d485
 Create Date: 2026-12-03
 
 The inbox's claim state on waconversation (assignee, assigned_at, resumed_at, resumed_by) and
@@ -13,7 +13,7 @@ import sqlmodel
 
 
 revision = 'e0d758c2dac4'
-down_revision = '17663cd1e240'
+down_revision = '35720c63d485'
 branch_labels = None
 depends_on = None
 
