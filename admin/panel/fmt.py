@@ -12,6 +12,7 @@ from scheduler_core.kernel.clock import from_utc_naive
 from scheduler_core.kernel.dates_ptbr import MONTH_NAMES as MONTHS
 from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES as WEEKDAYS
 from scheduler_core.kernel.money import format_brl
+from scheduler_core.kernel.text import plural as text_plural
 from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
 from scheduler_core.shop.labels import SEGMENT_LABELS
 
@@ -66,8 +67,8 @@ def kg(grams: int | None) -> str:
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """ "1 conflito", "2 conflitos", "0 conflitos" (``plural_form`` defaults to singular + s)."""
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+    """ "1 conflito", "2 conflitos" (the core's kernel.text.plural, as a template filter)."""
+    return text_plural(count, singular, plural_form)
 
 
 def label(value, table: dict) -> str:

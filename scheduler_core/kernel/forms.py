@@ -19,12 +19,18 @@ class FieldError(ValueError):
     pass
 
 
+def agreeing(label: str, masculine: str, feminine: str) -> str:
+    """The adjective agreeing with ``label``'s article ("A taxa" → feminine, "O valor" →
+    masculine): "A taxa é inválida", never "A taxa é inválido"."""
+    return feminine if re.match(r"(?i)as? ", label) else masculine
+
+
 def parse_money(text: str | None, *, required: bool = True, label: str = "O valor") -> int | None:
     """"45", "45,90", "1.234,56", "R$ 45,90", "45.9" → centavos. Negative → error."""
     raw = (text or "").strip().replace("R$", "").replace(" ", "")
     if not raw:
         if required:
-            raise FieldError(f"{label} é obrigatório.")
+            raise FieldError(f"{label} é {agreeing(label, 'obrigatório', 'obrigatória')}.")
         return None
     negative = raw.startswith("-")
     raw = raw.lstrip("-+")
@@ -33,11 +39,12 @@ def parse_money(text: str | None, *, required: bool = True, label: str = "O valo
     elif raw.count(".") > 1 or re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
         raw = raw.replace(".", "")
     if not re.fullmatch(r"\d+(\.\d{1,2})?", raw):
-        raise FieldError(f"{label} é inválido: use por exemplo 45,90.")
+        invalid = agreeing(label, "inválido", "inválida")
+        raise FieldError(f"{label} é {invalid}: use por exemplo 45,90.")
     whole, _, frac = raw.partition(".")
     cents = int(whole) * 100 + int((frac + "00")[:2])
     if negative and cents:
-        raise FieldError(f"{label} não pode ser negativo.")
+        raise FieldError(f"{label} não pode ser {agreeing(label, 'negativo', 'negativa')}.")
     return cents
 
 

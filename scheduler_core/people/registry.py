@@ -368,7 +368,7 @@ def _choice(
     text = normalize(str(value)).replace(" ", "_")
     if text not in {a.value for a in allowed}:
         options = ", ".join(a.value for a in allowed)
-        raise _invalid(field, f"{label} inválido(a): use {options}.")
+        raise _invalid(field, f"{label}: use {options}.")
     return text
 
 

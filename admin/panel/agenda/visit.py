@@ -15,6 +15,7 @@ from admin.panel import agenda_data
 from admin.panel.agenda.checklist import visit_checklist
 from admin.panel.agenda.common import S, check_pin, required_shop, token_secret
 from admin.panel.agenda.slots import employee_names, group_slots, search_slots
+from admin.panel.fmt import plural
 from admin.panel.pages import (
     db,
     engine,
@@ -94,7 +95,8 @@ async def appointment_cancel(request: web.Request) -> web.Response:
                        appointment_id=appt_id, now=now(request), actor=staff(request).actor,
                        reason=reason)
         raise redirect(f"/admin/agendamentos/{appt_id}",
-                       f"{len(ids)} agendamento(s) da série cancelado(s).")
+                       f"{plural(len(ids), 'agendamento')} da série "
+                       f"{'cancelado' if len(ids) == 1 else 'cancelados'}.")
     await db(request, visit_status.cancel, engine(request), appointment_id=appt_id,
              now=now(request), actor=staff(request).actor, channel="staff", reason=reason)
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from admin.panel.billing.common import actor, read, shop_today, write
 from admin.panel.config.common import field_errors, required_shop
+from admin.panel.fmt import plural
 from admin.panel.pages import db, engine, form, now, page, panel_path, redirect, render
 from admin.panel.permissions import Perm
 from app.keys import SETTINGS
@@ -171,8 +172,9 @@ def _fixed_slots(data: dict) -> list[plan_slots.FixedSlot]:
 
 
 def _fixed_message(sold: plan_slots.FixedSlotSale) -> str:
-    text = (f"Plano vendido: ciclos e faturas gerados; {len(sold.appointments)} visita(s) "
-            f"agendada(s) no horário fixo.")
+    count = len(sold.appointments)
+    text = (f"Plano vendido: ciclos e faturas gerados; {plural(count, 'visita')} "
+            f"{'agendada' if count == 1 else 'agendadas'} no horário fixo.")
     if sold.conflicts:
         text += " Não couberam (agende outro horário): " + "; ".join(
             f"{c.day:%d/%m}: {c.message}" for c in sold.conflicts)
@@ -201,8 +203,9 @@ async def plan_cancel(request: web.Request) -> web.Response:
                              who=actor(request))
     except CoreError as exc:
         raise redirect(back, exc.message, "erro") from exc
-    raise redirect(back, f"Plano cancelado: {len(result.cancelled_invoice_ids)} fatura(s) e "
-                         f"{len(result.cancelled_appointment_ids)} visita(s) canceladas.")
+    raise redirect(back, "Plano cancelado: "
+                   f"{plural(len(result.cancelled_invoice_ids), 'fatura')} e "
+                   f"{plural(len(result.cancelled_appointment_ids), 'visita')} canceladas.")
 
 
 def _edit(session: Session, allowance_id: int, shop_id: int, *, used: int, reason: str,
