@@ -92,7 +92,21 @@ def report_cell(value, kind: str) -> str:
     return str(value)
 
 
+def date_runs(days: list[str]) -> str:
+    """ISO days → "24/12/2026 a 02/01/2027, 10/01/2027": consecutive days as one range."""
+    parsed = sorted(date.fromisoformat(d) for d in days)
+    runs: list[list[date]] = []
+    for day in parsed:
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(f"{r[0]:%d/%m/%Y}" if len(r) == 1 else f"{r[0]:%d/%m/%Y} a {r[-1]:%d/%m/%Y}"
+                     for r in runs)
+
+
 FILTERS = {
+    "date_runs": date_runs,
     "report_cell": report_cell,
     "money": money,
     "number_br": number_br,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import TypeVar
 
 from scheduler_core.kernel.errors import ValidationFailed
@@ -76,6 +77,29 @@ def parse_hhmm(text: str | None, *, label: str = "Horário") -> str:
     if hours > 23 or minutes > 59:
         raise FieldError(f"{label}: horário inválido ({raw}).")
     return f"{hours:02d}:{minutes:02d}"
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def parse_form_date(text: str | None, *, label: str = "Data") -> date:
+    """A date as staff type it: "24/12/2026", "24/12/26", "24-12-2026", "24.12.2026" or the
+    ISO "2026-12-24" that browsers' date pickers send. FieldError in pt-BR otherwise."""
+    raw = (text or "").strip()
+    iso, day_first = _ISO.fullmatch(raw), _DAY_FIRST.fullmatch(raw)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif day_first:
+        day, month, year = (int(g) for g in day_first.groups())
+        if year < 100:
+            year += 2000
+    else:
+        raise FieldError(f"{label}: use o formato dd/mm/aaaa, por exemplo 24/12/2026 ({raw}).")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise FieldError(f"{label}: essa data não existe ({raw}).") from None
 
 
 def minutes(hhmm: str) -> int:

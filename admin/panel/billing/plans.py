@@ -17,7 +17,14 @@ from admin.panel.permissions import Perm
 from app.keys import SETTINGS
 from scheduler_core.billing.models import BillingCycle
 from scheduler_core.kernel.errors import CoreError, ValidationFailed
-from scheduler_core.kernel.forms import FieldError, parse_hhmm, parse_id, parse_int, parse_money
+from scheduler_core.kernel.forms import (
+    FieldError,
+    parse_form_date,
+    parse_hhmm,
+    parse_id,
+    parse_int,
+    parse_money,
+)
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.plans import lifecycle, queries, templates
@@ -115,10 +122,9 @@ def _check_pet(session: Session, pet_id: int | None, tutor_id: int, shop_id: int
 
 def _sale_input(data: dict) -> tuple[int | None, int | None, date, int | None]:
     """(pet, template, start date, price override) from the sale form (pt-BR FieldError)."""
-    try:
-        start = date.fromisoformat(data.get("start_date", ""))
-    except ValueError as exc:
-        raise FieldError("Informe a data de início.") from exc
+    if not (data.get("start_date") or "").strip():
+        raise FieldError("Informe a data de início.")
+    start = parse_form_date(data.get("start_date"), label="Início")
     price = parse_money(data.get("price"), required=False, label="O preço")
     return parse_id(data.get("pet_id")), parse_id(data.get("template_id")), start, price
 
