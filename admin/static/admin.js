@@ -24,6 +24,12 @@
         if (!window.confirm(f.getAttribute("data-confirm"))) ev.preventDefault();
       });
     });
+    // Destructive buttons that share a form with a harmless one ("Salvar" / "Remover").
+    $all("button[data-confirm]").forEach(function (b) {
+      b.addEventListener("click", function (ev) {
+        if (!window.confirm(b.getAttribute("data-confirm"))) ev.preventDefault();
+      });
+    });
     // Auto-submit selects (filters).
     $all("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { el.form.submit(); });

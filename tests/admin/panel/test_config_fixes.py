@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Block
+from scheduler_core.catalog.models import LevaETrazZone, Service, ServiceCategory
 from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.shop.models import OpeningRange, Segment
 
 from .conftest import PIN, logged_in
 from .test_config_forms import _bot_form, _post
@@ -95,3 +97,69 @@ async def test_a_block_refuses_an_impossible_date_and_a_reversed_range(client, p
     assert 'value="10/01/2031"' in html  # what was typed stays in the form
     with Session(engine) as session:
         assert len(session.exec(select(Block)).all()) == count
+
+
+async def test_a_second_service_with_the_same_name_is_refused(client, panel_db):
+    engine = panel_db[0]
+    with Session(engine) as session:
+        existing = session.exec(select(Service)).first()
+        category = session.exec(select(ServiceCategory)).first()
+        count = len(session.exec(select(Service)).all())
+    await logged_in(client, panel_db)
+    typed = f"  {existing.name.upper()} "
+    response = await _post(client, "/admin/config/servicos/novo", [
+        ("name", typed), ("category_id", str(category.id)), ("species", "cao"),
+        ("active", "1"), ("price_pequeno_curta", "50"), ("dur_pequeno_curta", "60")])
+    html = await response.text()
+    assert response.status == 422
+    assert f"Já existe um serviço chamado “{existing.name}”" in html
+    with Session(engine) as session:
+        assert len(session.exec(select(Service)).all()) == count
+
+
+async def test_a_zone_is_edited_in_place(client, panel_db):
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    added = await _post(client, "/admin/config/leva-e-traz", {
+        "action": "zone", "name": "Centro", "fee": "12,00", "neighborhoods": "Sé, Liberdade"})
+    assert added.status == 200
+    with Session(engine) as session:
+        zone = session.exec(select(LevaETrazZone).where(LevaETrazZone.name == "Centro")).one()
+        zones = len(session.exec(select(LevaETrazZone)).all())
+    page = await (await client.get(f"/admin/config/leva-e-traz?editar={zone.id}")).text()
+    assert "Editar zona" in page and 'value="12,00"' in page and "Sé, Liberdade" in page
+    assert 'data-confirm="Remover a zona “Centro”?' in page
+    saved = await _post(client, "/admin/config/leva-e-traz", {
+        "action": "zone", "zone_id": str(zone.id), "name": "Centro expandido", "fee": "15",
+        "neighborhoods": "Sé, Liberdade, Bela Vista"})
+    assert saved.status == 200 and "Zona “Centro expandido” salva." in await saved.text()
+    with Session(engine) as session:
+        edited = session.get(LevaETrazZone, zone.id)
+        assert (edited.name, edited.fee_cents) == ("Centro expandido", 1500)
+        assert edited.neighborhoods == ["Sé", "Liberdade", "Bela Vista"]
+        assert len(session.exec(select(LevaETrazZone)).all()) == zones
+    again = await _post(client, "/admin/config/leva-e-traz", {
+        "action": "zone", "name": "centro expandido", "fee": "9", "neighborhoods": "Brás"})
+    assert again.status == 422 and "Já existe uma zona chamada" in await again.text()
+
+
+async def test_copying_a_day_fills_the_other_days_without_saving(client, panel_db):
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    with Session(engine) as session:
+        segment = session.exec(select(Segment).order_by(Segment.id)).first()
+        before = sorted((r.weekday, r.start, r.end) for r in session.exec(
+            select(OpeningRange).where(OpeningRange.segment_id == segment.id)).all())
+    response = await _post(client, f"/admin/config/horarios?segmento={segment.id}", [
+        ("segment_id", str(segment.id)), ("slot_step_min", "15"), ("open", "0"), ("open", "2"),
+        ("d0_start_0", "07:30"), ("d0_end_0", "11:30"), ("d0_start_1", "13:00"),
+        ("d0_end_1", "19:00"), ("copy_from", "0")])
+    html = await response.text()
+    assert response.status == 200 and "copiado para os outros dias" in html
+    for d in range(7):
+        assert f'name="d{d}_start_1" value="13:00"' in html
+        assert f'name="d{d}_end_0" value="11:30"' in html
+    assert 'name="open" value="2" checked' in html and 'name="open" value="6" >' in html
+    with Session(engine) as session:
+        assert sorted((r.weekday, r.start, r.end) for r in session.exec(
+            select(OpeningRange).where(OpeningRange.segment_id == segment.id)).all()) == before
