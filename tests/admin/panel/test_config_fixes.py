@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from admin.models import StaffUser
 from scheduler_core.agenda.models import Block
+from scheduler_core.audit import log as audit
 from scheduler_core.catalog.models import LevaETrazZone, Service, ServiceCategory
 from scheduler_core.chatbot.models import BotSettings
-from scheduler_core.shop.models import OpeningRange, Segment
+from scheduler_core.db.engine import write_session
+from scheduler_core.shop.models import OpeningRange, Segment, Shop
 
 from .conftest import PIN, logged_in
 from .test_config_forms import _bot_form, _post
@@ -163,3 +166,39 @@ async def test_copying_a_day_fills_the_other_days_without_saving(client, panel_d
     with Session(engine) as session:
         assert sorted((r.weekday, r.start, r.end) for r in session.exec(
             select(OpeningRange).where(OpeningRange.segment_id == segment.id)).all()) == before
+
+
+async def test_the_audit_log_reads_as_pt_br_sentences(client, panel_db):
+    engine, _, accs = panel_db
+    with write_session(engine) as s:
+        shop = s.exec(select(Shop)).first()
+        owner = s.exec(select(StaffUser).where(StaffUser.login == accs.owner_login)).one()
+        owner_id, who = owner.id, f"{owner.name} ({owner.login})"
+        audit.record(s, actor=f"staff:{owner_id}", action="appointment.book",
+                     entity="appointment", entity_id=35, shop_id=shop.id, details={
+                         "origin": "staff", "pet_id": 60, "start": "2030-11-24T12:00:00+00:00",
+                         "items": [{"service_id": 1, "price_cents": 4590, "in_plan": False}],
+                         "combo_id": None, "idempotency_key": None})
+        audit.record(s, actor="bot", action="appointment.status", entity="appointment",
+                     entity_id=35, shop_id=shop.id,
+                     details={"from": "agendado", "to": "entregue", "revert": False})
+        audit.record(s, actor="system:overdue", action="invoice.overdue", shop_id=shop.id,
+                     details={"today": "2030-12-03", "invoice_ids": [10, 11]})
+        audit.record(s, actor="staff:1", action="something.new_in_a_later_release",
+                     entity="tutor", entity_id=4, shop_id=shop.id, details={"allow_bot": True})
+    await logged_in(client, panel_db, "owner")
+    html = await (await client.get("/admin/auditoria")).text()
+    assert f"{who} agendou o atendimento #35." in html
+    assert "Início: 24/11/2030 09:00" in html  # São Paulo wall clock
+    assert "Serviços: Serviço: #1, Preço: R$ 45,90, No plano: Não" in html
+    assert "Combo: —" in html and "Origem: Equipe" in html
+    assert "Robô mudou o status do atendimento #35." in html
+    assert "Status: Agendado → Entregue" in html and "Voltou etapa: Não" in html
+    assert "Sistema marcou faturas como vencidas." in html
+    assert "Faturas: #10, #11" in html and "Dia: 03/12/2030" in html
+    assert "alterou o tutor #4." in html and "Atendido pelo robô: Sim" in html
+    table = html[html.index("<table"):html.index("</table>")]
+    for raw in ("None", "False", "True", "appointment.book", "staff:", "idempotency",
+                "new_in_a_later_release", "{'", "staff.login"):
+        assert raw not in table, raw
+    assert "entrou no painel" in table
