@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.models import Role, StaffUser
-from admin.panel import agenda_data
+from admin.panel import accounts, agenda_data
 from admin.panel.agenda.checklist import visit_checklist
 from admin.panel.agenda.common import S, check_pin, required_shop, token_secret
 from admin.panel.agenda.slots import employee_names, group_slots, search_slots
@@ -55,6 +55,12 @@ def _load_window(db_engine: Engine, shop: Shop, appt_id: int) -> tuple[dict, dic
 @routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
 @page(Perm.AGENDA_VIEW)
 async def appointment_window(request: web.Request) -> web.Response:
+    return await _window(request)
+
+
+async def _window(request: web.Request, refused: dict | None = None) -> web.Response:
+    """The visit's page; ``refused`` ({"form", "error", typed values}) shows a refused cancel
+    or no-show form open again with its error (422) instead of a dead-end page."""
     shop = required_shop(request)
     detail, actors = await db(request, _load_window, engine(request), shop,
                               int(request.match_info["id"]))
@@ -64,7 +70,20 @@ async def appointment_window(request: web.Request) -> web.Response:
         **detail, **checklist, "tz": shop.timezone, "flow": visit_status.FLOW, "actors": actors,
         "is_open": detail["appt"].status in visit_status.OPEN_STATUSES,
         "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
-    })
+        "refused": refused,
+    }, status=422 if refused else 200)
+
+
+async def _pin_refusal(request: web.Request, data: dict, form_name: str
+                       ) -> web.Response | None:
+    """The visit's page with the form's PIN error when the operator PIN is wrong, else None."""
+    try:
+        await db(request, check_pin, request, data.get("operator_pin"))
+    except accounts.AccountError as exc:
+        return await _window(request, {"form": form_name, "error": str(exc),
+                                       "reason": data.get("reason", ""),
+                                       "escopo": data.get("escopo", "")})
+    return None
 
 
 @routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/status")
@@ -87,7 +106,8 @@ async def appointment_status(request: web.Request) -> web.Response:
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_cancel(request: web.Request) -> web.Response:
     data = await form(request)
-    await db(request, check_pin, request, data.get("operator_pin"))
+    if (refusal := await _pin_refusal(request, data, "cancelar")) is not None:
+        return refusal
     appt_id = int(request.match_info["id"])
     reason = (data.get("reason") or "").strip()[:300]
     if data.get("escopo") == "seguintes":
@@ -106,7 +126,8 @@ async def appointment_cancel(request: web.Request) -> web.Response:
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_no_show(request: web.Request) -> web.Response:
     data = await form(request)
-    await db(request, check_pin, request, data.get("operator_pin"))
+    if (refusal := await _pin_refusal(request, data, "falta")) is not None:
+        return refusal
     appt_id = int(request.match_info["id"])
     await db(request, visit_status.mark_no_show, engine(request), appointment_id=appt_id,
              now=now(request), actor=staff(request).actor)

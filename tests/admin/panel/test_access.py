@@ -145,8 +145,16 @@ async def test_cancelling_needs_the_operator_pin_and_is_audited(client, panel_db
     await logged_in(client, panel_db, "attendant")
     token = await page_csrf(client, f"/admin/agendamentos/{appt_id}")
     wrong = await client.post(f"/admin/agendamentos/{appt_id}/cancelar",
-                              data={"csrf_token": token, "operator_pin": "000000"})
-    assert wrong.status == 400 and "PIN de operador incorreto" in await wrong.text()
+                              data={"csrf_token": token, "operator_pin": "000000",
+                                    "reason": "Chuva forte"})
+    html = await wrong.text()
+    # the visit's page again, the cancel form open with the error and the typed reason
+    assert wrong.status == 422 and "PIN de operador incorreto" in html
+    assert '<details class="card" id="cancelar" open>' in html
+    assert 'value="Chuva forte"' in html and "Cancelar agendamento" in html
+    assert 'aria-invalid="true"' in html
+    with Session(engine) as session:
+        assert session.get(Appointment, appt_id).status != AppointmentStatus.CANCELADO
     ok = await client.post(f"/admin/agendamentos/{appt_id}/cancelar",
                            data={"csrf_token": token, "operator_pin": PIN, "reason": "Tutor pediu"})
     assert ok.status == 200 and "cancelado" in await ok.text()

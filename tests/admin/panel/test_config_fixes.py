@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from admin.models import StaffUser
+from admin.models import Role, StaffUser
+from admin.panel import accounts
 from scheduler_core.agenda.models import Block
 from scheduler_core.audit import log as audit
 from scheduler_core.catalog.models import LevaETrazZone, Service, ServiceCategory
@@ -13,7 +14,7 @@ from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import write_session
 from scheduler_core.shop.models import OpeningRange, Segment, Shop
 
-from .conftest import PIN, logged_in
+from .conftest import PIN, logged_in, login, page_csrf
 from .test_config_forms import _bot_form, _post
 
 
@@ -202,3 +203,20 @@ async def test_the_audit_log_reads_as_pt_br_sentences(client, panel_db):
                 "new_in_a_later_release", "{'", "staff.login"):
         assert raw not in table, raw
     assert "entrou no painel" in table
+
+
+async def test_an_account_without_a_pin_is_told_where_to_set_it(client, panel_db):
+    engine = panel_db[0]
+    with write_session(engine) as s:
+        shop = s.exec(select(Shop)).first()
+        accounts.create_user(s, login="dona.nova", password="senha-da-dona-1", role=Role.DONO,
+                             name="Dona Nova", shop_id=shop.id)
+    response = await login(client, "dona.nova", "senha-da-dona-1")
+    assert response.status == 303
+    html = await (await client.get("/admin/agenda")).text()
+    assert 'id="pin-aviso"' in html and 'href="/admin/conta#pin"' in html
+    token = await page_csrf(client, "/admin/conta")
+    saved = await client.post("/admin/conta", data={
+        "csrf_token": token, "action": "pin", "password": "senha-da-dona-1", "pin": "135790"})
+    assert saved.status == 200
+    assert 'id="pin-aviso"' not in await (await client.get("/admin/agenda")).text()
