@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.audit.models import AuditLog
-from scheduler_core.billing.labels import INVOICE_KIND_LABELS, INVOICE_STATUS_LABELS
 from scheduler_core.kernel.money import format_brl
 
 #: What the actor did, as the verb phrase after the actor's name.
@@ -126,11 +125,12 @@ FIELD_LABELS: dict[str, str] = {
 #: Internal keys that mean nothing to a person reading the log.
 HIDDEN_FIELDS = frozenset({"idempotency_key", "batch"})
 
-#: Code values → pt-BR (statuses, channels, payment methods, modes, kinds).
+#: Code values → pt-BR (statuses, channels, payment methods, modes, kinds). Billing records
+#: its audit rows through this package, so its codes are spelled here rather than imported
+#: (a code in lower-case words, "paga", reads capitalised without a label).
 VALUE_LABELS: dict[str, str] = {
     **{str(k): v for k, v in STATUS_LABELS.items()},
-    **{str(k): v for k, v in INVOICE_STATUS_LABELS.items()},
-    **{str(k): v for k, v in INVOICE_KIND_LABELS.items()},
+    "sem_cobranca": "Sem cobrança", "plano": "Plano/Pacote",
     "staff": "Equipe", "bot": "Robô (WhatsApp)", "api": "API", "whatsapp": "WhatsApp",
     "pix": "Pix", "dinheiro": "Dinheiro", "cartao_credito": "Cartão de crédito",
     "cartao_debito": "Cartão de débito", "credito_tutor": "Crédito do tutor",
@@ -219,7 +219,11 @@ def _text_value(value: str, tz: str) -> str:
             return f"{date.fromisoformat(value):%d/%m/%Y}"
         except ValueError:
             return value
-    return VALUE_LABELS.get(value, value)
+    if value in VALUE_LABELS:
+        return VALUE_LABELS[value]
+    if re.fullmatch(r"[a-z]+(_[a-z]+)*", value):
+        return value.replace("_", " ").capitalize()
+    return value
 
 
 def changes_of(details: Mapping[str, Any], tz: str) -> list[tuple[str, str]]:
