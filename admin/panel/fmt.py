@@ -14,6 +14,7 @@ from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES as WEEKDAYS
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.kernel.text import plural as text_plural
 from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
+from scheduler_core.people.masking import show_phone
 from scheduler_core.shop.labels import SEGMENT_LABELS
 
 BOARD_STATUSES = [
@@ -105,7 +106,13 @@ def date_runs(days: list[str]) -> str:
                      for r in runs)
 
 
+def phone_shown(phone: str | None, sensitive: bool) -> str:
+    """A tutor's phone in full or masked (scheduler_core.people.masking)."""
+    return show_phone(phone, sensitive=bool(sensitive))
+
+
 FILTERS = {
+    "phone_shown": phone_shown,
     "date_runs": date_runs,
     "report_cell": report_cell,
     "money": money,
