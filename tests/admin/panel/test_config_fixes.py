@@ -3,6 +3,9 @@ arrows save nothing, dates typed dd/mm/aaaa and ranges, duplicate names, zones e
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from sqlmodel import Session, select
 
 from admin.models import Role, StaffUser
@@ -12,6 +15,7 @@ from scheduler_core.audit import log as audit
 from scheduler_core.catalog.models import LevaETrazZone, Service, ServiceCategory
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import write_session
+from scheduler_core.kernel.forms import FieldError, parse_form_date, parse_money
 from scheduler_core.shop.models import OpeningRange, Segment, Shop
 
 from .conftest import PIN, logged_in, login, page_csrf
@@ -220,3 +224,18 @@ async def test_an_account_without_a_pin_is_told_where_to_set_it(client, panel_db
         "csrf_token": token, "action": "pin", "password": "senha-da-dona-1", "pin": "135790"})
     assert saved.status == 200
     assert 'id="pin-aviso"' not in await (await client.get("/admin/agenda")).text()
+
+
+def test_typed_dates_and_money_messages_read_right():
+    assert parse_form_date("24/12/2026") == date(2026, 12, 24)
+    assert parse_form_date("2026-12-24") == date(2026, 12, 24)
+    assert parse_form_date("24-12-26") == date(2026, 12, 24)
+    for bad, message in (("31/02/2026", "essa data não existe"), ("amanhã", "dd/mm/aaaa")):
+        with pytest.raises(FieldError, match=message):
+            parse_form_date(bad)
+    with pytest.raises(FieldError, match="A taxa é inválida"):
+        parse_money("abc", label="A taxa")
+    with pytest.raises(FieldError, match="A taxa fixa não pode ser negativa"):
+        parse_money("-5", label="A taxa fixa")
+    with pytest.raises(FieldError, match="O valor é obrigatório"):
+        parse_money("", label="O valor")
