@@ -120,7 +120,13 @@ FIELD_LABELS: dict[str, str] = {
     "stage": "Etapa", "start": "Início", "start_date": "Início", "status": "Status",
     "template_id": "Modelo de plano", "to": "Para", "today": "Dia", "total_cents": "Total",
     "tutor_id": "Tutor", "employee": "Profissional", "notes": "Observações",
+    "roles": "Perfis que veem dados sensíveis", "pin_to_open_tutor": "PIN para abrir um tutor",
+    "sensitive_access": "Dados sensíveis",
 }
+
+#: An employee's own say on sensitive data (scheduler_core.catalog.shop_setup).
+SENSITIVE_ACCESS_LABELS: dict[str, str] = {
+    "perfil": "Conforme o perfil", "sim": "Sempre vê", "nao": "Nunca vê"}
 
 #: Internal keys that mean nothing to a person reading the log.
 HIDDEN_FIELDS = frozenset({"idempotency_key", "batch"})
@@ -201,6 +207,8 @@ def value_text(key: str, value: Any, tz: str) -> str:  # noqa: ANN401 - any JSON
                  if k not in HIDDEN_FIELDS]
         return ", ".join(parts) or EMPTY
     if isinstance(value, str):
+        if key == "sensitive_access":
+            return SENSITIVE_ACCESS_LABELS.get(value, value)
         return _text_value(value, tz)
     return str(value)
 

@@ -111,6 +111,8 @@ async def test_an_employee_refused_sees_masks_although_the_role_may_see(client, 
     assert saved.status == 200, await saved.text()
     with Session(engine) as session:
         assert session.get(Employee, employee_id).deny_sensitive is True
+    log = await (await client.get("/admin/auditoria")).text()
+    assert "Dados sensíveis: Nunca vê" in log
     await _switch(client, panel_db, "vet")
     page = await (await client.get(f"/admin/tutores/{tutor.id}")).text()
     assert _full_phone(tutor) not in page and mask_cpf(tutor.cpf) in page
