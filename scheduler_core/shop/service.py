@@ -106,6 +106,8 @@ def create_block(session: Session, shop: Shop, values: Mapping, dates: Iterable[
             day = errs.run("dates", parse_form_date, text)
             days += [day] if day else []
     days += _date_range(errs, text_of(values, "date_from"), text_of(values, "date_to"))
+    if len(set(days)) > MAX_BLOCK_DAYS:
+        errs.add("dates", f"Um bloqueio cobre no máximo {MAX_BLOCK_DAYS} dias.")
     if not days and not errs.errors:
         errs.add("dates", "Escolha pelo menos uma data.")
     typed_employee = text_of(values, "employee_id")
