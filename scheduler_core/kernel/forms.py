@@ -81,13 +81,16 @@ def parse_hhmm(text: str | None, *, label: str = "Horário") -> str:
 
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DIGITS_ONLY = re.compile(r"(\d{2})(\d{2})(\d{4}|\d{2})")  # a phone's number pad has no "/"
 
 
 def parse_form_date(text: str | None, *, label: str = "Data") -> date:
-    """A date as staff type it: "24/12/2026", "24/12/26", "24-12-2026", "24.12.2026" or the
-    ISO "2026-12-24" that browsers' date pickers send. FieldError in pt-BR otherwise."""
+    """A date as staff type it: "24/12/2026", "24/12/26", "24-12-2026", "24.12.2026",
+    "24122026" or the ISO "2026-12-24" that browsers' date pickers send. FieldError in pt-BR
+    otherwise."""
     raw = (text or "").strip()
-    iso, day_first = _ISO.fullmatch(raw), _DAY_FIRST.fullmatch(raw)
+    iso = _ISO.fullmatch(raw)
+    day_first = _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw)
     if iso:
         year, month, day = (int(g) for g in iso.groups())
     elif day_first:

@@ -230,6 +230,7 @@ def test_typed_dates_and_money_messages_read_right():
     assert parse_form_date("24/12/2026") == date(2026, 12, 24)
     assert parse_form_date("2026-12-24") == date(2026, 12, 24)
     assert parse_form_date("24-12-26") == date(2026, 12, 24)
+    assert parse_form_date("24122026") == date(2026, 12, 24)  # a phone's number pad
     for bad, message in (("31/02/2026", "essa data não existe"), ("amanhã", "dd/mm/aaaa")):
         with pytest.raises(FieldError, match=message):
             parse_form_date(bad)
