@@ -88,7 +88,7 @@ def parse_form_date(text: str | None, *, label: str = "Data") -> date:
     """A date as staff type it: "24/12/2026", "24/12/26", "24-12-2026", "24.12.2026",
     "24122026" or the ISO "2026-12-24" that browsers' date pickers send. FieldError in pt-BR
     otherwise."""
-    raw = (text or "").strip()
+    raw = (text or "").strip()[:40]  # echoed in the message
     iso = _ISO.fullmatch(raw)
     day_first = _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw)
     if iso:
