@@ -12,7 +12,9 @@ from scheduler_core.kernel.clock import from_utc_naive
 from scheduler_core.kernel.dates_ptbr import MONTH_NAMES as MONTHS
 from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES as WEEKDAYS
 from scheduler_core.kernel.money import format_brl
+from scheduler_core.kernel.text import plural as text_plural
 from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
+from scheduler_core.people.masking import show_phone
 from scheduler_core.shop.labels import SEGMENT_LABELS
 
 BOARD_STATUSES = [
@@ -66,8 +68,8 @@ def kg(grams: int | None) -> str:
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """ "1 conflito", "2 conflitos", "0 conflitos" (``plural_form`` defaults to singular + s)."""
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+    """ "1 conflito", "2 conflitos" (the core's kernel.text.plural, as a template filter)."""
+    return text_plural(count, singular, plural_form)
 
 
 def label(value, table: dict) -> str:
@@ -91,7 +93,27 @@ def report_cell(value, kind: str) -> str:
     return str(value)
 
 
+def date_runs(days: list[str]) -> str:
+    """ISO days → "24/12/2026 a 02/01/2027, 10/01/2027": consecutive days as one range."""
+    parsed = sorted(date.fromisoformat(d) for d in days)
+    runs: list[list[date]] = []
+    for day in parsed:
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(f"{r[0]:%d/%m/%Y}" if len(r) == 1 else f"{r[0]:%d/%m/%Y} a {r[-1]:%d/%m/%Y}"
+                     for r in runs)
+
+
+def phone_shown(phone: str | None, sensitive: bool) -> str:
+    """A tutor's phone in full or masked (scheduler_core.people.masking)."""
+    return show_phone(phone, sensitive=bool(sensitive))
+
+
 FILTERS = {
+    "phone_shown": phone_shown,
+    "date_runs": date_runs,
     "report_cell": report_cell,
     "money": money,
     "number_br": number_br,

@@ -214,8 +214,8 @@ def _load_staff(request: web.Request) -> Staff | None:
         if shop is None:
             shop = session.exec(select(Shop).order_by(Shop.id)).first()
         session.expunge_all()
-    return Staff(user=user, session_row=row, perms=permissions_for(user.role, employee),
-                 shop=shop, employee=employee)
+    perms = permissions_for(user.role, employee, shop.sensitive_roles if shop else None)
+    return Staff(user=user, session_row=row, perms=perms, shop=shop, employee=employee)
 
 
 async def signed_in_staff(request: web.Request) -> Staff | None:

@@ -1,8 +1,10 @@
 """What each staff role may do (spec/scheduling.md §2.3, backoffice.md §2.2).
 
 A role gives a base set of permissions. A staff account linked to an employee also gets the
-per-employee switches of that employee (cancel appointments, change invoices, edit blocks,
-see sensitive tutor data), as TecPet does with its operator password.
+per-employee switches of that employee (cancel appointments, change invoices, edit blocks),
+as TecPet does with its operator password. Sensitive tutor data follows the core's rule
+(``scheduler_core.people.masking.sees_sensitive``): the shop chooses per role, and each
+employee can be granted or refused on top.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from admin.models import Role
+from scheduler_core.people.masking import sees_sensitive
 
 
 class Perm(StrEnum):
@@ -39,13 +42,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         {
             Perm.AGENDA_VIEW, Perm.AGENDA_BOOK, Perm.AGENDA_STATUS, Perm.APPOINTMENT_CANCEL,
             Perm.INVOICES_EDIT, Perm.BLOCKS_EDIT, Perm.TUTORS_VIEW, Perm.TUTORS_EDIT,
-            Perm.TUTORS_SENSITIVE, Perm.INBOX, Perm.REPORTS,
+            Perm.INBOX, Perm.REPORTS,
         }
     ),
     Role.TOSADOR: frozenset({Perm.AGENDA_VIEW, Perm.AGENDA_STATUS, Perm.TUTORS_VIEW}),
-    Role.VETERINARIO: frozenset(
-        {Perm.AGENDA_VIEW, Perm.AGENDA_STATUS, Perm.TUTORS_VIEW, Perm.TUTORS_SENSITIVE}
-    ),
+    Role.VETERINARIO: frozenset({Perm.AGENDA_VIEW, Perm.AGENDA_STATUS, Perm.TUTORS_VIEW}),
 }
 
 ROLE_LABELS = {
@@ -56,8 +57,19 @@ ROLE_LABELS = {
 }
 
 
-def permissions_for(role: str, employee=None) -> frozenset[Perm]:
+#: The roles a shop can let see sensitive data (the owner always sees it).
+SENSITIVE_ROLE_CHOICES = (Role.ATENDENTE, Role.TOSADOR, Role.VETERINARIO)
+
+
+def permissions_for(role: str, employee=None, sensitive_roles=None) -> frozenset[Perm]:
+    """The role's permissions, the employee's switches, and sensitive data as the shop's
+    ``sensitive_roles`` (None: the defaults) and the employee's own grant or refusal say."""
     perms = set(ROLE_PERMS.get(role, frozenset()))
+    if sees_sensitive(role, owner=role == Role.DONO, sensitive_roles=sensitive_roles,
+                      employee=employee):
+        perms.add(Perm.TUTORS_SENSITIVE)
+    else:
+        perms.discard(Perm.TUTORS_SENSITIVE)
     if employee is not None and getattr(employee, "active", True):
         if employee.can_cancel:
             perms.add(Perm.APPOINTMENT_CANCEL)
@@ -65,6 +77,4 @@ def permissions_for(role: str, employee=None) -> frozenset[Perm]:
             perms.add(Perm.INVOICES_EDIT)
         if employee.can_edit_blocks:
             perms.add(Perm.BLOCKS_EDIT)
-        if employee.can_see_sensitive:
-            perms.add(Perm.TUTORS_SENSITIVE)
     return frozenset(perms)

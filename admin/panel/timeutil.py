@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime
 
 from scheduler_core.kernel.clock import from_utc_naive
+from scheduler_core.kernel.forms import FieldError, parse_form_date
 
 
 def for_column(column, moment: datetime) -> datetime:
@@ -42,13 +43,11 @@ def day_bounds(day: date, tz: str, days: int = 1) -> tuple[datetime, datetime]:
 
 
 def parse_date(value: str | None) -> date | None:
-    """"2026-11-28" or "28/11/2026" → date; None when empty or invalid."""
-    text = (value or "").strip()
-    if not text:
+    """"2026-11-28" or "28/11/2026" (the core's parse_form_date) → date; None when empty or
+    invalid (a query filter falls back to its default)."""
+    if not (value or "").strip():
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return parse_form_date(value)
+    except FieldError:
+        return None

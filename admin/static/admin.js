@@ -27,6 +27,28 @@
         if (flag) flag.value = "1";
       });
     });
+    // Destructive buttons that share a form with a harmless one ("Salvar" / "Remover").
+    $all("button[data-confirm]").forEach(function (b) {
+      b.addEventListener("click", function (ev) {
+        if (!window.confirm(b.getAttribute("data-confirm"))) ev.preventDefault();
+      });
+    });
+    // Reorder lists in the page (the bot menu): ↑/↓ move the row, "Salvar" saves the order.
+    // Without JavaScript the same buttons reload the form with the row moved, nothing saved.
+    $all("[data-reorder] [data-move]").forEach(function (b) {
+      b.addEventListener("click", function (ev) {
+        ev.preventDefault();
+        var li = b.closest("li"), list = li.parentNode;
+        if (b.getAttribute("data-move") === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
+        else if (b.getAttribute("data-move") === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
+        var rows = $all("li", list);
+        rows.forEach(function (row, i) {
+          $all("[data-move=up]", row).forEach(function (x) { x.disabled = i === 0; });
+          $all("[data-move=down]", row).forEach(function (x) { x.disabled = i === rows.length - 1; });
+        });
+        b.focus();
+      });
+    });
     // Auto-submit selects (filters).
     $all("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { el.form.submit(); });

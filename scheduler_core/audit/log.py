@@ -74,3 +74,15 @@ def recent(session: Session, shop_id: int, limit: int = 300) -> list[AuditLog]:
         .limit(limit)
     )
     return list(session.exec(stmt).all())
+
+
+def recorded_since(session: Session, *, shop_id: int, actor: str, action: str, entity: str,
+                   entity_id: int, since: datetime) -> bool:
+    """Whether ``actor`` has an ``action`` row on that entity at or after ``since`` (aware):
+    e.g. a tutor's page opened with the operator PIN a few minutes ago."""
+    since_utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    stmt = (select(AuditLog.id).where(
+        AuditLog.shop_id == shop_id, AuditLog.actor == actor, AuditLog.action == action,
+        AuditLog.entity == entity, AuditLog.entity_id == entity_id, AuditLog.at >= since_utc)
+        .limit(1))
+    return session.exec(stmt).first() is not None

@@ -35,6 +35,7 @@ from scheduler_core.kernel.forms import (
     parse_species,
     text_of,
 )
+from scheduler_core.kernel.text import normalize
 from scheduler_core.people.models import Breed, Pelagem, Porte, Species
 from scheduler_core.shop.models import (
     Resource,
@@ -162,6 +163,11 @@ def save_service(session: Session, shop: Shop, service: Service | None, values: 
     if not cells and not errs.errors:
         errs.add("grid", "Preencha pelo menos uma célula da tabela de preço e duração.")
     units = _resource_units(session, errs, segment, resources)
+    if name and segment is not None:
+        clash = _same_named_service(session, shop, name, service)
+        if clash is not None:
+            errs.add("name", f"Já existe um serviço chamado “{clash.name}”: escolha outro nome "
+                     "ou edite o serviço existente.")
     errs.check()
     service = service or Service(category_id=category.id, name=name)
     service.name, service.category_id = name, category.id
@@ -183,6 +189,25 @@ def save_service(session: Session, shop: Shop, service: Service | None, values: 
         session.add(ServiceResource(service_id=service.id, resource_id=resource_id, units=n))
     session.flush()
     return service
+
+
+def same_name(name: str, others: Iterable[str]) -> bool:
+    """Whether ``name`` is one of ``others`` once case, accents and spacing are ignored (the
+    bot matches names the same way, so "Banho" and "banho " are one name to a tutor)."""
+    key = normalize(name)
+    return any(normalize(other) == key for other in others)
+
+
+def _same_named_service(session: Session, shop: Shop, name: str,
+                        service: Service | None) -> Service | None:
+    """Another service of the shop (any segment) with that name, or None."""
+    rows = session.exec(select(Service).join(ServiceCategory,
+                                             ServiceCategory.id == Service.category_id)
+                        .join(Segment, Segment.id == ServiceCategory.segment_id)
+                        .where(Segment.shop_id == shop.id)).all()
+    key = normalize(name)
+    return next((s for s in rows if normalize(s.name) == key
+                 and (service is None or s.id != service.id)), None)
 
 
 # --------------------------------------------------------------------------- combos
@@ -267,6 +292,12 @@ def save_zone(session: Session, shop: Shop, zone: LevaETrazZone | None,
     if not neighborhoods and not prefixes:
         errs.add("neighborhoods", "Informe bairros ou prefixos de CEP atendidos.")
     fee = errs.run("fee", parse_money, values.get("fee"), label="A taxa")
+    others = session.exec(select(LevaETrazZone.name).where(
+        LevaETrazZone.shop_id == shop.id,
+        LevaETrazZone.id != (zone.id if zone and zone.id else -1))).all()
+    if name and same_name(name, others):
+        errs.add("name", f"Já existe uma zona chamada “{name}”: escolha outro nome ou edite a "
+                 "zona existente.")
     errs.check()
     zone = zone or LevaETrazZone(shop_id=shop.id, name=name)
     zone.name, zone.neighborhoods, zone.cep_prefixes, zone.fee_cents = (

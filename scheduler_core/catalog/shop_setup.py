@@ -22,6 +22,7 @@ from scheduler_core.catalog.models import (
 )
 from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
 from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
+from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import (
     Collector,
     flag,
@@ -174,6 +175,7 @@ def save_employee(session: Session, shop_id: int, employee: Employee | None, val
     ranges = _week(errs, days)
     if has_calendar and not any(ranges.values()) and not errs.errors:
         errs.add("day_0", "Informe pelo menos um dia e horário de trabalho.")
+    sensitive = _sensitive_choice(errs, values)
     errs.check()
     if employee is None:
         employee = Employee(shop_id=shop_id, name=name)
@@ -181,14 +183,56 @@ def save_employee(session: Session, shop_id: int, employee: Employee | None, val
     employee.species = chosen_species
     employee.has_calendar = has_calendar
     employee.active = flag(values, "active")
-    for key in ("can_cancel", "can_edit_invoices", "can_edit_blocks", "can_see_sensitive"):
+    for key in ("can_cancel", "can_edit_invoices", "can_edit_blocks"):
         setattr(employee, key, flag(values, key))
+    employee.can_see_sensitive, employee.deny_sensitive = sensitive
+
     if pin:
         employee.operator_pin_hash = hash_pin(pin)
     session.add(employee)
     session.flush()
     _replace_categories_and_week(session, employee.id, cat_ids, ranges)
     return employee
+
+
+#: An employee's own say on sensitive tutor data → (granted, refused).
+SENSITIVE_CHOICES: dict[str, tuple[bool, bool]] = {
+    "perfil": (False, False), "sim": (True, False), "nao": (False, True)}
+
+
+def sensitive_choice_of(employee: Employee | None) -> str:
+    """The employee form's choice for sensitive data: "perfil", "sim" or "nao"."""
+    if employee is None:
+        return "perfil"
+    return "nao" if employee.deny_sensitive else ("sim" if employee.can_see_sensitive
+                                                  else "perfil")
+
+
+def _sensitive_choice(errs: Collector, values: Mapping) -> tuple[bool, bool]:
+    """``values["sensitive"]`` ("perfil" follows the role, "sim" grants, "nao" refuses); a
+    form without it keeps the older ``can_see_sensitive`` check box (grant or follow)."""
+    choice = text_of(values, "sensitive")
+    if not choice:
+        return (flag(values, "can_see_sensitive"), False)
+    if choice not in SENSITIVE_CHOICES:
+        errs.add("sensitive", "Escolha se o funcionário vê os dados sensíveis.")
+        return (False, False)
+    return SENSITIVE_CHOICES[choice]
+
+
+def save_sensitive_settings(session: Session, shop: Shop, roles: Iterable[str], *,
+                            allowed: Iterable[str], pin_to_open_tutor: bool) -> Shop:
+    """Which roles see tutors' sensitive data by default (of ``allowed``; the owner always
+    does) and whether opening a tutor's page asks for the operator PIN."""
+    allowed_set = set(allowed)
+    unknown = [r for r in roles if r not in allowed_set]
+    if unknown:
+        raise ValidationFailed("Perfil desconhecido.", details={"field": "sensitive_roles"})
+    shop.sensitive_roles = [r for r in allowed if r in set(roles)]
+    shop.pin_to_open_tutor = pin_to_open_tutor
+    session.add(shop)
+    session.flush()
+    return shop
 
 
 def _contacts(errs: Collector, values: Mapping) -> tuple[str, str]:

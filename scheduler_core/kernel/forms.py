@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import TypeVar
 
 from scheduler_core.kernel.errors import ValidationFailed
@@ -19,12 +20,18 @@ class FieldError(ValueError):
     pass
 
 
+def agreeing(label: str, masculine: str, feminine: str) -> str:
+    """The adjective agreeing with ``label``'s article ("A taxa" → feminine, "O valor" →
+    masculine): "A taxa é inválida", never "A taxa é inválido"."""
+    return feminine if re.match(r"(?i)as? ", label) else masculine
+
+
 def parse_money(text: str | None, *, required: bool = True, label: str = "O valor") -> int | None:
     """"45", "45,90", "1.234,56", "R$ 45,90", "45.9" → centavos. Negative → error."""
     raw = (text or "").strip().replace("R$", "").replace(" ", "")
     if not raw:
         if required:
-            raise FieldError(f"{label} é obrigatório.")
+            raise FieldError(f"{label} é {agreeing(label, 'obrigatório', 'obrigatória')}.")
         return None
     negative = raw.startswith("-")
     raw = raw.lstrip("-+")
@@ -33,11 +40,12 @@ def parse_money(text: str | None, *, required: bool = True, label: str = "O valo
     elif raw.count(".") > 1 or re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
         raw = raw.replace(".", "")
     if not re.fullmatch(r"\d+(\.\d{1,2})?", raw):
-        raise FieldError(f"{label} é inválido: use por exemplo 45,90.")
+        invalid = agreeing(label, "inválido", "inválida")
+        raise FieldError(f"{label} é {invalid}: use por exemplo 45,90.")
     whole, _, frac = raw.partition(".")
     cents = int(whole) * 100 + int((frac + "00")[:2])
     if negative and cents:
-        raise FieldError(f"{label} não pode ser negativo.")
+        raise FieldError(f"{label} não pode ser {agreeing(label, 'negativo', 'negativa')}.")
     return cents
 
 
@@ -69,6 +77,32 @@ def parse_hhmm(text: str | None, *, label: str = "Horário") -> str:
     if hours > 23 or minutes > 59:
         raise FieldError(f"{label}: horário inválido ({raw}).")
     return f"{hours:02d}:{minutes:02d}"
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DIGITS_ONLY = re.compile(r"(\d{2})(\d{2})(\d{4}|\d{2})")  # a phone's number pad has no "/"
+
+
+def parse_form_date(text: str | None, *, label: str = "Data") -> date:
+    """A date as staff type it: "24/12/2026", "24/12/26", "24-12-2026", "24.12.2026",
+    "24122026" or the ISO "2026-12-24" that browsers' date pickers send. FieldError in pt-BR
+    otherwise."""
+    raw = (text or "").strip()[:40]  # echoed in the message
+    iso = _ISO.fullmatch(raw)
+    day_first = _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif day_first:
+        day, month, year = (int(g) for g in day_first.groups())
+        if year < 100:
+            year += 2000
+    else:
+        raise FieldError(f"{label}: use o formato dd/mm/aaaa, por exemplo 24/12/2026 ({raw}).")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise FieldError(f"{label}: essa data não existe ({raw}).") from None
 
 
 def minutes(hhmm: str) -> int:

@@ -6,6 +6,12 @@ import re
 import unicodedata
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """ "1 conflito", "2 conflitos", "0 conflitos" (``plural_form`` defaults to singular + s):
+    the one way a counted noun is written, never "conflito(s)"."""
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
 def normalize(text: str | None, *, keep_punctuation: bool = False) -> str:
     """Lower case, no accents, single spaces; punctuation becomes a space
     ("Lulu-da-Pomerânia!" → "lulu da pomerania"). ``keep_punctuation`` keeps it for the readers

@@ -88,12 +88,12 @@ def get_entry(engine: Engine, *, shop_id: int, breed_id: int) -> BreedEntry:
         return _entries(session, shop_id, [breed])[0]
 
 
-def _choice(value: str | None, table: dict[str, str], field: str, what: str) -> str | None:
+def _choice(value: str | None, table: dict[str, str], field: str, refusal: str) -> str | None:
     text = (value or "").strip()
     if not text:
         return None
     if text not in table:
-        raise ValidationFailed(f"{what} inválido.", details={"field": field})
+        raise ValidationFailed(refusal, details={"field": field})
     return text
 
 
@@ -108,12 +108,14 @@ def save_breed(engine: Engine, *, shop_id: int, actor: str, now: datetime, value
                breed_id: int | None = None) -> Breed:
     """Add a breed (species, name, default porte and pelagem) or change a breed's defaults.
     pt-BR ``ValidationFailed`` with the field on bad input or a duplicate name."""
-    porte = _choice(values.get("default_porte"), PORTE_LABELS, "default_porte", "Porte")
+    porte = _choice(values.get("default_porte"), PORTE_LABELS, "default_porte",
+                    "Porte inválido.")
     pelagem = _choice(values.get("default_pelagem"), PELAGEM_LABELS, "default_pelagem",
-                      "Pelagem")
+                      "Pelagem inválida.")
     with write_session(engine, expire_on_commit=False) as session:
         if breed_id is None:
-            species = _choice(values.get("species"), SPECIES_LABELS, "species", "Espécie")
+            species = _choice(values.get("species"), SPECIES_LABELS, "species",
+                              "Espécie inválida.")
             if species is None:
                 raise ValidationFailed("Escolha a espécie.", details={"field": "species"})
             name = " ".join(str(values.get("name", "")).split())

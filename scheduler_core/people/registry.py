@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
+from scheduler_core.kernel.forms import FieldError, parse_form_date
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone, phone_variants, try_parse_phone
 from scheduler_core.kernel.text import normalize
 from scheduler_core.people.breeds import match_breeds
@@ -91,11 +92,11 @@ def _date(values: Mapping[str, Any], field: str, today: date | None) -> date | N
         return None
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            raise _invalid(field, "Data inválida; use o formato AAAA-MM-DD.") from None
+            value = parse_form_date(value)
+        except FieldError:
+            raise _invalid(field, "Data inválida; use o formato dd/mm/aaaa.") from None
     if not isinstance(value, date):
-        raise _invalid(field, "Data inválida; use o formato AAAA-MM-DD.")
+        raise _invalid(field, "Data inválida; use o formato dd/mm/aaaa.")
     if today is not None and value > today:
         raise _invalid(field, "A data de nascimento não pode estar no futuro.")
     if value.year < 1900:
@@ -368,7 +369,7 @@ def _choice(
     text = normalize(str(value)).replace(" ", "_")
     if text not in {a.value for a in allowed}:
         options = ", ".join(a.value for a in allowed)
-        raise _invalid(field, f"{label} inválido(a): use {options}.")
+        raise _invalid(field, f"{label}: use {options}.")
     return text
 
 

@@ -20,6 +20,7 @@ from scheduler_core.billing.models import BillingCycle, CreditReason, InvoiceSta
 from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import InvalidTransition, NotFound, ValidationFailed
 from scheduler_core.kernel.money import format_brl
+from scheduler_core.kernel.text import plural
 from scheduler_core.people.models import Tutor
 from scheduler_core.plans.models import (
     Allowance,
@@ -203,8 +204,9 @@ def cancel_plan(
                                                   actor=actor)
     plan.status = PetPlanStatus.CANCELADO
     session.add(plan)
-    note = (f"Plano cancelado. Agendamentos futuros: {len(cancelled_visits)} cancelado(s), "
-            f"{len(kept)} mantido(s); {len(cancelled_invoices)} fatura(s) cancelada(s)")
+    note = ("Plano cancelado. Agendamentos futuros: "
+            f"{plural(len(cancelled_visits), 'cancelado')}, {plural(len(kept), 'mantido')}; "
+            f"{plural(len(cancelled_invoices), 'fatura cancelada', 'faturas canceladas')}")
     if credited:
         note += f"; {format_brl(credited)} em crédito para o tutor"
     _log(session, plan.id, "cancel", now=now, actor=actor, note=note + ".")

@@ -66,6 +66,7 @@ from scheduler_core.catalog.segments import services_segment
 from scheduler_core.db.engine import is_postgres, locked_session
 from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
+from scheduler_core.kernel.text import plural
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.plans.models import (
     Allowance,
@@ -433,7 +434,7 @@ def _sell(
         "sell",
         now=now,
         actor=actor,
-        note=f"{template.name} vendido para {pet.name}: {count} ciclo(s).",
+        note=f"{template.name} vendido para {pet.name}: {plural(count, 'ciclo')}.",
     )
     record(
         session,
@@ -623,7 +624,8 @@ def release(
             _log(
                 session, plan.id, "regroup", now=now, actor=actor,
                 appointment_id=appointment.id,
-                note=f"Ciclos reorganizados: {moved} sessão(ões) adiantada(s); a sessão "
+                note="Ciclos reorganizados: "
+                f"{plural(moved, 'sessão adiantada', 'sessões adiantadas')}; a sessão "
                 "devolvida vai para o fim do pacote.",
             )
     _refresh_package(session, appointment.pet_plan_id, now=now)

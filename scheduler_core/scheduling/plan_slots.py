@@ -31,6 +31,7 @@ from sqlmodel import Session
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
 from scheduler_core.kernel.errors import CoreError, ValidationFailed
+from scheduler_core.kernel.text import plural
 from scheduler_core.plans import lifecycle
 from scheduler_core.plans import service as plans
 from scheduler_core.plans.models import PetPlan, PlanTemplate, PlanTemplateService
@@ -75,7 +76,8 @@ def _reservation(session: Session, template_id: int) -> tuple[list[int], int, in
 def _check_slots(slots: Sequence[FixedSlot], per_week: int) -> None:
     if len(slots) != per_week:
         raise ValidationFailed(
-            f"Escolha {per_week} horário(s) fixo(s) por semana (dia e hora).",
+            f"Escolha {plural(per_week, 'horário fixo', 'horários fixos')} por semana "
+            "(dia e hora).",
             details={"field": "slots", "per_week": per_week})
     for slot in slots:
         if not isinstance(slot.weekday, int) or not 0 <= slot.weekday <= 6 or not isinstance(

@@ -62,6 +62,11 @@ class Shop(SQLModel, table=True):
     leva_e_traz_min_notice_hours: int = 24
     leva_e_traz_pickup_window_min: int = 60
     leva_e_traz_notice: str = ""
+    # Sensitive tutor data (CPF, phones, e-mail, address): the staff roles that see it unmasked
+    # by default (the owner always does; each employee can be granted or refused on top), and
+    # whether opening a tutor's page asks for the operator PIN first (the opening is audited).
+    sensitive_roles: list[str] = json_field(["atendente", "veterinario"])
+    pin_to_open_tutor: bool = False
 
 
 class Segment(SQLModel, table=True):
@@ -110,7 +115,8 @@ class Employee(SQLModel, table=True):
     can_cancel: bool = False
     can_edit_invoices: bool = False
     can_edit_blocks: bool = False
-    can_see_sensitive: bool = False
+    can_see_sensitive: bool = False  # granted on top of the role
+    deny_sensitive: bool = False  # refused although the role sees it
 
 
 class EmployeeCategory(SQLModel, table=True):

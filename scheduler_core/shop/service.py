@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, delete
 
@@ -19,6 +19,7 @@ from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
 from scheduler_core.kernel.forms import (
     Collector,
     flag,
+    parse_form_date,
     parse_hhmm,
     parse_id,
     parse_int,
@@ -94,19 +95,20 @@ def save_resource(session: Session, segment: Segment, resource: Resource | None,
 
 def create_block(session: Session, shop: Shop, values: Mapping, dates: Iterable[str], *,
                  now: datetime) -> Block:
-    """A block on the given dates (all day or a time range), for the shop or one employee;
-    ``now`` (aware) is its creation time."""
+    """A block on the given dates and on every day from ``values["date_from"]`` to
+    ``values["date_to"]`` (dates typed dd/mm/aaaa or ISO; all day or a time range), for the shop
+    or one employee; ``now`` (aware) is its creation time."""
     errs = Collector()
     days: list[date] = []
     for text in dates:
         text = str(text).strip()
-        if not text:
-            continue
-        try:
-            days.append(date.fromisoformat(text))
-        except ValueError:
-            errs.add("dates", f"Data inválida: {text}.")
-    if not days and "dates" not in errs.errors:
+        if text:
+            day = errs.run("dates", parse_form_date, text)
+            days += [day] if day else []
+    days += _date_range(errs, text_of(values, "date_from"), text_of(values, "date_to"))
+    if len(set(days)) > MAX_BLOCK_DAYS:
+        errs.add("dates", f"Um bloqueio cobre no máximo {MAX_BLOCK_DAYS} dias.")
+    if not days and not errs.errors:
         errs.add("dates", "Escolha pelo menos uma data.")
     typed_employee = text_of(values, "employee_id")
     employee_id = parse_id(typed_employee) or None
@@ -131,6 +133,27 @@ def create_block(session: Session, shop: Shop, values: Mapping, dates: Iterable[
     session.add(block)
     session.flush()
     return block
+
+
+#: The longest range one block may cover (a year of holidays is one block per period).
+MAX_BLOCK_DAYS = 366
+
+
+def _date_range(errs: Collector, first_text: str, last_text: str) -> list[date]:
+    """Every day from ``first_text`` to ``last_text`` (one of them alone = that day)."""
+    if not first_text and not last_text:
+        return []
+    first = errs.run("date_from", parse_form_date, first_text or last_text, label="De")
+    last = errs.run("date_to", parse_form_date, last_text or first_text, label="Até")
+    if first is None or last is None:
+        return []
+    if last < first:
+        errs.add("date_to", "A data final (até) deve ser igual ou depois da inicial (de).")
+        return []
+    if (last - first).days >= MAX_BLOCK_DAYS:
+        errs.add("date_to", f"Um bloqueio cobre no máximo {MAX_BLOCK_DAYS} dias.")
+        return []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def is_operator_pin(pin: str) -> bool:

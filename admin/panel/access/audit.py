@@ -15,6 +15,7 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import Perm
+from scheduler_core.audit import labels as audit_labels
 from scheduler_core.audit import log as audit
 from scheduler_core.db.engine import read_session
 
@@ -40,15 +41,9 @@ async def audit_log(request: web.Request) -> web.Response:
     tz = me.shop.timezone if me.shop else "America/Sao_Paulo"
     rows, users = await db(request, _load_audit, engine(request),
                            me.shop.id if me.shop else None)
-
-    def actor_name(actor: str) -> str:
-        kind, _, ident = actor.partition(":")
-        if kind == "staff" and ident.isdigit() and int(ident) in users:
-            u = users[int(ident)]
-            return f"{u.name} ({u.login})"
-        return {"bot": "Robô", "system": "Sistema"}.get(actor, actor)
-
-    return render(request, "audit.html", {"rows": rows, "actor_name": actor_name, "tz": tz})
+    names = {uid: f"{u.name} ({u.login})" for uid, u in users.items()}
+    entries = [audit_labels.describe(r, names, tz) for r in rows]
+    return render(request, "audit.html", {"entries": entries})
 
 
 __all__ = ["routes", "Role"]

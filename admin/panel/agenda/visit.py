@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.models import Role, StaffUser
-from admin.panel import agenda_data
+from admin.panel import accounts, agenda_data
 from admin.panel.agenda.checklist import visit_checklist
 from admin.panel.agenda.common import S, check_pin, required_shop, token_secret
 from admin.panel.agenda.slots import (
@@ -22,6 +22,7 @@ from admin.panel.agenda.slots import (
     search_slots,
 )
 from admin.panel.agenda.visit_options import edit_options
+from admin.panel.fmt import plural
 from admin.panel.pages import (
     db,
     engine,
@@ -62,9 +63,17 @@ def _load_window(db_engine: Engine, shop: Shop, appt_id: int) -> tuple[dict, dic
             f"staff:{u.id}": u.name for u in session.exec(select(StaffUser)).all()}
 
 
+@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
+@page(Perm.AGENDA_VIEW)
+async def appointment_window(request: web.Request) -> web.Response:
+    return await render_window(request, int(request.match_info["id"]))
+
+
 async def render_window(request: web.Request, appt_id: int, extra: dict | None = None,
-                        status: int = 200) -> web.Response:
-    """The appointment window (``extra``: e.g. the conflicts of an edit that no longer fits)."""
+                        status: int = 200, refused: dict | None = None) -> web.Response:
+    """The appointment window. ``extra``: e.g. the conflicts of an edit that no longer fits;
+    ``refused`` ({"form", "error", typed values}) shows a refused cancel or no-show form open
+    again with its error (422) instead of a dead-end page."""
     shop = required_shop(request)
     detail, actors = await db(request, _load_window, engine(request), shop, appt_id)
     appt = detail["appt"]
@@ -75,14 +84,21 @@ async def render_window(request: web.Request, appt_id: int, extra: dict | None =
         "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
         "moves": {m.status: m for m in visit_status.moves_from(
             appt.status, may_revert=staff(request).user.role == Role.DONO)},
+        "refused": refused,
         **(extra or {}),
-    }, status=status)
+    }, status=422 if refused else status)
 
 
-@routes.get("/admin/agendamentos/{id:[0-9]{1,9}}")
-@page(Perm.AGENDA_VIEW)
-async def appointment_window(request: web.Request) -> web.Response:
-    return await render_window(request, int(request.match_info["id"]))
+async def _pin_refusal(request: web.Request, data: dict, form_name: str
+                       ) -> web.Response | None:
+    """The visit's page with the form's PIN error when the operator PIN is wrong, else None."""
+    try:
+        await db(request, check_pin, request, data.get("operator_pin"))
+    except accounts.AccountError as exc:
+        return await render_window(request, int(request.match_info["id"]), refused={
+            "form": form_name, "error": str(exc), "reason": data.get("reason", ""),
+            "escopo": data.get("escopo", "")})
+    return None
 
 
 @routes.post("/admin/agendamentos/{id:[0-9]{1,9}}/status")
@@ -106,7 +122,8 @@ async def appointment_status(request: web.Request) -> web.Response:
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_cancel(request: web.Request) -> web.Response:
     data = await form(request)
-    await db(request, check_pin, request, data.get("operator_pin"))
+    if (refusal := await _pin_refusal(request, data, "cancelar")) is not None:
+        return refusal
     appt_id = int(request.match_info["id"])
     reason = (data.get("reason") or "").strip()[:300]
     if data.get("escopo") == "seguintes":
@@ -114,7 +131,8 @@ async def appointment_cancel(request: web.Request) -> web.Response:
                        appointment_id=appt_id, now=now(request), actor=staff(request).actor,
                        reason=reason)
         raise redirect(f"/admin/agendamentos/{appt_id}",
-                       f"{len(ids)} agendamento(s) da série cancelado(s).")
+                       f"{plural(len(ids), 'agendamento')} da série "
+                       f"{'cancelado' if len(ids) == 1 else 'cancelados'}.")
     await db(request, visit_status.cancel, engine(request), appointment_id=appt_id,
              now=now(request), actor=staff(request).actor, channel="staff", reason=reason)
     raise redirect(f"/admin/agendamentos/{appt_id}", f"Agendamento #{appt_id} cancelado.")
@@ -124,7 +142,8 @@ async def appointment_cancel(request: web.Request) -> web.Response:
 @page(Perm.APPOINTMENT_CANCEL)
 async def appointment_no_show(request: web.Request) -> web.Response:
     data = await form(request)
-    await db(request, check_pin, request, data.get("operator_pin"))
+    if (refusal := await _pin_refusal(request, data, "falta")) is not None:
+        return refusal
     appt_id = int(request.match_info["id"])
     await db(request, visit_status.mark_no_show, engine(request), appointment_id=appt_id,
              now=now(request), actor=staff(request).actor)

@@ -25,6 +25,7 @@ from admin.panel.agenda.slots import (
     one_combo,
     search_slots,
 )
+from admin.panel.fmt import plural
 from admin.panel.pages import (
     db,
     engine,
@@ -333,7 +334,7 @@ def _repeat_rule(data) -> dict | None:
 
 def _series_message(result, tz: str) -> str:
     booked = ", ".join(f"{to_local(a.start, tz):%d/%m}" for a in result.appointments)
-    text = f"Série criada: {len(result.appointments)} agendamento(s) ({booked})."
+    text = f"Série criada: {plural(len(result.appointments), 'agendamento')} ({booked})."
     if result.conflicts:
         missed = "; ".join(f"{c.day:%d/%m}: {c.message}" for c in result.conflicts)
         text += f" Não couberam, marque outro horário ou um encaixe: {missed}"

@@ -16,6 +16,7 @@ from admin.panel.billing.common import actor, read, shop_today, write
 from admin.panel.config.common import required_shop
 from admin.panel.pages import form, form_list, now, page, panel_path, redirect, render
 from admin.panel.permissions import Perm
+from admin.panel.timeutil import parse_date
 from app.keys import SETTINGS
 from bot.inbox import send_attendant_message
 from bot.models import WaConversation
@@ -43,10 +44,7 @@ def _public_base(request: web.Request) -> str:
 
 
 def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+    return parse_date(text)
 
 
 def _filters(query) -> InvoiceFilter:

@@ -11,12 +11,20 @@ from sqlmodel import Session
 
 from admin.panel.billing.common import actor, read, shop_today, write
 from admin.panel.config.common import field_errors, required_shop
+from admin.panel.fmt import plural
 from admin.panel.pages import db, engine, form, now, page, panel_path, redirect, render
 from admin.panel.permissions import Perm
 from app.keys import SETTINGS
 from scheduler_core.billing.models import BillingCycle
 from scheduler_core.kernel.errors import CoreError, ValidationFailed
-from scheduler_core.kernel.forms import FieldError, parse_hhmm, parse_id, parse_int, parse_money
+from scheduler_core.kernel.forms import (
+    FieldError,
+    parse_form_date,
+    parse_hhmm,
+    parse_id,
+    parse_int,
+    parse_money,
+)
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.plans import lifecycle, queries, templates
@@ -114,10 +122,9 @@ def _check_pet(session: Session, pet_id: int | None, tutor_id: int, shop_id: int
 
 def _sale_input(data: dict) -> tuple[int | None, int | None, date, int | None]:
     """(pet, template, start date, price override) from the sale form (pt-BR FieldError)."""
-    try:
-        start = date.fromisoformat(data.get("start_date", ""))
-    except ValueError as exc:
-        raise FieldError("Informe a data de início.") from exc
+    if not (data.get("start_date") or "").strip():
+        raise FieldError("Informe a data de início.")
+    start = parse_form_date(data.get("start_date"), label="Início")
     price = parse_money(data.get("price"), required=False, label="O preço")
     return parse_id(data.get("pet_id")), parse_id(data.get("template_id")), start, price
 
@@ -171,8 +178,9 @@ def _fixed_slots(data: dict) -> list[plan_slots.FixedSlot]:
 
 
 def _fixed_message(sold: plan_slots.FixedSlotSale) -> str:
-    text = (f"Plano vendido: ciclos e faturas gerados; {len(sold.appointments)} visita(s) "
-            f"agendada(s) no horário fixo.")
+    count = len(sold.appointments)
+    text = (f"Plano vendido: ciclos e faturas gerados; {plural(count, 'visita')} "
+            f"{'agendada' if count == 1 else 'agendadas'} no horário fixo.")
     if sold.conflicts:
         text += " Não couberam (agende outro horário): " + "; ".join(
             f"{c.day:%d/%m}: {c.message}" for c in sold.conflicts)
@@ -201,8 +209,9 @@ async def plan_cancel(request: web.Request) -> web.Response:
                              who=actor(request))
     except CoreError as exc:
         raise redirect(back, exc.message, "erro") from exc
-    raise redirect(back, f"Plano cancelado: {len(result.cancelled_invoice_ids)} fatura(s) e "
-                         f"{len(result.cancelled_appointment_ids)} visita(s) canceladas.")
+    raise redirect(back, "Plano cancelado: "
+                   f"{plural(len(result.cancelled_invoice_ids), 'fatura')} e "
+                   f"{plural(len(result.cancelled_appointment_ids), 'visita')} canceladas.")
 
 
 def _edit(session: Session, allowance_id: int, shop_id: int, *, used: int, reason: str,

@@ -37,20 +37,24 @@ routes = web.RouteTableDef()
 def _leva_ctx(session: Session, shop_id: int) -> dict:
     zones = session.exec(select(LevaETrazZone).where(LevaETrazZone.shop_id == shop_id)
                          .order_by(LevaETrazZone.name)).all()
-    return {"shop": session.get(Shop, shop_id), "zones": zones}
+    return {"shop": session.get(Shop, shop_id), "zones": zones, "editing": None}
 
 
-def _load_leva(db_engine: Engine, shop_id: int) -> dict:
+def _load_leva(db_engine: Engine, shop_id: int, editing_id: int | None) -> dict:
     with read_session(db_engine) as session:
-        return _leva_ctx(session, shop_id)
+        ctx = _leva_ctx(session, shop_id)
+    ctx["editing"] = next((z for z in ctx["zones"] if z.id == editing_id), None)
+    return ctx
 
 
 @routes.get("/admin/config/leva-e-traz")
 @page(Perm.SETTINGS)
 async def leva_page(request: web.Request) -> web.Response:
+    """The settings and zones; ``?editar=<zone id>`` fills the zone form with that zone."""
     shop = required_shop(request)
     return render(request, "config/leva.html",
-                  await db(request, _load_leva, engine(request), shop.id))
+                  await db(request, _load_leva, engine(request), shop.id,
+                           int_or_none(request.query.get("editar"))))
 
 
 def _save_leva(request: web.Request, shop_id: int, data: dict) -> tuple[str, dict | None]:
@@ -76,8 +80,10 @@ def _save_leva(request: web.Request, shop_id: int, data: dict) -> tuple[str, dic
             session.rollback()
             return "", {**_leva_ctx(session, shop_id), "errors": field_errors(exc),
                         "values": data}
-        record_audit(session, request, "config.leva_e_traz", "shop", shop.id,
-                     {"action": data.get("action", "zone")})
+        details = {"action": data.get("action") or "zone"}
+        if zone is not None:
+            details["name"] = zone.name
+        record_audit(session, request, "config.leva_e_traz", "shop", shop.id, details)
         session.commit()
     return message, None
 

@@ -144,7 +144,8 @@ def _save_employee(request: web.Request, shop: Shop, employee_id: int | None, da
             )
             return "", ctx
         record_audit(session, request, "config.employee", "employee", employee.id,
-                     {"name": employee.name, "categories": category_ids})
+                     {"name": employee.name, "categories": category_ids,
+                      "sensitive_access": shop_setup.sensitive_choice_of(employee)})
         session.commit()
         return employee.name, None
 

@@ -25,9 +25,10 @@ from admin.models import StaffUser
 from admin.panel.pages import db, engine, form, int_or_none, now, page, redirect, render, staff
 from admin.panel.permissions import Perm, permissions_for
 from admin.panel.timeutil import to_local
-from admin.panel.tutors.tutor import mask_phone, phone_text, tutor_context
+from admin.panel.tutors.tutor import tutor_context
 from scheduler_core.chatbot.quick_replies import list_quick_replies
 from scheduler_core.db.engine import read_session
+from scheduler_core.people.masking import show_phone
 from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
@@ -56,16 +57,8 @@ def waiting_label(seconds: int) -> str:
     return f"{hours // 24} d {hours % 24} h"
 
 
-def shown_phone(phone: str | None, sensitive: bool) -> str:
-    """A conversation's phone as this staff member may see it (masked without the sensitive
-    data permission: ``admin.panel.tutors.tutor.mask_phone``)."""
-    if not phone:
-        return ""
-    return phone_text(phone) if sensitive else mask_phone(phone)
-
-
 def _display_name(conv, sensitive: bool) -> str:
-    return (conv.tutor_name or conv.profile_name or shown_phone(conv.phone, sensitive)
+    return (conv.tutor_name or conv.profile_name or show_phone(conv.phone, sensitive=sensitive)
             or "Contato do WhatsApp")
 
 
@@ -101,9 +94,9 @@ def _queue_rows(db_engine: Engine, now_, shop_id: int | None, sensitive: bool,
         names = _staff_names(session, shop_id)
     return {"conversations": _waiting_rows(convs, names, sensitive), "returned": [{
         "id": r.id, "state_label": STATE_LABELS["devolvido"],
-        "name": r.tutor_name or r.profile_name or shown_phone(r.phone, sensitive)
+        "name": r.tutor_name or r.profile_name or show_phone(r.phone, sensitive=sensitive)
         or "Contato do WhatsApp",
-        "phone": shown_phone(r.phone, sensitive),
+        "phone": show_phone(r.phone, sensitive=sensitive),
         "at": to_local(r.resumed_at, tz).strftime("%d/%m %H:%M"),
         "by": names.get(r.resumed_by) or ("tempo esgotado" if r.resumed_by.startswith(
             "sistema") else ""),
@@ -112,7 +105,8 @@ def _queue_rows(db_engine: Engine, now_, shop_id: int | None, sensitive: bool,
 
 def _waiting_rows(convs: list, names: dict[str, str], sensitive: bool) -> list[dict]:
     return [{
-        "id": c.id, "name": _display_name(c, sensitive), "phone": shown_phone(c.phone, sensitive),
+        "id": c.id, "name": _display_name(c, sensitive),
+        "phone": show_phone(c.phone, sensitive=sensitive),
         "state": c.state, "state_label": STATE_LABELS[c.state],
         "holder": holder_label(c.assignee, names), "assignee": c.assignee,
         "waiting": waiting_label(c.waiting_seconds), "reason": c.reason,
@@ -206,10 +200,10 @@ async def inbox(request: web.Request) -> web.Response:
     ctx.update(conv=conv, history=history, tutor_ctx=context["tutor_ctx"],
                history_local=[(h, to_local(h.at, tz)) for h in history],
                last_id=history[-1].id if history else 0, state=context["state"],
-               is_human=conv.owner == "human", phone=shown_phone(conv.phone, sensitive),
+               is_human=conv.owner == "human", phone=show_phone(conv.phone, sensitive=sensitive),
                quick_replies=context["quick_replies"], attendants=context["attendants"],
                name=(tutor.name if tutor else None) or conv.profile_name
-               or shown_phone(conv.phone, sensitive) or "Contato do WhatsApp")
+               or show_phone(conv.phone, sensitive=sensitive) or "Contato do WhatsApp")
     return render(request, "inbox/inbox.html", ctx)
 
 

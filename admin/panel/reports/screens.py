@@ -21,10 +21,11 @@ from sqlmodel import Session, select
 from admin.panel.pages import db, engine, now, page, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.reports import charts, robo_rows
+from admin.panel.timeutil import parse_date
 from admin.panel.timeutil import today as shop_today
-from admin.panel.tutors.tutor import mask_phone, phone_text
 from scheduler_core.db.engine import read_session
 from scheduler_core.kernel.errors import ValidationFailed
+from scheduler_core.people.masking import show_phone
 from scheduler_core.reports import export, panels
 from scheduler_core.reports.period import BASIS_LABELS, Basis, make_filter, month_of, previous_month
 from scheduler_core.shop.models import Employee, Segment
@@ -43,10 +44,8 @@ MAX_ROWS = 400
 def _period(q, today: date) -> tuple[date, date, str]:
     preset = q.get("periodo", "")
     if q.get("inicio") or q.get("fim"):
-        try:
-            start = date.fromisoformat(q.get("inicio", ""))
-            end = date.fromisoformat(q.get("fim", ""))
-        except ValueError:
+        start, end = parse_date(q.get("inicio")), parse_date(q.get("fim"))
+        if start is None or end is None:
             raise ValidationFailed("Data inválida: informe o início e o fim do período.",
                                    details={"field": "inicio"}) from None
         return start, end, "personalizado"
@@ -83,7 +82,7 @@ def _request_filter(request: web.Request) -> dict:
 
 
 def _mask(sensitive: bool):
-    return phone_text if sensitive else mask_phone
+    return lambda phone: show_phone(phone, sensitive=sensitive)
 
 
 def _check(request: web.Request, name: str) -> None:

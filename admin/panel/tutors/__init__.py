@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from admin.panel.tutors import pets, tutor
+from admin.panel.tutors import access, pets, tutor
 
-ROUTES = [m.routes for m in (tutor, pets)]
+ROUTES = [m.routes for m in (tutor, pets, access)]

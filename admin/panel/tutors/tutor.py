@@ -25,14 +25,15 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import to_local, today
+from admin.panel.tutors import access
 from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.billing.models import CreditEntry, Invoice, InvoiceItem, Payment
 from scheduler_core.catalog.models import Service
 from scheduler_core.db.engine import locked_session, read_session
-from scheduler_core.kernel.cpf import format_cpf
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.phones import format_phone_br
 from scheduler_core.people import registry as people
+from scheduler_core.people.masking import DOT, show_phone, tutor_contact
 from scheduler_core.people.models import Breed, Pet, Tutor
 from scheduler_core.shop.models import Shop
 
@@ -48,14 +49,6 @@ def required_shop(request: web.Request) -> Shop:
     if shop is None:
         raise redirect("/admin/config/loja", "Cadastre os dados da loja primeiro.", "aviso")
     return shop
-
-
-def mask_cpf(cpf: str) -> str:
-    return f"***.***.{cpf[6:9]}-{cpf[9:]}" if len(cpf) == 11 else ("***" if cpf else "")
-
-
-def mask_phone(phone: str) -> str:
-    return f"(**) *****-{phone[-4:]}" if len(phone) >= 4 else ""
 
 
 def phone_text(value: str) -> str:
@@ -96,8 +89,7 @@ async def tutors_search(request: web.Request) -> web.Response:
     sensitive = staff(request).can(Perm.TUTORS_SENSITIVE)
     return render(request, "tutors/search.html", {
         "q": q, "tutors": tutors, "pets": pets,
-        "phone": (lambda t: phone_text(t.whatsapp)) if sensitive else (lambda t: mask_phone(
-            t.whatsapp)),
+        "phone": lambda t: show_phone(t.whatsapp, sensitive=sensitive),
     })
 
 
@@ -215,6 +207,7 @@ def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: b
                      and v.status not in ("cancelado", "nao_compareceu")], key=lambda v: v.start)
     past = [v for v in visits if v not in future]
     invoices = _invoice_rows(session, tutor.id)
+    contact = tutor_contact(tutor, sensitive=sensitive)
     credit = session.exec(select(func.coalesce(func.sum(CreditEntry.delta_cents), 0))
                           .where(CreditEntry.tutor_id == tutor.id)).one()
     return {
@@ -222,10 +215,8 @@ def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: b
         "invoices": invoices, "open_invoices": [r for r in invoices if r["open"] > 0
                                                 and r["invoice"].status not in (
                                                     "cancelada", "sem_cobranca")],
-        "credit": credit, "sensitive": sensitive,
-        "cpf": format_cpf(tutor.cpf) if sensitive else mask_cpf(tutor.cpf),
-        "whatsapp": phone_text(tutor.whatsapp) if sensitive else mask_phone(tutor.whatsapp),
-        "phone2": phone_text(tutor.phone2) if sensitive else mask_phone(tutor.phone2),
+        "credit": credit, "sensitive": sensitive, "contact": contact,
+        "cpf": contact.cpf, "whatsapp": contact.whatsapp, "phone2": contact.phone2,
     }
 
 
@@ -240,6 +231,9 @@ def _load_tutor_page(db_engine: Engine, shop: Shop, tutor_id: int, now_,
 @page(Perm.TUTORS_VIEW)
 async def tutor_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
+    prompt = await access.prompt_if_needed(request, int(request.match_info["id"]))
+    if prompt is not None:
+        return prompt
     ctx = await db(request, _load_tutor_page, engine(request), shop,
                    int(request.match_info["id"]), now(request),
                    staff(request).can(Perm.TUTORS_SENSITIVE))
@@ -256,11 +250,33 @@ def _get_tutor(db_engine: Engine, tutor_id: int, shop_id: int) -> Tutor:
 @page(Perm.TUTORS_EDIT)
 async def tutor_edit(request: web.Request) -> web.Response:
     shop = required_shop(request)
+    prompt = await access.prompt_if_needed(request, int(request.match_info["id"]))
+    if prompt is not None:
+        return prompt
     tutor = await db(request, _get_tutor, engine(request), int(request.match_info["id"]),
                      shop.id)
     values = tutor.model_dump()
     values["birth_date"] = tutor.birth_date.isoformat() if tutor.birth_date else ""
-    return render(request, "tutors/tutor_form.html", {"values": values, "tutor": tutor})
+    masked = not staff(request).can(Perm.TUTORS_SENSITIVE)
+    if masked:
+        values.update(_masked_values(tutor))
+    return render(request, "tutors/tutor_form.html", {"values": values, "tutor": tutor,
+                                                      "masked": masked})
+
+
+#: The tutor form's fields that staff without the sensitive-data permission neither read nor
+#: change (the neighbourhood and city stay: they place a Leva e Traz).
+SENSITIVE_FORM_FIELDS = ("whatsapp", "phone2", "cpf", "email", "cep", "street", "number",
+                         "complement")
+
+
+def _masked_values(tutor: Tutor) -> dict[str, str]:
+    contact = tutor_contact(tutor, sensitive=False)
+    hidden = DOT * 3
+    return {"whatsapp": contact.whatsapp, "phone2": contact.phone2, "cpf": contact.cpf,
+            "email": contact.email, "cep": hidden if tutor.cep else "",
+            "street": hidden if tutor.street else "", "number": hidden if tutor.number else "",
+            "complement": hidden if tutor.complement else ""}
 
 
 def _update_tutor(request: web.Request, shop: Shop, tutor_id: int, values: dict) -> None:
@@ -284,14 +300,18 @@ async def tutor_update(request: web.Request) -> web.Response:
     shop = required_shop(request)
     data = await form(request)
     tutor_id = int(request.match_info["id"])
-    values = {k: data.get(k, "") for k in TUTOR_FORM_FIELDS}
+    masked = not staff(request).can(Perm.TUTORS_SENSITIVE)
+    fields = [k for k in TUTOR_FORM_FIELDS if not (masked and k in SENSITIVE_FORM_FIELDS)]
+    values = {k: data.get(k, "") for k in fields}
     values["allow_bot"] = data.get("allow_bot") == "1"
     try:
         await db(request, _update_tutor, request, shop, tutor_id, values)
     except ValidationFailed as exc:
         tutor = await db(request, _get_tutor, engine(request), tutor_id, shop.id)
+        shown = {**values, **(_masked_values(tutor) if masked else {})}
         return render(request, "tutors/tutor_form.html", {
-            "values": values, "tutor": tutor, "errors": field_errors(exc)}, status=422)
+            "values": shown, "tutor": tutor, "errors": field_errors(exc),
+            "masked": masked}, status=422)
     raise redirect(f"/admin/tutores/{tutor_id}", "Dados do tutor salvos.")
 
 

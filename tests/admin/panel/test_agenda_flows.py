@@ -86,7 +86,7 @@ async def test_wizard_repeats_weekly_and_cancels_this_and_following(client, pane
         series = session.exec(select(Appointment).where(
             Appointment.series_id == first.series_id).order_by(Appointment.start)).all()
     assert first.series_id is not None and len(series) >= 2
-    assert f"Série criada: {len(series)} agendamento(s)" in body
+    assert f"Série criada: {len(series)} agendamentos" in body
     assert {(a.start - first.start).days % 7 for a in series} == {0}
     page = await (await client.get(f"/admin/agendamentos/{series[0].id}")).text()
     assert "Série (toda semana)" in page and "seguintes da série" in page
@@ -94,7 +94,7 @@ async def test_wizard_repeats_weekly_and_cancels_this_and_following(client, pane
     done = await client.post(f"/admin/agendamentos/{series[0].id}/cancelar", data={
         "csrf_token": csrf, "operator_pin": PIN, "escopo": "seguintes"})
     assert done.status == 200
-    assert f"{len(series)} agendamento(s) da série cancelado(s)." in await done.text()
+    assert f"{len(series)} agendamentos da série cancelados." in await done.text()
     with Session(engine) as session:
         statuses = {session.get(Appointment, a.id).status for a in series}
     assert statuses == {AppointmentStatus.CANCELADO}

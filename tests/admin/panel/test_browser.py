@@ -198,7 +198,7 @@ def test_blocking_a_day_lists_the_appointments_it_conflicts_with(desk, panel_db)
         pet = session.get(Pet, appt.pet_id)
     browser_login(desk, *_owner(panel_db))
     desk.goto(desk.base + "/admin/config/bloqueios")
-    desk.fill("input[name=dates]", day.isoformat())
+    desk.fill("input[name=date_from]", f"{day:%d/%m/%Y}")  # typed as staff write it
     desk.fill("input[name=reason]", "Dedetização")
     desk.fill("#block-form input[name=operator_pin]", PIN)
     desk.click("text=Aplicar bloqueio")

@@ -282,8 +282,10 @@ async def test_bot_settings_refuse_empty_greeting_and_keep_menu_order(client, pa
     base = _bot_form(keys, slot_display="30", price_display="exato", min_notice_hours="3")
     bad = await _post(client, "/admin/config/robo", base + [("greeting_new", "  ")])
     assert bad.status == 422 and "não pode ficar vazio" in await bad.text()
+    moved = [keys[1], keys[0], *keys[2:]]
     good = await _post(client, "/admin/config/robo",
-                       base + [("greeting_new", "Bem-vindo!"), ("move", f"{keys[1]}:up")])
+                       _bot_form(moved, slot_display="30", price_display="exato",
+                                 min_notice_hours="3") + [("greeting_new", "Bem-vindo!")])
     assert good.status == 200
     with Session(engine) as session:
         saved = session.exec(select(BotSettings)).first()

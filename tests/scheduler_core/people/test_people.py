@@ -232,7 +232,7 @@ def test_create_tutor_normalises_cpf_and_whatsapp(world):
         ({"name": "Ana", "cep": "123"}, "cep", "CEP inválido"),
         ({"name": "Ana", "allow_bot": "sim"}, "allow_bot", "verdadeiro ou falso"),
         ({"name": "Ana", "apelido": "x"}, "apelido", "Campo desconhecido"),
-        ({"name": "Ana", "birth_date": "31/12/1990"}, "birth_date", "AAAA-MM-DD"),
+        ({"name": "Ana", "birth_date": "31/02/1990"}, "birth_date", "dd/mm/aaaa"),
     ],
 )
 def test_bad_tutor_data_is_a_validation_error_naming_the_field(world, values, field, message):
@@ -433,3 +433,10 @@ def test_digits_of_another_script_are_refused_not_read_or_dropped(world, field, 
         else:
             people.create_pet(s, world.tutor_id, {"name": "Rex", "species": "cao", field: value})
     assert err.value.details["field"] == field and "inválido" in err.value.message
+
+
+def test_a_birth_date_typed_dd_mm_aaaa_is_saved(world):
+    with world.session() as s:
+        tutor = people.create_tutor(s, world.shop_id, {"name": "Bia",
+                                                        "birth_date": "31/12/1990"})
+        assert tutor.birth_date == date(1990, 12, 31)
