@@ -1,7 +1,7 @@
 """sensitive data per role and employee, PIN to open a tutor
 
 Revision ID: fc1b42700896
-Revises: 17663cd1e240
+Revises: e0d758c2dac4
 Create Date: 2026-12-03 06:49:52.059680
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'fc1b42700896'
-down_revision = '17663cd1e240'
+down_revision = 'e0d758c2dac4'
 branch_labels = None
 depends_on = None
 
