@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from admin.models import Role, StaffUser
-from admin.panel import permissions
-from admin.panel.permissions import Perm
+from admin.models import StaffUser
 from bot.config import SIM_PHONE_ID
 from bot.models import Owner, WaConversation, WaMessage
 from scheduler_core.chatbot.models import QuickReply
@@ -133,9 +131,7 @@ async def test_only_the_owner_assigns_conversations(client, panel_db):
     assert response.status == 403
 
 
-async def test_phones_are_masked_for_staff_without_the_sensitive_permission(
-    client, panel_db, monkeypatch
-):
+async def test_phones_are_masked_for_staff_without_the_sensitive_permission(client, panel_db):
     conv_id = _waiting(panel_db[0], "+5511977778888", 5, "Test Name")
     _waiting(panel_db[0], "+5511911112222", 4, "Test Name")
     await logged_in(client, panel_db, "attendant")
@@ -143,12 +139,16 @@ async def test_phones_are_masked_for_staff_without_the_sensitive_permission(
     # Two tutors with the same profile name are told apart by their phones.
     assert [(c["name"], c["phone"]) for c in data["conversations"]] == [
         ("Test Name", "(11) 97777-8888"), ("Test Name", "(11) 91111-2222")]
-    monkeypatch.setitem(permissions.ROLE_PERMS, Role.ATENDENTE,
-                        permissions.ROLE_PERMS[Role.ATENDENTE] - {Perm.TUTORS_SENSITIVE})
+    # The owner takes the sensitive data away from attendants (Equipe e acessos).
+    with Session(panel_db[0]) as session:
+        shop = session.exec(select(Shop)).one()
+        shop.sensitive_roles = ["veterinario"]
+        session.add(shop)
+        session.commit()
     data = await (await client.get("/admin/atendimento/fila.json")).json()
-    assert data["conversations"][0]["phone"] == "(**) *****-8888"
+    assert data["conversations"][0]["phone"] == "(11) 9••••-8888"
     html = await (await client.get(f"/admin/atendimento/{conv_id}")).text()
-    assert "97777" not in html and "*****-8888" in html
+    assert "97777" not in html and "9••••-8888" in html
     # "Cadastrar tutor" still saves the number without showing it.
     form = await (await client.get(f"/admin/tutores/novo?conversa={conv_id}")).text()
     assert "97777" not in form and "oculto" in form
