@@ -97,6 +97,9 @@ async def test_sell_a_package_see_cycles_pay_partially_then_fully(client, panel_
     open_cents = int(re.search(r'name="expected_open" value="(\d+)"', html).group(1))
     assert page.count('class="session"') == 10 and "Banho — sessão 5/5" in page
     assert "Pacote 10 banhos — ciclo 1/2" in html
+    # One line per session of the cycle on the invoice page and on the tutor's tab.
+    assert html.count("Banho — sessão") == 5 and "Banho — sessão 5 de 5" in html
+    assert page.count('class="invoice-line"') == 10
     response = await _post(client, inv_page, {"action": "pay", "method": "dinheiro",
                                               "amount": "10,00"}, inv_page)
     assert response.status == 303 and "/recibo/" in response.headers["Location"]
