@@ -106,6 +106,7 @@ KIND_LABELS: dict[str, str] = {
     PlanKind.PACOTE: "Pacote",
 }
 NO_PLAN_FOR_PET = "Nenhum plano disponível para este pet."
+WRONG_BREED = "Este plano não vale para a raça deste pet."
 
 
 # --------------------------------------------------------------------------- results
@@ -343,6 +344,21 @@ def sell_plan(
         return plan
 
 
+def _check_sellable(template: PlanTemplate, pet: Pet) -> None:
+    """Refuse a template that is inactive or not for the pet's species or breed, or a pet
+    that is not active (pt-BR :class:`ValidationFailed`)."""
+    if not template.active or pet.species not in (template.species or []):
+        raise ValidationFailed(
+            NO_PLAN_FOR_PET, details={"template_id": template.id, "species": pet.species}
+        )
+    if template.breed_ids and pet.breed_id not in template.breed_ids:
+        raise ValidationFailed(
+            WRONG_BREED, details={"template_id": template.id, "breed_id": pet.breed_id}
+        )
+    if pet.status != PetStatus.ATIVO:
+        raise ValidationFailed(f"O cadastro de {pet.name} não está ativo.")
+
+
 def _sell(
     session: Session,
     *,
@@ -361,12 +377,7 @@ def _sell(
     template = session.get(PlanTemplate, template_id) if template_id is not None else None
     if template is None or template.shop_id != tutor.shop_id:
         raise NotFound("Plano não encontrado.", details={"template_id": template_id})
-    if not template.active or pet.species not in (template.species or []):
-        raise ValidationFailed(
-            NO_PLAN_FOR_PET, details={"template_id": template.id, "species": pet.species}
-        )
-    if pet.status != PetStatus.ATIVO:
-        raise ValidationFailed(f"O cadastro de {pet.name} não está ativo.")
+    _check_sellable(template, pet)
     lines = list(
         session.execute(
             select(PlanTemplateService)

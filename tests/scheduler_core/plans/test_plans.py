@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.billing.models import BillingCycle, Invoice, InvoiceItem
 from scheduler_core.kernel.errors import CoreError, NotFound, ValidationFailed
+from scheduler_core.people.models import Breed
 from scheduler_core.plans import service as plans
 from scheduler_core.plans.models import PetPlan, PetPlanStatus, PlanLog, PlanUsage
 from scheduler_core.scheduling import appointments, booking, visit_status
@@ -140,6 +141,23 @@ def test_templates_for_another_species_are_refused(world):
     with Session(world.engine) as s:
         assert s.exec(select(BillingCycle)).all() == []
         assert s.exec(select(Invoice)).all() == []
+
+
+def test_a_template_for_other_breeds_is_refused_for_this_pet(world):
+    with Session(world.engine) as s:
+        poodle, pug = Breed(species="cao", name="Poodle"), Breed(species="cao", name="Pug")
+        s.add_all([poodle, pug])
+        s.commit()
+        poodle_id, pug_id = poodle.id, pug.id
+    only_pugs = world.add_plan_template("Plano pugs", breed_ids=[pug_id])
+    poodle_pet = world.add_pet(name="Mel", breed_id=poodle_id)
+    for pet_id in (poodle_pet, world.pet_id):  # another breed, or no breed at all
+        with pytest.raises(ValidationFailed) as exc:
+            _sell(world, only_pugs, pet_id=pet_id)
+        assert exc.value.message == "Este plano não vale para a raça deste pet."
+    with Session(world.engine) as s:
+        assert s.exec(select(PetPlan)).all() == [] and s.exec(select(Invoice)).all() == []
+    assert _sell(world, only_pugs, pet_id=world.add_pet(name="Bob", breed_id=pug_id)).id
 
 
 # --------------------------------------------------------------------------- bookings
