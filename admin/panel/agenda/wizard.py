@@ -251,11 +251,11 @@ async def wizard_book(request: web.Request) -> web.Response:
     common = {"token": token, "now": now(request), "secret": token_secret(request),
               "actor": staff(request).actor, "notes": notes[:2000],
               "idempotency_key": data.get("idempotency_key") or None,
-              "leva_e_traz": data.get("leva_e_traz") == "1"}
+              "leva_e_traz": data.get("leva_e_traz") == "1",
+              "pet_plan_id": int_or_none(data.get("pet_plan_id"))}
     rule = _repeat_rule(data)
     if rule is None:
-        appt = await db(request, booking.book, engine(request), origin="staff",
-                        pet_plan_id=int_or_none(data.get("pet_plan_id")), **common)
+        appt = await db(request, booking.book, engine(request), origin="staff", **common)
         booked = [appt]
         message = f"Agendamento #{appt.id} criado."
     else:
@@ -294,4 +294,11 @@ def _series_message(result, tz: str) -> str:
     if result.conflicts:
         missed = "; ".join(f"{c.day:%d/%m}: {c.message}" for c in result.conflicts)
         text += f" Não couberam, marque outro horário ou um encaixe: {missed}"
+    if result.by_plan:
+        used = ", ".join(f"{to_local(a.start, tz):%d/%m}" for a in result.by_plan)
+        text += f" Pelo plano: {used}."
+    if result.priced_normally:
+        normal = "; ".join(f"{to_local(a.start, tz):%d/%m}: {a.plan_note}"
+                           for a in result.priced_normally)
+        text += f" Com o preço normal: {normal}"
     return text
