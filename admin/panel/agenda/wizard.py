@@ -48,7 +48,7 @@ from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.plans import lifecycle
-from scheduler_core.scheduling import booking, recurrence
+from scheduler_core.scheduling import booking, occupancy, recurrence
 from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
@@ -121,7 +121,8 @@ async def wizard(request: web.Request) -> web.Response:
     checklist = await db(request, checklists.segment_items, engine(request), shop_id=shop.id,
                          segment_id=segment_id, stage="agendado")
     day = day or today(now(request), shop.timezone)
-    plan_offer = await db(request, _plan_offer, engine(request), pet.id, all_ids, day)
+    plan_offer, places = await db(request, _day_extras, engine(request), shop.id, pet.id,
+                                  all_ids, day, segment_id)
     choice = employee_choice(q, categories)
     offer = await search_slots(request, shop, pet_id=pet.id,
                           service_ids=service_ids if combo_id else all_ids, date_from=day,
@@ -134,14 +135,18 @@ async def wizard(request: web.Request) -> web.Response:
                prev_day=(day - timedelta(days=1)).isoformat(),
                next_day=(day + timedelta(days=1)).isoformat(),
                idempotency_key=secrets.token_urlsafe(16), checklist=checklist,
-               segment_id=segment_id, plan_offer=plan_offer)
+               segment_id=segment_id, plan_offer=plan_offer, places=places)
     return render(request, "agenda/new.html", ctx)
 
 
-def _plan_offer(eng, pet_id: int, service_ids: list[int], day) -> lifecycle.PlanOffer | None:
-    """The pet's active plan covering these services on ``day``: "incluso no plano — restam N"."""
+def _day_extras(eng, shop_id: int, pet_id: int, service_ids: list[int], day,
+                segment_id: int | None) -> tuple[lifecycle.PlanOffer | None, list]:
+    """The pet's active plan covering these services on ``day`` ("incluso no plano — restam
+    N") and, for a creche / hotel segment, its places taken that day ("Creche: 8/10")."""
     with Session(eng) as session:
-        return lifecycle.active_plan_for(session, pet_id, service_ids, day)
+        places = [o for o in occupancy.day_occupancy(session, shop_id, day)
+                  if o.segment_id == segment_id]
+        return lifecycle.active_plan_for(session, pet_id, service_ids, day), places
 
 
 def _breeds(session: Session):
