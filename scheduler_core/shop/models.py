@@ -77,6 +77,9 @@ class Segment(SQLModel, table=True):
     daily_capacity: int | None = None
     # Optional places per day of one species on top of daily_capacity: {"cao": 6, "gato": 4}.
     species_capacity: dict[str, int] = json_field({})
+    # Hotel stays (scheduler_core.scheduling.stays): check-in and check-out, shop wall clock.
+    check_in_time: str = "14:00"
+    check_out_time: str = "12:00"
 
 
 class OpeningRange(SQLModel, table=True):

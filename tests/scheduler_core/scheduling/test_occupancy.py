@@ -100,3 +100,35 @@ def test_other_segment_kinds_are_not_counted(world):
 def _segment_name(world) -> str:
     with Session(world.engine) as s:
         return s.get(Segment, world.segment_id).name
+
+
+def test_a_three_night_stay_takes_the_last_place_and_an_overlapping_one_is_refused(world):
+    from scheduler_core.scheduling import stays
+
+    _make(world, "hotel", 1)
+    check_in = MONDAY + timedelta(days=7)
+    stay = stays.book_stay(world.engine, pet_id=world.pet_id, service_id=world.services["banho"],
+                           check_in=check_in, check_out=check_in + timedelta(days=3), now=NOW,
+                           actor="staff:1")
+    assert stay.total_cents == 3 * 5000  # three nights at the pet's price
+    local_start = stay.start.astimezone(ZONE)
+    assert (local_start.date(), f"{local_start:%H:%M}") == (check_in, "14:00")
+    other = world.add_pet(name="Luna")
+    with pytest.raises(ValidationFailed) as exc:  # its first night is the stay's last
+        stays.book_stay(world.engine, pet_id=other, service_id=world.services["banho"],
+                        check_in=check_in + timedelta(days=2),
+                        check_out=check_in + timedelta(days=4), now=NOW, actor="staff:1")
+    assert exc.value.message == (
+        f"Sem vagas em {_segment_name(world)} no dia {check_in + timedelta(days=2):%d/%m}: "
+        "1 de 1 ocupadas. Escolha outra data.")
+    # Arriving on the check-out day is fine; a stay must have a night.
+    assert stays.book_stay(world.engine, pet_id=other, service_id=world.services["banho"],
+                           check_in=check_in + timedelta(days=3),
+                           check_out=check_in + timedelta(days=4), now=NOW, actor="staff:1").id
+    with pytest.raises(ValidationFailed, match="pelo menos um dia depois"):
+        stays.book_stay(world.engine, pet_id=other, service_id=world.services["banho"],
+                        check_in=check_in, check_out=check_in, now=NOW, actor="staff:1")
+    with Session(world.engine) as s:
+        nights = [o.used for d in range(5) for o in occupancy.day_occupancy(
+            s, world.shop_id, check_in + timedelta(days=d))]
+    assert nights == [1, 1, 1, 1, 0]
