@@ -1,8 +1,8 @@
 """Agenda screens: the day/board/week views, the appointment window (status, reschedule,
-cancel, no-show), the new-appointment wizard, encaixe and "Buscar horários"."""
+cancel, no-show), the new-appointment wizard, encaixe, hotel stays and "Buscar horários"."""
 
 from __future__ import annotations
 
-from admin.panel.agenda import board, checklist, encaixe, slots, visit, wizard
+from admin.panel.agenda import board, checklist, encaixe, slots, stays, visit, wizard
 
-ROUTES = [m.routes for m in (board, visit, checklist, wizard, encaixe, slots)]
+ROUTES = [m.routes for m in (board, visit, checklist, wizard, encaixe, slots, stays)]

@@ -467,3 +467,23 @@ async def test_agenda_and_wizard_show_the_creche_places_taken_that_day(client, p
     assert f"{name}: {places.used}/40 em {day:%d/%m}" in wizard
     today_page = await (await client.get("/admin/agenda")).text()
     assert f"{name}: " in today_page and "hoje</span>" in today_page
+
+
+async def test_the_stay_form_answers_bad_dates_in_portuguese_and_never_500(client, panel_db):
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    await logged_in(client, panel_db)
+    assert (await client.get("/admin/hospedagem/nova?pet=999999999")).status == 404
+    csrf = await page_csrf(client)
+    for entrada, saida, message in (
+        ("", "", "Informe as datas de entrada e saída"),
+        ("31/02/2027", "03/03/2027", "Informe as datas de entrada e saída"),
+        ("10/03/2027", "10/03/2027", "pelo menos um dia depois"),
+        ("01/03/2027", "10/03/2029", "no máximo 60 diárias"),
+        ("01/03/2027", "03/03/2027", "não é de hotel"),
+    ):
+        response = await client.post("/admin/hospedagem/nova", data={
+            "csrf_token": csrf, "pet": str(pet.id), "servico": str(bath.id),
+            "entrada": entrada, "saida": saida})
+        assert response.status == 422, (entrada, saida)
+        assert message in await response.text()
