@@ -15,10 +15,10 @@ Decisions:
   the place for a pet arriving on the 12th.
 - Cancelled and no-show visits (``FREEING_STATUSES``) free their places.
 - :func:`check_capacity` runs inside the booking's write transaction (``booking.store_booking``,
-  the one insert path of the API, the panel and the bot), after the slot's locks: on
-  PostgreSQL it locks the segment row ``FOR UPDATE`` so two bookings of the last place
-  serialise and the second one counts the first; on SQLite the transaction holds the write
-  lock already.
+  the one insert path of the API, the panel and the bot; ``stays.book_stay``), after the
+  slot's locks: on PostgreSQL a limited segment's row is locked ``FOR UPDATE`` so two
+  bookings of the last place serialise and the second one counts the first (segments without
+  a capacity take no lock); on SQLite the transaction holds the write lock already.
 """
 
 from __future__ import annotations
@@ -111,15 +111,15 @@ def check_capacity(
     """Refuse (pt-BR ValidationFailed) a visit of a pet of ``species`` from ``start`` to
     ``end`` when one of its days is full (module docstring). Call it in the booking's write
     transaction, before the visit is inserted."""
-    stmt = select(Segment).where(Segment.id == segment_id)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
-    segment = session.execute(stmt).scalar_one_or_none()
+    segment = session.get(Segment, segment_id)
     if segment is None or segment.kind not in DAILY_KINDS:
         return
     per_species = (segment.species_capacity or {}).get(species)
     if segment.daily_capacity is None and per_species is None:
         return
+    if is_postgres(session):  # only limited segments serialise their bookings
+        session.execute(select(Segment.id).where(Segment.id == segment.id)
+                        .with_for_update()).all()
     zone = ZoneInfo(session.get(Shop, segment.shop_id).timezone)
     days = occupied_days(_local(start, zone), _local(end, zone))
     limits: list[tuple[int, str | None]] = []

@@ -132,3 +132,28 @@ def test_a_three_night_stay_takes_the_last_place_and_an_overlapping_one_is_refus
         nights = [o.used for d in range(5) for o in occupancy.day_occupancy(
             s, world.shop_id, check_in + timedelta(days=d))]
     assert nights == [1, 1, 1, 1, 0]
+
+
+def test_two_stays_racing_for_the_last_place_book_exactly_one(world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import stays
+
+    _make(world, "hotel", 1)
+    pets = [world.add_pet(name=f"Pet {i}") for i in range(4)]
+    check_in = MONDAY + timedelta(days=14)
+
+    def attempt(pet_id):
+        try:
+            return stays.book_stay(world.engine, pet_id=pet_id,
+                                   service_id=world.services["banho"], check_in=check_in,
+                                   check_out=check_in + timedelta(days=2), now=NOW,
+                                   actor="staff:1").id
+        except CoreError as exc:
+            return exc.message
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(attempt, pets))
+    assert sum(isinstance(r, int) for r in results) == 1, results
+    assert all("Sem vagas" in r for r in results if isinstance(r, str)), results
