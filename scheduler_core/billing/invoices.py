@@ -195,6 +195,15 @@ def split_discount(discount_cents: int, weights: Sequence[int]) -> list[int]:
     return floors
 
 
+def split_evenly(total_cents: int, parts: int) -> list[int]:
+    """``total_cents`` in ``parts`` equal shares that add up to it exactly; the remainder of
+    the division goes on the last share (a cycle invoice's one line per session)."""
+    if parts < 1 or total_cents < 0:
+        raise ValueError("no parts or a negative total")
+    base = total_cents // parts
+    return [base] * (parts - 1) + [total_cents - base * (parts - 1)]
+
+
 def lines_with_shares(items: Sequence[InvoiceItem], invoice_discount: int) -> list[Line]:
     """The lines with their share of ``invoice_discount`` (see :func:`split_discount`)."""
     weights = [

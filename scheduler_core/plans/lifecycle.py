@@ -38,7 +38,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from scheduler_core.audit.log import record
-from scheduler_core.billing.models import BillingCycle
+from scheduler_core.billing.models import BillingCycle, InvoiceItem, InvoiceItemKind
 from scheduler_core.kernel.errors import InvalidTransition, NotFound, ValidationFailed
 from scheduler_core.people.models import Tutor
 from scheduler_core.plans.cancellation import (
@@ -281,10 +281,16 @@ def _rollover(session: Session, old: PetPlan, new: PetPlan, *, package: bool,
     for a in _allowances(session, [c.id for c in cycles]):
         left[a.service_id] = left.get(a.service_id, 0) + max(0, a.included_qty - a.used_qty)
     first = _cycles(session, new.id)[0]
+    names = _service_names(session, left)
     for a in _allowances(session, [first.id]):
         if left.get(a.service_id):
             a.included_qty += left[a.service_id]
             session.add(a)
+            for k in range(1, left[a.service_id] + 1):  # one line per session, already paid
+                session.add(InvoiceItem(
+                    invoice_id=first.invoice_id, kind=InvoiceItemKind.SERVICO, in_plan=True,
+                    name=f"{names.get(a.service_id, a.service_id)} — sessão transferida {k} "
+                         f"de {left[a.service_id]}", unit_cents=0))
     return {s: q for s, q in left.items() if q}
 
 

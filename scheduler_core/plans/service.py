@@ -19,6 +19,11 @@ Model:
   the template price for the pet's porte (``price_by_porte``, else ``price_cents``) less
   ``discount_pct``, unless the seller overrides it; it is split evenly over the cycles (the first
   cycles take the leftover centavos).
+- A cycle's invoice has one line per session the cycle includes ("Banho — sessão 2 de 4", k of
+  the cycle's quantity of that service; :func:`session_lines`), the cycle's amount split evenly
+  over them with the remainder on the last line, so the lines add up to the cycle exactly.
+  Regrouping a package moves bookings between cycles, never the sessions a cycle includes, so
+  these lines never change after the sale.
 
 Bookings (called by :mod:`scheduler_core.scheduling.booking` and
 :mod:`scheduler_core.scheduling.visit_status`,
@@ -52,7 +57,12 @@ from sqlmodel import Session
 
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.audit.log import record
-from scheduler_core.billing.invoices import next_invoice_number, paid_cents, refresh_status
+from scheduler_core.billing.invoices import (
+    next_invoice_number,
+    paid_cents,
+    refresh_status,
+    split_evenly,
+)
 from scheduler_core.billing.models import (
     BillingCycle,
     Invoice,
@@ -97,6 +107,7 @@ KIND_LABELS: dict[str, str] = {
     PlanKind.PACOTE: "Pacote",
 }
 NO_PLAN_FOR_PET = "Nenhum plano disponível para este pet."
+WRONG_BREED = "Este plano não vale para a raça deste pet."
 
 
 # --------------------------------------------------------------------------- results
@@ -191,6 +202,22 @@ def add_months(day: date, months: int) -> date:
 def _split(total: int, parts: int) -> list[int]:
     base, extra = divmod(max(0, total), parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def session_lines(
+    names: dict[int, str], quantities: dict[int, int], amount_cents: int
+) -> list[tuple[str, int]]:
+    """A cycle invoice's lines: one per session the cycle includes ("Banho — sessão 2 de 4",
+    k of the cycle's quantity of that service, services in id order), the cycle's amount split
+    evenly so the lines add up to it exactly (the remainder on the last line)."""
+    labels = [
+        f"{names.get(sid, str(sid))} — sessão {k} de {qty}"
+        for sid, qty in sorted(quantities.items())
+        for k in range(1, qty + 1)
+    ]
+    if not labels:
+        return []
+    return list(zip(labels, split_evenly(amount_cents, len(labels)), strict=True))
 
 
 def _service_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
@@ -318,6 +345,21 @@ def sell_plan(
         return plan
 
 
+def _check_sellable(template: PlanTemplate, pet: Pet) -> None:
+    """Refuse a template that is inactive or not for the pet's species or breed, or a pet
+    that is not active (pt-BR :class:`ValidationFailed`)."""
+    if not template.active or pet.species not in (template.species or []):
+        raise ValidationFailed(
+            NO_PLAN_FOR_PET, details={"template_id": template.id, "species": pet.species}
+        )
+    if template.breed_ids and pet.breed_id not in template.breed_ids:
+        raise ValidationFailed(
+            WRONG_BREED, details={"template_id": template.id, "breed_id": pet.breed_id}
+        )
+    if pet.status != PetStatus.ATIVO:
+        raise ValidationFailed(f"O cadastro de {pet.name} não está ativo.")
+
+
 def _sell(
     session: Session,
     *,
@@ -336,12 +378,7 @@ def _sell(
     template = session.get(PlanTemplate, template_id) if template_id is not None else None
     if template is None or template.shop_id != tutor.shop_id:
         raise NotFound("Plano não encontrado.", details={"template_id": template_id})
-    if not template.active or pet.species not in (template.species or []):
-        raise ValidationFailed(
-            NO_PLAN_FOR_PET, details={"template_id": template.id, "species": pet.species}
-        )
-    if pet.status != PetStatus.ATIVO:
-        raise ValidationFailed(f"O cadastro de {pet.name} não está ativo.")
+    _check_sellable(template, pet)
     lines = list(
         session.execute(
             select(PlanTemplateService)
@@ -390,6 +427,7 @@ def _sell(
             (i + 1 for i, c in enumerate(layout) if c.period_start <= today <= c.period_end), 1
         )
     number = next_invoice_number(session, shop.id)
+    names = _service_names(session, quantities)
     count = len(layout)
     for seq, (cycle, amount) in enumerate(
         zip(layout, _split(price_cents, count), strict=True), start=1
@@ -403,17 +441,19 @@ def _sell(
             tutor_id=tutor.id,
             pet_id=pet.id,
             due_date=cycle.due_date,
-            note=f"{KIND_LABELS.get(template.kind, template.kind)} de {pet.name}",
+            note=f"{label} · {KIND_LABELS.get(template.kind, template.kind)} de {pet.name}",
             created_at=to_utc(now),
         )
         number += 1
         session.add(invoice)
         session.flush()
-        session.add(
-            InvoiceItem(
-                invoice_id=invoice.id, kind=InvoiceItemKind.OUTRO, name=label, unit_cents=amount
+        for name, unit in session_lines(names, cycle.quantities, amount):
+            session.add(
+                InvoiceItem(
+                    invoice_id=invoice.id, kind=InvoiceItemKind.SERVICO, name=name,
+                    unit_cents=unit,
+                )
             )
-        )
         row = BillingCycle(
             pet_plan_id=plan.id,
             seq=seq,

@@ -85,7 +85,7 @@ from scheduler_core.kernel.errors import (
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.plans import service as plans
 from scheduler_core.plans.models import PetPlan, PetPlanStatus
-from scheduler_core.scheduling import availability, idempotency, tokens
+from scheduler_core.scheduling import availability, idempotency, occupancy, tokens
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
     AvailabilityQuery,
@@ -620,6 +620,8 @@ def store_booking(
     calls it with slots from the engine on its own up-to-date snapshot."""
     slot = grant.slot
     shop = session.get(Shop, grant.shop_id)
+    occupancy.check_capacity(session, segment_id=grant.segment_id, species=pet.species,
+                             start=slot.start, end=slot.end)
     visit_day = slot.start.astimezone(ZoneInfo(shop.timezone)).date()
     plan, plan_note = _plan_for_booking(
         session, pet_plan_id, pet, grant.segment_id, visit_day

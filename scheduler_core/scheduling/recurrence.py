@@ -1,4 +1,4 @@
-"""Recurring appointments outside plans (scheduling.md §3.6): "every N weeks, N times or until a
+"""Recurring appointments (scheduling.md §3.6): "every N weeks, N times or until a
 date", booked by staff from one chosen slot.
 
 Decisions:
@@ -12,6 +12,11 @@ Decisions:
   encaixe). The rest of the series is booked.
 - Retrying the same request (same idempotency key) books nothing twice: each occurrence has its
   own key derived from the first appointment.
+- With a plan (``pet_plan_id``, as the wizard passes it for a single booking too) every
+  occurrence is booked through the same :func:`booking.book` path: each takes a session of the
+  cycle holding its date (a package: its next session) while there is one; once the allowance
+  runs out, or past the plan's term, the rest keep the normal price and their ``plan_note``
+  says why (:attr:`SeriesResult.priced_normally`).
 - Cancelling offers "this one" (the normal cancel) or "this and following"
   (:func:`cancel_following`).
 """
@@ -53,6 +58,18 @@ class SeriesResult:
     series_id: int
     appointments: tuple[Appointment, ...]  # booked, first included, in date order
     conflicts: tuple[Conflict, ...]
+
+    @property
+    def priced_normally(self) -> tuple[Appointment, ...]:
+        """Booked occurrences the plan did not (wholly) cover: its sessions ran out, or the day
+        is outside its term; ``plan_note`` says why (only when the series used a plan)."""
+        return tuple(a for a in self.appointments if a.plan_note)
+
+    @property
+    def by_plan(self) -> tuple[Appointment, ...]:
+        """Booked occurrences that took a session of the plan for everything it covers."""
+        return tuple(a for a in self.appointments if a.pet_plan_id is not None
+                     and not a.plan_note)
 
 
 def occurrence_dates(

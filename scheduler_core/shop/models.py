@@ -78,8 +78,13 @@ class Segment(SQLModel, table=True):
     open_24h: bool = False
     slot_step_min: int = 15
     species: list[str] = json_field(["cao", "gato"])
-    # Day-care capacity (pets per day); unused by other segments.
+    # Creche / hotel places per day (scheduler_core.scheduling.occupancy); unused by other kinds.
     daily_capacity: int | None = None
+    # Optional places per day of one species on top of daily_capacity: {"cao": 6, "gato": 4}.
+    species_capacity: dict[str, int] = json_field({})
+    # Hotel stays (scheduler_core.scheduling.stays): check-in and check-out, shop wall clock.
+    check_in_time: str = "14:00"
+    check_out_time: str = "12:00"
 
 
 class OpeningRange(SQLModel, table=True):

@@ -24,7 +24,7 @@ from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date, to_local, today
 from scheduler_core.checklists.service import STAGES
 from scheduler_core.db.engine import read_session
-from scheduler_core.scheduling import visit_status
+from scheduler_core.scheduling import occupancy, visit_status
 from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
@@ -34,12 +34,13 @@ routes = web.RouteTableDef()
 
 
 def _load_agenda(db_engine: Engine, shop: Shop, first: date, days: int,
-                 filters: dict) -> tuple[agenda_data.AgendaData, list]:
-    """The agenda of ``days`` days from ``first`` (``filters``: segment, employee, status) and
-    every employee with a calendar."""
+                 filters: dict, day: date) -> tuple[agenda_data.AgendaData, list, list]:
+    """The agenda of ``days`` days from ``first`` (``filters``: segment, employee, status),
+    every employee with a calendar and the creche / hotel places taken on ``day``."""
     with read_session(db_engine) as session:
         data = agenda_data.load_agenda(session, shop, first, days=days, **filters)
-        return data, agenda_data.employees_of(session, shop.id, calendar_only=True)
+        return (data, agenda_data.employees_of(session, shop.id, calendar_only=True),
+                occupancy.day_occupancy(session, shop.id, day))
 
 
 @routes.get("/admin/agenda")
@@ -53,9 +54,9 @@ async def agenda(request: web.Request) -> web.Response:
     employee_id = int_or_none(q.get("funcionario"))
     status = q.get("status") if q.get("status") in {s.value for s in S} else None
     first = day - timedelta(days=day.weekday()) if view == "semana" else day
-    data, all_employees = await db(
+    data, all_employees, places = await db(
         request, _load_agenda, engine(request), shop, first, 7 if view == "semana" else 1,
-        {"segment_id": segment_id, "employee_id": employee_id, "status": status})
+        {"segment_id": segment_id, "employee_id": employee_id, "status": status}, day)
     step = 7 if view == "semana" else 1
     checklists = {}
     if view == "quadro":
@@ -68,7 +69,7 @@ async def agenda(request: web.Request) -> web.Response:
         "prev_day": (day - timedelta(days=step)).isoformat(),
         "next_day": (day + timedelta(days=step)).isoformat(),
         "today": today(now(request), shop.timezone),
-        "hour_px": 72, "flow": visit_status.FLOW, "checklists": checklists,
+        "hour_px": 72, "flow": visit_status.FLOW, "places": places, "checklists": checklists,
         "open_checklist": int_or_none(q.get("checklist")),
         "moves": {s: visit_status.moves_from(s, may_revert=may_revert)
                   for s in visit_status.FLOW},

@@ -51,7 +51,7 @@ from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.plans import lifecycle
-from scheduler_core.scheduling import booking, recurrence
+from scheduler_core.scheduling import booking, occupancy, recurrence
 from scheduler_core.shop.models import Employee, Shop
 
 routes = web.RouteTableDef()
@@ -157,7 +157,8 @@ async def wizard(request: web.Request) -> web.Response:
     checklist = await db(request, checklists.segment_items, engine(request), shop_id=shop.id,
                          segment_id=segment_id, stage="agendado")
     day = day or today(now(request), shop.timezone)
-    plan_offer = await db(request, _plan_offer, engine(request), pet.id, all_ids, day)
+    plan_offer, places = await db(request, _day_extras, engine(request), shop.id, pet.id,
+                                  all_ids, day, segment_id)
     choice = employee_choice(q, categories)
     wanted = int_or_none(keep.get("funcionario"))
     for cat in categories:  # the professional of the agenda cell, where he does the service
@@ -174,14 +175,18 @@ async def wizard(request: web.Request) -> web.Response:
                prev_day=(day - timedelta(days=1)).isoformat(),
                next_day=(day + timedelta(days=1)).isoformat(),
                idempotency_key=secrets.token_urlsafe(16), checklist=checklist,
-               segment_id=segment_id, plan_offer=plan_offer)
+               segment_id=segment_id, plan_offer=plan_offer, places=places)
     return render(request, "agenda/new.html", ctx)
 
 
-def _plan_offer(eng, pet_id: int, service_ids: list[int], day) -> lifecycle.PlanOffer | None:
-    """The pet's active plan covering these services on ``day``: "incluso no plano — restam N"."""
+def _day_extras(eng, shop_id: int, pet_id: int, service_ids: list[int], day,
+                segment_id: int | None) -> tuple[lifecycle.PlanOffer | None, list]:
+    """The pet's active plan covering these services on ``day`` ("incluso no plano — restam
+    N") and, for a creche / hotel segment, its places taken that day ("Creche: 8/10")."""
     with Session(eng) as session:
-        return lifecycle.active_plan_for(session, pet_id, service_ids, day)
+        places = [o for o in occupancy.day_occupancy(session, shop_id, day)
+                  if o.segment_id == segment_id]
+        return lifecycle.active_plan_for(session, pet_id, service_ids, day), places
 
 
 def _breeds(session: Session):
@@ -295,11 +300,11 @@ async def wizard_book(request: web.Request) -> web.Response:
     common = {"token": token, "now": now(request), "secret": token_secret(request),
               "actor": staff(request).actor, "notes": notes[:2000],
               "idempotency_key": data.get("idempotency_key") or None,
-              "leva_e_traz": data.get("leva_e_traz") == "1"}
+              "leva_e_traz": data.get("leva_e_traz") == "1",
+              "pet_plan_id": int_or_none(data.get("pet_plan_id"))}
     rule = _repeat_rule(data)
     if rule is None:
-        appt = await db(request, booking.book, engine(request), origin="staff",
-                        pet_plan_id=int_or_none(data.get("pet_plan_id")), **common)
+        appt = await db(request, booking.book, engine(request), origin="staff", **common)
         booked = [appt]
         message = f"Agendamento #{appt.id} criado."
     else:
@@ -338,4 +343,11 @@ def _series_message(result, tz: str) -> str:
     if result.conflicts:
         missed = "; ".join(f"{c.day:%d/%m}: {c.message}" for c in result.conflicts)
         text += f" Não couberam, marque outro horário ou um encaixe: {missed}"
+    if result.by_plan:
+        used = ", ".join(f"{to_local(a.start, tz):%d/%m}" for a in result.by_plan)
+        text += f" Pelo plano: {used}."
+    if result.priced_normally:
+        normal = "; ".join(f"{to_local(a.start, tz):%d/%m}: {a.plan_note}"
+                           for a in result.priced_normally)
+        text += f" Com o preço normal: {normal}"
     return text

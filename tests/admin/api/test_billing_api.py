@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from scheduler_core.people.models import Breed, Pet
 from scheduler_core.plans import lifecycle
 from tests.scheduler_core.billing.billing_helpers import new_invoice
 from tests.scheduler_core.factories import NOW
@@ -110,6 +111,20 @@ async def test_bad_billing_input_is_a_clear_4xx(any_db_api):
     ]
     assert [status for reply, status in checks] == [reply.status for reply, _ in checks], [
         (r.status, r.body) for r, _ in checks]
+
+
+async def test_selling_a_template_for_other_breeds_is_a_422_in_portuguese(any_db_api):
+    api, world = any_db_api
+    with Session(world.engine) as s:
+        pug = s.exec(select(Breed).where(Breed.species == "cao")).first()
+        pet_breed = s.get(Pet, world.pet_id).breed_id
+        assert pug is not None and pug.id != pet_breed
+    template = world.add_plan_template("Plano pugs", breed_ids=[pug.id])
+    refused = await api.post(f"/api/pets/{world.pet_id}/plans", {"template_id": template})
+    assert refused.status == 422
+    assert refused.body["error"]["message"] == "Este plano não vale para a raça deste pet."
+    plans = await api.get(f"/api/pets/{world.pet_id}/plans")
+    assert plans.body["plans"] == []
 
 
 async def test_booking_by_the_plan_through_the_api_costs_nothing(any_db_api):

@@ -442,3 +442,53 @@ async def test_wizard_offers_for_a_cat_only_professionals_who_take_cats(client, 
 
     assert f'<option value="{diego.id}" >Diego Almeida' in offered(for_dog)
     assert "Diego Almeida" not in offered(for_cat) and offered(for_cat)
+
+
+async def test_agenda_and_wizard_show_the_creche_places_taken_that_day(client, panel_db):
+    from scheduler_core.catalog.models import ServiceCategory
+    from scheduler_core.scheduling import occupancy
+    from scheduler_core.shop.models import Segment
+
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    with Session(engine) as session:  # the demo's grooming segment run as a day care
+        segment = session.get(Segment, session.get(ServiceCategory, bath.category_id).segment_id)
+        segment.kind, segment.daily_capacity = "creche", 40
+        session.add(segment)
+        session.commit()
+        shop_id, name = segment.shop_id, segment.name
+    await logged_in(client, panel_db)
+    token, day = await _first_token(
+        client, f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}",
+        date.today() + timedelta(days=1))
+    with Session(engine) as session:
+        [places] = occupancy.day_occupancy(session, shop_id, day)
+    assert places.capacity == 40
+    agenda = await (await client.get(f"/admin/agenda?data={day.isoformat()}")).text()
+    assert f"{name}: {places.used}/40 {day:%d/%m}" in agenda
+    wizard = await (await client.get(
+        f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}"
+        f"&data={day.isoformat()}")).text()
+    assert f"{name}: {places.used}/40 em {day:%d/%m}" in wizard
+    today_page = await (await client.get("/admin/agenda")).text()
+    assert f"{name}: " in today_page and "hoje</span>" in today_page
+
+
+async def test_the_stay_form_answers_bad_dates_in_portuguese_and_never_500(client, panel_db):
+    engine = panel_db[0]
+    pet, bath = _dog(engine)
+    await logged_in(client, panel_db)
+    assert (await client.get("/admin/hospedagem/nova?pet=999999999")).status == 404
+    csrf = await page_csrf(client)
+    for entrada, saida, message in (
+        ("", "", "Informe as datas de entrada e saída"),
+        ("31/02/2027", "03/03/2027", "Informe as datas de entrada e saída"),
+        ("10/03/2027", "10/03/2027", "pelo menos um dia depois"),
+        ("01/03/2027", "10/03/2029", "no máximo 60 diárias"),
+        ("01/03/2027", "03/03/2027", "não é de hotel"),
+    ):
+        response = await client.post("/admin/hospedagem/nova", data={
+            "csrf_token": csrf, "pet": str(pet.id), "servico": str(bath.id),
+            "entrada": entrada, "saida": saida})
+        assert response.status == 422, (entrada, saida)
+        assert message in await response.text()

@@ -97,6 +97,9 @@ async def test_sell_a_package_see_cycles_pay_partially_then_fully(client, panel_
     open_cents = int(re.search(r'name="expected_open" value="(\d+)"', html).group(1))
     assert page.count('class="session"') == 10 and "Banho — sessão 5/5" in page
     assert "Pacote 10 banhos — ciclo 1/2" in html
+    # One line per session of the cycle on the invoice page and on the tutor's tab.
+    assert html.count("Banho — sessão") == 5 and "Banho — sessão 5 de 5" in html
+    assert page.count('class="invoice-line"') == 10
     response = await _post(client, inv_page, {"action": "pay", "method": "dinheiro",
                                               "amount": "10,00"}, inv_page)
     assert response.status == 303 and "/recibo/" in response.headers["Location"]
@@ -243,6 +246,61 @@ async def test_the_wizard_offers_the_pets_plan_and_the_booking_takes_a_session(c
         assert appt.pet_id == pet.id
     page = await (await client.get(f"/admin/tutores/{pet.tutor_id}/planos")).text()
     assert "Reservada" in page and "Agendamento" in page
+
+
+async def test_a_repeated_series_uses_the_plan_until_its_sessions_run_out(client, panel_db):
+    from datetime import UTC, date, datetime, timedelta
+
+    from scheduler_core.agenda.models import Appointment
+    from scheduler_core.db.engine import write_session
+    from scheduler_core.plans import lifecycle
+
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    pet = _dog(engine)
+    plan = await _sell(client, engine, pet)
+    cycles = _cycle_invoices(engine, plan.id)
+    assert len(cycles) == 2
+    with write_session(engine) as s:  # 10 sessions, 8 already used: 2 left
+        rows = s.exec(select(Allowance, BillingCycle).join(
+            BillingCycle, BillingCycle.id == Allowance.cycle_id).where(
+            BillingCycle.pet_plan_id == plan.id).order_by(BillingCycle.seq)).all()
+        for (allowance, _cycle), used in zip(rows, (5, 3), strict=True):
+            lifecycle.edit_counter(s, allowance.id, used=used, reason="migração",
+                                   now=datetime.now(UTC), actor="staff:1")
+    with Session(engine) as s:
+        bath = s.exec(select(Service).where(Service.name == "Banho")).first()
+    html = ""
+    for offset in range(10):
+        day = date(2026, 12, 3) + timedelta(days=offset)
+        html = await (await client.get(
+            f"/admin/agenda/novo?tutor={pet.tutor_id}&pet={pet.id}&servico={bath.id}"
+            f"&data={day.isoformat()}")).text()
+        if 'name="token"' in html:
+            break
+    assert "incluso no plano — restam 2" in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    response = await _post(client, "/admin/agenda/novo", {
+        "token": token, "pet_plan_id": str(plan.id), "repetir": "1", "vezes": "5",
+        "idempotency_key": "serie-plano"}, "/admin/conta")
+    assert response.status == 303, await response.text()
+    message = (await (await client.get(response.headers["Location"])).text())
+    with Session(engine) as s:
+        first = s.exec(select(Appointment).where(
+            Appointment.idempotency_key == "serie-plano")).one()
+        series = s.exec(select(Appointment).where(
+            Appointment.series_id == first.series_id).order_by(Appointment.start)).all()
+    assert len(series) >= 3
+    # The first two occurrences took the plan's last two sessions; the rest the normal price.
+    assert [a.total_cents == 0 for a in series] == [True, True] + [False] * (len(series) - 2)
+    assert all(a.pet_plan_id == plan.id for a in series)
+    assert "Pelo plano: " in message and "Com o preço normal: " in message
+    assert "Franquia deste pacote esgotada para Banho" in message
+    with Session(engine) as s:
+        left = sum(a.included_qty - a.used_qty for a in s.exec(select(Allowance).join(
+            BillingCycle, BillingCycle.id == Allowance.cycle_id).where(
+            BillingCycle.pet_plan_id == plan.id)).all())
+    assert left == 0
 
 
 async def test_hostile_input_answers_in_portuguese_and_never_500(client, panel_db):

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.billing import credit, payments
-from scheduler_core.billing.models import Invoice
+from scheduler_core.billing.models import Invoice, InvoiceItem
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.errors import InvalidTransition, ValidationFailed
 from scheduler_core.plans import lifecycle
@@ -109,6 +109,12 @@ def test_renew_makes_a_new_period_and_rolls_over_only_with_the_flag(world):
     with Session(world.engine) as s:
         status = plans.plan_status(s, new.id)
     assert [(a.included, a.used) for a in status.cycles[0].services] == [(7, 0)]  # 4 + 3 left
+    with Session(world.engine) as s:  # one invoice line per session; the 3 carried over free
+        items = s.exec(select(InvoiceItem).where(
+            InvoiceItem.invoice_id == status.cycles[0].invoice_id).order_by(InvoiceItem.id)).all()
+    assert [(i.name, i.unit_cents) for i in items][4:] == [
+        (f"Banho — sessão transferida {k} de 3", 0) for k in (1, 2, 3)]
+    assert len(items) == 7 and sum(i.unit_cents for i in items) == status.cycles[0].amount_cents
     assert _records(world, plan.id)[-1] == "Renovação"
     with pytest.raises(InvalidTransition, match="já foi renovado"):
         _run(world, lifecycle.renew_plan, plan.id, now=NOW, actor="staff:1")

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.billing.models import BillingCycle, Invoice, InvoiceItem
 from scheduler_core.kernel.errors import CoreError, NotFound, ValidationFailed
+from scheduler_core.people.models import Breed
 from scheduler_core.plans import service as plans
 from scheduler_core.plans.models import PetPlan, PetPlanStatus, PlanLog, PlanUsage
 from scheduler_core.scheduling import appointments, booking, visit_status
@@ -84,12 +85,21 @@ def test_quarterly_plan_has_three_monthly_cycles_each_with_allowance_and_invoice
         ]
         assert [i.number for i in invoices] == [1, 2, 3]
         assert [c.invoice_id for c in status.cycles] == [i.id for i in invoices]
-        items = s.exec(select(InvoiceItem).order_by(InvoiceItem.invoice_id)).all()
-        assert [(i.name, i.unit_cents) for i in items] == [
-            ("Banho trimestral — ciclo 1/3", 15001),
-            ("Banho trimestral — ciclo 2/3", 15000),
-            ("Banho trimestral — ciclo 3/3", 15000),
-        ]
+        # One line per included session, the cycle's price split so the lines add up to it
+        # exactly (the leftover centavo on the last line).
+        for invoice, cycle in zip(invoices, status.cycles, strict=True):
+            items = s.exec(select(InvoiceItem).where(InvoiceItem.invoice_id == invoice.id)
+                           .order_by(InvoiceItem.id)).all()
+            assert [(i.name, i.quantity) for i in items] == [
+                ("Banho — sessão 1 de 4", 1), ("Banho — sessão 2 de 4", 1),
+                ("Banho — sessão 3 de 4", 1), ("Banho — sessão 4 de 4", 1),
+                ("Tosa — sessão 1 de 1", 1),
+            ]
+            assert sum(i.unit_cents for i in items) == cycle.amount_cents
+            assert [i.unit_cents for i in items] == (
+                [3000, 3000, 3000, 3000, 3001] if cycle.seq == 1 else [3000] * 5
+            )
+        assert invoices[0].note == "Banho trimestral — ciclo 1/3 · Trimestral de Thor"
     assert _logs(world, plan.id) == ["sell"]
     # Later in the plan, the cycle holding that date is the current one.
     later = _status(world, plan.id, today=date(2026, 4, 20))
@@ -131,6 +141,23 @@ def test_templates_for_another_species_are_refused(world):
     with Session(world.engine) as s:
         assert s.exec(select(BillingCycle)).all() == []
         assert s.exec(select(Invoice)).all() == []
+
+
+def test_a_template_for_other_breeds_is_refused_for_this_pet(world):
+    with Session(world.engine) as s:
+        poodle, pug = Breed(species="cao", name="Poodle"), Breed(species="cao", name="Pug")
+        s.add_all([poodle, pug])
+        s.commit()
+        poodle_id, pug_id = poodle.id, pug.id
+    only_pugs = world.add_plan_template("Plano pugs", breed_ids=[pug_id])
+    poodle_pet = world.add_pet(name="Mel", breed_id=poodle_id)
+    for pet_id in (poodle_pet, world.pet_id):  # another breed, or no breed at all
+        with pytest.raises(ValidationFailed) as exc:
+            _sell(world, only_pugs, pet_id=pet_id)
+        assert exc.value.message == "Este plano não vale para a raça deste pet."
+    with Session(world.engine) as s:
+        assert s.exec(select(PetPlan)).all() == [] and s.exec(select(Invoice)).all() == []
+    assert _sell(world, only_pugs, pet_id=world.add_pet(name="Bob", breed_id=pug_id)).id
 
 
 # --------------------------------------------------------------------------- bookings
@@ -264,6 +291,14 @@ def test_package_cycles_of_n_appointments_due_on_their_first_appointment(world):
         (1, 15000, None, True), (2, 15000, None, False),
     ]
     assert [[a.included for a in c.services] for c in status.cycles] == [[4], [2]]
+    with Session(world.engine) as s:
+        lines = [[(i.name, i.unit_cents) for i in s.exec(
+            select(InvoiceItem).where(InvoiceItem.invoice_id == c.invoice_id)
+            .order_by(InvoiceItem.id))] for c in status.cycles]
+    assert lines == [
+        [(f"Banho — sessão {k} de 4", 3750) for k in range(1, 5)],
+        [("Banho — sessão 1 de 2", 7500), ("Banho — sessão 2 de 2", 7500)],
+    ]
 
     days = [MONDAY + timedelta(days=d) for d in (1, 0, 2, 3, 7)]  # booked out of order
     appts = [book_at(world, "10:00", day=d, pet_plan_id=plan.id) for d in days]

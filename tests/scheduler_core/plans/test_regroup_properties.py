@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.billing import payments
 from scheduler_core.billing.invoices import totals
-from scheduler_core.billing.models import BillingCycle, Invoice
+from scheduler_core.billing.models import BillingCycle, Invoice, InvoiceItem
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.errors import CoreError
 from scheduler_core.plans import service as plans
@@ -133,6 +133,12 @@ def _check(world, plan_id, paid_before):
         partial = [i for i, a in enumerate(allowances) if a.used_qty < a.included_qty]
         if partial:
             assert all(u == 0 for u in used[partial[0] + 1:]), used
+        # Every cycle invoice keeps one line per included session, adding up to the cycle.
+        for cycle, a in zip(cycles, allowances, strict=True):
+            items = s.exec(select(InvoiceItem).where(InvoiceItem.invoice_id == cycle.invoice_id)
+                           ).all()
+            assert len(items) == a.included_qty
+            assert sum(i.unit_cents * i.quantity for i in items) == cycle.amount_cents
         # Unpaid cycle invoices are due on their cycle's first live appointment.
         tz = ZoneInfo(TZ)
         for cycle, a in zip(cycles, allowances, strict=True):
