@@ -84,7 +84,7 @@ MAX_SLOT_ROWS = 9
 QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "leva_e_traz_info",
                     "preco_servico", "minhas_faturas"}
 # Steps where the tutor types free text (a name, a breed): intents there are mostly noise.
-TEXT_STEPS = {"tutor_name", "pet_name", "breed"}
+TEXT_STEPS = {"tutor_name", "pet_name", "breed", "birth_date", "weight"}
 NAME_STEPS = {"tutor_name", "pet_name"}
 RESTART_WORDS = {"oi", "ola", "bom dia", "boa tarde", "boa noite", "menu", "inicio", "oie", "opa"}
 CONFIDENT = 0.8
