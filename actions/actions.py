@@ -9,8 +9,9 @@ Forms (coexistence, bot/README.md "Dialogue"): where the state machine would ask
 name, ``action_petbot`` starts ``pet_form`` instead (``FollowupAction``; its actions are in
 :mod:`actions.pet_form`). While the form is active, ``action_petbot`` only runs when the form's
 validation rejected a turn as an interruption (data/rules.yml): it answers an FAQ and leaves the
-form to ask again, or ends the form (``ActiveLoop(None)``) when the flow moved elsewhere (a
-hand-off, the menu, another menu action).
+form to ask again; for a hand-off, the menu or another menu action the rules end the form first
+(``action_deactivate_loop``) and this action clears its slots. Should the flow move elsewhere
+while the form is still active, it ends the form itself (``ActiveLoop(None)``).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class ActionPetbot(Action):
         events: list[Any] = [SlotSet("flow", reply.flow)]
         if form_active and (start_form or reply.flow.get("step") not in PET_SLOTS):
             events += end_form_events(True)  # the flow moved on: hand-off, menu, other action
+        elif not form_active and any(tracker.get_slot(s) for s in PET_SLOTS.values()):
+            events += clear_form_slots()  # a form the rules ended (action_deactivate_loop)
         if start_form:
             events += [*clear_form_slots(), FollowupAction(start_form)]
         return events

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -118,10 +119,13 @@ class ValidatePetForm(FormValidationAction):
     validate_pet_weight = validate_pet_name
 
 
-class _AskPetQuestion(Action):
-    """Ask the question the flow recorded for this slot (its options as buttons)."""
+class _AskPetQuestion(Action, ABC):
+    """Ask the question the flow recorded for this slot (its options as buttons). Abstract:
+    the action server registers only the subclasses, one per slot."""
 
-    slot = ""
+    @property
+    @abstractmethod
+    def slot(self) -> str: ...
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"

@@ -67,9 +67,10 @@ def test_back_to_the_menu_mid_form_shows_the_menu_and_ends_the_form(bot, chat_wi
 
 def test_an_invalid_porte_is_asked_again_then_offered_a_person(bot, chat_with):
     chat = _at_porte(bot, chat_with, "+5511900000704")
-    chat.say("sei lá")
+    chat.say("não sei")
     assert "não entendi" in chat.text and chat.texts[-1] == "Qual é o porte do Thor?", chat.log
-    chat.say("hmm")
+    assert chat.titles == ["Mini", "Pequeno", "Médio", "Grande", "Gigante"]
+    chat.say("não sei")
     assert chat.customs == [{"handoff": {"reason": "não entendeu duas vezes seguidas"}}], \
         chat.log
     assert _active_loop(bot, chat.sender) is None

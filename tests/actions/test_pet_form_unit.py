@@ -214,9 +214,9 @@ def test_two_misunderstandings_in_the_form_hand_off(shop):
     chat.say("shih tzu")
     if "Shih Tzu" in chat.titles:
         chat.tap("Shih Tzu")
-    chat.say("sei lá")
+    chat.say("não sei", "negar", 0.99)
     assert "não entendi" in chat.text and chat.messages[-1]["text"] == "Qual é o porte do Thor?"
-    chat.say("hmm")
+    chat.say("não sei", "negar", 0.99)
     assert chat.handoff == "não entendeu duas vezes seguidas" and not chat.form_active
 
 
