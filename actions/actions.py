@@ -1,9 +1,17 @@
 """Rasa custom actions (rasa_sdk action server, Python 3.11).
 
-``action_petbot`` handles every user turn: it reads the turn from the tracker, runs the state
-machine in :mod:`actions.flow` and returns the messages plus the new ``flow`` slot. A retried call
-(same tracker) repeats the same decision, and bookings carry an idempotency key derived from the
-sender and the slot token, so nothing is booked or cancelled twice.
+``action_petbot`` handles every user turn outside a form: it reads the turn from the tracker,
+runs the state machine in :mod:`actions.flow` and returns the messages plus the new ``flow``
+slot. A retried call (same tracker) repeats the same decision, and bookings carry an idempotency
+key derived from the sender and the slot token, so nothing is booked or cancelled twice.
+
+Forms (coexistence, bot/README.md "Dialogue"): where the state machine would ask a new pet's
+name, ``action_petbot`` starts ``pet_form`` instead (``FollowupAction``; its actions are in
+:mod:`actions.pet_form`). While the form is active, ``action_petbot`` only runs when the form's
+validation rejected a turn as an interruption (data/rules.yml): it answers an FAQ and leaves the
+form to ask again; for a hand-off, the menu or another menu action the rules end the form first
+(``action_deactivate_loop``) and this action clears its slots. Should the flow move elsewhere
+while the form is still active, it ends the form itself (``ActiveLoop(None)``).
 """
 
 from __future__ import annotations
@@ -16,10 +24,10 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.flow import Turn, handle, render
+from actions.flow import PET_FORM, PET_SLOTS, Turn, handle, render
 from scheduler_core.kernel.clock import to_utc, utc_now
 from scheduler_core.kernel.errors import Busy
 
@@ -94,9 +102,11 @@ class ActionPetbot(Action):
         engine, secret = _engine_and_secret()
         turn = turn_from_tracker(tracker)
         flow = tracker.get_slot("flow") or {}
+        form_active = (tracker.active_loop or {}).get("name") == PET_FORM
         try:
             # Database work off the event loop, so other conversations keep flowing.
-            reply = await asyncio.to_thread(handle, engine, turn, flow, secret, _public_url())
+            reply = await asyncio.to_thread(handle, engine, turn, flow, secret, _public_url(),
+                                            handover=True, form_active=form_active)
         except Busy:
             # The database stayed busy through the turn's retries: nothing was saved; the
             # tutor sends the same answer again, at the same step (the flow slot is kept).
@@ -106,11 +116,33 @@ class ActionPetbot(Action):
         except Exception:  # never a stack trace to the tutor
             log.exception("action_petbot failed (sender %s)", tracker.sender_id)
             dispatcher.utter_message(text=render("utter_error"))
-            return [SlotSet("flow", {})]
-        for message in reply.messages:
-            message = dict(message)
-            if "custom" in message:
-                dispatcher.utter_message(json_message=message["custom"])
-            else:
-                dispatcher.utter_message(text=message["text"], buttons=message.get("buttons"))
-        return [SlotSet("flow", reply.flow)]
+            return [SlotSet("flow", {}), *end_form_events(form_active)]
+        utter(dispatcher, reply.messages)
+        start_form = reply.flow.pop("start_form", None)
+        events: list[Any] = [SlotSet("flow", reply.flow)]
+        if form_active and (start_form or reply.flow.get("step") not in PET_SLOTS):
+            events += end_form_events(True)  # the flow moved on: hand-off, menu, other action
+        elif not form_active and any(tracker.get_slot(s) for s in PET_SLOTS.values()):
+            events += clear_form_slots()  # a form the rules ended (action_deactivate_loop)
+        if start_form:
+            events += [*clear_form_slots(), FollowupAction(start_form)]
+        return events
+
+
+def utter(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> None:
+    """Send the flow's messages: texts (with buttons) and custom payloads (the hand-off)."""
+    for message in messages:
+        message = dict(message)
+        if "custom" in message:
+            dispatcher.utter_message(json_message=message["custom"])
+        else:
+            dispatcher.utter_message(text=message["text"], buttons=message.get("buttons"))
+
+
+def clear_form_slots() -> list[SlotSet]:
+    return [SlotSet(slot, None) for slot in (*PET_SLOTS.values(), "requested_slot")]
+
+
+def end_form_events(form_active: bool) -> list[Any]:
+    """Deactivate pet_form (its slots cleared), when it is active."""
+    return [ActiveLoop(None), *clear_form_slots()] if form_active else []

@@ -6,8 +6,20 @@ the flow state kept in the tracker slot ``flow`` (a JSON dict). :func:`handle` r
 messages to send and the new flow state. No business rule lives here: prices, slots, bookings,
 cancellations and their notice rules come from ``scheduler_core``.
 
-Messages are the pt-BR templates of ``actions/responses.yml`` filled with variables; only
-shop-configured texts (greetings, hand-off messages) and core error messages are sent as they are.
+Messages are the pt-BR templates of ``actions/responses.yml`` (and the ``responses`` of
+``domain.yml``, for the questions a Rasa form asks) filled with variables; only shop-configured
+texts (greetings, hand-off messages) and core error messages are sent as they are.
+
+Coexistence with Rasa forms (bot/README.md, "Dialogue"): the new pet's registration (Fluxo
+Normal A4-A9) is the Rasa form ``pet_form`` (``domain.yml``, ``actions/pet_form.py``). Called by
+``action_petbot`` with ``handover=True``, :func:`handle` does not ask the pet's name itself: it
+leaves ``start_form`` in the state and the action starts the form. While the form runs, each
+answer goes through :func:`pet_form_turn`, which runs the same step functions as this state
+machine (``step_pet_name`` ... ``step_weight``) with ``Ctx.form_step`` set: they record the next
+question (``ask``) instead of sending it, because the form asks it. :func:`finish_pet_form` saves
+the pet when the form is complete and continues at the service question. Called without
+``handover`` (unit tests, or a conversation whose form was ended by a hand-off mid-question),
+the same steps run here as before.
 """
 
 from __future__ import annotations
@@ -35,7 +47,12 @@ from scheduler_core.chatbot import answering, triggers
 from scheduler_core.chatbot import menu as bot_menu
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import transaction
-from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES, WEEKDAY_SHORT_NAMES, parse_date_ptbr
+from scheduler_core.kernel.dates_ptbr import (
+    WEEKDAY_NAMES,
+    WEEKDAY_SHORT_NAMES,
+    parse_birth_date_ptbr,
+    parse_date_ptbr,
+)
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.kernel.text import normalize
@@ -54,11 +71,20 @@ MIDFLOW_INTENTS = {*MENU_INTENTS, "cancelar", "remarcar"}
 SPECIES = [(SPECIES_LABELS[s], str(s)) for s in (Species.CAO, Species.GATO)]
 PORTES = [(label, str(value)) for value, label in PORTE_LABELS.items()]
 PELAGENS = [(label, str(value)) for value, label in PELAGEM_LABELS.items()]
+SEXES = [("Macho", "macho"), ("Fêmea", "femea")]
+# The new pet's questions (flow steps, in the order asked) and the pet_form slot of each.
+PET_FORM = "pet_form"
+PET_SLOTS = {"pet_name": "pet_name", "species": "pet_species", "breed": "pet_breed",
+             "porte": "pet_porte", "pelagem": "pet_pelagem", "sex": "pet_sex",
+             "birth_date": "pet_birth_date", "weight": "pet_weight"}
+# Where each answer is kept in the flow's "new_pet" and its value when the question is skipped.
+PET_KEYS = {"species": "species", "breed": "breed_id", "porte": "porte", "pelagem": "pelagem",
+            "sex": "sex", "birth_date": "birth_date", "weight": "weight_grams"}
 MAX_SLOT_ROWS = 9
 QUESTION_INTENTS = {"horario_funcionamento", "endereco", "formas_pagamento", "leva_e_traz_info",
                     "preco_servico", "minhas_faturas"}
 # Steps where the tutor types free text (a name, a breed): intents there are mostly noise.
-TEXT_STEPS = {"tutor_name", "pet_name", "breed"}
+TEXT_STEPS = {"tutor_name", "pet_name", "breed", "birth_date", "weight"}
 NAME_STEPS = {"tutor_name", "pet_name"}
 RESTART_WORDS = {"oi", "ola", "bom dia", "boa tarde", "boa noite", "menu", "inicio", "oie", "opa"}
 CONFIDENT = 0.8
@@ -72,12 +98,20 @@ URGENT_IN_ANSWER = 0.95
 
 
 RESPONSES_PATH = Path(__file__).with_name("responses.yml")
+DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 
 
 @lru_cache(maxsize=1)
 def responses() -> dict[str, str]:
+    """The state machine's texts plus the first text of each response in ``domain.yml`` (the
+    form's questions, which this state machine also asks when it runs those steps itself)."""
     with RESPONSES_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        texts = yaml.safe_load(handle)
+    with DOMAIN_PATH.open(encoding="utf-8") as handle:
+        domain = yaml.safe_load(handle)
+    for name, variations in (domain.get("responses") or {}).items():
+        texts.setdefault(name, variations[0]["text"])
+    return texts
 
 
 def render(name: str, **variables: Any) -> str:
@@ -107,6 +141,7 @@ class Reply:
     messages: list[dict[str, Any]] = field(default_factory=list)
     flow: dict[str, Any] = field(default_factory=dict)
     handoff: str | None = None
+    interrupted: bool = False  # pet_form_turn: no answer, one of the RULES takes the turn
 
     def say(self, response: str, buttons: list[dict] | None = None, **variables: Any) -> None:
         """A text from ``actions/responses.yml`` filled with ``variables``."""
@@ -151,6 +186,9 @@ class Ctx:
     """Per-turn access to the database and the shop, plus helpers shared by the steps."""
 
     public_url = ""  # the app's address, for invoice links (set by handle)
+    handover = False  # action_petbot: the pet's name question starts pet_form instead
+    form_active = False  # pet_form is active: the form asks its questions again, not _reprompt
+    form_step = False  # pet_form_turn: the pet questions are recorded, the form asks them
 
     def __init__(self, session: Session, turn: Turn, flow: dict[str, Any], secret: str,
                  engine: Engine) -> None:
@@ -224,13 +262,26 @@ class Ctx:
 
 
 def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
-           public_url: str = "") -> Reply:
+           public_url: str = "", *, handover: bool = False, form_active: bool = False) -> Reply:
     """One user turn → the bot's messages and the new flow state (a JSON-safe dict).
 
     The turn is one unit of work (:func:`scheduler_core.db.engine.transaction`), run again from the
     same input when the database is busy; the core services it calls (book, cancel,
     reschedule) recognise a repeated call. Still busy after the retries: ``Busy``.
+    ``handover``/``form_active``: see the module docstring (pet_form).
     """
+
+    def run(ctx: Ctx, reply: Reply) -> None:
+        ctx.handover, ctx.form_active = handover, form_active
+        _dispatch(ctx, reply)
+
+    return _unit_of_work(engine, turn, flow, secret, public_url, run)
+
+
+def _unit_of_work(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
+                  public_url: str, run) -> Reply:
+    """Run ``run(ctx, reply)`` as one unit of work on a copy of ``flow``; the new state in the
+    reply (a clean one after a hand-off)."""
 
     def unit(session: Session) -> tuple[Reply, dict[str, Any] | None]:
         state = copy.deepcopy(dict(flow or {}))
@@ -240,7 +291,7 @@ def handle(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
         if ctx.shop is None:
             reply.say("utter_unavailable")
             return reply, None
-        _dispatch(ctx, reply)
+        run(ctx, reply)
         return reply, state
 
     # Deferred (optimistic) transaction: the turn may book through services that open their
@@ -288,6 +339,75 @@ class Signals:
     def typed_confident(self) -> bool:
         """Typed text (no button) the NLU is sure about."""
         return self.option is None and self.confident
+
+
+def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
+                  public_url: str = "") -> Reply:
+    """One answer to a pet_form question (validate_pet_form). When one of :data:`RULES` would
+    take the turn (an emergency, a person, the menu, another menu action, an FAQ) the reply is
+    only marked ``interrupted`` and the state is unchanged: Rasa's rules then give the turn to
+    ``action_petbot``. Otherwise the step of the question asked reads it, as in :func:`handle`;
+    the next question is left in the state for the form to ask (``pet_form_slots``)."""
+
+    def run(ctx: Ctx, reply: Reply) -> None:
+        ctx.form_active = ctx.form_step = True
+        if not _bot_answers(ctx, reply):
+            # The shop switched the bot off mid-form: the form ends, without a word.
+            reset_flow(ctx)
+            return
+        sig = Signals.of(ctx)
+        if sig.step not in PET_SLOTS:
+            reset_flow(ctx)
+            return
+        scratch = copy.copy(ctx)
+        scratch.flow = copy.deepcopy(ctx.flow)
+        if any(rule(scratch, Reply(), sig) for rule in RULES):
+            reply.interrupted = True
+            return
+        STEPS[sig.step](ctx, reply)
+
+    return _unit_of_work(engine, turn, flow, secret, public_url, run)
+
+
+def finish_pet_form(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
+                    public_url: str = "") -> Reply:
+    """pet_form completed (action_save_pet): save the pet through the core and continue the
+    flow (the service question). A form that ended otherwise (hand-off, bot switched off) left
+    no complete pet: nothing is said."""
+
+    def run(ctx: Ctx, reply: Reply) -> None:
+        ctx.handover = True
+        if ctx.flow.get("step") == "pet_done" and ctx.flow.get("new_pet", {}).get("name"):
+            save_pet(ctx, reply)
+
+    return _unit_of_work(engine, turn, flow, secret, public_url, run)
+
+
+def pet_form_slots(flow: dict[str, Any]) -> dict[str, Any]:
+    """The pet_form slots as the flow's ``new_pet`` holds them (None: not answered yet)."""
+    new = flow.get("new_pet") or {}
+    values = {"pet_name": new.get("name")}
+    for step, key in PET_KEYS.items():
+        value = new.get(key) if key in new else None
+        if step == "breed":
+            value = new.get("breed_name") if new.get("breed_id") else None
+        values[PET_SLOTS[step]] = None if value is None else str(value)
+    return values
+
+
+def pet_questions(settings: BotSettings, new: dict[str, Any]) -> list[str]:
+    """The questions a new pet gets (flow steps, in order): the name, then what the shop's bot
+    settings ask (porte only for a dog), then sex, birth date and weight when switched on."""
+    wanted = {
+        "species": settings.ask_species,
+        "breed": settings.ask_breed,
+        "porte": settings.ask_porte and new.get("species", "cao") == "cao",
+        "pelagem": settings.ask_pelagem,
+        "sex": settings.ask_sex,
+        "birth_date": settings.ask_birth_date,
+        "weight": settings.ask_weight,
+    }
+    return ["pet_name", *[step for step, on in wanted.items() if on]]
 
 
 def _bot_answers(ctx: Ctx, reply: Reply) -> bool:
@@ -466,14 +586,40 @@ def match_option(options: list[list[str]], text: str) -> str | None:
 
 def ask(ctx: Ctx, reply: Reply, step: str, response: str, buttons: list[dict] | None = None,
         **variables: Any) -> None:
-    """Send a question and remember the step, its options and how to ask it again."""
+    """Send a question and remember the step, its options and how to ask it again. A pet_form
+    question is only remembered: the form asks it (see the module docstring)."""
     ctx.flow["step"] = step
     ctx.flow["options"] = options_of(buttons or [])
     ctx.flow["prompt"] = {"response": response, "vars": variables}
+    if step == "pet_name" and ctx.handover and not ctx.form_step:
+        ctx.flow["new_pet"] = {}
+        ctx.flow["pet_questions"] = [PET_SLOTS[q] for q in pet_questions(ctx.settings, {})]
+        ctx.flow["start_form"] = PET_FORM
+        return
+    if step in PET_SLOTS and ctx.form_step:
+        return
     reply.say(response, buttons, **variables)
 
 
+def form_prompt(flow: dict[str, Any]) -> dict[str, Any] | None:
+    """The question the flow last recorded, as one message (action_ask_<slot>): the re-ask a
+    misunderstanding chose, else the question with its options."""
+    prompt = flow.get("prompt")
+    if not prompt:
+        return None
+    reply = Reply()
+    again = flow.get("ask_again")
+    buttons = buttons_of(flow.get("options", [])) or None
+    if again:
+        reply.say(again, buttons)
+    else:
+        reply.say(prompt["response"], buttons, **prompt.get("vars", {}))
+    return reply.messages[0]
+
+
 def _reprompt(ctx: Ctx, reply: Reply) -> None:
+    if ctx.form_active:
+        return  # the form asks its question again
     prompt = ctx.flow.get("prompt")
     if prompt:
         buttons = buttons_of(ctx.flow.get("options", [])) or None
@@ -487,6 +633,9 @@ def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = No
     ctx.flow["misses"] = misses
     if misses >= max(1, ctx.settings.misunderstand_limit):
         return handoff(ctx, reply, "não entendeu duas vezes seguidas")
+    if again and ctx.form_step:
+        ctx.flow["ask_again"] = again  # the form's action_ask_<slot> asks it this way
+        return None
     if again:
         return reply.say(again, buttons_of(ctx.flow.get("options", [])) or None)
     if not hint:
@@ -498,6 +647,7 @@ def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = No
 
 def understood(ctx: Ctx) -> None:
     ctx.flow["misses"] = 0
+    ctx.flow.pop("ask_again", None)
 
 
 def picked(ctx: Ctx, prefix: str) -> str | None:
@@ -901,30 +1051,35 @@ def step_pet_name(ctx: Ctx, reply: Reply) -> None:
 
 
 def next_pet_question(ctx: Ctx, reply: Reply) -> None:
+    """Ask the new pet's next question (:func:`pet_questions`); a question the shop skips takes
+    its default (a dog; the breed's porte and pelagem; no sex, birth date or weight)."""
     new = ctx.flow["new_pet"]
-    name = new["name"]
-    st = ctx.settings
-    if "species" not in new:
-        if st.ask_species:
-            species = [(t, v) for t, v in SPECIES if v in _served_species(ctx)] or SPECIES
-            return ask(ctx, reply, "species", "utter_ask_species",
-                       [button(t, f"especie:{v}") for t, v in species], pet=name)
-        new["species"] = "cao"
-    if "breed_id" not in new:
-        if st.ask_breed:
-            return ask(ctx, reply, "breed", "utter_ask_breed", pet=name)
-        new["breed_id"] = None
-    if "porte" not in new:
-        if st.ask_porte and new["species"] == "cao":
-            return ask(ctx, reply, "porte", "utter_ask_porte",
-                       [button(t, f"porte:{v}") for t, v in PORTES], pet=name)
-        new["porte"] = new.get("default_porte")
-    if "pelagem" not in new:
-        if st.ask_pelagem:
-            return ask(ctx, reply, "pelagem", "utter_ask_pelagem",
-                       [button(t, f"pelagem:{v}") for t, v in PELAGENS], pet=name)
-        new["pelagem"] = new.get("default_pelagem")
+    questions = pet_questions(ctx.settings, new)
+    ctx.flow["pet_questions"] = [PET_SLOTS[q] for q in questions]
+    for step, key in PET_KEYS.items():
+        if key in new:
+            continue
+        if step in questions:
+            return _ask_pet(ctx, reply, step, new["name"])
+        new[key] = {"species": "cao", "porte": new.get("default_porte"),
+                    "pelagem": new.get("default_pelagem")}.get(step)
     return save_pet(ctx, reply)
+
+
+def _ask_pet(ctx: Ctx, reply: Reply, step: str, name: str) -> None:
+    if step == "species":
+        species = [(t, v) for t, v in SPECIES if v in _served_species(ctx)] or SPECIES
+        return ask(ctx, reply, "species", "utter_ask_species",
+                   [button(t, f"especie:{v}") for t, v in species], pet=name)
+    if step == "breed":
+        return ask(ctx, reply, "breed", "utter_ask_breed", pet=name)
+    choices = {"porte": ("porte", PORTES), "pelagem": ("pelagem", PELAGENS),
+               "sex": ("sexo", SEXES)}
+    if step in choices:
+        prefix, values = choices[step]
+        return ask(ctx, reply, step, f"utter_ask_pet_{step}",
+                   [button(t, f"{prefix}:{v}") for t, v in values], pet_name=name)
+    ask(ctx, reply, step, f"utter_ask_pet_{step}", pet_name=name)
 
 
 def _served_species(ctx: Ctx) -> set[str]:
@@ -985,6 +1140,7 @@ def _breed_chosen(ctx: Ctx, reply: Reply, breed_id: int) -> None:
         reply.text(refusal)
         return handoff(ctx, reply, f"raça não aceita: {breed.name}")
     new["breed_id"] = breed.id
+    new["breed_name"] = breed.name
     new["default_porte"] = breed.default_porte
     new["default_pelagem"] = breed.default_pelagem
     next_pet_question(ctx, reply)
@@ -1018,14 +1174,50 @@ def step_pelagem(ctx: Ctx, reply: Reply) -> None:
     next_pet_question(ctx, reply)
 
 
+def step_sex(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "sexo")
+    if value is None:
+        return misunderstood(ctx, reply)
+    ctx.flow["new_pet"]["sex"] = value
+    next_pet_question(ctx, reply)
+
+
+def step_birth_date(ctx: Ctx, reply: Reply) -> None:
+    born = parse_birth_date_ptbr(ctx.turn.text, ctx.today)
+    if born is None:
+        return misunderstood(ctx, reply, hint="Escreva a data assim: 25/03/2022.")
+    understood(ctx)
+    ctx.flow["new_pet"]["birth_date"] = born.isoformat()
+    next_pet_question(ctx, reply)
+
+
+def step_weight(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core.people.registry import parse_weight_grams
+
+    grams = parse_weight_grams(ctx.turn.text)
+    if grams is None:
+        return misunderstood(ctx, reply, hint="Escreva só o peso em kg, por exemplo: 8,5.")
+    understood(ctx)
+    ctx.flow["new_pet"]["weight_grams"] = grams
+    next_pet_question(ctx, reply)
+
+
 def save_pet(ctx: Ctx, reply: Reply) -> None:
+    """Save the new pet (``people.create_pet``) and go on; in a pet_form turn the form is only
+    marked complete (``pet_done``): action_save_pet saves it (:func:`finish_pet_form`)."""
     from scheduler_core.people import registry as people
 
+    if ctx.form_step:
+        ctx.flow["step"] = "pet_done"
+        ctx.flow["options"] = []
+        return
     new = ctx.flow.pop("new_pet")
+    for key in ("prompt", "pet_questions", "ask_again"):
+        ctx.flow.pop(key, None)
     values = {"name": new["name"], "species": new.get("species") or "cao"}
     if new.get("breed_id"):
         values["breed_id"] = new["breed_id"]
-    for key in ("porte", "pelagem"):
+    for key in ("porte", "pelagem", "sex", "birth_date", "weight_grams"):
         if new.get(key):
             values[key] = new[key]
     pet = people.create_pet(ctx.s, ctx.flow["tutor_id"], values, shop_id=ctx.shop.id,
@@ -1803,6 +1995,9 @@ STEPS = {
     "breed": step_breed,
     "porte": step_porte,
     "pelagem": step_pelagem,
+    "sex": step_sex,
+    "birth_date": step_birth_date,
+    "weight": step_weight,
     "service": step_service,
     "addons": step_addons,
     "leva": step_leva,

@@ -11,6 +11,16 @@ import aiohttp
 
 log = logging.getLogger(__name__)
 
+# Appended to the tracker when the bot resumes after a hand-off: no paused tracker, no active
+# form (with its requested slot), and listening (FIELD-NOTES: without action_listen the engine
+# ignores the next message).
+RESUME_EVENTS = [
+    {"event": "resume"},
+    {"event": "active_loop", "name": None},
+    {"event": "slot", "name": "requested_slot", "value": None},
+    {"event": "action", "name": "action_listen"},
+]
+
 
 class RasaUnavailable(Exception):
     """The engine did not answer (down, timeout, bad status)."""
@@ -86,12 +96,14 @@ class RasaClient:
         return not isinstance(data, dict) or bool(data.get("model_file", True))
 
     async def resume(self, sender: str) -> None:
-        """After a hand-off: un-pause the tracker and append ``action_listen`` (best effort).
+        """After a hand-off: un-pause the tracker, end any form still active (an attendant may
+        have taken over in the middle of pet_form; the state machine then reads the next answer
+        at that step itself) and append ``action_listen`` (best effort).
 
         Needs the engine's HTTP API (``rasa run --enable-api``); failures are only logged.
         """
         url = f"{self.base_url}/conversations/{sender}/tracker/events"
-        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        events = RESUME_EVENTS
         try:
             async with self._sess().post(url, json=events) as resp:
                 if resp.status >= 400:

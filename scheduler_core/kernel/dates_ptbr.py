@@ -219,6 +219,22 @@ def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
     return None
 
 
+def parse_birth_date_ptbr(text: str, today: date) -> date | None:
+    """A typed birth date: a real calendar day written dd/mm/aaaa (also with "-" or "."; a
+    two-digit year is read as 19xx/20xx), not after ``today`` and not before 1900."""
+    numeric = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*", text or "")
+    if not numeric:
+        return None
+    day, month, year = (int(g) for g in numeric.groups())
+    if year < 100:
+        year += 2000 if 2000 + year <= today.year else 1900
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    return born if date(1900, 1, 1) <= born <= today else None
+
+
 def format_date_ptbr(day: date) -> str:
     """dd/mm with the weekday name: "sex 18/12"."""
     names = ["seg", "ter", "qua", "qui", "sex", "sáb", "dom"]

@@ -397,6 +397,18 @@ def _weight_grams(values: Mapping[str, Any]) -> int | None:
     return grams
 
 
+def parse_weight_grams(text: str) -> int | None:
+    """A weight a tutor typed ("8,5", "12 kg", "uns 12 quilos") in grams, or None when it is no
+    weight between 0 and 150 kg (the same bounds as the pet form's)."""
+    match = re.search(r"\d+(?:[.,]\d+)?", text or "")
+    if not match:
+        return None
+    try:
+        return _weight_grams({"weight_kg": match.group(0)})
+    except ValidationFailed:
+        return None
+
+
 def _resolve_breed(session: Session, species: str, values: Mapping[str, Any]) -> Breed | None:
     breed_id = values.get("breed_id")
     if breed_id not in (None, ""):

@@ -6,10 +6,22 @@ cd "$(dirname "$0")/../.."
 export RASA_TELEMETRY_ENABLED=false
 ENGINE_PY="$(bash scripts/engine_env.sh | tail -1)"
 echo ">> rasa data validate"
-if ! out="$("$(dirname "$ENGINE_PY")/rasa" data validate --fail-on-warnings --domain domain.yml \
+# Warnings we accept (any other warning fails make test):
+# - "The utterance 'utter_ask_pet_...' is not used in any story or rule": pet_form asks these
+#   questions itself (utter_ask_<slot>); Rasa's validator does not count a form's asks as uses.
+ACCEPTED="The utterance 'utter_ask_pet_[a-z_]+' is not used in any story or rule\."
+if ! out="$("$(dirname "$ENGINE_PY")/rasa" data validate --domain domain.yml \
         --data data/nlu.yml data/rules.yml 2>&1)"; then
     echo "$out" | grep -v -E "DeprecationWarning|MovedIn20Warning|declare_namespace|pkg_resources" >&2
     echo "rasa data validate failed" >&2
+    exit 1
+fi
+NOISE="DeprecationWarning|MovedIn20Warning|declare_namespace|pkg_resources"
+unexpected="$(echo "$out" | grep -v -E "$NOISE" | grep -E "UserWarning|WARNING" \
+    | grep -v -E "$ACCEPTED" || true)"
+if [ -n "$unexpected" ]; then
+    echo "$unexpected" >&2
+    echo "rasa data validate: warnings not accepted in scripts/test.d/10-engine.sh" >&2
     exit 1
 fi
 bash scripts/train.sh >/dev/null

@@ -1,10 +1,12 @@
-"""Rasa's own end-to-end test stories (data/tests/test_stories.yml) with `rasa test core --e2e`
-against the trained model and the running action server: every user text must get its intent
-and every turn the flow action. A deliberately wrong story proves the check is not vacuous."""
+"""Rasa's own end-to-end test stories (data/tests/*.yml) with `rasa test core --e2e` against the
+trained model and the running action server: every user text must get its intent and every turn
+its action — the flow action, or pet_form and its rules (data/tests/test_pet_form.yml: the happy
+path and the unhappy ones). A deliberately wrong story proves the check is not vacuous."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -34,6 +36,33 @@ def test_rasa_test_stories_pass(bot, tmp_path):
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert "Correct:          5 / 5" in log, log[-4000:]
+
+
+def test_pet_form_stories_pass(bot, tmp_path):
+    """The new pet's registration: happy path, FAQs answered mid-form, hand-off, emergency,
+    menu, cancel, a breed and a porte not understood, two misunderstandings."""
+    result = _rasa_test(bot, ROOT / "data/tests/test_pet_form.yml", tmp_path / "pet_form")
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert re.search(r"Correct:\s+10 / 10", log), log[-4000:]
+
+
+def test_rasa_test_catches_a_wrong_course_of_the_form(bot, tmp_path):
+    """A story expecting the form to end on an FAQ (it resumes) fails: the form's rules are
+    really what the stories check."""
+    stories = (ROOT / "data/tests/test_pet_form.yml").read_text(encoding="utf-8")
+    story = stories.split("- story: ")[2]  # the FAQ at the porte question
+    assert story.startswith("an FAQ at the porte question")
+    wrong_story = story.replace(
+        "  - action: action_petbot\n  - action: pet_form\n  - active_loop: pet_form\n",
+        "  - action: action_deactivate_loop\n  - active_loop: null\n  - action: action_petbot\n",
+        1).split("  - intent: informar\n  - action: pet_form\n  - slot_was_set:\n"
+                 "    - requested_slot: pet_pelagem")[0]
+    wrong = tmp_path / "test_wrong_form.yml"
+    wrong.write_text('version: "3.1"\nstories:\n- story: ' + wrong_story, encoding="utf-8")
+    result = _rasa_test(bot, wrong, tmp_path / "wrong_form")
+    assert result.returncode != 0
+    assert "predicted: action_petbot" in result.stdout + result.stderr
 
 
 def test_rasa_test_catches_a_wrong_intent(bot, tmp_path):

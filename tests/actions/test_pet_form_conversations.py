@@ -1,0 +1,99 @@
+"""The new pet's registration as a Rasa form (pet_form) through the real engine: the state
+machine hands the pet's questions to the form and takes the conversation back at the service;
+mid-form an FAQ is answered and the question asked again, a request for a person, an emergency
+or the menu end the form; a hand-off while the form is active leaves no form active when the
+bot resumes."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from bot.rasa_client import RESUME_EVENTS
+
+pytestmark = pytest.mark.engine
+
+
+def _active_loop(bot, sender: str) -> str | None:
+    with urllib.request.urlopen(f"{bot.rasa_url}/conversations/{sender}/tracker",
+                                timeout=30) as response:
+        tracker = json.loads(response.read())
+    return (tracker.get("active_loop") or {}).get("name")
+
+
+def _at_porte(bot, chat_with, phone: str):
+    chat = chat_with(phone)
+    chat.say("quero agendar um banho")
+    chat.say("Helena Prado")
+    assert chat.texts[-1] == "Qual é o nome do seu pet? 🐾", chat.log
+    assert _active_loop(bot, chat.sender) == "pet_form"
+    chat.say("Thor")
+    chat.tap("Cão")
+    chat.say("shih tzu")
+    if "Shih Tzu" in chat.titles:
+        chat.tap("Shih Tzu")
+    assert chat.texts[-1] == "Qual é o porte do Thor?", chat.log
+    return chat
+
+
+def test_an_faq_mid_form_is_answered_and_the_form_goes_on(bot, chat_with):
+    chat = _at_porte(bot, chat_with, "+5511900000701")
+    chat.say("qual o endereço de vocês?")
+    assert "CEP" in chat.text and chat.texts[-1] == "Qual é o porte do Thor?", chat.log
+    assert chat.titles == ["Mini", "Pequeno", "Médio", "Grande", "Gigante"]
+    chat.tap("Pequeno")
+    assert "pelagem do Thor" in chat.text, chat.log
+    chat.tap("Curta")
+    assert "Thor foi cadastrado" in chat.text, chat.log
+    assert "Qual serviço você quer para o Thor" in chat.text, chat.log
+    assert _active_loop(bot, chat.sender) is None
+
+
+def test_a_person_asked_for_mid_form_hands_off_and_ends_the_form(bot, chat_with):
+    chat = _at_porte(bot, chat_with, "+5511900000702")
+    chat.say("quero falar com um atendente")
+    assert chat.customs == [{"handoff": {"reason": "pedido do tutor"}}], chat.log
+    assert _active_loop(bot, chat.sender) is None
+
+
+def test_back_to_the_menu_mid_form_shows_the_menu_and_ends_the_form(bot, chat_with):
+    chat = _at_porte(bot, chat_with, "+5511900000703")
+    chat.say("voltar ao menu")
+    assert "Banho e tosa" in chat.titles, chat.log
+    assert _active_loop(bot, chat.sender) is None
+
+
+def test_an_invalid_porte_is_asked_again_then_offered_a_person(bot, chat_with):
+    chat = _at_porte(bot, chat_with, "+5511900000704")
+    chat.say("não sei")
+    assert "não entendi" in chat.text and chat.texts[-1] == "Qual é o porte do Thor?", chat.log
+    assert chat.titles == ["Mini", "Pequeno", "Médio", "Grande", "Gigante"]
+    chat.say("não sei")
+    assert chat.customs == [{"handoff": {"reason": "não entendeu duas vezes seguidas"}}], \
+        chat.log
+    assert _active_loop(bot, chat.sender) is None
+
+
+def test_after_a_hand_off_mid_form_the_bot_resumes_without_the_form(bot, chat_with):
+    """An attendant took over while the form asked the species; "return to bot" resumes the
+    tracker: no form is active, and the state machine reads the answer at that question."""
+    chat = chat_with("+5511900000705")
+    chat.say("quero agendar um banho")
+    chat.say("Otávio Reis")
+    chat.say("Thor")
+    assert "Thor é cão ou gato" in chat.text and _active_loop(bot, chat.sender) == "pet_form"
+    request = urllib.request.Request(
+        f"{bot.rasa_url}/conversations/{chat.sender}/tracker/events",
+        data=json.dumps(RESUME_EVENTS).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).close()
+    assert _active_loop(bot, chat.sender) is None
+    chat.tap("Cão")
+    assert "raça do Thor" in chat.text, chat.log
+    chat.say("shih tzu")
+    if "Shih Tzu" in chat.titles:
+        chat.tap("Shih Tzu")
+    chat.tap("Pequeno")
+    chat.tap("Longa")
+    assert "Thor foi cadastrado" in chat.text, chat.log

@@ -1,0 +1,235 @@
+"""pet_form's steps called directly (no engine): the state machine hands the new pet's
+questions to the form, each answer is read by the same steps, the shop's toggles add sex, birth
+date and weight, interruptions are left to Rasa's rules, and the form's static questions in
+domain.yml offer exactly the options the steps accept."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlmodel import Session, select
+
+from actions.flow import (
+    PET_SLOTS,
+    Turn,
+    finish_pet_form,
+    form_prompt,
+    handle,
+    pet_form_slots,
+    pet_form_turn,
+)
+from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.people.models import Pet, Tutor
+
+NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+SECRET = "unit-secret"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class FormDriver:
+    """Plays Rasa's part: action_petbot (handle with handover) until it starts pet_form, then
+    validate_pet_form (pet_form_turn) and the form's question, then action_save_pet."""
+
+    def __init__(self, engine, phone: str) -> None:
+        self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
+        self.form_active, self.handoff = False, None
+
+    def _turn(self, text: str, intent: str | None, confidence: float) -> Turn:
+        option = None
+        match = re.fullmatch(r"/(\w+)(\{.*\})?", text)
+        if match:
+            intent, option, text = match.group(1), json.loads(match.group(2) or "{}").get(
+                "opcao"), ""
+        return Turn(intent=intent, confidence=confidence, text=text, entities={},
+                    option=option, sender=self.phone, phone=self.phone, wa_user_id=None,
+                    profile_name=None, shop_id=1, now=NOW)
+
+    def say(self, text: str, intent: str | None = None, confidence: float = 0.5):
+        turn = self._turn(text, intent, confidence)
+        self.messages, self.interrupted = [], False
+        if self.form_active:
+            reply = pet_form_turn(self.engine, turn, self.flow, SECRET)
+            if reply.interrupted:  # Rasa's rules give the turn to action_petbot
+                self.interrupted = True
+                return self._petbot(turn, form_active=True)
+            self._take(reply)
+            step = self.flow.get("step")
+            if step == "pet_done":
+                self.form_active = False
+                self._take(finish_pet_form(self.engine, turn, self.flow, SECRET))
+            elif step in PET_SLOTS:
+                self._ask()
+            else:
+                self.form_active = False
+            return reply
+        return self._petbot(turn, form_active=False)
+
+    def _petbot(self, turn: Turn, form_active: bool):
+        reply = handle(self.engine, turn, self.flow, SECRET, handover=True,
+                       form_active=form_active)
+        self._take(reply)
+        if self.flow.pop("start_form", None):
+            self.form_active = True
+            self._ask()
+        elif self.flow.get("step") not in PET_SLOTS:
+            self.form_active = False
+        elif form_active:
+            self._ask()  # an FAQ answered: the form asks again
+        return reply
+
+    def _take(self, reply) -> None:
+        self.flow = reply.flow
+        self.messages += reply.messages
+        self.handoff = self.handoff or reply.handoff
+
+    def _ask(self) -> None:
+        message = form_prompt(self.flow)
+        if message is not None:
+            self.messages.append(message)
+        self.flow.pop("ask_again", None)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.get("text", "") for m in self.messages)
+
+    @property
+    def titles(self) -> list[str]:
+        return [b["title"] for m in self.messages for b in m.get("buttons") or []]
+
+    def tap(self, title: str):
+        for m in self.messages:
+            for b in m.get("buttons") or []:
+                if b["title"] == title:
+                    return self.say(b["payload"])
+        raise AssertionError(f"no {title!r} in {self.titles}: {self.text}")
+
+
+@pytest.fixture
+def shop(demo_sqlite):
+    return demo_sqlite(NOW)
+
+
+def _settings(engine, **values) -> None:
+    with Session(engine) as s:
+        row = s.get(BotSettings, 1) or BotSettings(shop_id=1)
+        for key, value in values.items():
+            setattr(row, key, value)
+        s.add(row)
+        s.commit()
+
+
+def _new_tutor_at_pet_name(shop, phone: str) -> FormDriver:
+    chat = FormDriver(shop, phone)
+    chat.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    chat.say("Mariana Lopes")
+    assert chat.form_active, chat.text
+    assert "Prazer, Mariana!" in chat.text
+    assert chat.messages[-1]["text"] == "Qual é o nome do seu pet? \U0001F43E", chat.text
+    return chat
+
+
+def test_the_new_pet_is_registered_through_the_form_and_the_flow_asks_the_service(shop):
+    chat = _new_tutor_at_pet_name(shop, "+5511900000201")
+    chat.say("Thor")
+    assert "Thor é cão ou gato" in chat.text
+    assert pet_form_slots(chat.flow)["pet_name"] == "Thor"
+    chat.tap("Cão")
+    assert "raça do Thor" in chat.text
+    chat.say("shih")
+    assert "Shih Tzu" in chat.titles and "SRD — sem raça definida" in chat.titles
+    chat.tap("Shih Tzu")
+    assert chat.text == "Qual é o porte do Thor?"
+    assert chat.titles == ["Mini", "Pequeno", "Médio", "Grande", "Gigante"]
+    chat.say("pequeno")
+    assert "pelagem do Thor" in chat.text
+    slots = pet_form_slots(chat.flow)
+    assert (slots["pet_species"], slots["pet_breed"], slots["pet_porte"]) == (
+        "cao", "Shih Tzu", "pequeno")
+    chat.tap("Longa")
+    assert "Thor foi cadastrado" in chat.text
+    assert "Qual serviço você quer para o Thor" in chat.text
+    assert not chat.form_active
+    with Session(shop) as s:
+        tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000201")).one()
+        pet = s.exec(select(Pet).where(Pet.tutor_id == tutor.id)).one()
+    assert (pet.name, pet.species, pet.porte, pet.pelagem) == ("Thor", "cao", "pequeno", "longa")
+
+
+def test_sex_birth_date_and_weight_toggles_add_their_questions(shop):
+    _settings(shop, ask_sex=True, ask_birth_date=True, ask_weight=True, ask_breed=False,
+              ask_porte=False, ask_pelagem=False)
+    chat = _new_tutor_at_pet_name(shop, "+5511900000202")
+    assert chat.flow["pet_questions"] == ["pet_name", "pet_species", "pet_sex",
+                                          "pet_birth_date", "pet_weight"]
+    chat.say("Mel")
+    chat.tap("Cão")
+    assert chat.text == "O Mel é macho ou fêmea?" and chat.titles == ["Macho", "Fêmea"]
+    chat.tap("Fêmea")
+    assert "data de nascimento do Mel" in chat.text
+    chat.say("31/02/2021")
+    assert "não entendi" in chat.text and "25/03/2022" in chat.text
+    assert "data de nascimento do Mel" in chat.text
+    chat.say("15/03/2021")
+    assert "Quanto o Mel pesa" in chat.text
+    chat.say("uns 12,5 kg")
+    assert "Mel foi cadastrado" in chat.text
+    with Session(shop) as s:
+        tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000202")).one()
+        pet = s.exec(select(Pet).where(Pet.tutor_id == tutor.id)).one()
+    assert (pet.sex, pet.birth_date.isoformat(), pet.weight_grams) == (
+        "femea", "2021-03-15", 12500)
+
+
+def test_an_emergency_mid_form_is_left_to_the_rules_and_ends_the_form(shop):
+    chat = _new_tutor_at_pet_name(shop, "+5511900000203")
+    chat.say("Thor")
+    chat.say("socorro meu cachorro foi atropelado", "urgencia", 0.99)
+    assert chat.interrupted and not chat.form_active
+    assert chat.handoff == "urgência" and "urgência" in chat.text
+
+
+def test_an_faq_mid_form_is_answered_and_the_question_asked_again(shop):
+    chat = _new_tutor_at_pet_name(shop, "+5511900000204")
+    chat.say("Thor")
+    chat.tap("Cão")
+    chat.say("shih tzu")
+    if "Shih Tzu" in chat.titles:
+        chat.tap("Shih Tzu")
+    assert "porte do Thor" in chat.text
+    chat.say("qual o endereço de vocês?", "endereco", 0.99)
+    assert chat.interrupted and chat.form_active
+    assert chat.messages[-1]["text"] == "Qual é o porte do Thor?", chat.text
+    assert len(chat.messages) == 2  # the answer, then the question once
+
+
+def test_two_misunderstandings_in_the_form_hand_off(shop):
+    chat = _new_tutor_at_pet_name(shop, "+5511900000205")
+    chat.say("Thor")
+    chat.tap("Cão")
+    chat.say("shih tzu")
+    if "Shih Tzu" in chat.titles:
+        chat.tap("Shih Tzu")
+    chat.say("não sei", "negar", 0.99)
+    assert "não entendi" in chat.text and chat.messages[-1]["text"] == "Qual é o porte do Thor?"
+    chat.say("não sei", "negar", 0.99)
+    assert chat.handoff == "não entendeu duas vezes seguidas" and not chat.form_active
+
+
+def test_the_domain_s_static_questions_offer_what_the_steps_accept():
+    from actions.flow import PELAGENS, PORTES, SEXES, button
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for response, prefix, values in (("utter_ask_pet_porte", "porte", PORTES),
+                                     ("utter_ask_pet_pelagem", "pelagem", PELAGENS),
+                                     ("utter_ask_pet_sex", "sexo", SEXES)):
+        buttons = domain["responses"][response][0]["buttons"]
+        expected = [button(t, f"{prefix}:{v}") for t, v in values]
+        assert [{"title": b["title"], "payload": b["payload"].replace("{{", "{").replace(
+            "}}", "}")} for b in buttons] == expected
+    form = domain["forms"]["pet_form"]["required_slots"]
+    assert form == list(PET_SLOTS.values())
