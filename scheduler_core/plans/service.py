@@ -620,6 +620,36 @@ def _held_usages(session: Session, appointment_id: int) -> list[PlanUsage]:
     )
 
 
+def _give_back(session: Session, plan_id: int, usages: list[PlanUsage], now: datetime) -> None:
+    """The units ``usages`` held return to their allowances (state ``returned``)."""
+    allowances = {
+        a.id: a
+        for a, _c in _locked_allowances(
+            session, plan_id, allowance_ids=[u.allowance_id for u in usages])
+    }
+    for usage in usages:
+        usage.state = PlanUsageState.RETURNED
+        usage.updated_at = to_utc(now)
+        allowance = allowances[usage.allowance_id]
+        allowance.used_qty = max(0, allowance.used_qty - 1)
+        session.add(allowance)
+        session.add(usage)
+
+
+def _spend(session: Session, usages: list[PlanUsage], now: datetime) -> None:
+    """The units ``usages`` held are spent (state ``consumed``): late cancel, no-show."""
+    for usage in usages:
+        usage.state = PlanUsageState.CONSUMED
+        usage.updated_at = to_utc(now)
+        session.add(usage)
+
+
+def _usage_label(session: Session, usages: list[PlanUsage]) -> str:
+    """ "Banho, Tosa": the services of ``usages``, for the plan's records."""
+    names = _service_names(session, [u.service_id for u in usages])
+    return ", ".join(names.get(u.service_id, str(u.service_id)) for u in usages)
+
+
 def release(
     session: Session, appointment: Appointment, *, late: bool, now: datetime, actor: str
 ) -> None:
@@ -628,24 +658,11 @@ def release(
     usages = _held_usages(session, appointment.id)
     if appointment.pet_plan_id is None or not usages:
         return
-    allowances = {
-        a.id: a
-        for a, _c in _locked_allowances(
-            session, appointment.pet_plan_id, allowance_ids=[u.allowance_id for u in usages]
-        )
-    }
-    for usage in usages:
-        usage.updated_at = to_utc(now)
-        if late:
-            usage.state = PlanUsageState.CONSUMED
-        else:
-            usage.state = PlanUsageState.RETURNED
-            allowance = allowances[usage.allowance_id]
-            allowance.used_qty = max(0, allowance.used_qty - 1)
-            session.add(allowance)
-        session.add(usage)
-    names = _service_names(session, [u.service_id for u in usages])
-    label = ", ".join(names.get(u.service_id, str(u.service_id)) for u in usages)
+    if late:
+        _spend(session, usages, now)
+    else:
+        _give_back(session, appointment.pet_plan_id, usages, now)
+    label = _usage_label(session, usages)
     if late:
         kind = "late_cancel"
         note = f"Cancelamento dentro do prazo mínimo: sessão consumida ({label})."
@@ -685,21 +702,8 @@ def return_services(
     usages = [u for u in _held_usages(session, appointment.id) if u.service_id in wanted]
     if appointment.pet_plan_id is None or not usages:
         return
-    allowances = {
-        a.id: a
-        for a, _c in _locked_allowances(
-            session, appointment.pet_plan_id, allowance_ids=[u.allowance_id for u in usages]
-        )
-    }
-    for usage in usages:
-        usage.state = PlanUsageState.RETURNED
-        usage.updated_at = to_utc(now)
-        allowance = allowances[usage.allowance_id]
-        allowance.used_qty = max(0, allowance.used_qty - 1)
-        session.add(allowance)
-        session.add(usage)
-    names = _service_names(session, [u.service_id for u in usages])
-    label = ", ".join(names.get(u.service_id, str(u.service_id)) for u in usages)
+    _give_back(session, appointment.pet_plan_id, usages, now)
+    label = _usage_label(session, usages)
     _log(
         session, appointment.pet_plan_id, "service_removed", now=now, actor=actor,
         note=f"Serviço retirado do agendamento: sessão devolvida ({label}).",
@@ -722,12 +726,8 @@ def forfeit(session: Session, appointment: Appointment, *, now: datetime, actor:
     usages = _held_usages(session, appointment.id)
     if appointment.pet_plan_id is None or not usages:
         return
-    for usage in usages:
-        usage.state = PlanUsageState.CONSUMED
-        usage.updated_at = to_utc(now)
-        session.add(usage)
-    names = _service_names(session, [u.service_id for u in usages])
-    label = ", ".join(names.get(u.service_id, str(u.service_id)) for u in usages)
+    _spend(session, usages, now)
+    label = _usage_label(session, usages)
     _log(
         session, appointment.pet_plan_id, "no_show", now=now, actor=actor,
         note=f"Não compareceu: sessão consumida ({label}).", appointment_id=appointment.id,
