@@ -43,7 +43,7 @@ class PlanTemplate(SQLModel, table=True):
     price_cents: int = 0
     # Optional price by porte: {"pequeno": 19900, ...}; falls back to price_cents.
     price_by_porte: dict = json_field({})
-    # Optional finer prices (scheduler_core.plans.templates.price_for_pet):
+    # Optional finer prices (scheduler_core.plans.pricing.price_for_pet):
     # {"porte|pelagem": cents, "breed:<id>": cents}.
     price_table: dict = json_field({})
     discount_pct: int = 0

@@ -16,9 +16,9 @@ Model:
   of each service. A cycle invoice's due date is the date of the cycle's first appointment (unset
   until one is booked).
 - The contract price (``PetPlan.price_cents``) is the price of the whole period / package:
-  the template price for the pet's porte (``price_by_porte``, else ``price_cents``) less
-  ``discount_pct``, unless the seller overrides it; it is split evenly over the cycles (the first
-  cycles take the leftover centavos).
+  the template price for the pet (``pricing.price_for_pet``: breed, porte × pelagem, porte,
+  base) less ``discount_pct``, unless the seller overrides it; it is split evenly over the
+  cycles (the first cycles take the leftover centavos).
 - A cycle's invoice has one line per session the cycle includes ("Banho — sessão 2 de 4", k of
   the cycle's quantity of that service; :func:`session_lines`), the cycle's amount split evenly
   over them with the remainder on the last line, so the lines add up to the cycle exactly.
@@ -89,6 +89,7 @@ from scheduler_core.plans.models import (
     PlanUsage,
     PlanUsageState,
 )
+from scheduler_core.plans.pricing import price_for_pet
 from scheduler_core.plans.regroup import regroup_package
 from scheduler_core.shop.models import Segment, Shop
 
@@ -399,8 +400,7 @@ def _sell(
         if segment.id != services_seg:
             raise ValidationFailed("Os serviços deste plano são de outro setor.")
     if price_cents is None:
-        base = int((template.price_by_porte or {}).get(pet.porte or "", template.price_cents))
-        price_cents = base - round(base * max(0, min(100, template.discount_pct)) / 100)
+        price_cents = price_for_pet(template, pet)
 
     shop = session.get(Shop, tutor.shop_id)
     if is_postgres(session):  # serialise invoice numbering per shop

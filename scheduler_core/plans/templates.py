@@ -50,6 +50,7 @@ from scheduler_core.kernel.forms import (
 )
 from scheduler_core.people.models import Breed, Pelagem, Pet, Porte, Species, Tutor
 from scheduler_core.plans.models import PlanKind, PlanTemplate, PlanTemplateService
+from scheduler_core.plans.pricing import price_for_pet
 from scheduler_core.plans.service import KIND_LABELS, PLAN_MONTHS
 from scheduler_core.shop.models import Segment
 
@@ -147,18 +148,6 @@ def templates_for_pet(session: Session, pet_id: int) -> list[TemplateRow]:
     rows = list_templates(session, tutor.shop_id, active_only=True) if tutor else []
     return [r for r in rows if pet.species in (r.template.species or []) and r.services
             and (not r.template.breed_ids or pet.breed_id in r.template.breed_ids)]
-
-
-def price_for_pet(template: PlanTemplate, pet: Pet) -> int:
-    """The contract price of ``template`` for ``pet`` (module docstring), discount taken off."""
-    table = template.price_table or {}
-    base = table.get(f"breed:{pet.breed_id}") if pet.breed_id else None
-    if base is None and pet.porte and pet.pelagem:
-        base = table.get(f"{pet.porte}|{pet.pelagem}")
-    if base is None:
-        base = (template.price_by_porte or {}).get(pet.porte or "", template.price_cents)
-    base = int(base)
-    return base - round(base * max(0, min(100, template.discount_pct)) / 100)
 
 
 def sale_price(session: Session, template_id: int, pet_id: int) -> int:

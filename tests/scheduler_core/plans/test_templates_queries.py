@@ -172,6 +172,12 @@ def test_breeds_finer_prices_and_the_fixed_slot_are_stored_and_used(world):
         assert templates.price_for_pet(row.template, pet) == 27000
         pet.breed_id = dog_breed.id
         assert templates.price_for_pet(row.template, pet) == 22500
+    # A sale without a price (the API's) takes the same price as the panel's form.
+    with write_session(world.engine) as s:
+        s.get(Pet, world.pet_id).breed_id = dog_breed.id
+    sold = plans.sell_plan(world.engine, pet_id=world.pet_id, template_id=t.id,
+                           start_date=TODAY, now=NOW, actor="staff:1")
+    assert sold.price_cents == 22500
     only_other = _save(world, {**values, "name": "Só outra raça"}, rows=rows,
                        breed_ids=[str(b) for b in _other_breeds(world, dog_breed.id)])
     with write_session(world.engine) as s:
