@@ -27,6 +27,7 @@ from scheduler_core.kernel.forms import (
     Collector,
     flag,
     is_valid_cnpj,
+    parse_hhmm,
     parse_ids,
     parse_int,
     parse_ranges,
@@ -34,6 +35,7 @@ from scheduler_core.kernel.forms import (
     text_of,
 )
 from scheduler_core.kernel.phones import InvalidPhone, parse_phone
+from scheduler_core.people.labels import SPECIES_LABELS
 from scheduler_core.people.models import Breed, NotAcceptedBreed, Species
 from scheduler_core.shop.models import (
     Employee,
@@ -123,6 +125,20 @@ def _sync_not_accepted(session: Session, shop_id: int, breed_ids: list[int]) -> 
     session.flush()
 
 
+def _species_capacity(errs: Collector, values: Mapping, species: Iterable[str]
+                      ) -> dict[str, int]:
+    """The optional places per day of each species the segment serves ("capacity_cao": "6");
+    an empty box means only the segment's own capacity counts (scheduling/occupancy.py)."""
+    caps: dict[str, int] = {}
+    for kind in species:
+        cap = errs.run(f"capacity_{kind}", parse_int, values.get(f"capacity_{kind}"),
+                       label=f"Vagas por dia ({SPECIES_LABELS.get(kind, kind)})", minimum=1,
+                       maximum=500, required=False)
+        if cap:
+            caps[kind] = cap
+    return caps
+
+
 def save_segment(session: Session, shop: Shop, segment: Segment | None, values: Mapping,
                  species: Iterable[str]) -> Segment:
     from scheduler_core.shop.models import SegmentKind
@@ -137,11 +153,18 @@ def save_segment(session: Session, shop: Shop, segment: Segment | None, values: 
     chosen_species = parse_species(errs, species, SPECIES)
     capacity = errs.run("daily_capacity", parse_int, values.get("daily_capacity"),
                         label="Capacidade por dia", minimum=1, maximum=500, required=False)
+    per_species = _species_capacity(errs, values, chosen_species or [])
+    check_in = errs.run("check_in_time", parse_hhmm, values.get("check_in_time") or "14:00",
+                        label="Entrada (check-in)")
+    check_out = errs.run("check_out_time", parse_hhmm, values.get("check_out_time") or "12:00",
+                         label="Saída (check-out)")
     errs.check()
     segment = segment or Segment(shop_id=shop.id, name=name)
     segment.name, segment.kind, segment.species = name, kind, chosen_species
     segment.active = flag(values, "active")
     segment.daily_capacity = capacity
+    segment.species_capacity = per_species
+    segment.check_in_time, segment.check_out_time = check_in, check_out
     session.add(segment)
     session.flush()
     return segment

@@ -340,6 +340,27 @@ async def test_a_new_segment_needs_a_species_and_then_gets_its_hours_tab(client,
     assert "Creche Diurna" in await hours.text()
 
 
+async def test_a_hotel_gets_its_places_per_species_and_its_check_in_and_out(client, panel_db):
+    """The places per day the booking service counts (scheduling/occupancy.py) and the
+    times a stay starts and ends (scheduling/stays.py) are set on the segment's form."""
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    fields = [("name", "Hotel Pet"), ("kind", "hotel"), ("species", "cao"), ("species", "gato"),
+              ("active", "1"), ("daily_capacity", "10"), ("capacity_cao", "6"),
+              ("capacity_gato", ""), ("check_in_time", "13h00"), ("check_out_time", "11:00")]
+    bad = await _post(client, "/admin/config/segmentos", fields)
+    assert bad.status == 422 and "Entrada (check-in): use o formato HH:MM" in await bad.text()
+    fields[-2] = ("check_in_time", "13:00")
+    good = await _post(client, "/admin/config/segmentos", fields)
+    assert good.status == 200 and "Segmento “Hotel Pet” salvo" in await good.text()
+    with Session(engine) as session:
+        hotel = session.exec(select(Segment).where(Segment.name == "Hotel Pet")).one()
+        assert (hotel.daily_capacity, hotel.species_capacity) == (10, {"cao": 6})
+        assert (hotel.check_in_time, hotel.check_out_time) == ("13:00", "11:00")
+    page = await (await client.get("/admin/config/segmentos")).text()
+    assert 'name="capacity_cao" value="6"' in page and 'value="13:00"' in page
+
+
 async def test_the_pet_shop_segment_kind_is_named_as_the_bot_names_it(client, panel_db):
     """One label per segment kind (scheduler_core.shop.labels): the panel's kind choice says
     "Banho e tosa", as the bot's menu and its opening-hours answer do."""
