@@ -88,6 +88,7 @@ from scheduler_core.plans.models import PetPlan, PetPlanStatus
 from scheduler_core.scheduling import availability, idempotency, occupancy, tokens
 from scheduler_core.scheduling.agenda_types import (
     AgendaSnapshot,
+    Availability,
     AvailabilityQuery,
     NoSlotReason,
     PetInfo,
@@ -385,9 +386,10 @@ def find_slots(
     appointment's services are used), the appointment's own slot does not block it, and its
     current professionals are preferred (any other qualified one is used when they are busy);
     ``preferred_employee_ids`` adds professionals preferred the same way.
-    With ``leva_e_traz`` on the bot channel, slots inside the shop's Leva e Traz notice are
-    dropped (:func:`book` would refuse them); when that leaves none, ``leva_e_traz_refusal``
-    says why in pt-BR.
+    Days of a creche or hotel segment with no place left for this pet are left out
+    (``occupancy.full_days``). With ``leva_e_traz`` on the bot channel, slots inside the
+    shop's Leva e Traz notice are dropped (:func:`book` would refuse them); when that leaves
+    none, ``leva_e_traz_refusal`` says why in pt-BR.
     No slot → ``Offer.slots`` empty with ``reason`` and a pt-BR ``message``.
     """
     require_aware(now)
@@ -431,6 +433,9 @@ def find_slots(
         snapshot = load_snapshot(session, shop_id, segment_id, date_from, date_to)
         shop = session.get(Shop, shop_id)
         leva_notice = shop.leva_e_traz_min_notice_hours if shop is not None else 0
+        full = occupancy.full_days(
+            session, segment_id=segment_id, species=pet.species,
+            days=[date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)])
 
     query = AvailabilityQuery(
         pet=pet_info(pet),
@@ -449,10 +454,10 @@ def find_slots(
     slots = list(result.slots)
     refusal = ""
     if leva_e_traz and channel == Channel.BOT and slots:
-        kept = [sl for sl in slots if leva_e_traz_refusal(leva_notice, sl.start, now) is None]
-        if not kept:
-            refusal = leva_e_traz_refusal(leva_notice, slots[0].start, now) or ""
-        slots = kept
+        slots, refusal = _outside_leva_notice(slots, leva_notice, now)
+    reason, message = result.reason, result.message
+    if full and slots:
+        slots, reason, message = _without_full_days(slots, full, snapshot.timezone, result)
     for slot in slots:
         grant = None
         if combo is not None:
@@ -479,8 +484,8 @@ def find_slots(
         )
     return Offer(
         slots=tuple(offered),
-        reason=result.reason,
-        message=result.message,
+        reason=reason,
+        message=message,
         shop_id=shop_id,
         segment_id=segment_id,
         pet_id=pet.id,
@@ -488,6 +493,27 @@ def find_slots(
         combo_id=combo.id if combo else None,
         leva_e_traz_refusal=refusal,
     )
+
+
+def _outside_leva_notice(slots: list[Slot], notice_hours: int, now: datetime
+                         ) -> tuple[list[Slot], str]:
+    """``slots`` outside the shop's Leva e Traz notice, with the pt-BR refusal when none is."""
+    kept = [sl for sl in slots if leva_e_traz_refusal(notice_hours, sl.start, now) is None]
+    if kept:
+        return kept, ""
+    return [], leva_e_traz_refusal(notice_hours, slots[0].start, now) or ""
+
+
+def _without_full_days(slots: list[Slot], full: set[date], timezone: str,
+                       result: Availability,
+                       ) -> tuple[list[Slot], NoSlotReason | None, str]:
+    """``slots`` without those on a creche / hotel day with no place left
+    (scheduling/occupancy.py), with the reason and pt-BR message when none is left."""
+    zone = ZoneInfo(timezone)
+    kept = [sl for sl in slots if sl.start.astimezone(zone).date() not in full]
+    if kept:
+        return kept, result.reason, result.message
+    return [], NoSlotReason.FULL, "Não há mais vagas nos dias procurados. Escolha outra data."
 
 
 # --------------------------------------------------------------------------- combos

@@ -105,6 +105,38 @@ def _counts(
     return counts
 
 
+def _limits(segment: Segment | None, species: str) -> list[tuple[int, str | None]]:
+    """(capacity, species or None for the whole segment) of each limit a pet of ``species``
+    meets in ``segment``; empty when nothing limits it."""
+    if segment is None or segment.kind not in DAILY_KINDS:
+        return []
+    limits: list[tuple[int, str | None]] = []
+    if segment.daily_capacity is not None:
+        limits.append((int(segment.daily_capacity), None))
+    per_species = (segment.species_capacity or {}).get(species)
+    if per_species is not None:
+        limits.append((int(per_species), species))
+    return limits
+
+
+def full_days(session: Session, *, segment_id: int, species: str, days: Iterable[date]
+              ) -> set[date]:
+    """The days of ``days`` (shop dates) with no place left for a pet of ``species``: the
+    slot search leaves them out (``booking.find_slots``), as :func:`check_capacity` would
+    refuse a visit there."""
+    segment = session.get(Segment, segment_id)
+    limits = _limits(segment, species)
+    wanted = list(days)
+    if not limits or not wanted:
+        return set()
+    zone = ZoneInfo(session.get(Shop, segment.shop_id).timezone)
+    full: set[date] = set()
+    for capacity, only in limits:
+        counts = _counts(session, segment.id, wanted, zone, only)
+        full |= {day for day in wanted if counts[day] >= capacity}
+    return full
+
+
 def check_capacity(
     session: Session, *, segment_id: int, species: str, start: datetime, end: datetime
 ) -> None:
@@ -112,21 +144,14 @@ def check_capacity(
     ``end`` when one of its days is full (module docstring). Call it in the booking's write
     transaction, before the visit is inserted."""
     segment = session.get(Segment, segment_id)
-    if segment is None or segment.kind not in DAILY_KINDS:
-        return
-    per_species = (segment.species_capacity or {}).get(species)
-    if segment.daily_capacity is None and per_species is None:
+    limits = _limits(segment, species)
+    if not limits:
         return
     if is_postgres(session):  # only limited segments serialise their bookings
         session.execute(select(Segment.id).where(Segment.id == segment.id)
                         .with_for_update()).all()
     zone = ZoneInfo(session.get(Shop, segment.shop_id).timezone)
     days = occupied_days(_local(start, zone), _local(end, zone))
-    limits: list[tuple[int, str | None]] = []
-    if segment.daily_capacity is not None:
-        limits.append((int(segment.daily_capacity), None))
-    if per_species is not None:
-        limits.append((int(per_species), species))
     for capacity, only in limits:
         counts = _counts(session, segment.id, days, zone, only)
         for day in days:

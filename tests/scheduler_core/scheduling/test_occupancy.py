@@ -12,9 +12,10 @@ from sqlmodel import Session
 
 from scheduler_core.db.engine import write_session
 from scheduler_core.kernel.errors import ValidationFailed
-from scheduler_core.scheduling import occupancy, visit_status
+from scheduler_core.scheduling import booking, occupancy, visit_status
+from scheduler_core.scheduling.agenda_types import NoSlotReason
 from scheduler_core.shop.models import Segment
-from tests.scheduler_core.booking_helpers import MONDAY, book_at
+from tests.scheduler_core.booking_helpers import MONDAY, SECRET, book_at, offer, slot_at
 from tests.scheduler_core.factories import NOW, TZ, build_shop
 
 ZONE = ZoneInfo(TZ)
@@ -50,9 +51,16 @@ def test_creche_refuses_the_visit_beyond_its_daily_places_and_a_cancel_frees_one
     _make(world, "creche", 2)
     pets = [world.pet_id, world.add_pet(name="Luna"), world.add_pet(name="Bolt")]
     first = book_at(world, "09:00", pet_id=pets[0], employee=None)
+    late_token = slot_at(offer(world, pet_id=pets[2]), "11:00").token  # shown before it filled
     book_at(world, "10:00", pet_id=pets[1], employee=None)
+    # A new search offers nothing on the full day, and says why.
+    full = offer(world, pet_id=pets[2])
+    assert full.slots == () and full.reason == NoSlotReason.FULL
+    assert full.message == "Não há mais vagas nos dias procurados. Escolha outra data."
+    # The time shown before the day filled is refused at booking.
     with pytest.raises(ValidationFailed) as exc:
-        book_at(world, "11:00", pet_id=pets[2], employee=None)
+        booking.book(world.engine, token=late_token, now=NOW, secret=SECRET, origin="staff",
+                     actor="staff:1")
     assert exc.value.message == (
         f"Sem vagas em {_segment_name(world)} no dia {MONDAY:%d/%m}: 2 de 2 ocupadas. "
         "Escolha outra data.")
@@ -68,9 +76,13 @@ def test_creche_refuses_the_visit_beyond_its_daily_places_and_a_cancel_frees_one
 
 def test_a_species_cap_limits_that_species_only(world):
     _make(world, "hotel", 10, {"cao": 1})
+    luna = world.add_pet(name="Luna")
+    late_token = slot_at(offer(world, pet_id=luna), "10:00").token
     book_at(world, "09:00", employee=None)
+    assert offer(world, pet_id=luna).slots == ()
     with pytest.raises(ValidationFailed, match=r"para cão no dia .*: 1 de 1 ocupadas"):
-        book_at(world, "10:00", pet_id=world.add_pet(name="Luna"), employee=None)
+        booking.book(world.engine, token=late_token, now=NOW, secret=SECRET, origin="staff",
+                     actor="staff:1")
     with write_session(world.engine) as s:  # a cat still has a place that day
         occupancy.check_capacity(s, segment_id=world.segment_id, species="gato",
                                  start=_local(MONDAY, "14:00"), end=_local(MONDAY, "15:00"))
