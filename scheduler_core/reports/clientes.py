@@ -4,8 +4,8 @@ Date basis: *novos* by the tutor's registration date; *ativos* = tutors with at 
 finished or delivered visit started in the period (execution); *retorno* = active tutors who
 also had such a visit before the period; *em risco* = tutors whose last finished visit is
 more than ``risk_days`` before the period's end (reference date, not the clock); birthdays =
-tutors born in the month of the period's start. Satisfaction scores are not shown: no survey
-is stored yet (nothing to read).
+tutors born in the month of the period's start; survey scores = the average and count of the
+answers about the period's visits (``reports.surveys``; issue 13 writes them).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Appointment
 from scheduler_core.people.models import Tutor
-from scheduler_core.reports import rows
+from scheduler_core.reports import rows, surveys
 from scheduler_core.reports.period import ReportFilter, pct
 
 RISK_DAYS = 60
@@ -43,6 +43,8 @@ class Clientes:
     at_risk: list[TutorLine]
     birthdays: list[TutorLine]
     risk_days: int
+    survey_answers: int = 0
+    survey_score: float | None = None  # average 1–5
 
     @property
     def returning_pct(self) -> float:
@@ -95,11 +97,13 @@ def clientes(session: Session, f: ReportFilter, risk_days: int = RISK_DAYS) -> C
                extract("month", Tutor.birth_date) == f.start.month)
         .limit(LIST_LIMIT)
     ).all()
+    score = surveys.shop_score(session, f)
     birthdays = sorted((TutorLine(i, n, w, b) for i, n, w, b in born),
                        key=lambda t: (t.day.day, t.name))
     return Clientes(new_tutors=new, active_tutors=int(active_count),
                     returning_tutors=int(returning), at_risk_count=int(risk_count),
-                    at_risk=at_risk, birthdays=birthdays, risk_days=risk_days)
+                    at_risk=at_risk, birthdays=birthdays, risk_days=risk_days,
+                    survey_answers=score.count, survey_score=score.average)
 
 
 def _tutors(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -6,8 +6,8 @@ A line's base is its price less its share of the visit's discount (``rows``), so
 commission is on what the tutor was charged; lines covered by a plan have price 0 and earn no
 commission. Commission per line = base × pct / 100, rounded half up to the centavo.
 *Realizada* (earned): finished or delivered visits; *prevista* (projected): visits still
-scheduled or under way. Cancelled visits and no-shows earn nothing. Average satisfaction per
-employee is not shown: no survey is stored yet.
+scheduled or under way. Cancelled visits and no-shows earn nothing. The average survey score per
+employee is over the answers about the period's visits (``reports.surveys``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.catalog.models import Service
-from scheduler_core.reports import rows
+from scheduler_core.reports import rows, surveys
 from scheduler_core.reports.local_time import as_date, local_day
 from scheduler_core.reports.period import ReportFilter
 from scheduler_core.shop.models import Employee
@@ -34,6 +34,8 @@ class EmployeeLine:
     visits: int
     minutes: int
     revenue_cents: int
+    survey_score: float | None = None  # average 1–5 of the answers about the period's visits
+    survey_answers: int = 0
 
     @property
     def average_min(self) -> int:
@@ -92,9 +94,12 @@ def funcionarios(session: Session, f: ReportFilter) -> list[EmployeeLine]:
     discount: dict[int, int] = defaultdict(int)
     for share in rows.discount_shares(session, f, rows.DONE):
         discount[share.employee_id] += share.cents
-    out = [EmployeeLine(e, names.get(e, f"#{e}"), int(v), int(m or 0),
-                        int(p or 0) - discount[e])
-           for e, v, m, p in session.connection().execute(stmt).all()]
+    scores = surveys.employee_scores(session, f)
+    out = []
+    for e, v, m, p in session.connection().execute(stmt).all():
+        score = scores.get(e, surveys.Score(0, 0))
+        out.append(EmployeeLine(e, names.get(e, f"#{e}"), int(v), int(m or 0),
+                                int(p or 0) - discount[e], score.average, score.count))
     return sorted(out, key=lambda x: (-x.revenue_cents, x.name))
 
 

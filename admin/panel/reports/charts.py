@@ -122,6 +122,12 @@ def _pct(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + " %"
 
 
+def _score(average: float | None, answers: int) -> str:
+    if average is None:
+        return "sem respostas"
+    return f"{average:.1f}".replace(".", ",") + f" ({answers} resp.)"
+
+
 def kpis(name: str, r) -> list[tuple[str, str]]:
     """The few headline numbers shown as cards above a panel's charts."""
     if name == "financeiro":
@@ -136,7 +142,8 @@ def kpis(name: str, r) -> list[tuple[str, str]]:
                 ("Pelo robô", str(r.by_origin.get("bot", 0)))]
     if name == "clientes":
         return [("Novos", str(r.new_tutors)), ("Ativos", str(r.active_tutors)),
-                ("Taxa de retorno", _pct(r.returning_pct)), ("Em risco", str(r.at_risk_count))]
+                ("Taxa de retorno", _pct(r.returning_pct)), ("Em risco", str(r.at_risk_count)),
+                ("Nota da pesquisa", _score(r.survey_score, r.survey_answers))]
     if name == "funcionarios":
         return [("Atendimentos", str(sum(e.visits for e in r))),
                 ("Faturamento", _brl(sum(e.revenue_cents for e in r)))]
