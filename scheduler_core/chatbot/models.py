@@ -5,8 +5,10 @@ Conventions: see scheduler_core/db/columns.py.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from scheduler_core.db.columns import json_field
@@ -81,3 +83,22 @@ class BotSettings(SQLModel, table=True):
     msg_out_hours: str = (
         "Estamos fora do horário de atendimento agora. Um atendente responde assim que abrirmos."
     )
+
+
+class BotTurn(SQLModel, table=True):
+    """One tutor turn the dialogue answered, as the NLU read it (``chatbot.turn_log``): the
+    intent and its confidence, whether the turn was a tapped button (no NLU reading) and
+    whether the dialogue failed to understand it (``actions.flow.misunderstood``). Read by the
+    Robô panel."""
+
+    __table_args__ = (Index("ix_botturn_shop_at", "shop_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    sender: str = Field(max_length=64)  # the conversation's key (BSUID or phone)
+    at: datetime  # UTC
+    text: str = Field(default="", max_length=300)  # the tutor's text, cut
+    intent: str = Field(default="", max_length=64)
+    confidence: float = 0.0
+    tapped: bool = False
+    misunderstood: bool = False

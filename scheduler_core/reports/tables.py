@@ -159,7 +159,17 @@ def robo_tables(r: Robo) -> list[Table]:
                  r.reasons)
     hours = _t("horas", "Mensagens de tutores por hora", [("Hora", TEXT), ("Mensagens", INT)],
                [(f"{h:02d}h", n) for h, n in enumerate(r.by_hour)])
-    return [funnel, reasons, hours]
+    missed = _t("nao_entendidas", "Mensagens não entendidas (mais recentes)",
+                [("Quando", DATETIME), ("Mensagem", TEXT), ("Intenção", TEXT),
+                 ("Confiança", PCT)],
+                [(m.at, m.text, m.intent, round(100 * m.confidence, 1))
+                 for m in r.latest_misunderstood])
+    confidence = _t("confianca", "Confiança do NLU (mensagens digitadas)",
+                    [("Faixa", TEXT), ("Mensagens", INT)], r.confidence)
+    understood = _t("entendimento", "Entendimento", [("Indicador", TEXT), ("Valor", INT)], [
+        ("Mensagens respondidas pelo robô", r.bot_turns),
+        ("Não entendidas", r.misunderstood)])
+    return [funnel, reasons, understood, missed, confidence, hours]
 
 
 def cancelled_table(r: list[CancelledVisit], mask: Callable[[str], str],

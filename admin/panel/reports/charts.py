@@ -103,6 +103,8 @@ def comissoes(r) -> list[dict]:
 def robo(r) -> list[dict]:
     return [bar("Funil do robô", ["Iniciadas", "Identificadas", "Agendaram", "Transferidas"],
                 {"Conversas": [r.started, r.identified, r.booked, r.handed_off]}),
+            bar("Confiança do NLU", [label for label, _ in r.confidence],
+                {"Mensagens digitadas": [n for _, n in r.confidence]}),
             bar("Mensagens por hora", [f"{h:02d}h" for h in range(24)],
                 {"Mensagens": r.by_hour})]
 
@@ -159,5 +161,6 @@ def kpis(name: str, r) -> list[tuple[str, str]]:
                 ("Comissão prevista", _brl(r.projected_cents))]
     if name == "robo":
         return [("Conversas", str(r.started)), ("Agendaram", _pct(r.booked_pct)),
-                ("Transferidas", _pct(r.handoff_pct)), ("Mensagens recebidas", str(r.messages_in))]
+                ("Transferidas", _pct(r.handoff_pct)), ("Mensagens recebidas", str(r.messages_in)),
+                ("Não entendidas", f"{r.misunderstood} ({_pct(r.misunderstood_pct)})")]
     return []
