@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import distinct, func
 from sqlmodel import Session, select
@@ -42,8 +43,7 @@ class EmployeeLine:
         return round(self.minutes / self.visits) if self.visits else 0
 
 
-@dataclass(frozen=True)
-class CommissionLine:
+class CommissionLine(NamedTuple):  # a tuple: a year has tens of thousands of lines
     day: date
     appointment_id: int
     employee_id: int

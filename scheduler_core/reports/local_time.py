@@ -93,6 +93,7 @@ def local_hour(session: Session, f: ReportFilter, column) -> ColumnElement:  # n
         func.strftime("%H", column, f"{s:+d} seconds", type_=String()), Integer))
 
 
+@lru_cache(maxsize=4096)
 def as_date(value: date | str) -> date:
-    """A :func:`local_day` value as a date."""
+    """A :func:`local_day` value as a date (cached: a period has few distinct days)."""
     return value if isinstance(value, date) else date.fromisoformat(value)

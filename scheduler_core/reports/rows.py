@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import exists, func
 from sqlalchemy.orm import aliased
@@ -100,8 +101,7 @@ def line_select(f: ReportFilter, statuses: frozenset[str] | None,  # noqa: ANN20
     return stmt
 
 
-@dataclass(frozen=True)
-class Share:
+class Share(NamedTuple):
     """A line's share of its visit's discount (only lines with a share > 0 are listed)."""
 
     item_id: int
