@@ -43,7 +43,7 @@ from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.catalog import leva_e_traz
 from scheduler_core.catalog.models import Service
 from scheduler_core.catalog.offers import leva_e_traz_fee
-from scheduler_core.chatbot import answering, triggers
+from scheduler_core.chatbot import answering, triggers, turn_log
 from scheduler_core.chatbot import menu as bot_menu
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import transaction
@@ -204,6 +204,7 @@ class Ctx:
         self.tz = ZoneInfo(self.shop.timezone)
         self.local_now = turn.now.astimezone(self.tz)
         self.today = self.local_now.date()
+        self.missed = False  # set by misunderstood(): the turn was not understood
 
     # ---- people
     def tutor(self) -> Tutor | None:
@@ -435,8 +436,15 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
     sig = Signals.of(ctx)
     for rule in RULES:
         if rule(ctx, reply, sig):
-            return
-    _at_step(ctx, reply, sig)
+            break
+    else:
+        _at_step(ctx, reply, sig)
+    turn = ctx.turn
+    # The NLU's reading of the turn and whether it was understood, for the Robô panel.
+    turn_log.record_turn(ctx.s, shop_id=ctx.shop.id, sender=turn.sender, at=turn.now,
+                         text=turn.text, intent=turn.intent, confidence=turn.confidence,
+                         tapped=turn.option is not None or not turn.text,
+                         misunderstood=ctx.missed)
 
 
 # Each rule handles the turn (True) or lets the next one look at it (False), in this order.
@@ -629,6 +637,7 @@ def _reprompt(ctx: Ctx, reply: Reply) -> None:
 def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = None) -> None:
     """Count a misunderstanding (the limit hands off); say so with ``hint`` and ask the
     question again, or send ``again`` (a response that re-asks it) with the step's options."""
+    ctx.missed = True
     misses = int(ctx.flow.get("misses", 0)) + 1
     ctx.flow["misses"] = misses
     if misses >= max(1, ctx.settings.misunderstand_limit):

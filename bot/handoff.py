@@ -29,6 +29,10 @@ time however long that takes (a hand-off at 01:30 is still waiting at 08:00), an
 quiet: if the tutor writes again they get at most one "já avisei a equipe" notice per hand-off
 (``bot.turns``; :func:`waiting_notice_due`).
 
+Every hand-off also gets a history row (``bot.models.WaHandoff``: reason, start, when and by
+whom it went back to the bot), so the reasons survive the return to the bot (the
+conversation's own ``handoff_reason`` is cleared then) and the Robô panel counts them all.
+
 Timestamps are aware UTC datetimes, as stored. Functions taking ``now`` want an aware
 datetime (``app[CLOCK]()``); without it the system clock is used.
 """
@@ -43,7 +47,7 @@ from enum import StrEnum
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.models import Direction, Owner, WaConversation, WaMessage
+from bot.models import Direction, Owner, WaConversation, WaHandoff, WaMessage
 from bot.texts import t
 from scheduler_core.audit.models import AuditLog
 from scheduler_core.chatbot import answering
@@ -253,6 +257,8 @@ def take_over(session: Session, conv: WaConversation, now: datetime, reason: str
         conv.last_attendant_at = None
         conv.assignee = ""
         conv.assigned_at = None
+        session.add(WaHandoff(conversation_id=conv.id, shop_id=conv.shop_id, reason=reason,
+                              started_at=current))
     conv.updated_at = current
     session.add(conv)
 
@@ -337,6 +343,11 @@ def _resume(session: Session, conv: WaConversation, actor: str, now: datetime) -
     if conv.owner != Owner.HUMAN:
         return False
     conv.owner = Owner.BOT
+    for open_handoff in session.exec(select(WaHandoff).where(
+            WaHandoff.conversation_id == conv.id, WaHandoff.returned_at.is_(None))).all():
+        open_handoff.returned_at = now
+        open_handoff.returned_by = actor
+        session.add(open_handoff)
     conv.handoff_reason = ""
     conv.handoff_at = None
     conv.menu_state = {}

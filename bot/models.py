@@ -98,6 +98,20 @@ class WaConversation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now)
 
 
+class WaHandoff(SQLModel, table=True):
+    """One hand-off of a conversation to a human, kept after the bot takes it back (the
+    conversation's own ``handoff_reason`` is cleared then): why, when it started and when it
+    returned to the bot and by whom (``bot.handoff``). The Robô panel counts these."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="waconversation.id", index=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    reason: str = ""
+    started_at: datetime = Field(index=True)  # UTC
+    returned_at: datetime | None = None  # UTC; None while a human owns the conversation
+    returned_by: str = ""  # "staff:3", "sistema:tempo_esgotado"
+
+
 class WaMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="waconversation.id", index=True)

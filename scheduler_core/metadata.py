@@ -13,3 +13,4 @@ from scheduler_core.people import models as people_models  # noqa: F401
 from scheduler_core.plans import models as plans_models  # noqa: F401
 from scheduler_core.reports import indexes as report_indexes  # noqa: F401
 from scheduler_core.shop import models as shop_models  # noqa: F401
+from scheduler_core.surveys import models as surveys_models  # noqa: F401

@@ -84,6 +84,8 @@ def report_cell(value, kind: str) -> str:
         return format_brl(int(value))
     if kind == "pct":
         return f"{float(value):.1f}".replace(".", ",") + " %"
+    if kind == "score":
+        return f"{float(value):.1f}".replace(".", ",")
     if kind == "datetime" and isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     if kind == "date" and isinstance(value, date):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from scheduler_core.db.columns import json_field, utc_now
@@ -96,3 +96,22 @@ class QuickReply(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     position: int = 0
     created_at: datetime = Field(default_factory=utc_now)
+
+
+class BotTurn(SQLModel, table=True):
+    """One tutor turn the dialogue answered, as the NLU read it (``chatbot.turn_log``): the
+    intent and its confidence, whether the turn was a tapped button (no NLU reading) and
+    whether the dialogue failed to understand it (``actions.flow.misunderstood``). Read by the
+    Robô panel."""
+
+    __table_args__ = (Index("ix_botturn_shop_at", "shop_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    sender: str = Field(max_length=64)  # the conversation's key (BSUID or phone)
+    at: datetime  # UTC
+    text: str = Field(default="", max_length=300)  # the tutor's text, cut
+    intent: str = Field(default="", max_length=64)
+    confidence: float = 0.0
+    tapped: bool = False
+    misunderstood: bool = False

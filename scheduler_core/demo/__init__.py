@@ -41,6 +41,7 @@ from scheduler_core.demo.plans import book_plan_visits, sell
 from scheduler_core.demo.seed import data
 from scheduler_core.demo.shop import Built, build_shop
 from scheduler_core.demo.statuses import move_along
+from scheduler_core.demo.surveys import answer_surveys
 from scheduler_core.people.breeds import load_breeds
 from scheduler_core.people.models import Breed, Pet, Tutor
 from scheduler_core.shop.models import Shop
@@ -82,6 +83,7 @@ def load_demo(engine: Engine, now: datetime) -> DemoSummary | None:
         fill(agenda, pets, {s.plan.pet_id for s in sales})
     move_along(engine, agenda.visits, now, rng)
     bill(engine, built.shop, agenda.visits, sales, tutors, now, rng)
+    answer_surveys(engine, built.shop.id, now, rng)
     return DemoSummary(
         shop_id=built.shop.id,
         tutors=len(tutors),

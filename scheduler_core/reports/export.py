@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import xlsxwriter
 
-from scheduler_core.reports.tables import DATE, DATETIME, INT, MONEY, PCT, Cell, Table
+from scheduler_core.reports.tables import DATE, DATETIME, INT, MONEY, PCT, SCORE, Cell, Table
 
 CHUNK_ROWS = 500
 BRL_FORMAT = '"R$" #,##0.00'
@@ -28,7 +28,7 @@ def csv_cell(value: Cell, kind: str) -> str:
     if kind == MONEY:
         reais, cents = divmod(abs(int(value)), 100)
         return f"{'-' if int(value) < 0 else ''}{reais},{cents:02d}"
-    if kind == PCT:
+    if kind in (PCT, SCORE):
         return f"{float(value):.1f}".replace(".", ",")
     if kind == DATETIME and isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
@@ -59,7 +59,8 @@ def write_xlsx(tables: list[Table], out: BinaryIO) -> None:
     formats = {MONEY: book.add_format({"num_format": BRL_FORMAT}),
                DATE: book.add_format({"num_format": "dd/mm/yyyy"}),
                DATETIME: book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
-               PCT: book.add_format({"num_format": "0.0"})}
+               PCT: book.add_format({"num_format": "0.0"}),
+               SCORE: book.add_format({"num_format": "0.0"})}
     used: set[str] = set()
     for table in tables:
         sheet = book.add_worksheet(_sheet_name(table.title, used))
@@ -77,7 +78,7 @@ def _write(sheet, r: int, col: int, value: Cell, kind: str, formats: dict) -> No
         sheet.write_blank(r, col, None)
     elif kind == MONEY:
         sheet.write_number(r, col, int(value) / 100, formats[MONEY])
-    elif kind in (INT, PCT):
+    elif kind in (INT, PCT, SCORE):
         sheet.write_number(r, col, value, formats.get(kind))
     elif kind == DATETIME and isinstance(value, datetime):
         sheet.write_datetime(r, col, value.replace(tzinfo=None), formats[DATETIME])

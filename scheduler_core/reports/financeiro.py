@@ -35,6 +35,7 @@ from scheduler_core.billing.models import (
     PaymentMethod,
 )
 from scheduler_core.billing.payments import METHOD_LABELS
+from scheduler_core.reports.local_time import as_date, local_day
 from scheduler_core.reports.period import Basis, ReportFilter, pct
 
 
@@ -143,104 +144,150 @@ def invoices(session: Session, f: ReportFilter) -> list[InvoiceFigures]:
     return sorted(_figures(session, f, _scope(f).subquery()), key=lambda i: i.number)
 
 
-def _figures(session: Session, f: ReportFilter, scope) -> list[InvoiceFigures]:  # noqa: ANN001
+def _per_invoice(session: Session, f: ReportFilter, scope):  # noqa: ANN001, ANN202
+    """A select of the period's invoices with their total, what was paid on them and the
+    local date placing them in the period (by basis): id, number, kind, status, tutor_id,
+    due_date, day, total, paid. Totals: lines less line discounts less the invoice discount
+    (capped at the discountable lines), as ``billing.invoices`` computes them."""
     ids = select(scope.c.id)
     discountable = sorted(DISCOUNTABLE)
-    gross = func.sum(InvoiceItem.unit_cents * InvoiceItem.quantity)
-    lines = func.sum(InvoiceItem.discount_cents)
-    weight = func.sum(case(
-        (InvoiceItem.kind.in_(discountable),
-         InvoiceItem.unit_cents * InvoiceItem.quantity - InvoiceItem.discount_cents),
-        else_=0))
-    items = {
-        row[0]: row[1:]
-        for row in session.connection().execute(
-            select(InvoiceItem.invoice_id, gross, lines, weight)
-            .where(InvoiceItem.invoice_id.in_(ids))
-            .group_by(InvoiceItem.invoice_id)
-        ).all()
-    }
-    paid = dict(session.connection().execute(
-        select(Payment.invoice_id, func.sum(Payment.amount_cents))
+    items = (
+        select(InvoiceItem.invoice_id,
+               func.sum(InvoiceItem.unit_cents * InvoiceItem.quantity).label("gross"),
+               func.sum(InvoiceItem.discount_cents).label("lines"),
+               func.sum(case((InvoiceItem.kind.in_(discountable),
+                              InvoiceItem.unit_cents * InvoiceItem.quantity
+                              - InvoiceItem.discount_cents), else_=0)).label("weight"))
+        .where(InvoiceItem.invoice_id.in_(ids))
+        .group_by(InvoiceItem.invoice_id)
+    ).subquery()
+    paid = (
+        select(Payment.invoice_id, func.sum(Payment.amount_cents).label("paid"))
         .where(Payment.invoice_id.in_(ids), Payment.reversed_at.is_(None))
         .group_by(Payment.invoice_id)
-    ).all())
+    ).subquery()
     if f.basis == Basis.PAGAMENTO:
-        when = Invoice.paid_at
+        day = local_day(session, f, Invoice.paid_at)
     elif f.basis == Basis.VENCIMENTO:
-        when = Invoice.created_at
+        day = func.coalesce(Invoice.due_date, local_day(session, f, Invoice.created_at))
     else:
-        when = func.coalesce(Appointment.start, Invoice.created_at)
-    rows = session.connection().execute(
+        when = type_coerce(func.coalesce(Appointment.start, Invoice.created_at),
+                           Invoice.created_at.type)
+        day = local_day(session, f, when)
+    weight = func.coalesce(items.c.weight, 0)
+    discount = func.coalesce(Invoice.discount_cents, 0)
+    total = (func.coalesce(items.c.gross, 0) - func.coalesce(items.c.lines, 0)
+             - case((discount < weight, discount), else_=weight))
+    return (
         select(Invoice.id, Invoice.number, Invoice.kind, Invoice.status, Invoice.tutor_id,
-               Invoice.due_date, Invoice.discount_cents, type_coerce(when, Invoice.created_at.type))
+               Invoice.due_date, day.label("day"), total.label("total"),
+               func.coalesce(paid.c.paid, 0).label("paid"))
         .outerjoin(Appointment, Appointment.id == Invoice.appointment_id)
+        .outerjoin(items, items.c.invoice_id == Invoice.id)
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.id.in_(ids))
-    ).all()
-    out = []
-    for iid, number, kind, status, tutor, due, disc, moment in rows:
-        g, ld, w = items.get(iid, (0, 0, 0))
-        total = (g or 0) - (ld or 0) - min(disc or 0, w or 0)
-        day = due if f.basis == Basis.VENCIMENTO and due is not None else f.local_date(moment)
-        out.append(InvoiceFigures(
-            id=iid, number=number, kind=kind, status=status, tutor_id=tutor, due_date=due,
-            day=day, total_cents=total, paid_cents=int(paid.get(iid) or 0)))
-    return out
+    )
 
 
-def payments(session: Session, f: ReportFilter) -> list[tuple[str, int, date]]:
-    """(method, amount, local date) of the payments made in the period, reversed excluded."""
+def _figures(session: Session, f: ReportFilter, scope) -> list[InvoiceFigures]:  # noqa: ANN001
+    return [
+        InvoiceFigures(id=iid, number=number, kind=kind, status=status, tutor_id=tutor,
+                       due_date=due, day=as_date(day), total_cents=int(total),
+                       paid_cents=int(paid))
+        for iid, number, kind, status, tutor, due, day, total, paid
+        in session.connection().execute(_per_invoice(session, f, scope)).all()
+    ]
+
+
+@dataclass(frozen=True)
+class _Billed:
+    """The period's invoice sums, added up by the database per local day."""
+
+    by_day: dict[date, int]  # billed (not cancelled) per day
+    count: int
+    settled: int
+    open: int
+    overdue: int
+    overdue_count: int
+    cancelled_count: int
+    cancelled_paid: int
+
+    @property
+    def billed(self) -> int:
+        return sum(self.by_day.values())
+
+
+def _billed(session: Session, f: ReportFilter, today: date) -> _Billed:
+    inv = _per_invoice(session, f, _scope(f).subquery()).subquery()
+    c = inv.c
+    live = c.status != InvoiceStatus.CANCELADA
+    dead = c.status == InvoiceStatus.CANCELADA
+    left = c.total - c.paid
+    open_ = case((live & (left > 0), left), else_=0)
+    overdue = live & (left > 0) & c.due_date.is_not(None) & (c.due_date < today)
+
+    def total(cond, value=1):  # noqa: ANN001, ANN202
+        return func.sum(case((cond, value), else_=0))
+
+    stmt = select(c.day, total(live, c.total), total(live), total(live, c.paid),
+                  func.sum(open_), total(overdue, left), total(overdue), total(dead),
+                  total(dead, c.paid)).group_by(c.day)
+    by_day: dict[date, int] = {}
+    sums = [0] * 7
+    for day, billed, *rest in session.connection().execute(stmt).all():
+        if billed:
+            by_day[as_date(day)] = int(billed)
+        sums = [a + int(b or 0) for a, b in zip(sums, rest, strict=True)]
+    return _Billed(by_day, *sums)
+
+
+def payments(session: Session, f: ReportFilter) -> list[tuple[str, int, int, date]]:
+    """(method, count, amount, local date) of the payments made in the period, reversed
+    excluded, added up by the database per method and day."""
     lo, hi = f.utc_bounds()
+    day = local_day(session, f, Payment.at)
     stmt = (
-        select(Payment.method, Payment.amount_cents, Payment.at)
+        select(Payment.method, func.count(), func.sum(Payment.amount_cents), day)
         .join(Invoice, Invoice.id == Payment.invoice_id)
         .where(Invoice.shop_id == f.shop_id, Payment.at >= lo, Payment.at < hi,
                Payment.reversed_at.is_(None))
+        .group_by(Payment.method, day)
     )
     if f.segment_id is not None:
         stmt = stmt.join(Appointment, Appointment.id == Invoice.appointment_id).where(
             Appointment.segment_id == f.segment_id)
-    return [(m, a, f.local_date(at)) for m, a, at in session.connection().execute(stmt).all()]
+    return [(m, int(n), int(a), as_date(d))
+            for m, n, a, d in session.connection().execute(stmt).all()]
 
 
-def _received(pays: list[tuple[str, int, date]]) -> int:
-    return sum(a for m, a, _ in pays if m != PaymentMethod.CREDITO_TUTOR)
+def _received(pays: list[tuple[str, int, int, date]]) -> int:
+    return sum(a for m, _, a, _ in pays if m != PaymentMethod.CREDITO_TUTOR)
 
 
 def financeiro(session: Session, f: ReportFilter, today: date) -> Financeiro:
-    invs = invoices(session, f)
+    cur = _billed(session, f, today)
     pays = payments(session, f)
-    live = [i for i in invs if i.status != InvoiceStatus.CANCELADA]
-    dead = [i for i in invs if i.status == InvoiceStatus.CANCELADA]
-    billed = sum(i.total_cents for i in live)
-    overdue = [i for i in live if i.open_cents and i.due_date is not None and i.due_date < today]
     methods: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for m, a, _ in pays:
-        methods[m][0] += 1
-        methods[m][1] += a
-    by_method = [
-        MethodTotal(m, METHOD_LABELS.get(m, m), c, a, m != PaymentMethod.CREDITO_TUTOR)
-        for m, (c, a) in sorted(methods.items(), key=lambda kv: -kv[1][1])
-    ]
-    billed_day: dict[date, int] = defaultdict(int)
-    for i in live:
-        billed_day[i.day] += i.total_cents
     got_day: dict[date, int] = defaultdict(int)
-    for m, a, d in pays:
+    for m, n, a, d in pays:
+        methods[m][0] += n
+        methods[m][1] += a
         if m != PaymentMethod.CREDITO_TUTOR:
             got_day[d] += a
+    by_method = [
+        MethodTotal(m, METHOD_LABELS.get(m, m), c, a, m != PaymentMethod.CREDITO_TUTOR)
+        for m, (c, a) in sorted(methods.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    ]
     prev = f.previous()
-    prev_billed = sum(i.total_cents for i in invoices(session, prev)
-                      if i.status != InvoiceStatus.CANCELADA)
+    billed = cur.billed
     return Financeiro(
-        billed_cents=billed, invoice_count=len(live),
-        average_ticket_cents=billed // len(live) if live else 0,
-        received_cents=_received(pays), settled_cents=sum(i.paid_cents for i in live),
-        open_cents=sum(i.open_cents for i in live),
-        overdue_cents=sum(i.open_cents for i in overdue), overdue_count=len(overdue),
-        cancelled_count=len(dead), cancelled_paid_cents=sum(i.paid_cents for i in dead),
+        billed_cents=billed, invoice_count=cur.count,
+        average_ticket_cents=billed // cur.count if cur.count else 0,
+        received_cents=_received(pays), settled_cents=cur.settled,
+        open_cents=cur.open, overdue_cents=cur.overdue, overdue_count=cur.overdue_count,
+        cancelled_count=cur.cancelled_count, cancelled_paid_cents=cur.cancelled_paid,
         by_method=by_method,
-        by_day=[DayMoney(d, billed_day.get(d, 0), got_day.get(d, 0)) for d in f.days()],
-        previous_billed_cents=prev_billed,
+        by_day=[DayMoney(d, cur.by_day.get(d, 0), got_day.get(d, 0)) for d in f.days()],
+        previous_billed_cents=_billed(session, prev, today).billed,
         previous_received_cents=_received(payments(session, prev)),
     )

@@ -14,11 +14,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from scheduler_core.agenda.models import Block, Origin
+from scheduler_core.agenda.models import Appointment, Block, Origin
 from scheduler_core.kernel.clock import minutes_of
 from scheduler_core.reports import rows
+from scheduler_core.reports.local_time import as_date, local_day
 from scheduler_core.reports.period import ReportFilter, pct
 from scheduler_core.shop.models import Employee, WorkingRange
 
@@ -99,19 +101,26 @@ def available_minutes(session: Session, f: ReportFilter) -> dict[int, tuple[str,
 
 
 def geral(session: Session, f: ReportFilter) -> Geral:
-    visits = rows.visits(session, f)
+    """Visits counted by the database per local day and status, and per origin."""
+    visit = rows.visit_columns(f, Appointment.start, Appointment.status).subquery()
+    day = local_day(session, f, visit.c.start)
     per_day: dict[date, Counter] = defaultdict(Counter)
-    for v in visits:
-        per_day[f.local_date(v.start)][v.status] += 1
-    by_status = Counter(v.status for v in visits)
-    by_origin = Counter(v.origin for v in visits)
+    by_status: Counter = Counter()
+    for d, status, n in session.connection().execute(
+        select(day, visit.c.status, func.count()).group_by(day, visit.c.status)
+    ).all():
+        per_day[as_date(d)][status] += n
+        by_status[status] += n
+    origins = rows.visit_columns(f, Appointment.origin).subquery()
+    by_origin = dict(session.connection().execute(
+        select(origins.c.origin, func.count()).group_by(origins.c.origin)).all())
     booked = rows.booked_minutes(session, f, rows.DONE | rows.OPEN)
     occupancy = [
         Occupancy(emp, name, booked.get(emp, 0), minutes)
         for emp, (name, minutes) in available_minutes(session, f).items()
     ]
     return Geral(
-        total=len(visits),
+        total=sum(by_status.values()),
         by_status={s: by_status.get(s, 0) for s in STATUS_ORDER},
         by_day=[DayStatus(d, dict(per_day.get(d, {}))) for d in f.days()],
         cancelled=by_status.get(rows.S.CANCELADO, 0),

@@ -11,10 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
+from scheduler_core.agenda.models import Appointment
 from scheduler_core.catalog.models import LevaETrazZone
 from scheduler_core.reports import rows
+from scheduler_core.reports.local_time import as_date, local_day
 from scheduler_core.reports.period import ReportFilter
 
 NO_ZONE = "Taxa fixa"
@@ -55,22 +58,30 @@ class LevaETraz:
 
 
 def leva_e_traz(session: Session, f: ReportFilter) -> LevaETraz:
-    visits = rows.visits(session, f, leva_e_traz_only=True)
-    zones = dict(session.connection().execute(
+    """Visits and fees added up by the database per local day and per zone."""
+    visit = rows.visit_columns(
+        f, Appointment.start, Appointment.leva_e_traz_zone_id, Appointment.leva_e_traz_fee_cents,
+    ).where(Appointment.leva_e_traz.is_(True),
+            Appointment.status.not_in(sorted(rows.FREEING))).subquery()
+    v = visit.c
+    conn = session.connection()
+    zones = dict(conn.execute(
         select(LevaETrazZone.id, LevaETrazZone.name).where(LevaETrazZone.shop_id == f.shop_id)
     ).all())
-    days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    day = local_day(session, f, v.start)
+    fee = func.sum(v.leva_e_traz_fee_cents)
+    days = {as_date(d): LevaDay(as_date(d), int(n), int(cents or 0)) for d, n, cents in
+            conn.execute(select(day, func.count(), fee).group_by(day)).all()}
     per_zone: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for v in visits:
-        d = days[f.local_date(v.start)]
-        d[0] += 1
-        d[1] += v.fee_cents
-        z = per_zone[zones.get(v.zone_id, NO_ZONE) if v.zone_id else NO_ZONE]
-        z[0] += 1
-        z[1] += v.fee_cents
+    for zone_id, n, cents in conn.execute(
+            select(v.leva_e_traz_zone_id, func.count(), fee).group_by(v.leva_e_traz_zone_id)):
+        z = per_zone[zones.get(zone_id, NO_ZONE) if zone_id else NO_ZONE]
+        z[0] += int(n)
+        z[1] += int(cents or 0)
     return LevaETraz(
-        visits=len(visits), fee_cents=sum(v.fee_cents for v in visits),
-        by_day=[LevaDay(d, *days[d]) if d in days else LevaDay(d, 0, 0) for d in f.days()],
-        by_zone=sorted((LevaZone(z, c, fee) for z, (c, fee) in per_zone.items()),
+        visits=sum(d.visits for d in days.values()),
+        fee_cents=sum(d.fee_cents for d in days.values()),
+        by_day=[days.get(d) or LevaDay(d, 0, 0) for d in f.days()],
+        by_zone=sorted((LevaZone(z, c, cents) for z, (c, cents) in per_zone.items()),
                        key=lambda z: (-z.visits, z.zone)),
     )

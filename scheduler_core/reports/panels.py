@@ -9,7 +9,7 @@ without the sensitive-data permission); ``robo_rows`` are the channel's rows the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -66,7 +66,8 @@ BASIS_NOTES: dict[str, str] = {
     "comissoes": "Pela data do atendimento: realizada (finalizado ou entregue) e prevista "
                  "(ainda agendado ou em andamento).",
     "robo": "Conversas pela data de início, agendamentos pela data em que o robô agendou, "
-            "mensagens pela hora de chegada.",
+            "transferências pela data em que começaram, mensagens pela hora de chegada; a "
+            "confiança do NLU só nas mensagens digitadas (botões não passam pelo NLU).",
 }
 
 KIND_LABELS = {InvoiceKind.AGENDAMENTO: "Atendimento", InvoiceKind.PLANO: "Plano",
@@ -77,6 +78,7 @@ KIND_LABELS = {InvoiceKind.AGENDAMENTO: "Atendimento", InvoiceKind.PLANO: "Plano
 class RoboRows:
     conversations: list[robo_mod.ConversationRow]
     inbound_times: list[datetime]
+    handoffs: list[robo_mod.HandoffRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ def panel(session: Session, name: str, f: ReportFilter, *, today: date,
         tabs = tables.comissoes_tables(figures)
     elif name == "robo":
         rows = robo_rows or RoboRows([], [])
-        figures = robo_mod.robo(session, f, rows.conversations, rows.inbound_times)
+        figures = robo_mod.robo(session, f, rows.conversations, rows.inbound_times,
+                                rows.handoffs)
         tabs = tables.robo_tables(figures)
     else:
         raise KeyError(name)

@@ -5,14 +5,22 @@ visits with at least one line of that employee, and only that employee's lines. 
 revenue is its price snapshot minus its share of the visit's discount (a combo's discount),
 split over the lines by the same largest-remainder rule as the visit's invoice
 (``billing.invoices.split_discount``), so a combo's commission is paid on what was charged.
+
+Speed (bench/reports.py): the panels add up lines in SQL (:func:`line_select`) and subtract
+the discount shares, which only the discounted visits have; :func:`discount_shares` reads just
+those lines and splits each visit's discount with ``split_discount`` itself, so the rule lives
+once.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import exists, func, literal
+from sqlalchemy import exists, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import Appointment, AppointmentItem, AppointmentStatus
@@ -40,23 +48,6 @@ class VisitRow:
     zone_id: int | None
 
 
-@dataclass(frozen=True)
-class LineRow:
-    appointment_id: int
-    status: str
-    visit_start: datetime | None
-    service_id: int
-    employee_id: int
-    duration_min: int
-    price_cents: int
-    discount_share_cents: int
-    in_plan: bool
-
-    @property
-    def revenue_cents(self) -> int:
-        return self.price_cents - self.discount_share_cents
-
-
 def _visit_query(f: ReportFilter):  # noqa: ANN202 - a SQLAlchemy select
     lo, hi = f.utc_bounds()
     stmt = select(Appointment).where(
@@ -65,13 +56,18 @@ def _visit_query(f: ReportFilter):  # noqa: ANN202 - a SQLAlchemy select
     if f.segment_id is not None:
         stmt = stmt.where(Appointment.segment_id == f.segment_id)
     if f.employee_id is not None:
+        # An alias: the callers join the visit's own lines (AppointmentItem) to this select.
+        theirs = aliased(AppointmentItem)
         stmt = stmt.where(
-            exists().where(
-                AppointmentItem.appointment_id == Appointment.id,
-                AppointmentItem.employee_id == f.employee_id,
-            )
+            exists().where(theirs.appointment_id == Appointment.id,
+                           theirs.employee_id == f.employee_id)
         )
     return stmt
+
+
+def visit_columns(f: ReportFilter, *columns: object):  # noqa: ANN201 - a SQLAlchemy select
+    """A select of ``columns`` of the period's visits (every status), for a panel to group."""
+    return _visit_query(f).with_only_columns(*columns)
 
 
 def visits(session: Session, f: ReportFilter, *, leva_e_traz_only: bool = False
@@ -91,53 +87,59 @@ def visits(session: Session, f: ReportFilter, *, leva_e_traz_only: bool = False
     return [VisitRow(*row) for row in session.connection().execute(stmt).all()]
 
 
-def lines(session: Session, f: ReportFilter, statuses: frozenset[str] | None = None, *,
-          with_start: bool = False) -> list[LineRow]:
-    """The service lines of the period's visits (of ``statuses`` when given), with each line's
-    share of its visit's discount; only the filtered employee's lines when one is set. The
-    visit's start is read only ``with_start`` (a datetime per row costs; ``None`` otherwise)."""
-    visit = _visit_query(f).with_only_columns(
-        Appointment.id, Appointment.status,
-        Appointment.start if with_start else literal(None).label("start"),
-        Appointment.discount_cents,
-    )
+def line_select(f: ReportFilter, statuses: frozenset[str] | None,  # noqa: ANN201
+                *columns: object):
+    """A select of ``columns`` (of ``Appointment`` and ``AppointmentItem``) over the service
+    lines of the period's visits in ``statuses`` (all when None); only the filtered employee's
+    lines when one is set. Add ``discount_shares`` to what it sums."""
+    stmt = (_visit_query(f).with_only_columns(*columns).select_from(Appointment)
+            .join(AppointmentItem, AppointmentItem.appointment_id == Appointment.id))
     if statuses is not None:
-        visit = visit.where(Appointment.status.in_(sorted(statuses)))
-    sub = visit.subquery()
-    stmt = (
-        select(
-            sub.c.id, sub.c.status, sub.c.start, sub.c.discount_cents,
-            AppointmentItem.service_id, AppointmentItem.employee_id,
-            AppointmentItem.duration_min, AppointmentItem.price_cents, AppointmentItem.in_plan,
-        )
-        .join(AppointmentItem, AppointmentItem.appointment_id == sub.c.id)
-        .order_by(sub.c.id, AppointmentItem.position, AppointmentItem.id)
-    )
-    out: list[LineRow] = []
-    group: list = []
+        stmt = stmt.where(Appointment.status.in_(sorted(statuses)))
+    if f.employee_id is not None:
+        stmt = stmt.where(AppointmentItem.employee_id == f.employee_id)
+    return stmt
+
+
+class Share(NamedTuple):
+    """A line's share of its visit's discount (only lines with a share > 0 are listed)."""
+
+    item_id: int
+    appointment_id: int
+    employee_id: int
+    service_id: int
+    in_plan: bool
+    cents: int
+
+
+def discount_shares(session: Session, f: ReportFilter, statuses: frozenset[str] | None
+                    ) -> list[Share]:
+    """The discount shares of the lines of the period's discounted visits in ``statuses``:
+    each visit's discount (capped at its lines' prices) split over all its lines by price,
+    then only the filtered employee's lines kept."""
+    i = AppointmentItem
+    stmt = (_visit_query(f).with_only_columns(
+        Appointment.id, Appointment.discount_cents, i.id, i.price_cents, i.employee_id,
+        i.service_id, i.in_plan)
+        .select_from(Appointment).join(i, i.appointment_id == Appointment.id)
+        .where(Appointment.discount_cents > 0)
+        .order_by(Appointment.id, i.position, i.id))
+    if statuses is not None:
+        stmt = stmt.where(Appointment.status.in_(sorted(statuses)))
+    visits: dict[int, list] = defaultdict(list)
     for row in session.connection().execute(stmt).all():
-        if group and group[0][0] != row[0]:
-            out.extend(_shared(group, f.employee_id))
-            group = []
-        group.append(row)
-    if group:
-        out.extend(_shared(group, f.employee_id))
+        visits[row[0]].append(row)
+    out = []
+    for visit, group in visits.items():
+        weights = [r[3] for r in group]
+        total = sum(weights)
+        if not total:
+            continue
+        for r, cents in zip(group, split_discount(min(group[0][1], total), weights),
+                            strict=True):
+            if cents and (f.employee_id is None or r[4] == f.employee_id):
+                out.append(Share(r[2], visit, r[4], r[5], bool(r[6]), cents))
     return out
-
-
-def _shared(group: list, employee_id: int | None) -> list[LineRow]:
-    discount = group[0][3] or 0
-    weights = [r[7] for r in group]
-    total = sum(weights)
-    shares = split_discount(min(discount, total), weights) if discount and total else [0] * len(
-        group)
-    return [
-        LineRow(appointment_id=r[0], status=r[1], visit_start=r[2], service_id=r[4],
-                employee_id=r[5], duration_min=r[6], price_cents=r[7],
-                discount_share_cents=share, in_plan=bool(r[8]))
-        for r, share in zip(group, shares, strict=True)
-        if employee_id is None or r[5] == employee_id
-    ]
 
 
 def done_visit_ids(f: ReportFilter):  # noqa: ANN201 - a SQLAlchemy select of visit ids

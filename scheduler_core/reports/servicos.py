@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 
+from sqlalchemy import case, func, type_coerce
 from sqlmodel import Session, select
 
-from scheduler_core.agenda.models import AppointmentStatus, StatusChange
+from scheduler_core.agenda.models import AppointmentItem, AppointmentStatus, StatusChange
 from scheduler_core.catalog.models import Service
 from scheduler_core.kernel.clock import to_utc
 from scheduler_core.reports import rows
@@ -38,42 +38,65 @@ class ServiceLine:
 
 
 def real_minutes(session: Session, f: ReportFilter) -> dict[int, float]:
-    """{visit: minutes from "em atendimento" to "finalizado"} for the period's finished or
-    delivered visits with both moves."""
-    began: dict[int, datetime] = {}
-    ended: dict[int, datetime] = {}
-    wanted = (AppointmentStatus.EM_ATENDIMENTO, AppointmentStatus.FINALIZADO)
-    for aid, to, at in session.connection().execute(
-        select(StatusChange.appointment_id, StatusChange.to_status, StatusChange.at)
-        .where(StatusChange.appointment_id.in_(rows.done_visit_ids(f)),
-               StatusChange.to_status.in_(wanted))
-        .order_by(StatusChange.at)
-    ).all():
-        target = began if to == AppointmentStatus.EM_ATENDIMENTO else ended
-        target.setdefault(aid, to_utc(at))
-    return {a: (ended[a] - began[a]).total_seconds() / 60 for a in began
-            if a in ended and ended[a] >= began[a]}
+    """{visit: minutes from its first "em atendimento" to its first "finalizado"} for the
+    period's finished or delivered visits with both moves (one row per visit from the database)."""
+    to = StatusChange.to_status
+    began = func.min(case((to == AppointmentStatus.EM_ATENDIMENTO, StatusChange.at)))
+    ended = func.min(case((to == AppointmentStatus.FINALIZADO, StatusChange.at)))
+    stmt = (select(StatusChange.appointment_id, type_coerce(began, StatusChange.at.type),
+                   type_coerce(ended, StatusChange.at.type))
+            .where(StatusChange.appointment_id.in_(rows.done_visit_ids(f)),
+                   to.in_((AppointmentStatus.EM_ATENDIMENTO, AppointmentStatus.FINALIZADO)))
+            .group_by(StatusChange.appointment_id))
+    out = {}
+    for visit, start, end in session.connection().execute(stmt).all():
+        if start is not None and end is not None and end >= start:
+            out[visit] = (to_utc(end) - to_utc(start)).total_seconds() / 60
+    return out
 
 
 def servicos(session: Session, f: ReportFilter, *, avulso_only: bool = False
              ) -> list[ServiceLine]:
-    lines = [x for x in rows.lines(session, f, rows.DONE) if not (avulso_only and x.in_plan)]
+    """Counts, prices and table minutes summed by the database per service, less the discount
+    shares of the discounted visits; the measured duration from the lines of the measured
+    visits only."""
+    item = AppointmentItem
+    keep = [item.in_plan.is_(False)] if avulso_only else []
     names = dict(session.connection().execute(select(Service.id, Service.name)).all())
-    weight: dict[int, int] = defaultdict(int)
-    for x in lines:
-        weight[x.appointment_id] += x.duration_min
+    totals = session.connection().execute(
+        rows.line_select(f, rows.DONE, item.service_id, func.count(),
+                         func.sum(case((item.in_plan.is_(True), 1), else_=0)),
+                         func.sum(item.price_cents), func.sum(item.duration_min))
+        .where(*keep).group_by(item.service_id)).all()
+    discount: dict[int, int] = defaultdict(int)
+    for share in rows.discount_shares(session, f, rows.DONE):
+        if not (avulso_only and share.in_plan):
+            discount[share.service_id] += share.cents
     real = real_minutes(session, f)
-    acc: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
-    for x in lines:
-        a = acc[x.service_id]
-        a[0] += 1
-        a[1] += x.in_plan
-        a[2] += x.revenue_cents
-        a[3] += x.duration_min
-        if x.appointment_id in real and weight[x.appointment_id]:
-            a[4] += real[x.appointment_id] * x.duration_min / weight[x.appointment_id]
-            a[5] += 1
-    out = [ServiceLine(s, names.get(s, f"#{s}"), c, p, r, round(t / c),
-                       round(m / n) if n else None)
-           for s, (c, p, r, t, m, n) in acc.items()]
+    measured: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    if real:
+        visit_lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for visit, service, minutes in session.connection().execute(
+            rows.line_select(f, rows.DONE, item.appointment_id, item.service_id,
+                             item.duration_min)
+            .where(item.appointment_id.in_(select(StatusChange.appointment_id).where(
+                StatusChange.to_status == AppointmentStatus.EM_ATENDIMENTO)), *keep)
+            .order_by(item.appointment_id, item.position, item.id)
+        ).all():
+            if visit in real:
+                visit_lines[visit].append((service, minutes))
+        for visit, items in visit_lines.items():
+            weight = sum(m for _, m in items)
+            if not weight:
+                continue
+            for service, minutes in items:
+                acc = measured[service]
+                acc[0] += real[visit] * minutes / weight
+                acc[1] += 1
+    out = []
+    for service, count, in_plan, price, table in totals:
+        m, n = measured.get(service, (0.0, 0))
+        out.append(ServiceLine(service, names.get(service, f"#{service}"), int(count),
+                               int(in_plan or 0), int(price or 0) - discount[service],
+                               round(int(table) / count), round(m / n) if n else None))
     return sorted(out, key=lambda x: (-x.count, -x.revenue_cents, x.name))

@@ -23,6 +23,7 @@ from scheduler_core.reports.robo import Robo
 from scheduler_core.reports.servicos import ServiceLine
 
 TEXT, INT, MONEY, PCT, DATE, DATETIME = "text", "int", "money", "pct", "date", "datetime"
+SCORE = "score"  # a 1–5 average, one decimal
 Cell = str | int | float | date | datetime | None
 
 ORIGIN_LABELS = {Origin.BOT: "Robô (WhatsApp)", Origin.STAFF: "Equipe (painel)",
@@ -92,20 +93,25 @@ def clientes_tables(r: Clientes, mask: Callable[[str], str]) -> list[Table]:
         ("Tutores que voltaram", r.returning_tutors),
         (f"Em risco (sem visita há {r.risk_days} dias)", r.at_risk_count),
     ])
+    survey = _t("pesquisa", "Pesquisa de satisfação",
+                [("Respostas", INT), ("Nota média (1 a 5)", SCORE)],
+                [(r.survey_answers, r.survey_score)])
     risk = _t("risco", "Tutores em risco",
               [("Tutor", TEXT), ("WhatsApp", TEXT), ("Última visita", DATE), ("Dias", INT)],
               [(t.name, mask(t.whatsapp), t.day, t.days_since) for t in r.at_risk])
     born = _t("aniversarios", "Aniversariantes do mês",
               [("Tutor", TEXT), ("WhatsApp", TEXT), ("Dia", INT)],
               [(t.name, mask(t.whatsapp), t.day.day if t.day else None) for t in r.birthdays])
-    return [summary, risk, born]
+    return [summary, survey, risk, born]
 
 
 def funcionarios_table(r: list[EmployeeLine]) -> Table:
     return _t("funcionarios", "Desempenho dos funcionários",
               [("Funcionário", TEXT), ("Atendimentos", INT), ("Minutos", INT),
-               ("Duração média (min)", INT), ("Faturamento", MONEY)],
-              [(e.name, e.visits, e.minutes, e.average_min, e.revenue_cents) for e in r])
+               ("Duração média (min)", INT), ("Faturamento", MONEY),
+               ("Nota média (1 a 5)", SCORE), ("Respostas da pesquisa", INT)],
+              [(e.name, e.visits, e.minutes, e.average_min, e.revenue_cents, e.survey_score,
+                e.survey_answers) for e in r])
 
 
 def servicos_table(r: list[ServiceLine], *, key: str = "servicos",
@@ -153,7 +159,17 @@ def robo_tables(r: Robo) -> list[Table]:
                  r.reasons)
     hours = _t("horas", "Mensagens de tutores por hora", [("Hora", TEXT), ("Mensagens", INT)],
                [(f"{h:02d}h", n) for h, n in enumerate(r.by_hour)])
-    return [funnel, reasons, hours]
+    missed = _t("nao_entendidas", "Mensagens não entendidas (mais recentes)",
+                [("Quando", DATETIME), ("Mensagem", TEXT), ("Intenção", TEXT),
+                 ("Confiança", PCT)],
+                [(m.at, m.text, m.intent, round(100 * m.confidence, 1))
+                 for m in r.latest_misunderstood])
+    confidence = _t("confianca", "Confiança do NLU (mensagens digitadas)",
+                    [("Faixa", TEXT), ("Mensagens", INT)], r.confidence)
+    understood = _t("entendimento", "Entendimento", [("Indicador", TEXT), ("Valor", INT)], [
+        ("Mensagens respondidas pelo robô", r.bot_turns),
+        ("Não entendidas", r.misunderstood)])
+    return [funnel, reasons, understood, missed, confidence, hours]
 
 
 def cancelled_table(r: list[CancelledVisit], mask: Callable[[str], str],

@@ -103,6 +103,8 @@ def comissoes(r) -> list[dict]:
 def robo(r) -> list[dict]:
     return [bar("Funil do robô", ["Iniciadas", "Identificadas", "Agendaram", "Transferidas"],
                 {"Conversas": [r.started, r.identified, r.booked, r.handed_off]}),
+            bar("Confiança do NLU", [label for label, _ in r.confidence],
+                {"Mensagens digitadas": [n for _, n in r.confidence]}),
             bar("Mensagens por hora", [f"{h:02d}h" for h in range(24)],
                 {"Mensagens": r.by_hour})]
 
@@ -122,6 +124,12 @@ def _pct(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + " %"
 
 
+def _score(average: float | None, answers: int) -> str:
+    if average is None:
+        return "sem respostas"
+    return f"{average:.1f}".replace(".", ",") + f" ({answers} resp.)"
+
+
 def kpis(name: str, r) -> list[tuple[str, str]]:
     """The few headline numbers shown as cards above a panel's charts."""
     if name == "financeiro":
@@ -136,7 +144,8 @@ def kpis(name: str, r) -> list[tuple[str, str]]:
                 ("Pelo robô", str(r.by_origin.get("bot", 0)))]
     if name == "clientes":
         return [("Novos", str(r.new_tutors)), ("Ativos", str(r.active_tutors)),
-                ("Taxa de retorno", _pct(r.returning_pct)), ("Em risco", str(r.at_risk_count))]
+                ("Taxa de retorno", _pct(r.returning_pct)), ("Em risco", str(r.at_risk_count)),
+                ("Nota da pesquisa", _score(r.survey_score, r.survey_answers))]
     if name == "funcionarios":
         return [("Atendimentos", str(sum(e.visits for e in r))),
                 ("Faturamento", _brl(sum(e.revenue_cents for e in r)))]
@@ -152,5 +161,6 @@ def kpis(name: str, r) -> list[tuple[str, str]]:
                 ("Comissão prevista", _brl(r.projected_cents))]
     if name == "robo":
         return [("Conversas", str(r.started)), ("Agendaram", _pct(r.booked_pct)),
-                ("Transferidas", _pct(r.handoff_pct)), ("Mensagens recebidas", str(r.messages_in))]
+                ("Transferidas", _pct(r.handoff_pct)), ("Mensagens recebidas", str(r.messages_in)),
+                ("Não entendidas", f"{r.misunderstood} ({_pct(r.misunderstood_pct)})")]
     return []

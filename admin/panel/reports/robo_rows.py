@@ -1,7 +1,7 @@
 """The channel's rows the Robô panel needs, read through the ``bot.models`` seam.
 
 The core may not import ``bot/`` (``.importlinter``), so the panel loads the period's
-conversations and tutor-message times here, plainly, and hands them to
+conversations, tutor-message times and hand-offs here, plainly, and hands them to
 ``scheduler_core.reports.robo``, which owns every figure made of them.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.models import Author, Direction, WaConversation, WaMessage
+from bot.models import Author, Direction, WaConversation, WaHandoff, WaMessage
 from scheduler_core.reports.panels import RoboRows
 from scheduler_core.reports.period import ReportFilter
-from scheduler_core.reports.robo import ConversationRow
+from scheduler_core.reports.robo import ConversationRow, HandoffRow
 
 
 def load(session: Session, f: ReportFilter) -> RoboRows:
@@ -33,4 +33,13 @@ def load(session: Session, f: ReportFilter) -> RoboRows:
                WaMessage.author == Author.TUTOR, WaMessage.created_at >= lo,
                WaMessage.created_at < hi)
     ).scalars().all())
-    return RoboRows(convs, times)
+    handoffs = [
+        HandoffRow(*row)
+        for row in session.connection().execute(
+            select(WaHandoff.conversation_id, WaHandoff.reason, WaHandoff.started_at,
+                   WaHandoff.returned_at)
+            .where(WaHandoff.shop_id == f.shop_id, WaHandoff.started_at >= lo,
+                   WaHandoff.started_at < hi)
+        ).all()
+    ]
+    return RoboRows(convs, times, handoffs)

@@ -159,7 +159,7 @@ def test_robo_from_rows(shop):
     assert r.handed_off == 2
     assert r.reasons == [("Motivo não registrado", 1), ("Pediu atendente", 1)]
     assert r.by_hour[10] == 2 and r.by_hour[23] == 1 and sum(r.by_hour) == 3
-    assert r.misunderstood is None and r.confidence is None
+    assert r.misunderstood == 0 and sum(n for _, n in r.confidence) == 0  # no turn recorded
 
 
 def test_faq_lists(shop):
