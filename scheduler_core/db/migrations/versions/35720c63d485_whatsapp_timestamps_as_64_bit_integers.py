@@ -1,5 +1,5 @@
-"""WhatsApp timestamps as 64-bit integers (PostgreSQL's INTEGER ends in 2038; SQLite's is
-already 64-bit, so nothing changes there)
+"""WhatsApp timestamps as 64-bit integers (PostgreSQL's INTEGER ends in 2038; SQLite's
+INTEGER is already 64-bit, its column type is changed too so the schema matches the models)
 
 Revision ID: 35720c63d485
 Revises: 17663cd1e240
@@ -16,8 +16,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_context().dialect.name == "sqlite":
-        return
     with op.batch_alter_table('wainbound', schema=None) as batch_op:
         batch_op.alter_column('wa_timestamp',
                existing_type=sa.INTEGER(),
@@ -33,8 +31,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_context().dialect.name == "sqlite":
-        return
     with op.batch_alter_table('wastatusevent', schema=None) as batch_op:
         batch_op.alter_column('wa_timestamp',
                existing_type=sa.BigInteger(),
