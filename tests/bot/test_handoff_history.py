@@ -36,9 +36,9 @@ async def test_two_handoffs_given_back_keep_their_reasons_and_both_count(wa):
     await say(wa, "oi")
     await say(wa, "atendente")
     conv = wa.conversation(UID)
-    assert resume_bot(wa.app, conv.id, "staff:2") is True
+    assert await resume_bot(wa.app, conv.id, "staff:2") is True
     await say(wa, "urgente")
-    assert resume_bot(wa.app, conv.id, "staff:3") is True
+    assert await resume_bot(wa.app, conv.id, "staff:3") is True
     assert wa.conversation(UID).handoff_reason == ""  # the conversation itself forgets
     with Session(wa.engine) as s:
         rows = s.exec(select(WaHandoff).order_by(WaHandoff.id)).all()
