@@ -10,9 +10,9 @@ Decisions:
 - Places are counted by :mod:`scheduler_core.scheduling.occupancy`: the stay takes one on each
   night, from the check-in day to the day before check-out; a full night refuses the whole
   stay with its pt-BR reason (nothing is stored).
-- The professional on the item is the one staff chose, else the first active one of the
-  service's category (the person responsible for the stay, not a slot of their calendar: a
-  stay does not block a groomer's agenda).
+- The professional on the item is the one staff chose, else the first (by name) who can do the
+  service's category for this pet (``shop.team.employees_for``): the person responsible for
+  the stay, not a slot of their calendar (a stay does not block a groomer's agenda).
 - Stored through ``booking_support.insert_visit`` (the one insert path of a visit) in one
   write unit of work that locks the pet (PostgreSQL) and the segment (``check_capacity``).
 """
@@ -36,7 +36,8 @@ from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.scheduling import occupancy
 from scheduler_core.scheduling.agenda_types import SlotItem
 from scheduler_core.scheduling.booking_support import audit_appointment, insert_visit
-from scheduler_core.shop.models import Employee, EmployeeCategory, Segment, SegmentKind, Shop
+from scheduler_core.shop.models import Segment, SegmentKind, Shop
+from scheduler_core.shop.team import employees_for
 
 MAX_NIGHTS = 60
 
@@ -94,7 +95,7 @@ def book_stay(
             None)
         if offer is None or offer.price_cents is None:
             raise ValidationFailed(f"O serviço {service.name} não tem preço para {pet.name}.")
-        employee = _responsible(session, tutor.shop_id, category.id, employee_id)
+        employee = _responsible(session, tutor.shop_id, category.id, pet.species, employee_id)
         zone = ZoneInfo(session.get(Shop, tutor.shop_id).timezone)
         start = _at(check_in, segment.check_in_time, zone)
         end = _at(check_out, segment.check_out_time, zone)
@@ -118,19 +119,12 @@ def book_stay(
         return appt
 
 
-def _responsible(session: Session, shop_id: int, category_id: int,
+def _responsible(session: Session, shop_id: int, category_id: int, species: str,
                  employee_id: int | None) -> int:
-    """The chosen professional (of this shop and category) or the first active one."""
-    stmt = (
-        select(Employee.id)
-        .join(EmployeeCategory, EmployeeCategory.employee_id == Employee.id)
-        .where(Employee.shop_id == shop_id, Employee.active.is_(True),
-               EmployeeCategory.category_id == category_id)
-        .order_by(Employee.id)
-    )
-    if employee_id is not None:
-        stmt = stmt.where(Employee.id == employee_id)
-    found = session.execute(stmt).scalars().first()
-    if found is None:
+    """The chosen professional, or the first one (by name) who can do the category's services
+    for this pet (``shop.team.employees_for``: active, with a calendar, taking the species)."""
+    able = [e.id for e in employees_for(session, shop_id, category_id, species)
+            if employee_id is None or e.id == employee_id]
+    if not able:
         raise ValidationFailed("Nenhum profissional atende este serviço de hotel.")
-    return found
+    return able[0]

@@ -51,13 +51,6 @@ def required_shop(request: web.Request) -> Shop:
     return shop
 
 
-def phone_text(value: str) -> str:
-    try:
-        return format_phone_br(value) if value else ""
-    except Exception:  # show what is stored when it cannot be formatted
-        return value
-
-
 def field_errors(exc: ValidationFailed) -> dict[str, str]:
     field = exc.details.get("field") if isinstance(exc.details, dict) else None
     return {field or "": exc.message}
@@ -124,7 +117,7 @@ async def tutor_new(request: web.Request) -> web.Response:
     values = {}
     if sender:
         values = {"name": sender[1],
-                  "whatsapp": "" if extra["phone_hidden"] else phone_text(sender[0])}
+                  "whatsapp": "" if extra["phone_hidden"] else format_phone_br(sender[0])}
     return render(request, "tutors/tutor_form.html", {"values": values, "tutor": None, **extra})
 
 
