@@ -34,6 +34,7 @@ from sqlmodel import Session
 
 from scheduler_core.agenda.models import FREEING_STATUSES, Appointment
 from scheduler_core.db.engine import is_postgres
+from scheduler_core.kernel.clock import from_utc_naive
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.people.labels import SPECIES_LABELS
 from scheduler_core.people.models import Pet
@@ -70,11 +71,6 @@ def occupied_days(start: datetime, end: datetime) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days)]
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone)
-
-
 def _counts(
     session: Session, segment_id: int, days: Iterable[date], zone: ZoneInfo,
     species: str | None = None,
@@ -99,7 +95,7 @@ def _counts(
     keep = set(wanted)
     counts: Counter[date] = Counter()
     for start, end in session.execute(stmt).all():
-        for day in occupied_days(_local(start, zone), _local(end, zone)):
+        for day in occupied_days(from_utc_naive(start, zone), from_utc_naive(end, zone)):
             if day in keep:
                 counts[day] += 1
     return counts
@@ -151,7 +147,7 @@ def check_capacity(
         session.execute(select(Segment.id).where(Segment.id == segment.id)
                         .with_for_update()).all()
     zone = ZoneInfo(session.get(Shop, segment.shop_id).timezone)
-    days = occupied_days(_local(start, zone), _local(end, zone))
+    days = occupied_days(from_utc_naive(start, zone), from_utc_naive(end, zone))
     for capacity, only in limits:
         counts = _counts(session, segment.id, days, zone, only)
         for day in days:

@@ -19,7 +19,7 @@ Decisions:
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -30,7 +30,7 @@ from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.catalog.models import Service, ServiceCategory
 from scheduler_core.catalog.offers import services_for_pet
 from scheduler_core.db.engine import is_postgres, write_session
-from scheduler_core.kernel.clock import to_utc
+from scheduler_core.kernel.clock import local, to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.scheduling import occupancy
@@ -40,11 +40,6 @@ from scheduler_core.shop.models import Segment, SegmentKind, Shop
 from scheduler_core.shop.team import employees_for
 
 MAX_NIGHTS = 60
-
-
-def _at(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
-    hour, minute = (int(part) for part in hhmm.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=zone)
 
 
 def book_stay(
@@ -97,8 +92,8 @@ def book_stay(
             raise ValidationFailed(f"O serviço {service.name} não tem preço para {pet.name}.")
         employee = _responsible(session, tutor.shop_id, category.id, pet.species, employee_id)
         zone = ZoneInfo(session.get(Shop, tutor.shop_id).timezone)
-        start = _at(check_in, segment.check_in_time, zone)
-        end = _at(check_out, segment.check_out_time, zone)
+        start = local(check_in, segment.check_in_time, zone)
+        end = local(check_out, segment.check_out_time, zone)
         occupancy.check_capacity(session, segment_id=segment.id, species=pet.species,
                                  start=start, end=end)
         price = offer.price_cents * nights
