@@ -23,6 +23,7 @@ from scheduler_core.agenda.models import (
 from scheduler_core.catalog.models import Service, ServiceCategory
 from scheduler_core.kernel.clock import minutes_of
 from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.scheduling.occupancy import DAILY_KINDS
 from scheduler_core.scheduling.unavailable import Unavailable, team_unavailable
 from scheduler_core.scheduling.visit_status import OPEN_STATUSES, is_backward
 from scheduler_core.shop.models import (
@@ -64,6 +65,30 @@ class ApptView:
     notes: str
     items: list[ItemView] = field(default_factory=list)
     professionals: str = ""  # the items' employees, in order, e.g. "Bruna, Carlos"
+    #: A creche day or a hotel stay (``occupancy.DAILY_KINDS``): shown in the day's
+    #: "Hospedagem e creche" strip on every day it spans, not in a professional's column (it
+    #: does not hold the professional: ``snapshot.load_busy``).
+    daily: bool = False
+
+    def spans(self, day: date) -> bool:
+        """Whether the visit is at the shop on ``day`` (check-out day included; a visit
+        ending at midnight is not on the next day)."""
+        last = self.end.date()
+        if last > self.start.date() and self.end.time() == datetime.min.time():
+            last -= timedelta(days=1)
+        return self.start.date() <= day <= last
+
+    def span_label(self, day: date) -> str:
+        """What the strip says of the visit on ``day``: a day's hours, or the stay's
+        check-in, its night number or its check-out ("entrada 14:00 · 1ª de 3 diárias")."""
+        if self.start.date() == self.end.date():
+            return f"{self.start:%H:%M}–{self.end:%H:%M}"
+        nights = (self.end.date() - self.start.date()).days
+        night = (day - self.start.date()).days + 1
+        if day == self.end.date():
+            return f"saída {self.end:%H:%M} · fim de {nights} diária(s)"
+        head = f"entrada {self.start:%H:%M} · " if day == self.start.date() else ""
+        return f"{head}{night}ª de {nights} diária(s)"
 
     @property
     def services(self) -> str:
@@ -105,9 +130,14 @@ class AgendaData:
     def for_day(self, day: date) -> list[ApptView]:
         return [a for a in self.appointments if a.start.date() == day]
 
+    def stays_on(self, day: date) -> list[ApptView]:
+        """The creche days and hotel stays at the shop on ``day``, by start."""
+        return [a for a in self.appointments if a.daily and a.spans(day)]
+
     def items_of(self, day: date, employee_id: int) -> list[tuple[ApptView, ItemView]]:
-        """The (visit, item) pairs of one employee on ``day``, by start."""
-        pairs = [(a, it) for a in self.for_day(day) for it in a.items
+        """The (visit, item) pairs of one employee on ``day``, by start (creche days and
+        hotel stays are in :meth:`stays_on`)."""
+        pairs = [(a, it) for a in self.for_day(day) if not a.daily for it in a.items
                  if it.employee_id == employee_id]
         return sorted(pairs, key=lambda p: (p[1].start, p[0].id))
 
@@ -205,6 +235,8 @@ def load_agenda(
     else:
         query = query.where(col(Appointment.status).not_in(list(HIDDEN_BY_DEFAULT)))
     appts = list(session.exec(query.order_by(Appointment.start, Appointment.id)).all())
+    daily_segments = set(session.exec(select(Segment.id).where(
+        Segment.shop_id == shop.id, col(Segment.kind).in_(list(DAILY_KINDS)))).all())
     ids = [a.id for a in appts]
     items = session.exec(
         select(AppointmentItem).where(col(AppointmentItem.appointment_id).in_(ids))
@@ -239,6 +271,7 @@ def load_agenda(
             ],
             professionals=", ".join(dict.fromkeys(
                 names.get(it.employee_id, "?") for it in by_appt[a.id])),
+            daily=a.segment_id in daily_segments,
         )
         if employee_id and employee_id not in view.employee_ids:
             continue
@@ -278,7 +311,7 @@ def _fit_hours(session: Session, data: AgendaData, day: date, segment_id: int | 
     starts = [minutes_of(r.start) for r in ranges]
     ends = [minutes_of(r.end) for r in ranges]
     for a in data.appointments:
-        if a.start.date() == day:
+        if a.start.date() == day and not a.daily:
             starts.append(a.start.hour * 60 + a.start.minute)
             ends.append(a.end.hour * 60 + a.end.minute if a.end.date() == day else 24 * 60)
     if starts:
