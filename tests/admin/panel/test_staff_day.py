@@ -100,3 +100,73 @@ async def test_a_hotel_stay_shows_on_each_day_it_spans_in_the_day_and_week_grids
     row = week.split("Hospedagem e creche</div>", 1)[1]
     cells = row.split('class="wk-cell stays"')[1:8]
     assert [f'data-id="{stay.id}"' in c for c in cells] == [True] * 4 + [False] * 3
+
+
+# --------------------------------------------------------------------------- moving backwards
+
+
+def test_moving_back_is_a_permission_of_the_owner_of_a_granted_role_or_employee():
+    from admin.models import Role
+    from admin.panel.permissions import Perm, permissions_for
+    from scheduler_core.shop.models import Employee
+
+    back = Perm.AGENDA_STATUS_BACK
+    assert back in permissions_for(Role.DONO)
+    assert back not in permissions_for(Role.ATENDENTE)
+    assert back in permissions_for(Role.ATENDENTE, status_back_roles=["atendente"])
+    assert back in permissions_for(Role.TOSADOR, Employee(name="x", can_revert_status=True))
+    assert back not in permissions_for(Role.TOSADOR, Employee(name="x", can_revert_status=True,
+                                                              active=False))
+
+
+async def test_the_owner_grants_moving_back_to_a_role_and_to_one_employee(client, panel_db):
+    from admin.models import StaffUser
+    from scheduler_core.agenda.models import AppointmentStatus as S
+    from scheduler_core.audit.models import AuditLog
+    from scheduler_core.shop.models import Employee, Shop
+
+    from .conftest import PIN
+    from .test_agenda_board import _move, _visit
+
+    engine = panel_db[0]
+    appt = _visit(engine, S.CONFIRMADO)
+    await logged_in(client, panel_db)
+    csrf = await page_csrf(client, "/admin/config/equipe")
+    wrong = await client.post("/admin/config/equipe", data={
+        "csrf_token": csrf, "action": "status_back", "status_back_roles": "atendente",
+        "operator_pin": "000000"})
+    assert wrong.status == 422
+    saved = await client.post("/admin/config/equipe", allow_redirects=False, data={
+        "csrf_token": csrf, "action": "status_back", "status_back_roles": "atendente",
+        "operator_pin": PIN})
+    assert saved.status == 303
+    with Session(engine) as s:
+        assert s.exec(select(Shop)).first().status_back_roles == ["atendente"]
+        audit = s.exec(select(AuditLog).where(AuditLog.action == "staff.status_back")).one()
+        assert audit.details == {"status_back_roles": ["Atendente"]}
+    team = await (await client.get("/admin/config/equipe")).text()
+    assert 'name="status_back_roles" value="atendente" checked' in team
+
+    client.session.cookie_jar.clear()
+    await logged_in(client, panel_db, "attendant")
+    visit_page = await (await client.get(f"/admin/agendamentos/{appt.id}")).text()
+    assert 'name="status" value="agendado"' in visit_page  # offered now
+    done = await _move(client, appt.id, S.AGENDADO, confirmed_revert="1")
+    assert done.status == 200 and (await done.json())["status"] == "agendado"
+
+    # A groomer's role is not granted; his employee record is.
+    client.session.cookie_jar.clear()
+    await logged_in(client, panel_db, "groomer")
+    refused = await _move(client, appt.id, S.CONFIRMADO)
+    assert refused.status == 200  # forward is fine
+    refused = await _move(client, appt.id, S.AGENDADO, confirmed_revert="1")
+    assert refused.status == 409
+    with Session(engine) as s:
+        employee = s.exec(select(Employee).order_by(Employee.id)).first()
+        employee.can_revert_status = True
+        user = s.exec(select(StaffUser).where(StaffUser.login == panel_db[2].groomer[0])).one()
+        user.employee_id = employee.id
+        s.add_all([employee, user])
+        s.commit()
+    done = await _move(client, appt.id, S.AGENDADO, confirmed_revert="1")
+    assert done.status == 200 and (await done.json())["status"] == "agendado"
