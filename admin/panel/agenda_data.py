@@ -36,6 +36,8 @@ from scheduler_core.shop.models import (
 )
 
 HIDDEN_BY_DEFAULT = {AppointmentStatus.CANCELADO, AppointmentStatus.NAO_COMPARECEU}
+#: A segment without a slot step offers every 15 minutes (``snapshot.segment_info``).
+DEFAULT_STEP = 15
 
 
 @dataclass
@@ -126,6 +128,13 @@ class AgendaData:
     day_end_min: int = 20 * 60
     #: {(day, employee id): unavailable intervals} (scheduling.unavailable)
     unavailable: dict[tuple[date, int], list[Unavailable]] = field(default_factory=dict)
+    #: {employee id: minutes between the starts the engine offers}: the slot step of the
+    #: segment(s) the employee works in (the finest one; ``Segment.slot_step_min``).
+    steps: dict[int, int] = field(default_factory=dict)
+
+    def step_of(self, employee_id: int) -> int:
+        """The click-to-book cells' length in the employee's column."""
+        return self.steps.get(employee_id, DEFAULT_STEP)
 
     def for_day(self, day: date) -> list[ApptView]:
         return [a for a in self.appointments if a.start.date() == day]
@@ -288,11 +297,31 @@ def load_agenda(
     data = AgendaData(days=day_list, employees=employees, segments=segments_of(session, shop.id),
                       appointments=views, blocks=blocks)
     emp_ids = [e.id for e in employees]
+    data.steps = _slot_steps(session, emp_ids, segment_id)
     for d in day_list:
         for emp_id, off in team_unavailable(session, shop.id, emp_ids, d).items():
             data.unavailable[(d, emp_id)] = off
     _fit_hours(session, data, first_day, segment_id, shop.id)
     return data
+
+
+def _slot_steps(session: Session, employee_ids: list[int], segment_id: int | None
+                ) -> dict[int, int]:
+    """Each employee's slot step: the finest of the segments they work in (of the filtered
+    segment only, when the agenda is filtered)."""
+    if not employee_ids:
+        return {}
+    query = (select(EmployeeCategory.employee_id, Segment.slot_step_min)
+             .join(ServiceCategory, ServiceCategory.id == EmployeeCategory.category_id)
+             .join(Segment, Segment.id == ServiceCategory.segment_id)
+             .where(col(EmployeeCategory.employee_id).in_(employee_ids)))
+    if segment_id:
+        query = query.where(Segment.id == segment_id)
+    steps: dict[int, int] = {}
+    for emp_id, step in session.exec(query).all():
+        step = step if step and 0 < step <= 240 else DEFAULT_STEP
+        steps[emp_id] = min(steps.get(emp_id, step), step)
+    return steps
 
 
 def _fit_hours(session: Session, data: AgendaData, day: date, segment_id: int | None,

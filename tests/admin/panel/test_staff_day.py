@@ -3,6 +3,7 @@ a date range from the wizard, a hotel stay on each day of the agenda's day and w
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
@@ -170,3 +171,51 @@ async def test_the_owner_grants_moving_back_to_a_role_and_to_one_employee(client
         s.commit()
     done = await _move(client, appt.id, S.AGENDADO, confirmed_revert="1")
     assert done.status == 200 and (await done.json())["status"] == "agendado"
+
+
+# --------------------------------------------------------------------------- click-to-book step
+
+
+async def test_empty_cells_follow_the_segments_slot_step(client, panel_db):
+    from scheduler_core.shop.models import Employee, EmployeeCategory
+
+    from .test_agenda_board import _next_weekday
+
+    engine = panel_db[0]
+    with Session(engine) as s:
+        juliana = s.exec(select(Employee).where(Employee.name == "Juliana Ferreira")).one()
+        category = s.exec(select(EmployeeCategory).where(
+            EmployeeCategory.employee_id == juliana.id)).first()
+        segment = s.get(Segment, s.get(ServiceCategory, category.category_id).segment_id)
+        juliana_id, segment_id, step = juliana.id, segment.id, segment.slot_step_min
+    day = _next_weekday(20)  # past the demo's agenda: her whole shift is free
+    await logged_in(client, panel_db, "attendant")
+
+    def column(body: str) -> str:
+        return body.split(f'data-employee="{juliana_id}"', 1)[1].split('<div class="col"', 1)[0]
+
+    def cells(body: str) -> list[int]:
+        found = re.findall(rf"data={day.isoformat()}&hora=(\d\d):(\d\d)&funcionario="
+                           rf"{juliana_id}\"", body)
+        return [int(h) * 60 + int(m) for h, m in found]
+
+    body = column(await (await client.get(f"/admin/agenda?data={day.isoformat()}")).text())
+    starts = cells(body)
+    assert step == 15 and len(starts) > 8 and 15 in _gaps(starts)
+    assert all(m % 15 == 0 for m in starts) and any(m % 30 == 15 for m in starts)
+    assert 'data-step="15" style="top: ' in body and "height: 18.0px" in body  # 72 px an hour
+    with Session(engine) as s:
+        seg = s.get(Segment, segment_id)
+        seg.slot_step_min = 20
+        s.add(seg)
+        s.commit()
+    body = column(await (await client.get(f"/admin/agenda?data={day.isoformat()}")).text())
+    starts = cells(body)
+    assert 20 in _gaps(starts) and 15 not in _gaps(starts) and any(m % 60 == 20 for m in starts)
+    assert 'data-step="20"' in body and "height: 24.0px" in body
+
+
+def _gaps(starts: list[int]) -> set[int]:
+    from itertools import pairwise
+
+    return {b - a for a, b in pairwise(starts)}
