@@ -25,6 +25,7 @@ from admin.models import StaffUser
 from admin.panel.pages import db, engine, form, int_or_none, now, page, redirect, render, staff
 from admin.panel.permissions import Perm, permissions_for
 from admin.panel.timeutil import to_local
+from admin.panel.tutors import access
 from admin.panel.tutors.tutor import tutor_context
 from scheduler_core.chatbot.quick_replies import list_quick_replies
 from scheduler_core.db.engine import read_session
@@ -197,7 +198,11 @@ async def inbox(request: web.Request) -> web.Response:
                        sensitive, me.actor)
     conv, history, tutor = context["conv"], context["history"], context["tutor"]
     await _inbox().attendant_seen(request.app, conv.id)
-    ctx.update(conv=conv, history=history, tutor_ctx=context["tutor_ctx"],
+    # The shop's operator PIN before the tutor's record (access.py, audited); the chat is not.
+    tutor_locked = tutor is not None and await access.locked(request, tutor.id)
+    ctx.update(conv=conv, history=history,
+               tutor_ctx=None if tutor_locked else context["tutor_ctx"],
+               tutor_locked=tutor.id if tutor_locked else None,
                history_local=[(h, to_local(h.at, tz)) for h in history],
                last_id=history[-1].id if history else 0, state=context["state"],
                is_human=conv.owner == "human", phone=show_phone(conv.phone, sensitive=sensitive),

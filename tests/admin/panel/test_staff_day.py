@@ -219,3 +219,63 @@ def _gaps(starts: list[int]) -> set[int]:
     from itertools import pairwise
 
     return {b - a for a, b in pairwise(starts)}
+
+
+# --------------------------------------------------------------------------- PIN before a tutor
+
+
+async def test_the_pet_page_and_the_inbox_panel_ask_for_the_pin_like_the_tutor_page(client,
+                                                                                   panel_db):
+    from bot.config import SIM_PHONE_ID
+    from bot.models import Owner, WaConversation
+    from scheduler_core.audit.models import AuditLog
+    from scheduler_core.people.models import Tutor
+    from scheduler_core.shop.models import Shop
+
+    from .conftest import PIN
+
+    engine = panel_db[0]
+    with Session(engine) as s:
+        shop = s.exec(select(Shop)).first()
+        shop.pin_to_open_tutor = True
+        pet = s.exec(select(Pet).order_by(Pet.id)).first()
+        tutor = s.get(Tutor, pet.tutor_id)
+        other_pet = s.exec(select(Pet).where(Pet.tutor_id != tutor.id)).first()
+        conv = WaConversation(shop_id=shop.id, key=tutor.whatsapp, phone=tutor.whatsapp,
+                              profile_name="Contato", business_phone_id=SIM_PHONE_ID,
+                              owner=Owner.HUMAN, tutor_id=tutor.id, handoff_reason="Pediu",
+                              handoff_at=utc_now(), last_inbound_at=utc_now())
+        s.add_all([shop, conv])
+        s.commit()
+        pet_id, tutor_id, conv_id, other_id = pet.id, tutor.id, conv.id, other_pet.id
+        pet_name = pet.name
+    await logged_in(client, panel_db, "attendant")
+    prompt = await (await client.get(f"/admin/pets/{pet_id}")).text()
+    assert 'id="abrir-tutor"' in prompt and f'action="/admin/tutores/{tutor_id}/abrir"' in prompt
+    assert f'name="back" value="/admin/pets/{pet_id}"' in prompt
+    assert 'name="weight_kg"' not in prompt
+    inbox = await (await client.get(f"/admin/atendimento/{conv_id}")).text()
+    panel = inbox.split('id="tutor-panel"', 1)[1]
+    assert 'id="tutor-locked"' in panel and f'value="/admin/atendimento/{conv_id}"' in panel
+    assert f"/admin/pets/{pet_id}" not in panel  # the pets list waits for the PIN
+    csrf = await page_csrf(client, "/admin/agenda")
+    wrong = await client.post(f"/admin/tutores/{tutor_id}/abrir", data={
+        "csrf_token": csrf, "operator_pin": "000000", "back": f"/admin/atendimento/{conv_id}"})
+    assert wrong.status == 422 and "PIN de operador incorreto" in await wrong.text()
+    opened = await client.post(f"/admin/tutores/{tutor_id}/abrir", allow_redirects=False, data={
+        "csrf_token": csrf, "operator_pin": PIN, "back": f"/admin/atendimento/{conv_id}"})
+    assert opened.headers["Location"] == f"/admin/atendimento/{conv_id}"
+    inbox = await (await client.get(f"/admin/atendimento/{conv_id}")).text()
+    assert 'id="tutor-locked"' not in inbox and f"/admin/pets/{pet_id}" in inbox
+    page = await (await client.get(f"/admin/pets/{pet_id}")).text()  # same tutor: open now
+    assert 'name="weight_kg"' in page and pet_name in page
+    assert 'id="abrir-tutor"' in await (await client.get(f"/admin/pets/{other_id}")).text()
+    # back to another site or an unrelated page falls back to the tutor's page
+    for back in ("https://example.com/", "/admin/config/equipe", "//evil"):
+        gone = await client.post(f"/admin/tutores/{tutor_id}/abrir", allow_redirects=False,
+                                 data={"csrf_token": csrf, "operator_pin": PIN, "back": back})
+        assert gone.headers["Location"] == f"/admin/tutores/{tutor_id}", back
+    with Session(engine) as s:
+        rows = s.exec(select(AuditLog).where(AuditLog.action == "tutor.open",
+                                             AuditLog.entity_id == tutor_id)).all()
+    assert len(rows) == 4
