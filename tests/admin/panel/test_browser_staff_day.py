@@ -99,3 +99,22 @@ def test_a_three_night_stay_shows_on_each_day_of_the_day_and_week_grids(desk, pa
         expect(desk.locator(f".wk-cell.stays[data-day='{day}'] a[data-id='{stay.id}']")
                ).to_be_visible()
     shot(desk, "desk-hospedagem-semana")
+
+
+def test_the_open_conversation_moves_a_tick_without_a_reload(desk, panel_db):
+    from .test_staff_day import _attendant_message, _set_status
+
+    engine, _, accs = panel_db
+    conv_id, msg_id = _attendant_message(engine, "Pode trazer às 10h")
+    browser_login(desk, *accs.attendant)
+    desk.goto(desk.base + f"/admin/atendimento/{conv_id}")
+    tick = desk.locator(f".msg[data-id='{msg_id}'] .tick")
+    expect(tick).to_have_text("✓ enviada")
+    desk.evaluate("window.__sameDocument = true")
+    _set_status(engine, msg_id, "delivered")
+    expect(tick).to_have_text("✓✓ entregue", timeout=10000)
+    _set_status(engine, msg_id, "read")
+    expect(tick).to_have_text("✓✓ lida", timeout=10000)
+    expect(tick).to_have_attribute("data-status", "read")
+    assert desk.evaluate("window.__sameDocument") is True
+    shot(desk, "desk-atendimento-lida")

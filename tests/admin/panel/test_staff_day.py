@@ -279,3 +279,57 @@ async def test_the_pet_page_and_the_inbox_panel_ask_for_the_pin_like_the_tutor_p
         rows = s.exec(select(AuditLog).where(AuditLog.action == "tutor.open",
                                              AuditLog.entity_id == tutor_id)).all()
     assert len(rows) == 4
+
+
+# --------------------------------------------------------------------------- inbox ticks
+
+
+def _attendant_message(engine, text: str, status: str = "sent") -> tuple[int, int]:
+    from bot.config import SIM_PHONE_ID
+    from bot.models import Owner, WaConversation, WaMessage
+    from scheduler_core.shop.models import Shop
+
+    with Session(engine) as s:
+        shop = s.exec(select(Shop)).first()
+        conv = WaConversation(shop_id=shop.id, key="+5511900001111", phone="+5511900001111",
+                              profile_name="Contato", business_phone_id=SIM_PHONE_ID,
+                              owner=Owner.HUMAN, handoff_reason="Pediu",
+                              handoff_at=utc_now(), last_inbound_at=utc_now())
+        s.add(conv)
+        s.flush()
+        msg = WaMessage(conversation_id=conv.id, direction="out", author="attendant",
+                        actor="staff:1", text=text, status=status, created_at=utc_now())
+        s.add(msg)
+        s.commit()
+        return conv.id, msg.id
+
+
+def _set_status(engine, msg_id: int, status: str) -> None:
+    from bot.models import WaMessage
+
+    with Session(engine) as s:
+        msg = s.get(WaMessage, msg_id)
+        msg.status = status
+        s.add(msg)
+        s.commit()
+
+
+async def test_the_inbox_poll_brings_the_ticks_of_the_attendants_messages(client, panel_db):
+    engine = panel_db[0]
+    conv_id, msg_id = _attendant_message(engine, "Pode trazer às 10h")
+    await logged_in(client, panel_db, "attendant")
+    page = await (await client.get(f"/admin/atendimento/{conv_id}")).text()
+    assert 'class="tick st-sent" data-status="sent">✓ enviada<' in page
+    url = f"/admin/atendimento/{conv_id}/novas.json"
+    first = await client.get(url, params={"depois": msg_id})
+    data = await first.json()
+    assert data["messages"] == []  # nothing new after the cursor...
+    assert data["statuses"] == {str(msg_id): {"status": "sent", "tick": "✓ enviada"}}
+    etag = first.headers["ETag"]
+    assert (await client.get(url, params={"depois": msg_id},
+                             headers={"If-None-Match": etag})).status == 304
+    _set_status(engine, msg_id, "read")  # ...but the tick moved: a new answer
+    moved = await client.get(url, params={"depois": msg_id}, headers={"If-None-Match": etag})
+    assert moved.status == 200
+    assert (await moved.json())["statuses"][str(msg_id)] == {"status": "read",
+                                                             "tick": "✓✓ lida"}
