@@ -22,6 +22,7 @@ from scheduler_core.agenda.models import (
 )
 from scheduler_core.catalog.models import Service, ServiceCategory
 from scheduler_core.kernel.clock import minutes_of
+from scheduler_core.kernel.text import plural
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.scheduling.occupancy import DAILY_KINDS
 from scheduler_core.scheduling.unavailable import Unavailable, team_unavailable
@@ -88,9 +89,9 @@ class ApptView:
         nights = (self.end.date() - self.start.date()).days
         night = (day - self.start.date()).days + 1
         if day == self.end.date():
-            return f"saída {self.end:%H:%M} · fim de {nights} diária(s)"
+            return f"saída {self.end:%H:%M} · fim de {plural(nights, 'diária')}"
         head = f"entrada {self.start:%H:%M} · " if day == self.start.date() else ""
-        return f"{head}{night}ª de {nights} diária(s)"
+        return f"{head}{night}ª de {plural(nights, 'diária')}"
 
     @property
     def services(self) -> str:

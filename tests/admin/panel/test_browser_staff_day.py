@@ -81,7 +81,7 @@ def test_a_three_night_stay_shows_on_each_day_of_the_day_and_week_grids(desk, pa
     stay = stays.book_stay(engine, pet_id=rex.id, service_id=bath.id, check_in=monday,
                            check_out=monday + timedelta(days=3), now=utc_now(), actor="test")
     browser_login(desk, accs.owner_login, accs.owner_password)
-    labels = ["entrada 14:00", "2ª de 3 diária(s)", "3ª de 3 diária(s)", "saída 12:00"]
+    labels = ["entrada 14:00", "2ª de 3 diárias", "3ª de 3 diárias", "saída 12:00"]
     for offset, label in enumerate(labels):
         desk.goto(desk.base + f"/admin/agenda?data={(monday + timedelta(days=offset)).isoformat()}")
         card = desk.locator(f"#stays a[data-id='{stay.id}']")

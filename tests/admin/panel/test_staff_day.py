@@ -85,8 +85,8 @@ async def test_a_hotel_stay_shows_on_each_day_it_spans_in_the_day_and_week_grids
     stay = stays.book_stay(engine, pet_id=rex.id, service_id=bath.id, check_in=monday,
                            check_out=monday + timedelta(days=3), now=utc_now(), actor="test")
     await logged_in(client, panel_db)
-    labels = ["entrada 14:00 · 1ª de 3 diária(s)", "2ª de 3 diária(s)", "3ª de 3 diária(s)",
-              "saída 12:00 · fim de 3 diária(s)"]
+    labels = ["entrada 14:00 · 1ª de 3 diárias", "2ª de 3 diárias", "3ª de 3 diárias",
+              "saída 12:00 · fim de 3 diárias"]
     for offset, label in enumerate(labels):
         page = await (await client.get(
             f"/admin/agenda?data={(monday + timedelta(days=offset)).isoformat()}")).text()
@@ -333,3 +333,50 @@ async def test_the_inbox_poll_brings_the_ticks_of_the_attendants_messages(client
     assert moved.status == 200
     assert (await moved.json())["statuses"][str(msg_id)] == {"status": "read",
                                                              "tick": "✓✓ lida"}
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+async def test_an_employees_hours_are_copied_to_the_days_ticked_without_saving(client,
+                                                                              panel_db):
+    from scheduler_core.shop.models import Employee
+
+    from .test_config_forms import _post
+
+    engine = panel_db[0]
+    with Session(engine) as s:
+        category = s.exec(select(ServiceCategory)).first()
+    await logged_in(client, panel_db)
+    response = await _post(client, "/admin/config/funcionarios/novo", [
+        ("name", "Joana Copiada"), ("has_calendar", "1"), ("active", "1"), ("species", "cao"),
+        ("categories", str(category.id)), ("works", "1"), ("works", "3"), ("works", "5"),
+        ("d1_start_0", "08:00"), ("d1_end_0", "12:00"), ("d1_start_1", "13:00"),
+        ("d1_end_1", "17:00"), ("copy_from", "1")])
+    html = await response.text()
+    assert response.status == 200
+    assert "Horário de terça copiado para os outros dias marcados" in html
+    for d in (1, 3, 5):
+        assert f'name="d{d}_start_1" value="13:00"' in html
+        assert f'name="works" value="{d}" checked' in html
+    assert 'name="d2_start_0" value=""' in html  # a day not worked stays empty
+    assert 'name="name" value="Joana Copiada"' in html
+    with Session(engine) as s:
+        assert not s.exec(select(Employee).where(Employee.name == "Joana Copiada")).all()
+
+
+def test_every_remover_button_asks_for_a_confirmation():
+    """Each "Remover" of the panel's templates sits in a form (or is a button) with
+    data-confirm: nothing is removed on a single slip of the finger."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "admin" / "templates"
+    missing = []
+    for path in root.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r">\s*Remover\s*</button>", text):
+            form_start = text.rfind("<form", 0, match.start())
+            button_start = text.rfind("<button", 0, match.start())
+            if "data-confirm" not in text[min(form_start, button_start):match.start()]:
+                missing.append(f"{path.relative_to(root)}:{text.count(chr(10), 0, match.start())}")
+    assert missing == []
