@@ -29,18 +29,20 @@ from scheduler_core.billing.labels import (
 from scheduler_core.chatbot.labels import BOT_MODE_LABELS
 from scheduler_core.kernel.channels import CHANNEL_LABELS
 from scheduler_core.kernel.money import format_brl
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
 from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 
 #: Code values → pt-BR (statuses, origins and channels, payment methods, credit reasons, the
-#: bot's modes, invoice kinds); a code in lower-case words, "paga", reads capitalised without
-#: a label. Where two vocabularies share a code, the later one's label is read ("staff" is the
-#: channel's "Equipe").
+#: bot's modes, invoice and plan kinds); a code in lower-case words, "paga", reads capitalised
+#: without a label. Where two vocabularies share a code, the later one's label is read ("staff"
+#: is the channel's "Equipe").
 VALUE_LABELS: dict[str, str] = {
     **{str(k): v for k, v in STATUS_LABELS.items()},
     **{str(k): v for k, v in INVOICE_STATUS_LABELS.items()},
     **{str(k): v for k, v in INVOICE_ITEM_KIND_LABELS.items()},
     **{str(k): v for k, v in INVOICE_KIND_LABELS.items()},
     **{str(k): v for k, v in CREDIT_REASON_LABELS.items()},
+    **{str(k): v for k, v in PLAN_KIND_LABELS.items()},
     **{str(k): v for k, v in PAYMENT_METHOD_LABELS.items()},
     **{str(k): v for k, v in BOT_MODE_LABELS.items()},
     **{str(k): v for k, v in ORIGIN_LABELS.items()},

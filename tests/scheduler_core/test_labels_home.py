@@ -17,6 +17,8 @@ from scheduler_core.billing.models import CreditReason, InvoiceItemKind
 from scheduler_core.billing.models import PaymentMethod as BillingPaymentMethod
 from scheduler_core.chatbot.labels import BOT_MODE_LABELS
 from scheduler_core.chatbot.models import BotMode
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
+from scheduler_core.plans.models import PlanKind
 from scheduler_core.shop import info as shop_info
 from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 from scheduler_core.shop.models import PaymentMethod, Shop
@@ -24,7 +26,8 @@ from scheduler_core.shop.models import PaymentMethod, Shop
 
 @pytest.mark.parametrize(("enum", "labels"), [
     (PaymentMethod, PAYMENT_METHOD_LABELS), (BotMode, BOT_MODE_LABELS), (Origin, ORIGIN_LABELS),
-    (InvoiceItemKind, INVOICE_ITEM_KIND_LABELS), (CreditReason, CREDIT_REASON_LABELS)])
+    (InvoiceItemKind, INVOICE_ITEM_KIND_LABELS), (CreditReason, CREDIT_REASON_LABELS),
+    (PlanKind, PLAN_KIND_LABELS)])
 def test_every_code_has_a_label(enum: type[StrEnum], labels: dict[str, str]):
     assert set(labels) == set(enum)
 
@@ -46,7 +49,7 @@ def test_the_bot_and_the_panel_name_a_payment_method_alike():
                                                                        "Equipe"),
     ("status", "sem_cobranca", "Sem cobrança"), ("kind", "plano", "Plano/Pacote"),
     ("kind", "servico", "Serviço"), ("reason", "payment_converted", "Pagamento convertido"),
-    ("status", "nao_compareceu", "Não compareceu")])
+    ("status", "nao_compareceu", "Não compareceu"), ("kind", "trimestral", "Trimestral")])
 def test_the_audit_log_reads_each_owners_labels(key: str, value: str, shown: str):
     assert value_text(key, value, "America/Sao_Paulo") == shown
 

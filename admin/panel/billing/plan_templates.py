@@ -12,7 +12,7 @@ from admin.panel.permissions import Perm
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.people.models import Breed
 from scheduler_core.plans import templates
-from scheduler_core.plans.service import KIND_LABELS
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
 from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 
 routes = web.RouteTableDef()
@@ -78,7 +78,7 @@ def _form_ctx(session, shop_id: int, template_id: int | None) -> dict:
 
 def _page_ctx(ctx: dict) -> dict:
     rows = list(ctx["rows"]) + [{}] * (templates.MAX_SERVICE_ROWS - len(ctx["rows"]))
-    return {**ctx, "rows": rows, "KIND_LABELS": KIND_LABELS,
+    return {**ctx, "rows": rows, "KIND_LABELS": PLAN_KIND_LABELS,
             "RESERVE_LABELS": templates.RESERVE_LABELS,
             "breed_rows": range(templates.MAX_BREED_PRICES),
             "METHODS": {k: v for k, v in PAYMENT_METHOD_LABELS.items() if k != "credito_tutor"}}
