@@ -38,6 +38,7 @@ from scheduler_core.people import registry as people
 from scheduler_core.plans import lifecycle, reads
 from scheduler_core.plans import payments as plan_payments
 from scheduler_core.plans import service as plans
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
 
 INVOICE_STATUSES = ("aberta", *(s.value for s in InvoiceStatus))
 INVOICE_KINDS = tuple(k.value for k in InvoiceKind)
@@ -81,7 +82,7 @@ def _date_field(body: dict, name: str) -> date | None:
 def template_json(view: reads.TemplateView) -> dict[str, Any]:
     t = view.template
     return {
-        "id": t.id, "name": t.name, "kind": t.kind, "kind_label": plans.KIND_LABELS[t.kind],
+        "id": t.id, "name": t.name, "kind": t.kind, "kind_label": PLAN_KIND_LABELS[t.kind],
         "description": t.description, "species": list(t.species or []),
         "price_cents": t.price_cents, "price_by_porte": dict(t.price_by_porte or {}),
         "discount_pct": t.discount_pct, "payment_method": t.payment_method,

@@ -228,7 +228,8 @@ async def create_tutor(request: web.Request) -> web.Response:
 
     def work(session: Session):
         shop = _shop(session)
-        tutor = people.create_tutor(session, shop.id, body, today=_today(shop, request))
+        tutor = people.create_tutor(session, shop.id, body, today=_today(shop, request),
+                                    actor=None)  # audited below, with the fields sent
         _audit(session, request, shop, "tutor.create", "tutor", tutor.id, body)
         session.flush()
         return _tutor_payload(session, tutor)
@@ -291,8 +292,8 @@ async def create_pet(request: web.Request) -> web.Response:
 
     def work(session: Session):
         shop = _shop(session)
-        pet = people.create_pet(
-            session, tutor_id, body, shop_id=shop.id, today=_today(shop, request)
+        pet = people.create_pet(  # audited below, with the fields sent
+            session, tutor_id, body, shop_id=shop.id, today=_today(shop, request), actor=None
         )
         _audit(session, request, shop, "pet.create", "pet", pet.id, body)
         return _pets_json(session, [pet])[0]

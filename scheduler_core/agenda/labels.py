@@ -1,9 +1,9 @@
-"""pt-BR labels of the agenda's enumerations (visit status, restriction scope)."""
+"""pt-BR labels of the agenda's enumerations (visit status, origin, restriction scope)."""
 
 from __future__ import annotations
 
 from scheduler_core.agenda.models import AppointmentStatus as S
-from scheduler_core.agenda.models import RestrictionScope
+from scheduler_core.agenda.models import Origin, RestrictionScope
 
 STATUS_LABELS: dict[str, str] = {
     S.AGENDADO: "Agendado",
@@ -19,4 +19,10 @@ SCOPE_LABELS: dict[str, str] = {
     RestrictionScope.AGENDA: "Agenda",
     RestrictionScope.ROBO: "Robô",
     RestrictionScope.AMBOS: "Agenda e robô",
+}
+#: Who made the visit (the reports' "Origem dos agendamentos").
+ORIGIN_LABELS: dict[str, str] = {
+    Origin.BOT: "Robô (WhatsApp)",
+    Origin.STAFF: "Equipe (painel)",
+    Origin.API: "API",
 }

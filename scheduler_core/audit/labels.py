@@ -1,21 +1,17 @@
-"""The audit trail in pt-BR: one sentence per entry ("Ana agendou o atendimento #35.") and its
-details as readable changes ("Status: Agendado → Entregue", "Atrasado: Não", "Início:
-24/11/2026 09:00"). The labels of every action code live here, once; a code without a label
-still reads as a sentence (never the raw code).
+"""The audit trail's own words: the labels of every action code (once, here), of the actors
+without an account and of the detail keys. A code without a label still reads as a sentence
+(never the raw code).
+
+The values in the details (statuses, payment methods, modes...) are labelled by the packages
+that own them, most of which record their audit rows through this package and so sit above it:
+the entries are put together above them all, in scheduler_core.audit_trail.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from scheduler_core.agenda.labels import STATUS_LABELS
 from scheduler_core.audit.models import AuditLog
-from scheduler_core.kernel.money import format_brl
 
 #: What the actor did, as the verb phrase after the actor's name.
 ACTION_LABELS: dict[str, str] = {
@@ -134,35 +130,6 @@ SENSITIVE_ACCESS_LABELS: dict[str, str] = {
 #: Internal keys that mean nothing to a person reading the log.
 HIDDEN_FIELDS = frozenset({"idempotency_key", "batch"})
 
-#: Code values → pt-BR (statuses, channels, payment methods, modes, kinds). Billing records
-#: its audit rows through this package, so its codes are spelled here rather than imported
-#: (a code in lower-case words, "paga", reads capitalised without a label).
-VALUE_LABELS: dict[str, str] = {
-    **{str(k): v for k, v in STATUS_LABELS.items()},
-    "sem_cobranca": "Sem cobrança", "plano": "Plano/Pacote",
-    "staff": "Equipe", "bot": "Robô (WhatsApp)", "api": "API", "whatsapp": "WhatsApp",
-    "pix": "Pix", "dinheiro": "Dinheiro", "cartao_credito": "Cartão de crédito",
-    "cartao_debito": "Cartão de débito", "credito_tutor": "Crédito do tutor",
-    "manual": "Manual", "overpayment": "Pagamento a mais", "voucher": "Voucher",
-    "off": "Desligado", "auto_reply": "Só resposta automática",
-    "simulation": "Simulação (sem enviar)", "live": "Ligado",
-    "settings": "Configurações", "zone": "Zona", "delete": "Remoção",
-}
-
-EMPTY = "—"
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One audit row as staff read it."""
-
-    at: datetime  # in the shop's zone
-    actor: str
-    sentence: str
-    changes: list[tuple[str, str]] = field(default_factory=list)
-
 
 def action_phrase(row: AuditLog) -> str:
     """ "agendou o atendimento #35"; a code without a label reads "alterou o atendimento #35"
@@ -188,76 +155,3 @@ def actor_label(actor: str, staff_names: Mapping[int, str]) -> str:
 
 def field_label(key: str) -> str:
     return FIELD_LABELS.get(key) or key.replace("_", " ").capitalize()
-
-
-def value_text(key: str, value: Any, tz: str) -> str:  # noqa: ANN401 - any JSON value
-    """A detail's value in pt-BR: Sim/Não, "—" for empty, dd/mm/aaaa HH:MM in the shop's
-    zone, R$ for centavos, #id for ids, labels for codes; lists and nested dicts in words."""
-    if value is None or value == "" or value == [] or value == {}:
-        return EMPTY
-    if isinstance(value, bool):
-        return "Sim" if value else "Não"
-    if isinstance(value, int | float) and key.endswith("_cents"):
-        return format_brl(int(value))
-    if isinstance(value, int) and (key.endswith("_id") or key in {"appointment", "invoice"}):
-        return f"#{value}"
-    if isinstance(value, list):
-        if key.endswith("_ids") or key == "conflicting_appointments":
-            return ", ".join(f"#{v}" for v in value)
-        return "; ".join(value_text(key, v, tz) for v in value)
-    if isinstance(value, Mapping):
-        parts = [f"{field_label(k)}: {value_text(k, v, tz)}" for k, v in value.items()
-                 if k not in HIDDEN_FIELDS]
-        return ", ".join(parts) or EMPTY
-    if isinstance(value, str):
-        if key == "sensitive_access":
-            return SENSITIVE_ACCESS_LABELS.get(value, value)
-        return _text_value(value, tz)
-    return str(value)
-
-
-def _text_value(value: str, tz: str) -> str:
-    if _ISO_DATETIME.match(value):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(ZoneInfo(tz))
-        return f"{moment:%d/%m/%Y %H:%M}"
-    if _ISO_DATE.fullmatch(value):
-        try:
-            return f"{date.fromisoformat(value):%d/%m/%Y}"
-        except ValueError:
-            return value
-    if value in VALUE_LABELS:
-        return VALUE_LABELS[value]
-    if re.fullmatch(r"[a-z]+(_[a-z]+)*", value):
-        return value.replace("_", " ").capitalize()
-    return value
-
-
-def changes_of(details: Mapping[str, Any], tz: str) -> list[tuple[str, str]]:
-    """The details as (label, value) pairs; a from/to pair reads "Status: Agendado → Entregue"."""
-    details = dict(details or {})
-    out: list[tuple[str, str]] = []
-    if "from" in details and "to" in details and not isinstance(details["from"], Mapping):
-        out.append(("Status", f"{value_text('status', details.pop('from'), tz)} → "
-                              f"{value_text('status', details.pop('to'), tz)}"))
-    for key, value in details.items():
-        if key not in HIDDEN_FIELDS:
-            out.append((field_label(key), value_text(key, value, tz)))
-    return out
-
-
-def describe(row: AuditLog, staff_names: Mapping[int, str], tz: str) -> AuditEntry:
-    """The row as staff read it: who, a sentence, the changes, the time in the shop's zone.
-    A ``summary`` the writer put in the details (already pt-BR, e.g. a visit's edit) ends the
-    sentence."""
-    who = actor_label(row.actor, staff_names)
-    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=ZoneInfo("UTC"))
-    details = dict(row.details or {})
-    summary = details.pop("summary", "")
-    sentence = f"{who} {action_phrase(row)}" + (f": {summary}" if summary else ".")
-    return AuditEntry(at=at.astimezone(ZoneInfo(tz)), actor=who, sentence=sentence,
-                      changes=changes_of(details, tz))

@@ -16,6 +16,9 @@ from sqlmodel import Session, desc, select
 
 from scheduler_core.audit.models import AuditLog
 
+#: The actor of what the WhatsApp bot does ("Robô" in the audit log).
+BOT_ACTOR = "bot"
+
 
 def json_safe(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value, in and out
     """A copy of ``value`` that the JSON column accepts."""

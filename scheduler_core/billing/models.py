@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from scheduler_core.db.columns import utc_now
+from scheduler_core.shop.models import PaymentMethod as PaymentMethod  # its home is the shop
 
 
 class InvoiceKind(StrEnum):
@@ -35,14 +36,6 @@ class InvoiceItemKind(StrEnum):
     VOUCHER = "voucher"
     LEVA_E_TRAZ = "leva_e_traz"
     OUTRO = "outro"
-
-
-class PaymentMethod(StrEnum):
-    PIX = "pix"
-    DINHEIRO = "dinheiro"
-    CARTAO_CREDITO = "cartao_credito"
-    CARTAO_DEBITO = "cartao_debito"
-    CREDITO_TUTOR = "credito_tutor"
 
 
 class CreditReason(StrEnum):

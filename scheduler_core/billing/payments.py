@@ -58,15 +58,8 @@ from scheduler_core.billing.models import (
 from scheduler_core.kernel.errors import CoreError, NotFound, ValidationFailed
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.people.models import Tutor
+from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 from scheduler_core.shop.models import Shop
-
-METHOD_LABELS: dict[str, str] = {
-    PaymentMethod.PIX: "Pix",
-    PaymentMethod.DINHEIRO: "Dinheiro",
-    PaymentMethod.CARTAO_CREDITO: "Cartão de crédito",
-    PaymentMethod.CARTAO_DEBITO: "Cartão de débito",
-    PaymentMethod.CREDITO_TUTOR: "Crédito do tutor",
-}
 
 
 class OpenAmountChanged(CoreError):
@@ -124,7 +117,7 @@ class Receipt:
 
     @property
     def method_label(self) -> str:
-        return METHOD_LABELS.get(self.method, self.method)
+        return PAYMENT_METHOD_LABELS.get(self.method, self.method)
 
 
 def _order_key(invoice: Invoice) -> tuple[date, int, int]:

@@ -3,13 +3,20 @@ duration grid and resources, combos, Leva e Traz settings and zones, restriction
 
 Each function takes a Session (the caller commits) and the raw form values; it validates
 everything first and raises :class:`~scheduler_core.kernel.errors.ValidationFailed`
-(``details["fields"]``: ``{field: pt-BR message}``) writing nothing when anything is wrong."""
+(``details["fields"]``: ``{field: pt-BR message}``) writing nothing when anything is wrong.
+
+Names are one per shop for services and combos (a tutor picks either by name in the bot, in
+any segment) and one per segment for categories (the bot lists them segment by segment), once
+case, accents and spacing are ignored (:func:`same_name`); a clash is refused with the
+existing one's name.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import Session, col, delete, select
 
@@ -44,6 +51,7 @@ from scheduler_core.shop.models import (
 )
 
 SPECIES = frozenset(s.value for s in Species)
+_Named = TypeVar("_Named", ServiceCategory, Service, Combo)
 
 
 def save_category(session: Session, segment: Segment, category: ServiceCategory | None,
@@ -57,6 +65,13 @@ def save_category(session: Session, segment: Segment, category: ServiceCategory 
         errs.add("kind", "Escolha o tipo da categoria.")
     order = errs.run("display_order", parse_int, values.get("display_order") or "0",
                      label="Ordem", minimum=0, maximum=999)
+    if name and segment is not None:
+        rows = session.exec(select(ServiceCategory).where(
+            ServiceCategory.segment_id == segment.id)).all()
+        clash = _same_named(name, rows, category)
+        if clash is not None:
+            errs.add("name", f"Já existe uma categoria chamada “{clash.name}” neste segmento: "
+                     "escolha outro nome ou edite a categoria existente.")
     errs.check()
     category = category or ServiceCategory(segment_id=segment.id, name=name)
     category.name, category.kind, category.display_order = name, kind, order
@@ -198,6 +213,12 @@ def same_name(name: str, others: Iterable[str]) -> bool:
     return any(normalize(other) == key for other in others)
 
 
+def _same_named(name: str, rows: Iterable[_Named], editing: _Named | None) -> _Named | None:
+    """The row of ``rows`` other than ``editing`` whose name is ``name`` by :func:`same_name`."""
+    return next((r for r in rows if same_name(name, [r.name])
+                 and (editing is None or r.id != editing.id)), None)
+
+
 def _same_named_service(session: Session, shop: Shop, name: str,
                         service: Service | None) -> Service | None:
     """Another service of the shop (any segment) with that name, or None."""
@@ -205,9 +226,7 @@ def _same_named_service(session: Session, shop: Shop, name: str,
                                              ServiceCategory.id == Service.category_id)
                         .join(Segment, Segment.id == ServiceCategory.segment_id)
                         .where(Segment.shop_id == shop.id)).all()
-    key = normalize(name)
-    return next((s for s in rows if normalize(s.name) == key
-                 and (service is None or s.id != service.id)), None)
+    return _same_named(name, rows, service)
 
 
 # --------------------------------------------------------------------------- combos
@@ -242,6 +261,13 @@ def save_combo(session: Session, shop: Shop, combo: Combo | None, values: Mappin
         value = errs.run("discount_value", parse_money, values.get("discount_value") or "0",
                          label="O desconto")
     chosen_species = parse_species(errs, species, SPECIES)
+    if name:
+        rows = session.exec(select(Combo).join(Segment, Segment.id == Combo.segment_id)
+                            .where(Segment.shop_id == shop.id)).all()
+        clash = _same_named(name, rows, combo)
+        if clash is not None:
+            errs.add("name", f"Já existe um combo chamado “{clash.name}”: escolha outro nome "
+                     "ou edite o combo existente.")
     errs.check()
     combo = combo or Combo(segment_id=segment.id, name=name)
     combo.name, combo.segment_id = name, segment.id

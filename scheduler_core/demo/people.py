@@ -61,7 +61,7 @@ def _tutors(session: Session, shop: Shop, rng: random.Random, since: datetime) -
             "city": "São Paulo",
             "state": "SP",
             "notes": "Prefere ser avisada pelo WhatsApp." if len(tutors) == 3 else "",
-        })
+        }, actor=None)  # seeded, not registered by anyone
         tutor.created_at = stamp(col(Tutor, "created_at"), since)
         tutors.append(tutor)
     session.flush()
@@ -102,7 +102,7 @@ def _pets(
                     rng.randrange(2013, 2025), rng.randrange(1, 13), rng.randrange(1, 28)
                 ),
                 "notes": rng.choice(seed["pet_notes"]),
-            })
+            }, actor=None)
             pet.created_at = stamp(col(Pet, "created_at"), since)
             pets.append(pet)
     session.flush()

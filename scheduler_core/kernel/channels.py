@@ -8,3 +8,7 @@ from enum import StrEnum
 class Channel(StrEnum):
     STAFF = "staff"
     BOT = "bot"
+
+
+#: The booking rules' channel as the audit log reads it.
+CHANNEL_LABELS: dict[str, str] = {Channel.STAFF: "Equipe", Channel.BOT: "Robô (WhatsApp)"}

@@ -7,6 +7,12 @@ Every function takes a session and leaves the commit to the caller. Bad input ra
 and
 the offending field in ``details["field"]``; unknown ids raise
 :class:`~scheduler_core.kernel.errors.NotFound`.
+
+Registering a tutor or a pet is audited here ("tutor.create", "pet.create": "Robô cadastrou o
+tutor #12."), with the ``actor`` the caller names. Decision: the actor defaults to the bot's,
+the caller that names none (the action server); the panel names its staff member, and a caller
+that audits the creation itself with details of its own (the API) or seeds data (the demo)
+passes ``actor=None``.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from scheduler_core.audit.log import BOT_ACTOR, record
 from scheduler_core.kernel.cpf import InvalidCPF, digits_only, has_foreign_digits, normalize_cpf
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.forms import FieldError, parse_form_date
@@ -211,16 +218,26 @@ def _apply_tutor_address(tutor: Tutor, values: Mapping[str, Any]) -> None:
 
 
 def create_tutor(
-    session: Session, shop_id: int, values: Mapping[str, Any], *, today: date | None = None
+    session: Session,
+    shop_id: int,
+    values: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    actor: str | None = BOT_ACTOR,
+    at: datetime | None = None,
 ) -> Tutor:
-    """Register a tutor. ``values`` holds :data:`TUTOR_FIELDS`; ``name`` is required, ``cpf``
-    is optional but must be valid, ``whatsapp`` is stored in E.164."""
+    """Register a tutor, audited as ``actor``'s (none when None) at ``at`` (default: now).
+    ``values`` holds :data:`TUTOR_FIELDS`; ``name`` is required, ``cpf`` is optional but must
+    be valid, ``whatsapp`` is stored in E.164."""
     if session.get(Shop, shop_id) is None:
         raise NotFound("Loja não encontrada.", details={"shop_id": shop_id})
     tutor = Tutor(shop_id=shop_id, name="")
     _apply_tutor(session, tutor, values, today, creating=True)
     session.add(tutor)
     session.flush()
+    if actor is not None:
+        record(session, actor=actor, action="tutor.create", entity="tutor", entity_id=tutor.id,
+               shop_id=shop_id, at=at)
     return tutor
 
 
@@ -537,8 +554,10 @@ def create_pet(
     *,
     shop_id: int | None = None,
     today: date | None = None,
+    actor: str | None = BOT_ACTOR,
+    at: datetime | None = None,
 ) -> Pet:
-    """Register a pet for a tutor.
+    """Register a pet for a tutor, audited as ``actor``'s (none when None) at ``at``.
 
     ``values`` holds :data:`PET_FIELDS`: ``name`` (required), ``species`` (default cão),
     ``breed_id`` or ``breed`` (free text, fuzzy-matched), ``porte``/``pelagem`` (default: the
@@ -546,11 +565,14 @@ def create_pet(
     bands, over the breed's default and an explicit porte), ``sex``, ``birth_date``,
     ``status``, ``microchip``, ``notes``.
     """
-    get_tutor(session, tutor_id, shop_id)
+    tutor = get_tutor(session, tutor_id, shop_id)
     pet = Pet(tutor_id=tutor_id, name="")
     _apply_pet(session, pet, values, today, creating=True)
     session.add(pet)
     session.flush()
+    if actor is not None:
+        record(session, actor=actor, action="pet.create", entity="pet", entity_id=pet.id,
+               shop_id=tutor.shop_id, at=at)
     return pet
 
 

@@ -29,8 +29,9 @@ from scheduler_core.billing.models import BillingCycle
 from scheduler_core.catalog.models import Service
 from scheduler_core.people.models import Pet, Tutor
 from scheduler_core.plans import lifecycle
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
 from scheduler_core.plans.models import Allowance, PetPlan, PetPlanStatus, PlanTemplate, PlanUsage
-from scheduler_core.plans.service import KIND_LABELS, PlanStatus, plan_status
+from scheduler_core.plans.service import PlanStatus, plan_status
 
 BUCKET_LABELS: dict[str, str] = {
     "semana": "Expira em menos de 1 semana",
@@ -62,7 +63,7 @@ class PlanRow:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return PLAN_KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def status_label(self) -> str:

@@ -78,6 +78,7 @@ from scheduler_core.kernel.clock import to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.kernel.text import plural
 from scheduler_core.people.models import Pet, PetStatus, Tutor
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
 from scheduler_core.plans.models import (
     Allowance,
     PetPlan,
@@ -99,13 +100,6 @@ PLAN_MONTHS: dict[str, int] = {
     PlanKind.TRIMESTRAL: 3,
     PlanKind.SEMESTRAL: 6,
     PlanKind.ANUAL: 12,
-}
-KIND_LABELS: dict[str, str] = {
-    PlanKind.MENSAL: "Mensal",
-    PlanKind.TRIMESTRAL: "Trimestral",
-    PlanKind.SEMESTRAL: "Semestral",
-    PlanKind.ANUAL: "Anual",
-    PlanKind.PACOTE: "Pacote",
 }
 NO_PLAN_FOR_PET = "Nenhum plano disponível para este pet."
 WRONG_BREED = "Este plano não vale para a raça deste pet."
@@ -162,7 +156,7 @@ class PlanStatus:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return PLAN_KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def current(self) -> CycleStatus | None:
@@ -441,7 +435,8 @@ def _sell(
             tutor_id=tutor.id,
             pet_id=pet.id,
             due_date=cycle.due_date,
-            note=f"{label} · {KIND_LABELS.get(template.kind, template.kind)} de {pet.name}",
+            note=f"{label} · {PLAN_KIND_LABELS.get(template.kind, template.kind)} "
+                 f"de {pet.name}",
             created_at=to_utc(now),
         )
         number += 1

@@ -49,9 +49,10 @@ from scheduler_core.kernel.forms import (
     text_of,
 )
 from scheduler_core.people.models import Breed, Pelagem, Pet, Porte, Species, Tutor
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
 from scheduler_core.plans.models import PlanKind, PlanTemplate, PlanTemplateService
 from scheduler_core.plans.pricing import price_for_pet
-from scheduler_core.plans.service import KIND_LABELS, PLAN_MONTHS
+from scheduler_core.plans.service import PLAN_MONTHS
 from scheduler_core.shop.models import Segment
 
 RESERVE_LABELS: dict[str, str] = {"semanal": "Semanal", "quinzenal": "Quinzenal"}
@@ -79,7 +80,7 @@ class TemplateRow:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.template.kind, self.template.kind)
+        return PLAN_KIND_LABELS.get(self.template.kind, self.template.kind)
 
     @property
     def reservation(self) -> ServiceLine | None:

@@ -34,9 +34,9 @@ from scheduler_core.billing.models import (
     Payment,
     PaymentMethod,
 )
-from scheduler_core.billing.payments import METHOD_LABELS
 from scheduler_core.reports.local_time import as_date, local_day
 from scheduler_core.reports.period import Basis, ReportFilter, pct
+from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ def financeiro(session: Session, f: ReportFilter, today: date) -> Financeiro:
         if m != PaymentMethod.CREDITO_TUTOR:
             got_day[d] += a
     by_method = [
-        MethodTotal(m, METHOD_LABELS.get(m, m), c, a, m != PaymentMethod.CREDITO_TUTOR)
+        MethodTotal(m, PAYMENT_METHOD_LABELS.get(m, m), c, a, m != PaymentMethod.CREDITO_TUTOR)
         for m, (c, a) in sorted(methods.items(), key=lambda kv: (-kv[1][1], kv[0]))
     ]
     prev = f.previous()

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from scheduler_core.agenda.labels import STATUS_LABELS
-from scheduler_core.agenda.models import Origin
+from scheduler_core.agenda.labels import ORIGIN_LABELS, STATUS_LABELS
 from scheduler_core.reports.clientes import Clientes
 from scheduler_core.reports.financeiro import Financeiro
 from scheduler_core.reports.funcionarios import Comissoes, EmployeeLine
@@ -26,8 +25,6 @@ TEXT, INT, MONEY, PCT, DATE, DATETIME = "text", "int", "money", "pct", "date", "
 SCORE = "score"  # a 1–5 average, one decimal
 Cell = str | int | float | date | datetime | None
 
-ORIGIN_LABELS = {Origin.BOT: "Robô (WhatsApp)", Origin.STAFF: "Equipe (painel)",
-                 Origin.API: "API"}
 
 
 @dataclass(frozen=True)

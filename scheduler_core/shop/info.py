@@ -13,16 +13,8 @@ from sqlmodel import Session, select
 
 from scheduler_core.kernel.clock import minutes_of
 from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
-from scheduler_core.shop.labels import SEGMENT_LABELS
+from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS, SEGMENT_LABELS
 from scheduler_core.shop.models import OpeningRange, Segment, Shop
-
-PAYMENT_LABELS = {
-    "pix": "Pix",
-    "dinheiro": "Dinheiro",
-    "cartao_credito": "Cartão de crédito",
-    "cartao_debito": "Cartão de débito",
-    "credito_tutor": "Crédito na loja",
-}
 
 
 @dataclass(frozen=True)
@@ -96,7 +88,7 @@ def address_text(shop: Shop) -> str:
 
 
 def payment_methods_text(shop: Shop) -> str:
-    labels = [PAYMENT_LABELS.get(m, m) for m in shop.payment_methods or []]
+    labels = [PAYMENT_METHOD_LABELS.get(m, m) for m in shop.payment_methods or []]
     if not labels:
         return "Consulte um atendente."
     return ", ".join(labels[:-1]) + (" e " if len(labels) > 1 else "") + labels[-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler_core.shop.models import SegmentKind
+from scheduler_core.shop.models import PaymentMethod, SegmentKind
 
 #: The pet-shop segment is named for what it does, as the bot's menu names it.
 SEGMENT_LABELS: dict[str, str] = {
@@ -10,4 +10,14 @@ SEGMENT_LABELS: dict[str, str] = {
     SegmentKind.CLINICA: "Clínica",
     SegmentKind.CRECHE: "Creche",
     SegmentKind.HOTEL: "Hotel",
+}
+
+#: Staff and tutors read the same words (the panel's payments, the bot's "formas de pagamento",
+#: the reports, the audit log).
+PAYMENT_METHOD_LABELS: dict[str, str] = {
+    PaymentMethod.PIX: "Pix",
+    PaymentMethod.DINHEIRO: "Dinheiro",
+    PaymentMethod.CARTAO_CREDITO: "Cartão de crédito",
+    PaymentMethod.CARTAO_DEBITO: "Cartão de débito",
+    PaymentMethod.CREDITO_TUTOR: "Crédito do tutor",
 }

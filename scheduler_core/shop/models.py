@@ -19,6 +19,17 @@ class SegmentKind(StrEnum):
     HOTEL = "hotel"
 
 
+class PaymentMethod(StrEnum):
+    """How a tutor pays: the shop lists those it accepts (``Shop.payment_methods``), billing
+    records each payment's (``billing.models.Payment.method``)."""
+
+    PIX = "pix"
+    DINHEIRO = "dinheiro"
+    CARTAO_CREDITO = "cartao_credito"
+    CARTAO_DEBITO = "cartao_debito"
+    CREDITO_TUTOR = "credito_tutor"
+
+
 class BillingMode(StrEnum):
     PORTE_PELAGEM = "porte_pelagem"
     RACA = "raca"

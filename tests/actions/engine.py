@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from scheduler_core.db.engine import make_engine
 from scheduler_core.db.migrate import upgrade
+from scheduler_core.people.models import Tutor
 
 ROOT = Path(__file__).resolve().parents[2]
 # A Tuesday, 10:00 in São Paulo: the shop is open, today and tomorrow are working days.
@@ -158,6 +159,8 @@ def bot(tmp_path_factory):
     from scheduler_core.demo import load_demo
 
     load_demo(engine, NOW)
+    with Session(engine) as s:
+        _DEMO_TUTORS.update(s.exec(select(Tutor.id)).all())
     redis.Redis.from_url(REDIS_URL).flushdb()
     model = train_model()
     action_port, rasa_port = free_port(), free_port()
@@ -228,13 +231,19 @@ def chat_with(bot):
 
 def tutor_with_pets(bot: Bot, n_pets: int = 1, history: bool = False):
     """A demo tutor with exactly ``n_pets`` living pets (and past visits when ``history``),
-    not used by another test (each test takes a different one)."""
+    not used by another test (each test takes a different one); when none is left, a fresh one.
+
+    Never a tutor another test registered through the bot: its conversation is that test's,
+    left wherever it stopped (e.g. at "Qual serviço você quer para o Thor?", where "quanto custa
+    o banho?" picks Banho instead of answering), so the test would depend on which tests ran
+    before it and how many demo tutors they took."""
     from scheduler_core.agenda.models import Appointment
-    from scheduler_core.people.models import Pet, PetStatus, Tutor
+    from scheduler_core.people.models import Pet, PetStatus
 
     with bot.session() as s:
         for tutor in s.exec(select(Tutor).order_by(Tutor.id)).all():
-            if tutor.id in _TAKEN or not tutor.whatsapp or not tutor.allow_bot:
+            if (tutor.id in _TAKEN or tutor.id not in _DEMO_TUTORS or not tutor.whatsapp
+                    or not tutor.allow_bot):
                 continue
             pets = s.exec(select(Pet).where(Pet.tutor_id == tutor.id,
                                             Pet.status != PetStatus.FALECIDO)).all()
@@ -254,7 +263,7 @@ def tutor_with_pets(bot: Bot, n_pets: int = 1, history: bool = False):
 def _new_tutor(s, n_pets: int):
     """When the demo's tutors of that shape are all taken: a fresh tutor whose pets copy a demo
     dog (same breed, porte and pelagem, so the demo's prices apply)."""
-    from scheduler_core.people.models import Pet, Tutor
+    from scheduler_core.people.models import Pet
 
     model = s.exec(select(Pet).where(Pet.species == "cao", Pet.porte.is_not(None),
                                      Pet.pelagem.is_not(None)).order_by(Pet.id)).first()
@@ -276,3 +285,4 @@ def _new_tutor(s, n_pets: int):
 
 
 _TAKEN: set[int] = set()
+_DEMO_TUTORS: set[int] = set()  # the demo's tutors, read when the ``bot`` fixture loads it

@@ -15,8 +15,8 @@ from admin.panel.pages import (
     staff,
 )
 from admin.panel.permissions import Perm
-from scheduler_core.audit import labels as audit_labels
 from scheduler_core.audit import log as audit
+from scheduler_core.audit_trail import describe
 from scheduler_core.db.engine import read_session
 
 routes = web.RouteTableDef()
@@ -42,7 +42,7 @@ async def audit_log(request: web.Request) -> web.Response:
     rows, users = await db(request, _load_audit, engine(request),
                            me.shop.id if me.shop else None)
     names = {uid: f"{u.name} ({u.login})" for uid, u in users.items()}
-    entries = [audit_labels.describe(r, names, tz) for r in rows]
+    entries = [describe(r, names, tz) for r in rows]
     return render(request, "audit.html", {"entries": entries})
 
 

@@ -33,7 +33,6 @@ from admin.panel.pages import (
     int_or_none,
     now,
     page,
-    record_audit,
     redirect,
     render,
     staff,
@@ -235,9 +234,8 @@ def create_tutor(request: web.Request, shop: Shop, values: dict) -> int:
     """A new tutor from a panel form (the wizard's or the tutors page's), audited: its id.
     Blocking: run it through ``db``."""
     with locked_session(engine(request)) as session:
-        tutor = people.create_tutor(session, shop.id, values,
-                                    today=today(now(request), shop.timezone))
-        record_audit(session, request, "tutor.create", "tutor", tutor.id)
+        tutor = people.create_tutor(session, shop.id, values, actor=staff(request).actor,
+                                    today=today(now(request), shop.timezone), at=now(request))
         session.commit()
         return tutor.id
 
@@ -280,12 +278,13 @@ def pet_values(data: dict) -> dict:
     return values
 
 
-def create_pet(db_engine: Engine, shop: Shop, tutor_id: int, values: dict, now_) -> int:
-    """A new pet of the tutor from a panel form (``pet_values``): its id. Blocking: run it
-    through ``db``."""
+def create_pet(db_engine: Engine, shop: Shop, tutor_id: int, values: dict, now_,
+               actor: str) -> int:
+    """A new pet of the tutor from a panel form (``pet_values``), audited as ``actor``'s: its
+    id. Blocking: run it through ``db``."""
     with locked_session(db_engine) as session:
-        pet = people.create_pet(session, tutor_id, values, shop_id=shop.id,
-                                today=today(now_, shop.timezone))
+        pet = people.create_pet(session, tutor_id, values, shop_id=shop.id, actor=actor,
+                                today=today(now_, shop.timezone), at=now_)
         session.commit()
         return pet.id
 
@@ -306,7 +305,7 @@ async def wizard_new_pet(request: web.Request) -> web.Response:
     values = pet_values(data)
     try:
         pet_id = await db(request, create_pet, engine(request), shop, tutor_id, values,
-                          now(request))
+                          now(request), staff(request).actor)
     except ValidationFailed as exc:
         tutor, pets, breeds = await db(request, _load_pet_step, engine(request), shop.id,
                                        tutor_id)

@@ -23,16 +23,22 @@ from bot.models import WaConversation
 from scheduler_core.billing import credit, links
 from scheduler_core.billing import invoices as billing
 from scheduler_core.billing import payments as billing_payments
-from scheduler_core.billing.labels import INVOICE_KIND_LABELS, INVOICE_STATUS_LABELS
+from scheduler_core.billing.labels import (
+    INVOICE_ITEM_KIND_LABELS,
+    INVOICE_KIND_LABELS,
+    INVOICE_STATUS_LABELS,
+)
 from scheduler_core.billing.models import InvoiceItemKind, InvoiceStatus
 from scheduler_core.billing.queries import InvoiceFilter, search_invoices
 from scheduler_core.kernel.errors import CoreError
 from scheduler_core.kernel.forms import FieldError, parse_id, parse_ids, parse_int, parse_money
 from scheduler_core.plans import payments as plan_payments
+from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 
 routes = web.RouteTableDef()
-ITEM_KIND_LABELS = {InvoiceItemKind.PRODUTO: "Produto", InvoiceItemKind.SERVICO: "Serviço",
-                    InvoiceItemKind.LEVA_E_TRAZ: "Leva e Traz", InvoiceItemKind.OUTRO: "Outro"}
+#: The kinds staff add by hand (a voucher's item comes from selling the voucher).
+ITEM_KIND_LABELS = {k: t for k, t in INVOICE_ITEM_KIND_LABELS.items()
+                    if k != InvoiceItemKind.VOUCHER}
 NO_WINDOW = ("O tutor não escreveu para a loja nas últimas 24 horas: o WhatsApp só aceita "
              "iniciar a conversa com um modelo aprovado. Copie o link e envie pelo modelo da loja.")
 
@@ -79,7 +85,7 @@ async def invoice_list(request: web.Request) -> web.Response:
     return render(request, "billing/invoices.html", {
         "result": result, "f": filters, "q": request.query,
         "STATUSES": INVOICE_STATUS_LABELS, "KINDS": INVOICE_KIND_LABELS,
-        "METHODS": billing_payments.METHOD_LABELS,
+        "METHODS": PAYMENT_METHOD_LABELS,
     })
 
 
@@ -143,7 +149,7 @@ async def invoice_page(request: web.Request) -> web.Response:
     ctx = await read(request, _invoice_ctx, int(request.match_info["id"]), shop.id,
                      request.config_dict[SETTINGS].secret_key)
     return render(request, "billing/invoice.html", {
-        **ctx, "METHODS": billing_payments.METHOD_LABELS, "ITEM_KINDS": ITEM_KIND_LABELS,
+        **ctx, "METHODS": PAYMENT_METHOD_LABELS, "ITEM_KINDS": ITEM_KIND_LABELS,
         "link": f"{_public_base(request)}/fatura/{ctx['token']}",
         "closed": ctx["inv"].status in (InvoiceStatus.PAGA, InvoiceStatus.CANCELADA,
                                         InvoiceStatus.SEM_COBRANCA),

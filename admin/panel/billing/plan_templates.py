@@ -9,11 +9,11 @@ from admin.panel.billing.common import actor, read, write
 from admin.panel.config.common import field_errors, required_shop
 from admin.panel.pages import form, form_list, now, page, redirect, render
 from admin.panel.permissions import Perm
-from scheduler_core.billing.payments import METHOD_LABELS
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.people.models import Breed
 from scheduler_core.plans import templates
-from scheduler_core.plans.service import KIND_LABELS
+from scheduler_core.plans.labels import PLAN_KIND_LABELS
+from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 
 routes = web.RouteTableDef()
 BASE = "/admin/config/planos"
@@ -78,10 +78,10 @@ def _form_ctx(session, shop_id: int, template_id: int | None) -> dict:
 
 def _page_ctx(ctx: dict) -> dict:
     rows = list(ctx["rows"]) + [{}] * (templates.MAX_SERVICE_ROWS - len(ctx["rows"]))
-    return {**ctx, "rows": rows, "KIND_LABELS": KIND_LABELS,
+    return {**ctx, "rows": rows, "KIND_LABELS": PLAN_KIND_LABELS,
             "RESERVE_LABELS": templates.RESERVE_LABELS,
             "breed_rows": range(templates.MAX_BREED_PRICES),
-            "METHODS": {k: v for k, v in METHOD_LABELS.items() if k != "credito_tutor"}}
+            "METHODS": {k: v for k, v in PAYMENT_METHOD_LABELS.items() if k != "credito_tutor"}}
 
 
 @routes.get(BASE)

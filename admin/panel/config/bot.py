@@ -19,6 +19,7 @@ from admin.panel.pages import (
 )
 from admin.panel.permissions import Perm
 from scheduler_core.chatbot import service as chatbot_service
+from scheduler_core.chatbot.labels import BOT_MODE_LABELS
 from scheduler_core.chatbot.menu import MENU_LABELS
 from scheduler_core.chatbot.models import BotMode, BotSettings
 from scheduler_core.chatbot.triggers import MATCH_KINDS
@@ -46,6 +47,7 @@ FLAG_FIELDS = ("ask_species", "ask_breed", "ask_porte", "ask_pelagem", "ask_sex"
 def _bot_ctx(session: Session, shop_id: int) -> dict:
     settings = session.get(BotSettings, shop_id) or BotSettings(shop_id=shop_id)
     return {"s": settings, "menu_labels": MENU_LABELS, "modes": list(BotMode),
+            "mode_labels": BOT_MODE_LABELS,
             "match_kinds": MATCH_KINDS}
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from scheduler_core.agenda.labels import STATUS_LABELS
-from scheduler_core.reports.tables import ORIGIN_LABELS
+from scheduler_core.agenda.labels import ORIGIN_LABELS, STATUS_LABELS
 
 COLORS = ["#2563eb", "#16a34a", "#dc2626", "#f59e0b", "#7c3aed", "#0891b2", "#db2777",
           "#65a30d"]

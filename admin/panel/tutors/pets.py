@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.panel.agenda.wizard import create_pet, pet_values
-from admin.panel.pages import db, engine, form, now, page, redirect, render
+from admin.panel.pages import db, engine, form, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
 from admin.panel.tutors import access
@@ -41,7 +41,7 @@ async def tutor_add_pet(request: web.Request) -> web.Response:
     values = pet_values(data)
     try:
         pet_id = await db(request, create_pet, engine(request), shop, tutor_id, values,
-                          now(request))
+                          now(request), staff(request).actor)
     except ValidationFailed as exc:
         tutor, breeds = await db(request, _load_new_pet, engine(request), shop.id, tutor_id)
         return render(request, "tutors/pet_new.html", {
