@@ -4,8 +4,8 @@
   ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL), so the planner may run in every
   app worker, after every restart and as often as it likes.
 - **Claimed once**: :func:`claim_due` moves a due row from ``planejada`` to ``enviando`` in one
-  conditional ``UPDATE … WHERE id = :id AND status = 'planejada'`` and keeps the ids whose
-  rowcount is 1. Two workers racing for a row: on PostgreSQL the second UPDATE waits for the
+  conditional ``UPDATE … WHERE id = :id AND status = 'planejada' RETURNING id`` and keeps the
+  ids it got back. Two workers racing for a row: on PostgreSQL the second UPDATE waits for the
   first to commit, re-reads the row and matches nothing; on SQLite writers are serialised
   (``BEGIN IMMEDIATE``). On PostgreSQL the candidates are first picked with ``FOR UPDATE SKIP
   LOCKED`` so the workers take different rows instead of queueing on the same ones. No lock of
@@ -85,10 +85,10 @@ def plan_rows(session: Session, shop_id: int, rows: Iterable[Planned], now: date
         return 0
     insert = pg_insert if is_postgres(session) else sqlite_insert
     new = 0
-    for row in payload:  # one statement per row: rowcount tells what was new on both dialects
+    for row in payload:  # one statement per row: RETURNING tells what was new on both dialects
         result = session.execute(insert(TABLE).values(**row).on_conflict_do_nothing(
-            index_elements=["event_key", "kind", "recipient"]))
-        new += max(result.rowcount or 0, 0)
+            index_elements=["event_key", "kind", "recipient"]).returning(TABLE.c.id))
+        new += result.first() is not None
     return new
 
 
@@ -115,8 +115,9 @@ def claim(session: Session, row_id: int, now: datetime) -> bool:
     result = session.execute(
         update(TABLE)
         .where(TABLE.c.id == row_id, TABLE.c.status == S.PLANEJADA.value)
-        .values(status=S.ENVIANDO.value, claimed_at=to_utc(now), attempts=TABLE.c.attempts + 1))
-    return result.rowcount == 1
+        .values(status=S.ENVIANDO.value, claimed_at=to_utc(now), attempts=TABLE.c.attempts + 1)
+        .returning(TABLE.c.id))
+    return result.first() is not None
 
 
 def _set(session: Session, row_id: int, **values: object) -> None:
