@@ -186,3 +186,33 @@ async def test_two_app_workers_at_once_and_a_restart_send_each_notification_once
         await stop_wa(fresh)
         for e in engines:
             e.dispose()
+
+
+async def test_the_loop_runs_with_the_app_at_its_interval(sqlite_engine, sqlite_url, fake_rasa,
+                                                          clock):
+    import asyncio
+    import dataclasses
+
+    from aiohttp.test_utils import TestServer
+
+    from app.server import create_app
+    from tests.bot.conftest import make_settings
+
+    world = build_shop(sqlite_engine, bot_settings={"mode": "live"})
+    book_at(world, "10:00")
+    clock.now = NOW
+    settings = dataclasses.replace(make_settings(sqlite_url, fake_rasa.url),
+                                   notify_interval_s=0.1)
+    app = create_app(settings, engine=sqlite_engine, clock=clock)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    app[BOT_CONFIG].public_url = str(server.make_url("")).rstrip("/")
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while not [m for m in app[sim.SIMULATOR].messages if m.direction == "out"]:
+            assert asyncio.get_running_loop().time() < deadline, "the loop sent nothing"
+            await asyncio.sleep(0.1)
+        [msg] = [m for m in app[sim.SIMULATOR].messages if m.direction == "out"]
+        assert msg.template["name"] == "petbot_novo_agendamento"
+    finally:
+        await server.close()
