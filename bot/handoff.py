@@ -439,6 +439,25 @@ def waiting_notice_due(session: Session, conv: WaConversation) -> bool:
     return sent is None
 
 
+#: How many of a conversation's latest attendant messages the live inbox re-reads the delivery
+#: status of on each poll (older ones have long reached their last tick).
+STATUS_WINDOW = 50
+
+
+def attendant_statuses(session: Session, conversation_id: int,
+                       limit: int = STATUS_WINDOW) -> dict[int, str]:
+    """{message id: delivery status} of the conversation's latest ``limit`` messages written by
+    an attendant (``OutStatus``: pending, sent, delivered, read, failed, not_sent), as the
+    status webhooks left them: the live inbox's ticks."""
+    rows = session.exec(
+        select(WaMessage.id, WaMessage.status)
+        .where(WaMessage.conversation_id == conversation_id,
+               WaMessage.direction == Direction.OUT, WaMessage.author == "attendant")
+        .order_by(col(WaMessage.id).desc()).limit(limit)
+    ).all()
+    return {msg_id: status for msg_id, status in rows}
+
+
 __all__ = [
     "RESUMED_NOTICE",
     "AttendantResult",
@@ -448,6 +467,7 @@ __all__ = [
     "State",
     "WaitingConversation",
     "assign",
+    "attendant_statuses",
     "bot_owns",
     "claim",
     "conversation_history",

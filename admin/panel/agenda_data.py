@@ -22,7 +22,9 @@ from scheduler_core.agenda.models import (
 )
 from scheduler_core.catalog.models import Service, ServiceCategory
 from scheduler_core.kernel.clock import minutes_of
+from scheduler_core.kernel.text import plural
 from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.scheduling.occupancy import DAILY_KINDS
 from scheduler_core.scheduling.unavailable import Unavailable, team_unavailable
 from scheduler_core.scheduling.visit_status import OPEN_STATUSES, is_backward
 from scheduler_core.shop.models import (
@@ -35,6 +37,8 @@ from scheduler_core.shop.models import (
 )
 
 HIDDEN_BY_DEFAULT = {AppointmentStatus.CANCELADO, AppointmentStatus.NAO_COMPARECEU}
+#: A segment without a slot step offers every 15 minutes (``snapshot.segment_info``).
+DEFAULT_STEP = 15
 
 
 @dataclass
@@ -64,6 +68,30 @@ class ApptView:
     notes: str
     items: list[ItemView] = field(default_factory=list)
     professionals: str = ""  # the items' employees, in order, e.g. "Bruna, Carlos"
+    #: A creche day or a hotel stay (``occupancy.DAILY_KINDS``): shown in the day's
+    #: "Hospedagem e creche" strip on every day it spans, not in a professional's column (it
+    #: does not hold the professional: ``snapshot.load_busy``).
+    daily: bool = False
+
+    def spans(self, day: date) -> bool:
+        """Whether the visit is at the shop on ``day`` (check-out day included; a visit
+        ending at midnight is not on the next day)."""
+        last = self.end.date()
+        if last > self.start.date() and self.end.time() == datetime.min.time():
+            last -= timedelta(days=1)
+        return self.start.date() <= day <= last
+
+    def span_label(self, day: date) -> str:
+        """What the strip says of the visit on ``day``: a day's hours, or the stay's
+        check-in, its night number or its check-out ("entrada 14:00 · 1ª de 3 diárias")."""
+        if self.start.date() == self.end.date():
+            return f"{self.start:%H:%M}–{self.end:%H:%M}"
+        nights = (self.end.date() - self.start.date()).days
+        night = (day - self.start.date()).days + 1
+        if day == self.end.date():
+            return f"saída {self.end:%H:%M} · fim de {plural(nights, 'diária')}"
+        head = f"entrada {self.start:%H:%M} · " if day == self.start.date() else ""
+        return f"{head}{night}ª de {plural(nights, 'diária')}"
 
     @property
     def services(self) -> str:
@@ -101,13 +129,25 @@ class AgendaData:
     day_end_min: int = 20 * 60
     #: {(day, employee id): unavailable intervals} (scheduling.unavailable)
     unavailable: dict[tuple[date, int], list[Unavailable]] = field(default_factory=dict)
+    #: {employee id: minutes between the starts the engine offers}: the slot step of the
+    #: segment(s) the employee works in (the finest one; ``Segment.slot_step_min``).
+    steps: dict[int, int] = field(default_factory=dict)
+
+    def step_of(self, employee_id: int) -> int:
+        """The click-to-book cells' length in the employee's column."""
+        return self.steps.get(employee_id, DEFAULT_STEP)
 
     def for_day(self, day: date) -> list[ApptView]:
         return [a for a in self.appointments if a.start.date() == day]
 
+    def stays_on(self, day: date) -> list[ApptView]:
+        """The creche days and hotel stays at the shop on ``day``, by start."""
+        return [a for a in self.appointments if a.daily and a.spans(day)]
+
     def items_of(self, day: date, employee_id: int) -> list[tuple[ApptView, ItemView]]:
-        """The (visit, item) pairs of one employee on ``day``, by start."""
-        pairs = [(a, it) for a in self.for_day(day) for it in a.items
+        """The (visit, item) pairs of one employee on ``day``, by start (creche days and
+        hotel stays are in :meth:`stays_on`)."""
+        pairs = [(a, it) for a in self.for_day(day) if not a.daily for it in a.items
                  if it.employee_id == employee_id]
         return sorted(pairs, key=lambda p: (p[1].start, p[0].id))
 
@@ -205,6 +245,8 @@ def load_agenda(
     else:
         query = query.where(col(Appointment.status).not_in(list(HIDDEN_BY_DEFAULT)))
     appts = list(session.exec(query.order_by(Appointment.start, Appointment.id)).all())
+    daily_segments = set(session.exec(select(Segment.id).where(
+        Segment.shop_id == shop.id, col(Segment.kind).in_(list(DAILY_KINDS)))).all())
     ids = [a.id for a in appts]
     items = session.exec(
         select(AppointmentItem).where(col(AppointmentItem.appointment_id).in_(ids))
@@ -239,6 +281,7 @@ def load_agenda(
             ],
             professionals=", ".join(dict.fromkeys(
                 names.get(it.employee_id, "?") for it in by_appt[a.id])),
+            daily=a.segment_id in daily_segments,
         )
         if employee_id and employee_id not in view.employee_ids:
             continue
@@ -255,11 +298,31 @@ def load_agenda(
     data = AgendaData(days=day_list, employees=employees, segments=segments_of(session, shop.id),
                       appointments=views, blocks=blocks)
     emp_ids = [e.id for e in employees]
+    data.steps = _slot_steps(session, emp_ids, segment_id)
     for d in day_list:
         for emp_id, off in team_unavailable(session, shop.id, emp_ids, d).items():
             data.unavailable[(d, emp_id)] = off
     _fit_hours(session, data, first_day, segment_id, shop.id)
     return data
+
+
+def _slot_steps(session: Session, employee_ids: list[int], segment_id: int | None
+                ) -> dict[int, int]:
+    """Each employee's slot step: the finest of the segments they work in (of the filtered
+    segment only, when the agenda is filtered)."""
+    if not employee_ids:
+        return {}
+    query = (select(EmployeeCategory.employee_id, Segment.slot_step_min)
+             .join(ServiceCategory, ServiceCategory.id == EmployeeCategory.category_id)
+             .join(Segment, Segment.id == ServiceCategory.segment_id)
+             .where(col(EmployeeCategory.employee_id).in_(employee_ids)))
+    if segment_id:
+        query = query.where(Segment.id == segment_id)
+    steps: dict[int, int] = {}
+    for emp_id, step in session.exec(query).all():
+        step = step if step and 0 < step <= 240 else DEFAULT_STEP
+        steps[emp_id] = min(steps.get(emp_id, step), step)
+    return steps
 
 
 def _fit_hours(session: Session, data: AgendaData, day: date, segment_id: int | None,
@@ -278,7 +341,7 @@ def _fit_hours(session: Session, data: AgendaData, day: date, segment_id: int | 
     starts = [minutes_of(r.start) for r in ranges]
     ends = [minutes_of(r.end) for r in ranges]
     for a in data.appointments:
-        if a.start.date() == day:
+        if a.start.date() == day and not a.daily:
             starts.append(a.start.hour * 60 + a.start.minute)
             ends.append(a.end.hour * 60 + a.end.minute if a.end.date() == day else 24 * 60)
     if starts:

@@ -214,7 +214,8 @@ def _load_staff(request: web.Request) -> Staff | None:
         if shop is None:
             shop = session.exec(select(Shop).order_by(Shop.id)).first()
         session.expunge_all()
-    perms = permissions_for(user.role, employee, shop.sensitive_roles if shop else None)
+    perms = permissions_for(user.role, employee, shop.sensitive_roles if shop else None,
+                            shop.status_back_roles if shop else ())
     return Staff(user=user, session_row=row, perms=perms, shop=shop, employee=employee)
 
 

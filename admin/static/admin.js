@@ -171,11 +171,26 @@
           div.className = "msg" + (m.from_tutor ? "" : " out") + (m.human ? " human" : "");
           div.setAttribute("data-id", String(m.id));
           var meta = document.createElement("span"); meta.className = "meta";
-          meta.textContent = m.author + " · " + m.at + (m.failed ? " · não entregue" : "");
+          meta.textContent = m.author + " · " + m.at + (m.failed && !m.status ? " · não entregue" : "");
+          if (m.status) {
+            meta.appendChild(document.createTextNode(" · "));
+            var tick = document.createElement("span"); tick.className = "tick st-" + m.status;
+            tick.setAttribute("data-status", m.status); tick.textContent = m.tick;
+            meta.appendChild(tick);
+          }
           var text = document.createElement("span"); text.className = "text"; text.textContent = m.text;
           div.appendChild(meta); div.appendChild(text);
           if (m.error) { var err = document.createElement("span"); err.className = "meta"; err.textContent = m.error; div.appendChild(err); }
           chatBox.appendChild(div);
+        });
+        // Delivery ticks of the attendant's latest messages (sent → delivered → read).
+        Object.keys(data.statuses || {}).forEach(function (id) {
+          var st = data.statuses[id];
+          var tick = chatBox.querySelector('.msg[data-id="' + id + '"] .tick');
+          if (!tick || tick.getAttribute("data-status") === st.status) return;
+          tick.setAttribute("data-status", st.status);
+          tick.className = "tick st-" + st.status;
+          tick.textContent = st.tick;
         });
         if (data.last_id) after = String(data.last_id);
         if ((data.messages || []).length && atBottom) chatBox.scrollTop = chatBox.scrollHeight;

@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.owner_created": "criou o acesso do dono",
     "staff.toggle": "ativou ou desativou o acesso",
     "staff.sensitive": "mudou a permissão de dados sensíveis",
+    "staff.status_back": "mudou quem pode voltar o status de um atendimento",
     "tutor.allow_bot": "mudou o atendimento pelo robô do tutor",
     "tutor.create": "cadastrou o tutor",
     "tutor.update": "alterou o tutor",
@@ -120,7 +121,9 @@ FIELD_LABELS: dict[str, str] = {
     "stage": "Etapa", "start": "Início", "start_date": "Início", "status": "Status",
     "template_id": "Modelo de plano", "to": "Para", "today": "Dia", "total_cents": "Total",
     "tutor_id": "Tutor", "employee": "Profissional", "notes": "Observações",
-    "roles": "Perfis que veem dados sensíveis", "pin_to_open_tutor": "PIN para abrir um tutor",
+    "roles": "Perfis que veem dados sensíveis",
+    "status_back_roles": "Perfis que podem voltar status",
+    "pin_to_open_tutor": "PIN para abrir um tutor",
     "sensitive_access": "Dados sensíveis",
 }
 

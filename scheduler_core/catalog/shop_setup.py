@@ -206,7 +206,7 @@ def save_employee(session: Session, shop_id: int, employee: Employee | None, val
     employee.species = chosen_species
     employee.has_calendar = has_calendar
     employee.active = flag(values, "active")
-    for key in ("can_cancel", "can_edit_invoices", "can_edit_blocks"):
+    for key in ("can_cancel", "can_edit_invoices", "can_edit_blocks", "can_revert_status"):
         setattr(employee, key, flag(values, key))
     employee.can_see_sensitive, employee.deny_sensitive = sensitive
 
@@ -241,6 +241,20 @@ def _sensitive_choice(errs: Collector, values: Mapping) -> tuple[bool, bool]:
         errs.add("sensitive", "Escolha se o funcionário vê os dados sensíveis.")
         return (False, False)
     return SENSITIVE_CHOICES[choice]
+
+
+def save_status_back_roles(session: Session, shop: Shop, roles: Iterable[str], *,
+                           allowed: Iterable[str]) -> Shop:
+    """Which roles may move a visit's status backwards (of ``allowed``; the owner always
+    may, and each employee can be granted it on top)."""
+    allowed_list = list(allowed)
+    chosen = set(roles)
+    if chosen - set(allowed_list):
+        raise ValidationFailed("Perfil desconhecido.", details={"field": "status_back_roles"})
+    shop.status_back_roles = [r for r in allowed_list if r in chosen]
+    session.add(shop)
+    session.flush()
+    return shop
 
 
 def save_sensitive_settings(session: Session, shop: Shop, roles: Iterable[str], *,

@@ -95,6 +95,9 @@ class BusyItem:
     end: datetime
     resources: dict[int, int] = field(default_factory=dict)
     pet_id: int | None = None  # a pet is never offered a visit overlapping its own
+    # False for a creche day or a hotel stay: the pet is looked after at the shop, its
+    # responsible professional is not busy for those hours (``snapshot.load_busy``).
+    holds_employee: bool = True
 
 
 @dataclass(frozen=True)

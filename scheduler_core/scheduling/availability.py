@@ -560,7 +560,7 @@ def _collect_busy(
     for item in snapshot.busy:
         if item.appointment_id == moving:
             continue
-        in_emp = item.employee_id in emp_busy
+        in_emp = item.holds_employee and item.employee_id in emp_busy
         resources = item.resources
         in_res = bool(res_keys and resources) and not res_keys.isdisjoint(resources)
         is_pet = item.pet_id is not None and item.pet_id == pet.id

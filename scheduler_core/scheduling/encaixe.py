@@ -259,7 +259,8 @@ def _item_conflicts(
             )
         )
     for busy in snapshot.busy:
-        if busy.employee_id == it.employee_id and busy.start < it.end and it.start < busy.end:
+        if (busy.holds_employee and busy.employee_id == it.employee_id
+                and busy.start < it.end and it.start < busy.end):
             key = (busy.appointment_id, it.employee_id)
             if key not in seen_overlaps:
                 seen_overlaps.add(key)

@@ -115,22 +115,34 @@ def _limits(segment: Segment | None, species: str) -> list[tuple[int, str | None
     return limits
 
 
-def full_days(session: Session, *, segment_id: int, species: str, days: Iterable[date]
-              ) -> set[date]:
+def full_days(session: Session, *, segment_id: int, species: str, days: Iterable[date],
+              lock: bool = False) -> set[date]:
     """The days of ``days`` (shop dates) with no place left for a pet of ``species``: the
     slot search leaves them out (``booking.find_slots``), as :func:`check_capacity` would
-    refuse a visit there."""
+    refuse a visit there. With ``lock`` (a write transaction booking several days at once:
+    ``day_care.book_days``) a limited segment's row is locked first, as in
+    :func:`check_capacity`."""
     segment = session.get(Segment, segment_id)
     limits = _limits(segment, species)
     wanted = list(days)
     if not limits or not wanted:
         return set()
+    if lock:
+        _lock(session, segment)
     zone = ZoneInfo(session.get(Shop, segment.shop_id).timezone)
     full: set[date] = set()
     for capacity, only in limits:
         counts = _counts(session, segment.id, wanted, zone, only)
         full |= {day for day in wanted if counts[day] >= capacity}
     return full
+
+
+def _lock(session: Session, segment: Segment) -> None:
+    """Serialise the bookings of a limited segment (PostgreSQL; SQLite's write transaction
+    holds its lock already)."""
+    if is_postgres(session):
+        session.execute(select(Segment.id).where(Segment.id == segment.id)
+                        .with_for_update()).all()
 
 
 def check_capacity(
@@ -143,9 +155,7 @@ def check_capacity(
     limits = _limits(segment, species)
     if not limits:
         return
-    if is_postgres(session):  # only limited segments serialise their bookings
-        session.execute(select(Segment.id).where(Segment.id == segment.id)
-                        .with_for_update()).all()
+    _lock(session, segment)
     zone = ZoneInfo(session.get(Shop, segment.shop_id).timezone)
     days = occupied_days(from_utc_naive(start, zone), from_utc_naive(end, zone))
     for capacity, only in limits:

@@ -7,7 +7,10 @@ clock, inclusive) and loads only what that range needs:
 
 - busy items: active ``AppointmentItem`` rows (status not in ``models.FREEING_STATUSES``) of the
   shop that overlap the range — from every segment, since a professional or a visit elsewhere
-  still holds its professional;
+  still holds its professional — except items of creche and hotel segments
+  (``occupancy.DAILY_KINDS``): a day-care day or a hotel stay holds its pet but not the
+  professional responsible for it (``BusyItem.holds_employee``; their places per day are
+  counted by ``occupancy``);
 - blocks of the shop on dates inside the range, one :class:`BlockInfo` per date;
 - active restrictions, not-accepted breeds and portes;
 - channel rules: staff (no minimum notice, ``Shop.staff_horizon_days``) and bot (from
@@ -51,6 +54,7 @@ from scheduler_core.scheduling.agenda_types import (
     ServiceInfo,
     TimeRange,
 )
+from scheduler_core.scheduling.occupancy import DAILY_KINDS
 from scheduler_core.shop.models import (
     Employee,
     EmployeeCategory,
@@ -128,8 +132,9 @@ def load_busy(
 ) -> tuple[BusyItem, ...]:
     """Active appointment items of the shop overlapping [start_utc, end_utc) (aware)."""
     rows = session.execute(
-        select(AppointmentItem, Appointment.pet_id)
+        select(AppointmentItem, Appointment.pet_id, Segment.kind)
         .join(Appointment, Appointment.id == AppointmentItem.appointment_id)
+        .join(Segment, Segment.id == Appointment.segment_id)
         .where(
             and_(
                 Appointment.shop_id == shop_id,
@@ -140,7 +145,7 @@ def load_busy(
         )
         .order_by(AppointmentItem.start, AppointmentItem.id)
     ).all()
-    service_ids = {it.service_id for it, _pet_id in rows}
+    service_ids = {it.service_id for it, _pet_id, _kind in rows}
     resources: dict[int, dict[int, int]] = defaultdict(dict)
     if service_ids:
         for sr in _scalars(
@@ -157,8 +162,9 @@ def load_busy(
             end=from_utc_naive(it.end, tz),
             resources=dict(resources.get(it.service_id, {})),
             pet_id=pet_id,
+            holds_employee=kind not in DAILY_KINDS,
         )
-        for it, pet_id in rows
+        for it, pet_id, kind in rows
     )
 
 

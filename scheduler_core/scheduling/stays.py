@@ -12,7 +12,11 @@ Decisions:
   stay with its pt-BR reason (nothing is stored).
 - The professional on the item is the one staff chose, else the first (by name) who can do the
   service's category for this pet (``shop.team.employees_for``): the person responsible for
-  the stay, not a slot of their calendar (a stay does not block a groomer's agenda).
+  the stay, not a slot of their calendar. A stay does not block that professional's agenda
+  (``snapshot.load_busy`` marks items of creche and hotel segments ``holds_employee=False``):
+  the pet sleeps at the shop, the employee is not busy all night, and the segment's places
+  per day (``occupancy``) are what limits stays. The stay is shown on every day it spans
+  (the agenda's "Hospedagem e creche" strip).
 - Stored through ``booking_support.insert_visit`` (the one insert path of a visit) in one
   write unit of work that locks the pet (PostgreSQL) and the segment (``check_capacity``).
 """
@@ -90,7 +94,8 @@ def book_stay(
             None)
         if offer is None or offer.price_cents is None:
             raise ValidationFailed(f"O serviço {service.name} não tem preço para {pet.name}.")
-        employee = _responsible(session, tutor.shop_id, category.id, pet.species, employee_id)
+        employee = responsible_employee(session, tutor.shop_id, category.id, pet.species,
+                                        employee_id)
         zone = ZoneInfo(session.get(Shop, tutor.shop_id).timezone)
         start = local(check_in, segment.check_in_time, zone)
         end = local(check_out, segment.check_out_time, zone)
@@ -114,12 +119,13 @@ def book_stay(
         return appt
 
 
-def _responsible(session: Session, shop_id: int, category_id: int, species: str,
-                 employee_id: int | None) -> int:
+def responsible_employee(session: Session, shop_id: int, category_id: int, species: str,
+                         employee_id: int | None) -> int:
     """The chosen professional, or the first one (by name) who can do the category's services
-    for this pet (``shop.team.employees_for``: active, with a calendar, taking the species)."""
+    for this pet (``shop.team.employees_for``: active, with a calendar, taking the species).
+    Also the day-care range's (``day_care.book_days``)."""
     able = [e.id for e in employees_for(session, shop_id, category_id, species)
             if employee_id is None or e.id == employee_id]
     if not able:
-        raise ValidationFailed("Nenhum profissional atende este serviço de hotel.")
+        raise ValidationFailed("Nenhum profissional atende este serviço.")
     return able[0]

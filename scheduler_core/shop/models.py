@@ -67,6 +67,9 @@ class Shop(SQLModel, table=True):
     # whether opening a tutor's page asks for the operator PIN first (the opening is audited).
     sensitive_roles: list[str] = json_field(["atendente", "veterinario"])
     pin_to_open_tutor: bool = False
+    # The staff roles that may move a visit's status backwards (the owner always may; each
+    # employee can be granted it on top: Employee.can_revert_status).
+    status_back_roles: list[str] = json_field([])
 
 
 class Segment(SQLModel, table=True):
@@ -120,6 +123,7 @@ class Employee(SQLModel, table=True):
     can_cancel: bool = False
     can_edit_invoices: bool = False
     can_edit_blocks: bool = False
+    can_revert_status: bool = False  # move a card backwards on the service board
     can_see_sensitive: bool = False  # granted on top of the role
     deny_sensitive: bool = False  # refused although the role sees it
 

@@ -20,7 +20,12 @@ from admin.panel.pages import (
     render,
     staff,
 )
-from admin.panel.permissions import ROLE_LABELS, SENSITIVE_ROLE_CHOICES, Perm
+from admin.panel.permissions import (
+    ROLE_LABELS,
+    SENSITIVE_ROLE_CHOICES,
+    STATUS_BACK_ROLE_CHOICES,
+    Perm,
+)
 from scheduler_core.catalog import shop_setup
 from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
@@ -40,6 +45,8 @@ def _team_ctx(session: Session, shop_id: int | None = None) -> dict:
             "employee_names": {e.id: e.name for e in employees},
             "sensitive_choices": SENSITIVE_ROLE_CHOICES,
             "sensitive_roles": shop.sensitive_roles if shop else [],
+            "status_back_choices": STATUS_BACK_ROLE_CHOICES,
+            "status_back_roles": shop.status_back_roles if shop else [],
             "pin_to_open_tutor": shop.pin_to_open_tutor if shop else False}
 
 
@@ -82,6 +89,28 @@ def _save_sensitive(request: web.Request, data: dict, roles: list[str]
                       "pin_to_open_tutor": shop.pin_to_open_tutor})
         session.commit()
     return "Acesso aos dados sensíveis salvo.", None
+
+
+def _save_status_back(request: web.Request, data: dict, roles: list[str]
+                      ) -> tuple[str, dict | None]:
+    """Which roles may move a visit's status backwards on the board (PIN-confirmed)."""
+    me = staff(request)
+    with locked_session(engine(request)) as session:
+        shop = session.get(Shop, _shop_id(request) or 0)
+        try:
+            accounts.check_pin(session.get(StaffUser, me.user.id), data.get("operator_pin"))
+            if shop is None:
+                raise accounts.AccountError("Cadastre os dados da loja primeiro.")
+            shop_setup.save_status_back_roles(
+                session, shop, roles, allowed=[str(r) for r in STATUS_BACK_ROLE_CHOICES])
+        except (accounts.AccountError, ValidationFailed) as exc:
+            session.rollback()
+            return "", {**_team_ctx(session, _shop_id(request)),
+                        "error": getattr(exc, "message", str(exc))}
+        record_audit(session, request, "staff.status_back", "shop", shop.id,
+                     {"status_back_roles": [ROLE_LABELS[r] for r in shop.status_back_roles]})
+        session.commit()
+    return "Quem pode voltar status: salvo.", None
 
 
 def _change_account(session: Session, me, data: dict) -> tuple[StaffUser, str, str]:
@@ -128,6 +157,9 @@ async def team_submit(request: web.Request) -> web.Response:
     if data.get("action") == "sensitive":
         message, refused = await db(request, _save_sensitive, request, data,
                                     await form_list(request, "sensitive_roles"))
+    elif data.get("action") == "status_back":
+        message, refused = await db(request, _save_status_back, request, data,
+                                    await form_list(request, "status_back_roles"))
     else:
         message, refused = await db(request, _save_team, request, data)
     if refused is not None:

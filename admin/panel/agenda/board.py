@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from admin.models import Role
 from admin.panel import agenda_data
 from admin.panel.agenda.checklist import board_checklists
 from admin.panel.agenda.common import VIEWS, S, required_shop
@@ -62,7 +61,7 @@ async def agenda(request: web.Request) -> web.Response:
     if view == "quadro":
         segment_ids = {a.segment_id for a in data.for_day(day)}
         checklists = await board_checklists(request, shop.id, segment_ids)
-    may_revert = staff(request).user.role == Role.DONO
+    may_revert = staff(request).can(Perm.AGENDA_STATUS_BACK)
     return render(request, "agenda/agenda.html", {
         "view": view, "day": day, "data": data, "segment_id": segment_id,
         "employee_id": employee_id, "status": status, "all_employees": all_employees,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from admin.models import Role
 from admin.panel.agenda.common import S, required_shop
 from admin.panel.fmt import plural
 from admin.panel.pages import db, engine, now, page, panel_path, redirect, render, staff
@@ -91,7 +90,7 @@ async def appointment_move(request: web.Request) -> web.Response:
     me = staff(request)
     appt_id = int(request.match_info["id"])
     target = other.get("status", "")
-    may_revert = me.user.role == Role.DONO
+    may_revert = me.can(Perm.AGENDA_STATUS_BACK)
     as_json = wants_json(request)
     back = _back(other, appt_id)
     try:

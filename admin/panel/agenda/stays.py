@@ -6,6 +6,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from admin.panel.agenda.common import required_shop
+from admin.panel.fmt import plural
 from admin.panel.pages import db, engine, form, int_or_none, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date
@@ -60,5 +61,5 @@ async def stay_book(request: web.Request) -> web.Response:
                                                     "stay_error": exc.message}, status=422)
     nights = (check_out - check_in).days
     raise redirect(f"/admin/agenda?data={check_in.isoformat()}",
-                   f"Hospedagem #{appt.id} criada: {nights} diária(s), "
+                   f"Hospedagem #{appt.id} criada: {plural(nights, 'diária')}, "
                    f"de {check_in:%d/%m} a {check_out:%d/%m}.")

@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from admin.models import Role, StaffUser
+from admin.models import StaffUser
 from admin.panel import accounts, agenda_data
 from admin.panel.agenda.checklist import visit_checklist
 from admin.panel.agenda.common import S, check_pin, required_shop, token_secret
@@ -83,7 +83,7 @@ async def render_window(request: web.Request, appt_id: int, extra: dict | None =
         "is_open": detail["appt"].status in visit_status.OPEN_STATUSES,
         "is_closed": detail["appt"].status in visit_status.CLOSED_STATUSES,
         "moves": {m.status: m for m in visit_status.moves_from(
-            appt.status, may_revert=staff(request).user.role == Role.DONO)},
+            appt.status, may_revert=staff(request).can(Perm.AGENDA_STATUS_BACK))},
         "refused": refused,
         **(extra or {}),
     }, status=422 if refused else status)
@@ -112,7 +112,7 @@ async def appointment_status(request: web.Request) -> web.Response:
         raise ValidationFailed("Status inválido.")
     await db(request, visit_status.set_status,
              engine(request), appointment_id=appt_id, status=target, now=now(request),
-             actor=me.actor, allow_revert=me.user.role == Role.DONO,
+             actor=me.actor, allow_revert=me.can(Perm.AGENDA_STATUS_BACK),
              confirmed_revert=data.get("confirmed_revert") == "1")
     back = panel_path(data.get("back"), f"/admin/agendamentos/{appt_id}")
     raise redirect(back, f"Agendamento #{appt_id}: {STATUS_LABELS[target]}.")

@@ -51,8 +51,8 @@ from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.people import registry as people
 from scheduler_core.plans import lifecycle
-from scheduler_core.scheduling import booking, occupancy, recurrence
-from scheduler_core.shop.models import Employee, Shop
+from scheduler_core.scheduling import booking, day_care, occupancy, recurrence
+from scheduler_core.shop.models import Employee, Segment, SegmentKind, Shop
 
 routes = web.RouteTableDef()
 
@@ -99,6 +99,8 @@ def _wizard_steps(db_engine: Engine, shop: Shop, ctx: dict, chosen: dict,
             "services": {s.id: s.name for s in session.exec(
                 select(Service).where(col(Service.id).in_(all_ids))).all()},
             "segment_id": services_segment(session, all_ids),
+            "segment_kind": getattr(session.get(Segment, services_segment(session, all_ids)),
+                                    "kind", ""),
         }
 
 
@@ -175,8 +177,42 @@ async def wizard(request: web.Request) -> web.Response:
                prev_day=(day - timedelta(days=1)).isoformat(),
                next_day=(day + timedelta(days=1)).isoformat(),
                idempotency_key=secrets.token_urlsafe(16), checklist=checklist,
-               segment_id=segment_id, plan_offer=plan_offer, places=places)
+               segment_id=segment_id, plan_offer=plan_offer, places=places,
+               day_care_range=found["segment_kind"] == SegmentKind.CRECHE and len(all_ids) == 1,
+               range_values={"primeiro": q.get("primeiro", day.strftime("%d/%m/%Y")),
+                             "ultimo": q.get("ultimo", "")})
     return render(request, "agenda/new.html", ctx)
+
+
+@routes.post("/admin/agenda/novo/creche")
+@page(Perm.AGENDA_BOOK)
+async def wizard_day_care(request: web.Request) -> web.Response:
+    """Day care on every day from "primeiro" to "ultimo" (dd/mm/aaaa), one core call
+    (``day_care.book_days``); a refusal (full days named) goes back to the wizard's step 4
+    with the dates typed."""
+    shop = required_shop(request)
+    data = await form(request)
+    pet_id, service_id = int_or_none(data.get("pet")) or 0, int_or_none(data.get("servico")) or 0
+    first, last = parse_date(data.get("primeiro")), parse_date(data.get("ultimo"))
+    back = "/admin/agenda/novo?" + urlencode({
+        "pet": pet_id, "servico": service_id, "data": first.isoformat() if first else "",
+        "primeiro": (data.get("primeiro") or "")[:10], "ultimo": (data.get("ultimo") or "")[:10],
+    })
+    try:
+        if first is None or last is None:
+            raise ValidationFailed("Creche: informe o primeiro e o último dia (dd/mm/aaaa).")
+        result = await db(request, day_care.book_days, engine(request), pet_id=pet_id,
+                          service_id=service_id, first=first, last=last, now=now(request),
+                          actor=staff(request).actor, notes=(data.get("notes") or "").strip())
+    except ValidationFailed as exc:
+        raise redirect(back + "#creche-periodo", exc.message, "erro") from None
+    booked = result.appointments
+    message = (f"Creche agendada: {plural(len(booked), 'dia')} de "
+               f"{to_local(booked[0].start, shop.timezone):%d/%m} a "
+               f"{to_local(booked[-1].start, shop.timezone):%d/%m}.")
+    if result.skipped:
+        message += f" Sem expediente (não agendados): {day_care.days_text(list(result.skipped))}."
+    raise redirect(f"/admin/agenda?data={first.isoformat()}", message)
 
 
 def _day_extras(eng, shop_id: int, pet_id: int, service_ids: list[int], day,

@@ -19,6 +19,7 @@ from admin.panel.pages import (
     engine,
     form,
     form_list,
+    int_or_none,
     page,
     record_audit,
     redirect,
@@ -30,6 +31,7 @@ from scheduler_core.catalog.models import (
     ServiceCategory,
 )
 from scheduler_core.db.engine import locked_session, read_session
+from scheduler_core.kernel.dates_ptbr import WEEKDAY_NAMES
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.kernel.forms import parse_ids
 from scheduler_core.shop.models import (
@@ -118,6 +120,26 @@ async def employee_form(request: web.Request) -> web.Response:
     return render(request, "config/employee.html", ctx)
 
 
+def _typed_employee_ctx(session: Session, shop: Shop, employee: Employee | None, data: dict,
+                        form_lists: dict, days: dict) -> dict:
+    """The employee form again with what was typed (a refusal, or "copiar horários")."""
+    ctx = _employee_ctx(session, shop, employee)
+    ctx.update(
+        values={**data, "species": form_lists["species"],
+                "has_calendar": data.get("has_calendar"), "active": data.get("active")},
+        chosen=set(form_lists["categories"]),
+        days={d: [p for p in days[d] if p[0] or p[1]] for d in range(7)},
+    )
+    return ctx
+
+
+def _load_typed_employee(db_engine: Engine, shop: Shop, employee_id: int | None, data: dict,
+                         form_lists: dict, days: dict) -> dict:
+    with read_session(db_engine) as session:
+        return _typed_employee_ctx(session, shop, _employee_of(session, shop, employee_id),
+                                   data, form_lists, days)
+
+
 def _save_employee(request: web.Request, shop: Shop, employee_id: int | None, data: dict,
                    form_lists: dict, days: dict) -> tuple[str, dict | None]:
     """(the employee's name, None) when saved; ("", the form's context with the errors) when
@@ -134,14 +156,8 @@ def _save_employee(request: web.Request, shop: Shop, employee_id: int | None, da
                 days=days, hash_pin=accounts.hash_secret)
         except (ValidationFailed, accounts.AccountError) as exc:
             session.rollback()
-            ctx = _employee_ctx(session, shop, employee)
-            ctx.update(
-                errors=field_errors(exc),
-                values={**data, "species": species, "has_calendar": data.get("has_calendar"),
-                        "active": data.get("active")},
-                chosen=set(category_ids),
-                days={d: [p for p in days[d] if p[0] or p[1]] for d in range(7)},
-            )
+            ctx = _typed_employee_ctx(session, shop, employee, data, form_lists, days)
+            ctx["errors"] = field_errors(exc)
             return "", ctx
         record_audit(session, request, "config.employee", "employee", employee.id,
                      {"name": employee.name, "categories": category_ids,
@@ -160,6 +176,17 @@ async def employee_submit(request: web.Request) -> web.Response:
              "species": await form_list(request, "species")}
     work_days = set(parse_ids(await form_list(request, "works")))
     days = {d: (range_pairs(data, f"d{d}") if d in work_days else []) for d in range(7)}
+    source = int_or_none(data.get("copy_from"))
+    if source is not None and 0 <= source < 7:
+        # "Copiar para os outros dias": the day's hours on every day ticked as worked; nothing
+        # is saved until "Salvar" (as the segment's opening hours, config/hours.py).
+        hours = range_pairs(data, f"d{source}")
+        days = {d: (list(hours) if d in work_days | {source} else []) for d in range(7)}
+        ctx = await db(request, _load_typed_employee, engine(request), shop, _url_id(request),
+                       data, lists, days)
+        ctx["notice"] = (f"Horário de {WEEKDAY_NAMES[source].lower()} copiado para os outros "
+                         "dias marcados como trabalhados. Confira e clique em Salvar.")
+        return render(request, "config/employee.html", ctx)
     name, refused = await db(request, _save_employee, request, shop, _url_id(request), data,
                              lists, days)
     if refused is not None:

@@ -7,7 +7,9 @@ see sensitive data, pets, a link; "Cadastrar tutor" for an unknown sender). Buil
 Live without a reload by short polling (``admin/static/admin.js``), which survives any proxy
 and needs no open connection per attendant: every 2 s the open page asks
 ``fila.json`` (the list) and ``{id}/novas.json?depois=<last message id>`` (the messages
-stored after the last one shown, and the conversation's state). Each answer carries an ETag
+stored after the last one shown, the conversation's state, and the delivery status — the
+ticks ✓ enviada, ✓✓ entregue, ✓✓ lida — of the attendant's latest messages, so a tick moves
+without a reload when WhatsApp reports it). Each answer carries an ETag
 (a hash of its body); the page sends it back in ``If-None-Match`` and gets an empty 304 while
 nothing changed.
 """
@@ -25,6 +27,7 @@ from admin.models import StaffUser
 from admin.panel.pages import db, engine, form, int_or_none, now, page, redirect, render, staff
 from admin.panel.permissions import Perm, permissions_for
 from admin.panel.timeutil import to_local
+from admin.panel.tutors import access
 from admin.panel.tutors.tutor import tutor_context
 from scheduler_core.chatbot.quick_replies import list_quick_replies
 from scheduler_core.db.engine import read_session
@@ -37,6 +40,13 @@ AUTHOR_LABELS = {"tutor": "Tutor", "bot": "Robô", "attendant": "Atendente", "sy
 STATE_LABELS = {"aguardando": "aguardando", "em_atendimento": "em atendimento",
                 "devolvido": "devolvido ao robô", "robo": "com o robô"}
 POLL_MS = 2000
+#: The tick shown under an attendant's message, per delivery status (``bot.models.OutStatus``).
+TICKS = {"pending": "🕓 enviando", "sent": "✓ enviada", "delivered": "✓✓ entregue",
+         "read": "✓✓ lida", "failed": "não entregue", "not_sent": "não enviada"}
+
+
+def tick_of(status: str) -> str:
+    return TICKS.get(status, "")
 
 
 def _inbox():
@@ -141,7 +151,9 @@ def _message_row(h, tz: str) -> dict:
     return {"id": h.id, "author": AUTHOR_LABELS.get(h.author, h.author),
             "from_tutor": h.direction == "in", "human": h.author == "attendant",
             "at": to_local(h.at, tz).strftime("%d/%m %H:%M"), "text": h.text,
-            "failed": h.status == "failed", "error": h.error}
+            "failed": h.status == "failed", "error": h.error,
+            "status": h.status if h.author == "attendant" else "",
+            "tick": tick_of(h.status) if h.author == "attendant" else ""}
 
 
 def _conv_state(conv, names: dict[str, str], me_actor: str) -> dict:
@@ -190,14 +202,18 @@ async def inbox(request: web.Request) -> web.Response:
     current_id = int(request.match_info["id"]) if "id" in request.match_info else None
     ctx = {"convs": queue["conversations"], "returned": queue["returned"],
            "current_id": current_id, "authors": AUTHOR_LABELS, "tz": tz,
-           "poll_ms": POLL_MS}
+           "poll_ms": POLL_MS, "ticks": TICKS}
     if current_id is None:
         return render(request, "inbox/inbox.html", ctx)
     context = await db(request, _conversation, engine(request), shop, current_id, now(request),
                        sensitive, me.actor)
     conv, history, tutor = context["conv"], context["history"], context["tutor"]
     await _inbox().attendant_seen(request.app, conv.id)
-    ctx.update(conv=conv, history=history, tutor_ctx=context["tutor_ctx"],
+    # The shop's operator PIN before the tutor's record (access.py, audited); the chat is not.
+    tutor_locked = tutor is not None and await access.locked(request, tutor.id)
+    ctx.update(conv=conv, history=history,
+               tutor_ctx=None if tutor_locked else context["tutor_ctx"],
+               tutor_locked=tutor.id if tutor_locked else None,
                history_local=[(h, to_local(h.at, tz)) for h in history],
                last_id=history[-1].id if history else 0, state=context["state"],
                is_human=conv.owner == "human", phone=show_phone(conv.phone, sensitive=sensitive),
@@ -208,12 +224,13 @@ async def inbox(request: web.Request) -> web.Response:
 
 
 def _updates(db_engine: Engine, shop: Shop | None, conv_id: int, after_id: int,
-             me_actor: str) -> tuple[list, dict]:
+             me_actor: str) -> tuple[list, dict, dict[int, str]]:
     with read_session(db_engine) as session:
         conv = _load_conv(session, shop, conv_id)
         names = _staff_names(session, shop.id if shop else None)
         return (_inbox().conversation_history(session, conv.id, after_id),
-                _conv_state(conv, names, me_actor))
+                _conv_state(conv, names, me_actor),
+                _inbox().attendant_statuses(session, conv.id))
 
 
 @routes.get("/admin/atendimento/{id:[0-9]{1,9}}/novas.json")
@@ -225,13 +242,14 @@ async def inbox_updates(request: web.Request) -> web.Response:
     after = int_or_none(request.query.get("depois")) or 0
     if after < 0 or after > 2**62:
         raise web.HTTPBadRequest(text="Parâmetro 'depois' inválido.")
-    history, state = await db(request, _updates, engine(request), me.shop, conv_id, after,
-                              me.actor)
+    history, state, statuses = await db(request, _updates, engine(request), me.shop, conv_id,
+                                        after, me.actor)
     if state["is_human"] and any(h.direction == "in" for h in history):
         await _inbox().attendant_seen(request.app, conv_id)  # a person is looking at it
     tz = me.shop.timezone if me.shop else "America/Sao_Paulo"
     return _json_with_etag(request, {
         "messages": [_message_row(h, tz) for h in history],
+        "statuses": {str(i): {"status": s, "tick": tick_of(s)} for i, s in statuses.items()},
         "last_id": history[-1].id if history else after, **state})
 
 

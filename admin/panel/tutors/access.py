@@ -1,6 +1,7 @@
-"""The operator PIN before a tutor's page (a shop setting, "Equipe e acessos"): the page asks
-for it, each opening is audited ("tutor.open") and stays open for that staff member and tutor
-for :data:`OPEN_FOR`, so the page's tabs do not ask again."""
+"""The operator PIN before a tutor's data (a shop setting, "Equipe e acessos"): the tutor's
+page, the pet's page and the inbox's side panel ask for it, each opening is audited
+("tutor.open") and stays open for that staff member and tutor for :data:`OPEN_FOR`, so the
+page's tabs (and the tutor's pets and conversation) do not ask again."""
 
 from __future__ import annotations
 
@@ -49,13 +50,32 @@ def _opened_recently(db_engine: Engine, request: web.Request, tutor_id: int) -> 
                                     since=now(request) - OPEN_FOR)
 
 
+async def locked(request: web.Request, tutor_id: int) -> bool:
+    """Whether this staff member must type the PIN before seeing the tutor's data now."""
+    if not pin_needed(request):
+        return False
+    return not await db(request, _opened_recently, engine(request), request, tutor_id)
+
+
 async def prompt_if_needed(request: web.Request, tutor_id: int) -> web.Response | None:
     """The PIN page when this staff member must type the PIN first, else None."""
-    if not pin_needed(request):
-        return None
-    if await db(request, _opened_recently, engine(request), request, tutor_id):
-        return None
-    return _prompt(request, tutor_id, request.path_qs)
+    if await locked(request, tutor_id):
+        return _prompt(request, tutor_id, request.path_qs)
+    return None
+
+
+#: Where the PIN form may send staff back once the tutor is open (the tutor's own pages, a
+#: pet's page, a conversation of the inbox).
+BACK_PREFIXES = ("/admin/pets/", "/admin/atendimento/")
+
+
+def _back(value: str | None, tutor_id: int) -> str:
+    own = f"/admin/tutores/{tutor_id}"
+    for prefix in (own, *BACK_PREFIXES):
+        found = panel_path(value, "", prefix=prefix)
+        if found:
+            return found
+    return own
 
 
 def _prompt(request: web.Request, tutor_id: int, back: str, error: str = "",
@@ -80,8 +100,7 @@ def _open(request: web.Request, tutor_id: int, pin: str | None) -> None:
 async def tutor_open(request: web.Request) -> web.Response:
     tutor_id = int(request.match_info["id"])
     data = await form(request)
-    back = panel_path(data.get("back"), f"/admin/tutores/{tutor_id}",
-                      prefix=f"/admin/tutores/{tutor_id}")
+    back = _back(data.get("back"), tutor_id)
     try:
         await db(request, _open, request, tutor_id, data.get("operator_pin"))
     except accounts.AccountError as exc:

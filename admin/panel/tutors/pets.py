@@ -11,6 +11,7 @@ from admin.panel.agenda.wizard import create_pet, pet_values
 from admin.panel.pages import db, engine, form, now, page, redirect, render
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
+from admin.panel.tutors import access
 from admin.panel.tutors.tutor import field_errors, required_shop, visits_of
 from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
@@ -73,6 +74,9 @@ async def pet_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
     ctx = await db(request, _load_pet, engine(request), shop, int(request.match_info["id"]))
     pet = ctx["pet"]
+    prompt = await access.prompt_if_needed(request, pet.tutor_id)  # the shop's PIN, audited
+    if prompt is not None:
+        return prompt
     values = {
         "name": pet.name, "species": pet.species, "breed_id": str(pet.breed_id or ""),
         "porte": pet.porte or "", "pelagem": pet.pelagem or "", "sex": pet.sex or "",

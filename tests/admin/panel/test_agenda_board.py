@@ -200,9 +200,10 @@ async def test_day_grid_shades_the_break_and_links_free_cells_to_the_wizard(clie
     column = body.split(f'data-employee="{juliana.id}"', 1)[1].split('<div class="col"', 1)[0]
     assert 'class="off intervalo"' in column and ">Intervalo<" in column
     assert "Fora do expediente" in column  # before 08:00 / after 17:00
-    cell = f"/admin/agenda/novo?data={day.isoformat()}&amp;hora=%s&amp;funcionario={juliana.id}"
+    cell = f"/admin/agenda/novo?data={day.isoformat()}&hora=%s&funcionario={juliana.id}\""
     assert cell % "12:00" not in column and cell % "12:30" not in column  # lunch
     assert cell % "17:00" not in column  # after her shift
+    assert cell % "11:45" in column and cell % "13:00" in column  # the cells around lunch
 
 
 async def test_a_day_off_is_shaded_all_day_and_offers_no_cell(client, panel_db):

@@ -39,7 +39,7 @@ def test_a_three_night_stay_takes_the_last_place_and_the_next_is_refused(desk, p
     desk.fill("#stay-form input[name=entrada]", check_in.isoformat())
     desk.fill("#stay-form input[name=saida]", (check_in + timedelta(days=3)).isoformat())
     desk.click("#stay-form button")
-    expect(desk.locator(".flash-ok")).to_contain_text("3 diária(s)")
+    expect(desk.locator(".flash-ok")).to_contain_text("3 diárias")
     expect(desk.locator("#occupancy")).to_contain_text(f"{name}: 1/1")
     shot(desk, "desk-hospedagem-reservada")
 

@@ -1,7 +1,7 @@
 """notification opt-out
 
 Revision ID: b6cf551561a9
-Revises: 3b095bae8f35
+Revises: 3957075403b3
 Create Date: 2026-12-03 14:02:10.117165
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'b6cf551561a9'
-down_revision = '3b095bae8f35'
+down_revision = '3957075403b3'
 branch_labels = None
 depends_on = None
 
