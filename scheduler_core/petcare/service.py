@@ -188,6 +188,7 @@ class PetChart:
     pending: list[DoseRow]
     applied: list[DoseRow]
     protocols: list[PetCareProtocol]
+    today: date  # the shop's
 
 
 def shop_today(shop: Shop, now: datetime) -> date:
@@ -223,7 +224,7 @@ def pet_chart(engine: Engine, *, shop: Shop, pet_id: int, now: datetime) -> PetC
                      key=lambda r: (r.applied_on, r.number), reverse=True)
     fitting = sorted((p for p in protocols.values() if _fits(p, pet)),
                      key=lambda p: (p.kind, p.name.casefold()))
-    return PetChart(pending=pending, applied=applied, protocols=fitting)
+    return PetChart(pending=pending, applied=applied, protocols=fitting, today=today)
 
 
 def _pet_protocol(session: Session, shop_id: int, pet_id: int,
