@@ -41,7 +41,6 @@ class PetCareProtocol(SQLModel, table=True):
     doses: int = 1  # doses of the initial series
     interval_days: int = 0  # between two doses of the series
     repeat_days: int = 0  # booster after the series (and after each booster); 0 = none
-    remind_days_before: int = 3  # the tutor's WhatsApp reminder, days before the due date
     instructions: str = ""
     active: bool = True
     created_at: datetime = Field(default_factory=utc_now)

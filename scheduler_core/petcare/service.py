@@ -50,7 +50,6 @@ MAX_TEXT = 500
 MAX_SHORT = 80
 MAX_DOSES = 10
 MAX_DAYS = 3650
-MAX_REMIND = 60
 PAST_YEARS = 30
 AHEAD_YEARS = 10
 
@@ -112,14 +111,11 @@ def parse_protocol(values: Mapping) -> dict:
                         required=False) or 0
     repeat = errs.run("repeat_days", parse_int, values.get("repeat_days"),
                       label="Reforço a cada", minimum=0, maximum=MAX_DAYS, required=False) or 0
-    remind = errs.run("remind_days_before", parse_int, values.get("remind_days_before"),
-                      label="Lembrete", minimum=0, maximum=MAX_REMIND, required=False)
     if doses and doses > 1 and interval < 1:
         errs.add("interval_days", "Com mais de uma dose, informe o intervalo em dias entre elas.")
     errs.check()
     return {"kind": kind, "name": name, "species": species, "doses": doses,
             "interval_days": interval if doses and doses > 1 else 0, "repeat_days": repeat,
-            "remind_days_before": 3 if remind is None else remind,
             "instructions": _long(values, "instructions")}
 
 
@@ -370,16 +366,19 @@ def cancel_dose(engine: Engine, *, shop: Shop, pet_id: int, dose_id: int | None,
         return label
 
 
-def due_doses(session: Session, *, shop_id: int, until: date) -> list[tuple[PetCareDose,
-                                                                            PetCareProtocol]]:
-    """The scheduled doses with a reminder, due on or before ``until``, of active protocols
-    (the planner's input: reminders before the date and the overdue notice)."""
+def due_doses(session: Session, *, shop_id: int, until: date,
+              since: date | None = None) -> list[tuple[PetCareDose, PetCareProtocol]]:
+    """The scheduled doses with a reminder, due from ``since`` to ``until``, of active
+    protocols (the planner's input: reminders before the date and the overdue notice)."""
+    stmt = (select(PetCareDose, PetCareProtocol)
+            .join(PetCareProtocol, PetCareProtocol.id == PetCareDose.protocol_id)
+            .where(PetCareDose.shop_id == shop_id, PetCareDose.applied_on.is_(None),
+                   PetCareDose.reminder.is_(True), PetCareDose.due_on.is_not(None),
+                   PetCareDose.due_on <= until, PetCareProtocol.active.is_(True)))
+    if since is not None:
+        stmt = stmt.where(PetCareDose.due_on >= since)
     rows = session.exec(
-        select(PetCareDose, PetCareProtocol)
-        .join(PetCareProtocol, PetCareProtocol.id == PetCareDose.protocol_id)
-        .where(PetCareDose.shop_id == shop_id, PetCareDose.applied_on.is_(None),
-               PetCareDose.reminder.is_(True), PetCareDose.due_on.is_not(None),
-               PetCareDose.due_on <= until, PetCareProtocol.active.is_(True))
+        stmt
         .order_by(PetCareDose.due_on, PetCareDose.id)).all()
     return [(d, p) for d, p in rows]
 

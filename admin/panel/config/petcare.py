@@ -24,8 +24,7 @@ from scheduler_core.petcare.labels import KIND_LABELS
 
 routes = web.RouteTableDef()
 BASE = "/admin/config/pet-care"
-FIELDS = ("kind", "name", "species", "doses", "interval_days", "repeat_days",
-          "remind_days_before", "instructions")
+FIELDS = ("kind", "name", "species", "doses", "interval_days", "repeat_days", "instructions")
 
 
 def _values_of(protocol) -> dict:
@@ -40,8 +39,7 @@ async def _render(request: web.Request, *, editing_id: int | None, values: dict 
     protocols = await db(request, petcare.list_protocols, engine(request), shop_id=shop.id)
     editing = next((p for p in protocols if p.id == editing_id), None)
     if values is None:
-        values = _values_of(editing) if editing else {"kind": "vacina", "doses": "1",
-                                                      "remind_days_before": "3"}
+        values = _values_of(editing) if editing else {"kind": "vacina", "doses": "1"}
     return render(request, "config/petcare.html", {
         "protocols": protocols, "editing": editing, "values": values, "errors": errors or {},
         "KIND_LABELS": KIND_LABELS,

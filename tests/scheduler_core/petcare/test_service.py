@@ -17,7 +17,7 @@ from tests.scheduler_core.factories import create_pet, create_shop, create_tutor
 # 14:00 UTC = 11:00 in São Paulo on 10/03/2026.
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 V10 = {"kind": "vacina", "name": "V10", "species": "cao", "doses": "3", "interval_days": "21",
-       "repeat_days": "365", "remind_days_before": "3"}
+       "repeat_days": "365"}
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ def upgrade() -> None:
     sa.Column('doses', sa.Integer(), nullable=False),
     sa.Column('interval_days', sa.Integer(), nullable=False),
     sa.Column('repeat_days', sa.Integer(), nullable=False),
-    sa.Column('remind_days_before', sa.Integer(), nullable=False),
     sa.Column('instructions', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
