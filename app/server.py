@@ -1,7 +1,8 @@
 """The app process: REST API, admin panel, WhatsApp gateway and simulator on one aiohttp server.
 
 Each component exposes ``setup(app)``; this module only composes them. ``app/jobs.py`` runs the
-back office's periodic jobs (overdue invoices, plan expiry) while the app runs. The WhatsApp
+back office's periodic jobs (overdue invoices, plan expiry) while the app runs; ``app/notify.py``
+plans and sends the WhatsApp notifications. The WhatsApp
 simulator is mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``); its access
 rule is :func:`simulator_access`.
 """
@@ -35,7 +36,7 @@ async def simulator_access(request: web.Request, test_hook: bool) -> bool:
 
 def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) -> web.Application:
     from admin import api, panel
-    from app import health, http_security, jobs
+    from app import health, http_security, jobs, notify
     from bot import gateway, simulator
     from bot.config import BotConfig
     from bot.keys import BOT_CONFIG
@@ -50,6 +51,7 @@ def create_app(settings: Settings, engine: Engine | None = None, clock=utc_now) 
     jobs.setup(app)
     for component in (api, panel, gateway):
         component.setup(app)
+    notify.setup(app)  # after the gateway: it sends through it
     if app[BOT_CONFIG].uses_simulator:
         simulator.setup(app, simulator_access)
     return app

@@ -42,6 +42,8 @@ from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
 from bot.turns import Turns
 from bot.wa_types import InboundMessage
+from scheduler_core.notifications.sending import Send
+from scheduler_core.notifications.service import SendResult
 
 
 class Gateway:
@@ -128,6 +130,10 @@ class Gateway:
     async def send_template(self, to: str, name: str, language: str = "pt_BR",
                             params: list | None = None, **kwargs) -> WaMessage:
         return await self.out.send_template(to, name, language, params, **kwargs)
+
+    async def notify(self, send: Send) -> SendResult:
+        """Send one notification of the outbox (app/notify.py); see Output.notify."""
+        return await self.out.notify(send)
 
     def resume_idle(self) -> list[int]:
         return self.turns.resume_idle()

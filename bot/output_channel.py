@@ -5,6 +5,10 @@
   ``failed`` with the pt-BR reason); an interactive message the Graph API refuses falls back to
   numbered text once.
 - :meth:`Output.send_template`: an approved template, allowed outside the window.
+- :meth:`Output.notify`: one notification of the outbox (scheduler_core.notifications): free-form
+  text (with its reply buttons) inside the 24-hour window, the notification's approved template
+  outside it, and the template too when Meta refuses the text with 131047 (re-engagement: our
+  record of the window and Meta's disagree).
 - Statuses: a send's status, and receipts that arrived before the send returned, move a
   message's status only up (``STATUS_RANK``).
 - Read receipts: :meth:`Output.mark_read` for a message the bot handles; an attendant opening
@@ -32,6 +36,9 @@ from bot.runtime import Runtime
 from bot.sender import GraphSender, SendError
 from bot.texts import t
 from scheduler_core.db.engine import read_session, write_connection, write_session
+from scheduler_core.notifications.outbox import REENGAGEMENT_CODE
+from scheduler_core.notifications.sending import Send
+from scheduler_core.notifications.service import SendResult
 
 WINDOW = timedelta(hours=24)
 
@@ -67,23 +74,31 @@ class Output:
         self, conv_id: int, out: rnd.Out, author: str, actor: str = "", *, fallback: bool = True
     ) -> WaMessage:
         """Store and send one message to the conversation's tutor (24-hour window enforced)."""
+        row, _code = await self._deliver(conv_id, out, author, actor, fallback=fallback)
+        return row
+
+    async def _deliver(
+        self, conv_id: int, out: rnd.Out, author: str, actor: str = "", *, fallback: bool = True
+    ) -> tuple[WaMessage, int | None]:
+        """:meth:`deliver`, with Meta's error code when the send was refused."""
         db = self.rt.db
         stored = await db(self._store_out, conv_id, out, author, actor, self.rt.now())
         row_id, to, phone_id, in_window = stored
         if not in_window:
-            return await db(self._message, row_id)
+            return await db(self._message, row_id), None
         try:
             wamid = await self.sender_for(phone_id).send(to, out)
         except SendError as exc:
             await db(self._set_sent, row_id, None, OutStatus.FAILED, str(exc))
-            if fallback and isinstance(out, rnd.ButtonsOut | rnd.ListOut) and not exc.retryable:
+            if (fallback and isinstance(out, rnd.ButtonsOut | rnd.ListOut) and not exc.retryable
+                    and exc.code != REENGAGEMENT_CODE):
                 choices = out.buttons if isinstance(out, rnd.ButtonsOut) else out.rows
-                return await self.deliver(
+                return await self._deliver(
                     conv_id, rnd.numbered(out.body, choices), author, actor, fallback=False
                 )
-            return await db(self._message, row_id)
+            return await db(self._message, row_id), exc.code
         await db(self._set_sent, row_id, wamid, OutStatus.SENT, "")
-        return await db(self._message, row_id)
+        return await db(self._message, row_id), None
 
     def _store_out(self, conv_id: int, out: rnd.Out, author: str, actor: str, now: datetime):
         with write_session(self.rt.engine) as s:
@@ -201,23 +216,7 @@ class Output:
 
     def _store_template(self, to, name, language, phone_id, text, shop_id, now) -> int:
         with write_session(self.rt.engine) as s:
-            sid = shop_id or self.rt.shop_id(s)
-            conv = s.exec(
-                select(WaConversation).where(
-                    WaConversation.shop_id == sid, WaConversation.key == to
-                )
-            ).first()
-            if conv is None:
-                conv = WaConversation(
-                    shop_id=sid,
-                    key=to,
-                    phone=to if to.startswith("+") else None,
-                    wa_user_id=None if to.startswith("+") else to,
-                    business_phone_id=phone_id,
-                    created_at=now,
-                )
-                s.add(conv)
-                s.flush()
+            conv = _conversation(s, shop_id or self.rt.shop_id(s), to, phone_id, now)
             row = WaMessage(
                 conversation_id=conv.id,
                 direction=Direction.OUT,
@@ -231,6 +230,58 @@ class Output:
             s.add(row)
             s.flush()
             return row.id
+
+
+    # ------------------------------------------------------------------ notifications
+
+    async def notify(self, send: Send) -> SendResult:
+        """Send one notification (see the module docstring); errors are kept on the message
+        row and returned, never raised."""
+        now = self.rt.now()
+        conv_id, in_window = await self.rt.db(self._notify_conversation, send, now)
+        if in_window and not send.template_only:
+            buttons = [rnd.Choice(id=b["id"], title=b["title"]) for b in send.buttons]
+            out = rnd.ButtonsOut(send.text, buttons) if buttons else rnd.TextOut(send.text)
+            row, code = await self._deliver(conv_id, out, Author.SYSTEM, "notificacao")
+            if code != REENGAGEMENT_CODE:
+                return SendResult(row.wa_id, "texto", row.status, row.error)
+        params = [{"type": "body", "parameters": [
+            {"type": "text", "text": p} for p in send.template_params]}] \
+            if send.template_params else []
+        row = await self.send_template(send.recipient, send.template_name,
+                                       send.template_language, params,
+                                       text=send.template_text, shop_id=send.shop_id)
+        return SendResult(row.wa_id, "modelo", row.status, row.error)
+
+    def _notify_conversation(self, send: Send, now: datetime) -> tuple[int, bool]:
+        with write_session(self.rt.engine) as s:
+            conv = _conversation(s, send.shop_id, send.recipient, self.rt.config.phone_id, now)
+            in_window = (conv.last_inbound_at is not None
+                         and now - conv.last_inbound_at < WINDOW)
+            return conv.id, in_window
+
+
+def _conversation(s, shop_id: int, to: str, phone_id: str, now: datetime) -> WaConversation:
+    """The conversation with ``to`` (its key, or its phone when it is keyed by the BSUID),
+    created when the shop never talked to them."""
+    conv = s.exec(select(WaConversation).where(
+        WaConversation.shop_id == shop_id, WaConversation.key == to)).first()
+    if conv is None and to.startswith("+"):
+        conv = s.exec(select(WaConversation).where(
+            WaConversation.shop_id == shop_id, WaConversation.phone == to)
+            .order_by(WaConversation.id)).first()
+    if conv is None:
+        conv = WaConversation(
+            shop_id=shop_id,
+            key=to,
+            phone=to if to.startswith("+") else None,
+            wa_user_id=None if to.startswith("+") else to,
+            business_phone_id=phone_id,
+            created_at=now,
+        )
+        s.add(conv)
+        s.flush()
+    return conv
 
 
 def _apply_status(conn, wa_id: str, status: str, error: str) -> None:

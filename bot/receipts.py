@@ -9,7 +9,10 @@ transaction on the database thread's WORK queue (webhook acknowledgements go fir
    multi-row ``INSERT … ON CONFLICT DO NOTHING``);
 2. each outbound message shows its best status so far (rank only goes up: sent < delivered <
    read < failed): one ``UPDATE … WHERE wa_id IN (…)`` per target status;
-3. the queue rows whose receipts are all applied are marked processed.
+3. the outbox rows of the notifications with those message ids follow
+   (:func:`scheduler_core.notifications.outbox.record_receipts`; a 131047 "failed" puts the
+   notification back to go out as its template);
+4. the queue rows whose receipts are all applied are marked processed.
 
 Applying is idempotent, so a unit interrupted by a restart is simply applied again: nothing is
 lost (the queue row stays pending until its last unit) and nothing doubles.
@@ -30,6 +33,7 @@ from bot.intake import ROWS_PER_STATEMENT, is_transient
 from bot.models import STATUS_RANK, WaInbound, WaMessage, WaStatusEvent
 from bot.wa_types import StatusUpdate
 from scheduler_core.db.engine import is_postgres, write_connection
+from scheduler_core.notifications.outbox import record_receipts
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +124,7 @@ def _apply(conn: Connection, statuses: list[StatusUpdate], now: datetime) -> Non
     targets: dict[tuple[str, str], list[str]] = {}
     for s in best.values():
         targets.setdefault((s.status, s.error), []).append(s.wa_id)
+    record_receipts(conn, [(s.wa_id, s.status, s.error) for s in best.values()], now)
     messages = WaMessage.__table__
     for (status, error), wa_ids in targets.items():
         rank = STATUS_RANK[status]

@@ -4,10 +4,10 @@ Mounted only on the embedded default (``WHATSAPP_API_BASE=simulator``, see app/s
 a deployment that talks to Meta has no simulator routes at all. Access (the app decides it,
 through ``setup(app, access)``): the chat page and its two calls (``enviar``, ``conversa``) for
 a browser on this machine or a signed-in staff member; the test hooks (``entregar``,
-``falhas``) only for a signed-in staff member; the Graph API endpoint only with the app's own
-access token (``WHATSAPP_TOKEN``, by default derived from SECRET_KEY). JSON calls must be sent
-as ``application/json``, so another web site cannot post them from a visitor's browser without
-a CORS preflight, which this app never grants.
+``falhas``, ``janela``) only for a signed-in staff member; the Graph API endpoint only with the
+app's own access token (``WHATSAPP_TOKEN``, by default derived from SECRET_KEY). JSON calls must
+be sent as ``application/json``, so another web site cannot post them from a visitor's browser
+without a CORS preflight, which this app never grants.
 
 - ``POST /{version}/{phone-number-id}/messages``: the Graph API's send endpoint. Validates like
   Meta (≤ 3 reply buttons, titles ≤ 20, ≤ 10 list rows, row title ≤ 24, description ≤ 72, ...)
@@ -15,6 +15,13 @@ a CORS preflight, which this app never grants.
 - Signed webhooks (X-Hub-Signature-256 with the app secret) are delivered to the gateway
   exactly as Meta shapes them: tutor messages (with or without ``contacts[].user_id``) and
   status updates sent / delivered / read. Duplicates and reordering on demand for tests.
+- Templates are kept with their name, language and filled parameters and shown on the chat page
+  as a template (a "modelo" badge), never as if they were free text.
+- Meta's 24-hour rule, on demand (``PETBOT_SIM_STRICT_WINDOW=1`` or ``POST /simulador/api/janela
+  {"estrita": true}``): a free-form or interactive message to a tutor whose last message (by
+  the app's clock) is older than 24 h, or who never wrote, is refused with Meta's 131047
+  ("Re-engagement message") error payload, so the notification sender's fallback to the
+  template is exercised.
 - ``GET /simulador``: a pt-BR chat page where a person plays a tutor (the shop's
   "Simulação" mode). The page polls ``/simulador/api/conversa``.
 
@@ -25,17 +32,20 @@ The builders (``text_message``, ``reply_message``, ``media_message``, ``status_u
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import hmac
 import itertools
 import json
 import logging
+import os
 import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +54,17 @@ import jinja2
 import phonenumbers
 from aiohttp import web
 
+from app.keys import CLOCK
 from bot.config import SIM_DISPLAY_PHONE, SIM_PHONE_ID
 from bot.texts import t
 
 log = logging.getLogger(__name__)
 
 WABA_ID = "200000000000002"
+WINDOW = timedelta(hours=24)
+REENGAGEMENT_CODE = 131047
+REENGAGEMENT_DETAILS = ("Message failed to send because more than 24 hours have passed since "
+                        "the customer last replied to this number.")
 WEBHOOK_PATH = "/webhook/whatsapp"
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -248,6 +263,7 @@ class SimMessage:
     interactive: dict | None = None
     status: str = "sent"
     at: float = field(default_factory=time.time)
+    template: dict | None = None  # {"name", "language", "params"} of a template message
 
 
 @dataclass
@@ -267,6 +283,18 @@ class SimulatorState:
         self.failures: list[SimFailure] = []
         self.session: aiohttp.ClientSession | None = None
         self.tasks: set[asyncio.Task] = set()
+        # Meta's 24-hour rule: when on, a free-form message to a tutor whose last message (by
+        # the app's clock) is older than 24 h is refused with 131047, as Meta does.
+        self.strict_window = bool(os.environ.get("PETBOT_SIM_STRICT_WINDOW"))
+        self.last_inbound: dict[str, datetime] = {}  # phone → the tutor's last message
+
+    def note_inbound(self, phone: str, at: datetime) -> None:
+        """The tutor ``phone`` wrote at ``at`` (opens Meta's 24-hour window)."""
+        self.last_inbound[phone] = at
+
+    def window_closed(self, phone: str | None, now: datetime) -> bool:
+        last = self.last_inbound.get(phone or "")
+        return last is None or now - last >= WINDOW
 
     def sess(self) -> aiohttp.ClientSession:
         if self.session is None or self.session.closed:
@@ -452,12 +480,25 @@ def _validate_row(row: Any) -> web.Response | None:
     return None
 
 
+def template_params(tpl: dict) -> list[str]:
+    """The filled text parameters of a template's components, in order."""
+    out = []
+    for comp in tpl.get("components") or []:
+        if isinstance(comp, dict):
+            for param in comp.get("parameters") or []:
+                if isinstance(param, dict) and param.get("type") == "text":
+                    out.append(str(param.get("text", "")))
+    return out
+
+
 def _bubble_text(data: dict) -> tuple[str, dict | None]:
     typ = data.get("type", "text")
     if typ == "text":
         return data["text"]["body"], None
     if typ == "template":
-        return f"[modelo {data['template']['name']}]", None
+        params = template_params(data["template"])
+        name = f"[modelo {data['template']['name']}]"
+        return (f"{name} " + " | ".join(params)) if params else name, None
     inter = data["interactive"]
     return inter["body"]["text"], {"type": inter["type"], "action": inter["action"]}
 
@@ -495,10 +536,20 @@ async def graph_messages(request: web.Request) -> web.Response:
     phone = ("+" + _digits(to)) if to else (
         state.by_user_id.get(user_id) or KNOWN_USERS.get(user_id) or user_id
     )
+    typ = data.get("type", "text")
+    if state.strict_window and typ != "template" and state.window_closed(
+            phone, request.app[CLOCK]()):
+        return _graph_error(400, REENGAGEMENT_CODE, "(#131047) Re-engagement message",
+                            REENGAGEMENT_DETAILS)
     text, interactive = _bubble_text(data)
+    template = None
+    if typ == "template":
+        tpl = data["template"]
+        template = {"name": tpl["name"], "language": (tpl.get("language") or {}).get("code"),
+                    "params": template_params(tpl)}
     wamid = new_wamid()
-    state.add(tutor=phone, direction="out", wa_id=wamid, type=data.get("type", "text"),
-              text=text, interactive=interactive)
+    state.add(tutor=phone, direction="out", wa_id=wamid, type=typ, text=text,
+              interactive=interactive, template=template)
     contact: dict[str, Any] = {"input": to or user_id}
     if to:
         contact["wa_id"] = _digits(to)
@@ -591,6 +642,7 @@ async def api_send(request: web.Request) -> web.Response:
         return web.json_response({"erro": t("sim_empty_message")}, status=400)
     wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
     state.add(tutor=phone, direction="in", wa_id=wamid, type="text", text=shown)
+    state.note_inbound(phone, request.app[CLOCK]())
     status = await post_webhook(
         state.sess(), str(request.url.origin()) + WEBHOOK_PATH, payload, config.app_secret
     )
@@ -636,6 +688,7 @@ async def api_deliver(request: web.Request) -> web.Response:
             raise TypeError("corpos")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return web.json_response({"erro": t("sim_deliver_usage")}, status=400)
+    _note_inbound_bodies(state, bodies, request.app[CLOCK]())
     statuses = await deliver(
         str(request.url.origin()) + WEBHOOK_PATH,
         config.app_secret,
@@ -645,6 +698,39 @@ async def api_deliver(request: web.Request) -> web.Response:
         session=state.sess(),
     )
     return web.json_response({"status": statuses})
+
+
+def _note_inbound_bodies(state: SimulatorState, bodies: list, now: datetime) -> None:
+    """Tutor messages in webhook bodies the test hook delivers open their 24-hour window."""
+    for body in bodies:
+        with contextlib.suppress(AttributeError, KeyError, TypeError, IndexError):
+            for entry in body["entry"]:
+                for change in entry["changes"]:
+                    for msg in change["value"].get("messages") or []:
+                        if msg.get("from"):
+                            state.note_inbound("+" + _digits(str(msg["from"])), now)
+
+
+@_guarded(test_hook=True)
+async def api_window(request: web.Request) -> web.Response:
+    """Test hook: ``{"estrita": true}`` turns Meta's 24-hour rule on (free-form messages
+    outside the window refused with 131047), ``false`` off; ``{"tutor": "+55…"}`` alone
+    records a message of that tutor now."""
+    state = request.app[SIMULATOR]
+    try:
+        data = await request.json()
+        if not isinstance(data, dict):
+            raise TypeError("body")
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return web.json_response({"erro": t("sim_window_usage")}, status=400)
+    if "estrita" in data:
+        state.strict_window = bool(data["estrita"])
+    if data.get("tutor"):
+        phone = _norm_phone(data["tutor"])
+        if phone is None:
+            return web.json_response({"erro": t("sim_bad_phone")}, status=400)
+        state.note_inbound(phone, request.app[CLOCK]())
+    return web.json_response({"estrita": state.strict_window})
 
 
 @_guarded(test_hook=True)
@@ -678,6 +764,7 @@ def setup(app: web.Application, access: Callable[[web.Request, bool], Awaitable[
     app.router.add_get("/simulador/api/conversa", api_conversation)
     app.router.add_post("/simulador/api/entregar", api_deliver)
     app.router.add_post("/simulador/api/falhas", api_failures)
+    app.router.add_post("/simulador/api/janela", api_window)
     app.router.add_static("/simulador/static", Path(__file__).parent / "static")
 
     async def _cleanup(app: web.Application) -> None:

@@ -39,6 +39,9 @@ class Settings:
     # Seconds between two runs of the back-office jobs (overdue invoices, plan expiry);
     # 0 turns the periodic runner off (PETBOT_JOBS_INTERVAL_S).
     jobs_interval_s: float = 300.0
+    # Seconds between two ticks of the notification sender (app/notify.py); 0 turns it off.
+    # PETBOT_NOTIFY_INTERVAL_S, 60 when unset; a Settings built in code (tests) has it off.
+    notify_interval_s: float = 0.0
     # Folder of the checklists' photos ("" = var/photos, see photos_folder).
     photos_dir: str = ""
 
@@ -65,4 +68,5 @@ def load() -> Settings:
         engine_enabled=not os.environ.get("PETBOT_NO_ENGINE"),
         photos_dir=os.environ.get("PETBOT_PHOTOS_DIR", ""),
         jobs_interval_s=float(os.environ.get("PETBOT_JOBS_INTERVAL_S", "300")),
+        notify_interval_s=float(os.environ.get("PETBOT_NOTIFY_INTERVAL_S", "60")),
     )

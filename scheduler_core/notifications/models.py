@@ -85,12 +85,15 @@ class Notification(SQLModel, table=True):
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
     pet_id: int | None = Field(default=None, foreign_key="pet.id")
     due_at: datetime  # UTC; may be moved forward by quiet hours
+    # UTC; past it the notification is pointless (a confirmation after the visit began): dropped
+    expires_at: datetime | None = None
     values: dict = json_field({})  # variable name → text, frozen at planning
     extra_text: str = ""  # appended after the rendered text (e.g. the service guidance)
     buttons: list = json_field()  # [{"id": "/confirmar_agendamento{...}", "title": "Confirmar"}]
     status: str = Field(default=OutboxStatus.PLANEJADA)
     reason: str = ""  # pt-BR: why descartada / Meta's error when falhou
-    sent_as: str = ""  # "texto" | "modelo"
+    # "texto" | "modelo"; "modelo" on a planejada row: Meta refused the free-form text (131047)
+    sent_as: str = ""
     wa_message_id: str | None = Field(default=None, index=True)
     attempts: int = 0
     created_at: datetime = Field(default_factory=utc_now)

@@ -82,7 +82,27 @@
     const div = document.createElement("div");
     div.className = "msg " + m.direction;
     div.dataset.waId = m.wa_id;
-    div.textContent = m.text;
+    if (m.template) {
+      div.classList.add("template");
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "modelo";
+      div.appendChild(badge);
+      const name = document.createElement("strong");
+      name.className = "template-name";
+      name.textContent = m.template.name;
+      div.appendChild(name);
+      const params = document.createElement("ol");
+      params.className = "template-params";
+      (m.template.params || []).forEach((p) => {
+        const li = document.createElement("li");
+        li.textContent = p;
+        params.appendChild(li);
+      });
+      div.appendChild(params);
+    } else {
+      div.textContent = m.text;
+    }
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = hhmm(m.at);

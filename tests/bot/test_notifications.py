@@ -1,0 +1,114 @@
+"""Notifications through the real app, gateway and simulator (fake clock): inside the 24-hour
+window the tutor gets free text with buttons, outside it the approved template; Meta's 131047
+falls back to the template; delivery statuses reach the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from app.notify import run_tick
+from bot import simulator as sim
+from bot.keys import BOT_CONFIG
+from scheduler_core.notifications.models import Notification
+from tests.bot.conftest import start_wa, stop_wa
+from tests.scheduler_core.booking_helpers import MONDAY, book_at
+from tests.scheduler_core.factories import NOW, at, build_shop
+
+PHONE = "+5511987654321"  # the standard shop's tutor, Maria
+
+
+@pytest.fixture
+async def shop_wa(sqlite_engine, sqlite_url, fake_rasa, clock):
+    world = build_shop(sqlite_engine, bot_settings={"mode": "live"})
+    clock.now = NOW
+    wa = await start_wa(sqlite_engine, sqlite_url, fake_rasa, clock, shop_id=world.shop_id)
+    wa.world = world
+    yield wa
+    await stop_wa(wa)
+
+
+def _row(wa, kind) -> Notification:
+    with Session(wa.engine) as s:
+        return s.exec(select(Notification).where(Notification.kind == kind)).one()
+
+
+async def _say(wa, text):
+    assert (await wa.post(sim.text_message(PHONE, text)))[0] == 200
+    await wa.settle()
+
+
+async def test_outside_the_window_the_template_goes_with_its_parameters(shop_wa):
+    wa = shop_wa
+    book_at(wa.world, "10:00")
+    await run_tick(wa.app)
+    await wa.settle()
+    [msg] = wa.phone_view(PHONE)
+    assert msg.type == "template"
+    assert msg.template == {"name": "petbot_novo_agendamento", "language": "pt_BR",
+                            "params": ["Maria", "Banho", "Thor", "09/03/2026", "10:00"]}
+    assert msg.text.startswith("[modelo petbot_novo_agendamento] Maria | Banho")
+    row = _row(wa, "novo_agendamento")
+    assert row.sent_as == "modelo" and row.status in ("enviada", "entregue")
+
+
+async def test_inside_the_window_free_text_with_the_three_buttons(shop_wa):
+    wa = shop_wa
+    appt = book_at(wa.world, "10:00", origin="bot")
+    wa.clock.now = at(MONDAY - timedelta(days=1), "09:30")
+    await _say(wa, "oi")  # the tutor wrote: the window is open
+    wa.clock.now = at(MONDAY - timedelta(days=1), "10:00")
+    await run_tick(wa.app)
+    await wa.settle()
+    msg = wa.phone_view(PHONE)[-1]
+    assert msg.type == "interactive" and "Podemos confirmar Banho de Thor" in msg.text
+    buttons = msg.interactive["action"]["buttons"]
+    assert [b["reply"]["title"] for b in buttons] == ["Confirmar", "Remarcar", "Cancelar"]
+    assert buttons[0]["reply"]["id"] == f'/confirmar_agendamento{{"agendamento_id":"{appt.id}"}}'
+    row = _row(wa, "confirmacao")
+    assert row.sent_as == "texto" and row.status == "entregue"  # the simulator's receipts
+    # the tutor reads it on the phone: "lida"
+    async with wa.session.get(wa.url + "/simulador/api/conversa",
+                              params={"telefone": PHONE}) as resp:
+        assert resp.status == 200
+    await wa.settle()
+    assert _row(wa, "confirmacao").status == "lida"
+
+
+async def test_meta_refusing_free_text_131047_falls_back_to_the_template(shop_wa):
+    wa = shop_wa
+    book_at(wa.world, "10:00", origin="bot")
+    wa.clock.now = at(MONDAY - timedelta(days=1), "09:30")
+    await _say(wa, "oi")  # our record: the window is open
+    wa.sim.last_inbound.clear()  # … but Meta never saw it (strict mode judges by its own)
+    async with wa.session.post(wa.url + "/simulador/api/janela", json={"estrita": True},
+                               headers=wa.staff_headers()) as resp:
+        assert resp.status == 200 and (await resp.json()) == {"estrita": True}
+    wa.clock.now = at(MONDAY - timedelta(days=1), "10:00")
+    await run_tick(wa.app)
+    await wa.settle()
+    refused = [r for r in wa.sim.requests if r.get("type") == "interactive"]
+    assert refused, "the free-form message was tried first"
+    msg = wa.phone_view(PHONE)[-1]
+    assert msg.type == "template" and msg.template["name"] == "petbot_confirmacao"
+    row = _row(wa, "confirmacao")
+    assert row.sent_as == "modelo" and row.status in ("enviada", "entregue")
+
+
+async def test_strict_simulator_refuses_like_meta(shop_wa):
+    wa = shop_wa
+    wa.sim.strict_window = True
+    wa.sim.note_inbound(PHONE, wa.clock() - timedelta(hours=25))
+    body = {"messaging_product": "whatsapp", "to": PHONE.lstrip("+"), "type": "text",
+            "text": {"body": "oi"}}
+    config = wa.app[BOT_CONFIG]
+    async with wa.session.post(f"{wa.url}/v21.0/{config.phone_id}/messages", json=body,
+                               headers={"Authorization": f"Bearer {config.token}"}) as resp:
+        data = await resp.json()
+    assert resp.status == 400
+    assert data["error"]["code"] == 131047
+    assert data["error"]["message"] == "(#131047) Re-engagement message"
+    assert "24 hours" in data["error"]["error_data"]["details"]
+    assert data["error"]["type"] == "OAuthException" and data["error"]["fbtrace_id"]
