@@ -11,6 +11,7 @@ from admin.panel.config import (
     checklists,
     hours,
     leva_e_traz,
+    notifications,
     petcare,
     restrictions,
     shop,
@@ -18,4 +19,4 @@ from admin.panel.config import (
 )
 
 ROUTES = [m.routes for m in (shop, hours, team, catalogue, leva_e_traz, restrictions, blocks, bot,
-                                checklists, breeds, petcare)]
+                                checklists, breeds, petcare, notifications)]

@@ -1,7 +1,7 @@
 """petcare protocols and doses
 
 Revision ID: 1e49149a8747
-Revises: 8c01e4a7ea30
+Revises: d6b395c92ffd
 Create Date: 2026-12-03 14:03:55.852613
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '1e49149a8747'
-down_revision = '8c01e4a7ea30'
+down_revision = 'd6b395c92ffd'
 branch_labels = None
 depends_on = None
 
