@@ -79,6 +79,8 @@ async def test_recording_a_dose_on_the_pet_page_schedules_the_next(client, panel
         doses = session.exec(select(PetCareDose).order_by(PetCareDose.number)).all()
     assert [(d.number, d.applied_on, d.due_on) for d in doses] == [
         (1, date(2026, 1, 2), None), (2, None, date(2026, 1, 23))]
+    audit = await (await client.get("/admin/auditoria")).text()
+    assert "registrou uma dose aplicada no pet" in audit and "Aplicada em" in audit
 
 
 async def test_a_groomer_sees_the_doses_but_cannot_record_and_a_vet_can(client, panel_db):

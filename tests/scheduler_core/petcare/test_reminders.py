@@ -21,8 +21,8 @@ NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def dog_with_v10(sqlite_engine):
-    engine = sqlite_engine
+def dog_with_v10(db_engine):
+    engine = db_engine
     with Session(engine, expire_on_commit=False) as session:
         shop = create_shop(session)
         tutor = create_tutor(session, shop, name="Maria Silva", whatsapp="+5511987654321")
