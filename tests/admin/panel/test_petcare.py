@@ -107,3 +107,26 @@ async def test_a_groomer_sees_the_doses_but_cannot_record_and_a_vet_can(client, 
         "csrf_token": csrf, "action": "schedule", "protocol_id": str(v10.id),
         "due_on": "20/12/2030", "reminder": "1"})
     assert "V10 (1ª dose de 3) agendada para 20/12/2030." in await ok.text()
+
+
+async def test_hostile_input_gets_a_portuguese_answer_never_a_500(client, panel_db):
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    await _create_v10(client)
+    dog = _dog(engine)
+    csrf = await page_csrf(client, f"/admin/pets/{dog.id}")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    lone = await client.post(f"/admin/pets/{dog.id}/pet-care", headers=form, data=(
+        f"csrf_token={csrf}&action=apply&protocol_id=abc&applied_on=%ED%A0%80").encode())
+    assert lone.status == 422 and "use o formato dd/mm/aaaa" in await lone.text()
+    nan = await client.post(BASE, data={"csrf_token": csrf, "action": "save", "kind": "vacina",
+                                        "name": "X" * 5000, "doses": "NaN"})
+    body = await nan.text()
+    assert nan.status == 422 and "Escreva o nome (até 80 caracteres)" in body
+    assert "Número de doses: use um número inteiro." in body
+    missing = await client.post(f"/admin/pets/{dog.id}/pet-care", data={
+        "csrf_token": csrf, "action": "cancel", "dose_id": "999999999"})
+    assert missing.status == 404
+    other = await client.post("/admin/pets/999999/pet-care", data={
+        "csrf_token": csrf, "action": "schedule", "due_on": "01/01/2030"})
+    assert other.status == 404
