@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -178,28 +178,34 @@ def record_receipts(conn: Connection | Session, receipts: Sequence[tuple[str, st
     that message id (status only moves up). A ``failed`` with 131047 on a free-form text puts
     the row back as ``planejada`` to go out as the approved template. Returns rows changed."""
     changed = 0
-    for wa_id, status, error in receipts:
-        target = RECEIPT_STATUS.get(status)
-        if target is None or not wa_id:
-            continue
-        row = conn.execute(select(TABLE.c.id, TABLE.c.status, TABLE.c.sent_as).where(
-            TABLE.c.wa_message_id == wa_id)).first()
+    wanted = [r for r in receipts if r[0] and r[1] in RECEIPT_STATUS]
+    found = {}
+    ids = sorted({r[0] for r in wanted})
+    for start in range(0, len(ids), 500):  # one query per 500 message ids
+        for row in conn.execute(select(TABLE.c.id, TABLE.c.status, TABLE.c.sent_as,
+                                       TABLE.c.wa_message_id)
+                                .where(TABLE.c.wa_message_id.in_(ids[start:start + 500]))):
+            found[row.wa_message_id] = dict(row._mapping)
+    for wa_id, status, error in wanted:
+        target = RECEIPT_STATUS[status]
+        row = found.get(wa_id)
         if row is None:
             continue
-        if (target == S.FALHOU and row.sent_as == "texto"
+        if (target == S.FALHOU and row["sent_as"] == "texto"
                 and str(error or "").startswith(str(REENGAGEMENT_CODE))):
-            conn.execute(update(TABLE).where(TABLE.c.id == row.id).values(
+            conn.execute(update(TABLE).where(TABLE.c.id == row["id"]).values(
                 status=S.PLANEJADA.value, due_at=to_utc(now), sent_as="modelo",
                 wa_message_id=None, reason=str(error)[:500], claimed_at=None))
+            del found[wa_id]
             changed += 1
             continue
-        if RANK.get(target, 0) <= RANK.get(row.status, 0):
+        if RANK.get(target, 0) <= RANK.get(row["status"], 0):
             continue
         values = {"status": target.value, "status_at": to_utc(now)}
         if error:
             values["reason"] = str(error)[:500]
-        conn.execute(update(TABLE).where(and_(TABLE.c.id == row.id,
-                                              TABLE.c.status == row.status)).values(**values))
+        conn.execute(update(TABLE).where(TABLE.c.id == row["id"]).values(**values))
+        row["status"] = target.value
         changed += 1
     return changed
 

@@ -112,3 +112,28 @@ async def test_strict_simulator_refuses_like_meta(shop_wa):
     assert data["error"]["message"] == "(#131047) Re-engagement message"
     assert "24 hours" in data["error"]["error_data"]["details"]
     assert data["error"]["type"] == "OAuthException" and data["error"]["fbtrace_id"]
+
+
+async def test_chat_page_shows_a_template_as_a_template(shop_wa):
+    from tests.bot.test_simulator_page import _launch
+
+    wa = shop_wa
+    book_at(wa.world, "10:00")
+    await run_tick(wa.app)
+    await wa.settle()
+    pw, browser = await _launch()
+    try:
+        page = await browser.new_page()
+        await page.goto(wa.url + "/simulador")
+        await page.fill("#nome", "Maria")
+        await page.fill("#telefone", PHONE)
+        await page.click("#entrar")
+        bubble = page.locator(".msg.out.template").first
+        await bubble.wait_for(timeout=10_000)
+        assert await bubble.locator(".badge").inner_text() in ("modelo", "MODELO")
+        assert await bubble.locator(".template-name").inner_text() == "petbot_novo_agendamento"
+        assert await bubble.locator(".template-params li").all_inner_texts() == [
+            "Maria", "Banho", "Thor", "09/03/2026", "10:00"]
+    finally:
+        await browser.close()
+        await pw.stop()

@@ -215,10 +215,11 @@ def test_rescheduled_visit_drops_the_old_confirmation(db_engine) -> None:
         MONDAY - timedelta(days=1), "14:00")
 
 
-def test_birthdays_across_a_dst_free_sao_paulo_year(db_engine) -> None:
-    """Ticks every 4 hours through 2026 (Brazil has no DST since 2019): each birthday greeting
+def test_birthdays_across_a_dst_free_sao_paulo_year(sqlite_engine) -> None:
+    """Ticks every 6 hours through 2026 (Brazil has no DST since 2019): each birthday greeting
     goes once, on its date at 09:00 São Paulo = 12:00 UTC, including 31/12 → 01/01 and a
     29 February birthday on 28/02."""
+    db_engine = sqlite_engine
     world = build_shop(db_engine)
     with Session(db_engine) as s:
         tutor = s.get(Tutor, world.tutor_id)
@@ -242,7 +243,7 @@ def test_birthdays_across_a_dst_free_sao_paulo_year(db_engine) -> None:
         moment = at(date(2025, 12, 31), "00:00")
         while moment < at(date(2027, 1, 2), "00:00"):
             tick(db_engine, moment, channel)
-            moment += timedelta(hours=4)
+            moment += timedelta(hours=6)
     finally:
         planner.SOURCES.clear()
         planner.SOURCES.update(saved)
@@ -257,3 +258,59 @@ def test_birthdays_across_a_dst_free_sao_paulo_year(db_engine) -> None:
         ("2026-12-31T12:00:00+00:00", "aniversario_pet"),
         ("2027-01-01T12:00:00+00:00", "aniversario_tutor"),
     ]
+
+
+def _bath_delivered(world, day=MONDAY):
+    appt = book_at(world, "10:00", day=day)
+    _status(world, appt.id, "entregue", at(day, "11:30"))
+    return appt
+
+
+def test_winback_fifteen_days_after_the_last_bath(db_engine) -> None:
+    world = build_shop(db_engine)
+    _bath_delivered(world)
+    channel = FakeChannel()
+    tick(db_engine, at(MONDAY + timedelta(days=15), "10:00"), channel)
+    assert "retorno" in channel.kinds(db_engine)
+    [row] = rows(db_engine, kind="retorno")
+    assert row.due_at == at(MONDAY + timedelta(days=15), "10:00")
+    assert "último banho de Thor" in channel.sent[channel.kinds(db_engine).index("retorno")].text
+
+
+def test_no_winback_when_something_is_booked_or_the_tutor_has_a_plan(db_engine) -> None:
+    from scheduler_core.plans import service as plans
+
+    world = build_shop(db_engine)
+    _bath_delivered(world)
+    book_at(world, "10:00", day=MONDAY + timedelta(days=21))  # already coming back
+    second_pet = world.add_pet(name="Luna")
+    book_at(world, "14:00", pet_id=second_pet)
+    _status(world, _last_appt(world), "entregue", at(MONDAY, "15:30"))
+    plans.sell_plan(db_engine, pet_id=world.pet_id, template_id=world.add_plan_template(),
+                    start_date=MONDAY + timedelta(days=1), now=at(MONDAY, "16:00"),
+                    actor="staff:1")
+    channel = FakeChannel()
+    tick(db_engine, at(MONDAY + timedelta(days=15), "10:00"), channel)
+    assert "retorno" not in channel.kinds(db_engine)
+
+
+def _last_appt(world) -> int:
+    from sqlmodel import select
+
+    from scheduler_core.agenda.models import Appointment
+    with Session(world.engine) as s:
+        return s.exec(select(Appointment.id).order_by(Appointment.id.desc())).first()
+
+
+def test_invoice_link_on_its_due_date(db_engine) -> None:
+    from tests.scheduler_core.billing.billing_helpers import new_invoice
+
+    world = build_shop(db_engine)
+    due = NOW.date() + timedelta(days=2)
+    invoice_id = new_invoice(world, ("Banho", 5000), due=due)
+    channel = FakeChannel()
+    tick(db_engine, NOW, channel)
+    assert channel.sent == []
+    tick(db_engine, at(due, "09:00"), channel)
+    [sent] = channel.sent
+    assert "R$ 50,00" in sent.text and f"/fatura/{world.shop_id}-{invoice_id}" in sent.text
