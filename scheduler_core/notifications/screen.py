@@ -11,14 +11,16 @@ Decisions where the spec is silent:
 
 - The preview uses the shop's next visit that is neither cancelled nor a no-show (the latest
   past one when nothing is booked ahead), through :func:`.queries.preview`; without any visit
-  the shop's own variables are filled and the others left empty, as a send would.
+  the shop's own variables are filled and the others left empty, as a send would. A kind
+  about something else registers its own sample (:func:`register_sample`): Pet Care's is the
+  shop's next scheduled dose.
 - A refused text is not saved at all (nor the switch or the template beside it): the form comes
   back with what was typed and the pt-BR message of :func:`.texts.validate_text`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -119,7 +121,24 @@ def _cards(session: Session, shop_id: int) -> list[KindCard]:
                   if c.category in CATEGORY_ORDER else len(CATEGORY_ORDER))
 
 
-def _sample(session: Session, shop: Shop, now: datetime) -> Sample:
+#: Kinds whose preview is not about a visit (a Pet Care dose): their package registers a
+#: ``sample(session, shop, now) -> Sample | None`` here (:func:`register_sample`), so this
+#: module imports none of them.
+SAMPLES: dict[Kind, Callable[[Session, Shop, datetime], Sample | None]] = {}
+
+
+def register_sample(kind: Kind) -> Callable:
+    """Decorator: the preview sample of ``kind`` (None: fall back to the next visit)."""
+    def wrap(fn: Callable[[Session, Shop, datetime], Sample | None]) -> Callable:
+        SAMPLES[Kind(kind)] = fn
+        return fn
+    return wrap
+
+
+def _sample(session: Session, shop: Shop, now: datetime, kind: str | None = None) -> Sample:
+    chosen = kind_of(kind)
+    if chosen in SAMPLES and (own := SAMPLES[chosen](session, shop, now)) is not None:
+        return own
     live = [s.value for s in AppointmentStatus if s not in FREEING_STATUSES]
     base = select(Appointment).where(Appointment.shop_id == shop.id,
                                      Appointment.status.in_(live))
@@ -127,8 +146,8 @@ def _sample(session: Session, shop: Shop, now: datetime) -> Sample:
                         .order_by(Appointment.start, Appointment.id)).first() or \
         session.exec(base.order_by(Appointment.start.desc(), Appointment.id)).first()
     if appt is None:
-        return Sample(None, "Nenhum agendamento na agenda: a prévia mostra a descrição de cada "
-                            "variável.", base_values(session, shop, None))
+        return Sample(None, "nenhum agendamento (só os dados da loja)",
+                      base_values(session, shop, None))
     values = appointment_values(session, appt)
     start = from_utc_naive(appt.start, shop.timezone)
     description = " · ".join(p for p in (values.get("NOME_PET"), values.get("NOME_SERVICO"),
@@ -152,7 +171,7 @@ def screen(engine: Engine, *, shop: Shop, now: datetime, kind: str | None = None
     with read_session(engine, expire_on_commit=False) as session:
         cards = _cards(session, shop.id)
         chosen = next((c for c in cards if c.kind == kind), None)
-        sample = _sample(session, shop, now)
+        sample = _sample(session, shop, now, kind)
         planned = queries.upcoming(session, shop.id, now, days=PLANNED_DAYS)
         history, _total = queries.history(session, shop.id)
         prefs = notif_settings.get_prefs(session, shop.id)
@@ -178,7 +197,7 @@ def preview(engine: Engine, *, shop: Shop, now: datetime, kind: str, text: str) 
     # A little over WhatsApp's limit, so "too long" still shows; a huge body is cut.
     text = str(text or "")[:WHATSAPP_TEXT_LIMIT + 100]
     with read_session(engine) as session:
-        sample = _sample(session, shop, now)
+        sample = _sample(session, shop, now, chosen.value)
         shown = _preview(session, shop, chosen.value, text, sample)
     return Preview(text=shown, errors=validate_text(text), sample=sample.description)
 

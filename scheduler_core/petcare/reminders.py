@@ -9,11 +9,12 @@ Two notices per scheduled dose with the reminder on (its protocol active, the pe
 - *atrasada*: the day after the due date at ``send_time`` when the dose was not recorded as
   applied, the same text followed by a line saying it is late.
 
-The event key carries the dose and its due date ("petcare:12:2026-03-12:antes"), so moving the
-date plans a new reminder and the old one is dropped before sending ("dose remarcada"); a dose
-applied, removed or switched off in the meantime is dropped the same way
-(:func:`check_dose`). The variables: (NOME_SERVICO) is the protocol's name, (DATA_AGENDAMENTO)
-the due date.
+The Notificações preview of this kind is rendered on the shop's next scheduled dose
+(:func:`preview_sample`). The event key carries the dose and its due date
+("petcare:12:2026-03-12:antes"), so moving the date plans a new reminder and the old one
+is dropped before sending ("dose remarcada"); a dose applied, removed or switched off in
+the meantime is dropped the same way (:func:`check_dose`). The variables: (NOME_SERVICO) is
+the protocol's name, (DATA_AGENDAMENTO) the due date.
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from scheduler_core.kernel.clock import local
+from scheduler_core.kernel.clock import from_utc_naive, local
 from scheduler_core.notifications.models import Notification
 from scheduler_core.notifications.outbox import Planned
 from scheduler_core.notifications.planner import Context, base_values, recipient_of, register
+from scheduler_core.notifications.screen import Sample, register_sample
 from scheduler_core.notifications.texts import Kind
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.petcare.models import PetCareDose, PetCareProtocol
-from scheduler_core.petcare.rules import reminder_day
-from scheduler_core.petcare.service import due_doses
+from scheduler_core.petcare.rules import dose_label, reminder_day
+from scheduler_core.petcare.service import due_doses, schedule_of
+from scheduler_core.shop.models import Shop
 
 BEFORE, LATE = "antes", "atrasada"
 DEFAULT_SEND_TIME = "09:00"
@@ -66,6 +69,35 @@ def _moments(ctx: Context, dose: PetCareDose) -> list[tuple[str, datetime]]:
     return [(BEFORE, before), (LATE, late)]
 
 
+def dose_values(session: Session, shop: Shop, dose: PetCareDose, protocol: PetCareProtocol,
+                pet: Pet, tutor: Tutor | None) -> dict[str, str]:
+    """The variables of a dose's notice: (NOME_SERVICO) the protocol, (DATA_AGENDAMENTO) the
+    due date."""
+    return base_values(session, shop, tutor) | {
+        "NOME_PET": pet.name, "NOME_SERVICO": protocol.name,
+        "DATA_AGENDAMENTO": f"{dose.due_on:%d/%m/%Y}" if dose.due_on else "",
+        "HORARIO_AGENDAMENTO": ""}
+
+
+@register_sample(Kind.PET_CARE)
+def preview_sample(session: Session, shop: Shop, now: datetime) -> Sample | None:
+    """The Notificações preview of this kind: the shop's next scheduled dose (the latest
+    overdue one when none is ahead); None without any, so the preview uses a visit."""
+    today = from_utc_naive(now, shop.timezone).date()
+    pending = due_doses(session, shop_id=shop.id, until=date.max)
+    if not pending:
+        return None
+    ahead = [(d, p) for d, p in pending if d.due_on >= today]
+    dose, protocol = ahead[0] if ahead else pending[-1]
+    pet = session.get(Pet, dose.pet_id)
+    if pet is None:
+        return None
+    values = dose_values(session, shop, dose, protocol, pet, session.get(Tutor, pet.tutor_id))
+    label = dose_label(schedule_of(protocol), dose.number)
+    return Sample(None, f"{pet.name} · {protocol.name} ({label.lower()}) · {dose.due_on:%d/%m/%Y}",
+                  values)
+
+
 @register(Kind.PET_CARE, check=lambda s, row, now: check_dose(s, row, now))
 def plan_dose_reminders(ctx: Context) -> Iterable[Planned]:
     today = ctx.today()
@@ -80,9 +112,7 @@ def plan_dose_reminders(ctx: Context) -> Iterable[Planned]:
         to = recipient_of(tutor)
         if pet is None or pet.status != PetStatus.ATIVO or not to:
             continue
-        values = base_values(ctx.session, ctx.shop, tutor) | {
-            "NOME_PET": pet.name, "NOME_SERVICO": protocol.name,
-            "DATA_AGENDAMENTO": f"{dose.due_on:%d/%m/%Y}", "HORARIO_AGENDAMENTO": ""}
+        values = dose_values(ctx.session, ctx.shop, dose, protocol, pet, tutor)
         for phase, due in _moments(ctx, dose):
             if ctx.in_window(due):
                 yield Planned(kind=Kind.PET_CARE.value, event_key=event_key(dose, phase),

@@ -17,6 +17,7 @@ from scheduler_core.notifications.models import (
     NotificationSetting,
 )
 from scheduler_core.people.models import Pet, Tutor
+from scheduler_core.petcare import service as petcare
 from scheduler_core.shop.models import Shop
 
 from .conftest import logged_in, page_csrf
@@ -169,3 +170,21 @@ async def test_an_attendant_cannot_open_the_notifications(client, panel_db):
     assert (await client.get(BASE)).status == 403
     page = await (await client.get("/admin/agenda")).text()
     assert 'href="/admin/notificacoes"' not in page
+
+
+async def test_the_pet_care_text_is_previewed_on_the_next_scheduled_dose(client, panel_db):
+    engine = panel_db[0]
+    now = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:
+        shop = session.exec(select(Shop)).first()
+        dog = session.exec(select(Pet).where(Pet.species == "cao").order_by(Pet.id)).first()
+    v10 = petcare.save_protocol(engine, shop_id=shop.id, actor="t", now=now, values={
+        "kind": "vacina", "name": "V10", "species": "cao", "doses": "3", "interval_days": "21",
+        "repeat_days": "365"})
+    petcare.schedule_dose(engine, shop=shop, pet_id=dog.id, actor="t", now=now, values={
+        "protocol_id": str(v10.id), "due_on": "20/12/2030", "reminder": "1"})
+    await logged_in(client, panel_db)
+    page = await (await client.get(f"{BASE}?tipo=pet_care")).text()
+    assert f"{dog.name} · V10 (1ª dose de 3) · 20/12/2030" in page
+    assert (f"A próxima dose de V10 de {dog.name} está prevista para 20/12/2030."
+            in page)
