@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.panel.agenda.wizard import create_pet, pet_values
-from admin.panel.pages import db, engine, form, now, page, redirect, render
+from admin.panel.pages import db, engine, form, int_or_none, now, page, redirect, render
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
 from admin.panel.tutors.tutor import field_errors, required_shop, visits_of
@@ -93,6 +93,9 @@ async def pet_page_context(request: web.Request, shop: Shop, pet_id: int) -> dic
 async def pet_page(request: web.Request) -> web.Response:
     shop = required_shop(request)
     ctx = await pet_page_context(request, shop, int(request.match_info["id"]))
+    chosen = int_or_none(request.query.get("aplicar"))
+    if chosen:  # "Aplicar" on a scheduled dose: the form with its protocol chosen
+        ctx.update(petcare_values={"protocol_id": str(chosen)}, petcare_action="apply")
     return render(request, "tutors/pet.html", ctx)
 
 

@@ -69,9 +69,10 @@ def test_a_dose_recorded_on_the_pet_page_schedules_the_next(desk, panel_db):
     with Session(engine, expire_on_commit=False) as session:
         shop = session.exec(select(Shop)).first()
         dog = session.exec(select(Pet).where(Pet.species == "cao").order_by(Pet.id)).first()
-    petcare.save_protocol(engine, shop_id=shop.id, actor="test", now=datetime.now(UTC), values={
-        "kind": "vacina", "name": "V10", "species": "cao", "doses": "3", "interval_days": "21",
-        "repeat_days": "365"})
+    v10 = petcare.save_protocol(engine, shop_id=shop.id, actor="test", now=datetime.now(UTC),
+                                values={"kind": "vacina", "name": "V10", "species": "cao",
+                                        "doses": "3", "interval_days": "21",
+                                        "repeat_days": "365"})
     browser_login(desk, accs.owner_login, accs.owner_password)
     desk.goto(f"{desk.base}/admin/pets/{dog.id}")
     care = desk.locator("#pet-care")
@@ -87,6 +88,15 @@ def test_a_dose_recorded_on_the_pet_page_schedules_the_next(desk, panel_db):
     rows = desk.locator("#pet-care table.doses tbody tr")
     expect(rows.nth(0)).to_contain_text(re.compile(r"2ª dose de 3.*26/01/2026.*Atrasada", re.S))
     expect(rows.nth(1)).to_contain_text(re.compile(r"1ª dose de 3.*Aplicada.*05/01/2026", re.S))
+    # "Aplicar" on the scheduled dose: the form comes with its protocol chosen.
+    rows.nth(0).get_by_role("link", name="Aplicar").click()
+    apply_form = desk.locator("#pet-care form.dose-apply")
+    expect(apply_form.locator("select[name=protocol_id]")).to_have_value(str(v10.id))
+    apply_form.locator("input[name=applied_on]").fill("30/01/2026")
+    apply_form.locator("button:has-text('Registrar dose')").click()
+    # 30/01/2026 + 21 days = 20/02/2026.
+    expect(desk.locator(".flash-ok")).to_contain_text(
+        "V10 (2ª dose de 3) registrada. Próxima dose (3ª dose de 3) agendada para 20/02/2026.")
     shot(desk, "desk-pet-care-dose")
     with Session(engine) as session:
-        assert len(session.exec(select(PetCareDose)).all()) == 2
+        assert len(session.exec(select(PetCareDose)).all()) == 3
