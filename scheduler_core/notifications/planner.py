@@ -87,6 +87,7 @@ class Context:
     low: datetime  # plan rows due from here (UTC)
     high: datetime  # … up to here (UTC)
     invoice_link: Callable[[int, int], str] | None = None  # (invoice_id, shop_id) → public URL
+    _planned: set[tuple[str, str, str]] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -97,6 +98,16 @@ class Context:
 
     def in_window(self, due: datetime) -> bool:
         return self.low <= to_utc(due) <= self.high
+
+    def is_planned(self, kind: Kind, event_key: str, recipient: str) -> bool:
+        """Already in the outbox: the source skips computing its values again. Rows only move
+        later (quiet hours, pace), so the keys of rows due from ``low`` are enough."""
+        if self._planned is None:
+            self._planned = set(self.session.exec(
+                select(Notification.kind, Notification.event_key, Notification.recipient)
+                .where(Notification.shop_id == self.shop.id, Notification.due_at >= self.low)
+            ).all())
+        return (str(kind), event_key, recipient) in self._planned
 
 
 @dataclass(frozen=True)
@@ -229,7 +240,7 @@ def _appt_row(ctx: Context, appt: Appointment, kind: Kind, key: str, due: dateti
               expires: datetime | None = None) -> Planned | None:
     tutor = ctx.session.get(Tutor, appt.tutor_id)
     to = recipient_of(tutor)
-    if not to:
+    if not to or ctx.is_planned(kind, key, to):
         return None
     return Planned(kind=kind.value, event_key=key, recipient=to, due_at=due, tutor_id=tutor.id,
                    appointment_id=appt.id, pet_id=appt.pet_id,
@@ -438,12 +449,12 @@ def _winback(ctx: Context) -> Iterable[Planned]:
         if _holds_plan(ctx.session, pet.tutor_id) or _has_booking(ctx.session, pet.id, ctx.now):
             continue
         tutor = ctx.session.get(Tutor, pet.tutor_id)
-        if not (to := recipient_of(tutor)):
+        key = f"winback:pet:{pet.id}@{to_utc(last_start):%Y-%m-%dT%H:%M}"
+        if not (to := recipient_of(tutor)) or ctx.is_planned(Kind.RETORNO, key, to):
             continue
         values = base_values(ctx.session, ctx.shop, tutor) | {"NOME_PET": pet.name}
-        yield Planned(kind=Kind.RETORNO.value,
-                      event_key=f"winback:pet:{pet.id}@{to_utc(last_start):%Y-%m-%dT%H:%M}",
-                      recipient=to, due_at=due, tutor_id=tutor.id, pet_id=pet.id, values=values)
+        yield Planned(kind=Kind.RETORNO.value, event_key=key, recipient=to, due_at=due,
+                      tutor_id=tutor.id, pet_id=pet.id, values=values)
 
 
 def _check_winback(session: Session, row: Notification, now: datetime) -> str | None:
@@ -486,9 +497,10 @@ def _tutor_birthday(ctx: Context) -> Iterable[Planned]:
         Tutor.shop_id == ctx.shop.id, Tutor.birth_date.is_not(None))).all()
     for tutor in tutors:
         for day in _birthdays(ctx, tutor.birth_date):
-            if to := recipient_of(tutor):
-                yield Planned(kind=Kind.ANIVERSARIO_TUTOR.value,
-                              event_key=f"birthday:tutor:{tutor.id}:{day.year}", recipient=to,
+            key = f"birthday:tutor:{tutor.id}:{day.year}"
+            if (to := recipient_of(tutor)) and not ctx.is_planned(Kind.ANIVERSARIO_TUTOR, key,
+                                                                   to):
+                yield Planned(kind=Kind.ANIVERSARIO_TUTOR.value, event_key=key, recipient=to,
                               due_at=local(day, ctx.setting.send_time or "09:00", ctx.tz),
                               tutor_id=tutor.id,
                               values=base_values(ctx.session, ctx.shop, tutor))
@@ -501,9 +513,9 @@ def _pet_birthday(ctx: Context) -> Iterable[Planned]:
         Pet.status == PetStatus.ATIVO)).all()
     for pet, tutor in pets:
         for day in _birthdays(ctx, pet.birth_date):
-            if to := recipient_of(tutor):
-                yield Planned(kind=Kind.ANIVERSARIO_PET.value,
-                              event_key=f"birthday:pet:{pet.id}:{day.year}", recipient=to,
+            key = f"birthday:pet:{pet.id}:{day.year}"
+            if (to := recipient_of(tutor)) and not ctx.is_planned(Kind.ANIVERSARIO_PET, key, to):
+                yield Planned(kind=Kind.ANIVERSARIO_PET.value, event_key=key, recipient=to,
                               due_at=local(day, ctx.setting.send_time or "09:00", ctx.tz),
                               tutor_id=tutor.id, pet_id=pet.id,
                               values=base_values(ctx.session, ctx.shop, tutor)
@@ -559,15 +571,15 @@ def _invoice_due(ctx: Context) -> Iterable[Planned]:
         due = local(invoice.due_date, send_time, ctx.tz)
         if to_utc(invoice.created_at) > to_utc(due):
             continue  # made at the counter after its due moment (a visit's own invoice)
+        tutor = ctx.session.get(Tutor, invoice.tutor_id)
+        key = f"invoice:{invoice.id}@{invoice.due_date:%Y-%m-%d}"
+        if not (to := recipient_of(tutor)) or ctx.is_planned(Kind.FATURA, key, to):
+            continue
         if invoice_view(ctx.session, invoice.id).totals.open_cents <= 0:
             continue
-        tutor = ctx.session.get(Tutor, invoice.tutor_id)
-        if to := recipient_of(tutor):
-            yield Planned(kind=Kind.FATURA.value,
-                          event_key=f"invoice:{invoice.id}@{invoice.due_date:%Y-%m-%d}",
-                          recipient=to, due_at=due,
-                          tutor_id=tutor.id, pet_id=invoice.pet_id,
-                          values=invoice_values(ctx.session, invoice.id, ctx.invoice_link))
+        yield Planned(kind=Kind.FATURA.value, event_key=key, recipient=to, due_at=due,
+                      tutor_id=tutor.id, pet_id=invoice.pet_id,
+                      values=invoice_values(ctx.session, invoice.id, ctx.invoice_link))
 
 
 @register(Kind.CICLO_PACOTE, check=_check_invoice)
@@ -591,12 +603,13 @@ def _package_cycle(ctx: Context) -> Iterable[Planned]:
         if invoice is None or invoice.status not in OPEN_STATUSES:
             continue
         tutor = ctx.session.get(Tutor, plan.tutor_id)
-        if to := recipient_of(tutor):
+        key = f"invoice:{invoice.id}@cycle:{cycle.id}"
+        if (to := recipient_of(tutor)) and not ctx.is_planned(Kind.CICLO_PACOTE, key, to):
             values = invoice_values(ctx.session, invoice.id, ctx.invoice_link)
             values["DATA_AGENDAMENTO"] = f"{cycle.due_date:%d/%m/%Y}"
             pet = ctx.session.get(Pet, plan.pet_id)
             values["NOME_PET"] = pet.name if pet else values.get("NOME_PET", "")
             yield Planned(kind=Kind.CICLO_PACOTE.value,
-                          event_key=f"invoice:{invoice.id}@cycle:{cycle.id}", recipient=to,
+                          event_key=key, recipient=to,
                           due_at=local(cycle.due_date - days, send_time, ctx.tz),
                           tutor_id=tutor.id, pet_id=plan.pet_id, values=values)

@@ -137,3 +137,82 @@ async def test_chat_page_shows_a_template_as_a_template(shop_wa):
     finally:
         await browser.close()
         await pw.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db(request):
+    prefix = "sqlite" if request.param == "sqlite" else "pg"
+    return request.getfixturevalue(f"{prefix}_engine"), request.getfixturevalue(f"{prefix}_url")
+
+
+async def test_two_app_workers_at_once_and_a_restart_send_each_notification_once(
+        any_db, fake_rasa, clock):
+    import asyncio
+
+    from scheduler_core.db.engine import make_engine
+
+    engine, url = any_db
+    world = build_shop(engine, bot_settings={"mode": "live"})
+    hours = ["08:00", "09:00", "10:00", "11:00", "13:00", "14:00", "15:00", "16:00"]
+    for hhmm in hours:
+        pet = world.add_pet(tutor_id=world.add_tutor(name=f"Tutor {hhmm}"), name=f"Pet {hhmm}")
+        book_at(world, hhmm, pet_id=pet)
+    clock.now = NOW
+    engines = [make_engine(url), make_engine(url)]  # two processes: two pools
+    workers = [await start_wa(e, url, fake_rasa, clock, shop_id=world.shop_id)
+               for e in engines]
+    try:
+        await asyncio.gather(*(run_tick(w.app) for w in workers))
+        await asyncio.gather(*(w.settle() for w in workers))
+        sent = [m for w in workers for m in w.sim.messages if m.direction == "out"]
+        assert len(sent) == len(hours)
+        assert len({m.tutor for m in sent}) == len(hours)
+    finally:
+        for w in workers:
+            await stop_wa(w)
+    # a restart: a new process on the same database sends nothing again, then what is due
+    engines.append(make_engine(url))
+    fresh = await start_wa(engines[-1], url, fake_rasa, clock, shop_id=world.shop_id)
+    try:
+        await run_tick(fresh.app)
+        await fresh.settle()
+        assert [m for m in fresh.sim.messages if m.direction == "out"] == []
+        clock.now = at(MONDAY - timedelta(days=1), "08:00")  # the first confirmation is due
+        await run_tick(fresh.app)
+        await fresh.settle()
+        [confirm] = [m for m in fresh.sim.messages if m.direction == "out"]
+        assert confirm.template["name"] == "petbot_confirmacao"
+    finally:
+        await stop_wa(fresh)
+        for e in engines:
+            e.dispose()
+
+
+async def test_the_loop_runs_with_the_app_at_its_interval(sqlite_engine, sqlite_url, fake_rasa,
+                                                          clock):
+    import asyncio
+    import dataclasses
+
+    from aiohttp.test_utils import TestServer
+
+    from app.server import create_app
+    from tests.bot.conftest import make_settings
+
+    world = build_shop(sqlite_engine, bot_settings={"mode": "live"})
+    book_at(world, "10:00")
+    clock.now = NOW
+    settings = dataclasses.replace(make_settings(sqlite_url, fake_rasa.url),
+                                   notify_interval_s=0.1)
+    app = create_app(settings, engine=sqlite_engine, clock=clock)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    app[BOT_CONFIG].public_url = str(server.make_url("")).rstrip("/")
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while not [m for m in app[sim.SIMULATOR].messages if m.direction == "out"]:
+            assert asyncio.get_running_loop().time() < deadline, "the loop sent nothing"
+            await asyncio.sleep(0.1)
+        [msg] = [m for m in app[sim.SIMULATOR].messages if m.direction == "out"]
+        assert msg.template["name"] == "petbot_novo_agendamento"
+    finally:
+        await server.close()

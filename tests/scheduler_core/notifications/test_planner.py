@@ -314,3 +314,26 @@ def test_invoice_link_on_its_due_date(db_engine) -> None:
     tick(db_engine, at(due, "09:00"), channel)
     [sent] = channel.sent
     assert "R$ 50,00" in sent.text and f"/fatura/{world.shop_id}-{invoice_id}" in sent.text
+
+
+def test_package_cycle_notice_before_the_cycle_and_no_second_invoice_message(db_engine) -> None:
+    from scheduler_core.plans import service as plans
+
+    world = build_shop(db_engine)
+    template = world.add_plan_template("Pacote 6 banhos", kind="pacote", services={"banho": 6},
+                                       charge_every_n=4, months=3, price_cents=30000)
+    plan = plans.sell_plan(db_engine, pet_id=world.pet_id, template_id=template,
+                           start_date=NOW.date(), now=NOW, actor="staff:1")
+    for d in (0, 1, 2, 3, 7):
+        book_at(world, "10:00", day=MONDAY + timedelta(days=d), pet_plan_id=plan.id)
+    channel = FakeChannel()
+    for moment in (at(MONDAY - timedelta(days=2), "09:00"), at(MONDAY, "09:00"),
+                   at(MONDAY + timedelta(days=5), "09:00")):
+        tick(db_engine, moment, channel)
+    with Session(db_engine) as s:
+        cycle = [(s.get(Notification, x.row_id).due_at, x.text) for x in channel.sent
+                 if s.get(Notification, x.row_id).kind == "ciclo_pacote"]
+    assert [due for due, _text in cycle] == [at(MONDAY - timedelta(days=2), "09:00"),
+                                            at(MONDAY + timedelta(days=5), "09:00")]
+    assert "09/03/2026" in cycle[0][1] and "R$ 150,00" in cycle[0][1] and "/fatura/" in cycle[0][1]
+    assert "fatura" not in channel.kinds(db_engine)

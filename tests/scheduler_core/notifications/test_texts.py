@@ -95,3 +95,27 @@ def test_quiet_hours_default_and_saved(db_engine) -> None:
         with pytest.raises(ValidationFailed):
             save_prefs(session, world.shop_id, {"quiet_start": "25:00", "quiet_end": "x",
                                                 "late_drop_hours": "nan"})
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"text": "x" * 1_000_000}, "text"),
+    ({"text": "oi \udfff"}, "text"),
+    ({"text": "Oi", "offset_hours": "nan"}, "offset_hours"),
+    ({"text": "Oi", "offset_hours": "99999999999999999999"}, "offset_hours"),
+    ({"text": "Oi", "offset_hours": "-1"}, "offset_hours"),
+    ({"text": "Oi", "offset_hours": "24", "template_name": "modelo com espaço"},
+     "template_name"),
+    ({"text": "Oi", "offset_hours": "24", "template_params": "NOME_PET, FOO"},
+     "template_params"),
+])
+def test_hostile_setting_input_is_refused_in_ptbr(db_engine, values, field) -> None:
+    world = build_shop(db_engine)
+    with Session(db_engine) as session, pytest.raises(ValidationFailed) as err:
+        save_setting(session, world.shop_id, Kind.CONFIRMACAO, values)
+    assert field in err.value.details["fields"]
+
+
+def test_unknown_kind_is_refused(db_engine) -> None:
+    world = build_shop(db_engine)
+    with Session(db_engine) as session, pytest.raises(ValidationFailed):
+        save_setting(session, world.shop_id, "nao_existe", {"text": "Oi"})
