@@ -112,13 +112,14 @@ def plan_dose_reminders(ctx: Context) -> Iterable[Planned]:
         to = recipient_of(tutor)
         if pet is None or pet.status != PetStatus.ATIVO or not to:
             continue
-        values = dose_values(ctx.session, ctx.shop, dose, protocol, pet, tutor)
         for phase, due in _moments(ctx, dose):
-            if ctx.in_window(due):
-                yield Planned(kind=Kind.PET_CARE.value, event_key=event_key(dose, phase),
-                              recipient=to, due_at=due, tutor_id=tutor.id, pet_id=pet.id,
-                              values=values,
-                              extra_text=late_line(dose.due_on) if phase == LATE else "")
+            key = event_key(dose, phase)
+            if not ctx.in_window(due) or ctx.is_planned(Kind.PET_CARE, key, to):
+                continue
+            yield Planned(kind=Kind.PET_CARE.value, event_key=key, recipient=to, due_at=due,
+                          tutor_id=tutor.id, pet_id=pet.id,
+                          values=dose_values(ctx.session, ctx.shop, dose, protocol, pet, tutor),
+                          extra_text=late_line(dose.due_on) if phase == LATE else "")
 
 
 def check_dose(session: Session, row: Notification, now: datetime) -> str | None:
