@@ -35,6 +35,7 @@ class Perm(StrEnum):
     AUDIT = "audit"
     REPORTS = "reports"  # the dashboards without money per person or the shop's takings
     FINANCIAL = "reports.financial"  # Financeiro, Funcionários, Comissões, sales and closing
+    PETCARE = "petcare.record"  # record or schedule a pet's vaccine/dewormer dose
 
 
 ALL = frozenset(Perm)
@@ -45,11 +46,12 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         {
             Perm.AGENDA_VIEW, Perm.AGENDA_BOOK, Perm.AGENDA_STATUS, Perm.APPOINTMENT_CANCEL,
             Perm.INVOICES_EDIT, Perm.BLOCKS_EDIT, Perm.TUTORS_VIEW, Perm.TUTORS_EDIT,
-            Perm.INBOX, Perm.REPORTS,
+            Perm.INBOX, Perm.REPORTS, Perm.PETCARE,
         }
     ),
     Role.TOSADOR: frozenset({Perm.AGENDA_VIEW, Perm.AGENDA_STATUS, Perm.TUTORS_VIEW}),
-    Role.VETERINARIO: frozenset({Perm.AGENDA_VIEW, Perm.AGENDA_STATUS, Perm.TUTORS_VIEW}),
+    Role.VETERINARIO: frozenset({Perm.AGENDA_VIEW, Perm.AGENDA_STATUS, Perm.TUTORS_VIEW,
+                                 Perm.PETCARE}),
 }
 
 ROLE_LABELS = {

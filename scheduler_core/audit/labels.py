@@ -51,8 +51,19 @@ ACTION_LABELS: dict[str, str] = {
     "invoice.item_remove": "removeu um item da fatura",
     "invoice.overdue": "marcou faturas como vencidas",
     "invoice.pay": "registrou um pagamento da fatura",
+    "notification.off": "desligou a notificação",
+    "notification.on": "ligou a notificação",
+    "notification.rules_save": "alterou as regras de envio das notificações",
+    "notification.setting_save": "salvou a notificação",
     "pet.create": "cadastrou o pet",
     "pet.update": "alterou o pet",
+    "petcare.dose_applied": "registrou uma dose aplicada no pet",
+    "petcare.dose_cancelled": "removeu uma dose agendada do pet",
+    "petcare.dose_scheduled": "agendou uma dose para o pet",
+    "petcare.protocol_create": "cadastrou o protocolo de Pet Care",
+    "petcare.protocol_off": "desativou o protocolo de Pet Care",
+    "petcare.protocol_on": "ativou o protocolo de Pet Care",
+    "petcare.protocol_update": "alterou o protocolo de Pet Care",
     "plan.cancel": "cancelou o plano",
     "plan.counter_edit": "corrigiu o contador do plano",
     "plan.renew": "renovou o plano",
@@ -89,6 +100,8 @@ ENTITY_LABELS: dict[str, str] = {
     "staffuser": "o acesso",
     "tutor": "o tutor",
     "employee": "o profissional",
+    "notification": "a notificação",
+    "petcare_protocol": "o protocolo de Pet Care",
 }
 
 #: Actors without a staff account.
@@ -121,6 +134,13 @@ FIELD_LABELS: dict[str, str] = {
     "status_back_roles": "Perfis que podem voltar status",
     "pin_to_open_tutor": "PIN para abrir um tutor",
     "sensitive_access": "Dados sensíveis",
+    # Pet Care and notifications
+    "protocol": "Protocolo", "applied_on": "Aplicada em", "due_on": "Data prevista",
+    "next_due": "Próxima dose", "moved_from": "Data anterior", "doses": "Doses",
+    "interval_days": "Intervalo (dias)", "repeat_days": "Reforço a cada (dias)",
+    "species": "Espécie", "instructions": "Instruções", "enabled": "Ligada", "text": "Texto",
+    "template": "Modelo", "quiet_start": "Silêncio a partir de", "quiet_end": "Silêncio até",
+    "late_drop_hours": "Atraso máximo (h)",
 }
 
 #: An employee's own say on sensitive data (scheduler_core.catalog.shop_setup).

@@ -11,10 +11,12 @@ from admin.panel.config import (
     checklists,
     hours,
     leva_e_traz,
+    notifications,
+    petcare,
     restrictions,
     shop,
     team,
 )
 
 ROUTES = [m.routes for m in (shop, hours, team, catalogue, leva_e_traz, restrictions, blocks, bot,
-                                checklists, breeds)]
+                                checklists, breeds, petcare, notifications)]

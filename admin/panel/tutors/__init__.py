@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from admin.panel.tutors import access, pets, tutor
+from admin.panel.tutors import access, pet_care, pets, tutor
 
-ROUTES = [m.routes for m in (tutor, pets, access)]
+ROUTES = [m.routes for m in (tutor, pets, pet_care, access)]

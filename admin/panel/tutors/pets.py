@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from admin.panel.agenda.wizard import create_pet, pet_values
-from admin.panel.pages import db, engine, form, now, page, redirect, render, staff
+from admin.panel.pages import db, engine, form, int_or_none, now, page, redirect, render, staff
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import today
 from admin.panel.tutors import access
@@ -17,6 +17,8 @@ from scheduler_core.db.engine import locked_session, read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.people import registry as people
 from scheduler_core.people.models import Breed, Tutor
+from scheduler_core.petcare import service as petcare
+from scheduler_core.petcare.labels import KIND_LABELS
 from scheduler_core.shop.models import Shop
 
 routes = web.RouteTableDef()
@@ -68,15 +70,14 @@ def _load_pet(db_engine: Engine, shop: Shop, pet_id: int) -> dict:
                 "visits": visits_of(session, shop, pet_id=pet.id), "breeds": _breeds(session)}
 
 
-@routes.get("/admin/pets/{id:[0-9]{1,9}}")
-@page(Perm.TUTORS_VIEW)
-async def pet_page(request: web.Request) -> web.Response:
-    shop = required_shop(request)
-    ctx = await db(request, _load_pet, engine(request), shop, int(request.match_info["id"]))
+async def pet_page_context(request: web.Request, shop: Shop, pet_id: int) -> dict:
+    """What the pet page shows: the pet, its tutor and visits, the edit form's values and the
+    Pet Care chart (``scheduler_core.petcare``)."""
+    ctx = await db(request, _load_pet, engine(request), shop, pet_id)
+    ctx["petcare"] = await db(request, petcare.pet_chart, engine(request), shop=shop,
+                              pet_id=pet_id, now=now(request))
+    ctx["petcare_kinds"] = KIND_LABELS
     pet = ctx["pet"]
-    prompt = await access.prompt_if_needed(request, pet.tutor_id)  # the shop's PIN, audited
-    if prompt is not None:
-        return prompt
     values = {
         "name": pet.name, "species": pet.species, "breed_id": str(pet.breed_id or ""),
         "porte": pet.porte or "", "pelagem": pet.pelagem or "", "sex": pet.sex or "",
@@ -84,9 +85,22 @@ async def pet_page(request: web.Request) -> web.Response:
         else "", "birth_date": pet.birth_date.isoformat() if pet.birth_date else "",
         "notes": pet.notes,
     }
-    return render(request, "tutors/pet.html", {
-        **ctx, "new_pet": values, "pet_action": f"/admin/pets/{pet.id}",
-        "pet_title": "Editar pet"})
+    return {**ctx, "new_pet": values, "pet_action": f"/admin/pets/{pet.id}",
+            "pet_title": "Editar pet"}
+
+
+@routes.get("/admin/pets/{id:[0-9]{1,9}}")
+@page(Perm.TUTORS_VIEW)
+async def pet_page(request: web.Request) -> web.Response:
+    shop = required_shop(request)
+    ctx = await pet_page_context(request, shop, int(request.match_info["id"]))
+    prompt = await access.prompt_if_needed(request, ctx["pet"].tutor_id)  # the shop's PIN, audited
+    if prompt is not None:
+        return prompt
+    chosen = int_or_none(request.query.get("aplicar"))
+    if chosen:  # "Aplicar" on a scheduled dose: the form with its protocol chosen
+        ctx.update(petcare_values={"protocol_id": str(chosen)}, petcare_action="apply")
+    return render(request, "tutors/pet.html", ctx)
 
 
 def _update_pet(db_engine: Engine, shop: Shop, pet_id: int, values: dict, now_) -> None:
