@@ -141,3 +141,30 @@ async def test_phones_masked_without_the_sensitive_permission(client, panel_db):
     html = await (await client.get("/admin/relatorios/clientes")).text()
     assert "Aniversariante Teste" in html
     assert "(11) 9••••-4321" in html and "95555-4321" not in html
+
+
+async def test_commission_lines_are_cut_on_screen_and_all_in_the_downloads(
+        client, panel_db, monkeypatch):
+    from admin.panel.reports import screens
+    from scheduler_core.reports import funcionarios
+
+    engine = panel_db[0]
+    f, _today = _month_filter(engine)
+    with Session(engine) as s:
+        every = funcionarios.comissoes(s, f).lines
+    assert len(every) >= 3, "the demo shop needs a few commission lines this month"
+    monkeypatch.setattr(screens, "MAX_ROWS", 2)
+    monkeypatch.setattr(screens, "PAGE_ROWS", 2)  # the download reads several pages
+    await logged_in(client, panel_db)
+    html = await (await client.get("/admin/relatorios/comissoes")).text()
+    assert f"Mostrando 2 de {len(every)} linhas" in html
+    raw = await (await client.get("/admin/relatorios/comissoes/exportar.csv?tabela=linhas")).read()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert raw.startswith(b"\xef\xbb\xbf") and rows[0][0] == "Data"
+    assert [int(r[1]) for r in rows[1:]] == [c.appointment_id for c in every]
+    book = openpyxl.load_workbook(io.BytesIO(await (await client.get(
+        "/admin/relatorios/comissoes/exportar.xlsx")).read()))
+    sheet = book.worksheets[1]
+    assert sheet.max_row - 1 == len(every)
+    assert [sheet.cell(r, 7).value for r in range(2, sheet.max_row + 1)] == [
+        pytest.approx(c.commission_cents / 100) for c in every]
