@@ -11,7 +11,8 @@
 2. Baseline: drops the indexes of ``scheduler_core/reports/indexes.py`` and times every panel
    (``scheduler_core.reports.panels.panel``, the screen's one call, with the Robô rows loaded as
    the screen loads them and the screen's ``line_limit``: Comissões shows its first 400 detail
-   lines, the export streams them all) for last month and for the last 12 months: p50 and p95 over --runs.
+   lines, the export streams them all) for last month and for the last 12 months: p50 and
+   p95 over --runs.
 3. Creates the indexes again, ANALYZE, and times the same calls. Prints each panel's headline
    figures, p50 / p95 with the indexes, the baseline p50 and the ratio. Target: ≤ 300 ms per
    panel (p50) on SQLite and on PostgreSQL.

@@ -168,3 +168,19 @@ async def test_commission_lines_are_cut_on_screen_and_all_in_the_downloads(
     assert sheet.max_row - 1 == len(every)
     assert [sheet.cell(r, 7).value for r in range(2, sheet.max_row + 1)] == [
         pytest.approx(c.commission_cents / 100) for c in every]
+
+
+async def test_robo_note_only_while_no_turn_is_recorded(client, panel_db):
+    from scheduler_core.chatbot.turn_log import record_turn
+
+    engine = panel_db[0]
+    f, _today = _month_filter(engine)
+    await logged_in(client, panel_db)
+    assert 'data-note="nlu"' in await (await client.get("/admin/relatorios/robo")).text()
+    with Session(engine) as s:
+        record_turn(s, shop_id=f.shop_id, sender="+5511900000000", at=datetime.now(UTC),
+                    text="quero banho", intent="banho", confidence=0.9, tapped=False,
+                    misunderstood=False)
+        s.commit()
+    html = await (await client.get("/admin/relatorios/robo")).text()
+    assert 'data-note="nlu"' not in html

@@ -213,3 +213,17 @@ def test_comissoes_shows_the_first_lines_and_pages_through_all(shop):
     assert [len(p) for p in pages] == [2, 2, 1] and sum(pages, []) == every == streamed
     assert [r[1] for r in every] == [sd.visits[v] for v in ("V1", "V2", "V2", "V6", "V3")]
     assert sum(r[6] for r in every) == full.earned_cents + full.projected_cents
+
+
+def test_employee_filter_on_comissoes_and_servicos(shop):
+    engine, sd = shop
+    with Session(engine) as s:
+        f = march(engine, sd, employee_id=sd.ana)
+        c = funcionarios.comissoes(s, f, line_limit=1)
+        svc = servicos.servicos(s, march(engine, sd, employee_id=sd.bruno))
+    # Ana: V1 banho 10 % of 50, V2 combo banho 45 × 10 % + tosa 36 × 20 %; no projection.
+    assert [(t.name, t.earned_cents, t.projected_cents) for t in c.totals] == [
+        ("Ana", 500 + 450 + 720, 0)]
+    assert c.line_count == 3 and [x.employee for x in c.lines] == ["Ana"]
+    # Bruno: only V3 is done in March (V4 no-show, V6 still scheduled).
+    assert [(x.name, x.count, x.revenue_cents) for x in svc] == [("Banho", 1, 5000)]
