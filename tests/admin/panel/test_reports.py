@@ -77,6 +77,9 @@ async def test_bad_dates_are_a_clear_refusal(client, panel_db):
     assert response.status == 422
     assert (await client.get("/admin/relatorios/nada")).status == 404
     assert (await client.get("/admin/relatorios/geral?segmento=abc")).status == 422
+    response = await client.get("/admin/relatorios/geral/exportar.csv?inicio=9999-12-01"
+                                "&fim=9999-12-31")
+    assert response.status == 422 and "Escolha datas entre" in await response.text()
 
 
 async def test_geral_csv_matches_the_core(client, panel_db):
@@ -184,3 +187,17 @@ async def test_robo_note_only_while_no_turn_is_recorded(client, panel_db):
         s.commit()
     html = await (await client.get("/admin/relatorios/robo")).text()
     assert 'data-note="nlu"' not in html
+
+
+@pytest.mark.parametrize("report", list(panels.FAQ))
+async def test_every_faq_report_downloads(client, panel_db, report):
+    await logged_in(client, panel_db)
+    response = await client.get(f"/admin/relatorios/faq/{report}.csv")
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
+    raw = await response.read()
+    header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert raw.startswith(b"\xef\xbb\xbf") and len(header) >= 2
+    response = await client.get(f"/admin/relatorios/faq/{report}.xlsx")
+    assert response.status == 200
+    book = openpyxl.load_workbook(io.BytesIO(await response.read()))
+    assert [c.value for c in book.worksheets[0][1]][:len(header)] == header

@@ -188,6 +188,10 @@ def test_bad_period_is_refused(shop):
     with Session(engine) as s, pytest.raises(ValidationFailed) as err:
         make_filter(s, sd.shop_id, date(2026, 3, 31), date(2026, 3, 1))
     assert "anterior" in err.value.message
+    for start, end in ((date(9999, 12, 1), date(9999, 12, 31)), (date(1, 1, 1), date(1, 1, 31))):
+        with Session(engine) as s, pytest.raises(ValidationFailed) as err:
+            make_filter(s, sd.shop_id, start, end)
+        assert err.value.message == "Escolha datas entre 2000 e 2100."
 
 
 def test_comissoes_shows_the_first_lines_and_pages_through_all(shop):
