@@ -10,7 +10,9 @@
    payments, 6,000 WhatsApp conversations and 40,000 tutor messages.
 2. Baseline: drops the indexes of ``scheduler_core/reports/indexes.py`` and times every panel
    (``scheduler_core.reports.panels.panel``, the screen's one call, with the Robô rows loaded as
-   the screen loads them) for last month and for the last 12 months: p50 and p95 over --runs.
+   the screen loads them and the screen's ``line_limit``: Comissões shows its first 400 detail
+   lines, the export streams them all) for last month and for the last 12 months: p50 and
+   p95 over --runs.
 3. Creates the indexes again, ANALYZE, and times the same calls. Prints each panel's headline
    figures, p50 / p95 with the indexes, the baseline p50 and the ratio. Target: ≤ 300 ms per
    panel (p50) on SQLite and on PostgreSQL.
@@ -36,6 +38,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlmodel import Session
 
 from admin.panel.reports import robo_rows
+from admin.panel.reports.screens import MAX_ROWS
 from bot.models import WaConversation, WaMessage
 from scheduler_core.agenda.models import Appointment, AppointmentItem, StatusChange
 from scheduler_core.billing.models import Invoice, InvoiceItem, Payment
@@ -240,7 +243,7 @@ def measure(engine, shop_id: int, runs: int) -> dict:
                     f = make_filter(s, shop_id, start, end)
                     rows = robo_rows.load(s, f) if name == "robo" else None
                     figures = panels.panel(s, name, f, today=TODAY, mask=str,
-                                           robo_rows=rows).figures
+                                           robo_rows=rows, line_limit=MAX_ROWS).figures
                 times.append((time.perf_counter() - t0) * 1000)
                 cpu.append((time.process_time() - c0) * 1000)
             out[(label, name)] = (statistics.median(times), _p95(times),

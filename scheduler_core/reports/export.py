@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import BinaryIO
 
@@ -39,21 +39,34 @@ def csv_cell(value: Cell, kind: str) -> str:
 
 def csv_chunks(table: Table) -> Iterator[bytes]:
     """The table as CSV bytes, the BOM first, a few hundred rows per chunk."""
+    yield csv_header(table)
+    for start in range(0, len(table.rows), CHUNK_ROWS):
+        yield csv_rows(table, table.rows[start:start + CHUNK_ROWS])
+
+
+def csv_header(table: Table) -> bytes:
+    """The BOM and the header line."""
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerow(
+        [c.label for c in table.columns])
+    return "\ufeff".encode() + buf.getvalue().encode()
+
+
+def csv_rows(table: Table, rows: Iterable[tuple[Cell, ...]]) -> bytes:
+    """``rows`` (of ``table``'s columns) as CSV lines: a chunk of a streamed export."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
-    yield "\ufeff".encode() + buf.getvalue().encode()
     kinds = [c.kind for c in table.columns]
-    for start in range(0, len(table.rows), CHUNK_ROWS):
-        buf.seek(0)
-        buf.truncate()
-        for row in table.rows[start:start + CHUNK_ROWS]:
-            writer.writerow([csv_cell(v, k) for v, k in zip(row, kinds, strict=True)])
-        yield buf.getvalue().encode()
+    for row in rows:
+        writer.writerow([csv_cell(v, k) for v, k in zip(row, kinds, strict=True)])
+    return buf.getvalue().encode()
 
 
-def write_xlsx(tables: list[Table], out: BinaryIO) -> None:
-    """One sheet per table into ``out`` (a binary file opened for writing)."""
+def write_xlsx(tables: list[Table], out: BinaryIO,
+               rows_of: Callable[[Table], Iterable[tuple[Cell, ...]]] | None = None) -> None:
+    """One sheet per table into ``out`` (a binary file opened for writing). ``rows_of`` gives
+    the rows of a table the screen holds only in part (``Table.total_rows``), read as they are
+    written (constant memory)."""
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "remove_timezone": True})
     bold = book.add_format({"bold": True})
     formats = {MONEY: book.add_format({"num_format": BRL_FORMAT}),
@@ -67,7 +80,9 @@ def write_xlsx(tables: list[Table], out: BinaryIO) -> None:
         for col, column in enumerate(table.columns):
             sheet.write_string(0, col, column.label, bold)
             sheet.set_column(col, col, max(12, min(40, len(column.label) + 2)))
-        for r, row in enumerate(table.rows, start=1):
+        rows = (rows_of(table) if rows_of is not None and table.total_rows is not None
+                else table.rows)
+        for r, row in enumerate(rows, start=1):
             for col, (value, column) in enumerate(zip(row, table.columns, strict=True)):
                 _write(sheet, r, col, value, column.kind, formats)
     book.close()

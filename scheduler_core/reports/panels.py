@@ -8,9 +8,9 @@ without the sensitive-data permission); ``robo_rows`` are the channel's rows the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session
 
@@ -77,7 +77,7 @@ KIND_LABELS = {InvoiceKind.AGENDAMENTO: "Atendimento", InvoiceKind.PLANO: "Plano
 @dataclass(frozen=True)
 class RoboRows:
     conversations: list[robo_mod.ConversationRow]
-    inbound_times: list[datetime]
+    by_hour: list[int]  # tutor messages per shop-local hour, counted by the database
     handoffs: list[robo_mod.HandoffRow] = field(default_factory=list)
 
 
@@ -91,8 +91,11 @@ class PanelResult:
 
 
 def panel(session: Session, name: str, f: ReportFilter, *, today: date,
-          mask: Callable[[str], str], robo_rows: RoboRows | None = None) -> PanelResult:
-    """The figures and tables of panel ``name`` (a key of :data:`PANELS`)."""
+          mask: Callable[[str], str], robo_rows: RoboRows | None = None,
+          line_limit: int | None = None) -> PanelResult:
+    """The figures and tables of panel ``name`` (a key of :data:`PANELS`). ``line_limit``
+    keeps only the first detail lines of Comissões (the screen's; the table's ``total_rows``
+    says how many there are and :func:`table_page` reads them all for an export)."""
     figures: object
     if name == "financeiro":
         figures = financeiro.financeiro(session, f, today)
@@ -113,16 +116,43 @@ def panel(session: Session, name: str, f: ReportFilter, *, today: date,
         figures = leva_e_traz.leva_e_traz(session, f)
         tabs = tables.leva_tables(figures)
     elif name == "comissoes":
-        figures = funcionarios.comissoes(session, f)
+        figures = funcionarios.comissoes(session, f, line_limit=line_limit)
         tabs = tables.comissoes_tables(figures)
     elif name == "robo":
-        rows = robo_rows or RoboRows([], [])
-        figures = robo_mod.robo(session, f, rows.conversations, rows.inbound_times,
+        rows = robo_rows or RoboRows([], [0] * 24)
+        figures = robo_mod.robo(session, f, rows.conversations, rows.by_hour,
                                 rows.handoffs)
         tabs = tables.robo_tables(figures)
     else:
         raise KeyError(name)
     return PanelResult(name, PANELS[name], figures, tabs, BASIS_NOTES[name])
+
+
+#: The tables a screen may show only in part, read in full page by page for an export.
+PAGED: frozenset[tuple[str, str]] = frozenset({("comissoes", "linhas")})
+
+
+def table_page(session: Session, name: str, key: str, f: ReportFilter,
+               after: funcionarios.LineCursor | None, size: int
+               ) -> tuple[list[tuple], funcionarios.LineCursor | None]:
+    """Up to ``size`` rows of table ``key`` of panel ``name`` (one of :data:`PAGED`) after
+    the cursor ``after`` (None: from the first), and the cursor of the next page (None: the
+    last page)."""
+    if (name, key) != ("comissoes", "linhas"):
+        raise KeyError((name, key))
+    lines, cursor = funcionarios.commission_page(session, f, after, size)
+    return tables.commission_rows(lines), cursor
+
+
+def table_rows(session: Session, name: str, key: str, f: ReportFilter, *, size: int = 2000
+               ) -> Iterator[tuple]:
+    """Every row of a :data:`PAGED` table, read ``size`` at a time (for the XLSX writer)."""
+    after = None
+    while True:
+        page, after = table_page(session, name, key, f, after, size)
+        yield from page
+        if after is None:
+            return
 
 
 def faq_period(report: str, f: ReportFilter, today: date) -> ReportFilter:

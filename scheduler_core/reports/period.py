@@ -6,7 +6,8 @@ Decisions (the spec is silent):
 - A visit belongs to the local date its start falls on, so a visit at 22:30 in São Paulo
   (01:30 UTC the next day) counts on the São Paulo date.
 - Periods longer than :data:`MAX_DAYS` are refused (a pt-BR message), so a screen never asks
-  for more than three years of rows.
+  for more than three years of rows; so are dates outside :data:`YEARS` (a shop's history,
+  not year 1 or 9999, whose local midnights do not fit a datetime).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from scheduler_core.kernel.errors import NotFound, ValidationFailed
 from scheduler_core.shop.models import Shop
 
 MAX_DAYS = 3 * 366 + 31
+#: The years a report period may fall in.
+YEARS = range(2000, 2101)
 
 
 class Basis(StrEnum):
@@ -101,6 +104,9 @@ def make_filter(
     tz = session.exec(select(Shop.timezone).where(Shop.id == shop_id)).first()
     if tz is None:
         raise NotFound("Loja não encontrada.", details={"shop_id": shop_id})
+    if start.year not in YEARS or end.year not in YEARS:
+        raise ValidationFailed(f"Escolha datas entre {YEARS.start} e {YEARS.stop - 1}.",
+                               details={"field": "start" if start.year not in YEARS else "end"})
     if end < start:
         raise ValidationFailed("A data final é anterior à inicial.", details={"field": "end"})
     if (end - start).days + 1 > MAX_DAYS:

@@ -115,9 +115,13 @@ def turns(session: Session, f: ReportFilter
 
 
 def robo(session: Session, f: ReportFilter, conversations: list[ConversationRow],
-         inbound_times: list[datetime], handoffs: list[HandoffRow] = ()) -> Robo:
-    """The panel's figures from the period's conversations, tutor-message times and
-    hand-offs (the channel's rows) and the bot's own turns and bookings."""
+         by_hour: list[int], handoffs: list[HandoffRow] = ()) -> Robo:
+    """The panel's figures from the period's conversations, tutor messages per shop-local
+    hour (24 counts, added up by the database: ``admin/panel/reports/robo_rows.py`` with
+    ``local_time.local_hour``) and hand-offs (the channel's rows), and the bot's own turns
+    and bookings."""
+    if len(by_hour) != 24:
+        raise ValueError("by_hour needs 24 counts")
     lo, hi = f.utc_bounds()
     stmt = select(Appointment.tutor_id).where(
         Appointment.shop_id == f.shop_id, Appointment.origin == Origin.BOT,
@@ -141,9 +145,6 @@ def robo(session: Session, f: ReportFilter, conversations: list[ConversationRow]
             reasons[c.handoff_reason.strip() or NO_REASON] += 1
         elif c.id in resumed:
             reasons[NO_REASON] += 1
-    hours = [0] * 24
-    for at in inbound_times:
-        hours[f.local_hour(at)] += 1
     total, missed, latest, histogram = turns(session, f)
     return Robo(
         started=len(conversations),
@@ -152,7 +153,7 @@ def robo(session: Session, f: ReportFilter, conversations: list[ConversationRow]
         bot_bookings=len(bookers),
         handed_off=sum(reasons.values()),
         reasons=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
-        by_hour=hours, messages_in=len(inbound_times),
+        by_hour=list(by_hour), messages_in=sum(by_hour),
         bot_turns=total, misunderstood=missed, latest_misunderstood=latest,
         confidence=histogram,
     )

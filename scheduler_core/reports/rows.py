@@ -110,6 +110,8 @@ class Share(NamedTuple):
     service_id: int
     in_plan: bool
     cents: int
+    price_cents: int = 0
+    status: str = ""
 
 
 def discount_shares(session: Session, f: ReportFilter, statuses: frozenset[str] | None
@@ -120,7 +122,7 @@ def discount_shares(session: Session, f: ReportFilter, statuses: frozenset[str] 
     i = AppointmentItem
     stmt = (_visit_query(f).with_only_columns(
         Appointment.id, Appointment.discount_cents, i.id, i.price_cents, i.employee_id,
-        i.service_id, i.in_plan)
+        i.service_id, i.in_plan, Appointment.status)
         .select_from(Appointment).join(i, i.appointment_id == Appointment.id)
         .where(Appointment.discount_cents > 0)
         .order_by(Appointment.id, i.position, i.id))
@@ -138,7 +140,7 @@ def discount_shares(session: Session, f: ReportFilter, statuses: frozenset[str] 
         for r, cents in zip(group, split_discount(min(group[0][1], total), weights),
                             strict=True):
             if cents and (f.employee_id is None or r[4] == f.employee_id):
-                out.append(Share(r[2], visit, r[4], r[5], bool(r[6]), cents))
+                out.append(Share(r[2], visit, r[4], r[5], bool(r[6]), cents, r[3], r[7]))
     return out
 
 

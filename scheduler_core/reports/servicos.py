@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, type_coerce
+from sqlalchemy import Float, case, cast, func, type_coerce
 from sqlmodel import Session, select
 
 from scheduler_core.agenda.models import AppointmentItem, AppointmentStatus, StatusChange
 from scheduler_core.catalog.models import Service
-from scheduler_core.kernel.clock import to_utc
+from scheduler_core.db.engine import is_postgres
 from scheduler_core.reports import rows
 from scheduler_core.reports.period import ReportFilter
 
@@ -37,29 +37,59 @@ class ServiceLine:
         return self.count - self.in_plan
 
 
-def real_minutes(session: Session, f: ReportFilter) -> dict[int, float]:
-    """{visit: minutes from its first "em atendimento" to its first "finalizado"} for the
-    period's finished or delivered visits with both moves (one row per visit from the database)."""
+def _minutes_between(session: Session, began, ended):  # noqa: ANN001, ANN202
+    """SQL: the minutes from ``began`` to ``ended`` (UTC timestamps), as a float."""
+    if is_postgres(session):
+        return cast(func.extract("epoch", ended - began), Float) / 60.0
+    return (func.julianday(ended) - func.julianday(began)) * 1440.0
+
+
+def real_minutes_select(session: Session, f: ReportFilter):  # noqa: ANN201 - a select
+    """A select of (visit, minutes from its first "em atendimento" to its first
+    "finalizado") for the period's finished or delivered visits with both moves in order."""
     to = StatusChange.to_status
-    began = func.min(case((to == AppointmentStatus.EM_ATENDIMENTO, StatusChange.at)))
-    ended = func.min(case((to == AppointmentStatus.FINALIZADO, StatusChange.at)))
-    stmt = (select(StatusChange.appointment_id, type_coerce(began, StatusChange.at.type),
-                   type_coerce(ended, StatusChange.at.type))
+    began = type_coerce(func.min(case((to == AppointmentStatus.EM_ATENDIMENTO,
+                                       StatusChange.at))), StatusChange.at.type)
+    ended = type_coerce(func.min(case((to == AppointmentStatus.FINALIZADO, StatusChange.at))),
+                        StatusChange.at.type)
+    return (select(StatusChange.appointment_id.label("visit"),
+                   _minutes_between(session, began, ended).label("minutes"))
             .where(StatusChange.appointment_id.in_(rows.done_visit_ids(f)),
                    to.in_((AppointmentStatus.EM_ATENDIMENTO, AppointmentStatus.FINALIZADO)))
-            .group_by(StatusChange.appointment_id))
-    out = {}
-    for visit, start, end in session.connection().execute(stmt).all():
-        if start is not None and end is not None and end >= start:
-            out[visit] = (to_utc(end) - to_utc(start)).total_seconds() / 60
-    return out
+            .group_by(StatusChange.appointment_id)
+            .having(began.is_not(None), ended.is_not(None), ended >= began))
+
+
+def real_minutes(session: Session, f: ReportFilter) -> dict[int, float]:
+    """{visit: measured minutes} (see :func:`real_minutes_select`)."""
+    return {v: float(m) for v, m in
+            session.connection().execute(real_minutes_select(session, f)).all()}
+
+
+def _measured(session: Session, f: ReportFilter, keep: list) -> dict[int, tuple[float, int]]:
+    """{service: (Σ its lines' shares of their visits' measured minutes, lines measured)},
+    added up by the database: a visit's minutes are shared among its (kept) lines in
+    proportion to their table durations."""
+    item = AppointmentItem
+    real = real_minutes_select(session, f).subquery()
+    lines = (rows.line_select(
+        f, rows.DONE, item.service_id.label("service"), item.duration_min.label("minutes"),
+        real.c.minutes.label("real"),
+        func.sum(item.duration_min).over(partition_by=item.appointment_id).label("w"))
+        .join(real, real.c.visit == item.appointment_id).where(*keep)).subquery()
+    stmt = (select(lines.c.service,
+                   func.sum(lines.c.real * lines.c.minutes / cast(lines.c.w, Float)),
+                   func.count())
+            .where(lines.c.w > 0).group_by(lines.c.service))
+    return {svc: (float(m or 0), int(n)) for svc, m, n in session.connection().execute(stmt)}
 
 
 def servicos(session: Session, f: ReportFilter, *, avulso_only: bool = False
              ) -> list[ServiceLine]:
     """Counts, prices and table minutes summed by the database per service, less the discount
     shares of the discounted visits; the measured duration from the lines of the measured
-    visits only."""
+    visits only, shared and added up by the database too (it was a Python loop over every
+    measured visit's lines: bench/reports.py)."""
     item = AppointmentItem
     keep = [item.in_plan.is_(False)] if avulso_only else []
     names = dict(session.connection().execute(select(Service.id, Service.name)).all())
@@ -72,27 +102,7 @@ def servicos(session: Session, f: ReportFilter, *, avulso_only: bool = False
     for share in rows.discount_shares(session, f, rows.DONE):
         if not (avulso_only and share.in_plan):
             discount[share.service_id] += share.cents
-    real = real_minutes(session, f)
-    measured: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    if real:
-        visit_lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for visit, service, minutes in session.connection().execute(
-            rows.line_select(f, rows.DONE, item.appointment_id, item.service_id,
-                             item.duration_min)
-            .where(item.appointment_id.in_(select(StatusChange.appointment_id).where(
-                StatusChange.to_status == AppointmentStatus.EM_ATENDIMENTO)), *keep)
-            .order_by(item.appointment_id, item.position, item.id)
-        ).all():
-            if visit in real:
-                visit_lines[visit].append((service, minutes))
-        for visit, items in visit_lines.items():
-            weight = sum(m for _, m in items)
-            if not weight:
-                continue
-            for service, minutes in items:
-                acc = measured[service]
-                acc[0] += real[visit] * minutes / weight
-                acc[1] += 1
+    measured = _measured(session, f, keep)
     out = []
     for service, count, in_plan, price, table in totals:
         m, n = measured.get(service, (0.0, 0))

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from scheduler_core.agenda.labels import ORIGIN_LABELS, STATUS_LABELS
 from scheduler_core.reports.clientes import Clientes
 from scheduler_core.reports.financeiro import Financeiro
-from scheduler_core.reports.funcionarios import Comissoes, EmployeeLine
+from scheduler_core.reports.funcionarios import Comissoes, CommissionLine, EmployeeLine
 from scheduler_core.reports.geral import Geral
 from scheduler_core.reports.leva_e_traz import LevaETraz
 from scheduler_core.reports.lists import ActiveClient, CancelledVisit, Sale
@@ -39,6 +39,8 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[tuple[Cell, ...]]
+    #: Set when ``rows`` holds only the first rows (the screen's): how many there are in all.
+    total_rows: int | None = None
 
 
 def _t(key: str, title: str, cols: Iterable[tuple[str, str]], rows: Iterable) -> Table:
@@ -136,12 +138,20 @@ def comissoes_tables(r: Comissoes) -> list[Table]:
                 [("Funcionário", TEXT), ("Base realizada", MONEY), ("Comissão realizada", MONEY),
                  ("Comissão prevista", MONEY)],
                 [(t.name, t.base_cents, t.earned_cents, t.projected_cents) for t in r.totals])
-    lines = _t("linhas", "Comissões: linhas",
-               [("Data", DATE), ("Atendimento", INT), ("Funcionário", TEXT), ("Serviço", TEXT),
-                ("Base", MONEY), ("%", INT), ("Comissão", MONEY), ("Situação", TEXT)],
-               [(c.day, c.appointment_id, c.employee, c.service, c.base_cents, c.pct,
-                 c.commission_cents, "Realizada" if c.earned else "Prevista") for c in r.lines])
+    lines = _t("linhas", "Comissões: linhas", COMMISSION_COLUMNS, commission_rows(r.lines))
+    if len(r.lines) < r.line_count:
+        lines = Table(lines.key, lines.title, lines.columns, lines.rows, r.line_count)
     return [totals, lines]
+
+
+COMMISSION_COLUMNS = [("Data", DATE), ("Atendimento", INT), ("Funcionário", TEXT),
+                      ("Serviço", TEXT), ("Base", MONEY), ("%", INT), ("Comissão", MONEY),
+                      ("Situação", TEXT)]
+
+
+def commission_rows(lines: Iterable[CommissionLine]) -> list[tuple[Cell, ...]]:
+    return [(c.day, c.appointment_id, c.employee, c.service, c.base_cents, c.pct,
+             c.commission_cents, "Realizada" if c.earned else "Prevista") for c in lines]
 
 
 def robo_tables(r: Robo) -> list[Table]:

@@ -54,4 +54,4 @@ async def test_two_handoffs_given_back_keep_their_reasons_and_both_count(wa):
 
 def _load(session, f):
     rows = robo_rows.load(session, f)
-    return rows.conversations, rows.inbound_times, rows.handoffs
+    return rows.conversations, rows.by_hour, rows.handoffs

@@ -5,7 +5,9 @@ Filters (query string): ``periodo`` (a preset) or ``inicio`` / ``fim`` (ISO date
 ``segmento``, ``funcionario``, ``base`` (execucao / vencimento / pagamento). Financial panels
 and reports need ``Perm.FINANCIAL``; tutors' WhatsApp is masked without
 ``Perm.TUTORS_SENSITIVE``. CSV and XLSX are streamed (the XLSX is written to a temporary file
-by xlsxwriter in constant-memory mode, then sent in chunks).
+by xlsxwriter in constant-memory mode, then sent in chunks). Comissões' detail lines (tens of
+thousands in a year) are shown up to ``MAX_ROWS`` and exported page by page from the
+database (``PAGE_ROWS`` at a time), never all in memory.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from scheduler_core.db.engine import read_session
 from scheduler_core.kernel.errors import ValidationFailed
 from scheduler_core.people.masking import show_phone
 from scheduler_core.reports import export, panels
-from scheduler_core.reports.period import BASIS_LABELS, Basis, make_filter, month_of, previous_month
+from scheduler_core.reports.period import (
+    BASIS_LABELS,
+    Basis,
+    ReportFilter,
+    make_filter,
+    month_of,
+    previous_month,
+)
 from scheduler_core.shop.models import Employee, Segment
 
 routes = web.RouteTableDef()
@@ -39,6 +48,8 @@ CHUNK = 64 * 1024
 #: Rows a screen table shows (the download has them all): a year of commission lines would
 #: make a page too heavy for a phone.
 MAX_ROWS = 400
+#: Rows read from the database at a time when an export streams a long table.
+PAGE_ROWS = 2000
 
 
 def _period(q, today: date) -> tuple[date, date, str]:
@@ -96,8 +107,8 @@ def _load_panel(eng, name: str, p: dict) -> dict:
                         employee_id=p["employee_id"], basis=p["basis"])
         rows = robo_rows.load(session, f) if name == "robo" else None
         result = panels.panel(session, name, f, today=p["today"], mask=_mask(p["sensitive"]),
-                              robo_rows=rows)
-        return {"result": result, **_options(session, p["shop_id"])}
+                              robo_rows=rows, line_limit=MAX_ROWS)
+        return {"result": result, "filter": f, **_options(session, p["shop_id"])}
 
 
 def _options(session: Session, shop_id: int) -> dict:
@@ -158,7 +169,8 @@ async def panel_export(request: web.Request) -> web.StreamResponse:
     _check(request, name)
     p = _request_filter(request)
     data = await db(request, _load_panel, engine(request), name, p)
-    return await _send(request, data["result"].tables, f"{name}-{p['start']}-{p['end']}", fmt)
+    return await _send(request, data["result"].tables, f"{name}-{p['start']}-{p['end']}", fmt,
+                       paged=(name, data["filter"]))
 
 
 @routes.get("/admin/relatorios/faq/{report}.{fmt}")
@@ -173,7 +185,11 @@ async def faq_export(request: web.Request) -> web.StreamResponse:
     return await _send(request, tables, f"{report}-{p['start']}-{p['end']}", fmt)
 
 
-async def _send(request: web.Request, tables: list, stem: str, fmt: str) -> web.StreamResponse:
+async def _send(request: web.Request, tables: list, stem: str, fmt: str,
+                paged: tuple[str, ReportFilter] | None = None) -> web.StreamResponse:
+    """Stream ``tables`` as CSV (one table, ``tabela``) or XLSX. A table the screen holds only
+    in part (``total_rows``) is read page by page from the database (``panels.table_page``),
+    each page off the event loop, and written as it comes."""
     if fmt == "csv":
         key = request.query.get("tabela") or tables[0].key
         table = next((t for t in tables if t.key == key), None)
@@ -181,11 +197,21 @@ async def _send(request: web.Request, tables: list, stem: str, fmt: str) -> web.
             raise web.HTTPNotFound(text="Tabela não encontrada neste relatório.")
         response = _stream_response(f"{stem}-{table.key}.csv", "text/csv; charset=utf-8")
         await response.prepare(request)
-        for chunk in export.csv_chunks(table):
-            await response.write(chunk)
+        if table.total_rows is None or paged is None:
+            for chunk in export.csv_chunks(table):
+                await response.write(chunk)
+        else:
+            await response.write(export.csv_header(table))
+            cursor = None
+            while True:
+                rows, cursor = await db(request, _page, engine(request), paged[0], table.key,
+                                        paged[1], cursor)
+                await response.write(export.csv_rows(table, rows))
+                if cursor is None:
+                    break
         await response.write_eof()
         return response
-    path = await db(request, _xlsx_file, tables)
+    path = await db(request, _xlsx_file, tables, engine(request), paged)
     try:
         response = _stream_response(
             f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -200,10 +226,21 @@ async def _send(request: web.Request, tables: list, stem: str, fmt: str) -> web.
     return response
 
 
-def _xlsx_file(tables: list) -> str:
+def _page(eng, name: str, key: str, f: ReportFilter, cursor) -> tuple:
+    with read_session(eng) as session:
+        return panels.table_page(session, name, key, f, cursor, PAGE_ROWS)
+
+
+def _xlsx_file(tables: list, eng, paged: tuple[str, ReportFilter] | None) -> str:
     fd, path = tempfile.mkstemp(suffix=".xlsx")
-    with os.fdopen(fd, "wb") as out:
-        export.write_xlsx(tables, out)
+    with os.fdopen(fd, "wb") as out, read_session(eng) as session:
+        rows_of = None
+        if paged is not None:
+            name, f = paged
+
+            def rows_of(table):
+                return panels.table_rows(session, name, table.key, f, size=PAGE_ROWS)
+        export.write_xlsx(tables, out, rows_of)
     return path
 
 

@@ -42,7 +42,7 @@ def test_every_panel_draws_its_charts_on_a_desk(desk, panel_db):
 
 def test_panels_fit_a_phone(phone, panel_db):
     browser_login(phone, *_owner(panel_db))
-    for name in ("financeiro", "geral", "comissoes"):
+    for name in PANELS:
         _check_panel(phone, name)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 392, f"{name}: the page scrolls sideways ({width} px)"

@@ -77,6 +77,9 @@ async def test_bad_dates_are_a_clear_refusal(client, panel_db):
     assert response.status == 422
     assert (await client.get("/admin/relatorios/nada")).status == 404
     assert (await client.get("/admin/relatorios/geral?segmento=abc")).status == 422
+    response = await client.get("/admin/relatorios/geral/exportar.csv?inicio=9999-12-01"
+                                "&fim=9999-12-31")
+    assert response.status == 422 and "Escolha datas entre" in await response.text()
 
 
 async def test_geral_csv_matches_the_core(client, panel_db):
@@ -141,3 +144,60 @@ async def test_phones_masked_without_the_sensitive_permission(client, panel_db):
     html = await (await client.get("/admin/relatorios/clientes")).text()
     assert "Aniversariante Teste" in html
     assert "(11) 9••••-4321" in html and "95555-4321" not in html
+
+
+async def test_commission_lines_are_cut_on_screen_and_all_in_the_downloads(
+        client, panel_db, monkeypatch):
+    from admin.panel.reports import screens
+    from scheduler_core.reports import funcionarios
+
+    engine = panel_db[0]
+    f, _today = _month_filter(engine)
+    with Session(engine) as s:
+        every = funcionarios.comissoes(s, f).lines
+    assert len(every) >= 3, "the demo shop needs a few commission lines this month"
+    monkeypatch.setattr(screens, "MAX_ROWS", 2)
+    monkeypatch.setattr(screens, "PAGE_ROWS", 2)  # the download reads several pages
+    await logged_in(client, panel_db)
+    html = await (await client.get("/admin/relatorios/comissoes")).text()
+    assert f"Mostrando 2 de {len(every)} linhas" in html
+    raw = await (await client.get("/admin/relatorios/comissoes/exportar.csv?tabela=linhas")).read()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert raw.startswith(b"\xef\xbb\xbf") and rows[0][0] == "Data"
+    assert [int(r[1]) for r in rows[1:]] == [c.appointment_id for c in every]
+    book = openpyxl.load_workbook(io.BytesIO(await (await client.get(
+        "/admin/relatorios/comissoes/exportar.xlsx")).read()))
+    sheet = book.worksheets[1]
+    assert sheet.max_row - 1 == len(every)
+    assert [sheet.cell(r, 7).value for r in range(2, sheet.max_row + 1)] == [
+        pytest.approx(c.commission_cents / 100) for c in every]
+
+
+async def test_robo_note_only_while_no_turn_is_recorded(client, panel_db):
+    from scheduler_core.chatbot.turn_log import record_turn
+
+    engine = panel_db[0]
+    f, _today = _month_filter(engine)
+    await logged_in(client, panel_db)
+    assert 'data-note="nlu"' in await (await client.get("/admin/relatorios/robo")).text()
+    with Session(engine) as s:
+        record_turn(s, shop_id=f.shop_id, sender="+5511900000000", at=datetime.now(UTC),
+                    text="quero banho", intent="banho", confidence=0.9, tapped=False,
+                    misunderstood=False)
+        s.commit()
+    html = await (await client.get("/admin/relatorios/robo")).text()
+    assert 'data-note="nlu"' not in html
+
+
+@pytest.mark.parametrize("report", list(panels.FAQ))
+async def test_every_faq_report_downloads(client, panel_db, report):
+    await logged_in(client, panel_db)
+    response = await client.get(f"/admin/relatorios/faq/{report}.csv")
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
+    raw = await response.read()
+    header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert raw.startswith(b"\xef\xbb\xbf") and len(header) >= 2
+    response = await client.get(f"/admin/relatorios/faq/{report}.xlsx")
+    assert response.status == 200
+    book = openpyxl.load_workbook(io.BytesIO(await response.read()))
+    assert [c.value for c in book.worksheets[0][1]][:len(header)] == header

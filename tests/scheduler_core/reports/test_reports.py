@@ -16,8 +16,10 @@ from scheduler_core.reports import (
     geral,
     leva_e_traz,
     lists,
+    panels,
     robo,
     servicos,
+    tables,
 )
 from scheduler_core.reports.period import make_filter
 
@@ -152,13 +154,14 @@ def test_robo_from_rows(shop):
                              "Pediu atendente"),
         robo.ConversationRow(3, utc(2026, 3, 6, 13), sd.maria, None, ""),
     ]
-    times = [utc(2026, 3, 5, 13, 10), utc(2026, 3, 5, 13, 40), utc(2026, 3, 6, 2, 30)]
+    hours = [0] * 24
+    hours[10], hours[23] = 2, 1  # counted by the database: test_robo_hours.py
     with Session(engine) as s:
-        r = robo.robo(s, march(engine, sd), convs, times)
+        r = robo.robo(s, march(engine, sd), convs, hours)
     assert (r.started, r.identified, r.booked, r.bot_bookings) == (3, 2, 1, 1)
     assert r.handed_off == 2
     assert r.reasons == [("Motivo não registrado", 1), ("Pediu atendente", 1)]
-    assert r.by_hour[10] == 2 and r.by_hour[23] == 1 and sum(r.by_hour) == 3
+    assert r.by_hour == hours and r.messages_in == 3
     assert r.misunderstood == 0 and sum(n for _, n in r.confidence) == 0  # no turn recorded
 
 
@@ -185,3 +188,46 @@ def test_bad_period_is_refused(shop):
     with Session(engine) as s, pytest.raises(ValidationFailed) as err:
         make_filter(s, sd.shop_id, date(2026, 3, 31), date(2026, 3, 1))
     assert "anterior" in err.value.message
+    for start, end in ((date(9999, 12, 1), date(9999, 12, 31)), (date(1, 1, 1), date(1, 1, 31))):
+        with Session(engine) as s, pytest.raises(ValidationFailed) as err:
+            make_filter(s, sd.shop_id, start, end)
+        assert err.value.message == "Escolha datas entre 2000 e 2100."
+
+
+def test_comissoes_shows_the_first_lines_and_pages_through_all(shop):
+    engine, sd = shop
+    with Session(engine) as s:
+        f = march(engine, sd)
+        full = funcionarios.comissoes(s, f)
+        short = funcionarios.comissoes(s, f, line_limit=2)
+        result = panels.panel(s, "comissoes", f, today=MARCH[1], mask=str, line_limit=2)
+        pages, cursor = [], None
+        while True:
+            page, cursor = panels.table_page(s, "comissoes", "linhas", f, cursor, 2)
+            pages.append(page)
+            if cursor is None:
+                break
+        streamed = list(panels.table_rows(s, "comissoes", "linhas", f, size=3))
+    # V1 banho, V2 banho + tosa (Ana); V3 banho, V6 banho (Bruno): five lines.
+    assert full.line_count == short.line_count == len(full.lines) == 5
+    assert short.totals == full.totals and short.lines == full.lines[:2]
+    lines = result.tables[1]
+    assert lines.key == "linhas" and len(lines.rows) == 2 and lines.total_rows == 5
+    every = tables.commission_rows(full.lines)
+    assert [len(p) for p in pages] == [2, 2, 1] and sum(pages, []) == every == streamed
+    assert [r[1] for r in every] == [sd.visits[v] for v in ("V1", "V2", "V2", "V6", "V3")]
+    assert sum(r[6] for r in every) == full.earned_cents + full.projected_cents
+
+
+def test_employee_filter_on_comissoes_and_servicos(shop):
+    engine, sd = shop
+    with Session(engine) as s:
+        f = march(engine, sd, employee_id=sd.ana)
+        c = funcionarios.comissoes(s, f, line_limit=1)
+        svc = servicos.servicos(s, march(engine, sd, employee_id=sd.bruno))
+    # Ana: V1 banho 10 % of 50, V2 combo banho 45 × 10 % + tosa 36 × 20 %; no projection.
+    assert [(t.name, t.earned_cents, t.projected_cents) for t in c.totals] == [
+        ("Ana", 500 + 450 + 720, 0)]
+    assert c.line_count == 3 and [x.employee for x in c.lines] == ["Ana"]
+    # Bruno: only V3 is done in March (V4 no-show, V6 still scheduled).
+    assert [(x.name, x.count, x.revenue_cents) for x in svc] == [("Banho", 1, 5000)]

@@ -36,7 +36,7 @@ def test_misunderstood_confidence_and_every_handoff_reason(db_engine):
         robo.HandoffRow(8, "Pediu atendente", utc(2026, 3, 9, 11, 5), None),
     ]
     with Session(db_engine) as s:
-        r = robo.robo(s, march(db_engine, sd), convs, [], handoffs)
+        r = robo.robo(s, march(db_engine, sd), convs, [0] * 24, handoffs)
     assert (r.bot_turns, r.misunderstood, r.misunderstood_pct) == (5, 2, 40.0)
     assert [m.text for m in r.latest_misunderstood] == ["asdfgh", "quero um negócio lá"]
     # Typed turns only: 0.99, 0.35, 0.05, 0.81 (the tap and April's are out).
