@@ -44,3 +44,10 @@ def record_survey_answer(session: Session, appointment_id: int, score: int, *, n
     session.add(answer)
     session.flush()
     return answer
+
+
+def answers_of_tutor(session: Session, tutor_id: int, *, limit: int = 10) -> list[SurveyAnswer]:
+    """The tutor's latest survey answers, newest first (the tutor page shows them)."""
+    return list(session.exec(
+        select(SurveyAnswer).where(SurveyAnswer.tutor_id == tutor_id)
+        .order_by(SurveyAnswer.answered_at.desc(), SurveyAnswer.id.desc()).limit(limit)).all())

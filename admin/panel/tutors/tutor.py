@@ -36,6 +36,7 @@ from scheduler_core.people import registry as people
 from scheduler_core.people.masking import DOT, show_phone, tutor_contact
 from scheduler_core.people.models import Breed, Pet, Tutor
 from scheduler_core.shop.models import Shop
+from scheduler_core.surveys.service import answers_of_tutor
 
 routes = web.RouteTableDef()
 
@@ -209,6 +210,7 @@ def tutor_context(session: Session, shop: Shop, tutor: Tutor, now_, sensitive: b
                                                 and r["invoice"].status not in (
                                                     "cancelada", "sem_cobranca")],
         "credit": credit, "sensitive": sensitive, "contact": contact,
+        "surveys": answers_of_tutor(session, tutor.id),
         "cpf": contact.cpf, "whatsapp": contact.whatsapp, "phone2": contact.phone2,
     }
 
