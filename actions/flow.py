@@ -92,6 +92,8 @@ CONFIDENT = 0.8
 # when the NLU is this sure: real emergencies score ~1.0 there, while names with "Socorro"
 # ("Ana do Socorro Souza") reached 0.90 in our probes and must stay names.
 URGENT_IN_ANSWER = 0.95
+MISUNDERSTOOD_REASON = "não entendeu duas vezes seguidas"
+_ATTENDANT_PAYLOAD = '/informar{"opcao":"menu:falar_atendente"}'
 
 
 # --------------------------------------------------------------------------- texts
@@ -469,7 +471,7 @@ def _rule_human(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     if sig.intent == "falar_atendente" and sig.typed_confident and (
         not sig.free_text_step or len(ctx.turn.text.split()) >= 2
     ):
-        handoff(ctx, reply, "pedido do tutor")
+        handoff(ctx, reply, _human_reason(ctx))
         return True
     return False
 
@@ -635,13 +637,14 @@ def _reprompt(ctx: Ctx, reply: Reply) -> None:
 
 
 def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = None) -> None:
-    """Count a misunderstanding (the limit hands off); say so with ``hint`` and ask the
-    question again, or send ``again`` (a response that re-asks it) with the step's options."""
+    """Count a misunderstanding (at the limit: :func:`offer_attendant`); say so with ``hint``
+    and ask the question again, or send ``again`` (a response that re-asks it) with the step's
+    options."""
     ctx.missed = True
     misses = int(ctx.flow.get("misses", 0)) + 1
     ctx.flow["misses"] = misses
     if misses >= max(1, ctx.settings.misunderstand_limit):
-        return handoff(ctx, reply, "não entendeu duas vezes seguidas")
+        return offer_attendant(ctx, reply)
     if again and ctx.form_step:
         ctx.flow["ask_again"] = again  # the form's action_ask_<slot> asks it this way
         return None
@@ -652,6 +655,25 @@ def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = No
                 if ctx.flow.get("options") else "Pode escrever de outro jeito?")
     reply.say("utter_not_understood", hint=hint)
     _reprompt(ctx, reply)
+
+
+def offer_attendant(ctx: Ctx, reply: Reply) -> None:
+    """The misunderstanding limit (spec/chatbot.md §4.8): the bot stops asking the same
+    question and offers "Falar com atendente" first, then the rest of the menu; nothing is
+    handed off until the tutor asks for a person (the hand-off then keeps this reason)."""
+    tutor = ctx.tutor()
+    buttons = [b for b in menu_buttons(ctx, tutor) if b["payload"] != _ATTENDANT_PAYLOAD]
+    attendant = bot_menu.BY_KEY["falar_atendente"]
+    buttons.insert(0, button(attendant.title, "menu:falar_atendente", attendant.description))
+    reset_flow(ctx)
+    ask(ctx, reply, "menu", "utter_offer_attendant", buttons)
+    ctx.flow["attendant_offered"] = True
+
+
+def _human_reason(ctx: Ctx) -> str:
+    """Why a person is asked for: after the offer of :func:`offer_attendant`, the
+    misunderstandings that led to it."""
+    return MISUNDERSTOOD_REASON if ctx.flow.get("attendant_offered") else "pedido do tutor"
 
 
 def understood(ctx: Ctx) -> None:
@@ -755,10 +777,11 @@ def keyword_action(ctx: Ctx, text: str) -> str | None:
 
 
 def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
+    reason = _human_reason(ctx)
     reset_flow(ctx)
     understood(ctx)
     if key == "falar_atendente":
-        return handoff(ctx, reply, "pedido do tutor")
+        return handoff(ctx, reply, reason)
     if key == "agendar_creche" and key in {a.key for a in _menu_actions(ctx)}:
         # No creche dialogue yet: staff book the stay (scheduler_core.chatbot.menu).
         reply.text(bot_menu.CRECHE_HANDOFF_TEXT)
@@ -1012,7 +1035,7 @@ def not_a_name(ctx: Ctx, reply: Reply, refusal: names.Refusal) -> None:
     kind and the question asked again. Thanks and greetings are answered politely, a question
     the NLU is sure of is answered, "não" to the offered WhatsApp profile name drops the offer,
     "atendente" hands off; only the rest ("ok", "👍", "quero agendar") counts as a
-    misunderstanding (two in a row hand off, as everywhere)."""
+    misunderstanding (two in a row offer a person and the menu, as everywhere)."""
     turn, step = ctx.turn, ctx.flow.get("step")
     sure = turn.option is None and turn.confidence >= CONFIDENT
     if refusal == names.Refusal.THANKS:
