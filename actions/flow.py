@@ -350,7 +350,8 @@ def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
     take the turn (an emergency, a person, the menu, another menu action, an FAQ) the reply is
     only marked ``interrupted`` and the state is unchanged: Rasa's rules then give the turn to
     ``action_petbot``. Otherwise the step of the question asked reads it, as in :func:`handle`;
-    the next question is left in the state for the form to ask (``pet_form_slots``)."""
+    the next question is left in the state for the form to ask (``pet_form_slots``), and the
+    turn is recorded for the Robô panel as :func:`handle` records its own."""
 
     def run(ctx: Ctx, reply: Reply) -> None:
         ctx.form_active = ctx.form_step = True
@@ -365,9 +366,10 @@ def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
         scratch = copy.copy(ctx)
         scratch.flow = copy.deepcopy(ctx.flow)
         if any(rule(scratch, Reply(), sig) for rule in RULES):
-            reply.interrupted = True
+            reply.interrupted = True  # action_petbot answers (and records) the turn
             return
         STEPS[sig.step](ctx, reply)
+        _record_turn(ctx)
 
     return _unit_of_work(engine, turn, flow, secret, public_url, run)
 
@@ -441,8 +443,13 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
             break
     else:
         _at_step(ctx, reply, sig)
+    _record_turn(ctx)
+
+
+def _record_turn(ctx: Ctx) -> None:
+    """The NLU's reading of an answered turn and whether it was understood, for the Robô
+    panel (in the turn's unit of work: a retried turn is recorded once)."""
     turn = ctx.turn
-    # The NLU's reading of the turn and whether it was understood, for the Robô panel.
     turn_log.record_turn(ctx.s, shop_id=ctx.shop.id, sender=turn.sender, at=turn.now,
                          text=turn.text, intent=turn.intent, confidence=turn.confidence,
                          tapped=turn.option is not None or not turn.text,
