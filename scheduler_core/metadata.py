@@ -9,6 +9,7 @@ from scheduler_core.billing import models as billing_models  # noqa: F401
 from scheduler_core.catalog import models as catalog_models  # noqa: F401
 from scheduler_core.chatbot import models as chatbot_models  # noqa: F401
 from scheduler_core.checklists import models as checklists_models  # noqa: F401
+from scheduler_core.notifications import models as notifications_models  # noqa: F401
 from scheduler_core.people import models as people_models  # noqa: F401
 from scheduler_core.plans import models as plans_models  # noqa: F401
 from scheduler_core.reports import indexes as report_indexes  # noqa: F401

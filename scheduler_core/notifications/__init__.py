@@ -1,0 +1,1 @@
+"""WhatsApp notifications (issue 13)."""
