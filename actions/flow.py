@@ -191,6 +191,7 @@ class Ctx:
     handover = False  # action_petbot: the pet's name question starts pet_form instead
     form_active = False  # pet_form is active: the form asks its questions again, not _reprompt
     form_step = False  # pet_form_turn: the pet questions are recorded, the form asks them
+    probe = False  # pet_form_turn asks whether a rule would take the turn: rules do not write
 
     def __init__(self, session: Session, turn: Turn, flow: dict[str, Any], secret: str,
                  engine: Engine) -> None:
@@ -365,6 +366,7 @@ def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
             return
         scratch = copy.copy(ctx)
         scratch.flow = copy.deepcopy(ctx.flow)
+        scratch.probe = True
         if any(rule(scratch, Reply(), sig) for rule in RULES):
             reply.interrupted = True  # action_petbot answers (and records) the turn
             return
@@ -483,6 +485,32 @@ def _rule_human(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     return False
 
 
+def _rule_notice_reply(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    """A reply to a notification: a button naming its appointment (Confirmar / Remarcar /
+    Cancelar), a typed confirmation outside a flow, or "parar" / "voltar a receber"."""
+    if sig.option is not None or ctx.turn.confidence < CONFIDENT:
+        return False
+    appt_id = _appointment_entity(ctx)
+    typed = sig.typed_confident and not sig.free_text_step
+    if appt_id is not None and sig.intent == "confirmar_agendamento":
+        def act() -> None:
+            confirm_appointment(ctx, reply, appt_id)
+    elif appt_id is not None and sig.intent in ("remarcar", "cancelar"):
+        def act() -> None:
+            change_from_notice(ctx, reply, appt_id, sig.intent)
+    elif typed and sig.intent in ("parar_notificacoes", "voltar_notificacoes"):
+        def act() -> None:
+            switch_notifications(ctx, reply, off=sig.intent == "parar_notificacoes")
+    elif typed and sig.intent == "confirmar_agendamento" and sig.step in (None, "menu"):
+        def act() -> None:
+            confirm_typed(ctx, reply)
+    else:
+        return False
+    if not ctx.probe:  # these write (a status, the opt-out): never while only probing
+        act()
+    return True
+
+
 def _rule_keyword(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     if sig.option is None and sig.step in (None, "menu") and (
         action := keyword_action(ctx, ctx.turn.text)
@@ -567,7 +595,8 @@ def _at_step(ctx: Ctx, reply: Reply, sig: Signals) -> None:
 
 
 RULES = (
-    _rule_menu_button, _rule_urgent, _rule_human, _rule_keyword, _rule_greeting,
+    _rule_menu_button, _rule_urgent, _rule_human, _rule_notice_reply, _rule_keyword,
+    _rule_greeting,
     _rule_question, _rule_menu_intent, _rule_thanks, _rule_other_action,
 )
 
@@ -1396,7 +1425,7 @@ def leva_e_traz_fee_text(ctx: Ctx) -> str:
 def _yes_no(ctx: Ctx, prefix: str) -> str | None:
     value = picked(ctx, prefix)
     if value is None and ctx.turn.option is None and ctx.turn.confidence >= 0.6:
-        if ctx.turn.intent == "afirmar":
+        if ctx.turn.intent in ("afirmar", "confirmar_agendamento"):
             value = "sim"
         elif ctx.turn.intent == "negar":
             value = "nao"
@@ -1874,12 +1903,15 @@ def list_upcoming(ctx: Ctx, reply: Reply) -> None:
         reply.say("utter_no_upcoming")
         return show_menu(ctx, reply, again=True)
     rows.sort(key=lambda r: r[0].start)
-    buttons = []
-    for appt, pet in rows[:10]:
-        start = ctx.local(appt.start)
-        title = f"{pet.name} {start:%d/%m} {start:%H:%M}"
-        buttons.append(button(title, f"appt:{appt.id}", _appt_services(ctx, appt)))
+    buttons = [_appt_button(ctx, appt, pet, "appt") for appt, pet in rows[:10]]
     ask(ctx, reply, "pick_appt", "utter_list_upcoming", buttons)
+
+
+def _appt_button(ctx: Ctx, appt: Appointment, pet: Pet | None, prefix: str) -> dict[str, str]:
+    """An appointment as a list row: pet, day and time; its services under it."""
+    start = ctx.local(appt.start)
+    title = f"{pet.name if pet else ''} {start:%d/%m} {start:%H:%M}".strip()
+    return button(title, f"{prefix}:{appt.id}", _appt_services(ctx, appt))
 
 
 def _appt_services(ctx: Ctx, appt: Appointment) -> str:
@@ -1934,6 +1966,12 @@ def step_appt_action(ctx: Ctx, reply: Reply) -> None:
     appt = _own_appointment(ctx, ctx.flow["appt_id"])
     if value == "voltar" or appt is None:
         return show_menu(ctx, reply, again=True)
+    _appt_action(ctx, reply, appt, value)
+
+
+def _appt_action(ctx: Ctx, reply: Reply, appt: Appointment, value: str) -> None:
+    """Cancel (asked to confirm first) or reschedule ``appt`` (``flow["appt_id"]``), unless
+    the core's minimum notice refuses it."""
     refusal = notice.change_refusal(ctx.settings, value, ctx.local(appt.start), ctx.turn.now)
     if refusal is not None:
         # Shown before asking anything: the words the core raises when it acts.
@@ -2026,6 +2064,137 @@ def do_reschedule(ctx: Ctx, reply: Reply) -> None:
     show_menu(ctx, reply, again=True)
 
 
+# --------------------------------------------------------------------------- notification replies
+
+
+def _appointment_entity(ctx: Ctx) -> int | None:
+    """The appointment a notification's button names (``agendamento_id``); None when absent
+    or not a plausible id (a forged payload)."""
+    raw = str(ctx.turn.entities.get("agendamento_id") or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
+def _after_notice_reply(ctx: Ctx, reply: Reply, *, menu: bool) -> None:
+    """Mid-flow, the question asked before the reply is asked again (in pet_form the form asks
+    it); outside a flow the menu follows when ``menu``."""
+    step = ctx.flow.get("step")
+    if step and step != "menu":
+        _reprompt(ctx, reply)
+    elif menu:
+        show_menu(ctx, reply, again=True)
+
+
+def _release_snapshot(ctx: Ctx) -> None:
+    """End the turn's transaction (only reads so far: nothing is pending) before a core
+    service writes through its own session. On SQLite the turn's later write (the Robô record)
+    would otherwise fail on the stale snapshot and run the whole turn again, which would then
+    find its own confirmation done and answer as if nothing was waiting."""
+    if not (ctx.s.new or ctx.s.dirty or ctx.s.deleted):
+        ctx.s.commit()
+
+
+def confirm_appointment(ctx: Ctx, reply: Reply, appt_id: int) -> None:
+    """Confirmar (scheduling.confirmation.confirm_by_tutor): the visit is Confirmado; the
+    core's sentence when it is not the tutor's, cancelled, past or started."""
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import confirmation
+
+    tutor = ctx.tutor()
+    tutor_id = tutor.id if tutor else None
+    if ctx.flow.get("step") == "pick_confirm":
+        reset_flow(ctx)
+    _release_snapshot(ctx)  # no read through ctx.s until the core's write is done
+    try:
+        done = confirmation.confirm_by_tutor(ctx.engine, appointment_id=appt_id,
+                                             tutor_id=tutor_id, now=ctx.turn.now)
+    except Busy:
+        raise  # the whole turn is retried, then the tutor is asked to send it again
+    except CoreError as exc:
+        reply.text(exc.message)
+        return _after_notice_reply(ctx, reply, menu=True)
+    understood(ctx)
+    # The same words when it was confirmed already: a second tap, or this turn run again
+    # (handle retries a turn whose unit of work met a write from another session).
+    reply.say("utter_appt_confirmed", **_appt_vars(ctx, done.appointment))
+    _after_notice_reply(ctx, reply, menu=True)
+
+
+def confirm_typed(ctx: Ctx, reply: Reply) -> None:
+    """"Confirmo o horário" typed, no button: the one visit waiting for a confirmation, or the
+    tutor picks among them (scheduling.confirmation.awaiting); none waiting: the visits
+    already confirmed are listed."""
+    from scheduler_core.scheduling import confirmation
+
+    tutor = ctx.tutor()
+    rows = confirmation.awaiting(ctx.s, tutor.id, ctx.turn.now) if tutor else []
+    if not rows:
+        # Nothing waiting: what is confirmed already, if anything (also the answer when this
+        # turn runs again after confirming the only one).
+        done = confirmation.confirmed_ahead(ctx.s, tutor.id, ctx.turn.now) if tutor else []
+        if done:
+            lines = "\n".join("• {service} · {pet} · {date} às {time}".format(
+                **_appt_vars(ctx, appt)) for appt in done[:5])
+            reply.say("utter_all_confirmed", appointments=lines)
+        else:
+            reply.say("utter_nothing_to_confirm")
+        return show_menu(ctx, reply, again=True)
+    if len(rows) == 1:
+        return confirm_appointment(ctx, reply, rows[0].id)
+    reset_flow(ctx)
+    buttons = [_appt_button(ctx, appt, ctx.s.get(Pet, appt.pet_id), "confirmar")
+               for appt in rows[:10]]
+    ask(ctx, reply, "pick_confirm", "utter_ask_which_confirm", buttons)
+
+
+def step_pick_confirm(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "confirmar")
+    if value is None and _appointment_entity(ctx) is None:
+        return misunderstood(ctx, reply)
+    confirm_appointment(ctx, reply, int(value) if value else _appointment_entity(ctx))
+
+
+def change_from_notice(ctx: Ctx, reply: Reply, appt_id: int, action: str) -> None:
+    """Remarcar / Cancelar on a notification: the flows of "Meus agendamentos" for THAT
+    appointment, without asking which one (the same notice and paid-visit checks)."""
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import confirmation
+
+    tutor = ctx.tutor()
+    reset_flow(ctx)
+    understood(ctx)
+    try:
+        appt = confirmation.open_for_tutor(ctx.s, appointment_id=appt_id,
+                                           tutor_id=tutor.id if tutor else None,
+                                           now=ctx.turn.now)
+    except CoreError as exc:
+        reply.text(exc.message)
+        return show_menu(ctx, reply, again=True)
+    enabled = ctx.settings.reschedule_enabled if action == "remarcar" else \
+        ctx.settings.cancel_enabled
+    if not enabled:
+        reply.say("utter_change_needs_staff", action=action)
+        return handoff(ctx, reply, f"{'remarcação' if action == 'remarcar' else 'cancelamento'}"
+                                   " pelo robô desativado")
+    ctx.flow["appt_id"] = appt.id
+    _appt_action(ctx, reply, appt, action)
+
+
+def switch_notifications(ctx: Ctx, reply: Reply, *, off: bool) -> None:
+    """"Parar" / "voltar a receber": the tutor's notifications off or on
+    (notifications.optout.set_opt_out); the bot itself keeps answering."""
+    from scheduler_core.notifications.optout import set_opt_out
+
+    tutor = ctx.tutor()
+    if tutor is None:
+        reply.say("utter_notifications_unknown")
+    else:
+        set_opt_out(ctx.s, tutor.id, off, now=ctx.turn.now)
+        reply.say("utter_notifications_off" if off else "utter_notifications_on",
+                  tutor=tutor.name.split()[0] if tutor.name else "")
+    understood(ctx)
+    _after_notice_reply(ctx, reply, menu=False)
+
+
 STEPS = {
     "tutor_name": step_tutor_name,
     "pick_pet": step_pick_pet,
@@ -2049,4 +2218,5 @@ STEPS = {
     "pick_appt": step_pick_appt,
     "appt_action": step_appt_action,
     "confirm_cancel": step_confirm_cancel,
+    "pick_confirm": step_pick_confirm,
 }
