@@ -20,8 +20,8 @@ pytestmark = pytest.mark.engine
 
 
 def _tutor_with_one_upcoming(bot):
-    """A demo tutor (not used by another test) with exactly one future Agendado visit, more
-    than a day away (beyond the bot's notice rules)."""
+    """A demo tutor (not used by another test) whose future visits are all Agendado, the first
+    more than a day away (beyond the bot's notice rules): the tutor, that visit, how many."""
     from scheduler_core.people.models import Tutor
 
     with bot.session() as s:
@@ -32,11 +32,12 @@ def _tutor_with_one_upcoming(bot):
                 Appointment.tutor_id == tutor.id, Appointment.start > NOW,
                 Appointment.status.in_([AppointmentStatus.AGENDADO,
                                         AppointmentStatus.CONFIRMADO]))).all()
-            if len(rows) == 1 and rows[0].status == AppointmentStatus.AGENDADO and \
+            rows = sorted(rows, key=lambda r: r.start)
+            if rows and all(r.status == AppointmentStatus.AGENDADO for r in rows) and \
                     to_utc(rows[0].start) > NOW + timedelta(hours=30):
                 _TAKEN.add(tutor.id)
-                return tutor, rows[0]
-    pytest.skip("no demo tutor with one upcoming visit left")
+                return tutor, rows[0], len(rows)
+    pytest.skip("no demo tutor with an upcoming visit left")
 
 
 def _status(bot, appt_id: int) -> str:
@@ -45,7 +46,7 @@ def _status(bot, appt_id: int) -> str:
 
 
 def test_the_confirmar_button_confirms_its_appointment(bot, chat_with):
-    tutor, appt = _tutor_with_one_upcoming(bot)
+    tutor, appt, _count = _tutor_with_one_upcoming(bot)
     chat = chat_with(tutor.whatsapp)
     chat.say(f'/confirmar_agendamento{{"agendamento_id":"{appt.id}"}}')
     assert "Presença confirmada" in chat.text, chat.log
@@ -54,7 +55,7 @@ def test_the_confirmar_button_confirms_its_appointment(bot, chat_with):
 
 
 def test_the_cancelar_button_asks_about_its_appointment_then_cancels_it(bot, chat_with):
-    tutor, appt = _tutor_with_one_upcoming(bot)
+    tutor, appt, _count = _tutor_with_one_upcoming(bot)
     chat = chat_with(tutor.whatsapp)
     chat.say(f'/cancelar{{"agendamento_id":"{appt.id}"}}')
     assert chat.titles == ["Sim, cancelar", "Não"], chat.log
@@ -63,7 +64,7 @@ def test_the_cancelar_button_asks_about_its_appointment_then_cancels_it(bot, cha
 
 
 def test_the_remarcar_button_offers_new_times_for_its_appointment(bot, chat_with):
-    tutor, appt = _tutor_with_one_upcoming(bot)
+    tutor, appt, _count = _tutor_with_one_upcoming(bot)
     chat = chat_with(tutor.whatsapp)
     chat.say(f'/remarcar{{"agendamento_id":"{appt.id}"}}')
     assert "Outra data" in chat.titles, chat.log
@@ -71,9 +72,13 @@ def test_the_remarcar_button_offers_new_times_for_its_appointment(bot, chat_with
 
 
 def test_typed_confirmation_and_opt_out_and_back_in(bot, chat_with):
-    tutor, appt = _tutor_with_one_upcoming(bot)
+    tutor, appt, count = _tutor_with_one_upcoming(bot)
     chat = chat_with(tutor.whatsapp)
     chat.say("confirmo o horário de amanhã")
+    if count > 1:  # several waiting: the tutor picks one
+        assert "Qual agendamento você quer confirmar?" in chat.text, chat.log
+        assert len(chat.titles) == count
+        chat.tap(chat.titles[0])
     assert "Presença confirmada" in chat.text, chat.log
     assert _status(bot, appt.id) == "confirmado"
     chat.say("não quero mais receber mensagens")
