@@ -92,6 +92,8 @@ CONFIDENT = 0.8
 # when the NLU is this sure: real emergencies score ~1.0 there, while names with "Socorro"
 # ("Ana do Socorro Souza") reached 0.90 in our probes and must stay names.
 URGENT_IN_ANSWER = 0.95
+MISUNDERSTOOD_REASON = "não entendeu duas vezes seguidas"
+_ATTENDANT_PAYLOAD = '/informar{"opcao":"menu:falar_atendente"}'
 
 
 # --------------------------------------------------------------------------- texts
@@ -189,6 +191,7 @@ class Ctx:
     handover = False  # action_petbot: the pet's name question starts pet_form instead
     form_active = False  # pet_form is active: the form asks its questions again, not _reprompt
     form_step = False  # pet_form_turn: the pet questions are recorded, the form asks them
+    probe = False  # pet_form_turn asks whether a rule would take the turn: rules do not write
 
     def __init__(self, session: Session, turn: Turn, flow: dict[str, Any], secret: str,
                  engine: Engine) -> None:
@@ -348,7 +351,8 @@ def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
     take the turn (an emergency, a person, the menu, another menu action, an FAQ) the reply is
     only marked ``interrupted`` and the state is unchanged: Rasa's rules then give the turn to
     ``action_petbot``. Otherwise the step of the question asked reads it, as in :func:`handle`;
-    the next question is left in the state for the form to ask (``pet_form_slots``)."""
+    the next question is left in the state for the form to ask (``pet_form_slots``), and the
+    turn is recorded for the Robô panel as :func:`handle` records its own."""
 
     def run(ctx: Ctx, reply: Reply) -> None:
         ctx.form_active = ctx.form_step = True
@@ -362,10 +366,12 @@ def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
             return
         scratch = copy.copy(ctx)
         scratch.flow = copy.deepcopy(ctx.flow)
+        scratch.probe = True
         if any(rule(scratch, Reply(), sig) for rule in RULES):
-            reply.interrupted = True
+            reply.interrupted = True  # action_petbot answers (and records) the turn
             return
         STEPS[sig.step](ctx, reply)
+        _record_turn(ctx)
 
     return _unit_of_work(engine, turn, flow, secret, public_url, run)
 
@@ -439,8 +445,13 @@ def _dispatch(ctx: Ctx, reply: Reply) -> None:
             break
     else:
         _at_step(ctx, reply, sig)
+    _record_turn(ctx)
+
+
+def _record_turn(ctx: Ctx) -> None:
+    """The NLU's reading of an answered turn and whether it was understood, for the Robô
+    panel (in the turn's unit of work: a retried turn is recorded once)."""
     turn = ctx.turn
-    # The NLU's reading of the turn and whether it was understood, for the Robô panel.
     turn_log.record_turn(ctx.s, shop_id=ctx.shop.id, sender=turn.sender, at=turn.now,
                          text=turn.text, intent=turn.intent, confidence=turn.confidence,
                          tapped=turn.option is not None or not turn.text,
@@ -469,9 +480,35 @@ def _rule_human(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     if sig.intent == "falar_atendente" and sig.typed_confident and (
         not sig.free_text_step or len(ctx.turn.text.split()) >= 2
     ):
-        handoff(ctx, reply, "pedido do tutor")
+        handoff(ctx, reply, _human_reason(ctx))
         return True
     return False
+
+
+def _rule_notice_reply(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    """A reply to a notification: a button naming its appointment (Confirmar / Remarcar /
+    Cancelar), a typed confirmation outside a flow, or "parar" / "voltar a receber"."""
+    if sig.option is not None or ctx.turn.confidence < CONFIDENT:
+        return False
+    appt_id = _appointment_entity(ctx)
+    typed = sig.typed_confident and not sig.free_text_step
+    if appt_id is not None and sig.intent == "confirmar_agendamento":
+        def act() -> None:
+            confirm_appointment(ctx, reply, appt_id)
+    elif appt_id is not None and sig.intent in ("remarcar", "cancelar"):
+        def act() -> None:
+            change_from_notice(ctx, reply, appt_id, sig.intent)
+    elif typed and sig.intent in ("parar_notificacoes", "voltar_notificacoes"):
+        def act() -> None:
+            switch_notifications(ctx, reply, off=sig.intent == "parar_notificacoes")
+    elif typed and sig.intent == "confirmar_agendamento" and sig.step in (None, "menu"):
+        def act() -> None:
+            confirm_typed(ctx, reply)
+    else:
+        return False
+    if not ctx.probe:  # these write (a status, the opt-out): never while only probing
+        act()
+    return True
 
 
 def _rule_keyword(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
@@ -558,7 +595,8 @@ def _at_step(ctx: Ctx, reply: Reply, sig: Signals) -> None:
 
 
 RULES = (
-    _rule_menu_button, _rule_urgent, _rule_human, _rule_keyword, _rule_greeting,
+    _rule_menu_button, _rule_urgent, _rule_human, _rule_notice_reply, _rule_keyword,
+    _rule_greeting,
     _rule_question, _rule_menu_intent, _rule_thanks, _rule_other_action,
 )
 
@@ -635,13 +673,14 @@ def _reprompt(ctx: Ctx, reply: Reply) -> None:
 
 
 def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = None) -> None:
-    """Count a misunderstanding (the limit hands off); say so with ``hint`` and ask the
-    question again, or send ``again`` (a response that re-asks it) with the step's options."""
+    """Count a misunderstanding (at the limit: :func:`offer_attendant`); say so with ``hint``
+    and ask the question again, or send ``again`` (a response that re-asks it) with the step's
+    options."""
     ctx.missed = True
     misses = int(ctx.flow.get("misses", 0)) + 1
     ctx.flow["misses"] = misses
     if misses >= max(1, ctx.settings.misunderstand_limit):
-        return handoff(ctx, reply, "não entendeu duas vezes seguidas")
+        return offer_attendant(ctx, reply)
     if again and ctx.form_step:
         ctx.flow["ask_again"] = again  # the form's action_ask_<slot> asks it this way
         return None
@@ -652,6 +691,25 @@ def misunderstood(ctx: Ctx, reply: Reply, hint: str = "", again: str | None = No
                 if ctx.flow.get("options") else "Pode escrever de outro jeito?")
     reply.say("utter_not_understood", hint=hint)
     _reprompt(ctx, reply)
+
+
+def offer_attendant(ctx: Ctx, reply: Reply) -> None:
+    """The misunderstanding limit (spec/chatbot.md §4.8): the bot stops asking the same
+    question and offers "Falar com atendente" first, then the rest of the menu; nothing is
+    handed off until the tutor asks for a person (the hand-off then keeps this reason)."""
+    tutor = ctx.tutor()
+    buttons = [b for b in menu_buttons(ctx, tutor) if b["payload"] != _ATTENDANT_PAYLOAD]
+    attendant = bot_menu.BY_KEY["falar_atendente"]
+    buttons.insert(0, button(attendant.title, "menu:falar_atendente", attendant.description))
+    reset_flow(ctx)
+    ask(ctx, reply, "menu", "utter_offer_attendant", buttons)
+    ctx.flow["attendant_offered"] = True
+
+
+def _human_reason(ctx: Ctx) -> str:
+    """Why a person is asked for: after the offer of :func:`offer_attendant`, the
+    misunderstandings that led to it."""
+    return MISUNDERSTOOD_REASON if ctx.flow.get("attendant_offered") else "pedido do tutor"
 
 
 def understood(ctx: Ctx) -> None:
@@ -755,10 +813,11 @@ def keyword_action(ctx: Ctx, text: str) -> str | None:
 
 
 def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
+    reason = _human_reason(ctx)
     reset_flow(ctx)
     understood(ctx)
     if key == "falar_atendente":
-        return handoff(ctx, reply, "pedido do tutor")
+        return handoff(ctx, reply, reason)
     if key == "agendar_creche" and key in {a.key for a in _menu_actions(ctx)}:
         # No creche dialogue yet: staff book the stay (scheduler_core.chatbot.menu).
         reply.text(bot_menu.CRECHE_HANDOFF_TEXT)
@@ -1012,7 +1071,7 @@ def not_a_name(ctx: Ctx, reply: Reply, refusal: names.Refusal) -> None:
     kind and the question asked again. Thanks and greetings are answered politely, a question
     the NLU is sure of is answered, "não" to the offered WhatsApp profile name drops the offer,
     "atendente" hands off; only the rest ("ok", "👍", "quero agendar") counts as a
-    misunderstanding (two in a row hand off, as everywhere)."""
+    misunderstanding (two in a row offer a person and the menu, as everywhere)."""
     turn, step = ctx.turn, ctx.flow.get("step")
     sure = turn.option is None and turn.confidence >= CONFIDENT
     if refusal == names.Refusal.THANKS:
@@ -1366,7 +1425,7 @@ def leva_e_traz_fee_text(ctx: Ctx) -> str:
 def _yes_no(ctx: Ctx, prefix: str) -> str | None:
     value = picked(ctx, prefix)
     if value is None and ctx.turn.option is None and ctx.turn.confidence >= 0.6:
-        if ctx.turn.intent == "afirmar":
+        if ctx.turn.intent in ("afirmar", "confirmar_agendamento"):
             value = "sim"
         elif ctx.turn.intent == "negar":
             value = "nao"
@@ -1844,12 +1903,15 @@ def list_upcoming(ctx: Ctx, reply: Reply) -> None:
         reply.say("utter_no_upcoming")
         return show_menu(ctx, reply, again=True)
     rows.sort(key=lambda r: r[0].start)
-    buttons = []
-    for appt, pet in rows[:10]:
-        start = ctx.local(appt.start)
-        title = f"{pet.name} {start:%d/%m} {start:%H:%M}"
-        buttons.append(button(title, f"appt:{appt.id}", _appt_services(ctx, appt)))
+    buttons = [_appt_button(ctx, appt, pet, "appt") for appt, pet in rows[:10]]
     ask(ctx, reply, "pick_appt", "utter_list_upcoming", buttons)
+
+
+def _appt_button(ctx: Ctx, appt: Appointment, pet: Pet | None, prefix: str) -> dict[str, str]:
+    """An appointment as a list row: pet, day and time; its services under it."""
+    start = ctx.local(appt.start)
+    title = f"{pet.name if pet else ''} {start:%d/%m} {start:%H:%M}".strip()
+    return button(title, f"{prefix}:{appt.id}", _appt_services(ctx, appt))
 
 
 def _appt_services(ctx: Ctx, appt: Appointment) -> str:
@@ -1904,6 +1966,12 @@ def step_appt_action(ctx: Ctx, reply: Reply) -> None:
     appt = _own_appointment(ctx, ctx.flow["appt_id"])
     if value == "voltar" or appt is None:
         return show_menu(ctx, reply, again=True)
+    _appt_action(ctx, reply, appt, value)
+
+
+def _appt_action(ctx: Ctx, reply: Reply, appt: Appointment, value: str) -> None:
+    """Cancel (asked to confirm first) or reschedule ``appt`` (``flow["appt_id"]``), unless
+    the core's minimum notice refuses it."""
     refusal = notice.change_refusal(ctx.settings, value, ctx.local(appt.start), ctx.turn.now)
     if refusal is not None:
         # Shown before asking anything: the words the core raises when it acts.
@@ -1996,6 +2064,137 @@ def do_reschedule(ctx: Ctx, reply: Reply) -> None:
     show_menu(ctx, reply, again=True)
 
 
+# --------------------------------------------------------------------------- notification replies
+
+
+def _appointment_entity(ctx: Ctx) -> int | None:
+    """The appointment a notification's button names (``agendamento_id``); None when absent
+    or not a plausible id (a forged payload)."""
+    raw = str(ctx.turn.entities.get("agendamento_id") or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
+def _after_notice_reply(ctx: Ctx, reply: Reply, *, menu: bool) -> None:
+    """Mid-flow, the question asked before the reply is asked again (in pet_form the form asks
+    it); outside a flow the menu follows when ``menu``."""
+    step = ctx.flow.get("step")
+    if step and step != "menu":
+        _reprompt(ctx, reply)
+    elif menu:
+        show_menu(ctx, reply, again=True)
+
+
+def _release_snapshot(ctx: Ctx) -> None:
+    """End the turn's transaction (only reads so far: nothing is pending) before a core
+    service writes through its own session. On SQLite the turn's later write (the Robô record)
+    would otherwise fail on the stale snapshot and run the whole turn again, which would then
+    find its own confirmation done and answer as if nothing was waiting."""
+    if not (ctx.s.new or ctx.s.dirty or ctx.s.deleted):
+        ctx.s.commit()
+
+
+def confirm_appointment(ctx: Ctx, reply: Reply, appt_id: int) -> None:
+    """Confirmar (scheduling.confirmation.confirm_by_tutor): the visit is Confirmado; the
+    core's sentence when it is not the tutor's, cancelled, past or started."""
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import confirmation
+
+    tutor = ctx.tutor()
+    tutor_id = tutor.id if tutor else None
+    if ctx.flow.get("step") == "pick_confirm":
+        reset_flow(ctx)
+    _release_snapshot(ctx)  # no read through ctx.s until the core's write is done
+    try:
+        done = confirmation.confirm_by_tutor(ctx.engine, appointment_id=appt_id,
+                                             tutor_id=tutor_id, now=ctx.turn.now)
+    except Busy:
+        raise  # the whole turn is retried, then the tutor is asked to send it again
+    except CoreError as exc:
+        reply.text(exc.message)
+        return _after_notice_reply(ctx, reply, menu=True)
+    understood(ctx)
+    # The same words when it was confirmed already: a second tap, or this turn run again
+    # (handle retries a turn whose unit of work met a write from another session).
+    reply.say("utter_appt_confirmed", **_appt_vars(ctx, done.appointment))
+    _after_notice_reply(ctx, reply, menu=True)
+
+
+def confirm_typed(ctx: Ctx, reply: Reply) -> None:
+    """"Confirmo o horário" typed, no button: the one visit waiting for a confirmation, or the
+    tutor picks among them (scheduling.confirmation.awaiting); none waiting: the visits
+    already confirmed are listed."""
+    from scheduler_core.scheduling import confirmation
+
+    tutor = ctx.tutor()
+    rows = confirmation.awaiting(ctx.s, tutor.id, ctx.turn.now) if tutor else []
+    if not rows:
+        # Nothing waiting: what is confirmed already, if anything (also the answer when this
+        # turn runs again after confirming the only one).
+        done = confirmation.confirmed_ahead(ctx.s, tutor.id, ctx.turn.now) if tutor else []
+        if done:
+            lines = "\n".join("• {service} · {pet} · {date} às {time}".format(
+                **_appt_vars(ctx, appt)) for appt in done[:5])
+            reply.say("utter_all_confirmed", appointments=lines)
+        else:
+            reply.say("utter_nothing_to_confirm")
+        return show_menu(ctx, reply, again=True)
+    if len(rows) == 1:
+        return confirm_appointment(ctx, reply, rows[0].id)
+    reset_flow(ctx)
+    buttons = [_appt_button(ctx, appt, ctx.s.get(Pet, appt.pet_id), "confirmar")
+               for appt in rows[:10]]
+    ask(ctx, reply, "pick_confirm", "utter_ask_which_confirm", buttons)
+
+
+def step_pick_confirm(ctx: Ctx, reply: Reply) -> None:
+    value = picked(ctx, "confirmar")
+    if value is None and _appointment_entity(ctx) is None:
+        return misunderstood(ctx, reply)
+    confirm_appointment(ctx, reply, int(value) if value else _appointment_entity(ctx))
+
+
+def change_from_notice(ctx: Ctx, reply: Reply, appt_id: int, action: str) -> None:
+    """Remarcar / Cancelar on a notification: the flows of "Meus agendamentos" for THAT
+    appointment, without asking which one (the same notice and paid-visit checks)."""
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import confirmation
+
+    tutor = ctx.tutor()
+    reset_flow(ctx)
+    understood(ctx)
+    try:
+        appt = confirmation.open_for_tutor(ctx.s, appointment_id=appt_id,
+                                           tutor_id=tutor.id if tutor else None,
+                                           now=ctx.turn.now)
+    except CoreError as exc:
+        reply.text(exc.message)
+        return show_menu(ctx, reply, again=True)
+    enabled = ctx.settings.reschedule_enabled if action == "remarcar" else \
+        ctx.settings.cancel_enabled
+    if not enabled:
+        reply.say("utter_change_needs_staff", action=action)
+        return handoff(ctx, reply, f"{'remarcação' if action == 'remarcar' else 'cancelamento'}"
+                                   " pelo robô desativado")
+    ctx.flow["appt_id"] = appt.id
+    _appt_action(ctx, reply, appt, action)
+
+
+def switch_notifications(ctx: Ctx, reply: Reply, *, off: bool) -> None:
+    """"Parar" / "voltar a receber": the tutor's notifications off or on
+    (notifications.optout.set_opt_out); the bot itself keeps answering."""
+    from scheduler_core.notifications.optout import set_opt_out
+
+    tutor = ctx.tutor()
+    if tutor is None:
+        reply.say("utter_notifications_unknown")
+    else:
+        set_opt_out(ctx.s, tutor.id, off, now=ctx.turn.now)
+        reply.say("utter_notifications_off" if off else "utter_notifications_on",
+                  tutor=tutor.name.split()[0] if tutor.name else "")
+    understood(ctx)
+    _after_notice_reply(ctx, reply, menu=False)
+
+
 STEPS = {
     "tutor_name": step_tutor_name,
     "pick_pet": step_pick_pet,
@@ -2019,4 +2218,5 @@ STEPS = {
     "pick_appt": step_pick_appt,
     "appt_action": step_appt_action,
     "confirm_cancel": step_confirm_cancel,
+    "pick_confirm": step_pick_confirm,
 }

@@ -13,7 +13,8 @@ functions (:func:`actions.flow.pet_form_turn`), so the dialogue has one set of r
   the shop, birth date and weight parsed by the core), and the form's slots are what the flow's
   ``new_pet`` holds. ``required_slots`` are the shop's questions (:func:`flow.pet_questions`:
   the "Sexo / Data de nascimento / Peso" toggles add theirs). Two misunderstandings in a row
-  hand off as everywhere (``flow.misunderstood``); a hand-off ends the form.
+  end the form and offer "Falar com atendente" and the menu, as everywhere
+  (``flow.misunderstood``); a hand-off ends the form too.
 - ``action_ask_pet_name`` / ``_species`` / ``_breed``: the questions whose wording or options
   depend on the shop or on earlier answers (the species the shop serves, the breeds found).
 - ``action_save_pet``: the form is complete; the pet is saved (``flow.save_pet``, i.e.
@@ -86,7 +87,8 @@ class ValidatePetForm(FormValidationAction):
             _ANSWER.reset(token)
         events.append(SlotSet("flow", answer.flow))
         if answer.flow.get("step") not in (*flow.PET_SLOTS, "pet_done"):
-            # Handed off (a refused breed or porte, two misunderstandings): the form ends.
+            # Handed off (a refused breed or porte) or a person offered (two misunderstandings):
+            # the form ends.
             events += clear_form_slots()
         return events
 

@@ -473,7 +473,10 @@ def test_a_tutor_named_maria_do_socorro_is_registered_not_handed_off(bot, chat_w
     assert "Prazer, Maria!" in chat.text and not chat.customs, chat.log
 
 
-def test_two_misunderstandings_hand_off(bot, chat_with):
+def test_two_misunderstandings_offer_a_person_and_the_menu_then_the_tap_hands_off(bot,
+                                                                                 chat_with):
+    """chatbot.md §4.8: after two misunderstandings in a row the bot offers "Falar com
+    atendente" and the menu; only the tutor's tap hands the conversation to a person."""
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
     chat.say("oi")
@@ -482,7 +485,23 @@ def test_two_misunderstandings_hand_off(bot, chat_with):
     assert "não entendi" in chat.text and pets[0].name in chat.titles
     assert not chat.customs
     chat.say("qwerty asdf")
+    assert not chat.customs, chat.log
+    assert "não consegui entender" in chat.text and "Falar com atendente" in chat.text
+    assert chat.titles[0] == "Falar com atendente" and "Banho e tosa" in chat.titles
+    chat.tap("Falar com atendente")
     assert chat.customs == [{"handoff": {"reason": "não entendeu duas vezes seguidas"}}]
+
+
+def test_after_the_offer_of_a_person_the_menu_still_works(bot, chat_with):
+    tutor, pets = tutor_with_pets(bot, 1)
+    chat = chat_with(tutor.whatsapp)
+    chat.say("oi")
+    chat.tap("Banho e tosa")
+    chat.say("xablau zzz")
+    chat.say("qwerty asdf")
+    assert chat.titles[0] == "Falar com atendente", chat.log
+    chat.tap("Banho e tosa")
+    assert not chat.customs and pets[0].name in chat.titles, chat.log
 
 
 @pytest.mark.parametrize(

@@ -373,12 +373,17 @@ def test_thanks_greeting_or_ok_at_the_name_step_ask_again_instead_of_naming_the_
     assert _tutors_named(shop, "+5511900000081") == ["Glória"]
 
 
-def test_two_non_names_in_a_row_hand_off_and_atendente_hands_off_at_once(shop):
+def test_two_non_names_in_a_row_offer_a_person_and_atendente_hands_off_at_once(shop):
     bot = Driver(shop, "+5511900000082")
     bot.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
     bot.say("👍", "afirmar", 0.5)
     reply = bot.say("sim", "afirmar", 0.99)
-    assert reply.handoff == "não entendeu duas vezes seguidas"
+    # Offered, not handed off: "Falar com atendente" first, then the menu (chatbot.md §4.8).
+    assert reply.handoff is None and not any("custom" in m for m in reply.messages)
+    assert "não consegui entender" in bot.text and "Falar com atendente" in bot.text
+    assert bot.titles[0] == "Falar com atendente" and "Banho e tosa" in bot.titles
+    assert bot.titles.count("Falar com atendente") == 1
+    assert bot.tap("Falar com atendente").handoff == "não entendeu duas vezes seguidas"
     other = Driver(shop, "+5511900000083")
     other.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
     assert other.say("atendente", "falar_atendente", 0.99).handoff == "pedido do tutor"

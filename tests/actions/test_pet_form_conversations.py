@@ -71,9 +71,14 @@ def test_an_invalid_porte_is_asked_again_then_offered_a_person(bot, chat_with):
     assert "não entendi" in chat.text and chat.texts[-1] == "Qual é o porte do Thor?", chat.log
     assert chat.titles == ["Mini", "Pequeno", "Médio", "Grande", "Gigante"]
     chat.say("não sei")
+    # Offered (chatbot.md §4.8), not handed off; the form ended and asks nothing more.
+    assert not chat.customs, chat.log
+    assert "Falar com atendente" in chat.text and "Qual é o porte" not in chat.text, chat.log
+    assert chat.titles[0] == "Falar com atendente" and "Banho e tosa" in chat.titles
+    assert _active_loop(bot, chat.sender) is None
+    chat.tap("Falar com atendente")
     assert chat.customs == [{"handoff": {"reason": "não entendeu duas vezes seguidas"}}], \
         chat.log
-    assert _active_loop(bot, chat.sender) is None
 
 
 def test_after_a_hand_off_mid_form_the_bot_resumes_without_the_form(bot, chat_with):

@@ -207,7 +207,7 @@ def test_an_faq_mid_form_is_answered_and_the_question_asked_again(shop):
     assert len(chat.messages) == 2  # the answer, then the question once
 
 
-def test_two_misunderstandings_in_the_form_hand_off(shop):
+def test_two_misunderstandings_in_the_form_offer_a_person_and_the_menu(shop):
     chat = _new_tutor_at_pet_name(shop, "+5511900000205")
     chat.say("Thor")
     chat.tap("Cão")
@@ -217,7 +217,15 @@ def test_two_misunderstandings_in_the_form_hand_off(shop):
     chat.say("não sei", "negar", 0.99)
     assert "não entendi" in chat.text and chat.messages[-1]["text"] == "Qual é o porte do Thor?"
     chat.say("não sei", "negar", 0.99)
-    assert chat.handoff == "não entendeu duas vezes seguidas" and not chat.form_active
+    # The form ends without a hand-off; the tutor is offered a person, then the menu.
+    assert chat.handoff is None and not chat.form_active, chat.text
+    assert "Falar com atendente" in chat.text and "não consegui entender" in chat.text
+    assert chat.titles[0] == "Falar com atendente" and "Banho e tosa" in chat.titles
+    assert "Qual é o porte" not in chat.text
+    chat.tap("Falar com atendente")
+    assert chat.handoff == "não entendeu duas vezes seguidas"
+    with Session(shop) as s:
+        assert s.exec(select(Pet).where(Pet.tutor_id == chat.flow["tutor_id"])).all() == []
 
 
 def test_the_domain_s_static_questions_offer_what_the_steps_accept():

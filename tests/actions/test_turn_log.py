@@ -49,3 +49,32 @@ def test_turns_record_intent_confidence_and_misunderstood_for_the_robo_panel(sho
     histogram = dict(r.confidence)
     assert len(histogram) == 10 and sum(histogram.values()) == 2  # typed turns only
     assert histogram["0,9–1,0"] == 1 and histogram["0,4–0,5"] == 1
+
+
+def test_answers_to_the_pet_form_are_recorded_once_each_and_misses_counted(shop):
+    """pet_form's answers go through flow.pet_form_turn, not handle: they are counted too, and
+    an FAQ mid-form (answered by action_petbot) is recorded once, not twice."""
+    from tests.actions.test_pet_form_unit import FormDriver
+
+    chat = FormDriver(shop, PHONE)
+    chat.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    chat.say("Mariana Lopes")
+    assert chat.form_active, chat.text
+    chat.say("Thor", "informar", 0.61)  # the pet's name: pet_form
+    chat.say("xyz", "fora_de_escopo", 0.35)  # not a species: pet_form, misunderstood
+    chat.say("qual o endereço?", "endereco", 0.99)  # an FAQ: action_petbot, the form resumes
+    assert chat.interrupted and chat.form_active
+    chat.tap("Cão")
+    assert "raça do Thor" in chat.text, chat.text
+    with Session(shop) as s:
+        rows = s.exec(select(BotTurn).where(BotTurn.sender == PHONE).order_by(BotTurn.id)).all()
+        assert [(t.text, t.intent, t.misunderstood) for t in rows] == [
+            ("quero agendar um banho", "agendar_banho_tosa", False),
+            ("Mariana Lopes", "", False),
+            ("Thor", "informar", False),
+            ("xyz", "fora_de_escopo", True),
+            ("qual o endereço?", "endereco", False),
+            ("", "informar", False)]
+        f = make_filter(s, 1, NOW.date(), NOW.date())
+        r = robo.robo(s, f, [], [])
+    assert (r.bot_turns, r.misunderstood) == (6, 1)

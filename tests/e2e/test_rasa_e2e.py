@@ -31,11 +31,16 @@ def _rasa_test(bot, stories: Path, out: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _stories(path: Path) -> int:
+    return len(re.findall(r"^- story: ", path.read_text(encoding="utf-8"), flags=re.M))
+
+
 def test_rasa_test_stories_pass(bot, tmp_path):
     result = _rasa_test(bot, ROOT / "data/tests/test_stories.yml", tmp_path / "ok")
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
-    assert "Correct:          5 / 5" in log, log[-4000:]
+    count = _stories(ROOT / "data/tests/test_stories.yml")
+    assert re.search(rf"Correct:\s+{count} / {count}", log), log[-4000:]
 
 
 def test_pet_form_stories_pass(bot, tmp_path):
@@ -44,7 +49,8 @@ def test_pet_form_stories_pass(bot, tmp_path):
     result = _rasa_test(bot, ROOT / "data/tests/test_pet_form.yml", tmp_path / "pet_form")
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
-    assert re.search(r"Correct:\s+10 / 10", log), log[-4000:]
+    count = _stories(ROOT / "data/tests/test_pet_form.yml")
+    assert count >= 10 and re.search(rf"Correct:\s+{count} / {count}", log), log[-4000:]
 
 
 def test_rasa_test_catches_a_wrong_course_of_the_form(bot, tmp_path):
