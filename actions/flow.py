@@ -56,6 +56,7 @@ from scheduler_core.kernel.dates_ptbr import (
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.kernel.text import normalize
+from scheduler_core.notifications import survey_reply
 from scheduler_core.people import acceptance, names
 from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
 from scheduler_core.people.models import Breed, Pet, PetStatus, Species, Tutor
@@ -511,6 +512,25 @@ def _rule_notice_reply(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     return True
 
 
+def _rule_survey_reply(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    """A typed score ("5", "nota 4 - demorou") outside a flow answers the tutor's pending
+    satisfaction survey (notifications.survey_reply): before the menu reads "5" as its entry."""
+    tutor = ctx.tutor()
+    if sig.option is not None or sig.step not in (None, "menu") or tutor is None:
+        return False
+    if ctx.probe:
+        return survey_reply.parse_score(ctx.turn.text) is not None and survey_reply.pending_survey(
+            ctx.s, tutor.id, now=ctx.turn.now) is not None
+    answer = survey_reply.answer_survey(ctx.s, tutor.id, ctx.turn.text, now=ctx.turn.now)
+    if answer is None:
+        return False
+    first = tutor.name.split()[0] if tutor.name else ""
+    reply.say("utter_survey_sorry" if answer.score <= 2 else "utter_survey_thanks",
+              tutor=first, score=str(answer.score))
+    understood(ctx)
+    return True
+
+
 def _rule_keyword(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
     if sig.option is None and sig.step in (None, "menu") and (
         action := keyword_action(ctx, ctx.turn.text)
@@ -595,7 +615,8 @@ def _at_step(ctx: Ctx, reply: Reply, sig: Signals) -> None:
 
 
 RULES = (
-    _rule_menu_button, _rule_urgent, _rule_human, _rule_notice_reply, _rule_keyword,
+    _rule_menu_button, _rule_urgent, _rule_human, _rule_notice_reply, _rule_survey_reply,
+    _rule_keyword,
     _rule_greeting,
     _rule_question, _rule_menu_intent, _rule_thanks, _rule_other_action,
 )
