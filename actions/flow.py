@@ -52,10 +52,11 @@ from scheduler_core.kernel.dates_ptbr import (
     WEEKDAY_SHORT_NAMES,
     parse_birth_date_ptbr,
     parse_date_ptbr,
+    parse_day_range_ptbr,
 )
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
-from scheduler_core.kernel.text import normalize
+from scheduler_core.kernel.text import normalize, plural
 from scheduler_core.notifications import survey_reply
 from scheduler_core.people import acceptance, names
 from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
@@ -840,9 +841,13 @@ def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
     if key == "falar_atendente":
         return handoff(ctx, reply, reason)
     if key == "agendar_creche" and key in {a.key for a in _menu_actions(ctx)}:
-        # No creche dialogue yet: staff book the stay (scheduler_core.chatbot.menu).
-        reply.text(bot_menu.CRECHE_HANDOFF_TEXT)
-        return handoff(ctx, reply, "agendamento de creche/hotel")
+        if SegmentKind.CRECHE not in _segment_kinds(ctx):
+            # Hotel only: staff book the stay (scheduler_core.chatbot.menu).
+            reply.text(bot_menu.CRECHE_HANDOFF_TEXT)
+            return handoff(ctx, reply, "agendamento de creche/hotel")
+        ctx.flow["kind"] = SegmentKind.CRECHE
+        ctx.flow["mode"] = "creche"
+        return start_booking(ctx, reply)
     if key in MENU_SEGMENT:
         ctx.flow["kind"] = MENU_SEGMENT[key]
         ctx.flow["mode"] = "book"
@@ -1379,6 +1384,8 @@ def step_service(ctx: Ctx, reply: Reply) -> None:
             return misunderstood(ctx, reply)
         ctx.flow["service_ids"] = [offer.id]
         ctx.flow["service_name"] = offer.name
+    if ctx.flow.get("mode") == "creche":
+        return ask_creche_days(ctx, reply)
     ask_addons(ctx, reply)
 
 
@@ -2216,7 +2223,77 @@ def switch_notifications(ctx: Ctx, reply: Reply, *, off: bool) -> None:
     _after_notice_reply(ctx, reply, menu=False)
 
 
+# --------------------------------------------------------------------------- day care (creche)
+# Menu "Creche e hotel" when the shop has a creche segment: the tutor and pet steps of a booking,
+# the creche service, then a day or a range of days typed ("15/12", "de 15/12 a 19/12",
+# "segunda a sexta"), a summary and one call to scheduling.day_care.book_days (all or nothing;
+# full days named). Hotel stays (nights with check-in/check-out) stay with the staff: the days
+# question says so and "atendente" hands off.
+
+
+def ask_creche_days(ctx: Ctx, reply: Reply) -> None:
+    hotel = SegmentKind.HOTEL in _segment_kinds(ctx)
+    ask(ctx, reply, "creche_days", "utter_ask_creche_days_hotel" if hotel
+        else "utter_ask_creche_days", pet=ctx.pet().name)
+
+
+def step_creche_days(ctx: Ctx, reply: Reply) -> None:
+    today = ctx.turn.now.astimezone(ZoneInfo(ctx.shop.timezone)).date()
+    days = parse_day_range_ptbr(ctx.turn.text or "", today)
+    if days is None:
+        return misunderstood(ctx, reply)
+    understood(ctx)
+    first, last = days
+    ctx.flow["creche_days"] = [first.isoformat(), last.isoformat()]
+    when = f"{first:%d/%m}" if first == last else f"{first:%d/%m} a {last:%d/%m}"
+    ask(ctx, reply, "creche_confirm", "utter_confirm_creche",
+        [button("Confirmar", "creche:sim"), button("Mudar os dias", "creche:dias"),
+         button("Cancelar", "creche:nao")],
+        pet=ctx.pet().name, service=ctx.flow.get("service_name", "Creche"), days=when)
+
+
+def step_creche_confirm(ctx: Ctx, reply: Reply) -> None:
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import day_care
+
+    value = _yes_no(ctx, "creche")
+    if value is None:
+        return misunderstood(ctx, reply)
+    if value == "nao":
+        reply.say("utter_booking_dropped")
+        return show_menu(ctx, reply, again=True)
+    if value == "dias":
+        return ask_creche_days(ctx, reply)
+    first, last = (date.fromisoformat(d) for d in ctx.flow["creche_days"])
+    pet = ctx.pet()
+    pet_id, pet_name, zone = pet.id, pet.name, ctx.shop.timezone
+    # book_days writes through its own session: no read through ctx.s until it is done (an
+    # expired attribute read would open a snapshot that the turn's own write then finds stale)
+    _release_snapshot(ctx)
+    try:
+        result = day_care.book_days(ctx.engine, pet_id=pet_id,
+                                    service_id=ctx.flow["service_ids"][0], first=first,
+                                    last=last, now=ctx.turn.now, actor="bot", origin="bot")
+    except Busy:
+        raise
+    except CoreError as exc:
+        reply.text(exc.message)
+        return ask_creche_days(ctx, reply)
+    from scheduler_core.kernel.clock import from_utc_naive
+
+    booked = [from_utc_naive(a.start, zone).date() for a in result.appointments]
+    total = sum(a.total_cents for a in result.appointments)
+    reply.say("utter_creche_booked", pet=pet_name, days=day_care.days_text(booked),
+              count=plural(len(booked), "diária"), total=format_brl(total))
+    if result.skipped:
+        reply.say("utter_creche_skipped", days=day_care.days_text(list(result.skipped)))
+    reset_flow(ctx)
+    show_menu(ctx, reply, again=True)
+
+
 STEPS = {
+    "creche_days": step_creche_days,
+    "creche_confirm": step_creche_confirm,
     "tutor_name": step_tutor_name,
     "pick_pet": step_pick_pet,
     "pet_name": step_pet_name,

@@ -4,10 +4,12 @@ Each action has a key (stored in ``BotSettings.menu`` and in keyword triggers), 
 description the tutor sees on WhatsApp, and, for booking actions, the segment kind it books.
 
 An action whose segment kind the shop has no *active* segment of is not shown. ``agendar_creche``
-(day care / hotel) has no booking dialogue yet: it is shown only when the shop has an active
-creche or hotel segment, and choosing it (or a keyword trigger pointing at it) hands the
-conversation to a person with :data:`CRECHE_HANDOFF_TEXT`, so the tutor is never left
-unanswered and staff book the stay from the inbox.
+(day care / hotel) is shown when the shop has an active creche or hotel segment. With a creche
+segment the bot books day care for a day or a range of days (``actions/flow.py``, "day care",
+through ``scheduling.day_care.book_days``); hotel stays (nights with check-in and check-out) are
+booked by staff: a shop with only a hotel segment hands the conversation to a person with
+:data:`CRECHE_HANDOFF_TEXT`, and the days question tells the tutor to write "atendente" for a
+stay, so the tutor is never left unanswered.
 """
 
 from __future__ import annotations
@@ -44,10 +46,10 @@ MENU_ACTIONS: tuple[MenuAction, ...] = (
 BY_KEY = {action.key: action for action in MENU_ACTIONS}
 # The panel's select and checkbox labels: the same titles the tutor sees.
 MENU_LABELS = {action.key: action.title for action in MENU_ACTIONS}
-# The segment kind a booking action starts the dialogue for (creche has no dialogue yet).
+# The segment kind a booking action starts the slot dialogue for (creche has its own days steps).
 BOOKING_KIND = {"agendar_banho_tosa": SegmentKind.PET_SHOP, "agendar_clinica": SegmentKind.CLINICA}
 CRECHE_HANDOFF_TEXT = (
-    "O agendamento de creche e hotel é feito pela nossa equipe. "
+    "A hospedagem no hotel é combinada pela nossa equipe. "
     "Já chamei um atendente para combinar as diárias com você. 😊"
 )
 

@@ -239,3 +239,40 @@ def format_date_ptbr(day: date) -> str:
     """dd/mm with the weekday name: "sex 18/12"."""
     names = ["seg", "ter", "qua", "qui", "sex", "sáb", "dom"]
     return f"{names[day.weekday()]} {day:%d/%m}"
+
+
+_RANGE_SPLIT = re.compile(r"\s+(?:a|ate|até|ao|à|-|–)\s+|\s*[-–]\s*(?=\d)", re.IGNORECASE)
+
+
+def parse_day_range_ptbr(text: str, today: date) -> tuple[date, date] | None:
+    """A typed day or range of days: "15/12", "amanhã", "de 15/12 a 19/12", "15 a 19/12",
+    "segunda até sexta". Returns (first, last), equal for one day; None when no date is read.
+    A first day written without a month ("15 a 19/12") takes the last day's month."""
+    norm = normalize(text, keep_punctuation=True)
+    norm = re.sub(r"^(de|do|dia|dias|entre)\s+", "", norm)
+    parts = [p for p in _RANGE_SPLIT.split(norm, maxsplit=1) if p.strip()]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        single = parse_date_ptbr(parts[0], today)
+        return (single.day, single.day) if single else None
+    end = parse_date_ptbr(parts[1], today)
+    if end is None:
+        return None
+    start_text = parts[0].strip()
+    if re.fullmatch(r"\d{1,2}", start_text):
+        try:
+            first = end.day.replace(day=int(start_text))
+        except ValueError:
+            return None
+        if first > end.day:
+            first -= relativedelta(months=1)
+        return first, end.day
+    start = parse_date_ptbr(start_text, today)
+    if start is None:
+        return None
+    last = end.day
+    if last < start.day and not re.search(r"\d", parts[1]):  # "sexta a segunda": the Monday after
+        last = parse_date_ptbr(parts[1], start.day)
+        last = last.day if last else None
+    return (start.day, last) if last and last >= start.day else None

@@ -24,8 +24,9 @@ SECRET = "unit-secret"
 
 
 class Chat:
-    def __init__(self, engine, phone: str | None) -> None:
+    def __init__(self, engine, phone: str | None, *, now: datetime = NOW, shop_id: int = 1) -> None:
         self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
+        self.now, self.shop_id = now, shop_id
         self.handoff = None
 
     def say(self, text: str, intent: str | None = None, confidence: float = 0.99):
@@ -38,7 +39,7 @@ class Chat:
             text = ""
         turn = Turn(intent=intent, confidence=confidence, text=text, entities=entities,
                     option=option, sender=self.phone or "x", phone=self.phone,
-                    wa_user_id=None, profile_name=None, shop_id=1, now=NOW)
+                    wa_user_id=None, profile_name=None, shop_id=self.shop_id, now=self.now)
         reply = handle(self.engine, turn, self.flow, SECRET)
         self.flow, self.messages, self.handoff = reply.flow, reply.messages, reply.handoff
         return reply

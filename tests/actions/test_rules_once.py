@@ -180,7 +180,7 @@ def test_a_breed_not_accepted_reads_the_same_in_the_bot_and_in_the_agenda(shop):
     assert bot.text.startswith(expected), bot.text
 
 
-def test_creche_is_offered_only_with_an_active_creche_and_goes_to_a_person(shop):
+def test_creche_is_offered_only_with_an_active_creche_or_hotel(shop):
     tutor, _ = _tutor(shop, 1)
     _settings(shop, menu=[*BotSettings().menu], triggers=[
         {"text": "diaria", "match": "exata", "action": "agendar_creche"}])
@@ -189,8 +189,8 @@ def test_creche_is_offered_only_with_an_active_creche_and_goes_to_a_person(shop)
     assert "Creche e hotel" not in bot.titles  # no creche segment: not on the menu
     bot.say("quero uma diaria")
     assert "Creche e hotel" not in bot.titles and bot.flow.get("step") == "menu"
-    with Session(shop) as s:
-        s.add(Segment(shop_id=1, kind="creche", name="Creche", active=True))
+    with Session(shop) as s:  # a hotel only: its stays are booked by staff
+        s.add(Segment(shop_id=1, kind="hotel", name="Hotel", active=True))
         s.commit()
     bot = Driver(shop, tutor.whatsapp)
     bot.say("oi", "cumprimentar")
@@ -201,3 +201,9 @@ def test_creche_is_offered_only_with_an_active_creche_and_goes_to_a_person(shop)
     # The keyword trigger lands there too.
     reply = Driver(shop, tutor.whatsapp).say("quero uma diaria")
     assert reply.handoff == "agendamento de creche/hotel"
+    # With a creche segment the bot books the days itself (tests/actions/test_creche_dialogue.py)
+    with Session(shop) as s:
+        s.add(Segment(shop_id=1, kind="creche", name="Creche", active=True))
+        s.commit()
+    reply = Driver(shop, tutor.whatsapp).say("quero uma diaria")
+    assert reply.handoff != "agendamento de creche/hotel" and reply.flow.get("mode") == "creche"

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from scheduler_core.kernel.dates_ptbr import TypedDate, parse_date_ptbr
+from scheduler_core.kernel.dates_ptbr import TypedDate, parse_date_ptbr, parse_day_range_ptbr
 
 TUESDAY = date(2026, 12, 1)
 
@@ -51,3 +51,22 @@ def test_day_31_skips_short_months():
 @pytest.mark.parametrize("text", ["Thor", "quero banho", "31/02", "", "dia 45", "poodle"])
 def test_no_date(text):
     assert parse_date_ptbr(text, TUESDAY) is None
+
+
+@pytest.mark.parametrize(("text", "first", "last"), [
+    ("15/12", date(2026, 12, 15), date(2026, 12, 15)),
+    ("amanhã", date(2026, 12, 2), date(2026, 12, 2)),
+    ("de 15/12 a 19/12", date(2026, 12, 15), date(2026, 12, 19)),
+    ("15 a 19/12", date(2026, 12, 15), date(2026, 12, 19)),
+    ("dia 28/12 até 02/01", date(2026, 12, 28), date(2027, 1, 2)),
+    ("14-18/12", date(2026, 12, 14), date(2026, 12, 18)),
+    ("segunda até sexta", date(2026, 12, 7), date(2026, 12, 11)),
+    ("sexta a segunda", date(2026, 12, 4), date(2026, 12, 7)),
+])
+def test_a_typed_day_or_range_of_days(text, first, last) -> None:
+    assert parse_day_range_ptbr(text, date(2026, 12, 1)) == (first, last)  # a Tuesday
+
+
+@pytest.mark.parametrize("text", ["quero creche", "sei lá", "", "19/12 a 15/12"])
+def test_no_range_is_read_from_other_words(text) -> None:
+    assert parse_day_range_ptbr(text, date(2026, 12, 1)) is None
