@@ -9,7 +9,6 @@ import os
 from datetime import date
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlmodel import Session
 
 from admin.panel.billing.common import actor, read, shop_today, write
@@ -18,8 +17,6 @@ from admin.panel.pages import form, form_list, now, page, panel_path, redirect, 
 from admin.panel.permissions import Perm
 from admin.panel.timeutil import parse_date
 from app.keys import SETTINGS
-from bot.inbox import send_attendant_message
-from bot.models import WaConversation
 from scheduler_core.billing import credit, links
 from scheduler_core.billing import invoices as billing
 from scheduler_core.billing import payments as billing_payments
@@ -32,6 +29,7 @@ from scheduler_core.billing.models import InvoiceItemKind, InvoiceStatus
 from scheduler_core.billing.queries import InvoiceFilter, search_invoices
 from scheduler_core.kernel.errors import CoreError
 from scheduler_core.kernel.forms import FieldError, parse_id, parse_ids, parse_int, parse_money
+from scheduler_core.notifications.queries import send_invoice_now
 from scheduler_core.plans import payments as plan_payments
 from scheduler_core.shop.labels import PAYMENT_METHOD_LABELS
 
@@ -39,10 +37,6 @@ routes = web.RouteTableDef()
 #: The kinds staff add by hand (a voucher's item comes from selling the voucher).
 ITEM_KIND_LABELS = {k: t for k, t in INVOICE_ITEM_KIND_LABELS.items()
                     if k != InvoiceItemKind.VOUCHER}
-NO_WINDOW = ("O tutor não escreveu para a loja nas últimas 24 horas: o WhatsApp só aceita "
-             "iniciar a conversa com um modelo aprovado. Copie o link e envie pelo modelo da loja.")
-
-
 def _public_base(request: web.Request) -> str:
     """The app's public address for the tutor's link: PETBOT_PUBLIC_URL (as the gateway and the
     bot read it), else the address this page was opened at."""
@@ -227,30 +221,27 @@ async def invoice_action(request: web.Request) -> web.Response:
     raise redirect(back, text)
 
 
-def _conversation_of(session: Session, invoice_id: int, shop_id: int) -> tuple[int | None, str]:
-    view = _invoice_of_shop(session, invoice_id, shop_id)
-    conv = session.execute(
-        select(WaConversation.id).where(WaConversation.tutor_id == view.tutor_id)
-        .order_by(WaConversation.id.desc())
-    ).scalars().first()
-    text = (f"Olá, {view.tutor_name.split(' ')[0]}! Segue a fatura {view.label} "
-            f"({view.open_label} em aberto): ")
-    return conv, text
-
-
 async def _send_link(request: web.Request, invoice_id: int, shop_id: int) -> tuple[str, str]:
-    """Send the public link through the gateway (the inbox's send path) inside the 24-hour
-    window; outside it, say that a template is needed."""
-    conv, text = await read(request, _conversation_of, invoice_id, shop_id)
-    if conv is None:
-        return "aviso", NO_WINDOW
-    token = await read(request, lambda s: links.invoice_token(
-        invoice_id, shop_id, request.config_dict[SETTINGS].secret_key))
-    link = f"{_public_base(request)}/fatura/{token}"
-    result = await send_attendant_message(request.app, conv, text + link, actor(request))
-    if result.error or result.status == "failed":
-        return "aviso", f"{result.error} {NO_WINDOW}".strip()
-    return "ok", "Link da fatura enviado pelo WhatsApp."
+    """Queue the invoice link as the shop's "Fatura" notification
+    (``notifications.queries.send_invoice_now``): the sender sends it at its next tick, as free
+    text inside the 24-hour window and as the approved template outside it; its delivery shows
+    in Notificações › Histórico."""
+    base, secret, moment = _public_base(request), request.config_dict[SETTINGS].secret_key, \
+        now(request)
+
+    def link(inv_id: int, inv_shop_id: int) -> str:
+        return f"{base}/fatura/{links.invoice_token(inv_id, inv_shop_id, secret)}"
+
+    def queue(session: Session) -> int:
+        _invoice_of_shop(session, invoice_id, shop_id)  # another shop's invoice: 404
+        return send_invoice_now(session, invoice_id, moment, invoice_link=link)
+
+    try:
+        await write(request, queue)
+    except CoreError as exc:
+        return "erro", exc.message
+    return "ok", ("Link da fatura na fila de envio pelo WhatsApp (sai em instantes; "
+                  "acompanhe em Notificações › Histórico).")
 
 
 def _receipt(session: Session, batch: str, shop_id: int) -> billing_payments.Receipt:
