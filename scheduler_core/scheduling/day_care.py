@@ -33,8 +33,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from scheduler_core.agenda.models import FREEING_STATUSES, Appointment, AppointmentStatus
-from scheduler_core.catalog.models import Service, ServiceCategory
-from scheduler_core.catalog.offers import services_for_pet
 from scheduler_core.db.engine import is_postgres, write_session
 from scheduler_core.kernel.clock import from_utc_naive, local, to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
@@ -43,7 +41,7 @@ from scheduler_core.scheduling import occupancy
 from scheduler_core.scheduling.agenda_types import SlotItem
 from scheduler_core.scheduling.booking_support import audit_appointment, insert_visit
 from scheduler_core.scheduling.snapshot import blocks_in_range
-from scheduler_core.scheduling.stays import responsible_employee
+from scheduler_core.scheduling.stays import priced_service, responsible_employee
 from scheduler_core.shop.models import OpeningRange, Segment, SegmentKind, Shop
 
 MAX_DAYS = 31
@@ -121,22 +119,8 @@ def book_days(
                 f"A agenda abre até {shop.staff_horizon_days} dias à frente.")
         if is_postgres(session):
             session.execute(select(Pet.id).where(Pet.id == pet.id).with_for_update()).all()
-        row = session.execute(
-            select(Service, ServiceCategory, Segment)
-            .join(ServiceCategory, ServiceCategory.id == Service.category_id)
-            .join(Segment, Segment.id == ServiceCategory.segment_id)
-            .where(Service.id == service_id, Segment.shop_id == tutor.shop_id)
-        ).first() if service_id is not None else None
-        if row is None:
-            raise NotFound("Serviço não encontrado.", details={"service_id": service_id})
-        service, category, segment = row
-        if segment.kind != SegmentKind.CRECHE:
-            raise ValidationFailed("Este serviço não é de creche.")
-        offer = next((o for o in services_for_pet(
-            session, tutor.shop_id, pet.id, channel="staff").services if o.id == service.id),
-            None)
-        if offer is None or offer.price_cents is None:
-            raise ValidationFailed(f"O serviço {service.name} não tem preço para {pet.name}.")
+        service, category, segment, offer = priced_service(session, tutor, pet, service_id,
+                                                           SegmentKind.CRECHE)
         employee = responsible_employee(session, tutor.shop_id, category.id, pet.species,
                                         employee_id)
         span = [first + timedelta(days=i) for i in range((last - first).days + 1)]

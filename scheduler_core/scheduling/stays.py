@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.catalog.models import Service, ServiceCategory
-from scheduler_core.catalog.offers import services_for_pet
+from scheduler_core.catalog.offers import ServiceOffer, services_for_pet
 from scheduler_core.db.engine import is_postgres, write_session
 from scheduler_core.kernel.clock import local, to_utc
 from scheduler_core.kernel.errors import NotFound, ValidationFailed
@@ -78,22 +78,8 @@ def book_stay(
             raise NotFound("Pet não encontrado.", details={"pet_id": pet_id})
         if is_postgres(session):
             session.execute(select(Pet.id).where(Pet.id == pet.id).with_for_update()).all()
-        row = session.execute(
-            select(Service, ServiceCategory, Segment)
-            .join(ServiceCategory, ServiceCategory.id == Service.category_id)
-            .join(Segment, Segment.id == ServiceCategory.segment_id)
-            .where(Service.id == service_id, Segment.shop_id == tutor.shop_id)
-        ).first() if service_id is not None else None
-        if row is None:
-            raise NotFound("Serviço não encontrado.", details={"service_id": service_id})
-        service, category, segment = row
-        if segment.kind != SegmentKind.HOTEL:
-            raise ValidationFailed("Este serviço não é de hotel.")
-        offer = next((o for o in services_for_pet(
-            session, tutor.shop_id, pet.id, channel="staff").services if o.id == service.id),
-            None)
-        if offer is None or offer.price_cents is None:
-            raise ValidationFailed(f"O serviço {service.name} não tem preço para {pet.name}.")
+        service, category, segment, offer = priced_service(session, tutor, pet, service_id,
+                                                           SegmentKind.HOTEL)
         employee = responsible_employee(session, tutor.shop_id, category.id, pet.species,
                                         employee_id)
         zone = ZoneInfo(session.get(Shop, tutor.shop_id).timezone)
@@ -117,6 +103,31 @@ def book_stay(
         })
         session.flush()
         return appt
+
+
+def priced_service(session: Session, tutor: Tutor, pet: Pet, service_id: int | None,
+                   kind: str) -> tuple[Service, ServiceCategory, Segment, ServiceOffer]:
+    """The shop's service ``service_id`` of a ``kind`` (hotel / creche) segment with its offer
+    (price) for ``pet``; pt-BR refusals when unknown, of another kind or not priced."""
+    row = session.execute(
+        select(Service, ServiceCategory, Segment)
+        .join(ServiceCategory, ServiceCategory.id == Service.category_id)
+        .join(Segment, Segment.id == ServiceCategory.segment_id)
+        .where(Service.id == service_id, Segment.shop_id == tutor.shop_id)
+    ).first() if service_id is not None else None
+    if row is None:
+        raise NotFound("Serviço não encontrado.", details={"service_id": service_id})
+    service, category, segment = row
+    if segment.kind != kind:
+        raise ValidationFailed(f"Este serviço não é de {SEGMENT_WORDS.get(kind, kind)}.")
+    offer = next((o for o in services_for_pet(
+        session, tutor.shop_id, pet.id, channel="staff").services if o.id == service.id), None)
+    if offer is None or offer.price_cents is None:
+        raise ValidationFailed(f"O serviço {service.name} não tem preço para {pet.name}.")
+    return service, category, segment, offer
+
+
+SEGMENT_WORDS = {SegmentKind.HOTEL: "hotel", SegmentKind.CRECHE: "creche"}
 
 
 def responsible_employee(session: Session, shop_id: int, category_id: int, species: str,
