@@ -7,13 +7,12 @@ logged and retried at the next tick; it never stops the app."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from app.keys import CLOCK, DB, SETTINGS
+from app.periodic import every
 from scheduler_core.plans.jobs import JobRun, run_jobs
 
 log = logging.getLogger(__name__)
@@ -35,22 +34,6 @@ async def run_now(app: web.Application) -> JobRun | None:
     return result
 
 
-async def _loop(app: web.Application, interval_s: float) -> None:
-    while True:
-        await run_now(app)
-        await asyncio.sleep(interval_s)
-
-
-async def _jobs_ctx(app: web.Application) -> AsyncIterator[None]:
-    interval = app[SETTINGS].jobs_interval_s
-    task = asyncio.create_task(_loop(app, interval)) if interval > 0 else None
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 def setup(app: web.Application) -> None:
     app[LAST_RUN] = []
-    app.cleanup_ctx.append(_jobs_ctx)
+    app.cleanup_ctx.append(every(lambda a: a[SETTINGS].jobs_interval_s, run_now))

@@ -14,15 +14,15 @@ host and port) and the secret key, as the panel's "Enviar fatura" does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from app.keys import CLOCK, DB, SETTINGS
+from app.periodic import every
 from bot.keys import GATEWAY
 from scheduler_core.billing.links import invoice_token
 from scheduler_core.notifications import service
@@ -73,28 +73,16 @@ async def run_tick(app: web.Application) -> list[int]:
     return sent
 
 
-async def _loop(app: web.Application, interval_s: float) -> None:
-    while True:
-        try:
-            await run_tick(app)
-        except Exception:
-            app[NOTIFY_STATS].errors += 1
-            log.exception("notifications tick failed; retrying at the next tick")
-        app[NOTIFY_STATS].ticks += 1
-        await asyncio.sleep(interval_s)
-
-
-async def _notify_ctx(app: web.Application) -> AsyncIterator[None]:
-    interval = app[SETTINGS].notify_interval_s
-    task = asyncio.create_task(_loop(app, interval)) if interval > 0 else None
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+async def _tick(app: web.Application) -> None:
+    try:
+        await run_tick(app)
+    except Exception:
+        app[NOTIFY_STATS].errors += 1
+        log.exception("notifications tick failed; retrying at the next tick")
+    app[NOTIFY_STATS].ticks += 1
 
 
 def setup(app: web.Application) -> None:
     """Register after the gateway (its start-up must have run: the loop sends through it)."""
     app[NOTIFY_STATS] = NotifyStats()
-    app.cleanup_ctx.append(_notify_ctx)
+    app.cleanup_ctx.append(every(lambda a: a[SETTINGS].notify_interval_s, _tick))
