@@ -42,7 +42,7 @@ def test_turns_record_intent_confidence_and_misunderstood_for_the_robo_panel(sho
             ("xpto qwe zzz", "fora_de_escopo", 0.42, False, True),
             ("", "informar", 1.0, True, False)]
         f = make_filter(s, 1, NOW.date(), NOW.date())
-        r = robo.robo(s, f, [], [])
+        r = robo.robo(s, f, [], [0] * 24)
     assert (r.bot_turns, r.misunderstood, r.misunderstood_pct) == (3, 1, 33.3)
     assert [(m.text, m.intent) for m in r.latest_misunderstood] == [
         ("xpto qwe zzz", "fora_de_escopo")]
@@ -76,5 +76,5 @@ def test_answers_to_the_pet_form_are_recorded_once_each_and_misses_counted(shop)
             ("qual o endereço?", "endereco", False),
             ("", "informar", False)]
         f = make_filter(s, 1, NOW.date(), NOW.date())
-        r = robo.robo(s, f, [], [])
+        r = robo.robo(s, f, [], [0] * 24)
     assert (r.bot_turns, r.misunderstood) == (6, 1)

@@ -204,7 +204,7 @@ async def _send(request: web.Request, tables: list, stem: str, fmt: str,
             await response.write(export.csv_header(table))
             cursor = None
             while True:
-                rows, cursor = await db(request, _page, engine(request), paged[0], table.key,
+                rows, cursor = await db(request, _table_page, engine(request), paged[0], table.key,
                                         paged[1], cursor)
                 await response.write(export.csv_rows(table, rows))
                 if cursor is None:
@@ -226,7 +226,7 @@ async def _send(request: web.Request, tables: list, stem: str, fmt: str,
     return response
 
 
-def _page(eng, name: str, key: str, f: ReportFilter, cursor) -> tuple:
+def _table_page(eng, name: str, key: str, f: ReportFilter, cursor) -> tuple:
     with read_session(eng) as session:
         return panels.table_page(session, name, key, f, cursor, PAGE_ROWS)
 
