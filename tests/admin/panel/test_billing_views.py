@@ -381,25 +381,34 @@ async def test_selling_a_plan_with_a_fixed_slot_books_its_visits(client, panel_d
     assert booked and all(a.start.weekday() == 1 for a in booked)
 
 
-async def test_send_link_without_a_recent_conversation_says_a_template_is_needed(client,
-                                                                               panel_db):
+async def test_send_link_without_a_recent_conversation_is_queued_for_the_template(client,
+                                                                                panel_db):
+    """Outside the 24-hour window the link still goes: it is queued as the Fatura notification,
+    which the sender delivers as the approved template (tests/bot/test_notifications.py)."""
     from urllib.parse import unquote
+
+    from scheduler_core.notifications.models import Notification
 
     engine = panel_db[0]
     await logged_in(client, panel_db)
     plan = await _sell(client, engine, _dog(engine))
-    inv = f"/admin/cobrancas/{_cycle_invoices(engine, plan.id)[0]}"
+    invoice_id = _cycle_invoices(engine, plan.id)[0]
+    inv = f"/admin/cobrancas/{invoice_id}"
     html = await (await client.get(inv)).text()
     assert 'id="public-link"' in html and "/fatura/" in html
     response = await _post(client, inv, {"action": "send"}, inv)
     flash = unquote(response.cookies["petbot_flash"].value)
-    assert flash.startswith("aviso|") and "modelo aprovado" in flash
+    assert flash.startswith("ok|") and "fila de envio" in flash
+    with Session(engine) as s:
+        rows = s.exec(select(Notification).where(Notification.kind == "fatura")).all()
+    assert [r.status for r in rows] == ["planejada"] and "/fatura/" in rows[0].values[
+        "LINK_FATURA"]
 
 
-async def test_send_link_goes_through_the_gateway_and_refuses_outside_the_window(client,
-                                                                                panel_db):
+async def test_send_link_does_not_take_the_conversation_as_an_attendant(client, panel_db):
+    """The link is no attendant message: the tutor's conversation gets no staff message and
+    stays with the bot (the sender, not the inbox, delivers it)."""
     from datetime import UTC, datetime, timedelta
-    from urllib.parse import unquote
 
     from bot.config import SIM_PHONE_ID
     from bot.models import WaConversation, WaMessage
@@ -418,9 +427,7 @@ async def test_send_link_goes_through_the_gateway_and_refuses_outside_the_window
         s.add(conv)
         s.commit()
         conv_id = conv.id
-    response = await _post(client, inv, {"action": "send"}, inv)
-    flash = unquote(response.cookies["petbot_flash"].value)
-    assert flash.startswith("aviso|") and "modelo aprovado" in flash
+    await _post(client, inv, {"action": "send"}, inv)
     with Session(engine) as s:
-        sent = s.exec(select(WaMessage).where(WaMessage.conversation_id == conv_id)).all()
-    assert sent and "/fatura/" in sent[-1].text and sent[-1].status != "sent"
+        assert s.exec(select(WaMessage).where(WaMessage.conversation_id == conv_id)).all() == []
+        assert s.get(WaConversation, conv_id).owner == "bot"
