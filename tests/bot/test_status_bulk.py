@@ -15,6 +15,7 @@ from bot import receipts
 from bot import simulator as sim
 from bot.models import Author, Direction, WaConversation, WaMessage, WaStatusEvent
 from bot.wa_types import StatusUpdate
+from scheduler_core.db.engine import write_session
 
 from .conftest import FakeRasa, start_wa, stop_wa
 
@@ -24,18 +25,19 @@ PHONE = "+5511987654321"
 def _sent_messages(wa, n: int, prefix: str) -> list[str]:
     """``n`` bot messages already sent to one tutor (status "sent"), as the inbox shows them."""
     now = wa.clock()
-    with Session(wa.engine) as s:
+    ids = [f"wamid.{prefix}{i:05d}" for i in range(n)]
+    # write_session takes SQLite's write lock up front: the app starting beside this helper
+    # writes too, and a deferred read-then-write would fail at once with "database is locked".
+    with write_session(wa.engine) as s:
         conv = WaConversation(shop_id=wa.shop_id, key=PHONE, phone=PHONE,
                               business_phone_id=sim.SIM_PHONE_ID, last_inbound_at=now)
         s.add(conv)
-        s.commit()
-        ids = [f"wamid.{prefix}{i:05d}" for i in range(n)]
+        s.flush()
         s.execute(insert(WaMessage.__table__), [
             {"conversation_id": conv.id, "direction": Direction.OUT, "author": Author.BOT,
              "actor": "", "wa_id": w, "kind": "text", "text": "Seu horário está confirmado.",
              "payload": None, "body": {}, "status": "sent", "error": "", "created_at": now}
             for w in ids])
-        s.commit()
     return ids
 
 
