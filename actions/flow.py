@@ -43,7 +43,7 @@ from scheduler_core.agenda.models import Appointment, AppointmentItem
 from scheduler_core.catalog import leva_e_traz
 from scheduler_core.catalog.models import Service
 from scheduler_core.catalog.offers import leva_e_traz_fee
-from scheduler_core.chatbot import answering, triggers, turn_log
+from scheduler_core.chatbot import answering, request, triggers, turn_log
 from scheduler_core.chatbot import menu as bot_menu
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.db.engine import transaction
@@ -53,6 +53,7 @@ from scheduler_core.kernel.dates_ptbr import (
     parse_birth_date_ptbr,
     parse_date_ptbr,
     parse_day_range_ptbr,
+    parse_time_ptbr,
 )
 from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
@@ -591,10 +592,7 @@ def _rule_other_action(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
         return False
     if match_option(ctx.flow.get("options", []), ctx.turn.text) is not None:
         return False
-    key = {"cancelar": "meus_agendamentos", "remarcar": "meus_agendamentos"}.get(
-        sig.intent, sig.intent
-    )
-    _menu_choice(ctx, reply, key)
+    _menu_choice(ctx, reply, sig.intent)
     return True
 
 
@@ -602,7 +600,7 @@ def _at_step(ctx: Ctx, reply: Reply, sig: Signals) -> None:
     """No rule took the turn: the current step reads it (none or the menu: the menu)."""
     if not sig.step or sig.step == "menu":
         if sig.typed_confident and sig.intent in ("cancelar", "remarcar"):
-            return _menu_choice(ctx, reply, "meus_agendamentos")
+            return _menu_choice(ctx, reply, sig.intent)
         if sig.step == "menu" and sig.option is None:
             chosen = match_option(ctx.flow.get("options", []), ctx.turn.text)
             if chosen:
@@ -851,14 +849,38 @@ def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
     if key in MENU_SEGMENT:
         ctx.flow["kind"] = MENU_SEGMENT[key]
         ctx.flow["mode"] = "book"
+        _remember_request(ctx)
         return start_booking(ctx, reply)
     if key == "meus_agendamentos":
         return list_upcoming(ctx, reply)
+    if key in ("cancelar", "remarcar"):
+        return list_upcoming(ctx, reply, wants=key)
     if key == "repetir_ultimo":
         ctx.flow["mode"] = "repeat"
         ctx.flow["kind"] = "pet_shop"
+        _remember_request(ctx)
         return start_booking(ctx, reply)
     greet(ctx, reply)
+
+
+def _remember_request(ctx: Ctx) -> None:
+    """A typed request ("quero banho pro thor sexta as 15h") keeps what it already says: the
+    pet and the service are read from it when asked (:func:`ask_pet`, :func:`ask_service`),
+    the day, period and time go to the slot search now."""
+    if ctx.turn.option is not None or not ctx.turn.text:
+        return
+    ctx.flow["asked"] = ctx.turn.text[:300]
+    _take_when(ctx, request.when_asked(ctx.turn.text, ctx.today))
+
+
+def _take_when(ctx: Ctx, when: request.When) -> None:
+    """The day (not a past one), period and time a message asked for, for :func:`show_slots`."""
+    if when.day is not None and when.day >= ctx.today:
+        ctx.flow["date"] = when.day.isoformat()
+    if when.period:
+        ctx.flow["period"] = when.period
+    if when.at is not None:
+        ctx.flow["time"] = when.at.strftime("%H:%M")
 
 
 # --------------------------------------------------------------------------- hand-off
@@ -1039,8 +1061,9 @@ def ask_pet(ctx: Ctx, reply: Reply) -> None:
         from scheduler_core.scheduling import appointments
 
         pets = [p for p in pets if appointments.last_visit_services(ctx.s, p.id, ctx.turn.now)]
-        if len(pets) == 1:
-            ctx.flow["pet_id"] = pets[0].id
+        named = request.named_one(ctx.flow.get("asked", ""), [(p.id, p.name) for p in pets])
+        if len(pets) == 1 or named is not None:
+            ctx.flow["pet_id"] = named if named is not None else pets[0].id
             return after_pet(ctx, reply)
         if not pets:
             reply.say("utter_no_history_any")
@@ -1048,6 +1071,10 @@ def ask_pet(ctx: Ctx, reply: Reply) -> None:
             return ask_pet(ctx, reply)
         buttons = [button(p.name, f"pet:{p.id}", _pet_description(ctx, p)) for p in pets[:10]]
         return ask(ctx, reply, "pick_pet", "utter_ask_pet", buttons)
+    named = request.named_one(ctx.flow.get("asked", ""), [(p.id, p.name) for p in pets])
+    if named is not None:
+        ctx.flow["pet_id"] = named
+        return after_pet(ctx, reply)
     buttons = [button(p.name, f"pet:{p.id}", _pet_description(ctx, p)) for p in pets[:9]]
     if ctx.settings.allow_pet_registration:
         buttons.append(button("Outro pet", "pet:novo", "Cadastrar um novo pet"))
@@ -1355,6 +1382,11 @@ def ask_service(ctx: Ctx, reply: Reply) -> None:
     if not buttons:
         reply.say("utter_no_services", pet=pet.name)
         return handoff(ctx, reply, "nenhum serviço disponível no robô para o pet")
+    offers = [(f"combo:{c.id}", c.name) for c in catalog.combos]
+    offers += [(f"svc:{o.id}", o.name) for o in catalog.services]
+    named = request.named_offer(ctx.flow.pop("asked", ""), offers)
+    if named is not None:
+        return _choose_service(ctx, reply, named)
     ask(ctx, reply, "service", "utter_ask_service", buttons[:10], pet=pet.name)
 
 
@@ -1369,6 +1401,11 @@ def step_service(ctx: Ctx, reply: Reply) -> None:
     if not value or not (value.startswith("svc:") or value.startswith("combo:")):
         return misunderstood(ctx, reply)
     understood(ctx)
+    _choose_service(ctx, reply, value)
+
+
+def _choose_service(ctx: Ctx, reply: Reply, value: str) -> None:
+    """``value`` ("svc:3", "combo:2") chosen, tapped or named: on to the add-ons."""
     catalog = _catalog(ctx)
     kind, raw_id = value.split(":", 1)
     if kind == "combo":
@@ -1592,6 +1629,13 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
             return handoff(ctx, reply, "sem horários na janela do robô")
         return show_slots(ctx, reply)
     ctx.flow.pop("auto_pages", None)
+    wanted = ctx.flow.pop("time", None)
+    if wanted:
+        exact = next((s for s in slots if f"{ctx.local(s.start):%H:%M}" == wanted), None)
+        if exact is not None:
+            ctx.flow["chosen"] = _slot_row(ctx, exact, offer)
+            return show_summary(ctx, reply)
+        reply.say("utter_time_not_free", time=wanted)
     if len(slots) > MAX_SLOT_ROWS and not period:
         days = sorted({ctx.local(s.start).date() for s in slots})
         label = ctx.fmt_day(days[0]) if len(days) == 1 else (
@@ -1600,12 +1644,7 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
                    button("Outra data", "data:outra")]
         return ask(ctx, reply, "period", "utter_ask_period", buttons, day=label)
     shown = slots[:MAX_SLOT_ROWS]
-    ctx.flow["slots"] = [
-        {"token": s.token, "start": ctx.local(s.start).isoformat(), "total": s.total_cents,
-         "emp": [it.employee_id for it in s.items], "seg": offer.segment_id,
-         "prices": {str(it.service_id): it.price_cents for it in s.items}}
-        for s in shown
-    ]
+    ctx.flow["slots"] = [_slot_row(ctx, s, offer) for s in shown]
     buttons = []
     for index, slot in enumerate(shown):
         start = ctx.local(slot.start)
@@ -1618,6 +1657,14 @@ def show_slots(ctx: Ctx, reply: Reply) -> None:
     label = ctx.fmt_day(days[0]) if len(days) == 1 else (
         f"{ctx.fmt_day(days[0])} a {ctx.fmt_day(days[-1])}")
     ask(ctx, reply, "slot", "utter_slots", buttons, when=label)
+
+
+def _slot_row(ctx: Ctx, slot, offer) -> dict[str, Any]:
+    """A found slot as the flow state keeps it (what the summary and the booking read)."""
+    return {"token": slot.token, "start": ctx.local(slot.start).isoformat(),
+            "total": slot.total_cents, "emp": [it.employee_id for it in slot.items],
+            "seg": offer.segment_id,
+            "prices": {str(it.service_id): it.price_cents for it in slot.items}}
 
 
 def _employee_names(ctx: Ctx, ids: list[int]) -> str:
@@ -1646,11 +1693,8 @@ def _typed_date(ctx: Ctx) -> bool:
         reply_day = typed.day
         ctx.flow["bad_date"] = reply_day.isoformat()
         return False
-    ctx.flow["date"] = typed.day.isoformat()
-    if typed.period:
-        ctx.flow["period"] = typed.period
-    else:
-        ctx.flow.pop("period", None)
+    ctx.flow.pop("period", None)
+    _take_when(ctx, request.when_asked(ctx.turn.text, ctx.today))
     return True
 
 
@@ -1666,7 +1710,20 @@ def step_period(ctx: Ctx, reply: Reply) -> None:
     if ctx.turn.option == "data:outra" or (ctx.turn.option is None and ctx.turn.intent ==
                                           "outra_data" and ctx.turn.confidence >= 0.6):
         return _next_page(ctx, reply)
+    if _typed_time(ctx):
+        return show_slots(ctx, reply)
     misunderstood(ctx, reply)
+
+
+def _typed_time(ctx: Ctx) -> bool:
+    """A typed time ("16h30", "às 10") at a date step: searched in the same days; True when
+    the text holds one."""
+    at = parse_time_ptbr(ctx.turn.text) if ctx.turn.option is None else None
+    if at is None:
+        return False
+    understood(ctx)
+    _take_when(ctx, request.When(at=at, period="manha" if at.hour < 12 else "tarde"))
+    return True
 
 
 def _next_page(ctx: Ctx, reply: Reply) -> None:
@@ -1699,6 +1756,9 @@ def step_slot(ctx: Ctx, reply: Reply) -> None:
     value = picked(ctx, "slot")
     if value is None:
         value = _slot_by_time(ctx)
+    if value is None and _typed_time(ctx):
+        # Free but not among the rows shown ("tem as 16h30?"): the same days searched again.
+        return show_slots(ctx, reply)
     if value is None:
         return misunderstood(ctx, reply)
     slots = ctx.flow.get("slots", [])
@@ -1712,14 +1772,16 @@ def step_slot(ctx: Ctx, reply: Reply) -> None:
 
 def _slot_by_time(ctx: Ctx) -> str | None:
     """"às 14h", "14:30" → the listed slot at that time (first day that has it)."""
-    typed = normalize(ctx.turn.text, keep_punctuation=True)
-    match = re.search(r"\b(\d{1,2})(?:[:h](\d{2}))?\s*h?\b", typed)
-    if not match or ctx.turn.option is not None:
+    if ctx.turn.option is not None:
         return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    bare = normalize(ctx.turn.text)  # at the slot list a bare "14" is the hour too
+    at = parse_time_ptbr(ctx.turn.text) or (
+        parse_time_ptbr(f"{bare}h") if re.fullmatch(r"\d{1,2}", bare) else None)
+    if at is None:
+        return None
     for index, slot in enumerate(ctx.flow.get("slots", [])):
         start = datetime.fromisoformat(slot["start"])
-        if (start.hour, start.minute) == (hour, minute):
+        if (start.hour, start.minute) == (at.hour, at.minute):
             understood(ctx)
             return str(index)
     return None
@@ -1919,7 +1981,9 @@ def step_repeat(ctx: Ctx, reply: Reply) -> None:
 # --------------------------------------------------------------------------- my appointments
 
 
-def list_upcoming(ctx: Ctx, reply: Reply) -> None:
+def list_upcoming(ctx: Ctx, reply: Reply, wants: str | None = None) -> None:
+    """The tutor's upcoming appointments. ``wants`` ("cancelar"/"remarcar", typed): the ones
+    the message names ("o banho da nina de amanhã"); exactly one goes straight to the action."""
     from scheduler_core.scheduling import appointments
 
     tutor = ctx.tutor()
@@ -1931,6 +1995,17 @@ def list_upcoming(ctx: Ctx, reply: Reply) -> None:
         reply.say("utter_no_upcoming")
         return show_menu(ctx, reply, again=True)
     rows.sort(key=lambda r: r[0].start)
+    if wants and _action_enabled(ctx, wants):
+        ctx.flow["wants"] = wants
+        candidates = [request.Candidate(appt.id, pet.name,
+                                        tuple(_appt_services(ctx, appt).split(" + ")),
+                                        ctx.local(appt.start).date()) for appt, pet in rows]
+        meant = set(request.appointments_meant(ctx.turn.text, ctx.today, candidates))
+        if len(meant) == 1:
+            appt = next(appt for appt, _ in rows if appt.id in meant)
+            ctx.flow["appt_id"] = appt.id
+            return _appt_action(ctx, reply, appt, wants)
+        rows = [r for r in rows if r[0].id in meant] or rows
     buttons = [_appt_button(ctx, appt, pet, "appt") for appt, pet in rows[:10]]
     ask(ctx, reply, "pick_appt", "utter_list_upcoming", buttons)
 
@@ -1968,12 +2043,22 @@ def _own_appointment(ctx: Ctx, appt_id: int) -> Appointment | None:
     return appt
 
 
+def _action_enabled(ctx: Ctx, action: str) -> bool:
+    """Whether the shop lets the bot ``action`` ("cancelar"/"remarcar") an appointment."""
+    if action == "cancelar":
+        return ctx.settings.cancel_enabled
+    return action == "remarcar" and ctx.settings.reschedule_enabled
+
+
 def step_pick_appt(ctx: Ctx, reply: Reply) -> None:
     value = picked(ctx, "appt")
     appt = _own_appointment(ctx, int(value)) if value else None
     if appt is None:
         return misunderstood(ctx, reply)
     ctx.flow["appt_id"] = appt.id
+    wants = ctx.flow.pop("wants", None)
+    if wants:  # "quero cancelar" then the appointment picked: no second question
+        return _appt_action(ctx, reply, appt, wants)
     buttons = []
     if ctx.settings.reschedule_enabled:
         buttons.append(button("Remarcar", "appt_acao:remarcar"))

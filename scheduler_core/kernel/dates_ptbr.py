@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
@@ -276,3 +276,31 @@ def parse_day_range_ptbr(text: str, today: date) -> tuple[date, date] | None:
         last = parse_date_ptbr(parts[1], start.day)
         last = last.day if last else None
     return (start.day, last) if last and last >= start.day else None
+
+
+# "15h", "15h30", "15:30", "15 horas", "às 15", "as 15 e meia": a time of day as tutors type it.
+# A bare number counts only after "às"/"as" (a bare "15" is a day of the month).
+_TIME = re.compile(
+    r"(?<![\d/])(?:(?P<at>\b(?:as|a)\s+)?(?P<hour>\d{1,2})"
+    r"(?:\s*(?::|h|hs|hrs|horas?)\s*(?P<minute>\d{2})?|(?P<half>\s+e\s+meia))?)(?![\d/])"
+)
+
+
+def parse_time_ptbr(text: str) -> time | None:
+    """The time of day in a typed message ("tem as 16h30?", "sexta 15:00", "às 9"), or None.
+    Times outside 0:00-23:59 and numbers that are not times (a day, a weight) give None.
+    "às 2 da tarde" is 14:00."""
+    norm = normalize(text, keep_punctuation=True)
+    afternoon = _period(norm) == AFTERNOON or re.search(r"\bda noite\b", norm) is not None
+    for match in _TIME.finditer(norm):
+        marked = match.group(0).strip()
+        has_unit = bool(re.search(r"[:h]", marked[len(match.group("at") or ""):]))
+        if not (has_unit or match.group("at") or match.group("half")):
+            continue
+        hour = int(match.group("hour"))
+        minute = 30 if match.group("half") else int(match.group("minute") or 0)
+        if afternoon and 1 <= hour < 12:
+            hour += 12
+        if hour <= 23 and minute <= 59:
+            return time(hour, minute)
+    return None

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from scheduler_core.audit.log import recent
 from scheduler_core.audit_trail import describe
 from scheduler_core.people.models import Pet, Tutor
-from tests.actions.test_flow_unit import NOW, Driver, _new_tutor_at
+from tests.actions.chat import NOW, Driver, new_tutor_at
 
 PHONE = "+5511900000091"
 
@@ -21,7 +21,7 @@ def shop(demo_sqlite):
 
 def test_the_bot_s_new_tutor_and_pet_are_in_the_audit_log(shop):
     bot = Driver(shop, PHONE)
-    _new_tutor_at(bot, "pelagem")
+    new_tutor_at(bot, "pelagem")
     bot.tap("Curta")
     with Session(shop) as s:
         tutor = s.exec(select(Tutor).where(Tutor.whatsapp == PHONE)).one()

@@ -3,85 +3,22 @@ settings or data — restrictions, an empty agenda, bot modes, the same service 
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
 
-from actions.flow import Turn, handle, match_option
+from actions.flow import match_option
 from scheduler_core.agenda.models import Appointment, Block, Restriction
 from scheduler_core.chatbot.models import BotSettings
-from scheduler_core.people.models import Pet, PetStatus, Tutor
+from scheduler_core.people.models import Pet, Tutor
 
-NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
-SECRET = "unit-secret"
-
-
-class Driver:
-    def __init__(self, engine, phone: str | None, now: datetime = NOW,
-                 profile_name: str | None = None) -> None:
-        self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
-        self.now, self.profile_name = now, profile_name
-
-    def say(self, text: str, intent: str | None = None, confidence: float = 1.0):
-        option = None
-        match = re.fullmatch(r"/(\w+)(\{.*\})?", text)
-        if match:
-            intent = match.group(1)
-            option = json.loads(match.group(2) or "{}").get("opcao")
-            text = ""
-        turn = Turn(intent=intent, confidence=confidence, text=text, entities={}, option=option,
-                    sender=self.phone or "x", phone=self.phone, wa_user_id=None,
-                    profile_name=self.profile_name, shop_id=1, now=self.now)
-        reply = handle(self.engine, turn, self.flow, SECRET)
-        self.flow, self.messages = reply.flow, reply.messages
-        return reply
-
-    @property
-    def text(self) -> str:
-        return "\n".join(m.get("text", "") for m in self.messages)
-
-    @property
-    def titles(self) -> list[str]:
-        return [b["title"] for m in self.messages for b in m.get("buttons") or []]
-
-    def tap(self, title: str):
-        for m in self.messages:
-            for b in m.get("buttons") or []:
-                if b["title"] == title:
-                    return self.say(b["payload"])
-        raise AssertionError(f"no {title!r} in {self.titles}: {self.text}")
-
-    def to_slots(self) -> None:
-        for _ in range(6):
-            titles = self.titles
-            if "Não, obrigado" in titles and "Sim" not in titles:
-                self.tap("Não, obrigado")
-            elif "Não, eu levo" in titles:
-                self.tap("Não, eu levo")
-            elif "Tanto faz" in titles:
-                self.tap("Tanto faz")
-            elif "Manhã" in titles:
-                self.tap("Tarde")
-            else:
-                return
+from .chat import NOW, Driver, new_tutor_at, tutor_with_pets
 
 
 @pytest.fixture
 def shop(demo_sqlite):
     return demo_sqlite(NOW)
-
-
-def _tutor(engine, n_pets: int) -> tuple[Tutor, list[Pet]]:
-    with Session(engine) as s:
-        for tutor in s.exec(select(Tutor).order_by(Tutor.id)).all():
-            pets = s.exec(select(Pet).where(Pet.tutor_id == tutor.id,
-                                            Pet.status != PetStatus.FALECIDO)).all()
-            if len(pets) == n_pets and tutor.whatsapp and tutor.allow_bot:
-                return tutor, list(pets)
-    raise LookupError
 
 
 def test_match_option_number_title_and_typo():
@@ -95,7 +32,7 @@ def test_match_option_number_title_and_typo():
 
 
 def test_same_service_for_another_pet(shop):
-    tutor, pets = _tutor(shop, 2)
+    tutor, pets = tutor_with_pets(shop, 2)
     with Session(shop) as s:
         last_id = max(a.id for a in s.exec(select(Appointment)).all())
     bot = Driver(shop, tutor.whatsapp)
@@ -121,7 +58,7 @@ def test_same_service_for_another_pet(shop):
 
 
 def test_restriction_description_is_shown(shop):
-    tutor, pets = _tutor(shop, 1)
+    tutor, pets = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         s.add(Restriction(shop_id=1, name="Sem banho às terças", scope="robo",
                           description="Às terças e quartas não fazemos banho pelo WhatsApp.",
@@ -139,7 +76,7 @@ def test_restriction_description_is_shown(shop):
 
 
 def test_no_slot_in_the_whole_window_hands_off(shop):
-    tutor, pets = _tutor(shop, 1)
+    tutor, pets = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         days = [f"2026-12-{d:02d}" for d in range(1, 32)]
         s.add(Block(shop_id=1, dates=days, all_day=True, reason="reforma"))
@@ -163,7 +100,7 @@ def test_no_slot_in_the_whole_window_hands_off(shop):
 
 
 def test_typed_date_beyond_the_horizon_is_refused_kindly(shop):
-    tutor, pets = _tutor(shop, 1)
+    tutor, pets = tutor_with_pets(shop, 1)
     bot = Driver(shop, tutor.whatsapp)
     bot.say("oi", "cumprimentar")
     bot.tap("Banho e tosa")
@@ -175,7 +112,7 @@ def test_typed_date_beyond_the_horizon_is_refused_kindly(shop):
 
 
 def test_off_and_auto_reply_modes(shop):
-    tutor, _ = _tutor(shop, 1)
+    tutor, _ = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         settings = s.get(BotSettings, 1)
         settings.mode = "auto_reply"
@@ -193,7 +130,7 @@ def test_off_and_auto_reply_modes(shop):
 
 
 def test_tutor_without_bot_permission_gets_silence(shop):
-    tutor, _ = _tutor(shop, 1)
+    tutor, _ = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         row = s.get(Tutor, tutor.id)
         row.allow_bot = False
@@ -203,7 +140,7 @@ def test_tutor_without_bot_permission_gets_silence(shop):
 
 
 def test_registered_tutor_adds_another_pet(shop):
-    tutor, pets = _tutor(shop, 1)
+    tutor, pets = tutor_with_pets(shop, 1)
     bot = Driver(shop, tutor.whatsapp)
     bot.say("oi", "cumprimentar")
     bot.tap("Banho e tosa")
@@ -223,7 +160,7 @@ def test_registered_tutor_adds_another_pet(shop):
 
 
 def test_clinic_booking(shop):
-    tutor, pets = _tutor(shop, 1)
+    tutor, pets = tutor_with_pets(shop, 1)
     bot = Driver(shop, tutor.whatsapp)
     bot.say("oi", "cumprimentar")
     bot.tap("Clínica veterinária")
@@ -247,7 +184,7 @@ def test_clinic_booking(shop):
      ("oculto", "Banho: valor sob consulta")],
 )
 def test_price_question_follows_the_price_display_setting(shop, mode, expected):
-    tutor, pets = _tutor(shop, 1)
+    tutor, pets = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         settings = s.get(BotSettings, 1)
         settings.price_display = mode
@@ -263,7 +200,7 @@ def test_price_question_follows_the_price_display_setting(shop, mode, expected):
 
 
 def test_handoff_out_of_hours_says_so(shop):
-    tutor, _ = _tutor(shop, 1)
+    tutor, _ = tutor_with_pets(shop, 1)
     night = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 23:00 in São Paulo
     bot = Driver(shop, tutor.whatsapp, now=night)
     reply = bot.say("quero falar com uma pessoa", "falar_atendente")
@@ -322,20 +259,6 @@ _QUESTIONS = [
 _NEW_TUTOR_STEPS = ["tutor_name", "pet_name", "species", "breed", "porte", "pelagem"]
 
 
-def _new_tutor_at(bot: Driver, step: str) -> None:
-    """A brand-new tutor walked from "quero agendar" to ``step`` of the registration."""
-    moves = {
-        "tutor_name": lambda: bot.say("Carla Dias", "informar", 0.5),
-        "pet_name": lambda: bot.say("Rex", "informar", 0.5),
-        "species": lambda: bot.tap("Cão"),
-        "breed": lambda: (bot.say("poodle"), bot.tap("Poodle")),
-        "porte": lambda: bot.tap("Pequeno"),
-    }
-    bot.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
-    while bot.flow["step"] != step:
-        moves[bot.flow["step"]]()
-
-
 @pytest.mark.parametrize(("question", "intent", "expected"), _QUESTIONS)
 def test_a_new_tutor_asking_a_question_at_any_step_gets_the_answer_and_the_step_again(
     shop, question, intent, expected
@@ -346,7 +269,7 @@ def test_a_new_tutor_asking_a_question_at_any_step_gets_the_answer_and_the_step_
     for i, step in enumerate(_NEW_TUTOR_STEPS):
         phone = f"+55119000009{i}{_QUESTIONS.index((question, intent, expected))}"
         bot = Driver(shop, phone)
-        _new_tutor_at(bot, step)
+        new_tutor_at(bot, step)
         prompt = bot.flow["prompt"]
         bot.say(question, intent, 0.99)
         assert expected in bot.text, (step, bot.text)
@@ -400,7 +323,7 @@ def test_no_to_the_profile_name_asks_for_the_name_without_naming_the_tutor_nao(s
 
 
 def test_thanks_at_the_pet_name_step_is_not_the_pet_s_name(shop):
-    tutor, pets = _tutor(shop, 1)
+    tutor, pets = tutor_with_pets(shop, 1)
     bot = Driver(shop, tutor.whatsapp)
     bot.say("oi", "cumprimentar")
     bot.tap("Banho e tosa")
@@ -418,7 +341,7 @@ def test_a_combo_chosen_in_the_bot_is_booked_as_the_combo_at_its_discounted_pric
     price the tutor was shown, not the items' full prices."""
     from scheduler_core.catalog.offers import services_for_pet
 
-    tutor, [pet] = _tutor(shop, 1)
+    tutor, [pet] = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         offer = next(c for c in services_for_pet(s, tutor.shop_id, pet.id, channel="bot").combos
                      if c.name == "Banho + Tosa higiênica")

@@ -125,7 +125,7 @@ def _settings(engine, **values) -> None:
 
 def _new_tutor_at_pet_name(shop, phone: str) -> FormDriver:
     chat = FormDriver(shop, phone)
-    chat.say("quero agendar um banho", "agendar_banho_tosa", 0.99)
+    chat.say("quero agendar um horário", "agendar_banho_tosa", 0.99)
     chat.say("Mariana Lopes")
     assert chat.form_active, chat.text
     assert "Prazer, Mariana!" in chat.text

@@ -17,7 +17,7 @@ from scheduler_core.kernel.errors import NoticeTooShort
 from scheduler_core.people.models import Breed, NotAcceptedBreed, Pet
 from scheduler_core.scheduling import booking, visit_status
 from scheduler_core.shop.models import Segment, Shop
-from tests.actions.test_flow_unit import NOW, SECRET, Driver, _new_tutor_at, _tutor
+from tests.actions.chat import NOW, SECRET, Driver, new_tutor_at, tutor_with_pets
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def _shop(engine, **values) -> None:
 def test_auto_reply_goes_out_once_per_twelve_hours_from_the_dialogue_too(shop):
     """The gateway sends the auto-reply once per 12 h; the dialogue follows the same rule
     (before, it answered every message)."""
-    tutor, _ = _tutor(shop, 1)
+    tutor, _ = tutor_with_pets(shop, 1)
     _settings(shop, mode="auto_reply")
     bot = Driver(shop, tutor.whatsapp)
     bot.say("oi", "cumprimentar")
@@ -76,7 +76,7 @@ def _to_appointment_actions(bot: Driver, pet: Pet, appt: Appointment) -> None:
 
 
 def test_the_bot_refuses_a_late_cancellation_with_the_core_s_words(shop):
-    tutor, [pet] = _tutor(shop, 1)
+    tutor, [pet] = tutor_with_pets(shop, 1)
     appt = _booked_soon(shop, tutor, pet)
     with pytest.raises(NoticeTooShort) as core:
         visit_status.cancel(shop, appointment_id=appt.id, now=NOW, actor="bot", channel="bot")
@@ -89,7 +89,7 @@ def test_the_bot_refuses_a_late_cancellation_with_the_core_s_words(shop):
 
 def test_the_bot_refuses_a_late_reschedule_with_the_core_s_words(shop):
     _settings(shop, reschedule_min_notice_hours=48)
-    tutor, [pet] = _tutor(shop, 1)
+    tutor, [pet] = tutor_with_pets(shop, 1)
     appt = _booked_soon(shop, tutor, pet)
     offer = booking.find_slots(shop, shop_id=1, pet_id=pet.id, service_ids=[],
                                date_from=NOW.date(), date_to=NOW.date() + timedelta(days=3),
@@ -108,7 +108,7 @@ def test_leva_e_traz_too_soon_says_what_the_booking_would_refuse(shop):
     """Every free time on the first page is inside a 72 h Leva e Traz notice: the bot says why
     in the words :func:`booking.book` raises, then shows the times without Leva e Traz."""
     _shop(shop, leva_e_traz_min_notice_hours=72)
-    tutor, [pet] = _tutor(shop, 1)
+    tutor, [pet] = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         bath = s.exec(select(Service).where(Service.name == "Banho")).first()
     offer = booking.find_slots(shop, shop_id=1, pet_id=pet.id, service_ids=[bath.id],
@@ -147,14 +147,14 @@ def _refusal_of_find_slots(engine, pet_id: int) -> str:
 
 def test_a_porte_not_accepted_reads_the_same_in_the_bot_and_in_the_agenda(shop):
     _shop(shop, not_accepted_portes=["pequeno"])
-    tutor, [pet] = _tutor(shop, 1)
+    tutor, [pet] = tutor_with_pets(shop, 1)
     with Session(shop) as s:
         row = s.get(Pet, pet.id)
         row.porte = "pequeno"
         s.add(row)
         s.commit()
     bot = Driver(shop, "+5511900000071")
-    _new_tutor_at(bot, "porte")
+    new_tutor_at(bot, "porte")
     reply = bot.tap("Pequeno")
     assert reply.handoff == "porte não aceito: pequeno"
     assert bot.text.startswith(_refusal_of_find_slots(shop, pet.id)), bot.text
@@ -165,13 +165,13 @@ def test_a_breed_not_accepted_reads_the_same_in_the_bot_and_in_the_agenda(shop):
     with Session(shop) as s:
         poodle = s.exec(select(Breed).where(Breed.name == "Poodle", Breed.species == "cao")).one()
         s.add(NotAcceptedBreed(shop_id=1, breed_id=poodle.id, message=""))
-        tutor, [pet] = _tutor(shop, 1)
+        tutor, [pet] = tutor_with_pets(shop, 1)
         row = s.get(Pet, pet.id)
         row.species, row.breed_id = "cao", poodle.id
         s.add(row)
         s.commit()
     bot = Driver(shop, "+5511900000072")
-    _new_tutor_at(bot, "breed")
+    new_tutor_at(bot, "breed")
     bot.say("poodle")
     if "Poodle" in bot.titles:
         bot.tap("Poodle")
@@ -181,7 +181,7 @@ def test_a_breed_not_accepted_reads_the_same_in_the_bot_and_in_the_agenda(shop):
 
 
 def test_creche_is_offered_only_with_an_active_creche_or_hotel(shop):
-    tutor, _ = _tutor(shop, 1)
+    tutor, _ = tutor_with_pets(shop, 1)
     _settings(shop, menu=[*BotSettings().menu], triggers=[
         {"text": "diaria", "match": "exata", "action": "agendar_creche"}])
     bot = Driver(shop, tutor.whatsapp)

@@ -39,7 +39,7 @@ async def test_full_booking_flow_in_chromium_through_the_simulator(bot):
     try:
         chat = ChatPage(await browser.new_page())
         await chat.open(wa.url, "Mariana Teste", PHONE)
-        await chat.say("quero agendar um banho", "qual é o seu nome")
+        await chat.say("quero agendar um horário", "qual é o seu nome")
         await chat.say("Mariana Teste", "nome do seu pet")
         await chat.say("Pipoca", "cão ou gato")
         await chat.say("cachorro", "raça")
