@@ -1168,6 +1168,13 @@ def step_pet_name(ctx: Ctx, reply: Reply) -> None:
         return not_a_name(ctx, reply, reading.refusal)
     understood(ctx)
     ctx.flow["new_pet"] = {"name": reading.name}
+    # What was already said of the pet ("quero banho pra minha cachorra", "é a Mel") is not
+    # asked again: the species when the shop serves it, the sex.
+    species, sex = names.pet_hints(f"{ctx.flow.get('asked', '')} {ctx.turn.text}")
+    if reading.sex or sex:
+        ctx.flow["new_pet"]["sex"] = reading.sex or sex
+    if species and species in _served_species(ctx):
+        ctx.flow["new_pet"]["species"] = species
     return next_pet_question(ctx, reply)
 
 
@@ -1211,8 +1218,8 @@ def _served_species(ctx: Ctx) -> set[str]:
 def step_species(ctx: Ctx, reply: Reply) -> None:
     value = picked(ctx, "especie")
     if value is None:
-        ent = ctx.turn.entities.get("especie")
-        if ent in ("cao", "gato"):
+        ent = ctx.turn.entities.get("especie") or names.pet_hints(ctx.turn.text)[0]
+        if ent in ("cao", "gato"):  # the NLU's entity, or the words ("dog kkk", "uma gata")
             value = ent
             understood(ctx)
     if value is None:

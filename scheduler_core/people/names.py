@@ -57,6 +57,7 @@ class NameReading:
 
     name: str = ""
     refusal: Refusal | None = None
+    sex: str | None = None  # a pet's, from its article: "a Mel" "femea", "o Thor" "macho"
 
     @property
     def ok(self) -> bool:
@@ -126,6 +127,30 @@ INTROS = tuple(
 )
 # Introductions that only count at the start ("é o Thor"; "e" joins names elsewhere).
 LEADING_ONLY = {("e",), ("e", "o"), ("e", "a")}
+
+
+ARTICLE_SEX = {"a": "femea", "o": "macho"}
+# Words for the pet that say its species, and its sex when they are feminine.
+PET_WORDS = {
+    "cachorra": ("cao", "femea"), "cadela": ("cao", "femea"), "cachorrinha": ("cao", "femea"),
+    "cachorro": ("cao", None), "cachorrinho": ("cao", None), "cao": ("cao", None),
+    "dog": ("cao", None), "doguinho": ("cao", None), "cadelinha": ("cao", "femea"),
+    "gata": ("gato", "femea"), "gatinha": ("gato", "femea"), "gato": ("gato", None),
+    "gatinho": ("gato", None), "felino": ("gato", None),
+}  # fmt: skip
+_PET_WORDS = {_squash(word): hint for word, hint in PET_WORDS.items()}
+
+
+def pet_hints(text: str) -> tuple[str | None, str | None]:
+    """(species, sex) the words of a message give for the pet ("minha cachorra" is a female
+    dog; "meu gato" a cat, sex unsaid); (None, None) when it says neither, or two species."""
+    words = (_squash(x) for x in re.split(r"[^\w]+", text or ""))
+    found = {_PET_WORDS[w] for w in words if w in _PET_WORDS}
+    species = {sp for sp, _ in found}
+    if len(species) != 1:
+        return None, None
+    sexes = {sex for _, sex in found if sex}
+    return species.pop(), sexes.pop() if len(sexes) == 1 else None
 
 
 def read_person_name(text: str) -> NameReading:
@@ -200,6 +225,14 @@ def _read(text: str, kind: str) -> NameReading:
         first_kind = first_kind or _conversational(squashed[end - 1], kind)
         end -= 1
     name_words, name_squashed = words[start:end], squashed[start:end]
+    sex = None
+    if kind == "pet":
+        # "a Mel", "é a Mel", "o Thor": the article is no part of the name, and says the sex.
+        if len(name_squashed) > 1 and name_squashed[0] in ARTICLE_SEX:
+            sex = ARTICLE_SEX[name_squashed[0]]
+            name_words, name_squashed = name_words[1:], name_squashed[1:]
+        elif start and squashed[start - 1] in ARTICLE_SEX:
+            sex = ARTICLE_SEX[squashed[start - 1]]
     if not name_words or all(s in PARTICLES for s in name_squashed):
         return NameReading(refusal=first_kind or Refusal.CHATTER)
     if all(s in ALONE_ONLY or s in PARTICLES for s in name_squashed):
@@ -212,7 +245,7 @@ def _read(text: str, kind: str) -> NameReading:
     name = " ".join(name_words)
     if len(name) > MAX_CHARS or len(name_words) > MAX_WORDS[kind]:
         return NameReading(refusal=Refusal.SENTENCE)
-    return NameReading(name=_capitalise(name_words))
+    return NameReading(name=_capitalise(name_words), sex=sex)
 
 
 def _capitalise(words: list[str]) -> str:

@@ -276,3 +276,24 @@ def test_cancel_when_the_shop_forbids_it_on_the_bot_lists_without_acting(shop):
     bot.say(f"cancela o banho do {pets[0].name}", "cancelar")
     assert "Confirma o cancelamento" not in bot.text
     assert "Cancelar" not in bot.titles
+
+
+def test_a_new_tutor_s_words_for_the_pet_skip_the_species_and_give_the_sex(shop):
+    bot = Driver(shop, "+5511900000901")
+    bot.say("quero marcar um horário pra minha cachorra", "agendar_banho_tosa")
+    bot.say("Carla Dias", "informar", 0.5)
+    assert "nome do seu pet" in bot.text, bot.text
+    bot.say("é a Mel", "informar", 0.5)
+    assert "cão ou gato" not in bot.text and "raça" in bot.text, bot.text
+    assert bot.flow["new_pet"]["species"] == "cao" and bot.flow["new_pet"]["sex"] == "femea"
+    assert bot.flow["new_pet"]["name"] == "Mel"
+
+
+def test_dog_kkk_at_the_species_question_is_a_dog(shop):
+    bot = Driver(shop, "+5511900000902")
+    bot.say("quero marcar um horário", "agendar_banho_tosa")
+    bot.say("Carla Dias", "informar", 0.5)
+    bot.say("Thor", "informar", 0.5)
+    assert "Thor é cão ou gato" in bot.text
+    bot.say("dog kkk", "fora_de_escopo", 0.4)
+    assert bot.flow["new_pet"]["species"] == "cao" and "raça do Thor" in bot.text, bot.text

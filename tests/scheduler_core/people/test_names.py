@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from scheduler_core.people import names
 from scheduler_core.people.names import Refusal, read_person_name, read_pet_name
 
 
@@ -113,3 +114,23 @@ def test_names_the_nlu_takes_for_chatter_or_questions_still_pass():
 def test_too_long_is_not_a_name():
     assert read_person_name("Ana " * 9).refusal == Refusal.SENTENCE
     assert read_person_name("A" * 61).refusal == Refusal.SENTENCE
+
+
+@pytest.mark.parametrize(("text", "name", "sex"), [
+    ("a Luna", "Luna", "femea"),
+    ("é a Mel", "Mel", "femea"),
+    ("o Thor", "Thor", "macho"),
+    ("Thor", "Thor", None),
+    ("Ana Paula", "Ana Paula", None),
+])
+def test_a_pet_s_article_is_no_part_of_its_name_and_says_its_sex(text, name, sex):
+    reading = names.read_pet_name(text)
+    assert (reading.name, reading.sex) == (name, sex)
+
+
+def test_the_words_for_the_pet_say_its_species_and_a_feminine_one_its_sex():
+    assert names.pet_hints("quero banho pra minha cachorra") == ("cao", "femea")
+    assert names.pet_hints("meu gato precisa de tosa") == ("gato", None)
+    assert names.pet_hints("dog kkk") == ("cao", None)
+    assert names.pet_hints("tenho um cachorro e um gato") == (None, None)  # which one?
+    assert names.pet_hints("quero agendar") == (None, None)
