@@ -60,7 +60,12 @@ from scheduler_core.kernel.money import format_brl
 from scheduler_core.kernel.text import normalize, plural
 from scheduler_core.notifications import survey_reply
 from scheduler_core.people import acceptance, names
-from scheduler_core.people.labels import PELAGEM_LABELS, PORTE_LABELS, SPECIES_LABELS
+from scheduler_core.people.labels import (
+    PELAGEM_LABELS,
+    PORTE_LABELS,
+    SPECIES_LABELS,
+    pet_words,
+)
 from scheduler_core.people.models import Breed, Pet, PetStatus, Species, Tutor
 from scheduler_core.scheduling import notice, open_now
 from scheduler_core.shop import info as shop_info
@@ -108,14 +113,19 @@ DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 
 @lru_cache(maxsize=1)
 def responses() -> dict[str, str]:
-    """The state machine's texts plus the first text of each response in ``domain.yml`` (the
-    form's questions, which this state machine also asks when it runs those steps itself)."""
+    """The state machine's texts plus each response in ``domain.yml`` (the form's questions,
+    which this state machine also asks when it runs those steps itself): the variation with no
+    condition as ``name``, the one for a female pet (pet_sex "femea") as ``name:femea``."""
     with RESPONSES_PATH.open(encoding="utf-8") as handle:
         texts = yaml.safe_load(handle)
     with DOMAIN_PATH.open(encoding="utf-8") as handle:
         domain = yaml.safe_load(handle)
     for name, variations in (domain.get("responses") or {}).items():
-        texts.setdefault(name, variations[0]["text"])
+        for variation in variations:
+            conditions = variation.get("condition") or []
+            female = any(c.get("name") == "pet_sex" and c.get("value") == "femea"
+                         for c in conditions)
+            texts.setdefault(f"{name}:femea" if female else name, variation["text"])
     return texts
 
 
@@ -245,6 +255,14 @@ class Ctx:
     def pet(self) -> Pet | None:
         pet_id = self.flow.get("pet_id")
         return self.s.get(Pet, pet_id) if pet_id else None
+
+    def pet_words(self, pet: Pet | None = None) -> dict[str, str]:
+        """The texts' words for ``pet`` (else the one being registered) that agree with its
+        sex: {pet}, {o_pet}, {O_pet}, {do_pet}, {cadastrado} (people.labels.pet_words)."""
+        if pet is not None:
+            return pet_words(pet.name, pet.sex)
+        new = self.flow.get("new_pet") or {}
+        return pet_words(new.get("name", ""), new.get("sex"))
 
     def fmt_day(self, day: date) -> str:
         if day == self.today:
@@ -979,7 +997,7 @@ def answer_prices(ctx: Ctx, reply: Reply) -> None:
     for offer in offers[:12]:
         lines.append(f"• {offer.name}: {_price_label(ctx, offer)}")
     if pet is not None:
-        reply.say("utter_prices", pet=pet.name, prices="\n".join(lines))
+        reply.say("utter_prices", **ctx.pet_words(pet), prices="\n".join(lines))
     else:
         reply.say("utter_prices_all", prices="\n".join(lines))
 
@@ -1198,16 +1216,19 @@ def _ask_pet(ctx: Ctx, reply: Reply, step: str, name: str) -> None:
     if step == "species":
         species = [(t, v) for t, v in SPECIES if v in _served_species(ctx)] or SPECIES
         return ask(ctx, reply, "species", "utter_ask_species",
-                   [button(t, f"especie:{v}") for t, v in species], pet=name)
+                   [button(t, f"especie:{v}") for t, v in species], **ctx.pet_words())
     if step == "breed":
-        return ask(ctx, reply, "breed", "utter_ask_breed", pet=name)
+        return ask(ctx, reply, "breed", "utter_ask_breed", **ctx.pet_words())
     choices = {"porte": ("porte", PORTES), "pelagem": ("pelagem", PELAGENS),
                "sex": ("sexo", SEXES)}
+    response = f"utter_ask_pet_{step}"
+    if ctx.flow.get("new_pet", {}).get("sex") == "femea" and f"{response}:femea" in responses():
+        response += ":femea"  # as the form picks its variation conditioned on pet_sex
     if step in choices:
         prefix, values = choices[step]
-        return ask(ctx, reply, step, f"utter_ask_pet_{step}",
+        return ask(ctx, reply, step, response,
                    [button(t, f"{prefix}:{v}") for t, v in values], pet_name=name)
-    ask(ctx, reply, step, f"utter_ask_pet_{step}", pet_name=name)
+    ask(ctx, reply, step, response, pet_name=name)
 
 
 def _served_species(ctx: Ctx) -> set[str]:
@@ -1255,7 +1276,7 @@ def step_breed(ctx: Ctx, reply: Reply) -> None:
         buttons.append(button("SRD — sem raça definida", f"raca:{srd.id}", "Vira-lata / mestiço"))
     understood(ctx)
     response = "utter_pick_breed" if matches else "utter_breed_not_found"
-    ask(ctx, reply, "breed", response, buttons, pet=new["name"])
+    ask(ctx, reply, "breed", response, buttons, **ctx.pet_words())
 
 
 def _breed_chosen(ctx: Ctx, reply: Reply, breed_id: int) -> None:
@@ -1352,7 +1373,7 @@ def save_pet(ctx: Ctx, reply: Reply) -> None:
                             today=ctx.today)
     ctx.s.flush()
     ctx.flow["pet_id"] = pet.id
-    reply.say("utter_pet_saved", pet=pet.name)
+    reply.say("utter_pet_saved", **ctx.pet_words(pet))
     after_pet(ctx, reply)
 
 
@@ -1387,14 +1408,14 @@ def ask_service(ctx: Ctx, reply: Reply) -> None:
     for offer in catalog.services:
         buttons.append(button(offer.name, f"svc:{offer.id}", _offer_description(ctx, offer)))
     if not buttons:
-        reply.say("utter_no_services", pet=pet.name)
+        reply.say("utter_no_services", **ctx.pet_words(pet))
         return handoff(ctx, reply, "nenhum serviço disponível no robô para o pet")
     offers = [(f"combo:{c.id}", c.name) for c in catalog.combos]
     offers += [(f"svc:{o.id}", o.name) for o in catalog.services]
     named = request.named_offer(ctx.flow.pop("asked", ""), offers)
     if named is not None:
         return _choose_service(ctx, reply, named)
-    ask(ctx, reply, "service", "utter_ask_service", buttons[:10], pet=pet.name)
+    ask(ctx, reply, "service", "utter_ask_service", buttons[:10], **ctx.pet_words(pet))
 
 
 def _offer_description(ctx: Ctx, offer) -> str:
@@ -1472,7 +1493,7 @@ def ask_leva_e_traz(ctx: Ctx, reply: Reply) -> None:
         ctx.flow["leva"] = False
         return ask_employee(ctx, reply)
     buttons = [button("Sim, quero", "leva:sim"), button("Não, eu levo", "leva:nao")]
-    ask(ctx, reply, "leva", "utter_ask_leva_e_traz", buttons, pet=ctx.pet().name,
+    ask(ctx, reply, "leva", "utter_ask_leva_e_traz", buttons, **ctx.pet_words(ctx.pet()),
         fee=leva_e_traz_fee_text(ctx), hours=ctx.shop.leva_e_traz_min_notice_hours)
 
 
@@ -1949,7 +1970,7 @@ def offer_repeat(ctx: Ctx, reply: Reply) -> None:
     rows = [ctx.s.get(Service, i) for i in (last.service_ids if last else ())]
     rows = [r for r in rows if r is not None and r.active and r.show_on_bot]
     if not rows:
-        reply.say("utter_no_history", pet=pet.name)
+        reply.say("utter_no_history", **ctx.pet_words(pet))
         ctx.flow["mode"] = "book"
         return ask_service(ctx, reply)
     main = [r for r in rows if not r.is_addon] or rows
@@ -1965,7 +1986,8 @@ def offer_repeat(ctx: Ctx, reply: Reply) -> None:
         ctx.flow["emp_pref"] = {str(k): v for k, v in last.employee_by_category.items()}
     names = " + ".join([main[0].name, *addons])
     buttons = [button("Sim, agendar", "repetir:sim"), button("Ver outros serviços", "repetir:nao")]
-    ask(ctx, reply, "repeat", "utter_repeat_offer", buttons, pet=pet.name, service=names)
+    ask(ctx, reply, "repeat", "utter_repeat_offer", buttons, **ctx.pet_words(pet),
+        service=names)
 
 
 def step_repeat(ctx: Ctx, reply: Reply) -> None:
@@ -2326,7 +2348,7 @@ def switch_notifications(ctx: Ctx, reply: Reply, *, off: bool) -> None:
 def ask_creche_days(ctx: Ctx, reply: Reply) -> None:
     hotel = SegmentKind.HOTEL in _segment_kinds(ctx)
     ask(ctx, reply, "creche_days", "utter_ask_creche_days_hotel" if hotel
-        else "utter_ask_creche_days", pet=ctx.pet().name)
+        else "utter_ask_creche_days", **ctx.pet_words(ctx.pet()))
 
 
 def step_creche_days(ctx: Ctx, reply: Reply) -> None:

@@ -102,3 +102,23 @@ def test_after_a_hand_off_mid_form_the_bot_resumes_without_the_form(bot, chat_wi
     chat.tap("Pequeno")
     chat.tap("Longa")
     assert "Thor foi cadastrado" in chat.text, chat.log
+
+
+def test_what_the_tutor_said_of_the_pet_skips_the_species_and_the_texts_agree(bot, chat_with):
+    """"minha cachorra" gives the species, "a Mel" the sex: the form does not ask "cão ou
+    gato?", and its questions (the variations conditioned on pet_sex) say "da Mel"."""
+    chat = chat_with("+5511900000706")
+    chat.say("quero marcar um horário pra minha cachorra")
+    chat.say("Sofia Prado")
+    assert "nome do seu pet" in chat.text, chat.log
+    chat.say("é a Mel")
+    assert "cão ou gato" not in chat.text and "raça da Mel" in chat.text, chat.log
+    assert _active_loop(bot, chat.sender) == "pet_form"
+    chat.say("shih tzu")
+    if "Shih Tzu" in chat.titles:
+        chat.tap("Shih Tzu")
+    assert chat.texts[-1] == "Qual é o porte da Mel?", chat.log
+    chat.tap("Pequeno")
+    assert "pelagem da Mel" in chat.text, chat.log
+    chat.tap("Longa")
+    assert "Mel foi cadastrada" in chat.text, chat.log
