@@ -61,6 +61,7 @@ class BotConfig:
     engine_probe_max_s: float = 5.0  # back-off cap of that probe
     redis_retry_s: float = 1.0  # after a Redis error, the database alone for this long
     status_delay_s: float = 0.02  # simulator: delay before "sent"/"delivered" webhooks
+    burst_wait_s: float = 0.0  # a greeting waits this long for the next line (bot.turns)
 
     @property
     def uses_simulator(self) -> bool:
@@ -93,4 +94,5 @@ class BotConfig:
             ).rstrip("/"),
             redis_url=settings.redis_url,
             rasa_url=settings.rasa_url.rstrip("/"),
+            burst_wait_s=settings.burst_wait_s,
         )

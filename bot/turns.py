@@ -51,7 +51,7 @@ from bot.rasa_client import RasaClient, Turn
 from bot.runtime import Runtime
 from bot.texts import t
 from bot.wa_types import FILE_KINDS, InboundMessage
-from scheduler_core.chatbot import answering
+from scheduler_core.chatbot import answering, bursts
 from scheduler_core.chatbot.answering import Answer
 from scheduler_core.chatbot.models import BotMode, BotSettings
 from scheduler_core.db.engine import read_session, write_session
@@ -112,7 +112,7 @@ class Turns:
         if result is None:
             return True
         d, resumed = result
-        await self._act(d, resumed, msg)
+        await self._act(d, resumed, msg, row_id)
         return d.finished
 
     # ------------------------------------------------------------------ the stored turn
@@ -222,7 +222,8 @@ class Turns:
 
     # ------------------------------------------------------------------ the answer
 
-    async def _act(self, d: Decision, resumed: bool, msg: InboundMessage) -> None:
+    async def _act(self, d: Decision, resumed: bool, msg: InboundMessage,
+                   row_id: int | None = None) -> None:
         deliver = self.out.deliver
         if resumed:
             self.rt.spawn(self.rasa.resume(d.key))
@@ -249,7 +250,26 @@ class Turns:
         if msg.reply_id == rnd.MORE_ID:
             await self._more(d)
             return
+        if await self._followed_by_more(d, msg, row_id):
+            return  # a greeting the tutor went on from: the next line is answered
         await self._bot_turn(d, msg)
+
+    async def _followed_by_more(self, d: Decision, msg: InboundMessage,
+                                row_id: int | None) -> bool:
+        """A greeting-only message ("oi", "td bem?") waits ``burst_wait_s`` for the tutor's next
+        line (``scheduler_core.chatbot.bursts``): True when one came, so this one is kept for
+        the inbox and not answered; the waiting holds this conversation's queue only."""
+        wait = self.rt.config.burst_wait_s
+        if wait <= 0 or row_id is None or msg.reply_id or not bursts.opens_a_burst(msg.text):
+            return False
+        await asyncio.sleep(wait)
+        return await self.rt.db(self._newer_pending, msg.conv_key, row_id)
+
+    def _newer_pending(self, key: str, row_id: int) -> bool:
+        with read_session(self.rt.engine) as s:
+            return s.exec(select(WaInbound.id).where(
+                WaInbound.conv_key == key, WaInbound.processed_at.is_(None),
+                WaInbound.id != row_id)).first() is not None
 
     async def _more(self, d: Decision) -> None:
         page, rest = rnd.next_page(d.menu_state.get("pages") or [])

@@ -42,6 +42,9 @@ class Settings:
     # Seconds between two ticks of the notification sender (app/notify.py); 0 turns it off.
     # PETBOT_NOTIFY_INTERVAL_S, 60 when unset; a Settings built in code (tests) has it off.
     notify_interval_s: float = 0.0
+    # Seconds a greeting-only message waits for the tutor's next line before it is answered
+    # (scheduler_core.chatbot.bursts). PETBOT_BURST_WAIT_S, 2 when unset; 0 in code (tests).
+    burst_wait_s: float = 0.0
     # Folder of the checklists' photos ("" = var/photos, see photos_folder).
     photos_dir: str = ""
 
@@ -69,4 +72,5 @@ def load() -> Settings:
         photos_dir=os.environ.get("PETBOT_PHOTOS_DIR", ""),
         jobs_interval_s=float(os.environ.get("PETBOT_JOBS_INTERVAL_S", "300")),
         notify_interval_s=float(os.environ.get("PETBOT_NOTIFY_INTERVAL_S", "60")),
+        burst_wait_s=float(os.environ.get("PETBOT_BURST_WAIT_S", "2")),
     )
