@@ -59,7 +59,7 @@ from scheduler_core.kernel.errors import Busy
 from scheduler_core.kernel.money import format_brl
 from scheduler_core.kernel.text import normalize, plural
 from scheduler_core.notifications import survey_reply
-from scheduler_core.people import acceptance, names
+from scheduler_core.people import acceptance, names, pet_answers
 from scheduler_core.people.labels import (
     PELAGEM_LABELS,
     PORTE_LABELS,
@@ -1188,7 +1188,7 @@ def step_pet_name(ctx: Ctx, reply: Reply) -> None:
     ctx.flow["new_pet"] = {"name": reading.name}
     # What was already said of the pet ("quero banho pra minha cachorra", "é a Mel") is not
     # asked again: the species when the shop serves it, the sex.
-    species, sex = names.pet_hints(f"{ctx.flow.get('asked', '')} {ctx.turn.text}")
+    species, sex = pet_answers.pet_hints(f"{ctx.flow.get('asked', '')} {ctx.turn.text}")
     if reading.sex or sex:
         ctx.flow["new_pet"]["sex"] = reading.sex or sex
     if species and species in _served_species(ctx):
@@ -1239,7 +1239,7 @@ def _served_species(ctx: Ctx) -> set[str]:
 def step_species(ctx: Ctx, reply: Reply) -> None:
     value = picked(ctx, "especie")
     if value is None:
-        ent = ctx.turn.entities.get("especie") or names.pet_hints(ctx.turn.text)[0]
+        ent = ctx.turn.entities.get("especie") or pet_answers.pet_hints(ctx.turn.text)[0]
         if ent in ("cao", "gato"):  # the NLU's entity, or the words ("dog kkk", "uma gata")
             value = ent
             understood(ctx)
@@ -1297,8 +1297,9 @@ def _breed_chosen(ctx: Ctx, reply: Reply, breed_id: int) -> None:
 
 def step_porte(ctx: Ctx, reply: Reply) -> None:
     value = picked(ctx, "porte")
-    if value is None and ctx.turn.entities.get("porte") in dict(PORTES).values():
-        value = ctx.turn.entities["porte"]
+    typed = ctx.turn.entities.get("porte") or pet_answers.porte_of(ctx.turn.text)
+    if value is None and typed in dict(PORTES).values():  # "média, uns 12 kg"
+        value = typed
         understood(ctx)
     if value is None:
         return misunderstood(ctx, reply)
@@ -1314,6 +1315,7 @@ def step_pelagem(ctx: Ctx, reply: Reply) -> None:
     value = picked(ctx, "pelagem")
     typed = {"medio": "media"}.get(ctx.turn.entities.get("pelagem", ""),
                                    ctx.turn.entities.get("pelagem"))
+    typed = typed or pet_answers.pelagem_of(ctx.turn.text)  # "curtinha"
     if value is None and typed in dict(PELAGENS).values():
         value = typed
         understood(ctx)
@@ -1324,7 +1326,8 @@ def step_pelagem(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_sex(ctx: Ctx, reply: Reply) -> None:
-    value = picked(ctx, "sexo")
+    value = picked(ctx, "sexo") or (
+        pet_answers.sex_of(ctx.turn.text) if ctx.turn.option is None else None)
     if value is None:
         return misunderstood(ctx, reply)
     ctx.flow["new_pet"]["sex"] = value
@@ -1511,7 +1514,7 @@ def leva_e_traz_fee_text(ctx: Ctx) -> str:
     fee, zone = found
     if not fee:
         return "Sem taxa para o seu endereço."
-    where = f" ({zone.name})" if zone is not None else ""
+    where = f" – {zone.name}" if zone is not None else ""  # "Zona 1 (até 2 km)" has its own ()
     return f"Taxa: {format_brl(fee)}{where}."
 
 
@@ -1558,8 +1561,10 @@ def ask_employee(ctx: Ctx, reply: Reply) -> None:
 
 def step_employee(ctx: Ctx, reply: Reply) -> None:
     value = picked(ctx, "prof")
-    if value is None and ctx.turn.option is None and ctx.turn.intent == "negar":
-        value = "qualquer"
+    if value is None and ctx.turn.option is None and (
+            ctx.turn.intent == "negar" or pet_answers.means_anyone(ctx.turn.text)):
+        value = "qualquer"  # "não", "qualquer um", "tanto faz"
+        understood(ctx)
     if value is None:
         return misunderstood(ctx, reply)
     if value != "qualquer":
@@ -1930,7 +1935,9 @@ def do_book(ctx: Ctx, reply: Reply) -> None:
     if ctx.flow.get("addon_names"):
         service += " + " + " + ".join(ctx.flow["addon_names"])
     ctx.flow["last_appt"] = getattr(appointment, "id", None)
-    reply.say("utter_booked", pet=pet.name, service=service, date=ctx.fmt_day(start.date()),
+    # With Leva e Traz the shop goes to the pet: no "Te esperamos!".
+    reply.say("utter_booked_leva" if ctx.flow.get("leva") else "utter_booked",
+              **ctx.pet_words(pet), service=service, date=ctx.fmt_day(start.date()),
               time=f"{start:%H:%M}")
     done = ctx.flow.setdefault("done_pets", [])
     done.append(pet.id)

@@ -122,7 +122,8 @@ INTROS = tuple(
         "meu nome e", "o meu nome e", "nome e", "me chamo", "eu me chamo", "chamo", "se chama",
         "chama", "eu sou o", "eu sou a", "eu sou", "sou o", "sou a", "sou", "aqui e o",
         "aqui e a", "aqui e", "nome dele e", "nome dela e", "o nome dele e", "o nome dela e",
-        "pode me chamar de", "e o", "e a", "e",
+        "pode me chamar de", "e o", "e a", "e", "ja falei", "ja disse", "eu ja falei",
+        "eu ja disse", "ja te falei", "ja te disse", "como eu disse", "como falei",
     )  # fmt: skip
 )
 # Introductions that only count at the start ("é o Thor"; "e" joins names elsewhere).
@@ -130,29 +131,6 @@ LEADING_ONLY = {("e",), ("e", "o"), ("e", "a")}
 
 
 ARTICLE_SEX = {"a": "femea", "o": "macho"}
-# Words for the pet that say its species, and its sex when they are feminine.
-PET_WORDS = {
-    "cachorra": ("cao", "femea"), "cadela": ("cao", "femea"), "cachorrinha": ("cao", "femea"),
-    "cachorro": ("cao", None), "cachorrinho": ("cao", None), "cao": ("cao", None),
-    "dog": ("cao", None), "doguinho": ("cao", None), "cadelinha": ("cao", "femea"),
-    "gata": ("gato", "femea"), "gatinha": ("gato", "femea"), "gato": ("gato", None),
-    "gatinho": ("gato", None), "felino": ("gato", None),
-}  # fmt: skip
-_PET_WORDS = {_squash(word): hint for word, hint in PET_WORDS.items()}
-
-
-def pet_hints(text: str) -> tuple[str | None, str | None]:
-    """(species, sex) the words of a message give for the pet ("minha cachorra" is a female
-    dog; "meu gato" a cat, sex unsaid); (None, None) when it says neither, or two species."""
-    words = (_squash(x) for x in re.split(r"[^\w]+", text or ""))
-    found = {_PET_WORDS[w] for w in words if w in _PET_WORDS}
-    species = {sp for sp, _ in found}
-    if len(species) != 1:
-        return None, None
-    sexes = {sex for _, sex in found if sex}
-    return species.pop(), sexes.pop() if len(sexes) == 1 else None
-
-
 def read_person_name(text: str) -> NameReading:
     """The tutor's name in a reply to "qual é o seu nome?", or why it is not one."""
     return _read(text, "tutor")

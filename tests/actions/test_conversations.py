@@ -229,7 +229,7 @@ def test_leva_e_traz_quotes_the_tutor_zone_and_books_its_fee(bot, chat_with):
         if "Não, obrigado" in chat.titles and "Sim, quero" not in chat.titles:
             chat.tap("Não, obrigado")
     assert "Leva e Traz" in chat.text
-    assert "Taxa: R$ 20,00 (Zona 2 (até 4 km))." in chat.text, chat.text
+    assert "Taxa: R$ 20,00 – Zona 2 (até 4 km)." in chat.text, chat.text
     chat.tap("Sim, quero")
     if "Tanto faz" in chat.titles:
         chat.tap("Tanto faz")
@@ -242,6 +242,7 @@ def test_leva_e_traz_quotes_the_tutor_zone_and_books_its_fee(bot, chat_with):
     assert "Confira o agendamento" in chat.text
     chat.tap("Confirmar")
     assert "Agendamento confirmado" in chat.text, chat.log
+    assert "Vamos buscar" in chat.text and "Te esperamos" not in chat.text, chat.log
     new = _appointments(bot, tutor.id)[-1]
     assert new.leva_e_traz and new.leva_e_traz_fee_cents == 2000
     assert new.start - NOW >= timedelta(hours=24)

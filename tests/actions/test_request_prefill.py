@@ -297,3 +297,32 @@ def test_dog_kkk_at_the_species_question_is_a_dog(shop):
     assert "Thor é cão ou gato" in bot.text
     bot.say("dog kkk", "fora_de_escopo", 0.4)
     assert bot.flow["new_pet"]["species"] == "cao" and "raça do Thor" in bot.text, bot.text
+
+
+def test_everyday_answers_at_the_pet_questions_and_the_professional(shop):
+    bot = Driver(shop, "+5511900000903")
+    bot.say("quero marcar um horário", "agendar_banho_tosa")
+    bot.say("Carla Dias", "informar", 0.5)
+    bot.say("ja falei, thor", "informar", 0.5)  # impatient, still the name
+    assert "Thor é cão ou gato" in bot.text, bot.text
+    bot.tap("Cão")
+    bot.say("shih tzu", "informar", 0.5)
+    if "Shih Tzu" in bot.titles:
+        bot.tap("Shih Tzu")
+    bot.say("media, uns 12 kg", "informar", 0.3)
+    assert bot.flow["new_pet"]["porte"] == "medio" and "pelagem do Thor" in bot.text, bot.text
+    bot.say("curtinha", "informar", 0.3)
+    assert "Thor foi cadastrado" in bot.text, bot.text
+    bot.tap("Banho")
+    for _ in range(3):
+        if "Tanto faz" in bot.titles:
+            bot.say("qualquer um", "informar", 0.3)
+            break
+        if "Não, obrigado" in bot.titles:
+            bot.tap("Não, obrigado")
+        elif "Não, eu levo" in bot.titles:
+            bot.tap("Não, eu levo")
+    else:
+        raise AssertionError(f"no professional question: {bot.text}")
+    assert "não entendi" not in bot.text and (
+        any(ROW.match(t) for t in bot.titles) or "Manhã" in bot.titles), bot.text

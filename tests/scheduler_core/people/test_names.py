@@ -128,9 +128,6 @@ def test_a_pet_s_article_is_no_part_of_its_name_and_says_its_sex(text, name, sex
     assert (reading.name, reading.sex) == (name, sex)
 
 
-def test_the_words_for_the_pet_say_its_species_and_a_feminine_one_its_sex():
-    assert names.pet_hints("quero banho pra minha cachorra") == ("cao", "femea")
-    assert names.pet_hints("meu gato precisa de tosa") == ("gato", None)
-    assert names.pet_hints("dog kkk") == ("cao", None)
-    assert names.pet_hints("tenho um cachorro e um gato") == (None, None)  # which one?
-    assert names.pet_hints("quero agendar") == (None, None)
+def test_an_impatient_ja_falei_is_no_part_of_the_pet_s_name():
+    assert names.read_pet_name("ja falei, thor").name == "Thor"
+    assert names.read_pet_name("já disse: Mel").name == "Mel"
