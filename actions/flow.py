@@ -593,8 +593,11 @@ def _rule_menu_intent(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
 
 
 def _rule_thanks(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
-    if sig.typed_confident and sig.step in (None, "menu") and sig.intent == "agradecer":
-        reply.say("utter_thanks")
+    if sig.typed_confident and sig.step in (None, "menu") and sig.intent in (
+            "agradecer", "negar"):
+        # "não, obrigado" declines politely: "Por nada!" would answer thanks nobody gave.
+        declined = sig.intent == "negar" or "nao" in normalize(ctx.turn.text).split()
+        reply.say("utter_declined" if declined else "utter_thanks")
         return True
     return False
 
@@ -825,6 +828,11 @@ def greet(ctx: Ctx, reply: Reply) -> None:
     show_menu(ctx, reply, greeting=text)
 
 
+def _menu_response(greeting: str) -> str:
+    """The menu under a greeting that already asks "como posso ajudar?" does not ask it again."""
+    return "utter_menu_asked" if "como posso ajudar" in normalize(greeting) else "utter_menu"
+
+
 def show_menu(ctx: Ctx, reply: Reply, greeting: str | None = None, again: bool = False) -> None:
     tutor = ctx.tutor()
     buttons = menu_buttons(ctx, tutor)
@@ -832,7 +840,7 @@ def show_menu(ctx: Ctx, reply: Reply, greeting: str | None = None, again: bool =
     ctx.flow.clear()
     ctx.flow.update(keep)
     if greeting is not None:
-        ask(ctx, reply, "menu", "utter_menu", buttons, greeting=greeting)
+        ask(ctx, reply, "menu", _menu_response(greeting), buttons, greeting=greeting)
     else:
         ask(ctx, reply, "menu", "utter_menu_again", buttons)
 

@@ -40,7 +40,9 @@ class BotSettings(SQLModel, table=True):
     shop_id: int = Field(foreign_key="shop.id", primary_key=True)
     mode: str = BotMode.SIMULATION
     auto_reply_text: str = "Olá! No momento não estamos atendendo por aqui. Retornaremos em breve."
-    greeting_new: str = "Olá! Eu sou o assistente virtual do {shop}. Vamos começar seu cadastro?"
+    # No question in it: the menu below asks "Como posso ajudar?" (a "Vamos começar seu
+    # cadastro?" here was left unanswered by a menu that offers no such option).
+    greeting_new: str = "Olá! Eu sou o assistente virtual do {shop}. \U0001F43E"
     greeting_known: str = "Olá, {tutor}! Que bom te ver de novo no {shop}. Como posso ajudar?"
     # Ordered menu actions; each {"key": ..., "enabled": bool}.
     menu: list = json_field(

@@ -359,3 +359,24 @@ def test_a_combo_chosen_in_the_bot_is_booked_as_the_combo_at_its_discounted_pric
     with Session(shop) as s:
         [appt] = [a for a in s.exec(select(Appointment)).all() if a.id not in before]
     assert (appt.pet_id, appt.combo_id, appt.total_cents) == (pet.id, offer.id, offer.price_cents)
+
+
+def test_the_greeting_asks_how_to_help_once(shop):
+    tutor, _ = tutor_with_pets(shop, 1)
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    assert bot.text.lower().count("como posso ajudar") == 1, bot.text
+    new = Driver(shop, "+5511900000904")
+    new.say("oi", "cumprimentar")
+    assert new.text.lower().count("como posso ajudar") == 1, new.text
+    assert "cadastro?" not in new.text
+
+
+def test_nao_obrigado_after_the_menu_is_a_polite_goodbye_not_por_nada(shop):
+    tutor, _ = tutor_with_pets(shop, 1)
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say("oi", "cumprimentar")
+    bot.say("não, obrigado", "agradecer")
+    assert bot.text == "Combinado! Qualquer coisa é só chamar. 😊", bot.text
+    bot.say("valeu!", "agradecer")
+    assert bot.text.startswith("Por nada!"), bot.text
