@@ -841,6 +841,8 @@ def show_menu(ctx: Ctx, reply: Reply, greeting: str | None = None, again: bool =
     ctx.flow.update(keep)
     if greeting is not None:
         ask(ctx, reply, "menu", _menu_response(greeting), buttons, greeting=greeting)
+        # Asked again (after a misunderstanding), the menu comes without the introduction.
+        ctx.flow["prompt"] = {"response": "utter_menu_reask", "vars": {}}
     else:
         ask(ctx, reply, "menu", "utter_menu_again", buttons)
 

@@ -380,3 +380,12 @@ def test_nao_obrigado_after_the_menu_is_a_polite_goodbye_not_por_nada(shop):
     assert bot.text == "Combinado! Qualquer coisa é só chamar. 😊", bot.text
     bot.say("valeu!", "agradecer")
     assert bot.text.startswith("Por nada!"), bot.text
+
+
+def test_a_misunderstanding_at_the_menu_does_not_repeat_the_introduction(shop):
+    bot = Driver(shop, "+5511900000905")
+    bot.say("oi", "cumprimentar")
+    intro = bot.messages[0]["text"].split("\n")[0]
+    bot.say("xablau", "fora_de_escopo", 0.3)
+    assert "não entendi" in bot.text.lower() and intro not in bot.text, bot.text
+    assert "Banho e tosa" in bot.titles
