@@ -1502,7 +1502,7 @@ def step_addons(ctx: Ctx, reply: Reply) -> None:
 
 
 def ask_leva_e_traz(ctx: Ctx, reply: Reply) -> None:
-    if not ctx.shop.leva_e_traz_enabled:
+    if not leva_e_traz.offered_for(ctx.s, ctx.shop, ctx.flow.get("service_ids", [])):
         ctx.flow["leva"] = False
         return ask_employee(ctx, reply)
     buttons = [button("Sim, quero", "leva:sim"), button("Não, eu levo", "leva:nao")]

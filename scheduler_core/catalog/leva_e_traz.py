@@ -30,3 +30,21 @@ def leva_e_traz_text(session: Session, shop: Shop) -> str | None:
     if shop.leva_e_traz_notice:
         lines.append(shop.leva_e_traz_notice)
     return "\n".join(lines)
+
+
+# Decision (the spec is silent; issue 10 found "Leva e Traz asked for a vaccine"): the shop picks
+# up pets for the pet shop's services (banho, tosa, their add-ons); a clinic visit or a vaccine
+# is not offered the pick-up by the bot (staff can still add it to a visit).
+PICK_UP_CATEGORY_KINDS = frozenset({"banho", "tosa", "adicional", "outro"})
+
+
+def offered_for(session: Session, shop: Shop, service_ids: list[int]) -> bool:
+    """Whether the bot offers Leva e Traz for a booking of ``service_ids``: the shop has it on
+    and the main service is a pet shop service (not the clinic, not day care or hotel)."""
+    from scheduler_core.catalog.models import Service, ServiceCategory
+
+    if not shop.leva_e_traz_enabled or not service_ids:
+        return False
+    main = session.get(Service, service_ids[0])
+    category = session.get(ServiceCategory, main.category_id) if main else None
+    return category is not None and category.kind in PICK_UP_CATEGORY_KINDS
