@@ -1,7 +1,10 @@
 """Rasa's own end-to-end test stories (data/tests/*.yml) with `rasa test core --e2e` against the
 trained model and the running action server: every user text must get its intent and every turn
 its action — the flow action, or pet_form and its rules (data/tests/test_pet_form.yml: the happy
-path and the unhappy ones). A deliberately wrong story proves the check is not vacuous."""
+path and the unhappy ones). Deliberately wrong stories prove the check is not vacuous.
+
+Each `rasa test` loads TensorFlow and the model (~40 s of CPU): the right stories run in one
+invocation, the wrong ones in another, and the tests read their results."""
 
 from __future__ import annotations
 
@@ -11,12 +14,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _rasa_test(bot, stories: Path, out: Path) -> subprocess.CompletedProcess:
+def _rasa_test(bot, stories: Path, out: Path, *, fail_fast: bool = True
+               ) -> subprocess.CompletedProcess:
+    """``rasa test core --e2e``; ``fail_fast`` stops at the first wrong prediction (exit 1),
+    else every story is evaluated and the failed ones are written to the --out folder."""
     engine_py = subprocess.run(["bash", "scripts/engine_env.sh"], cwd=ROOT, check=True,
                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
     model = subprocess.run(["bash", "scripts/train.sh"], cwd=ROOT, check=True,
@@ -26,7 +33,7 @@ def _rasa_test(bot, stories: Path, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(Path(engine_py).parent / "rasa"), "test", "core", "--e2e", "--stories", str(stories),
          "--model", model, "--endpoints", "endpoints.yml", "--out", str(out),
-         "--fail-on-prediction-errors"],
+         *(["--fail-on-prediction-errors"] if fail_fast else [])],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
 
@@ -35,49 +42,70 @@ def _stories(path: Path) -> int:
     return len(re.findall(r"^- story: ", path.read_text(encoding="utf-8"), flags=re.M))
 
 
-def test_rasa_test_stories_pass(bot, tmp_path):
-    result = _rasa_test(bot, ROOT / "data/tests/test_stories.yml", tmp_path / "ok")
+def _stories(path: Path) -> int:
+    return len(re.findall(r"^- story: ", path.read_text(encoding="utf-8"), flags=re.M))
+
+
+@pytest.fixture(scope="module")
+def right_run(bot, tmp_path_factory) -> str:
+    """`rasa test` over every story in data/tests/ at once: its log."""
+    result = _rasa_test(bot, ROOT / "data/tests", tmp_path_factory.mktemp("right"))
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
-    count = _stories(ROOT / "data/tests/test_stories.yml")
-    assert re.search(rf"Correct:\s+{count} / {count}", log), log[-4000:]
+    return log
 
 
-def test_pet_form_stories_pass(bot, tmp_path):
+def test_rasa_test_stories_pass(right_run):
+    count = sum(_stories(p) for p in (ROOT / "data/tests").glob("*.yml"))
+    assert re.search(rf"Correct:\s+{count} / {count}", right_run), right_run[-4000:]
+
+
+def test_pet_form_stories_are_there_and_counted():
     """The new pet's registration: happy path, FAQs answered mid-form, hand-off, emergency,
-    menu, cancel, a breed and a porte not understood, two misunderstandings."""
-    result = _rasa_test(bot, ROOT / "data/tests/test_pet_form.yml", tmp_path / "pet_form")
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-4000:]
-    count = _stories(ROOT / "data/tests/test_pet_form.yml")
-    assert count >= 10 and re.search(rf"Correct:\s+{count} / {count}", log), log[-4000:]
+    menu, cancel, a breed and a porte not understood, two misunderstandings (all in the run
+    above, which counts every story of data/tests/)."""
+    assert _stories(ROOT / "data/tests/test_pet_form.yml") >= 10
 
 
-def test_rasa_test_catches_a_wrong_course_of_the_form(bot, tmp_path):
-    """A story expecting the form to end on an FAQ (it resumes) fails: the form's rules are
-    really what the stories check."""
+def _wrong_form_story() -> str:
+    """A story expecting the form to end on an FAQ (it resumes)."""
     stories = (ROOT / "data/tests/test_pet_form.yml").read_text(encoding="utf-8")
     story = stories.split("- story: ")[2]  # the FAQ at the porte question
     assert story.startswith("an FAQ at the porte question")
-    wrong_story = story.replace(
+    wrong = story.replace(
         "  - action: action_petbot\n  - action: pet_form\n  - active_loop: pet_form\n",
         "  - action: action_deactivate_loop\n  - active_loop: null\n  - action: action_petbot\n",
         1).split("  - intent: informar\n  - action: pet_form\n  - slot_was_set:\n"
                  "    - requested_slot: pet_pelagem")[0]
-    wrong = tmp_path / "test_wrong_form.yml"
-    wrong.write_text('version: "3.1"\nstories:\n- story: ' + wrong_story, encoding="utf-8")
-    result = _rasa_test(bot, wrong, tmp_path / "wrong_form")
-    assert result.returncode != 0
-    assert "predicted: action_petbot" in result.stdout + result.stderr
+    return "WRONG form course\n" + wrong.split("\n", 1)[1]  # renamed: its first line
 
 
-def test_rasa_test_catches_a_wrong_intent(bot, tmp_path):
-    wrong = tmp_path / "test_wrong.yml"
-    wrong.write_text(
-        'version: "3.1"\nstories:\n- story: address asked, hours expected\n  steps:\n'
-        "  - user: |\n      qual o endereço?\n    intent: horario_funcionamento\n"
-        "  - action: action_petbot\n"
-    )
-    result = _rasa_test(bot, wrong, tmp_path / "wrong")
-    assert result.returncode != 0
-    assert "predicted: endereco" in result.stdout + result.stderr
+WRONG_INTENT = ("WRONG intent\n  steps:\n  - user: |\n      qual o endereço?\n"
+                "    intent: horario_funcionamento\n  - action: action_petbot\n")
+
+
+@pytest.fixture(scope="module")
+def wrong_run(bot, tmp_path_factory) -> tuple[str, str, list[str]]:
+    """`rasa test` over two wrong stories, every one evaluated (fail fast would stop at the
+    first): (the failed stories file, the log, the names of the stories it failed)."""
+    tmp = tmp_path_factory.mktemp("wrong")
+    stories = tmp / "test_wrong.yml"
+    stories.write_text('version: "3.1"\nstories:\n- story: ' + _wrong_form_story()
+                       + "- story: " + WRONG_INTENT, encoding="utf-8")
+    result = _rasa_test(bot, stories, tmp / "out", fail_fast=False)
+    failed_file = tmp / "out" / "failed_test_stories.yml"
+    text = failed_file.read_text(encoding="utf-8") if failed_file.exists() else ""
+    names = [s["story"].split(" (")[0] for s in (yaml.safe_load(text) or {}).get("stories") or []]
+    return text, result.stdout + result.stderr, names
+
+
+def test_rasa_test_catches_a_wrong_course_of_the_form(wrong_run):
+    text, log, failed = wrong_run
+    assert "WRONG form course" in failed, (failed, log[-3000:])
+    assert "predicted: action_petbot" in text
+
+
+def test_rasa_test_catches_a_wrong_intent(wrong_run):
+    text, log, failed = wrong_run
+    assert "WRONG intent" in failed, (failed, log[-3000:])
+    assert "predicted: endereco" in text
