@@ -1191,11 +1191,15 @@ def step_pick_pet(ctx: Ctx, reply: Reply) -> None:
 
 
 def step_pet_name(ctx: Ctx, reply: Reply) -> None:
-    reading = names.read_pet_name(ctx.turn.text)
+    reading, *others = names.read_pet_names(ctx.turn.text)
     if not reading.ok:
         return not_a_name(ctx, reply, reading.refusal)
     understood(ctx)
     ctx.flow["new_pet"] = {"name": reading.name}
+    if others:  # "bob e nina": two pets, registered one after the other
+        ctx.flow["more_pets"] = [o.name for o in others]
+        reply.say("utter_pets_one_by_one", names=_join([reading.name, *ctx.flow["more_pets"]]),
+                  **ctx.pet_words())
     # What was already said of the pet ("quero banho pra minha cachorra", "é a Mel") is not
     # asked again: the species when the shop serves it, the sex.
     species, sex = pet_answers.pet_hints(f"{ctx.flow.get('asked', '')} {ctx.turn.text}")
@@ -1387,6 +1391,16 @@ def save_pet(ctx: Ctx, reply: Reply) -> None:
     ctx.s.flush()
     ctx.flow["pet_id"] = pet.id
     reply.say("utter_pet_saved", **ctx.pet_words(pet))
+    more = ctx.flow.get("more_pets") or []
+    if more:  # the next pet named in the same reply ("bob e nina"), asked by the steps
+        ctx.flow.setdefault("first_new_pet", pet.id)
+        ctx.flow["more_pets"] = more[1:]
+        ctx.flow["new_pet"] = {"name": more[0]}
+        reply.say("utter_next_pet", **ctx.pet_words())
+        return next_pet_question(ctx, reply)
+    ctx.flow.pop("more_pets", None)
+    # Several new pets: the booking goes on for the first; the others are offered after it.
+    ctx.flow["pet_id"] = ctx.flow.pop("first_new_pet", None) or pet.id
     after_pet(ctx, reply)
 
 

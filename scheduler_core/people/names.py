@@ -141,6 +141,21 @@ def read_pet_name(text: str) -> NameReading:
     return _read(text, "pet")
 
 
+def read_pet_names(text: str) -> list[NameReading]:
+    """Several pets named in one reply ("bob e nina", "Thor, Mel e Pipoca"): each one's reading
+    when every part is a name, else the one reading of the whole reply. Decision: a pet is
+    seldom called "X e Y", so two names joined by "e" or commas are two pets (up to four)."""
+    whole = read_pet_name(text)
+    if not whole.ok:
+        return [whole]
+    parts = [p for p in re.split(r"\s*[,;]\s*|\s+e\s+", text.strip(), flags=re.IGNORECASE)
+             if p.strip()]
+    if not 2 <= len(parts) <= 4:
+        return [whole]
+    readings = [read_pet_name(p) for p in parts]
+    return readings if all(r.ok for r in readings) else [whole]
+
+
 def _conversational(word: str, kind: str) -> Refusal | None:
     if word in THANKS:
         return Refusal.THANKS

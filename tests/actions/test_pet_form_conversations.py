@@ -122,3 +122,28 @@ def test_what_the_tutor_said_of_the_pet_skips_the_species_and_the_texts_agree(bo
     assert "pelagem da Mel" in chat.text, chat.log
     chat.tap("Longa")
     assert "Mel foi cadastrada" in chat.text, chat.log
+
+
+def test_two_pets_named_in_the_form_are_both_registered(bot, chat_with):
+    """"bob e nina" at the form's name question: the form registers Bob, then the state
+    machine asks Nina's questions; the booking goes on for Bob."""
+    chat = chat_with("+5511900000707")
+    chat.say("quero agendar um horário")
+    chat.say("Paulo Reis")
+    chat.say("bob e nina")
+    assert "um de cada vez" in chat.text and "Bob é cão ou gato" in chat.text, chat.log
+    chat.tap("Cão")
+    chat.say("poodle")
+    if "Poodle" in chat.titles:
+        chat.tap("Poodle")
+    chat.tap("Pequeno")
+    chat.tap("Curta")
+    assert "Bob foi cadastrado" in chat.text and "Nina é cão ou gato" in chat.text, chat.log
+    assert _active_loop(bot, chat.sender) is None
+    chat.tap("Gato")
+    chat.say("persa")
+    if "Persa" in chat.titles:
+        chat.tap("Persa")
+    chat.tap("Longa")
+    assert "Nina foi cadastrado" in chat.text and "Qual serviço você quer para o Bob" in \
+        chat.text, chat.log

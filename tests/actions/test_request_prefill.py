@@ -326,3 +326,29 @@ def test_everyday_answers_at_the_pet_questions_and_the_professional(shop):
         raise AssertionError(f"no professional question: {bot.text}")
     assert "não entendi" not in bot.text and (
         any(ROW.match(t) for t in bot.titles) or "Manhã" in bot.titles), bot.text
+
+
+def test_two_pets_named_at_once_are_registered_as_two(shop):
+    bot = Driver(shop, "+5511900000906")
+    bot.say("quero marcar um horário", "agendar_banho_tosa")
+    bot.say("Carla Dias", "informar", 0.5)
+    bot.say("bob e nina", "informar", 0.5)
+    assert "um de cada vez" in bot.text and "Bob é cão ou gato" in bot.text, bot.text
+    bot.tap("Cão")
+    bot.say("poodle", "informar", 0.5)
+    if "Poodle" in bot.titles:
+        bot.tap("Poodle")
+    bot.tap("Pequeno")
+    bot.tap("Curta")
+    assert "Bob foi cadastrado" in bot.text and "Agora o Nina" in bot.text, bot.text
+    assert "Nina é cão ou gato" in bot.text
+    bot.tap("Gato")
+    bot.say("persa", "informar", 0.5)
+    if "Persa" in bot.titles:
+        bot.tap("Persa")
+    bot.tap("Longa")
+    assert "Nina foi cadastrado" in bot.text and "Qual serviço você quer para o Bob" in bot.text
+    with Session(shop) as s:
+        tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000906")).one()
+        pets = s.exec(select(Pet).where(Pet.tutor_id == tutor.id).order_by(Pet.id)).all()
+    assert [(p.name, p.species) for p in pets] == [("Bob", "cao"), ("Nina", "gato")]

@@ -131,3 +131,10 @@ def test_a_pet_s_article_is_no_part_of_its_name_and_says_its_sex(text, name, sex
 def test_an_impatient_ja_falei_is_no_part_of_the_pet_s_name():
     assert names.read_pet_name("ja falei, thor").name == "Thor"
     assert names.read_pet_name("já disse: Mel").name == "Mel"
+
+
+def test_two_or_more_pets_named_at_once_are_each_read():
+    assert [r.name for r in names.read_pet_names("bob e nina")] == ["Bob", "Nina"]
+    assert [r.name for r in names.read_pet_names("Thor, Mel e Pipoca")] == ["Thor", "Mel", "Pipoca"]
+    assert [r.name for r in names.read_pet_names("Thor")] == ["Thor"]
+    assert not names.read_pet_names("obrigado")[0].ok
