@@ -332,6 +332,25 @@ def _unit_of_work(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
     return reply
 
 
+# The words each question's step reads besides its options ("dog kkk" at the species question
+# is a dog, not a new booking; "16h30" at the times is a time).
+_STEP_READERS = {
+    "species": lambda text, today: pet_answers.pet_hints(text)[0] is not None,
+    "porte": lambda text, today: pet_answers.porte_of(text) is not None,
+    "pelagem": lambda text, today: pet_answers.pelagem_of(text) is not None,
+    "sex": lambda text, today: pet_answers.sex_of(text) is not None,
+    "employee": lambda text, today: pet_answers.means_anyone(text),
+    "slot": lambda text, today: (parse_date_ptbr(text, today) or parse_time_ptbr(text))
+    is not None,
+}
+_STEP_READERS["period"] = _STEP_READERS["slot"]
+
+
+def _step_reads(step: str, text: str, today: date) -> bool:
+    reader = _STEP_READERS.get(step)
+    return reader is not None and reader(text, today)
+
+
 @dataclass(frozen=True)
 class Signals:
     """What one turn says, as the dispatch rules read it."""
@@ -352,7 +371,7 @@ class Signals:
         # ("tanto faz" at the professional step, "sexta à tarde" at the date step).
         fits_step = option is None and step is not None and step != "menu" and (
             match_option(flow.get("options", []), turn.text) is not None
-            or (step in ("slot", "period") and parse_date_ptbr(turn.text, ctx.today) is not None)
+            or _step_reads(step, turn.text, ctx.today)
         )
         return cls(
             step=step, option=option, intent=turn.intent or "",
@@ -498,12 +517,19 @@ def _rule_urgent(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
 
 
 def _rule_human(ctx: Ctx, reply: Reply, sig: Signals) -> bool:
+    if sig.step in NAME_STEPS and sig.free_text_step and _reads_as_a_name(sig.step, ctx.turn.text):
+        return False  # "ja falei, thor" (NLU: falar_atendente 1.0) answers the name question
     if sig.intent == "falar_atendente" and sig.typed_confident and (
         not sig.free_text_step or len(ctx.turn.text.split()) >= 2
     ):
         handoff(ctx, reply, _human_reason(ctx))
         return True
     return False
+
+
+def _reads_as_a_name(step: str, text: str) -> bool:
+    reader = names.read_person_name if step == "tutor_name" else names.read_pet_name
+    return reader(text).ok
 
 
 def _rule_notice_reply(ctx: Ctx, reply: Reply, sig: Signals) -> bool:

@@ -149,7 +149,7 @@ def read_pet_names(text: str) -> list[NameReading]:
     if not whole.ok:
         return [whole]
     parts = [p for p in re.split(r"\s*[,;]\s*|\s+e\s+", text.strip(), flags=re.IGNORECASE)
-             if p.strip()]
+             if p.strip() and tuple(_squash(w) for w in p.split()) not in INTROS]
     if not 2 <= len(parts) <= 4:
         return [whole]
     readings = [read_pet_name(p) for p in parts]
