@@ -173,10 +173,12 @@ class Reply:
 
 
 def button(title: str, value: str, description: str = "") -> dict[str, str]:
-    """A button whose payload carries ``value`` as the ``opcao`` entity."""
-    data = {"title": title[:24], "payload": f'/informar{{"opcao":"{value}"}}'}
+    """A button whose payload carries ``value`` as the ``opcao`` entity. Titles and
+    descriptions are whole: WhatsApp's lengths are the renderer's (``bot.render`` cuts at a
+    word, with "…"), never a cut mid-word here ("10% mais bara")."""
+    data = {"title": title, "payload": f'/informar{{"opcao":"{value}"}}'}
     if description:
-        data["description"] = description[:72]
+        data["description"] = description
     return data
 
 
@@ -1474,7 +1476,7 @@ def ask_service(ctx: Ctx, reply: Reply) -> None:
 def _offer_description(ctx: Ctx, offer) -> str:
     price = "" if ctx.settings.price_display == "oculto" else _price_label(ctx, offer)
     desc = (offer.description or "").strip()
-    return " · ".join(p for p in [price, desc] if p)[:72]
+    return " · ".join(p for p in [price, desc] if p)
 
 
 def step_service(ctx: Ctx, reply: Reply) -> None:

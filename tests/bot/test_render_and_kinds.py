@@ -231,3 +231,19 @@ async def test_unsupported_message_type_gets_the_polite_answer(wa):
     await _turn(wa, body)
     assert wa.rasa.turns == []
     assert "só mensagens de texto" in wa.phone_view("+5511987654321")[0].text
+
+
+def test_a_bot_option_s_long_description_reaches_the_phone_cut_at_a_word():
+    """The dialogue hands whole titles and descriptions over (actions.flow.button); only the
+    renderer cuts, at a word: once "10% mais bara" reached the tutor."""
+    from actions.flow import button
+
+    description = "R$ 90,00 · Pacote com banho e hidratação, 10% mais barato que os dois avulsos"
+    options = [button("Banho + Hidratação", "combo:1", description),
+               button("Banho", "svc:1"), button("Tosa", "svc:2"), button("Unhas", "svc:3")]
+    assert options[0]["description"] == description
+    [out] = rnd.render([{"text": "Qual serviço?", "buttons": options}]).messages
+    row = out.rows[0]
+    assert len(row.description) <= rnd.ROW_DESCRIPTION and row.description.endswith("…")
+    assert description.startswith(row.description[:-1])
+    assert description[len(row.description) - 1] == " "  # the cut falls between two words
