@@ -14,6 +14,6 @@ done
 
 .venv/bin/ruff check .
 .venv/bin/lint-imports
-# Two workers (pytest-xdist): the Rasa engine's tests stay on one of them (tests/conftest.py);
-# PETBOT_TEST_WORKERS=0 runs everything in this process.
-.venv/bin/python -m pytest -p no:cacheprovider -n "${PETBOT_TEST_WORKERS:-2}" --dist loadgroup "$@"
+# Two workers (pytest-xdist); each starts its own Rasa engine for the engine tests it draws
+# (tests/conftest.py). PETBOT_TEST_WORKERS=0 runs everything in this process.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${PETBOT_TEST_WORKERS:-2}" --dist load "$@"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections import defaultdict
 from datetime import UTC, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +20,7 @@ from scheduler_core.agenda.models import (
 )
 from scheduler_core.catalog.models import PriceEntry, Service, ServiceCategory, ServiceResource
 from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.db.engine import make_engine
 from scheduler_core.demo import load_demo
 from scheduler_core.kernel.clock import minutes_of
 from scheduler_core.kernel.cpf import is_valid_cpf
@@ -33,16 +37,46 @@ from scheduler_core.shop.models import (
     Shop,
     WorkingRange,
 )
+from tests.conftest import cached_pg_copy, drop_pg_database, migrated_sqlite
 from tests.scheduler_core.factories import NOW
 
 TZ = ZoneInfo("America/Sao_Paulo")
 
 
-@pytest.fixture
-def demo(db_engine):
-    summary = load_demo(db_engine, NOW)
+_SUMMARIES: dict[str, object] = {}  # per server: what load_demo returned on the template
+
+
+def _load(url: str) -> None:
+    engine = make_engine(url)
+    _SUMMARIES[engine.dialect.name] = load_demo(engine, NOW)
+    engine.dispose()
+
+
+def _sqlite_demo() -> Path:
+    if "sqlite_file" not in _SUMMARIES:
+        path = Path(tempfile.mkdtemp(prefix="petbot-demo-test-")) / "demo.db"
+        migrated_sqlite(f"sqlite:///{path}")
+        _load(f"sqlite:///{path}")
+        _SUMMARIES["sqlite_file"] = path
+    return _SUMMARIES["sqlite_file"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def demo(request, tmp_path):
+    """(engine, summary): the demo shop as load_demo left it, on SQLite and on PostgreSQL. It is
+    loaded once per server and test process (seconds on PostgreSQL); each test gets a copy."""
+    if request.param == "sqlite":
+        shutil.copyfile(_sqlite_demo(), tmp_path / "demo.db")
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+    else:
+        url = cached_pg_copy("demo", _load)
+    engine = make_engine(url)
+    summary = _SUMMARIES[engine.dialect.name]
     assert summary is not None
-    return db_engine, summary
+    yield engine, summary
+    engine.dispose()
+    if request.param != "sqlite":
+        drop_pg_database(url)
 
 
 def _count(session, model) -> int:
