@@ -68,6 +68,9 @@ async def run_tick(app: web.Application) -> list[int]:
             log.exception("notification %s: send crashed", row_id)
             result = SendResult(None, "", "failed", f"Erro interno no envio: {exc}"[:300])
         await asyncio.to_thread(service.record, engine, row_id, result, app[CLOCK]())
+        if result.wa_message_id:  # receipts that beat the record above (fast phones, Meta)
+            early = await app[GATEWAY].receipts_of(result.wa_message_id)
+            await asyncio.to_thread(service.catch_up, engine, early, app[CLOCK]())
         sent.append(row_id)
     app[NOTIFY_STATS].sent.extend(sent)
     return sent

@@ -27,7 +27,7 @@ import sys
 from aiohttp import web
 
 from app.keys import SETTINGS
-from bot import input_channel
+from bot import input_channel, receipts
 from bot import render as rnd
 from bot.config import BotConfig
 from bot.coordination import Coordination
@@ -134,6 +134,10 @@ class Gateway:
     async def notify(self, send: Send) -> SendResult:
         """Send one notification of the outbox (app/notify.py); see Output.notify."""
         return await self.out.notify(send)
+
+    async def receipts_of(self, wa_id: str) -> list[tuple[str, str, str]]:
+        """The status webhooks already stored for one sent message (bot.receipts)."""
+        return await self.db(receipts.stored_for, self.rt.engine, wa_id)
 
     def resume_idle(self) -> list[int]:
         return self.turns.resume_idle()

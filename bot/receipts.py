@@ -135,3 +135,16 @@ def _apply(conn: Connection, statuses: list[StatusUpdate], now: datetime) -> Non
                          .where(messages.c.wa_id.in_(wa_ids[start:start + ROWS_PER_STATEMENT]),
                                 messages.c.status.not_in(not_below))
                          .values(**values))
+
+
+def stored_for(engine: Engine, wa_id: str) -> list[tuple[str, str, str]]:
+    """The receipts already stored for one message ``(wa_id, status, error)``: a notification
+    whose receipts came back before its send was recorded catches up with them
+    (``app/notify.py``)."""
+    from scheduler_core.db.engine import read_session
+
+    with read_session(engine) as s:
+        rows = s.exec(select(WaStatusEvent.wa_id, WaStatusEvent.status, WaStatusEvent.error)
+                      .where(WaStatusEvent.wa_id == wa_id)).all()
+    return [(w, st, err or "") for w, st, err in rows]
+

@@ -67,6 +67,14 @@ def record(engine: Engine, row_id: int, result: SendResult, now: datetime) -> No
         status=result.status, error=result.error, now=now))
 
 
+def catch_up(engine: Engine, receipts: list[tuple[str, str, str]], now: datetime) -> int:
+    """Apply receipts ``(wa_message_id, status, error)`` that came back before the send was
+    recorded (the status webhook beat :func:`record`): without this the row stayed "enviada"."""
+    if not receipts:
+        return 0
+    return transaction(engine, lambda session: outbox.record_receipts(session, receipts, now))
+
+
 def run_once(engine: Engine, now: datetime, channel: Callable[[Send], SendResult], *,
              invoice_link: Callable[[int, int], str] | None = None,
              pace: timedelta = sending.PACE) -> list[int]:

@@ -16,6 +16,7 @@ from sqlmodel import select
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.billing.models import Invoice, InvoiceStatus
 from scheduler_core.catalog.models import Service
+from scheduler_core.people.labels import pet_words
 from scheduler_core.people.models import Breed, Pet, Tutor
 from tests.actions.engine import _TAKEN, NOW, tutor_with_pets
 
@@ -146,7 +147,8 @@ def test_registered_pet_booking_with_buttons(bot, chat_with):
     chat.tap("Banho e tosa")
     assert chat.titles[:1] == [pets[0].name] and "Outro pet" in chat.titles
     chat.tap(pets[0].name)
-    assert f"Qual serviço você quer para o {pets[0].name}" in chat.text
+    words = pet_words(pets[0].name, pets[0].sex)  # "para a Bolinha": the demo knows her sex
+    assert f"Qual serviço você quer para {words['o_pet']}" in chat.text
     assert "Banho" in chat.titles
     banho = next(b for b in chat.buttons if b["title"] == "Banho")
     assert "R$" in banho["description"]

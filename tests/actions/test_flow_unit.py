@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from actions.flow import match_option
 from scheduler_core.agenda.models import Appointment, Block, Restriction
 from scheduler_core.chatbot.models import BotSettings
+from scheduler_core.people.labels import pet_words
 from scheduler_core.people.models import Pet, Tutor
 
 from .chat import NOW, Driver, new_tutor_at, tutor_with_pets
@@ -192,7 +193,7 @@ def test_price_question_follows_the_price_display_setting(shop, mode, expected):
         s.commit()
     bot = Driver(shop, tutor.whatsapp)
     bot.say("quanto custa o banho?", "preco_servico")
-    assert f"Valores para o {pets[0].name}" in bot.text
+    assert f"Valores para {pet_words(pets[0].name, pets[0].sex)['o_pet']}" in bot.text
     assert expected in bot.text
     assert "Tosa" not in bot.text  # only the service asked about
     if mode == "exato":

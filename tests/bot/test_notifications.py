@@ -229,3 +229,39 @@ async def test_the_loop_runs_with_the_app_at_its_interval(sqlite_engine, sqlite_
         assert msg.template["name"] == "petbot_novo_agendamento"
     finally:
         await server.close()
+
+
+async def test_receipts_that_come_back_before_the_send_is_recorded_are_not_lost(
+        shop_wa, monkeypatch):
+    """A fast phone (or Meta) answers "delivered" before the sender records the message id:
+    that receipt once found no outbox row and the notification read "enviada" for ever."""
+    import time
+
+    from bot.models import WaMessage
+    from scheduler_core.notifications import service
+
+    wa = shop_wa
+    book_at(wa.world, "10:00", origin="bot")
+    wa.clock.now = at(MONDAY - timedelta(days=1), "09:30")
+    await _say(wa, "oi")
+    wa.clock.now = at(MONDAY - timedelta(days=1), "10:00")
+    real_record, raced = service.record, []
+
+    def record_after_the_receipts(engine, row_id, result, now):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the receipts are applied meanwhile
+            with Session(engine) as s:
+                msg = s.exec(select(WaMessage).where(
+                    WaMessage.wa_id == result.wa_message_id)).first()
+            if msg is not None and msg.status == "delivered":
+                raced.append(row_id)
+                break
+            time.sleep(0.05)
+        real_record(engine, row_id, result, now)
+
+    monkeypatch.setattr(service, "record", record_after_the_receipts)
+    await run_tick(wa.app)
+    await wa.settle()
+    row = _row(wa, "confirmacao")
+    assert row.id in raced  # the receipt really came first
+    assert row.status == "entregue"
