@@ -16,25 +16,27 @@ NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 SECRET = "unit-secret"
 
 
-class Driver:
-    def __init__(self, engine, phone: str | None, now: datetime = NOW,
-                 profile_name: str | None = None) -> None:
-        self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
-        self.now, self.profile_name = now, profile_name
+def turn_of(text: str, intent: str | None, confidence: float, *, phone: str | None,
+            now: datetime, shop_id: int = 1, profile_name: str | None = None) -> Turn:
+    """What the action server gets for a message: typed text with the NLU's reading given, or
+    a tapped payload ("/informar{"opcao":"pet:3"}": its intent, the option, the entities)."""
+    option, entities = None, {}
+    match = re.fullmatch(r"/(\w+)(\{.*\})?", text)
+    if match:
+        intent, confidence, text = match.group(1), 1.0, ""
+        entities = {k: str(v) for k, v in json.loads(match.group(2) or "{}").items()}
+        option = entities.pop("opcao", None)
+    return Turn(intent=intent, confidence=confidence, text=text, entities=entities,
+                option=option, sender=phone or "x", phone=phone, wa_user_id=None,
+                profile_name=profile_name, shop_id=shop_id, now=now)
 
-    def say(self, text: str, intent: str | None = None, confidence: float = 1.0):
-        option = None
-        match = re.fullmatch(r"/(\w+)(\{.*\})?", text)
-        if match:
-            intent = match.group(1)
-            option = json.loads(match.group(2) or "{}").get("opcao")
-            text = ""
-        turn = Turn(intent=intent, confidence=confidence, text=text, entities={}, option=option,
-                    sender=self.phone or "x", phone=self.phone, wa_user_id=None,
-                    profile_name=self.profile_name, shop_id=1, now=self.now)
-        reply = handle(self.engine, turn, self.flow, SECRET)
-        self.flow, self.messages = reply.flow, reply.messages
-        return reply
+
+class Conversation:
+    """The bot's last answer (``messages``) as a tutor reads it, and taps on its buttons."""
+
+    messages: list[dict]
+
+    def say(self, text: str, intent: str | None = None, confidence: float = 1.0): ...
 
     @property
     def text(self) -> str:
@@ -51,7 +53,26 @@ class Driver:
                     return self.say(b["payload"])
         raise AssertionError(f"no {title!r} in {self.titles}: {self.text}")
 
-    def to_slots(self) -> None:
+
+class Driver(Conversation):
+    """The state machine alone (action_petbot's turn), one tutor."""
+
+    def __init__(self, engine, phone: str | None, now: datetime = NOW,
+                 profile_name: str | None = None, *, shop_id: int = 1) -> None:
+        self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
+        self.now, self.profile_name, self.shop_id = now, profile_name, shop_id
+        self.handoff = None
+
+    def say(self, text: str, intent: str | None = None, confidence: float = 1.0):
+        turn = turn_of(text, intent, confidence, phone=self.phone, now=self.now,
+                       shop_id=self.shop_id, profile_name=self.profile_name)
+        reply = handle(self.engine, turn, self.flow, SECRET)
+        self.flow, self.messages, self.handoff = reply.flow, reply.messages, reply.handoff
+        return reply
+
+    def to_slots(self, period: str | None = "Tarde") -> None:
+        """Past the add-ons (none), Leva e Traz (no), the professional (any) and the period
+        (``period``; None stops at that question) to the times."""
         for _ in range(6):
             titles = self.titles
             if "Não, obrigado" in titles and "Sim" not in titles:
@@ -60,8 +81,8 @@ class Driver:
                 self.tap("Não, eu levo")
             elif "Tanto faz" in titles:
                 self.tap("Tanto faz")
-            elif "Manhã" in titles:
-                self.tap("Tarde")
+            elif "Manhã" in titles and period:
+                self.tap(period)
             else:
                 return
 

@@ -7,60 +7,29 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from actions.flow import Turn, handle
 from scheduler_core.agenda.models import Appointment, AppointmentStatus, StatusChange
 from scheduler_core.kernel.clock import to_utc
 from scheduler_core.notifications.optout import is_opted_out
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 from scheduler_core.scheduling import visit_status
 
-NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
-SECRET = "unit-secret"
+from .chat import NOW, Driver
 
 
-class Chat:
+class Chat(Driver):
     def __init__(self, engine, phone: str | None, *, now: datetime = NOW, shop_id: int = 1) -> None:
-        self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
-        self.now, self.shop_id = now, shop_id
-        self.handoff = None
+        super().__init__(engine, phone, now, shop_id=shop_id)
 
     def say(self, text: str, intent: str | None = None, confidence: float = 0.99):
-        option, entities = None, {}
-        match = re.fullmatch(r"/(\w+)(\{.*\})?", text)
-        if match:
-            intent, confidence = match.group(1), 1.0
-            entities = {k: str(v) for k, v in json.loads(match.group(2) or "{}").items()}
-            option = entities.pop("opcao", None)
-            text = ""
-        turn = Turn(intent=intent, confidence=confidence, text=text, entities=entities,
-                    option=option, sender=self.phone or "x", phone=self.phone,
-                    wa_user_id=None, profile_name=None, shop_id=self.shop_id, now=self.now)
-        reply = handle(self.engine, turn, self.flow, SECRET)
-        self.flow, self.messages, self.handoff = reply.flow, reply.messages, reply.handoff
-        return reply
+        return super().say(text, intent, confidence)
 
     def button(self, kind: str, appt_id: int):
         return self.say(f'/{kind}{{"agendamento_id":"{appt_id}"}}')
-
-    @property
-    def text(self) -> str:
-        return "\n".join(m.get("text", "") for m in self.messages)
-
-    @property
-    def titles(self) -> list[str]:
-        return [b["title"] for m in self.messages for b in m.get("buttons") or []]
-
-    def tap(self, title: str):
-        for m in self.messages:
-            for b in m.get("buttons") or []:
-                if b["title"] == title:
-                    return self.say(b["payload"])
-        raise AssertionError(f"no {title!r} in {self.titles}: {self.text}")
 
 
 @pytest.fixture

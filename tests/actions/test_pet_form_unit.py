@@ -5,9 +5,6 @@ domain.yml offer exactly the options the steps accept."""
 
 from __future__ import annotations
 
-import json
-import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,12 +23,12 @@ from actions.flow import (
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.people.models import Pet, Tutor
 
-NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
-SECRET = "unit-secret"
+from .chat import NOW, SECRET, Conversation, turn_of
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class FormDriver:
+class FormDriver(Conversation):
     """Plays Rasa's part: action_petbot (handle with handover) until it starts pet_form, then
     validate_pet_form (pet_form_turn) and the form's question, then action_save_pet."""
 
@@ -40,14 +37,7 @@ class FormDriver:
         self.form_active, self.handoff = False, None
 
     def _turn(self, text: str, intent: str | None, confidence: float) -> Turn:
-        option = None
-        match = re.fullmatch(r"/(\w+)(\{.*\})?", text)
-        if match:
-            intent, option, text = match.group(1), json.loads(match.group(2) or "{}").get(
-                "opcao"), ""
-        return Turn(intent=intent, confidence=confidence, text=text, entities={},
-                    option=option, sender=self.phone, phone=self.phone, wa_user_id=None,
-                    profile_name=None, shop_id=1, now=NOW)
+        return turn_of(text, intent, confidence, phone=self.phone, now=NOW)
 
     def say(self, text: str, intent: str | None = None, confidence: float = 0.5):
         turn = self._turn(text, intent, confidence)
@@ -92,21 +82,6 @@ class FormDriver:
         if message is not None:
             self.messages.append(message)
         self.flow.pop("ask_again", None)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(m.get("text", "") for m in self.messages)
-
-    @property
-    def titles(self) -> list[str]:
-        return [b["title"] for m in self.messages for b in m.get("buttons") or []]
-
-    def tap(self, title: str):
-        for m in self.messages:
-            for b in m.get("buttons") or []:
-                if b["title"] == title:
-                    return self.say(b["payload"])
-        raise AssertionError(f"no {title!r} in {self.titles}: {self.text}")
 
 
 @pytest.fixture

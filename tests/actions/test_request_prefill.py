@@ -94,16 +94,7 @@ def _listed_times(engine, phone: str, pet: str, period: str = "Tarde") -> list[t
     probe.tap("Banho e tosa")
     probe.tap(pet)
     probe.tap("Banho")
-    for _ in range(6):
-        titles = probe.titles
-        if "Não, obrigado" in titles:
-            probe.tap("Não, obrigado")
-        elif "Não, eu levo" in titles:
-            probe.tap("Não, eu levo")
-        elif "Tanto faz" in titles:
-            probe.tap("Tanto faz")
-        elif "Manhã" in titles:
-            probe.tap(period)
+    probe.to_slots(period)
     rows = [ROW.match(t) for t in probe.titles]
     found = [(date(2026, int(m.group(2)), int(m.group(1))), m.group(3)) for m in rows if m]
     assert found, probe.text
@@ -111,15 +102,8 @@ def _listed_times(engine, phone: str, pet: str, period: str = "Tarde") -> list[t
 
 
 def _on_to_the_times(bot: Driver) -> None:
-    """Past the questions that do not depend on the message (add-ons, Leva e Traz, professional)."""
-    for _ in range(4):
-        titles = bot.titles
-        if "Não, obrigado" in titles:
-            bot.tap("Não, obrigado")
-        elif "Não, eu levo" in titles:
-            bot.tap("Não, eu levo")
-        elif "Tanto faz" in titles:
-            bot.tap("Tanto faz")
+    """Past the questions that do not depend on the message, up to the period or the times."""
+    bot.to_slots(period=None)
 
 
 def test_one_message_with_pet_service_day_and_time_goes_to_the_summary(shop):
