@@ -13,7 +13,7 @@ from sqlmodel import select
 from scheduler_core.agenda.models import Appointment, AppointmentStatus
 from scheduler_core.kernel.clock import to_utc
 from scheduler_core.notifications.optout import is_opted_out
-from tests.actions.engine import _TAKEN, NOW
+from tests.actions.engine import _TAKEN, NOW, tutor_with_pets
 from tests.actions.test_pet_form_conversations import _active_loop
 
 pytestmark = pytest.mark.engine
@@ -37,7 +37,27 @@ def _tutor_with_one_upcoming(bot):
                     to_utc(rows[0].start) > NOW + timedelta(hours=30):
                 _TAKEN.add(tutor.id)
                 return tutor, rows[0], len(rows)
-    pytest.fail("no demo tutor with an upcoming visit left: the demo data changed under this test")
+    # The other engine tests of this process took them all (how many depends on which tests
+    # pytest-xdist gave this worker): a tutor of our own, booked through the core.
+    return (*_booked_tutor(bot), 1)
+
+
+def _booked_tutor(bot):
+    """A tutor nobody else uses with one Banho booked two days ahead (Agendado)."""
+    from scheduler_core.catalog.models import Service
+    from scheduler_core.scheduling import booking
+
+    tutor, [pet] = tutor_with_pets(bot, 1)
+    with bot.session() as s:
+        banho = s.exec(select(Service).where(Service.name == "Banho")).first()
+    offer = booking.find_slots(bot.engine, shop_id=tutor.shop_id, pet_id=pet.id,
+                               service_ids=[banho.id], date_from=NOW.date() + timedelta(days=2),
+                               date_to=NOW.date() + timedelta(days=6), channel="bot", now=NOW,
+                               secret="test")
+    assert offer.slots, offer.message
+    appt = booking.book(bot.engine, token=offer.slots[0].token, now=NOW, secret="test",
+                        origin="bot", actor="bot")
+    return tutor, appt
 
 
 def _status(bot, appt_id: int) -> str:
