@@ -654,6 +654,11 @@ def _at_step(ctx: Ctx, reply: Reply, sig: Signals) -> None:
             chosen = match_option(ctx.flow.get("options", []), ctx.turn.text)
             if chosen:
                 return _menu_choice(ctx, reply, chosen.split(":", 1)[1])
+        if sig.option is None and (key := _booking_named(ctx)):
+            # "quero banho pra luna sexta as 15h" read by the NLU as a date (0.45): the
+            # service it names makes it a booking request all the same.
+            return _menu_choice(ctx, reply, key)
+        if sig.step == "menu" and sig.option is None:
             return misunderstood(ctx, reply)
         return greet(ctx, reply)
     handler = STEPS.get(sig.step)
@@ -917,6 +922,27 @@ def _menu_choice(ctx: Ctx, reply: Reply, key: str) -> None:
         _remember_request(ctx)
         return start_booking(ctx, reply)
     greet(ctx, reply)
+
+
+def _booking_named(ctx: Ctx) -> str | None:
+    """The menu's booking action ("agendar_banho_tosa", "agendar_clinica") of the one kind
+    whose bot services the typed text names, None when it names none (or both kinds)."""
+    from scheduler_core.catalog.offers import list_services
+
+    text = ctx.turn.text
+    if not text or len(text) > 300:
+        return None
+    visible = {a.key for a in _menu_actions(ctx)}
+    found = []
+    for key, kind in MENU_SEGMENT.items():
+        if key not in visible or kind not in _segment_kinds(ctx):
+            continue
+        catalog = list_services(ctx.s, ctx.shop.id, segment_kind=kind, channel="bot")
+        offers = [(f"combo:{c.id}", c.name) for c in catalog.combos]
+        offers += [(f"svc:{o.id}", o.name) for o in catalog.services]
+        if request.named_offer(text, offers) is not None:
+            found.append(key)
+    return found[0] if len(found) == 1 else None
 
 
 def _remember_request(ctx: Ctx) -> None:

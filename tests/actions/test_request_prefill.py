@@ -336,3 +336,16 @@ def test_two_pets_named_at_once_are_registered_as_two(shop):
         tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000906")).one()
         pets = s.exec(select(Pet).where(Pet.tutor_id == tutor.id).order_by(Pet.id)).all()
     assert [(p.name, p.species) for p in pets] == [("Bob", "cao"), ("Nina", "gato")]
+
+
+def test_a_request_the_nlu_reads_as_a_bare_date_still_books_the_service_it_names(shop):
+    """The model read "quero banho pra luna sexta as 15h" as informar_data 0.45: the greeting
+    came back. The service named makes it a booking; the pet and the day are used."""
+    tutor, pets = tutor_with_pets(shop, 1)
+    bot = Driver(shop, tutor.whatsapp)
+    bot.say(f"quero banho pra {pets[0].name.lower()} sexta", "informar_data", 0.45)
+    assert "Como posso ajudar" not in bot.text and "Para qual pet" not in bot.text, bot.text
+    assert bot.flow.get("pet_id") == pets[0].id and bot.flow.get("date") == "2026-12-04"
+    nothing = Driver(shop, tutor.whatsapp)
+    nothing.say("xablau sexta", "informar_data", 0.45)  # no service named: the greeting
+    assert "Como posso ajudar" in nothing.text or "Escolha uma opção" in nothing.text
