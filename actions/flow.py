@@ -933,9 +933,10 @@ def _booking_named(ctx: Ctx) -> str | None:
     if not text or len(text) > 300:
         return None
     visible = {a.key for a in _menu_actions(ctx)}
+    kinds = _segment_kinds(ctx)
     found = []
     for key, kind in MENU_SEGMENT.items():
-        if key not in visible or kind not in _segment_kinds(ctx):
+        if key not in visible or kind not in kinds:
             continue
         catalog = list_services(ctx.s, ctx.shop.id, segment_kind=kind, channel="bot")
         offers = [(f"combo:{c.id}", c.name) for c in catalog.combos]
@@ -1833,7 +1834,7 @@ def _typed_time(ctx: Ctx) -> bool:
     if at is None:
         return False
     understood(ctx)
-    _take_when(ctx, request.When(at=at, period="manha" if at.hour < 12 else "tarde"))
+    _take_when(ctx, request.at_time(at))
     return True
 
 
@@ -2111,8 +2112,7 @@ def list_upcoming(ctx: Ctx, reply: Reply, wants: str | None = None) -> None:
     rows.sort(key=lambda r: r[0].start)
     if wants and _action_enabled(ctx, wants):
         ctx.flow["wants"] = wants
-        candidates = [request.Candidate(appt.id, pet.name,
-                                        tuple(_appt_services(ctx, appt).split(" + ")),
+        candidates = [request.Candidate(appt.id, pet.name, tuple(_appt_service_names(ctx, appt)),
                                         ctx.local(appt.start).date()) for appt, pet in rows]
         meant = set(request.appointments_meant(ctx.turn.text, ctx.today, candidates))
         if len(meant) == 1:
@@ -2131,7 +2131,7 @@ def _appt_button(ctx: Ctx, appt: Appointment, pet: Pet | None, prefix: str) -> d
     return button(title, f"{prefix}:{appt.id}", _appt_services(ctx, appt))
 
 
-def _appt_services(ctx: Ctx, appt: Appointment) -> str:
+def _appt_service_names(ctx: Ctx, appt: Appointment) -> list[str]:
     items = ctx.s.exec(select(AppointmentItem).where(AppointmentItem.appointment_id == appt.id)
                        .order_by(AppointmentItem.position)).all()
     names = []
@@ -2139,7 +2139,11 @@ def _appt_services(ctx: Ctx, appt: Appointment) -> str:
         service = ctx.s.get(Service, item.service_id)
         if service:
             names.append(service.name)
-    return " + ".join(names)
+    return names
+
+
+def _appt_services(ctx: Ctx, appt: Appointment) -> str:
+    return " + ".join(_appt_service_names(ctx, appt))
 
 
 def _appt_vars(ctx: Ctx, appt: Appointment) -> dict[str, str]:
@@ -2173,11 +2177,9 @@ def step_pick_appt(ctx: Ctx, reply: Reply) -> None:
     wants = ctx.flow.pop("wants", None)
     if wants:  # "quero cancelar" then the appointment picked: no second question
         return _appt_action(ctx, reply, appt, wants)
-    buttons = []
-    if ctx.settings.reschedule_enabled:
-        buttons.append(button("Remarcar", "appt_acao:remarcar"))
-    if ctx.settings.cancel_enabled:
-        buttons.append(button("Cancelar", "appt_acao:cancelar"))
+    buttons = [button(label, f"appt_acao:{action}")
+               for label, action in (("Remarcar", "remarcar"), ("Cancelar", "cancelar"))
+               if _action_enabled(ctx, action)]
     buttons.append(button("Voltar", "appt_acao:voltar"))
     ask(ctx, reply, "appt_action", "utter_appt_actions", buttons, **_appt_vars(ctx, appt))
 

@@ -60,14 +60,19 @@ def named_offer(text: str, offers: Sequence[tuple[str, str]]) -> str | None:
     return partial[0] if len(partial) == 1 else None
 
 
+def at_time(at: time) -> When:
+    """A time alone, with the period it falls in ("15h" is "tarde")."""
+    return When(period="manha" if at.hour < 12 else "tarde", at=at)
+
+
 def when_asked(text: str, today: date) -> When:
-    """The day, period and time in the text; a time gives its period ("15h" is "tarde")."""
+    """The day, period and time in the text; a time gives its period (:func:`at_time`)."""
     typed = parse_date_ptbr(text, today)
     at = parse_time_ptbr(text)
-    period = typed.period if typed else None
+    day = typed.day if typed else None
     if at is not None:
-        period = "manha" if at.hour < 12 else "tarde"
-    return When(day=typed.day if typed else None, period=period, at=at)
+        return When(day=day, period=at_time(at).period, at=at)
+    return When(day=day, period=typed.period if typed else None)
 
 
 @dataclass(frozen=True)
