@@ -5,13 +5,14 @@ runs the state machine in :mod:`actions.flow` and returns the messages plus the 
 slot. A retried call (same tracker) repeats the same decision, and bookings carry an idempotency
 key derived from the sender and the slot token, so nothing is booked or cancelled twice.
 
-Forms (coexistence, bot/README.md "Dialogue"): where the state machine would ask a new pet's
-name, ``action_petbot`` starts ``pet_form`` instead (``FollowupAction``; its actions are in
-:mod:`actions.pet_form`). While the form is active, ``action_petbot`` only runs when the form's
-validation rejected a turn as an interruption (data/rules.yml): it answers an FAQ and leaves the
-form to ask again; for a hand-off, the menu or another menu action the rules end the form first
-(``action_deactivate_loop``) and this action clears its slots. Should the flow move elsewhere
-while the form is still active, it ends the form itself (``ActiveLoop(None)``).
+Forms (coexistence, bot/README.md "Dialogue"): where the state machine would ask a form's
+question (a new pet's name; a booking's pet, service, add-ons, Leva e Traz, professional, period,
+slot or summary), ``action_petbot`` starts that form instead (``FollowupAction``; the forms'
+actions are in :mod:`actions.forms`). While a form is active, ``action_petbot`` only runs when
+the form's validation rejected a turn as an interruption (data/rules.yml): it answers an FAQ and
+leaves the form to ask again; for a hand-off, the menu or another menu action the rules end the
+form first (``action_deactivate_loop``) and this action clears its slots. Should the flow move
+elsewhere while the form is still active, it ends the form itself (``ActiveLoop(None)``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.flow import PET_FORM, PET_SLOTS, Turn, handle, render
+from actions.flow import FORM_SLOTS, Turn, form_of, handle, render
 from scheduler_core.kernel.clock import to_utc, utc_now
 from scheduler_core.kernel.errors import Busy
 
@@ -102,7 +103,8 @@ class ActionPetbot(Action):
         engine, secret = _engine_and_secret()
         turn = turn_from_tracker(tracker)
         flow = tracker.get_slot("flow") or {}
-        form_active = (tracker.active_loop or {}).get("name") == PET_FORM
+        active = (tracker.active_loop or {}).get("name")
+        form_active = active in FORM_SLOTS
         try:
             # Database work off the event loop, so other conversations keep flowing.
             reply = await asyncio.to_thread(handle, engine, turn, flow, secret, _public_url(),
@@ -120,9 +122,9 @@ class ActionPetbot(Action):
         utter(dispatcher, reply.messages)
         start_form = reply.flow.pop("start_form", None)
         events: list[Any] = [SlotSet("flow", reply.flow)]
-        if form_active and (start_form or reply.flow.get("step") not in PET_SLOTS):
+        if form_active and (start_form or form_of(reply.flow) != active):
             events += end_form_events(True)  # the flow moved on: hand-off, menu, other action
-        elif not form_active and any(tracker.get_slot(s) for s in PET_SLOTS.values()):
+        elif not form_active and any(tracker.get_slot(s) for s in FORM_SLOTNAMES):
             events += clear_form_slots()  # a form the rules ended (action_deactivate_loop)
         if start_form:
             events += [*clear_form_slots(), FollowupAction(start_form)]
@@ -139,10 +141,13 @@ def utter(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> N
             dispatcher.utter_message(text=message["text"], buttons=message.get("buttons"))
 
 
+FORM_SLOTNAMES = [slot for slots in FORM_SLOTS.values() for slot in slots.values()]
+
+
 def clear_form_slots() -> list[SlotSet]:
-    return [SlotSet(slot, None) for slot in (*PET_SLOTS.values(), "requested_slot")]
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTNAMES, "requested_slot")]
 
 
 def end_form_events(form_active: bool) -> list[Any]:
-    """Deactivate pet_form (its slots cleared), when it is active."""
+    """Deactivate the active form (every form slot cleared), when one is active."""
     return [ActiveLoop(None), *clear_form_slots()] if form_active else []

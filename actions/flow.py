@@ -11,15 +11,18 @@ Messages are the pt-BR templates of ``actions/responses.yml`` (and the ``respons
 texts (greetings, hand-off messages) and core error messages are sent as they are.
 
 Coexistence with Rasa forms (bot/README.md, "Dialogue"): the new pet's registration (Fluxo
-Normal A4-A9) is the Rasa form ``pet_form`` (``domain.yml``, ``actions/pet_form.py``). Called by
-``action_petbot`` with ``handover=True``, :func:`handle` does not ask the pet's name itself: it
-leaves ``start_form`` in the state and the action starts the form. While the form runs, each
-answer goes through :func:`pet_form_turn`, which runs the same step functions as this state
-machine (``step_pet_name`` ... ``step_weight``) with ``Ctx.form_step`` set: they record the next
-question (``ask``) instead of sending it, because the form asks it. :func:`finish_pet_form` saves
-the pet when the form is complete and continues at the service question. Called without
-``handover`` (unit tests, or a conversation whose form was ended by a hand-off mid-question),
-the same steps run here as before.
+Normal A4-A9) is the Rasa form ``pet_form`` and the booking of "Pet já Cadastrado" (Passo
+01-06: pet, service, add-ons, Leva e Traz, professional, period, slot, confirmation) is
+``booking_form`` (``domain.yml``, ``actions/forms.py``). Called by ``action_petbot`` with
+``handover=True``, :func:`handle` does not ask a form's question itself: it leaves
+``start_form`` in the state and the action starts the form (:func:`ask`, :func:`form_of`).
+While a form runs, each answer goes through :func:`form_turn`, which runs the same step
+functions as this state machine with ``Ctx.form_step`` set to the form: they record the next
+question (``ask``) instead of sending it, because the form asks it; the form's slots are what
+the state holds (:func:`form_slots`). The last answer leaves the form's done step and the
+form's finishing action acts (:func:`finish_form`: the pet saved, the appointment booked).
+Called without ``handover`` (unit tests, or a conversation whose form was ended by a hand-off
+mid-question), the same steps run here as before.
 """
 
 from __future__ import annotations
@@ -85,6 +88,19 @@ PET_FORM = "pet_form"
 PET_SLOTS = {"pet_name": "pet_name", "species": "pet_species", "breed": "pet_breed",
              "porte": "pet_porte", "pelagem": "pet_pelagem", "sex": "pet_sex",
              "birth_date": "pet_birth_date", "weight": "pet_weight"}
+# The booking of "Pet já Cadastrado" (Passo 01-06): each step of the state machine and the
+# booking_form slot that holds its answer, in the order they are asked.
+BOOKING_FORM = "booking_form"
+BOOKING_SLOTS = {"pick_pet": "booking_pet", "service": "booking_service",
+                 "addons": "booking_addons", "leva": "booking_leva",
+                 "employee": "booking_professional", "period": "booking_period",
+                 "slot": "booking_slot", "confirm": "booking_confirmed"}
+# The modes whose steps booking_form asks (a reschedule, a day-care stay, the repeat offer and
+# the price table keep their own steps in the state machine).
+BOOKING_MODES = {"book", "same_other_pet"}
+FORM_SLOTS = {PET_FORM: PET_SLOTS, BOOKING_FORM: BOOKING_SLOTS}
+# The step a form's last answer leaves: the form is complete, its finishing action acts.
+DONE_STEPS = {PET_FORM: "pet_done", BOOKING_FORM: "booking_done"}
 # Where each answer is kept in the flow's "new_pet" and its value when the question is skipped.
 PET_KEYS = {"species": "species", "breed": "breed_id", "porte": "porte", "pelagem": "pelagem",
             "sex": "sex", "birth_date": "birth_date", "weight": "weight_grams"}
@@ -156,7 +172,7 @@ class Reply:
     messages: list[dict[str, Any]] = field(default_factory=list)
     flow: dict[str, Any] = field(default_factory=dict)
     handoff: str | None = None
-    interrupted: bool = False  # pet_form_turn: no answer, one of the RULES takes the turn
+    interrupted: bool = False  # form_turn: no answer, one of the RULES takes the turn
 
     def say(self, response: str, buttons: list[dict] | None = None, **variables: Any) -> None:
         """A text from ``actions/responses.yml`` filled with ``variables``."""
@@ -203,10 +219,10 @@ class Ctx:
     """Per-turn access to the database and the shop, plus helpers shared by the steps."""
 
     public_url = ""  # the app's address, for invoice links (set by handle)
-    handover = False  # action_petbot: the pet's name question starts pet_form instead
-    form_active = False  # pet_form is active: the form asks its questions again, not _reprompt
-    form_step = False  # pet_form_turn: the pet questions are recorded, the form asks them
-    probe = False  # pet_form_turn asks whether a rule would take the turn: rules do not write
+    handover = False  # a form's first question starts the form instead (form_of)
+    form_active = False  # a form is active: the form asks its questions again, not _reprompt
+    form_step: str | None = None  # form_turn: this form's questions are recorded, it asks them
+    probe = False  # form_turn asks whether a rule would take the turn: rules do not write
 
     def __init__(self, session: Session, turn: Turn, flow: dict[str, Any], secret: str,
                  engine: Engine) -> None:
@@ -387,23 +403,35 @@ class Signals:
         return self.option is None and self.confident
 
 
-def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
-                  public_url: str = "") -> Reply:
-    """One answer to a pet_form question (validate_pet_form). When one of :data:`RULES` would
-    take the turn (an emergency, a person, the menu, another menu action, an FAQ) the reply is
-    only marked ``interrupted`` and the state is unchanged: Rasa's rules then give the turn to
-    ``action_petbot``. Otherwise the step of the question asked reads it, as in :func:`handle`;
-    the next question is left in the state for the form to ask (``pet_form_slots``), and the
-    turn is recorded for the Robô panel as :func:`handle` records its own."""
+def form_of(flow: dict[str, Any]) -> str | None:
+    """The Rasa form that asks the flow's current question (None: the state machine asks it)."""
+    step = flow.get("step")
+    if step in PET_SLOTS or step == DONE_STEPS[PET_FORM]:
+        return PET_FORM
+    if (step in BOOKING_SLOTS or step == DONE_STEPS[BOOKING_FORM]) \
+            and flow.get("mode") in BOOKING_MODES:
+        return BOOKING_FORM
+    return None
+
+
+def form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
+              public_url: str = "", form: str = PET_FORM) -> Reply:
+    """One answer to a question of ``form`` (its validate_<form> action). When one of
+    :data:`RULES` would take the turn (an emergency, a person, the menu, another menu action,
+    an FAQ) the reply is only marked ``interrupted`` and the state is unchanged: Rasa's rules
+    then give the turn to ``action_petbot``. Otherwise the step of the question asked reads it,
+    as in :func:`handle`; the next question of the same form is left in the state for the form
+    to ask (:func:`form_slots`), a question of another form leaves ``start_form``, and the turn
+    is recorded for the Robô panel as :func:`handle` records its own."""
 
     def run(ctx: Ctx, reply: Reply) -> None:
-        ctx.form_active = ctx.form_step = True
+        ctx.form_active, ctx.form_step, ctx.handover = True, form, True
         if not _bot_answers(ctx, reply):
             # The shop switched the bot off mid-form: the form ends, without a word.
             reset_flow(ctx)
             return
         sig = Signals.of(ctx)
-        if sig.step not in PET_SLOTS:
+        if form_of(ctx.flow) != form or sig.step not in STEPS:
             reset_flow(ctx)
             return
         scratch = copy.copy(ctx)
@@ -418,18 +446,27 @@ def pet_form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
     return _unit_of_work(engine, turn, flow, secret, public_url, run)
 
 
-def finish_pet_form(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
-                    public_url: str = "") -> Reply:
-    """pet_form completed (action_save_pet): save the pet through the core and continue the
-    flow (the service question). A form that ended otherwise (hand-off, bot switched off) left
-    no complete pet: nothing is said."""
+def finish_form(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
+                public_url: str = "") -> Reply:
+    """A form ended (its finishing action, data/rules.yml): a complete pet_form saves the pet
+    through the core and goes on (the service question); a complete booking_form books
+    (:func:`do_book`). A form that ended otherwise (a hand-off, the bot switched off, the
+    tutor's "Cancelar") left nothing to do: nothing is said."""
 
     def run(ctx: Ctx, reply: Reply) -> None:
         ctx.handover = True
-        if ctx.flow.get("step") == "pet_done" and ctx.flow.get("new_pet", {}).get("name"):
+        step = ctx.flow.get("step")
+        if step == DONE_STEPS[PET_FORM] and ctx.flow.get("new_pet", {}).get("name"):
             save_pet(ctx, reply)
+        elif step == DONE_STEPS[BOOKING_FORM] and ctx.flow.get("chosen"):
+            do_book(ctx, reply)
 
     return _unit_of_work(engine, turn, flow, secret, public_url, run)
+
+
+def form_slots(flow: dict[str, Any], form: str) -> dict[str, Any]:
+    """The slots of ``form`` as the flow state holds them (None: not answered yet)."""
+    return pet_form_slots(flow) if form == PET_FORM else booking_form_slots(flow)
 
 
 def pet_form_slots(flow: dict[str, Any]) -> dict[str, Any]:
@@ -442,6 +479,36 @@ def pet_form_slots(flow: dict[str, Any]) -> dict[str, Any]:
             value = new.get("breed_name") if new.get("breed_id") else None
         values[PET_SLOTS[step]] = None if value is None else str(value)
     return values
+
+
+# A booking question the flow did not ask (a single professional, no add-ons for this pet,
+# the service named in the first message...) holds this in its slot.
+SKIPPED = "-"
+
+
+def booking_form_slots(flow: dict[str, Any]) -> dict[str, Any]:
+    """The booking_form slots: the questions before the flow's current step hold their answer
+    (or :data:`SKIPPED`), the current one and those after it are still open (None). A step the
+    flow went back to ("Outro horário", "Outra data") opens its slot and the later ones again."""
+    steps = list(BOOKING_SLOTS)
+    step = flow.get("step")
+    current = len(steps) if step == DONE_STEPS[BOOKING_FORM] else (
+        steps.index(step) if step in BOOKING_SLOTS else 0)
+    leva = flow.get("leva")
+    answers = {
+        "pick_pet": flow.get("pet_id"),
+        "service": flow.get("service_name"),
+        "addons": " + ".join(flow.get("addon_names") or []) or None,
+        "leva": None if leva is None else ("sim" if leva else "nao"),
+        "employee": flow.get("emp_name"),
+        "period": flow.get("period"),
+        "slot": (flow.get("chosen") or {}).get("start"),
+        "confirm": "sim",
+    }
+    return {
+        slot: (SKIPPED if answers[step] is None else str(answers[step])) if i < current else None
+        for i, (step, slot) in enumerate(BOOKING_SLOTS.items())
+    }
 
 
 def pet_questions(settings: BotSettings, new: dict[str, Any]) -> list[str]:
@@ -706,17 +773,22 @@ def match_option(options: list[list[str]], text: str) -> str | None:
 
 def ask(ctx: Ctx, reply: Reply, step: str, response: str, buttons: list[dict] | None = None,
         **variables: Any) -> None:
-    """Send a question and remember the step, its options and how to ask it again. A pet_form
-    question is only remembered: the form asks it (see the module docstring)."""
+    """Send a question and remember the step, its options and how to ask it again. A form's
+    question is only remembered: the form asks it (see the module docstring). Its first
+    question, reached outside the form with ``handover``, leaves ``start_form``: the action
+    starts the form (pet_form only at the pet's name; booking_form at any of its steps, since
+    what the tutor already wrote skips the first ones)."""
     ctx.flow["step"] = step
     ctx.flow["options"] = options_of(buttons or [])
     ctx.flow["prompt"] = {"response": response, "vars": variables}
-    if step == "pet_name" and ctx.handover and not ctx.form_step:
-        ctx.flow["new_pet"] = {}
-        ctx.flow["pet_questions"] = [PET_SLOTS[q] for q in pet_questions(ctx.settings, {})]
-        ctx.flow["start_form"] = PET_FORM
+    form = form_of(ctx.flow)
+    if form is not None and form == ctx.form_step:
         return
-    if step in PET_SLOTS and ctx.form_step:
+    if form is not None and ctx.handover and (form == BOOKING_FORM or step == "pet_name"):
+        if step == "pet_name":
+            ctx.flow["new_pet"] = {}
+            ctx.flow["pet_questions"] = [PET_SLOTS[q] for q in pet_questions(ctx.settings, {})]
+        ctx.flow["start_form"] = form
         return
     reply.say(response, buttons, **variables)
 
@@ -1425,11 +1497,11 @@ def step_weight(ctx: Ctx, reply: Reply) -> None:
 
 def save_pet(ctx: Ctx, reply: Reply) -> None:
     """Save the new pet (``people.create_pet``) and go on; in a pet_form turn the form is only
-    marked complete (``pet_done``): action_save_pet saves it (:func:`finish_pet_form`)."""
+    marked complete (``pet_done``): action_save_pet saves it (:func:`finish_form`)."""
     from scheduler_core.people import registry as people
 
-    if ctx.form_step:
-        ctx.flow["step"] = "pet_done"
+    if ctx.form_step == PET_FORM:
+        ctx.flow["step"] = DONE_STEPS[PET_FORM]
         ctx.flow["options"] = []
         return
     new = ctx.flow.pop("new_pet")
@@ -1974,6 +2046,11 @@ def step_confirm(ctx: Ctx, reply: Reply) -> None:
         return show_slots(ctx, reply)
     if ctx.flow.get("mode") == "reschedule":
         return do_reschedule(ctx, reply)
+    if ctx.form_step == BOOKING_FORM:
+        # booking_form is complete: its finishing action books (finish_form).
+        ctx.flow["step"] = DONE_STEPS[BOOKING_FORM]
+        ctx.flow["options"] = []
+        return None
     return do_book(ctx, reply)
 
 
@@ -2304,7 +2381,7 @@ def _appointment_entity(ctx: Ctx) -> int | None:
 
 
 def _after_notice_reply(ctx: Ctx, reply: Reply, *, menu: bool) -> None:
-    """Mid-flow, the question asked before the reply is asked again (in pet_form the form asks
+    """Mid-flow, the question asked before the reply is asked again (in a form the form asks
     it); outside a flow the menu follows when ``menu``."""
     step = ctx.flow.get("step")
     if step and step != "menu":

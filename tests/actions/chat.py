@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from actions.flow import Turn, handle
+from actions.flow import (
+    DONE_STEPS,
+    PET_FORM,
+    Turn,
+    finish_form,
+    form_of,
+    form_prompt,
+    form_turn,
+    handle,
+)
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
@@ -85,6 +94,74 @@ class Driver(Conversation):
                 self.tap(period)
             else:
                 return
+
+
+class FormDriver(Driver):
+    """Plays Rasa's part: action_petbot (handle with handover) until it starts a form, then
+    validate_<form> (form_turn) and the form's question; when the form ends, its finishing
+    action (finish_form), which may start the next form (pet_form → booking_form)."""
+
+    def __init__(self, engine, phone: str | None, now: datetime = NOW,
+                 profile_name: str | None = None, *, shop_id: int = 1) -> None:
+        super().__init__(engine, phone, now, profile_name, shop_id=shop_id)
+        self.form: str | None = None
+
+    @property
+    def form_active(self) -> bool:
+        """pet_form is active."""
+        return self.form == PET_FORM
+
+    def _turn(self, text: str, intent: str | None, confidence: float) -> Turn:
+        return turn_of(text, intent, confidence, phone=self.phone, now=self.now,
+                       shop_id=self.shop_id, profile_name=self.profile_name)
+
+    def say(self, text: str, intent: str | None = None, confidence: float = 0.5):
+        turn = self._turn(text, intent, confidence)
+        self.messages, self.interrupted = [], False
+        if self.form:
+            reply = form_turn(self.engine, turn, self.flow, SECRET, form=self.form)
+            if reply.interrupted:  # Rasa's rules give the turn to action_petbot
+                self.interrupted = True
+                return self._petbot(turn, form_active=True)
+            self._take(reply)
+            if form_of(self.flow) == self.form and self.flow["step"] not in DONE_STEPS.values():
+                self._ask()
+            else:  # the form ended: its finishing action (data/rules.yml)
+                self.form = None
+                self._take(finish_form(self.engine, turn, self.flow, SECRET))
+                self._start()
+            return reply
+        return self._petbot(turn, form_active=False)
+
+    def _petbot(self, turn: Turn, form_active: bool):
+        reply = handle(self.engine, turn, self.flow, SECRET, handover=True,
+                       form_active=form_active)
+        self._take(reply)
+        if self._start():
+            pass
+        elif form_of(self.flow) != self.form:
+            self.form = None
+        elif form_active:
+            self._ask()  # an FAQ answered: the form asks again
+        return reply
+
+    def _start(self) -> bool:
+        form = self.flow.pop("start_form", None)
+        if form:
+            self.form = form
+            self._ask()
+        return bool(form)
+
+    def _take(self, reply) -> None:
+        self.flow = reply.flow
+        self.messages += reply.messages
+        self.handoff = self.handoff or reply.handoff
+
+    def _ask(self) -> None:
+        message = form_prompt(self.flow)
+        if message is not None:
+            self.messages.append(message)
+        self.flow.pop("ask_again", None)
 
 
 def tutor_with_pets(engine, n_pets: int) -> tuple[Tutor, list[Pet]]:

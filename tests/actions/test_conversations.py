@@ -538,7 +538,8 @@ def test_questions_answered_from_shop_data(bot, chat_with, question, expected):
 
 
 def test_retried_action_call_books_once(bot, chat_with):
-    """The engine may call the action again with the same tracker: one appointment only."""
+    """The engine may call the booking action again with the same tracker (booking_form
+    complete, action_book_appointment retried): one appointment only."""
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
     chat.say("oi")
@@ -557,7 +558,9 @@ def test_retried_action_call_books_once(bot, chat_with):
         "entities": [{"entity": "opcao", "value": "confirma:sim"}],
         "metadata": {"phone": tutor.whatsapp, "shop_id": 1},
     }
-    body = json.dumps({"next_action": "action_petbot", "sender_id": chat.sender,
+    # As validate_booking_form leaves it when "Confirmar" completes the form.
+    tracker["slots"]["flow"] = {**tracker["slots"]["flow"], "step": "booking_done"}
+    body = json.dumps({"next_action": "action_book_appointment", "sender_id": chat.sender,
                        "tracker": tracker, "domain": {}, "version": "3.6.21"}).encode()
     answers = []
     for _ in range(2):

@@ -225,7 +225,7 @@ def test_sim_or_confirmo_at_the_booking_summary_still_books_not_confirms_another
 def test_mid_pet_form_a_notification_reply_is_answered_and_the_form_asks_again(shop):
     """pet_form rejects the turn (Rasa's rules give it to action_petbot, which answers), the
     form asks its question again; the probe of the rules wrote nothing (one status change)."""
-    from tests.actions.test_pet_form_unit import FormDriver
+    from tests.actions.chat import FormDriver
 
     class Driver(FormDriver):
         def _turn(self, text, intent, confidence):

@@ -48,7 +48,7 @@ def test_an_faq_mid_form_is_answered_and_the_form_goes_on(bot, chat_with):
     chat.tap("Curta")
     assert "Thor foi cadastrado" in chat.text, chat.log
     assert "Qual serviço você quer para o Thor" in chat.text, chat.log
-    assert _active_loop(bot, chat.sender) is None
+    assert _active_loop(bot, chat.sender) == "booking_form"  # the booking goes on in its form
 
 
 def test_a_person_asked_for_mid_form_hands_off_and_ends_the_form(bot, chat_with):

@@ -11,77 +11,13 @@ import pytest
 import yaml
 from sqlmodel import Session, select
 
-from actions.flow import (
-    PET_SLOTS,
-    Turn,
-    finish_pet_form,
-    form_prompt,
-    handle,
-    pet_form_slots,
-    pet_form_turn,
-)
+from actions.flow import PET_SLOTS, pet_form_slots
 from scheduler_core.chatbot.models import BotSettings
 from scheduler_core.people.models import Pet, Tutor
 
-from .chat import NOW, SECRET, Conversation, turn_of
+from .chat import NOW, FormDriver
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class FormDriver(Conversation):
-    """Plays Rasa's part: action_petbot (handle with handover) until it starts pet_form, then
-    validate_pet_form (pet_form_turn) and the form's question, then action_save_pet."""
-
-    def __init__(self, engine, phone: str) -> None:
-        self.engine, self.phone, self.flow, self.messages = engine, phone, {}, []
-        self.form_active, self.handoff = False, None
-
-    def _turn(self, text: str, intent: str | None, confidence: float) -> Turn:
-        return turn_of(text, intent, confidence, phone=self.phone, now=NOW)
-
-    def say(self, text: str, intent: str | None = None, confidence: float = 0.5):
-        turn = self._turn(text, intent, confidence)
-        self.messages, self.interrupted = [], False
-        if self.form_active:
-            reply = pet_form_turn(self.engine, turn, self.flow, SECRET)
-            if reply.interrupted:  # Rasa's rules give the turn to action_petbot
-                self.interrupted = True
-                return self._petbot(turn, form_active=True)
-            self._take(reply)
-            step = self.flow.get("step")
-            if step == "pet_done":
-                self.form_active = False
-                self._take(finish_pet_form(self.engine, turn, self.flow, SECRET))
-            elif step in PET_SLOTS:
-                self._ask()
-            else:
-                self.form_active = False
-            return reply
-        return self._petbot(turn, form_active=False)
-
-    def _petbot(self, turn: Turn, form_active: bool):
-        reply = handle(self.engine, turn, self.flow, SECRET, handover=True,
-                       form_active=form_active)
-        self._take(reply)
-        if self.flow.pop("start_form", None):
-            self.form_active = True
-            self._ask()
-        elif self.flow.get("step") not in PET_SLOTS:
-            self.form_active = False
-        elif form_active:
-            self._ask()  # an FAQ answered: the form asks again
-        return reply
-
-    def _take(self, reply) -> None:
-        self.flow = reply.flow
-        self.messages += reply.messages
-        self.handoff = self.handoff or reply.handoff
-
-    def _ask(self) -> None:
-        message = form_prompt(self.flow)
-        if message is not None:
-            self.messages.append(message)
-        self.flow.pop("ask_again", None)
 
 
 @pytest.fixture
@@ -128,7 +64,7 @@ def test_the_new_pet_is_registered_through_the_form_and_the_flow_asks_the_servic
     chat.tap("Longa")
     assert "Thor foi cadastrado" in chat.text
     assert "Qual serviço você quer para o Thor" in chat.text
-    assert not chat.form_active
+    assert chat.form == "booking_form"  # the booking form asks the service
     with Session(shop) as s:
         tutor = s.exec(select(Tutor).where(Tutor.whatsapp == "+5511900000201")).one()
         pet = s.exec(select(Pet).where(Pet.tutor_id == tutor.id)).one()

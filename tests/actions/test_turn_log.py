@@ -52,9 +52,9 @@ def test_turns_record_intent_confidence_and_misunderstood_for_the_robo_panel(sho
 
 
 def test_answers_to_the_pet_form_are_recorded_once_each_and_misses_counted(shop):
-    """pet_form's answers go through flow.pet_form_turn, not handle: they are counted too, and
+    """pet_form's answers go through flow.form_turn, not handle: they are counted too, and
     an FAQ mid-form (answered by action_petbot) is recorded once, not twice."""
-    from tests.actions.test_pet_form_unit import FormDriver
+    from tests.actions.chat import FormDriver
 
     chat = FormDriver(shop, PHONE)
     chat.say("quero agendar um banho", "agendar_banho_tosa", 0.99)

@@ -1,7 +1,8 @@
 """Rasa's own end-to-end test stories (data/tests/*.yml) with `rasa test core --e2e` against the
 trained model and the running action server: every user text must get its intent and every turn
-its action — the flow action, or pet_form and its rules (data/tests/test_pet_form.yml: the happy
-path and the unhappy ones). Deliberately wrong stories prove the check is not vacuous.
+its action — the flow action, or a form and its rules (data/tests/test_pet_form.yml,
+test_booking_form.yml: the happy paths and the unhappy ones). Deliberately wrong stories prove
+the check is not vacuous.
 
 Each `rasa test` loads TensorFlow and the model (~40 s of CPU): the right stories run in one
 invocation, the wrong ones in another, and the tests read their results."""
@@ -79,6 +80,28 @@ def test_pet_form_stories_are_there_and_counted():
     assert _stories(ROOT / "data/tests/test_pet_form.yml") >= 10
 
 
+def test_booking_form_stories_are_there_and_counted():
+    """The booking of "Pet já Cadastrado": happy path, typed dates and another day, the
+    professional and the period, FAQs answered mid-form, hand-off, emergency, menu, another
+    menu action, Cancelar at the summary, two misunderstandings, another pet (pet_form)."""
+    assert _stories(ROOT / "data/tests/test_booking_form.yml") >= 12
+
+
+def _wrong_booking_story() -> str:
+    """A story expecting the booking form to end on an FAQ at the slot list (it resumes)."""
+    stories = (ROOT / "data/tests/test_booking_form.yml").read_text(encoding="utf-8")
+    story = next(s for s in stories.split("- story: ")
+                 if s.startswith("opening hours asked at the slot list"))
+    resumes = "  - action: action_petbot\n  - action: booking_form\n  - active_loop: booking_form\n"
+    assert resumes in story
+    wrong = story.replace(resumes, "  - action: action_deactivate_loop\n  - active_loop: null\n"
+                                   "  - action: action_petbot\n", 1)
+    body = wrong.split("\n", 1)[1]  # without its name; cut after the FAQ
+    body = body.split("  - intent: informar\n  - action: booking_form\n  - slot_was_set:\n"
+                      "    - requested_slot: booking_confirmed")[0]
+    return "WRONG booking course\n" + body
+
+
 def _wrong_form_story() -> str:
     """A story expecting the form to end on an FAQ (it resumes)."""
     stories = (ROOT / "data/tests/test_pet_form.yml").read_text(encoding="utf-8")
@@ -103,6 +126,7 @@ def wrong_run(bot, tmp_path_factory) -> tuple[str, str, list[str]]:
     tmp = tmp_path_factory.mktemp("wrong")
     stories = tmp / "test_wrong.yml"
     stories.write_text('version: "3.1"\nstories:\n- story: ' + _wrong_form_story()
+                       + "- story: " + _wrong_booking_story()
                        + "- story: " + WRONG_INTENT, encoding="utf-8")
     result = _rasa_test(bot, stories, tmp / "out")
     text = _failed(tmp / "out")
@@ -114,6 +138,11 @@ def test_rasa_test_catches_a_wrong_course_of_the_form(wrong_run):
     text, log, failed = wrong_run
     assert "WRONG form course" in failed, (failed, _gist(log))
     assert "predicted: action_petbot" in text
+
+
+def test_rasa_test_catches_a_wrong_course_of_the_booking_form(wrong_run):
+    text, log, failed = wrong_run
+    assert "WRONG booking course" in failed, (failed, _gist(log))
 
 
 def test_rasa_test_catches_a_wrong_intent(wrong_run):
