@@ -96,9 +96,13 @@ BOOKING_SLOTS = {"pick_pet": "booking_pet", "service": "booking_service",
                  "employee": "booking_professional", "period": "booking_period",
                  "slot": "booking_slot", "confirm": "booking_confirmed"}
 # The modes whose steps booking_form asks (a reschedule, a day-care stay, the repeat offer and
-# the price table keep their own steps in the state machine).
+# the price table keep their own steps).
 BOOKING_MODES = {"book", "same_other_pet"}
-FORM_SLOTS = {PET_FORM: PET_SLOTS, BOOKING_FORM: BOOKING_SLOTS}
+# "Pet com Agendamentos Passados" (Passo 01-03): the pet (among those with a past visit) and
+# the offer of its last service; accepted, booking_form asks the rest (from Leva e Traz on).
+REPEAT_FORM = "repeat_form"
+REPEAT_SLOTS = {"pick_pet": "repeat_pet", "repeat": "repeat_last"}
+FORM_SLOTS = {PET_FORM: PET_SLOTS, BOOKING_FORM: BOOKING_SLOTS, REPEAT_FORM: REPEAT_SLOTS}
 # The step a form's last answer leaves: the form is complete, its finishing action acts.
 DONE_STEPS = {PET_FORM: "pet_done", BOOKING_FORM: "booking_done"}
 # Where each answer is kept in the flow's "new_pet" and its value when the question is skipped.
@@ -411,6 +415,8 @@ def form_of(flow: dict[str, Any]) -> str | None:
     if (step in BOOKING_SLOTS or step == DONE_STEPS[BOOKING_FORM]) \
             and flow.get("mode") in BOOKING_MODES:
         return BOOKING_FORM
+    if step in REPEAT_SLOTS and flow.get("mode") == "repeat":
+        return REPEAT_FORM
     return None
 
 
@@ -466,7 +472,12 @@ def finish_form(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret:
 
 def form_slots(flow: dict[str, Any], form: str) -> dict[str, Any]:
     """The slots of ``form`` as the flow state holds them (None: not answered yet)."""
-    return pet_form_slots(flow) if form == PET_FORM else booking_form_slots(flow)
+    if form == PET_FORM:
+        return pet_form_slots(flow)
+    if form == REPEAT_FORM:
+        return _slots_by_position(flow, REPEAT_SLOTS, {"pick_pet": flow.get("pet_id"),
+                                                       "repeat": "sim"})
+    return booking_form_slots(flow)
 
 
 def pet_form_slots(flow: dict[str, Any]) -> dict[str, Any]:
@@ -490,12 +501,8 @@ def booking_form_slots(flow: dict[str, Any]) -> dict[str, Any]:
     """The booking_form slots: the questions before the flow's current step hold their answer
     (or :data:`SKIPPED`), the current one and those after it are still open (None). A step the
     flow went back to ("Outro horário", "Outra data") opens its slot and the later ones again."""
-    steps = list(BOOKING_SLOTS)
-    step = flow.get("step")
-    current = len(steps) if step == DONE_STEPS[BOOKING_FORM] else (
-        steps.index(step) if step in BOOKING_SLOTS else 0)
     leva = flow.get("leva")
-    answers = {
+    return _slots_by_position(flow, BOOKING_SLOTS, {
         "pick_pet": flow.get("pet_id"),
         "service": flow.get("service_name"),
         "addons": " + ".join(flow.get("addon_names") or []) or None,
@@ -504,10 +511,20 @@ def booking_form_slots(flow: dict[str, Any]) -> dict[str, Any]:
         "period": flow.get("period"),
         "slot": (flow.get("chosen") or {}).get("start"),
         "confirm": "sim",
-    }
+    }, done=DONE_STEPS[BOOKING_FORM])
+
+
+def _slots_by_position(flow: dict[str, Any], slots: dict[str, str], answers: dict[str, Any],
+                       done: str | None = None) -> dict[str, Any]:
+    """A form's slots from the flow's current step: those of the steps before it hold the
+    answer (:data:`SKIPPED` when the flow did not ask), the current one and the later ones are
+    open (None); at ``done`` every slot holds its answer."""
+    steps = list(slots)
+    step = flow.get("step")
+    current = len(steps) if step == done else (steps.index(step) if step in slots else 0)
     return {
         slot: (SKIPPED if answers[step] is None else str(answers[step])) if i < current else None
-        for i, (step, slot) in enumerate(BOOKING_SLOTS.items())
+        for i, (step, slot) in enumerate(slots.items())
     }
 
 
@@ -776,15 +793,15 @@ def ask(ctx: Ctx, reply: Reply, step: str, response: str, buttons: list[dict] | 
     """Send a question and remember the step, its options and how to ask it again. A form's
     question is only remembered: the form asks it (see the module docstring). Its first
     question, reached outside the form with ``handover``, leaves ``start_form``: the action
-    starts the form (pet_form only at the pet's name; booking_form at any of its steps, since
-    what the tutor already wrote skips the first ones)."""
+    starts the form (pet_form only at the pet's name; the others at any of their steps, since
+    what the tutor already wrote, or a single pet, skips the first ones)."""
     ctx.flow["step"] = step
     ctx.flow["options"] = options_of(buttons or [])
     ctx.flow["prompt"] = {"response": response, "vars": variables}
     form = form_of(ctx.flow)
     if form is not None and form == ctx.form_step:
         return
-    if form is not None and ctx.handover and (form == BOOKING_FORM or step == "pet_name"):
+    if form is not None and ctx.handover and (form != PET_FORM or step == "pet_name"):
         if step == "pet_name":
             ctx.flow["new_pet"] = {}
             ctx.flow["pet_questions"] = [PET_SLOTS[q] for q in pet_questions(ctx.settings, {})]

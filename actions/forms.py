@@ -4,6 +4,8 @@
   pelagem; sex, birth date and weight when the shop's toggles are on).
 - ``booking_form``: the booking of "Pet já Cadastrado" (Passo 01-06: pet, service, add-ons,
   Leva e Traz, professional, period, slot, confirmation).
+- ``repeat_form``: "Pet com Agendamentos Passados" (Passo 01-03: the pet, among those with a
+  past visit, and the offer of its last service); accepted, booking_form asks the rest.
 
 Each form is declared in ``domain.yml`` (its slots and their mappings, the static questions
 ``utter_ask_pet_porte``/``pelagem``/``sex``/``birth_date``/``weight``) and driven by
@@ -26,12 +28,13 @@ functions (:func:`actions.flow.form_turn`), so the dialogue has one set of rules
 - ``action_ask_<slot>``: the questions whose options are dynamic (the species the shop serves,
   the breeds found, the tutor's pets, the services priced for this pet, add-ons, the
   professionals, the free slots as list rows): the question the flow recorded.
-- ``action_save_pet`` / ``action_book_appointment``: the form ended (:func:`flow.finish_form`):
-  the pet is saved (``people.create_pet``) or the appointment booked (``scheduling.booking``),
-  and the state machine goes on; when it reached another form's first question, that form
-  starts (``FollowupAction``).
+- ``action_save_pet`` / ``action_book_appointment`` / ``action_repeat_last_service``: the
+  form ended (:func:`flow.finish_form`): the pet is saved (``people.create_pet``) or the
+  appointment booked (``scheduling.booking``), and the state machine goes on; when it reached
+  another form's question, that form starts (``FollowupAction``: after the repeat offer,
+  booking_form).
 
-Next slices (bot/README.md): repeat-last-service, then reschedule/cancel, each moving its
+Next slices (bot/README.md): reschedule/cancel, then the tutor's name and CPF, each moving its
 steps out of :mod:`actions.flow` the same way.
 """
 
@@ -136,6 +139,10 @@ class ValidateBookingForm(_ValidateFlowForm):
     form = flow.BOOKING_FORM
 
 
+class ValidateRepeatForm(_ValidateFlowForm):
+    form = flow.REPEAT_FORM
+
+
 class _AskQuestion(Action, ABC):
     """Ask the question the flow recorded for this slot (its options as buttons or list rows).
     Abstract: the action server registers only the subclasses, one per slot."""
@@ -202,6 +209,14 @@ class ActionAskBookingConfirmed(_AskQuestion):
     slot = "booking_confirmed"  # the summary: Confirmar / Outro horário / Cancelar
 
 
+class ActionAskRepeatPet(_AskQuestion):
+    slot = "repeat_pet"  # the tutor's pets with a past visit
+
+
+class ActionAskRepeatLast(_AskQuestion):
+    slot = "repeat_last"  # "Repetir <last service>?": Sim, agendar / Ver outros serviços
+
+
 class _FinishForm(Action, ABC):
     """The form ended: what its answers ask for is done (flow.finish_form), then the state
     machine goes on; another form's first question starts that form. Abstract: the action
@@ -245,3 +260,11 @@ class ActionSavePet(_FinishForm):
 class ActionBookAppointment(_FinishForm):
     def name(self) -> str:
         return "action_book_appointment"
+
+
+class ActionRepeatLastService(_FinishForm):
+    """repeat_form ended: accepted, the last service is in the flow and booking_form asks the
+    rest (from Leva e Traz on); "Ver outros serviços" starts it at the service question."""
+
+    def name(self) -> str:
+        return "action_repeat_last_service"

@@ -92,6 +92,12 @@ class Bot:
     def session(self) -> Session:
         return Session(self.engine)
 
+    def tracker(self, sender: str) -> dict:
+        """The engine's tracker of ``sender`` (slots, active loop, events)."""
+        with urllib.request.urlopen(f"{self.rasa_url}/conversations/{sender}/tracker",
+                                    timeout=30) as response:
+            return json.loads(response.read())
+
 
 class Chat:
     """One tutor talking to the bot; keeps the last buttons so tests can tap by title."""
@@ -143,6 +149,12 @@ class Chat:
             if b["title"] == title:
                 return self.say(b["payload"])
         raise AssertionError(f"no button {title!r}; buttons: {self.titles}; text: {self.text}")
+
+    def bath_for(self, pet_name: str) -> list[dict]:
+        """"oi", the menu's "Banho e tosa", then the pet: at the service question."""
+        self.say("oi")
+        self.tap("Banho e tosa")
+        return self.tap(pet_name)
 
     def tap_index(self, index: int) -> list[dict]:
         return self.say(self.buttons[index]["payload"])

@@ -5,9 +5,6 @@ ends the form; "Outro pet" hands over to pet_form and the booking resumes in its
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
 from sqlmodel import select
 
@@ -18,14 +15,8 @@ from tests.actions.test_conversations import _book_until_slots
 pytestmark = pytest.mark.engine
 
 
-def _tracker(bot, sender: str) -> dict:
-    with urllib.request.urlopen(f"{bot.rasa_url}/conversations/{sender}/tracker",
-                                timeout=30) as response:
-        return json.loads(response.read())
-
-
 def _form(bot, sender: str) -> tuple[str | None, dict]:
-    tracker = _tracker(bot, sender)
+    tracker = bot.tracker(sender)
     slots = {k: v for k, v in tracker["slots"].items() if k.startswith("booking_")}
     return (tracker.get("active_loop") or {}).get("name"), slots
 
@@ -66,9 +57,7 @@ def test_a_booking_is_asked_by_the_form_and_confirmar_books_it(bot, chat_with):
 def test_a_person_asked_for_mid_booking_hands_off_and_ends_the_form(bot, chat_with):
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
-    chat.say("oi")
-    chat.tap("Banho e tosa")
-    chat.tap(pets[0].name)
+    chat.bath_for(pets[0].name)
     chat.say("quero falar com um atendente")
     assert chat.customs == [{"handoff": {"reason": "pedido do tutor"}}], chat.log
     assert _form(bot, chat.sender)[0] is None

@@ -2,7 +2,8 @@
 booking of "Pet já Cadastrado" is asked by the form, its slots follow the answers (what the
 flow skipped filled with "-"), "Confirmar" completes it and action_book_appointment books,
 "Outro horário" opens the slot again, "Cancelar" and two misunderstandings end it without a
-booking, "Outro pet" hands over to pet_form and the booking goes on after the new pet."""
+booking, "Outro pet" hands over to pet_form and the booking goes on after the new pet; the
+repeat offer (repeat_form) hands over to booking_form with the last service filled in."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 import yaml
 from sqlmodel import Session, select
 
-from actions.flow import BOOKING_SLOTS, SKIPPED, booking_form_slots
+from actions.flow import BOOKING_SLOTS, REPEAT_FORM, SKIPPED, booking_form_slots, form_slots
 from scheduler_core.agenda.models import Appointment
+from scheduler_core.people.models import Pet
 
 from .chat import NOW, FormDriver, tutor_with_pets
 from .test_pet_form_unit import ROOT
@@ -25,6 +27,15 @@ def shop(demo_sqlite):
 def _count(engine, pet_id: int) -> int:
     with Session(engine) as s:
         return len(s.exec(select(Appointment.id).where(Appointment.pet_id == pet_id)).all())
+
+
+def _at_the_service(engine) -> FormDriver:
+    tutor, pets = tutor_with_pets(engine, 2)
+    chat = FormDriver(engine, tutor.whatsapp)
+    chat.say("oi", "cumprimentar", 0.99)
+    chat.tap("Banho e tosa")
+    chat.tap(pets[0].name)
+    return chat
 
 
 def _at_the_summary(engine) -> tuple[FormDriver, int]:
@@ -78,11 +89,7 @@ def test_cancel_at_the_summary_ends_the_form_without_a_booking(shop):
 
 
 def test_an_faq_mid_booking_is_answered_and_the_question_asked_again(shop):
-    tutor, pets = tutor_with_pets(shop, 2)
-    chat = FormDriver(shop, tutor.whatsapp)
-    chat.say("oi", "cumprimentar", 0.99)
-    chat.tap("Banho e tosa")
-    chat.tap(pets[0].name)
+    chat = _at_the_service(shop)
     chat.say("qual o endereço de vocês?", "endereco", 0.99)
     assert chat.interrupted and chat.form == "booking_form"
     assert "Qual serviço" in chat.messages[-1]["text"] and "Banho" in chat.titles
@@ -90,11 +97,7 @@ def test_an_faq_mid_booking_is_answered_and_the_question_asked_again(shop):
 
 
 def test_two_misunderstandings_mid_booking_offer_a_person_and_end_the_form(shop):
-    tutor, pets = tutor_with_pets(shop, 2)
-    chat = FormDriver(shop, tutor.whatsapp)
-    chat.say("oi", "cumprimentar", 0.99)
-    chat.tap("Banho e tosa")
-    chat.tap(pets[0].name)
+    chat = _at_the_service(shop)
     chat.say("xpto", "nlu_fallback", 0.3)
     assert "não entendi" in chat.text and chat.form == "booking_form"
     chat.say("xpto", "nlu_fallback", 0.3)
@@ -134,3 +137,43 @@ def test_the_domain_declares_the_booking_form_s_slots_in_the_flow_s_order():
     assert domain["forms"]["booking_form"]["required_slots"] == list(BOOKING_SLOTS.values())
     for slot in BOOKING_SLOTS.values():
         assert f"action_ask_{slot}" in domain["actions"]
+
+
+def _tutor_with_history(engine):
+    """A demo tutor on WhatsApp with one pet and a last service to repeat."""
+    from scheduler_core.people.models import Tutor
+    from scheduler_core.scheduling.appointments import last_visit_services
+
+    with Session(engine) as s:
+        for tutor in s.exec(select(Tutor).where(Tutor.allow_bot).order_by(Tutor.id)).all():
+            pets = s.exec(select(Pet).where(Pet.tutor_id == tutor.id)).all()
+            if tutor.whatsapp and len(pets) == 1 and last_visit_services(s, pets[0].id, NOW):
+                return tutor, pets[0]
+    raise AssertionError("no demo tutor with one pet and a past visit")
+
+
+def test_the_last_service_is_offered_by_its_form_and_booked_by_the_booking_form(shop):
+    tutor, pet = _tutor_with_history(shop)
+    chat = FormDriver(shop, tutor.whatsapp)
+    chat.say("quero repetir o último serviço", "repetir_ultimo", 0.99)
+    assert chat.form == REPEAT_FORM and "último atendimento" in chat.text, chat.text
+    assert form_slots(chat.flow, REPEAT_FORM) == {"repeat_pet": str(pet.id),
+                                                  "repeat_last": None}
+    chat.tap("Sim, agendar")
+    assert chat.form == "booking_form", chat.text
+    slots = booking_form_slots(chat.flow)
+    assert slots["booking_pet"] == str(pet.id) and slots["booking_service"] not in (None,
+                                                                                     SKIPPED)
+    chat.to_slots("Tarde")
+    chat.say('/informar{"opcao":"slot:0"}')
+    before = _count(shop, pet.id)
+    chat.tap("Confirmar")
+    assert "Agendamento confirmado" in chat.text and _count(shop, pet.id) == before + 1
+
+
+def test_other_services_instead_of_the_last_one_go_to_the_service_question(shop):
+    tutor, _ = _tutor_with_history(shop)
+    chat = FormDriver(shop, tutor.whatsapp)
+    chat.say("quero repetir o último serviço", "repetir_ultimo", 0.99)
+    chat.tap("Ver outros serviços")
+    assert chat.form == "booking_form" and "Qual serviço" in chat.text, chat.text

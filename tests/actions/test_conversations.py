@@ -19,6 +19,7 @@ from scheduler_core.catalog.models import Service
 from scheduler_core.people.labels import pet_words
 from scheduler_core.people.models import Breed, Pet, Tutor
 from tests.actions.engine import _TAKEN, NOW, tutor_with_pets
+from tests.actions.test_pet_form_conversations import _active_loop
 
 pytestmark = pytest.mark.engine
 
@@ -223,9 +224,7 @@ def test_leva_e_traz_quotes_the_tutor_zone_and_books_its_fee(bot, chat_with):
         s.add(row)
         s.commit()
     chat = chat_with(tutor.whatsapp)
-    chat.say("oi")
-    chat.tap("Banho e tosa")
-    chat.tap(pets[0].name)
+    chat.bath_for(pets[0].name)
     chat.tap("Banho")
     for _ in range(3):
         if "Não, obrigado" in chat.titles and "Sim, quero" not in chat.titles:
@@ -253,9 +252,7 @@ def test_leva_e_traz_quotes_the_tutor_zone_and_books_its_fee(bot, chat_with):
 def test_outra_data_moves_the_window(bot, chat_with):
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
-    chat.say("oi")
-    chat.tap("Banho e tosa")
-    chat.tap(pets[0].name)
+    chat.bath_for(pets[0].name)
     _book_until_slots(chat, "Banho")
     chat.tap("Outra data")
     if "Manhã" in chat.titles:
@@ -270,7 +267,9 @@ def test_repeat_last_service_in_one_tap(bot, chat_with):
     chat.say("oi")
     chat.tap("Repetir último serviço")
     assert "último atendimento" in chat.text
+    assert _active_loop(bot, chat.sender) == "repeat_form"  # Passo 01-03 as a Rasa form
     chat.tap("Sim, agendar")
+    assert _active_loop(bot, chat.sender) == "booking_form"  # then the booking's own form
     for _ in range(3):
         if "Não, eu levo" in chat.titles:
             chat.tap("Não, eu levo")
@@ -453,9 +452,7 @@ def test_an_emergency_hands_off_at_once_with_the_clinic_address(bot, chat_with):
 def test_an_emergency_in_the_middle_of_a_booking_hands_off(bot, chat_with):
     tutor, pets = tutor_with_pets(bot, 2)
     chat = chat_with(tutor.whatsapp)
-    chat.say("oi")
-    chat.tap("Banho e tosa")
-    chat.tap(pets[0].name)
+    chat.bath_for(pets[0].name)
     assert "Qual serviço" in chat.text
     chat.say("minha cachorra foi atropelada agora e nao para de sangrar")
     assert "Entendi que é uma urgência" in chat.text, chat.log
@@ -542,9 +539,7 @@ def test_retried_action_call_books_once(bot, chat_with):
     complete, action_book_appointment retried): one appointment only."""
     tutor, pets = tutor_with_pets(bot, 1)
     chat = chat_with(tutor.whatsapp)
-    chat.say("oi")
-    chat.tap("Banho e tosa")
-    chat.tap(pets[0].name)
+    chat.bath_for(pets[0].name)
     _book_until_slots(chat, "Banho")
     chat.tap_index(0)
     before = len(_appointments(bot, tutor.id))

@@ -17,10 +17,7 @@ pytestmark = pytest.mark.engine
 
 
 def _active_loop(bot, sender: str) -> str | None:
-    with urllib.request.urlopen(f"{bot.rasa_url}/conversations/{sender}/tracker",
-                                timeout=30) as response:
-        tracker = json.loads(response.read())
-    return (tracker.get("active_loop") or {}).get("name")
+    return (bot.tracker(sender).get("active_loop") or {}).get("name")
 
 
 def _at_porte(bot, chat_with, phone: str):
