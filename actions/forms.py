@@ -83,8 +83,17 @@ class _ValidateFlowForm(FormValidationAction, ABC):
                   domain: DomainDict) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
         if not requested or requested not in tracker.slots_to_validate():
-            # Activation, or the form asking again after an interruption: nothing to read.
-            return await super().run(dispatcher, tracker, domain)
+            # Activation, or the form asking again after an interruption: nothing to read;
+            # the slots as the flow holds them (what the first message said, a single pet),
+            # and the question the flow is at.
+            state = tracker.get_slot("flow") or {}
+            values = flow.form_slots(state, self.form)
+            wanted = await self.required_slots(self.domain_slots(domain), dispatcher, tracker,
+                                               domain)
+            events = [SlotSet(slot, value) for slot, value in values.items()
+                      if value != tracker.get_slot(slot)]
+            ask = next((slot for slot in wanted if values.get(slot) is None), None)
+            return [*events, SlotSet("requested_slot", ask)]
         engine, secret = _engine_and_secret()
         try:
             answer = await asyncio.to_thread(
@@ -96,20 +105,21 @@ class _ValidateFlowForm(FormValidationAction, ABC):
         except Exception:  # never a stack trace to the tutor
             log.exception("%s failed (sender %s)", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=flow.render("utter_error"))
-            return [SlotSet("flow", {}), *clear_form_slots()]
+            return [SlotSet("flow", {}), *clear_form_slots(tracker)]
         if answer.interrupted:
             return [SlotSet(requested, None), ActionExecutionRejected(self.form_name())]
         send(dispatcher, answer.messages)
+        if flow.form_of(answer.flow) != self.form:
+            # Handed off, a person offered (two misunderstandings), the menu, "Cancelar", or
+            # a question of another form: this form ends (requested_slot unset; its
+            # finishing action starts the other one).
+            return [SlotSet("flow", answer.flow), *clear_form_slots(tracker)]
         token = _ANSWER.set(answer)
         try:
             events = await super().run(dispatcher, tracker, domain)
         finally:
             _ANSWER.reset(token)
         events.append(SlotSet("flow", answer.flow))
-        if flow.form_of(answer.flow) != self.form:
-            # Handed off, a person offered (two misunderstandings), the menu, or a question
-            # of the other form: this form ends (its finishing action starts the other one).
-            events += clear_form_slots()
         return events
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
@@ -125,10 +135,14 @@ class _ValidateFlowForm(FormValidationAction, ABC):
         """Each slot's check is the state machine's step for that question (flow.STEPS),
         already run on this answer by run(): the slots as the step left them — this question's
         answer when the core accepted it, None (asked again) when not."""
-        if not tracker.slots_to_validate():
+        to_validate = tracker.slots_to_validate()
+        if not to_validate:
             return []
+        # Only the slots whose value changes (the one just answered always: its extracted
+        # text is replaced by what the step read): every event stays on the tracker.
         return [SlotSet(slot, value)
-                for slot, value in flow.form_slots(_flow_state(tracker), self.form).items()]
+                for slot, value in flow.form_slots(_flow_state(tracker), self.form).items()
+                if slot in to_validate or value != tracker.get_slot(slot)]
 
 
 class ValidatePetForm(_ValidateFlowForm):
@@ -161,7 +175,8 @@ class _AskQuestion(Action, ABC):
         if message is None:
             return []
         send(dispatcher, [message])
-        state.pop("ask_again", None)
+        if state.pop("ask_again", None) is None:
+            return []  # the state is unchanged: no event (each one stays on the tracker)
         return [SlotSet("flow", state)]
 
 
@@ -243,10 +258,10 @@ class _FinishForm(Action, ABC):
         except Exception:
             log.exception("%s failed (sender %s)", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=flow.render("utter_error"))
-            return [SlotSet("flow", {}), *clear_form_slots()]
+            return [SlotSet("flow", {}), *clear_form_slots(tracker)]
         send(dispatcher, reply.messages)
         start_form = reply.flow.pop("start_form", None)
-        events: list[Any] = [SlotSet("flow", reply.flow), *clear_form_slots()]
+        events: list[Any] = [SlotSet("flow", reply.flow), *clear_form_slots(tracker)]
         if start_form:
             events.append(FollowupAction(start_form))
         return events

@@ -33,6 +33,7 @@ def test_a_booking_is_asked_by_the_form_and_confirmar_books_it(bot, chat_with):
     chat.tap("Banho e tosa")
     loop, slots = _form(bot, chat.sender)
     assert loop == "booking_form" and slots["booking_pet"] is None, chat.log
+    assert bot.tracker(chat.sender)["slots"]["requested_slot"] == "booking_pet"
     chat.tap(pets[0].name)
     loop, slots = _form(bot, chat.sender)
     assert loop == "booking_form" and slots["booking_pet"] == str(pets[0].id)
@@ -80,3 +81,5 @@ def test_another_pet_goes_through_the_pet_form_and_back_to_the_booking(bot, chat
     assert "Pipoca foi cadastrad" in chat.text and "Qual serviço" in chat.text, chat.log
     loop, slots = _form(bot, chat.sender)
     assert loop == "booking_form" and slots["booking_pet"], slots
+    # Started at its second question: the pet is filled, the service is the one asked.
+    assert bot.tracker(chat.sender)["slots"]["requested_slot"] == "booking_service"
