@@ -53,6 +53,7 @@ from scheduler_core.db.engine import transaction
 from scheduler_core.kernel.dates_ptbr import (
     WEEKDAY_NAMES,
     WEEKDAY_SHORT_NAMES,
+    parse_bare_period_ptbr,
     parse_birth_date_ptbr,
     parse_date_ptbr,
     parse_day_range_ptbr,
@@ -1884,8 +1885,8 @@ def _ask_date_only(ctx: Ctx, reply: Reply) -> None:
 
 def _typed_date(ctx: Ctx) -> bool:
     """A typed date at the date steps jumps there; True when handled."""
-    if ctx.turn.option is not None:
-        return False
+    if ctx.turn.option is not None or parse_bare_period_ptbr(ctx.turn.text):
+        return False  # "de tarde": the period of the days shown, read by the step
     typed = parse_date_ptbr(ctx.turn.text, ctx.today)
     if typed is None:
         return False
@@ -1903,7 +1904,8 @@ def step_period(ctx: Ctx, reply: Reply) -> None:
     if _typed_date(ctx):
         return show_slots(ctx, reply)
     value = picked(ctx, "periodo") or (
-        ctx.turn.entities.get("periodo") if ctx.turn.option is None else None)
+        ctx.turn.entities.get("periodo") or parse_bare_period_ptbr(ctx.turn.text)
+        if ctx.turn.option is None else None)
     if value in ("manha", "tarde"):
         understood(ctx)
         ctx.flow["period"] = value
@@ -1950,8 +1952,10 @@ def step_slot(ctx: Ctx, reply: Reply) -> None:
     if ctx.turn.option == "data:outra" or (ctx.turn.option is None and ctx.turn.intent ==
                                           "outra_data" and ctx.turn.confidence >= 0.6):
         return _next_page(ctx, reply)
-    if ctx.turn.option is None and ctx.turn.entities.get("periodo") in ("manha", "tarde"):
-        ctx.flow["period"] = ctx.turn.entities["periodo"]
+    period = None if ctx.turn.option is not None else (
+        ctx.turn.entities.get("periodo") or parse_bare_period_ptbr(ctx.turn.text))
+    if period in ("manha", "tarde"):
+        ctx.flow["period"] = period
         understood(ctx)
         return show_slots(ctx, reply)
     value = picked(ctx, "slot")

@@ -214,9 +214,20 @@ def parse_date_ptbr(text: str, today: date) -> TypedDate | None:
     except _NotADate:
         return None
     # A bare period ("de tarde") refers to today.
-    if period and re.fullmatch(r"(a |de |pela |na |a parte da )?(manha|tarde|tardinha)", norm):
+    if period and _BARE_PERIOD.fullmatch(norm):
         return TypedDate(today, period)
     return None
+
+
+_BARE_PERIOD = re.compile(r"(a |de |pela |na |a parte da )?(manha|tarde|tardinha)")
+
+
+def parse_bare_period_ptbr(text: str) -> str | None:
+    """"de tarde", "pela manhã": a period and nothing else ("manha"/"tarde"), else None. Where
+    the bot already shows days (its morning/afternoon question, its list of times) it is the
+    period of those days, not today's (:func:`parse_date_ptbr` reads it as today)."""
+    norm = normalize(text, keep_punctuation=True)
+    return _period(norm) if _BARE_PERIOD.fullmatch(norm) else None
 
 
 def parse_birth_date_ptbr(text: str, today: date) -> date | None:

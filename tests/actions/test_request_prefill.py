@@ -349,3 +349,15 @@ def test_a_request_the_nlu_reads_as_a_bare_date_still_books_the_service_it_names
     nothing = Driver(shop, tutor.whatsapp)
     nothing.say("xablau sexta", "informar_data", 0.45)  # no service named: the greeting
     assert "Como posso ajudar" in nothing.text or "Escolha uma opção" in nothing.text
+
+
+def test_a_bare_period_at_the_period_question_is_the_period_of_the_days_shown(shop):
+    """"de tarde" at "Prefere de manhã ou à tarde?" lists that afternoon's times; read as a
+    date it was today's afternoon ("Não encontrei horários livres para hoje")."""
+    bot, _, _ = _to_the_period_question(shop)
+    asked = re.search(r"livres para (.*)\. Prefere", bot.text).group(1)
+    bot.say("de tarde", "informar_data")
+    assert "Não encontrei" not in bot.text and f"para {asked.replace(' e ', ' a ')}" in bot.text, \
+        bot.text
+    times = [ROW.match(t).group(3) for t in bot.titles if ROW.match(t)]
+    assert times and all(t >= "12:00" for t in times), bot.text

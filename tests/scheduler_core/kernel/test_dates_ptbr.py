@@ -70,3 +70,12 @@ def test_a_typed_day_or_range_of_days(text, first, last) -> None:
 @pytest.mark.parametrize("text", ["quero creche", "sei lá", "", "19/12 a 15/12"])
 def test_no_range_is_read_from_other_words(text) -> None:
     assert parse_day_range_ptbr(text, date(2026, 12, 1)) is None
+
+
+def test_a_bare_period_is_told_apart_from_a_day_with_a_period():
+    from scheduler_core.kernel.dates_ptbr import parse_bare_period_ptbr
+
+    assert parse_bare_period_ptbr("de tarde") == "tarde"
+    assert parse_bare_period_ptbr("pela manhã") == "manha"
+    assert parse_bare_period_ptbr("sexta à tarde") is None  # a day: a date
+    assert parse_bare_period_ptbr("quero tosa") is None
