@@ -4,8 +4,9 @@ Starts (unless --rasa-url is given) the action server and the Rasa engine on fre
 over a temporary SQLite database seeded with the demo shop, then lets N tutors run the booking
 flow at once (greeting → Banho e tosa → pet → service → add-ons → Leva e Traz → professional →
 period → slot → confirm), each turn a POST to the REST channel as the WhatsApp gateway sends it.
-Prints turns/s, p50/p95/max latency per turn, bookings made, the engine's and the action server's
-RSS, and the NLU-only latency (/model/parse) to show where the time goes.
+Prints turns/s, p50/p95/max latency per turn, bookings made, the CPU each process spends per
+turn under the load, the engine's and the action server's RSS, and the NLU-only latency
+(/model/parse) to show where the time goes.
 
     .venv/bin/python bench/bot_turns.py [--tutors 16] [--rounds 2] [--redis]
 """
@@ -40,16 +41,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB."""
-    total = 0
+def _tree(pid: int) -> list[int]:
+    """A process and its children (the engine runs under scripts/run_engine.sh)."""
     pids = [pid]
     try:
         children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
         pids += [int(p) for p in children.stdout.split()]
     except OSError:
         pass
-    for one in pids:
+    return pids
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process and its children have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for one in _tree(pid):
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    for one in _tree(pid):
         try:
             for line in Path(f"/proc/{one}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -273,8 +292,11 @@ def main() -> int:
         # Warm-up: one tutor, one booking (first TensorFlow calls are slow).
         asyncio.run(run_load([rasa_url], tutors[-1:], 1, 1, args.seed))
         single, _, _, _ = asyncio.run(run_load([rasa_url], tutors[-2:-1], 1, 1, args.seed))
+        cpu_before = [sum(cpu_s(e.pid) for e in engines), cpu_s(actions.pid)]
         latencies, booked, attempted, elapsed = asyncio.run(
             run_load(rasa_urls, tutors, args.tutors, args.rounds, args.seed))
+        cpu_engine = sum(cpu_s(e.pid) for e in engines) - cpu_before[0]
+        cpu_actions = cpu_s(actions.pid) - cpu_before[1]
         rss_busy = sum(rss_mb(e.pid) for e in engines)
         nlu = asyncio.run(nlu_latency(rasa_url))
         with urllib.request.urlopen(f"{rasa_url}/conversations/{tutors[0][0]}/tracker") as resp:
@@ -293,6 +315,9 @@ def main() -> int:
               f"{elapsed:.1f} s = {len(latencies) / elapsed:.1f} turns/s; "
               f"p50 {pct(latencies, .5) * 1000:.0f} ms, p95 {pct(latencies, .95) * 1000:.0f} ms, "
               f"max {max(latencies) * 1000:.0f} ms; bookings {booked}/{attempted}")
+        print(f"CPU per turn under load: engine {cpu_engine / len(latencies) * 1000:.0f} ms, "
+              f"action server {cpu_actions / len(latencies) * 1000:.0f} ms "
+              f"(both busy {(cpu_engine + cpu_actions) / elapsed:.2f} of 2 cores)")
         print(f"NLU only (/model/parse, 1 client): p50 {statistics.median(nlu) * 1000:.0f} ms; "
               f"tracker after {args.rounds} bookings: {events} events, {len(raw) / 1024:.0f} KB")
         print(f"action server alone (greeting, 1 client): p50 "
