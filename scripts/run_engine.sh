@@ -28,5 +28,7 @@ PY
 )"
     ENDPOINTS=endpoints.redis.yml
 fi
-exec "$(dirname "$ENGINE_PY")/rasa" run --enable-api -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
+# rasa run, through scripts/engine_boot.py (the action server's answers checked by a validator
+# built once: see there).
+exec "$ENGINE_PY" scripts/engine_boot.py run --enable-api -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
     -m "$MODEL" --endpoints "$ENDPOINTS" "$@"
