@@ -1903,9 +1903,7 @@ def _typed_date(ctx: Ctx) -> bool:
 def step_period(ctx: Ctx, reply: Reply) -> None:
     if _typed_date(ctx):
         return show_slots(ctx, reply)
-    value = picked(ctx, "periodo") or (
-        ctx.turn.entities.get("periodo") or parse_bare_period_ptbr(ctx.turn.text)
-        if ctx.turn.option is None else None)
+    value = picked(ctx, "periodo") or _typed_period(ctx)
     if value in ("manha", "tarde"):
         understood(ctx)
         ctx.flow["period"] = value
@@ -1916,6 +1914,14 @@ def step_period(ctx: Ctx, reply: Reply) -> None:
     if _typed_time(ctx):
         return show_slots(ctx, reply)
     misunderstood(ctx, reply)
+
+
+def _typed_period(ctx: Ctx) -> str | None:
+    """A period typed at a date step: the NLU's "periodo" entity or a bare "de tarde" (the
+    period of the days shown); None for a tap."""
+    if ctx.turn.option is not None:
+        return None
+    return ctx.turn.entities.get("periodo") or parse_bare_period_ptbr(ctx.turn.text)
 
 
 def _typed_time(ctx: Ctx) -> bool:
@@ -1952,8 +1958,7 @@ def step_slot(ctx: Ctx, reply: Reply) -> None:
     if ctx.turn.option == "data:outra" or (ctx.turn.option is None and ctx.turn.intent ==
                                           "outra_data" and ctx.turn.confidence >= 0.6):
         return _next_page(ctx, reply)
-    period = None if ctx.turn.option is not None else (
-        ctx.turn.entities.get("periodo") or parse_bare_period_ptbr(ctx.turn.text))
+    period = _typed_period(ctx)
     if period in ("manha", "tarde"):
         ctx.flow["period"] = period
         understood(ctx)

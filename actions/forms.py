@@ -86,8 +86,7 @@ class _ValidateFlowForm(FormValidationAction, ABC):
             # Activation, or the form asking again after an interruption: nothing to read;
             # the slots as the flow holds them (what the first message said, a single pet),
             # and the question the flow is at.
-            state = tracker.get_slot("flow") or {}
-            values = flow.form_slots(state, self.form)
+            values = flow.form_slots(_flow_state(tracker), self.form)
             wanted = await self.required_slots(self.domain_slots(domain), dispatcher, tracker,
                                                domain)
             events = [SlotSet(slot, value) for slot, value in values.items()
