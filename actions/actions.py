@@ -6,13 +6,15 @@ slot. A retried call (same tracker) repeats the same decision, and bookings carr
 key derived from the sender and the slot token, so nothing is booked or cancelled twice.
 
 Forms (coexistence, bot/README.md "Dialogue"): where the state machine would ask a form's
-question (a new pet's name; a booking's pet, service, add-ons, Leva e Traz, professional, period,
-slot or summary), ``action_petbot`` starts that form instead (``FollowupAction``; the forms'
-actions are in :mod:`actions.forms`). While a form is active, ``action_petbot`` only runs when
-the form's validation rejected a turn as an interruption (data/rules.yml): it answers an FAQ and
-leaves the form to ask again; for a hand-off, the menu or another menu action the rules end the
-form first (``action_deactivate_loop``) and this action clears its slots. Should the flow move
-elsewhere while the form is still active, it ends the form itself (``ActiveLoop(None)``).
+question (a new tutor's or a new pet's name; a booking's pet, service, add-ons, Leva e Traz,
+professional, period, slot or summary; the repeat offer; the tutor's appointments, the
+cancellation's confirmation, a new time), ``action_petbot`` starts that form instead
+(``FollowupAction``; the forms' actions are in :mod:`actions.forms`). While a form is active,
+``action_petbot`` only runs when the form's validation rejected a turn as an interruption
+(data/rules.yml): it answers an FAQ and leaves the form to ask again; for a hand-off, the menu
+or another menu action the rules end the form first (``action_deactivate_loop``) and this
+action clears its slots. Should the flow move elsewhere while the form is still active, it ends
+the form itself (``ActiveLoop(None)``).
 """
 
 from __future__ import annotations

@@ -6,21 +6,26 @@ the flow state kept in the tracker slot ``flow`` (a JSON dict). :func:`handle` r
 messages to send and the new flow state. No business rule lives here: prices, slots, bookings,
 cancellations and their notice rules come from ``scheduler_core``.
 
-Messages are the pt-BR templates of ``actions/responses.yml`` (and the ``responses`` of
-``domain.yml``, for the questions a Rasa form asks) filled with variables; only shop-configured
+Messages are the pt-BR responses of ``domain.yml`` (the forms' questions and the state
+machine's texts, some with variations) filled with variables; only shop-configured
 texts (greetings, hand-off messages) and core error messages are sent as they are.
 
-Coexistence with Rasa forms (bot/README.md, "Dialogue"): the new pet's registration (Fluxo
-Normal A4-A9) is the Rasa form ``pet_form`` and the booking of "Pet já Cadastrado" (Passo
-01-06: pet, service, add-ons, Leva e Traz, professional, period, slot, confirmation) is
-``booking_form`` (``domain.yml``, ``actions/forms.py``). Called by ``action_petbot`` with
+Coexistence with Rasa forms (bot/README.md, "Dialogue"): the new tutor and the new pet of
+Fluxo Normal (A2-A9) are the Rasa forms ``tutor_form`` and ``pet_form``, the booking of "Pet já
+Cadastrado" (Passo 01-06: pet, service, add-ons, Leva e Traz, professional, period, slot,
+confirmation) is ``booking_form``, the repeat offer ``repeat_form``, and "Meus agendamentos",
+cancelling and rescheduling are ``appointment_form``, ``cancel_form`` and ``reschedule_form``
+(``domain.yml``, ``actions/forms.py``; :data:`FORM_SLOTS` maps each form's slots to the steps
+below). The state machine still asks the menu, the FAQ answers, the day-care stay and the
+hand-off itself. Called by ``action_petbot`` with
 ``handover=True``, :func:`handle` does not ask a form's question itself: it leaves
 ``start_form`` in the state and the action starts the form (:func:`ask`, :func:`form_of`).
 While a form runs, each answer goes through :func:`form_turn`, which runs the same step
 functions as this state machine with ``Ctx.form_step`` set to the form: they record the next
 question (``ask``) instead of sending it, because the form asks it; the form's slots are what
 the state holds (:func:`form_slots`). The last answer leaves the form's done step and the
-form's finishing action acts (:func:`finish_form`: the pet saved, the appointment booked).
+form's finishing action acts (:func:`finish_form`: the tutor or the pet saved, the
+appointment booked, cancelled or moved).
 Called without ``handover`` (unit tests, or a conversation whose form was ended by a hand-off
 mid-question), the same steps run here as before.
 """
@@ -84,6 +89,9 @@ SPECIES = [(SPECIES_LABELS[s], str(s)) for s in (Species.CAO, Species.GATO)]
 PORTES = [(label, str(value)) for value, label in PORTE_LABELS.items()]
 PELAGENS = [(label, str(value)) for value, label in PELAGEM_LABELS.items()]
 SEXES = [("Macho", "macho"), ("Fêmea", "femea")]
+# The new tutor of "Fluxo Normal" (A2-A3): the name, and the CPF when the shop asks it.
+TUTOR_FORM = "tutor_form"
+TUTOR_SLOTS = {"tutor_name": "tutor_name", "tutor_cpf": "tutor_cpf"}
 # The new pet's questions (flow steps, in the order asked) and the pet_form slot of each.
 PET_FORM = "pet_form"
 PET_SLOTS = {"pet_name": "pet_name", "species": "pet_species", "breed": "pet_breed",
@@ -103,9 +111,33 @@ BOOKING_MODES = {"book", "same_other_pet"}
 # the offer of its last service; accepted, booking_form asks the rest (from Leva e Traz on).
 REPEAT_FORM = "repeat_form"
 REPEAT_SLOTS = {"pick_pet": "repeat_pet", "repeat": "repeat_last"}
-FORM_SLOTS = {PET_FORM: PET_SLOTS, BOOKING_FORM: BOOKING_SLOTS, REPEAT_FORM: REPEAT_SLOTS}
-# The step a form's last answer leaves: the form is complete, its finishing action acts.
-DONE_STEPS = {PET_FORM: "pet_done", BOOKING_FORM: "booking_done"}
+# "Meus agendamentos": the appointment picked from the tutor's upcoming ones and what to do with
+# it (Remarcar / Cancelar / Voltar); the answer hands over to cancel_form or reschedule_form.
+APPOINTMENT_FORM = "appointment_form"
+APPOINTMENT_SLOTS = {"pick_appt": "appointment", "appt_action": "appointment_action"}
+# Cancelling: the appointment (asked only when the message did not name it) and "Sim, cancelar".
+CANCEL_FORM = "cancel_form"
+CANCEL_SLOTS = {"pick_appt": "cancel_appointment", "confirm_cancel": "cancel_confirmed"}
+# Rescheduling: the appointment, then the new time as a booking finds it (period, slot, summary).
+RESCHEDULE_FORM = "reschedule_form"
+RESCHEDULE_SLOTS = {"pick_appt": "reschedule_appointment", "period": "reschedule_period",
+                    "slot": "reschedule_slot", "confirm": "reschedule_confirmed"}
+FORM_SLOTS = {TUTOR_FORM: TUTOR_SLOTS, PET_FORM: PET_SLOTS, BOOKING_FORM: BOOKING_SLOTS,
+              REPEAT_FORM: REPEAT_SLOTS,
+              APPOINTMENT_FORM: APPOINTMENT_SLOTS, CANCEL_FORM: CANCEL_SLOTS,
+              RESCHEDULE_FORM: RESCHEDULE_SLOTS}
+# The flow's "mode" of each form that shares steps with another (pick_appt, period, slot...).
+FORM_MODES = {REPEAT_FORM: {"repeat"}, BOOKING_FORM: BOOKING_MODES,
+              APPOINTMENT_FORM: {"appointments"}, CANCEL_FORM: {"cancel"},
+              RESCHEDULE_FORM: {"reschedule"}}
+# The step a form's last answer leaves: the form is complete, its finishing action acts. After
+# a busy database the question is asked again from the step before it (DONE_STEPS_BACK).
+DONE_STEPS = {TUTOR_FORM: "tutor_done", PET_FORM: "pet_done", BOOKING_FORM: "booking_done",
+              CANCEL_FORM: "cancel_done", RESCHEDULE_FORM: "reschedule_done"}
+# The forms asked only from their first question (a new tutor, a new pet): their first step.
+FIRST_STEPS = {TUTOR_FORM: "tutor_name", PET_FORM: "pet_name"}
+DONE_STEPS_BACK = {"booking_done": "confirm", "cancel_done": "confirm_cancel",
+                   "reschedule_done": "confirm"}
 # Where each answer is kept in the flow's "new_pet" and its value when the question is skipped.
 PET_KEYS = {"species": "species", "breed": "breed_id", "porte": "porte", "pelagem": "pelagem",
             "sex": "sex", "birth_date": "birth_date", "weight": "weight_grams"}
@@ -128,30 +160,32 @@ _ATTENDANT_PAYLOAD = '/informar{"opcao":"menu:falar_atendente"}'
 # --------------------------------------------------------------------------- texts
 
 
-RESPONSES_PATH = Path(__file__).with_name("responses.yml")
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 
 
 @lru_cache(maxsize=1)
-def responses() -> dict[str, str]:
-    """The state machine's texts plus each response in ``domain.yml`` (the form's questions,
-    which this state machine also asks when it runs those steps itself): the variation with no
-    condition as ``name``, the one for a female pet (pet_sex "femea") as ``name:femea``."""
-    with RESPONSES_PATH.open(encoding="utf-8") as handle:
-        texts = yaml.safe_load(handle)
+def responses() -> dict[str, list[str]]:
+    """Each response of ``domain.yml`` as its texts: the variations with no condition as
+    ``name``, the one for a female pet (pet_sex "femea", the forms' questions) as
+    ``name:femea``."""
     with DOMAIN_PATH.open(encoding="utf-8") as handle:
         domain = yaml.safe_load(handle)
+    texts: dict[str, list[str]] = {}
     for name, variations in (domain.get("responses") or {}).items():
         for variation in variations:
             conditions = variation.get("condition") or []
             female = any(c.get("name") == "pet_sex" and c.get("value") == "femea"
                          for c in conditions)
-            texts.setdefault(f"{name}:femea" if female else name, variation["text"])
+            texts.setdefault(f"{name}:femea" if female else name, []).append(variation["text"])
     return texts
 
 
-def render(name: str, **variables: Any) -> str:
-    return fill(responses()[name], **{k: "" if v is None else str(v) for k, v in variables.items()})
+def render(name: str, variety: int = 0, **variables: Any) -> str:
+    """The response ``name`` filled with ``variables``; ``variety`` picks among its variations
+    (the turn's, :attr:`Reply.variety`: the same text when the turn runs again)."""
+    texts = responses()[name]
+    return fill(texts[variety % len(texts)],
+                **{k: "" if v is None else str(v) for k, v in variables.items()})
 
 
 # --------------------------------------------------------------------------- turn and reply
@@ -178,10 +212,11 @@ class Reply:
     flow: dict[str, Any] = field(default_factory=dict)
     handoff: str | None = None
     interrupted: bool = False  # form_turn: no answer, one of the RULES takes the turn
+    variety: int = 0  # which variation of a response this turn says (set from the turn)
 
     def say(self, response: str, buttons: list[dict] | None = None, **variables: Any) -> None:
-        """A text from ``actions/responses.yml`` filled with ``variables``."""
-        self.text(render(response, **variables), buttons)
+        """A response of ``domain.yml`` filled with ``variables`` (:func:`render`)."""
+        self.text(render(response, self.variety, **variables), buttons)
 
     def text(self, text: str, buttons: list[dict] | None = None) -> None:
         message: dict[str, Any] = {"text": text}
@@ -333,7 +368,7 @@ def _unit_of_work(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
 
     def unit(session: Session) -> tuple[Reply, dict[str, Any] | None]:
         state = copy.deepcopy(dict(flow or {}))
-        reply = Reply()
+        reply = Reply(variety=_variety(turn))
         ctx = Ctx(session, turn, state, secret, engine)
         ctx.public_url = public_url.rstrip("/")
         if ctx.shop is None:
@@ -355,6 +390,13 @@ def _unit_of_work(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secre
     return reply
 
 
+def _variety(turn: Turn) -> int:
+    """A number fixed by the turn (who, when, what): picks the variations of this turn's texts,
+    the same ones when Rasa retries the turn."""
+    seed = f"{turn.sender}|{turn.now.isoformat()}|{turn.text}|{turn.option}".encode()
+    return int.from_bytes(hashlib.sha256(seed).digest()[:4], "big")
+
+
 # The words each question's step reads besides its options ("dog kkk" at the species question
 # is a dog, not a new booking; "16h30" at the times is a time).
 _STEP_READERS = {
@@ -367,6 +409,9 @@ _STEP_READERS = {
     is not None,
 }
 _STEP_READERS["period"] = _STEP_READERS["slot"]
+_STEP_READERS["tutor_cpf"] = lambda text, today: _CPF_TYPED.search(text) is not None
+# A CPF inside what the tutor typed ("meu cpf é 123.456.789-09").
+_CPF_TYPED = re.compile(r"\d[\d.\-\s]{9,16}\d")
 
 
 def _step_reads(step: str, text: str, today: date) -> bool:
@@ -411,13 +456,14 @@ class Signals:
 def form_of(flow: dict[str, Any]) -> str | None:
     """The Rasa form that asks the flow's current question (None: the state machine asks it)."""
     step = flow.get("step")
+    if step in TUTOR_SLOTS or step == DONE_STEPS[TUTOR_FORM]:
+        return TUTOR_FORM
     if step in PET_SLOTS or step == DONE_STEPS[PET_FORM]:
         return PET_FORM
-    if (step in BOOKING_SLOTS or step == DONE_STEPS[BOOKING_FORM]) \
-            and flow.get("mode") in BOOKING_MODES:
-        return BOOKING_FORM
-    if step in REPEAT_SLOTS and flow.get("mode") == "repeat":
-        return REPEAT_FORM
+    mode = flow.get("mode")
+    for form, modes in FORM_MODES.items():
+        if mode in modes and (step in FORM_SLOTS[form] or step == DONE_STEPS.get(form)):
+            return form
     return None
 
 
@@ -455,18 +501,26 @@ def form_turn(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: s
 
 def finish_form(engine: Engine, turn: Turn, flow: dict[str, Any] | None, secret: str,
                 public_url: str = "") -> Reply:
-    """A form ended (its finishing action, data/rules.yml): a complete pet_form saves the pet
+    """A form ended (its finishing action, data/rules.yml): a complete tutor_form registers the
+    tutor and goes on (the pet); a complete pet_form saves the pet
     through the core and goes on (the service question); a complete booking_form books
-    (:func:`do_book`). A form that ended otherwise (a hand-off, the bot switched off, the
-    tutor's "Cancelar") left nothing to do: nothing is said."""
+    (:func:`do_book`), cancel_form cancels (:func:`do_cancel`), reschedule_form moves the
+    appointment (:func:`do_reschedule`). A form that ended otherwise (a hand-off, the bot
+    switched off, the tutor's "Cancelar" or "Não") left nothing to do: nothing is said."""
 
     def run(ctx: Ctx, reply: Reply) -> None:
         ctx.handover = True
         step = ctx.flow.get("step")
-        if step == DONE_STEPS[PET_FORM] and ctx.flow.get("new_pet", {}).get("name"):
+        if step == DONE_STEPS[TUTOR_FORM] and ctx.flow.get("new_tutor", {}).get("name"):
+            save_tutor(ctx, reply)
+        elif step == DONE_STEPS[PET_FORM] and ctx.flow.get("new_pet", {}).get("name"):
             save_pet(ctx, reply)
         elif step == DONE_STEPS[BOOKING_FORM] and ctx.flow.get("chosen"):
             do_book(ctx, reply)
+        elif step == DONE_STEPS[CANCEL_FORM] and ctx.flow.get("appt_id"):
+            do_cancel(ctx, reply)
+        elif step == DONE_STEPS[RESCHEDULE_FORM] and ctx.flow.get("chosen"):
+            do_reschedule(ctx, reply)
 
     return _unit_of_work(engine, turn, flow, secret, public_url, run)
 
@@ -475,9 +529,26 @@ def form_slots(flow: dict[str, Any], form: str) -> dict[str, Any]:
     """The slots of ``form`` as the flow state holds them (None: not answered yet)."""
     if form == PET_FORM:
         return pet_form_slots(flow)
+    if form == TUTOR_FORM:
+        new = flow.get("new_tutor") or {}
+        return _slots_by_position(flow, TUTOR_SLOTS, {"tutor_name": new.get("name"),
+                                                      "tutor_cpf": new.get("cpf")},
+                                  done=DONE_STEPS[TUTOR_FORM])
     if form == REPEAT_FORM:
         return _slots_by_position(flow, REPEAT_SLOTS, {"pick_pet": flow.get("pet_id"),
                                                        "repeat": "sim"})
+    if form == APPOINTMENT_FORM:
+        return _slots_by_position(flow, APPOINTMENT_SLOTS, {"pick_appt": flow.get("appt_id"),
+                                                            "appt_action": None})
+    if form == CANCEL_FORM:
+        return _slots_by_position(flow, CANCEL_SLOTS, {"pick_appt": flow.get("appt_id"),
+                                                       "confirm_cancel": "sim"},
+                                  done=DONE_STEPS[CANCEL_FORM])
+    if form == RESCHEDULE_FORM:
+        return _slots_by_position(flow, RESCHEDULE_SLOTS, {
+            "pick_appt": flow.get("appt_id"), "period": flow.get("period"),
+            "slot": (flow.get("chosen") or {}).get("start"), "confirm": "sim",
+        }, done=DONE_STEPS[RESCHEDULE_FORM])
     return booking_form_slots(flow)
 
 
@@ -794,15 +865,18 @@ def ask(ctx: Ctx, reply: Reply, step: str, response: str, buttons: list[dict] | 
     """Send a question and remember the step, its options and how to ask it again. A form's
     question is only remembered: the form asks it (see the module docstring). Its first
     question, reached outside the form with ``handover``, leaves ``start_form``: the action
-    starts the form (pet_form only at the pet's name; the others at any of their steps, since
-    what the tutor already wrote, or a single pet, skips the first ones)."""
+    starts the form (tutor_form and pet_form only at their first question, FIRST_STEPS; the
+    others at any of their steps, since what the tutor already wrote, or a single pet, skips
+    the first ones)."""
     ctx.flow["step"] = step
     ctx.flow["options"] = options_of(buttons or [])
     ctx.flow["prompt"] = {"response": response, "vars": variables}
     form = form_of(ctx.flow)
     if form is not None and form == ctx.form_step:
         return
-    if form is not None and ctx.handover and (form != PET_FORM or step == "pet_name"):
+    if form is not None and ctx.handover and FIRST_STEPS.get(form, step) == step:
+        if step == "tutor_name":
+            ctx.flow["new_tutor"] = {}
         if step == "pet_name":
             ctx.flow["new_pet"] = {}
             ctx.flow["pet_questions"] = [PET_SLOTS[q] for q in pet_questions(ctx.settings, {})]
@@ -1260,7 +1334,6 @@ def _pet_description(ctx: Ctx, pet: Pet) -> str:
 
 
 def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core.people import registry as people
 
     profile = ctx.flow.get("profile_name")
     use_profile = picked(ctx, "nome") == "perfil" or (
@@ -1273,23 +1346,71 @@ def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
         return not_a_name(ctx, reply, reading.refusal)
     ctx.flow.pop("profile_name", None)
     understood(ctx)
-    values: dict[str, Any] = {"name": name}
-    if ctx.turn.phone:
-        values["whatsapp"] = ctx.turn.phone
-    if ctx.turn.wa_user_id:
-        values["wa_user_id"] = ctx.turn.wa_user_id
-    from scheduler_core.kernel.errors import CoreError
+    ctx.flow["new_tutor"] = {"name": name}
+    if ctx.settings.ask_cpf:
+        return ask(ctx, reply, "tutor_cpf", "utter_ask_tutor_cpf",
+                   [button("Prefiro não informar", "cpf:pular")])
+    save_tutor(ctx, reply)
 
-    try:
-        tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
-    except CoreError:
-        # A sender number the phone rules refuse: keep the tutor, without it.
-        values.pop("whatsapp", None)
-        tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
-    ctx.s.flush()
+
+def step_tutor_cpf(ctx: Ctx, reply: Reply) -> None:
+    """The CPF (A3), checked by its check digits (kernel.cpf); "Prefiro não informar" (or a
+    plain "não") registers the tutor without it: a shop that asks for the CPF still gets the
+    booking, and staff complete the record later."""
+    from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
+
+    skip = picked(ctx, "cpf") == "pular" or (
+        ctx.turn.option is None and ctx.turn.intent == "negar" and ctx.turn.confidence >= 0.6
+        and _CPF_TYPED.search(ctx.turn.text) is None)
+    if not skip:
+        typed = _CPF_TYPED.search(ctx.turn.text)
+        try:
+            cpf = normalize_cpf(typed.group(0) if typed else ctx.turn.text)
+        except InvalidCPF as exc:
+            return misunderstood(ctx, reply, str(exc))
+        ctx.flow["new_tutor"]["cpf"] = cpf
+    understood(ctx)
+    save_tutor(ctx, reply)
+
+
+def save_tutor(ctx: Ctx, reply: Reply) -> None:
+    """Register the new tutor (``people.create_tutor``: the name, the CPF when given, the
+    sender's WhatsApp) and go on to the pet; in a tutor_form turn the form is only marked
+    complete (``tutor_done``): action_save_tutor registers (:func:`finish_form`). A CPF that
+    another tutor of the shop has goes to a person (the same tutor on another number, most
+    likely), nothing registered."""
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.people import registry as people
+
+    if ctx.form_step == TUTOR_FORM:
+        ctx.flow["step"] = DONE_STEPS[TUTOR_FORM]
+        ctx.flow["options"] = []
+        return
+    new = ctx.flow.pop("new_tutor")
+    for key in ("prompt", "ask_again"):
+        ctx.flow.pop(key, None)
+    tutor = ctx.tutor()  # a retried call: the sender is registered already
+    if tutor is None:
+        values: dict[str, Any] = {"name": new["name"]}
+        if new.get("cpf"):
+            values["cpf"] = new["cpf"]
+        if ctx.turn.phone:
+            values["whatsapp"] = ctx.turn.phone
+        if ctx.turn.wa_user_id:
+            values["wa_user_id"] = ctx.turn.wa_user_id
+        try:
+            tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
+        except CoreError as exc:
+            if (exc.details or {}).get("field") == "cpf":
+                reply.text(exc.message)
+                return handoff(ctx, reply, "CPF já cadastrado em outro tutor")
+            # A sender number the phone rules refuse: keep the tutor, without it.
+            values.pop("whatsapp", None)
+            tutor = people.create_tutor(ctx.s, ctx.shop.id, values, today=ctx.today)
+        ctx.s.flush()
     ctx.flow["tutor_id"] = tutor.id
-    reply.say("utter_tutor_saved", tutor=name.split()[0])
-    ask(ctx, reply, "pet_name", "utter_ask_pet_name")
+    reply.say("utter_tutor_saved", tutor=tutor.name.split()[0])
+    ask_pet(ctx, reply)
 
 
 def not_a_name(ctx: Ctx, reply: Reply, refusal: names.Refusal) -> None:
@@ -2070,13 +2191,13 @@ def step_confirm(ctx: Ctx, reply: Reply) -> None:
     if value == "outro":
         ctx.flow.pop("chosen", None)
         return show_slots(ctx, reply)
-    if ctx.flow.get("mode") == "reschedule":
-        return do_reschedule(ctx, reply)
-    if ctx.form_step == BOOKING_FORM:
-        # booking_form is complete: its finishing action books (finish_form).
-        ctx.flow["step"] = DONE_STEPS[BOOKING_FORM]
+    if ctx.form_step in (BOOKING_FORM, RESCHEDULE_FORM):
+        # The form is complete: its finishing action books or moves (finish_form).
+        ctx.flow["step"] = DONE_STEPS[ctx.form_step]
         ctx.flow["options"] = []
         return None
+    if ctx.flow.get("mode") == "reschedule":
+        return do_reschedule(ctx, reply)
     return do_book(ctx, reply)
 
 
@@ -2213,8 +2334,10 @@ def list_upcoming(ctx: Ctx, reply: Reply, wants: str | None = None) -> None:
         reply.say("utter_no_upcoming")
         return show_menu(ctx, reply, again=True)
     rows.sort(key=lambda r: r[0].start)
+    ctx.flow["mode"] = "appointments"
     if wants and _action_enabled(ctx, wants):
         ctx.flow["wants"] = wants
+        ctx.flow["mode"] = WANTS_MODES[wants]
         candidates = [request.Candidate(appt.id, pet.name, tuple(_appt_service_names(ctx, appt)),
                                         ctx.local(appt.start).date()) for appt, pet in rows]
         meant = set(request.appointments_meant(ctx.turn.text, ctx.today, candidates))
@@ -2225,6 +2348,10 @@ def list_upcoming(ctx: Ctx, reply: Reply, wants: str | None = None) -> None:
         rows = [r for r in rows if r[0].id in meant] or rows
     buttons = [_appt_button(ctx, appt, pet, "appt") for appt, pet in rows[:10]]
     ask(ctx, reply, "pick_appt", "utter_list_upcoming", buttons)
+
+
+# The form a typed "cancelar"/"remarcar" goes to (cancel_form, reschedule_form).
+WANTS_MODES = {"cancelar": "cancel", "remarcar": "reschedule"}
 
 
 def _appt_button(ctx: Ctx, appt: Appointment, pet: Pet | None, prefix: str) -> dict[str, str]:
@@ -2310,6 +2437,7 @@ def _appt_action(ctx: Ctx, reply: Reply, appt: Appointment, value: str) -> None:
         reply.text(refusal)
         return handoff(ctx, reply, "antecedência mínima não atendida")
     if value == "cancelar":
+        ctx.flow["mode"] = "cancel"
         buttons = [button("Sim, cancelar", "cancela:sim"), button("Não", "cancela:nao")]
         return ask(ctx, reply, "confirm_cancel", "utter_confirm_cancel", buttons,
                    **_appt_vars(ctx, appt))
@@ -2317,15 +2445,26 @@ def _appt_action(ctx: Ctx, reply: Reply, appt: Appointment, value: str) -> None:
 
 
 def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
-    from scheduler_core.agenda.models import AppointmentStatus
-    from scheduler_core.kernel.errors import CoreError
-    from scheduler_core.scheduling import visit_status
-
     value = _yes_no(ctx, "cancela")
     if value is None:
         return misunderstood(ctx, reply)
     if value == "nao":
         return show_menu(ctx, reply, again=True)
+    if ctx.form_step == CANCEL_FORM:
+        # cancel_form is complete: its finishing action cancels (finish_form).
+        ctx.flow["step"] = DONE_STEPS[CANCEL_FORM]
+        ctx.flow["options"] = []
+        return None
+    do_cancel(ctx, reply)
+
+
+def do_cancel(ctx: Ctx, reply: Reply) -> None:
+    """Cancel the appointment ``flow["appt_id"]`` through the core; a paid one (or one the
+    core refuses) goes to a person with the core's words."""
+    from scheduler_core.agenda.models import AppointmentStatus
+    from scheduler_core.kernel.errors import CoreError
+    from scheduler_core.scheduling import visit_status
+
     appt = _own_appointment(ctx, ctx.flow["appt_id"])
     if appt is None:
         return show_menu(ctx, reply, again=True)
@@ -2599,6 +2738,7 @@ STEPS = {
     "creche_days": step_creche_days,
     "creche_confirm": step_creche_confirm,
     "tutor_name": step_tutor_name,
+    "tutor_cpf": step_tutor_cpf,
     "pick_pet": step_pick_pet,
     "pet_name": step_pet_name,
     "species": step_species,

@@ -1,11 +1,18 @@
 """The Rasa forms of the documented flows and their actions.
 
+- ``tutor_form``: the new tutor (Fluxo Normal A2-A3: the name, the CPF when the shop's bot
+  settings ask it); complete, ``action_save_tutor`` registers and pet_form asks the pet.
 - ``pet_form``: the new pet's registration (Fluxo Normal A4-A9: name, species, breed, porte,
   pelagem; sex, birth date and weight when the shop's toggles are on).
 - ``booking_form``: the booking of "Pet já Cadastrado" (Passo 01-06: pet, service, add-ons,
   Leva e Traz, professional, period, slot, confirmation).
 - ``repeat_form``: "Pet com Agendamentos Passados" (Passo 01-03: the pet, among those with a
   past visit, and the offer of its last service); accepted, booking_form asks the rest.
+- ``appointment_form``: "Meus agendamentos" (the appointment, then Remarcar / Cancelar /
+  Voltar); the answer hands over to one of the two below.
+- ``cancel_form``: the appointment (unless the message named one: "cancela o banho da nina de
+  amanhã") and "Sim, cancelar"; ``reschedule_form``: the appointment, then the new time found
+  as a booking finds it (period, slot, summary) for the same services and professional.
 
 Each form is declared in ``domain.yml`` (its slots and their mappings, the static questions
 ``utter_ask_pet_porte``/``pelagem``/``sex``/``birth_date``/``weight``) and driven by
@@ -28,14 +35,17 @@ functions (:func:`actions.flow.form_turn`), so the dialogue has one set of rules
 - ``action_ask_<slot>``: the questions whose options are dynamic (the species the shop serves,
   the breeds found, the tutor's pets, the services priced for this pet, add-ons, the
   professionals, the free slots as list rows): the question the flow recorded.
-- ``action_save_pet`` / ``action_book_appointment`` / ``action_repeat_last_service``: the
-  form ended (:func:`flow.finish_form`): the pet is saved (``people.create_pet``) or the
-  appointment booked (``scheduling.booking``), and the state machine goes on; when it reached
-  another form's question, that form starts (``FollowupAction``: after the repeat offer,
-  booking_form).
+- ``action_save_tutor`` / ``action_save_pet`` / ``action_book_appointment`` /
+  ``action_repeat_last_service`` / ``action_change_appointment`` /
+  ``action_cancel_appointment`` / ``action_reschedule_appointment``: the form ended
+  (:func:`flow.finish_form`): the tutor is registered (``people.create_tutor``), the pet saved
+  (``people.create_pet``), the appointment booked or moved (``scheduling.booking``) or
+  cancelled (``scheduling.visit_status``), and the state machine goes on; when it reached
+  another form's question, that form starts (``FollowupAction``: after the tutor, pet_form;
+  after the repeat offer, booking_form; after "Meus agendamentos", cancel_form or
+  reschedule_form).
 
-Next slices (bot/README.md): reschedule/cancel, then the tutor's name and CPF, each moving its
-steps out of :mod:`actions.flow` the same way.
+Next (bot/README.md): the steps' code moves out of :mod:`actions.flow` into per-form modules.
 """
 
 from __future__ import annotations
@@ -144,6 +154,10 @@ class _ValidateFlowForm(FormValidationAction, ABC):
                 if slot in to_validate or value != tracker.get_slot(slot)]
 
 
+class ValidateTutorForm(_ValidateFlowForm):
+    form = flow.TUTOR_FORM
+
+
 class ValidatePetForm(_ValidateFlowForm):
     form = flow.PET_FORM
 
@@ -154,6 +168,18 @@ class ValidateBookingForm(_ValidateFlowForm):
 
 class ValidateRepeatForm(_ValidateFlowForm):
     form = flow.REPEAT_FORM
+
+
+class ValidateAppointmentForm(_ValidateFlowForm):
+    form = flow.APPOINTMENT_FORM
+
+
+class ValidateCancelForm(_ValidateFlowForm):
+    form = flow.CANCEL_FORM
+
+
+class ValidateRescheduleForm(_ValidateFlowForm):
+    form = flow.RESCHEDULE_FORM
 
 
 class _AskQuestion(Action, ABC):
@@ -177,6 +203,14 @@ class _AskQuestion(Action, ABC):
         if state.pop("ask_again", None) is None:
             return []  # the state is unchanged: no event (each one stays on the tracker)
         return [SlotSet("flow", state)]
+
+
+class ActionAskTutorName(_AskQuestion):
+    slot = "tutor_name"  # with the WhatsApp profile name as a button when it reads as a name
+
+
+class ActionAskTutorCpf(_AskQuestion):
+    slot = "tutor_cpf"  # "Prefiro não informar" as a button
 
 
 class ActionAskPetName(_AskQuestion):
@@ -231,6 +265,38 @@ class ActionAskRepeatLast(_AskQuestion):
     slot = "repeat_last"  # "Repetir <last service>?": Sim, agendar / Ver outros serviços
 
 
+class ActionAskAppointment(_AskQuestion):
+    slot = "appointment"  # the tutor's upcoming appointments as list rows
+
+
+class ActionAskAppointmentAction(_AskQuestion):
+    slot = "appointment_action"  # Remarcar / Cancelar (as the shop allows) / Voltar
+
+
+class ActionAskCancelAppointment(_AskQuestion):
+    slot = "cancel_appointment"  # the upcoming appointments the message may have meant
+
+
+class ActionAskCancelConfirmed(_AskQuestion):
+    slot = "cancel_confirmed"  # "Cancelar o banho da Mel de amanhã às 10:00?"
+
+
+class ActionAskRescheduleAppointment(_AskQuestion):
+    slot = "reschedule_appointment"  # the upcoming appointments the message may have meant
+
+
+class ActionAskReschedulePeriod(_AskQuestion):
+    slot = "reschedule_period"  # the days found, morning or afternoon
+
+
+class ActionAskRescheduleSlot(_AskQuestion):
+    slot = "reschedule_slot"  # the free times for the same services and professional
+
+
+class ActionAskRescheduleConfirmed(_AskQuestion):
+    slot = "reschedule_confirmed"  # the new time's summary: Confirmar / Outro horário / Cancelar
+
+
 class _FinishForm(Action, ABC):
     """The form ended: what its answers ask for is done (flow.finish_form), then the state
     machine goes on; another form's first question starts that form. Abstract: the action
@@ -248,12 +314,12 @@ class _FinishForm(Action, ABC):
                                             turn_from_tracker(tracker), state, secret,
                                             _public_url())
         except Busy:
-            # Nothing was saved. A booking goes back to its summary, so that the tutor's
-            # "sim" again books (the state machine reads it: the form has ended).
+            # Nothing was saved. A booking, a move or a cancellation goes back to its last
+            # question, so that the tutor's "sim" again acts (the state machine reads it:
+            # the form has ended).
             dispatcher.utter_message(text=flow.render("utter_busy"))
-            if state.get("step") == flow.DONE_STEPS[flow.BOOKING_FORM]:
-                return [SlotSet("flow", {**state, "step": "confirm"})]
-            return []
+            back = flow.DONE_STEPS_BACK.get(state.get("step"))
+            return [SlotSet("flow", {**state, "step": back})] if back else []
         except Exception:
             log.exception("%s failed (sender %s)", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=flow.render("utter_error"))
@@ -264,6 +330,14 @@ class _FinishForm(Action, ABC):
         if start_form:
             events.append(FollowupAction(start_form))
         return events
+
+
+class ActionSaveTutor(_FinishForm):
+    """tutor_form ended: the tutor registered (people.create_tutor), then pet_form asks the
+    first pet (FollowupAction)."""
+
+    def name(self) -> str:
+        return "action_save_tutor"
 
 
 class ActionSavePet(_FinishForm):
@@ -282,3 +356,21 @@ class ActionRepeatLastService(_FinishForm):
 
     def name(self) -> str:
         return "action_repeat_last_service"
+
+
+class ActionChangeAppointment(_FinishForm):
+    """appointment_form ended: "Cancelar" starts cancel_form at its confirmation, "Remarcar"
+    reschedule_form at the new time (the appointment already picked); "Voltar", the menu."""
+
+    def name(self) -> str:
+        return "action_change_appointment"
+
+
+class ActionCancelAppointment(_FinishForm):
+    def name(self) -> str:
+        return "action_cancel_appointment"
+
+
+class ActionRescheduleAppointment(_FinishForm):
+    def name(self) -> str:
+        return "action_reschedule_appointment"

@@ -67,6 +67,7 @@ class BotSettings(SQLModel, table=True):
     ask_sex: bool = False
     ask_birth_date: bool = False
     ask_weight: bool = False
+    ask_cpf: bool = False  # the new tutor's CPF (Fluxo Normal A3), after the name
     allow_pet_registration: bool = True
     price_display: str = PriceDisplay.A_PARTIR
     addons_enabled: bool = True

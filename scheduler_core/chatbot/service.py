@@ -24,6 +24,13 @@ from scheduler_core.shop.models import Shop
 # --------------------------------------------------------------------------- bot settings
 
 
+#: The bot settings' on/off switches (the panel's check boxes).
+FLAG_FIELDS = ("ask_species", "ask_breed", "ask_porte", "ask_pelagem", "ask_sex",
+               "ask_birth_date", "ask_weight", "ask_cpf", "allow_pet_registration",
+               "addons_enabled", "choose_employee", "same_service_other_pet", "cancel_enabled",
+               "reschedule_enabled")
+
+
 def save_bot_settings(session: Session, shop: Shop, values: Mapping,
                       menu_order: list[str], menu_enabled: Iterable[str],
                       triggers: Iterable[tuple[str, str, str]] = ()) -> BotSettings:
@@ -75,10 +82,7 @@ def save_bot_settings(session: Session, shop: Shop, values: Mapping,
         setattr(settings, key, text)
     for key, number in parsed.items():
         setattr(settings, key, number)
-    for key in ("ask_species", "ask_breed", "ask_porte", "ask_pelagem", "ask_sex",
-                "ask_birth_date", "ask_weight", "allow_pet_registration", "addons_enabled",
-                "choose_employee", "same_service_other_pet", "cancel_enabled",
-                "reschedule_enabled"):
+    for key in FLAG_FIELDS:
         setattr(settings, key, flag(values, key))
     settings.menu = [{"key": k, "enabled": k in enabled} for k in order]
     session.add(settings)

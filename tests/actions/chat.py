@@ -18,11 +18,17 @@ from actions.flow import (
     form_prompt,
     form_turn,
     handle,
+    responses,
 )
 from scheduler_core.people.models import Pet, PetStatus, Tutor
 
 NOW = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 SECRET = "unit-secret"
+
+
+def said(text: str, response: str) -> bool:
+    """Whether ``text`` holds one of the variations of ``response`` (one without variables)."""
+    return any(variation in text for variation in responses()[response])
 
 
 def turn_of(text: str, intent: str | None, confidence: float, *, phone: str | None,

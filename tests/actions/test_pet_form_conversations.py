@@ -23,6 +23,7 @@ def _active_loop(bot, sender: str) -> str | None:
 def _at_porte(bot, chat_with, phone: str):
     chat = chat_with(phone)
     chat.say("quero agendar um horário")
+    assert _active_loop(bot, chat.sender) == "tutor_form", chat.log  # Fluxo Normal A2
     chat.say("Helena Prado")
     assert chat.texts[-1] == "Qual é o nome do seu pet? 🐾", chat.log
     assert _active_loop(bot, chat.sender) == "pet_form"

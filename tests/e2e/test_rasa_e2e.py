@@ -1,8 +1,8 @@
 """Rasa's own end-to-end test stories (data/tests/*.yml) with `rasa test core --e2e` against the
 trained model and the running action server: every user text must get its intent and every turn
-its action — the flow action, or a form and its rules (data/tests/test_pet_form.yml,
-test_booking_form.yml: the happy paths and the unhappy ones). Deliberately wrong stories prove
-the check is not vacuous.
+its action — the flow action, or a form and its rules (data/tests/test_tutor_form.yml,
+test_pet_form.yml, test_booking_form.yml, test_appointment_forms.yml: the happy paths and the
+unhappy ones). Deliberately wrong stories prove the check is not vacuous.
 
 Each `rasa test` loads TensorFlow and the model (~40 s of CPU): the right stories run in one
 invocation, the wrong ones in another, and the tests read their results."""
@@ -85,6 +85,20 @@ def test_booking_form_stories_are_there_and_counted():
     professional and the period, FAQs answered mid-form, hand-off, emergency, menu, another
     menu action, Cancelar at the summary, two misunderstandings, another pet (pet_form)."""
     assert _stories(ROOT / "data/tests/test_booking_form.yml") >= 12
+
+
+def test_tutor_form_stories_are_there_and_counted():
+    """The new tutor: the name alone, the CPF typed, a wrong check digit, "Prefiro não
+    informar", an FAQ answered at the CPF, hand-off, emergency, menu, two misunderstandings."""
+    assert _stories(ROOT / "data/tests/test_tutor_form.yml") >= 9
+
+
+def test_appointment_form_stories_are_there_and_counted():
+    """"Meus agendamentos", cancelling and rescheduling: the hand-over to each form, the
+    appointment named in the message, "Não" and "Cancelar", Voltar, an FAQ answered mid-form,
+    another date and another time, hand-off, emergency, another menu action, two
+    misunderstandings."""
+    assert _stories(ROOT / "data/tests/test_appointment_forms.yml") >= 12
 
 
 def _wrong_booking_story() -> str:

@@ -35,10 +35,7 @@ TYPED_FIELDS = ("mode", "slot_display", "price_display", "min_notice_hours", "ho
                 "handoff_timeout_min", "greeting_new", "greeting_known", "auto_reply_text",
                 "msg_in_hours", "msg_out_hours")
 #: Check boxes (absent from the post when unticked).
-FLAG_FIELDS = ("ask_species", "ask_breed", "ask_porte", "ask_pelagem", "ask_sex",
-               "ask_birth_date", "ask_weight", "allow_pet_registration", "addons_enabled",
-               "choose_employee", "same_service_other_pet", "cancel_enabled",
-               "reschedule_enabled")
+FLAG_FIELDS = chatbot_service.FLAG_FIELDS
 
 
 # --------------------------------------------------------------------------- bot settings

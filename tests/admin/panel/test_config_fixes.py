@@ -240,3 +240,22 @@ def test_typed_dates_and_money_messages_read_right():
         parse_money("-5", label="A taxa fixa")
     with pytest.raises(FieldError, match="O valor é obrigatório"):
         parse_money("", label="O valor")
+
+
+async def test_the_cpf_switch_is_saved_and_shown_ticked(client, panel_db):
+    """"CPF do tutor" (Configuração → Robô): the bot then asks a new tutor's CPF after the
+    name (tests/actions/test_tutor_form_unit.py); unticked again, it stops asking."""
+    engine = panel_db[0]
+    await logged_in(client, panel_db)
+    keys = [m["key"] for m in _bot(engine).menu]
+    assert _bot(engine).ask_cpf is False  # off until the owner turns it on
+    page = await client.get("/admin/config/robo")
+    assert 'name="ask_cpf" value="1" >' in await page.text()
+    saved = await _post(client, "/admin/config/robo",
+                        _bot_form(keys) + [("greeting_new", "Oi!"), ("ask_cpf", "1")])
+    assert saved.status == 200, await saved.text()
+    assert _bot(engine).ask_cpf is True
+    page = await client.get("/admin/config/robo")
+    assert 'name="ask_cpf" value="1" checked' in await page.text()
+    await _post(client, "/admin/config/robo", _bot_form(keys) + [("greeting_new", "Oi!")])
+    assert _bot(engine).ask_cpf is False
