@@ -131,8 +131,11 @@ def load_busy(
     tz: str,
 ) -> tuple[BusyItem, ...]:
     """Active appointment items of the shop overlapping [start_utc, end_utc) (aware)."""
+    # Columns, not ORM objects: the search loads this on every call (bench/availability.py).
     rows = session.execute(
-        select(AppointmentItem, Appointment.pet_id, Segment.kind)
+        select(AppointmentItem.appointment_id, AppointmentItem.employee_id,
+               AppointmentItem.service_id, AppointmentItem.start, AppointmentItem.end,
+               Appointment.pet_id, Segment.kind)
         .join(Appointment, Appointment.id == AppointmentItem.appointment_id)
         .join(Segment, Segment.id == Appointment.segment_id)
         .where(
@@ -145,14 +148,8 @@ def load_busy(
         )
         .order_by(AppointmentItem.start, AppointmentItem.id)
     ).all()
-    service_ids = {it.service_id for it, _pet_id, _kind in rows}
-    resources: dict[int, dict[int, int]] = defaultdict(dict)
-    if service_ids:
-        for sr in _scalars(
-            session,
-            select(ServiceResource).where(ServiceResource.service_id.in_(sorted(service_ids))),
-        ):
-            resources[sr.service_id][sr.resource_id] = sr.units
+    service_ids = {it.service_id for it in rows}
+    resources = _service_resources(session, sorted(service_ids))
     return tuple(
         BusyItem(
             appointment_id=it.appointment_id,
@@ -161,10 +158,10 @@ def load_busy(
             start=from_utc_naive(it.start, tz),
             end=from_utc_naive(it.end, tz),
             resources=dict(resources.get(it.service_id, {})),
-            pet_id=pet_id,
-            holds_employee=kind not in DAILY_KINDS,
+            pet_id=it.pet_id,
+            holds_employee=it.kind not in DAILY_KINDS,
         )
-        for it, pet_id, kind in rows
+        for it in rows
     )
 
 
@@ -228,18 +225,18 @@ def load_snapshot(
     by_breed: dict[int, dict[int, PriceCell]] = defaultdict(dict)
     svc_resources: dict[int, dict[int, int]] = defaultdict(dict)
     if service_ids:
-        for pe in _scalars(
-            session, select(PriceEntry).where(PriceEntry.service_id.in_(service_ids))
+        # The price table as columns, not ORM objects: it is the largest table read here.
+        for pe in session.execute(
+            select(PriceEntry.service_id, PriceEntry.breed_id, PriceEntry.porte,
+                   PriceEntry.pelagem, PriceEntry.price_cents, PriceEntry.duration_min)
+            .where(PriceEntry.service_id.in_(service_ids))
         ):
             cell = PriceCell(pe.price_cents, pe.duration_min)
             if pe.breed_id is not None:
                 by_breed[pe.service_id][pe.breed_id] = cell
             elif pe.porte and pe.pelagem:
                 by_size[pe.service_id][(pe.porte, pe.pelagem)] = cell
-        for sr in _scalars(
-            session, select(ServiceResource).where(ServiceResource.service_id.in_(service_ids))
-        ):
-            svc_resources[sr.service_id][sr.resource_id] = sr.units
+        svc_resources = _service_resources(session, service_ids)
     service_infos = {
         s.id: ServiceInfo(
             id=s.id,
@@ -371,6 +368,18 @@ def blocks_in_range(
                 )
     out.sort(key=lambda x: (x.day, x.employee_id or 0, x.start or ""))
     return tuple(out)
+
+
+def _service_resources(session: Session, service_ids: list[int]) -> dict[int, dict[int, int]]:
+    """{service id: {resource id: units}} for ``service_ids``."""
+    resources: dict[int, dict[int, int]] = defaultdict(dict)
+    if service_ids:
+        for sr in session.execute(
+            select(ServiceResource.service_id, ServiceResource.resource_id, ServiceResource.units)
+            .where(ServiceResource.service_id.in_(service_ids))
+        ):
+            resources[sr.service_id][sr.resource_id] = sr.units
+    return resources
 
 
 def _scalars(session: Session, statement: Executable) -> list:
