@@ -130,14 +130,18 @@ FORM_SLOTS = {TUTOR_FORM: TUTOR_SLOTS, PET_FORM: PET_SLOTS, BOOKING_FORM: BOOKIN
 FORM_MODES = {REPEAT_FORM: {"repeat"}, BOOKING_FORM: BOOKING_MODES,
               APPOINTMENT_FORM: {"appointments"}, CANCEL_FORM: {"cancel"},
               RESCHEDULE_FORM: {"reschedule"}}
+# The mode a typed "cancelar"/"remarcar" gives the list of appointments (cancel_form,
+# reschedule_form): the appointment picked, that action follows without asking it.
+WANTS_MODES = {"cancelar": "cancel", "remarcar": "reschedule"}
 # The step a form's last answer leaves: the form is complete, its finishing action acts. After
-# a busy database the question is asked again from the step before it (DONE_STEPS_BACK).
+# a busy database at that action, a booking, a cancellation or a move is back at its form's last
+# question (DONE_STEPS_BACK), so the tutor's "sim" acts again.
 DONE_STEPS = {TUTOR_FORM: "tutor_done", PET_FORM: "pet_done", BOOKING_FORM: "booking_done",
               CANCEL_FORM: "cancel_done", RESCHEDULE_FORM: "reschedule_done"}
 # The forms asked only from their first question (a new tutor, a new pet): their first step.
 FIRST_STEPS = {TUTOR_FORM: "tutor_name", PET_FORM: "pet_name"}
-DONE_STEPS_BACK = {"booking_done": "confirm", "cancel_done": "confirm_cancel",
-                   "reschedule_done": "confirm"}
+DONE_STEPS_BACK = {DONE_STEPS[form]: list(FORM_SLOTS[form])[-1]
+                   for form in (BOOKING_FORM, CANCEL_FORM, RESCHEDULE_FORM)}
 # Where each answer is kept in the flow's "new_pet" and its value when the question is skipped.
 PET_KEYS = {"species": "species", "breed": "breed_id", "porte": "porte", "pelagem": "pelagem",
             "sex": "sex", "birth_date": "birth_date", "weight": "weight_grams"}
@@ -409,9 +413,9 @@ _STEP_READERS = {
     is not None,
 }
 _STEP_READERS["period"] = _STEP_READERS["slot"]
-_STEP_READERS["tutor_cpf"] = lambda text, today: _CPF_TYPED.search(text) is not None
 # A CPF inside what the tutor typed ("meu cpf é 123.456.789-09").
 _CPF_TYPED = re.compile(r"\d[\d.\-\s]{9,16}\d")
+_STEP_READERS["tutor_cpf"] = lambda text, today: _CPF_TYPED.search(text) is not None
 
 
 def _step_reads(step: str, text: str, today: date) -> bool:
@@ -1334,7 +1338,6 @@ def _pet_description(ctx: Ctx, pet: Pet) -> str:
 
 
 def step_tutor_name(ctx: Ctx, reply: Reply) -> None:
-
     profile = ctx.flow.get("profile_name")
     use_profile = picked(ctx, "nome") == "perfil" or (
         profile and ctx.turn.option is None and ctx.turn.intent == "afirmar"
@@ -1359,11 +1362,11 @@ def step_tutor_cpf(ctx: Ctx, reply: Reply) -> None:
     booking, and staff complete the record later."""
     from scheduler_core.kernel.cpf import InvalidCPF, normalize_cpf
 
+    typed = _CPF_TYPED.search(ctx.turn.text)
     skip = picked(ctx, "cpf") == "pular" or (
         ctx.turn.option is None and ctx.turn.intent == "negar" and ctx.turn.confidence >= 0.6
-        and _CPF_TYPED.search(ctx.turn.text) is None)
+        and typed is None)
     if not skip:
-        typed = _CPF_TYPED.search(ctx.turn.text)
         try:
             cpf = normalize_cpf(typed.group(0) if typed else ctx.turn.text)
         except InvalidCPF as exc:
@@ -1371,6 +1374,16 @@ def step_tutor_cpf(ctx: Ctx, reply: Reply) -> None:
         ctx.flow["new_tutor"]["cpf"] = cpf
     understood(ctx)
     save_tutor(ctx, reply)
+
+
+def _completes_form(ctx: Ctx, *forms: str) -> bool:
+    """In a turn of one of ``forms`` (its validation), the answer completes the form: the flow
+    is left at the form's done step, for its finishing action (:func:`finish_form`)."""
+    if ctx.form_step not in forms:
+        return False
+    ctx.flow["step"] = DONE_STEPS[ctx.form_step]
+    ctx.flow["options"] = []
+    return True
 
 
 def save_tutor(ctx: Ctx, reply: Reply) -> None:
@@ -1382,9 +1395,7 @@ def save_tutor(ctx: Ctx, reply: Reply) -> None:
     from scheduler_core.kernel.errors import CoreError
     from scheduler_core.people import registry as people
 
-    if ctx.form_step == TUTOR_FORM:
-        ctx.flow["step"] = DONE_STEPS[TUTOR_FORM]
-        ctx.flow["options"] = []
+    if _completes_form(ctx, TUTOR_FORM):
         return
     new = ctx.flow.pop("new_tutor")
     for key in ("prompt", "ask_again"):
@@ -1639,9 +1650,7 @@ def save_pet(ctx: Ctx, reply: Reply) -> None:
     marked complete (``pet_done``): action_save_pet saves it (:func:`finish_form`)."""
     from scheduler_core.people import registry as people
 
-    if ctx.form_step == PET_FORM:
-        ctx.flow["step"] = DONE_STEPS[PET_FORM]
-        ctx.flow["options"] = []
+    if _completes_form(ctx, PET_FORM):
         return
     new = ctx.flow.pop("new_pet")
     for key in ("prompt", "pet_questions", "ask_again"):
@@ -2191,11 +2200,8 @@ def step_confirm(ctx: Ctx, reply: Reply) -> None:
     if value == "outro":
         ctx.flow.pop("chosen", None)
         return show_slots(ctx, reply)
-    if ctx.form_step in (BOOKING_FORM, RESCHEDULE_FORM):
-        # The form is complete: its finishing action books or moves (finish_form).
-        ctx.flow["step"] = DONE_STEPS[ctx.form_step]
-        ctx.flow["options"] = []
-        return None
+    if _completes_form(ctx, BOOKING_FORM, RESCHEDULE_FORM):
+        return None  # its finishing action books or moves
     if ctx.flow.get("mode") == "reschedule":
         return do_reschedule(ctx, reply)
     return do_book(ctx, reply)
@@ -2336,7 +2342,6 @@ def list_upcoming(ctx: Ctx, reply: Reply, wants: str | None = None) -> None:
     rows.sort(key=lambda r: r[0].start)
     ctx.flow["mode"] = "appointments"
     if wants and _action_enabled(ctx, wants):
-        ctx.flow["wants"] = wants
         ctx.flow["mode"] = WANTS_MODES[wants]
         candidates = [request.Candidate(appt.id, pet.name, tuple(_appt_service_names(ctx, appt)),
                                         ctx.local(appt.start).date()) for appt, pet in rows]
@@ -2349,9 +2354,6 @@ def list_upcoming(ctx: Ctx, reply: Reply, wants: str | None = None) -> None:
     buttons = [_appt_button(ctx, appt, pet, "appt") for appt, pet in rows[:10]]
     ask(ctx, reply, "pick_appt", "utter_list_upcoming", buttons)
 
-
-# The form a typed "cancelar"/"remarcar" goes to (cancel_form, reschedule_form).
-WANTS_MODES = {"cancelar": "cancel", "remarcar": "reschedule"}
 
 
 def _appt_button(ctx: Ctx, appt: Appointment, pet: Pet | None, prefix: str) -> dict[str, str]:
@@ -2404,7 +2406,7 @@ def step_pick_appt(ctx: Ctx, reply: Reply) -> None:
     if appt is None:
         return misunderstood(ctx, reply)
     ctx.flow["appt_id"] = appt.id
-    wants = ctx.flow.pop("wants", None)
+    wants = next((w for w, mode in WANTS_MODES.items() if mode == ctx.flow.get("mode")), None)
     if wants:  # "quero cancelar" then the appointment picked: no second question
         return _appt_action(ctx, reply, appt, wants)
     buttons = [button(label, f"appt_acao:{action}")
@@ -2450,11 +2452,8 @@ def step_confirm_cancel(ctx: Ctx, reply: Reply) -> None:
         return misunderstood(ctx, reply)
     if value == "nao":
         return show_menu(ctx, reply, again=True)
-    if ctx.form_step == CANCEL_FORM:
-        # cancel_form is complete: its finishing action cancels (finish_form).
-        ctx.flow["step"] = DONE_STEPS[CANCEL_FORM]
-        ctx.flow["options"] = []
-        return None
+    if _completes_form(ctx, CANCEL_FORM):
+        return None  # its finishing action cancels
     do_cancel(ctx, reply)
 
 

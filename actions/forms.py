@@ -302,8 +302,12 @@ class _FinishForm(Action, ABC):
     machine goes on; another form's first question starts that form. Abstract: the action
     server registers only the subclasses, one per form."""
 
+    @property
     @abstractmethod
-    def name(self) -> str: ...
+    def action(self) -> str: ...
+
+    def name(self) -> str:
+        return self.action
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
@@ -336,41 +340,34 @@ class ActionSaveTutor(_FinishForm):
     """tutor_form ended: the tutor registered (people.create_tutor), then pet_form asks the
     first pet (FollowupAction)."""
 
-    def name(self) -> str:
-        return "action_save_tutor"
+    action = "action_save_tutor"
 
 
 class ActionSavePet(_FinishForm):
-    def name(self) -> str:
-        return "action_save_pet"
+    action = "action_save_pet"
 
 
 class ActionBookAppointment(_FinishForm):
-    def name(self) -> str:
-        return "action_book_appointment"
+    action = "action_book_appointment"
 
 
 class ActionRepeatLastService(_FinishForm):
     """repeat_form ended: accepted, the last service is in the flow and booking_form asks the
     rest (from Leva e Traz on); "Ver outros serviços" starts it at the service question."""
 
-    def name(self) -> str:
-        return "action_repeat_last_service"
+    action = "action_repeat_last_service"
 
 
 class ActionChangeAppointment(_FinishForm):
     """appointment_form ended: "Cancelar" starts cancel_form at its confirmation, "Remarcar"
     reschedule_form at the new time (the appointment already picked); "Voltar", the menu."""
 
-    def name(self) -> str:
-        return "action_change_appointment"
+    action = "action_change_appointment"
 
 
 class ActionCancelAppointment(_FinishForm):
-    def name(self) -> str:
-        return "action_cancel_appointment"
+    action = "action_cancel_appointment"
 
 
 class ActionRescheduleAppointment(_FinishForm):
-    def name(self) -> str:
-        return "action_reschedule_appointment"
+    action = "action_reschedule_appointment"

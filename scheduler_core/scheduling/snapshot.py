@@ -223,7 +223,6 @@ def load_snapshot(
     service_ids = sorted(s.id for s in services)
     by_size: dict[int, dict[tuple[str, str], PriceCell]] = defaultdict(dict)
     by_breed: dict[int, dict[int, PriceCell]] = defaultdict(dict)
-    svc_resources: dict[int, dict[int, int]] = defaultdict(dict)
     if service_ids:
         # The price table as columns, not ORM objects: it is the largest table read here.
         for pe in session.execute(
@@ -236,7 +235,7 @@ def load_snapshot(
                 by_breed[pe.service_id][pe.breed_id] = cell
             elif pe.porte and pe.pelagem:
                 by_size[pe.service_id][(pe.porte, pe.pelagem)] = cell
-        svc_resources = _service_resources(session, service_ids)
+    svc_resources = _service_resources(session, service_ids)
     service_infos = {
         s.id: ServiceInfo(
             id=s.id,
